@@ -1,0 +1,121 @@
+/**
+ * `dist/initramfs.cpio.zst`: the ukiboot binary, the shared libraries it needs (resolved from its ELF
+ * interpreter and DT_NEEDED entries), busybox for the PID-1 shim and the rescue shell, and optionally the
+ * kernel modules needed to read an ESP, taken from a modules tree such as a Debian `lib/modules/<version>`.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { moduleName, parseModulesDep, resolveModuleOrder } from "../src/modules/module-deps.ts";
+import { REPO_ROOT } from "./debian.ts";
+import { resolveLibraryClosure } from "./lib/elf-deps.ts";
+import { InitramfsTree } from "./lib/initramfs-tree.ts";
+import { run } from "./lib/run-command.ts";
+
+/** Modules an ESP needs (disk drivers, FAT, code pages), efivarfs, and TPM drivers for measurements. */
+export const ESP_MODULES = [
+  "nvme",
+  "virtio_blk",
+  "virtio_scsi",
+  "ahci",
+  "sd_mod",
+  "usb_storage",
+  "uas",
+  "xhci_pci",
+  "ehci_pci",
+  "mmc_block",
+  "sdhci_pci",
+  "fat",
+  "vfat",
+  "nls_cp437",
+  "nls_ascii",
+  "nls_iso8859-1",
+  // For kernels whose FAT default I/O charset is UTF-8 (CONFIG_FAT_DEFAULT_UTF8).
+  "nls_utf8",
+  "efivarfs",
+  "tpm_tis",
+  "tpm_crb",
+];
+
+export interface InitramfsOptions {
+  binary: string;
+  busybox: string;
+  /** A `lib/modules/<version>` tree; its basename is the kernel version. */
+  modulesDir?: string;
+  output?: string;
+  /** zstd level; chosen from measurements in the README. */
+  zstdLevel?: number;
+}
+
+export interface InitramfsReport {
+  output: string;
+  rawBytes: number;
+  compressedBytes: number;
+  parts: Record<string, number>;
+  modules: { version: string; included: string[]; builtinOrMissing: string[] } | null;
+  libraries: string[];
+}
+
+export async function buildInitramfs(opts: InitramfsOptions): Promise<InitramfsReport> {
+  const tree = new InitramfsTree();
+  for (const d of ["proc", "sys", "dev", "run", "tmp", "mnt", "usr/bin", "usr/sbin", "bin", "sbin", "etc"]) tree.add({ type: "dir", path: d });
+  // The kernel opens /dev/console for PID 1 before anything is mounted, so the node must be in the archive.
+  tree.add({ type: "chardev", path: "dev/console", major: 5, minor: 1, mode: 0o600 });
+  tree.add({ type: "chardev", path: "dev/null", major: 1, minor: 3, mode: 0o666 });
+
+  tree.add({ type: "file", path: "init", data: readFileSync(join(REPO_ROOT, "initrd-hooks/common/init-shim.sh")), mode: 0o755 });
+  tree.add({ type: "file", path: "usr/bin/ukiboot", data: readFileSync(opts.binary), mode: 0o755 });
+
+  // The runtime's libraries; a library reachable under two names is stored once and linked.
+  const libs = resolveLibraryClosure(opts.binary);
+  const stored = new Map<string, string>();
+  for (const lib of libs) {
+    const first = stored.get(lib.hostPath);
+    if (first) tree.add({ type: "symlink", path: lib.targetPath, target: first });
+    else {
+      tree.add({ type: "file", path: lib.targetPath, data: readFileSync(lib.hostPath), mode: 0o755 });
+      stored.set(lib.hostPath, lib.targetPath);
+    }
+  }
+
+  tree.add({ type: "file", path: "bin/busybox", data: readFileSync(opts.busybox), mode: 0o755 });
+  const applets = (await run([opts.busybox, "--list-full"])).stdout.split("\n").filter(Boolean);
+  for (const a of applets) {
+    if (!tree.has(a)) tree.add({ type: "symlink", path: a, target: "/bin/busybox" });
+  }
+
+  let modules: InitramfsReport["modules"] = null;
+  if (opts.modulesDir) {
+    const version = opts.modulesDir.replace(/\/+$/, "").split("/").at(-1)!;
+    const deps = parseModulesDep(readFileSync(join(opts.modulesDir, "modules.dep"), "utf8"));
+    const { order, missing } = resolveModuleOrder(deps, ESP_MODULES);
+    const base = `lib/modules/${version}`;
+    for (const rel of order) tree.add({ type: "file", path: `${base}/${rel}`, data: readFileSync(join(opts.modulesDir, rel)) });
+    // A modules.dep with only what is shipped: ukiboot init loads exactly these, dependencies first.
+    const depText = order.map((p) => `${p}: ${(deps.get(p) ?? []).join(" ")}`.trimEnd()).join("\n") + "\n";
+    tree.add({ type: "file", path: `${base}/modules.dep`, data: new TextEncoder().encode(depText) });
+    const builtin = join(opts.modulesDir, "modules.builtin");
+    if (existsSync(builtin)) tree.add({ type: "file", path: `${base}/modules.builtin`, data: readFileSync(builtin) });
+    modules = { version, included: order.map(moduleName), builtinOrMissing: missing };
+  }
+
+  const cpio = tree.toCpio();
+  const output = opts.output ?? join(REPO_ROOT, "dist", "initramfs.cpio.zst");
+  const rawPath = output.replace(/\.zst$/, "");
+  writeFileSync(rawPath, cpio);
+  await run(["zstd", "-q", "-f", `-${opts.zstdLevel ?? 15}`, "-T0", rawPath, "-o", output]);
+  const parts = tree.sizeByPrefix({
+    runtime: (p) => p === "usr/bin/ukiboot",
+    libraries: (p) => p.startsWith("lib/x86_64-linux-gnu") || p.startsWith("lib64"),
+    busybox: (p) => p === "bin/busybox",
+    modules: (p) => p.startsWith("lib/modules"),
+    shim: (p) => p === "init",
+  });
+  return {
+    output,
+    rawBytes: cpio.byteLength,
+    compressedBytes: Bun.file(output).size,
+    parts,
+    modules,
+    libraries: libs.map((l) => l.targetPath),
+  };
+}

@@ -1,0 +1,242 @@
+/**
+ * QEMU runner for demos and end-to-end tests. TCG by default (KVM on these machines fails in the kernel
+ * decompressor); every wait has a deadline; the serial console is captured and its tail is shown on failure;
+ * guest faults that are TCG's fault, not ukiboot's, are recognised so a test can retry once and say so.
+ */
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+
+export interface VmDisk {
+  path: string;
+  iface: "nvme" | "virtio" | "ahci";
+  /** Attach later through the monitor (device_add), for late-device tests. */
+  deferred?: boolean;
+  id?: string;
+}
+
+export interface VmOptions {
+  /** LinuxBoot style: a kernel and initrd given to QEMU directly. */
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  /** UEFI firmware boot (OVMF) from the disks. */
+  firmware?: "ovmf";
+  /** A copy of OVMF_VARS to use (to carry EFI variables between boots); a fresh one when absent. */
+  varsFile?: string;
+  disks?: VmDisk[];
+  memoryMiB?: number;
+  /** Software TPM: the directory of a running swtpm's control socket. */
+  tpmSocket?: string;
+  /** Opt-in KVM (UKIBOOT_QEMU_KVM=1); falls back to TCG when it fails. */
+  kvm?: boolean;
+  /** Pass the serial console to this terminal instead of capturing it (demo). */
+  interactive?: boolean;
+  extraArgs?: string[];
+}
+
+function diskDevice(d: VmDisk, id: string, i: number, bus?: string): string {
+  const on = bus ? `,bus=${bus}` : "";
+  if (d.iface === "nvme") return `nvme,drive=${id},serial=ukiboot${i}${on}`;
+  if (d.iface === "virtio") return `virtio-blk-pci,drive=${id}${on}`;
+  // q35 has an ICH9 AHCI controller on board, with buses ide.0 … ide.5.
+  return `ide-hd,drive=${id},bus=ide.${i}`;
+}
+
+export const OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+export const OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+
+/** Console lines that mean the emulator, not the software under test, failed (kexec-facts.md §16). */
+const INFRA_FAULTS = [/double fault/i, /general protection fault/i, /KVM internal error/i, /emulation failure/i, /Kernel panic - not syncing: (?!Attempted to kill init)/];
+
+export class Vm {
+  output = "";
+  private waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  readonly exited: Promise<number>;
+  readonly monitorPath: string;
+
+  constructor(
+    readonly proc: Subprocess<"pipe" | "inherit", "pipe" | "inherit", "pipe" | "inherit">,
+    readonly dir: string,
+    readonly args: string[],
+  ) {
+    this.monitorPath = join(dir, "monitor.sock");
+    this.exited = proc.exited;
+    if (proc.stdout && typeof proc.stdout !== "number") void this.pump(proc.stdout as ReadableStream<Uint8Array>);
+    if (proc.stderr && typeof proc.stderr !== "number") void this.pump(proc.stderr as ReadableStream<Uint8Array>);
+  }
+
+  private async pump(stream: ReadableStream<Uint8Array>): Promise<void> {
+    const dec = new TextDecoder();
+    for await (const chunk of stream) {
+      this.output += dec.decode(chunk, { stream: true });
+      for (const w of [...this.waiters]) {
+        const m = this.output.match(w.re);
+        if (m) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(m);
+        }
+      }
+    }
+  }
+
+  /** Waits for `re` on the console; rejects with the console tail at the deadline or when QEMU exits first. */
+  async expect(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+    const now = this.output.match(re);
+    if (now) return now;
+    let timer: Timer | undefined;
+    try {
+      return await Promise.race([
+        new Promise<RegExpMatchArray>((resolve) => this.waiters.push({ re, resolve })),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new VmTimeout(re, timeoutMs, this)), timeoutMs);
+        }),
+        this.exited.then(async () => {
+          await Bun.sleep(50);
+          const m = this.output.match(re);
+          if (m) return m;
+          throw new VmTimeout(re, 0, this, "QEMU exited");
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Writes to the serial console (the guest's keyboard). */
+  type(text: string): void {
+    const stdin = this.proc.stdin as unknown as { write(s: string): void; flush?(): void } | undefined;
+    stdin?.write(text);
+    stdin?.flush?.();
+  }
+
+  tail(lines = 40): string {
+    return this.output.replace(/\r/g, "").split("\n").slice(-lines).join("\n");
+  }
+
+  /** The infrastructure fault seen on the console, if any. */
+  infraFault(): string | null {
+    for (const re of INFRA_FAULTS) {
+      const m = this.output.match(re);
+      if (m) return m[0];
+    }
+    return null;
+  }
+
+  /** Sends a command to the QEMU human monitor (device_add, system_powerdown, …). */
+  async monitor(command: string): Promise<string> {
+    let reply = "";
+    const sock = await Bun.connect({
+      unix: this.monitorPath,
+      socket: {
+        data(_s, d) {
+          reply += new TextDecoder().decode(d);
+        },
+      },
+    });
+    await Bun.sleep(200);
+    sock.write(`${command}\n`);
+    await Bun.sleep(500);
+    sock.end();
+    return reply;
+  }
+
+  /** Hot-plugs the `index`-th disk, which was declared `deferred`, into its PCIe root port. */
+  async attachDeferredDisk(index: number, disk: VmDisk): Promise<string> {
+    const id = disk.id ?? `disk${index}`;
+    return this.monitor(`device_add ${diskDevice(disk, id, index, `hp${index}`)}`);
+  }
+
+  async kill(): Promise<void> {
+    this.proc.kill("SIGKILL");
+    await this.exited.catch(() => {});
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export class VmTimeout extends Error {
+  override name = "VmTimeout";
+  constructor(
+    readonly pattern: RegExp,
+    readonly timeoutMs: number,
+    vm: Vm,
+    why?: string,
+  ) {
+    const fault = vm.infraFault();
+    super(
+      `${why ?? `No ${pattern} on the serial console within ${timeoutMs / 1000} s`}${fault ? ` (emulator fault on the console: "${fault}")` : ""}\n--- last console lines ---\n${vm.tail()}\n---`,
+    );
+  }
+}
+
+function kvmUsable(): boolean {
+  return existsSync("/dev/kvm") && process.env.UKIBOOT_QEMU_KVM === "1";
+}
+
+export function startVm(opts: VmOptions): Vm {
+  const dir = mkdtempSync(join(tmpdir(), "ukiboot-vm-"));
+  const args = ["qemu-system-x86_64", "-nodefaults", "-no-reboot", "-display", "none", "-m", String(opts.memoryMiB ?? 2048)];
+  // One CPU: -smp 2 under TCG double-faulted guests in 4 of 6 runs here; -smp 1 was stable (kexec-facts.md §16).
+  if (opts.kvm && kvmUsable()) args.push("-accel", "kvm", "-cpu", "host");
+  else args.push("-accel", "tcg", "-cpu", "max", "-smp", "1");
+  args.push("-machine", "q35");
+  args.push("-serial", opts.interactive ? "mon:stdio" : "stdio");
+  args.push("-monitor", `unix:${join(dir, "monitor.sock")},server,nowait`);
+  if (opts.kernel) args.push("-kernel", opts.kernel);
+  if (opts.initrd) args.push("-initrd", opts.initrd);
+  if (opts.append) args.push("-append", opts.append);
+  if (opts.firmware === "ovmf") {
+    const vars = opts.varsFile ?? join(dir, "OVMF_VARS.fd");
+    if (!opts.varsFile) copyFileSync(OVMF_VARS, vars);
+    args.push("-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`);
+    args.push("-drive", `if=pflash,format=raw,unit=1,file=${vars}`);
+  }
+  for (const [i, d] of (opts.disks ?? []).entries()) {
+    const id = d.id ?? `disk${i}`;
+    args.push("-drive", `if=none,id=${id},format=raw,file=${d.path}`);
+    if (d.deferred) {
+      // An empty PCIe root port to hot-plug the disk into later (Linux pciehp picks it up).
+      args.push("-device", `pcie-root-port,id=hp${i},chassis=${i + 1},slot=${i + 1}`);
+      continue;
+    }
+    args.push("-device", diskDevice(d, id, i));
+  }
+  if (opts.tpmSocket) {
+    args.push("-chardev", `socket,id=chrtpm,path=${opts.tpmSocket}`, "-tpmdev", "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-tis,tpmdev=tpm0");
+  }
+  args.push(...(opts.extraArgs ?? []));
+  const proc = Bun.spawn(args, {
+    stdin: opts.interactive ? "inherit" : "pipe",
+    stdout: opts.interactive ? "inherit" : "pipe",
+    stderr: opts.interactive ? "inherit" : "pipe",
+  });
+  return new Vm(proc as never, dir, args);
+}
+
+/**
+ * Runs `scenario` against a fresh VM; when it fails and the console shows an emulator fault (double fault,
+ * oops, hang before the payload started), runs it once more and reports the first failure with it.
+ */
+export async function withVmRetry<T>(make: () => Vm, scenario: (vm: Vm) => Promise<T>, opts: { log?: (s: string) => void } = {}): Promise<T> {
+  let firstError: Error | undefined;
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    const vm = make();
+    try {
+      return await scenario(vm);
+    } catch (e) {
+      const fault = vm.infraFault();
+      const err = e as Error;
+      if (attempt === 1 && (fault || err instanceof VmTimeout)) {
+        firstError = err;
+        opts.log?.(`QEMU attempt 1 failed${fault ? ` with an emulator fault ("${fault}")` : ""}; retrying once.\n${vm.tail(15)}`);
+        continue;
+      }
+      if (firstError) err.message = `${err.message}\n(first attempt also failed: ${firstError.message.split("\n")[0]})`;
+      throw err;
+    } finally {
+      await vm.kill();
+    }
+  }
+  throw new Error("Internal error: withVmRetry fell through");
+}

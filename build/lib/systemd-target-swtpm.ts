@@ -1,0 +1,42 @@
+/**
+ * A software TPM for QEMU guests: `swtpm socket --tpm2` with a fresh state directory and a unix control
+ * socket, the "emulator" TPM backend that build/lib/qemu.ts wires with `tpmSocket`. A fresh state means
+ * every PCR of the guest starts from zero (the firmware's TPM2_Startup(CLEAR) resets them anyway).
+ *
+ * Started synchronously, so a VmOptions factory (runScenario's retry makes a new VM, and needs a new TPM)
+ * can start one; stopped through the returned handle.
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+
+export interface QemuSwtpm {
+  /** The control socket, for VmOptions.tpmSocket. */
+  socket: string;
+  stop(): Promise<void>;
+}
+
+/** Starts swtpm and waits (at most `timeoutMs`) for its control socket to appear. */
+export function startQemuSwtpm(timeoutMs = 5000): QemuSwtpm {
+  const dir = mkdtempSync(join(tmpdir(), "ukiboot-swtpm-qemu-"));
+  const socket = join(dir, "swtpm-sock");
+  const proc: Subprocess = Bun.spawn(["swtpm", "socket", "--tpm2", "--tpmstate", `dir=${dir}`, "--ctrl", `type=unixio,path=${socket}`], {
+    stdout: "ignore",
+    stderr: "ignore",
+  });
+  const stop = async () => {
+    proc.kill();
+    await proc.exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const until = Date.now() + timeoutMs;
+  while (!existsSync(socket)) {
+    if (proc.exitCode !== null || Date.now() > until) {
+      void stop();
+      throw new Error(`Cannot start swtpm: its control socket ${socket} did not appear within ${timeoutMs} ms (exit code ${proc.exitCode ?? "none, still running"})`);
+    }
+    Bun.sleepSync(20);
+  }
+  return { socket, stop };
+}

@@ -1,0 +1,131 @@
+#!/bin/sh
+# ukiboot shim: the one place that starts `ukiboot init` in an initramfs (initrd-hooks/README.md).
+#   init-shim.sh                   PID 1 of ukiboot's own initramfs (build/initramfs.ts installs it as /init)
+#   init-shim.sh --hook GENERATOR  once, from the runtime hook of dracut, mkinitcpio or initramfs-tools
+# POSIX sh: it runs under busybox ash, dash and klibc sh.
+
+# Neither `set -e` nor `set -u`: PID 1 must survive a failing mount or a mistake (its exit panics the kernel),
+# and in hook mode the generator's boot must go on whatever happens here.
+
+# The kernel starts PID 1 without PATH; in hook mode the generator's PATH finds its modprobe.
+PATH=${PATH:-/usr/sbin:/usr/bin:/sbin:/bin}
+export PATH
+
+UKIBOOT=${UKIBOOT:-/usr/bin/ukiboot}
+# Where the generators' hooks install files.list; its `module` lines are loaded in hook mode.
+UKIBOOT_FILES_LIST=${UKIBOOT_FILES_LIST:-/usr/lib/ukiboot/files.list}
+UKIBOOT_CMDLINE_FILE=${UKIBOOT_CMDLINE_FILE:-/proc/cmdline}
+# Messages in colour codes are unreadable in a serial log.
+NO_COLOR=1
+export NO_COLOR
+
+# Status lines go to stderr: in hook mode that is the stream the generators put on the console (dracut's
+# hook services send only stderr there); as PID 1 both streams are the console.
+say() {
+	echo "ukiboot: $*" >&2
+}
+
+# The meaning of `ukiboot init`'s exit status, as documented in initrd-hooks/README.md.
+describe_status() {
+	case $1 in
+	0) say "finished without booting (status 0: dry run)" ;;
+	1) say "exited with status 1: nothing could be booted" ;;
+	2) say "exited with status 2: bad usage" ;;
+	3) say "exited with status 3: the rescue shell was chosen in the menu" ;;
+	126 | 127) say "exited with status $1: cannot run $UKIBOOT" ;;
+	*)
+		if [ "$1" -gt 128 ]; then
+			say "exited with status $1: killed by signal $(($1 - 128))"
+		else
+			say "exited with status $1"
+		fi
+		;;
+	esac
+}
+
+# The word `ukiboot.off` on the kernel command line turns the hooks off, for example in the command line of
+# a UKI whose initramfs carries the hook itself, so that ukiboot does not boot that UKI again and again.
+is_turned_off() {
+	cmdline=
+	[ -r "$UKIBOOT_CMDLINE_FILE" ] && read -r cmdline <"$UKIBOOT_CMDLINE_FILE"
+	case " $cmdline " in
+	*" ukiboot.off "*) return 0 ;;
+	esac
+	return 1
+}
+
+# The generator ships the ESP modules (files.list) but udev only loads drivers for hardware it sees; file
+# systems and efivarfs have no hardware, so load them here, with the generator's modprobe and its blacklists.
+load_listed_modules() {
+	[ -r "$UKIBOOT_FILES_LIST" ] || return 0
+	modules=
+	while read -r kind name _; do
+		[ "$kind" = module ] && modules="$modules $name"
+	done <"$UKIBOOT_FILES_LIST"
+	[ -n "$modules" ] || return 0
+	# Word splitting of the module list is intended.
+	# shellcheck disable=SC2086
+	modprobe -qab $modules || say "could not load every module of:$modules (some are not in the image)"
+}
+
+run_from_hook() {
+	generator=$1
+	if is_turned_off; then
+		say "ukiboot.off is on the kernel command line; continuing with the $generator boot"
+		return 0
+	fi
+	if [ ! -r /proc/self/stat ]; then
+		# The Bun runtime aborts without /proc; the generator's init mounts it before any hook runs.
+		say "Cannot start ukiboot: /proc is not mounted; continuing with the $generator boot"
+		return 1
+	fi
+	load_listed_modules
+	say "starting ukiboot from the $generator init"
+	# The generator's udev and modprobe load drivers, honouring its blacklists; ukiboot must not load
+	# every module of a distribution initramfs. Its output joins the status lines on the console.
+	UKIBOOT_NO_MODULES=1 UKIBOOT_HOOK="$generator" "$UKIBOOT" init >&2
+	rc=$?
+	describe_status "$rc"
+	if [ "$rc" -eq 3 ]; then
+		# The menu only runs when stdin is a terminal, so the shell gets the same console.
+		say "starting a shell; type 'exit' to continue with the $generator boot"
+		sh -i
+	fi
+	say "continuing with the $generator boot"
+	return "$rc"
+}
+
+run_as_pid1() {
+	mkdir -p /proc /sys /dev /run /tmp
+	mount -t proc -o nosuid,nodev,noexec proc /proc
+	mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
+	mount -t devtmpfs -o nosuid,mode=0755 devtmpfs /dev 2>/dev/null || true
+	mount -t tmpfs -o nosuid,nodev,mode=0755 tmpfs /run
+	mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /tmp
+
+	# The kernel gives PID 1 /dev/console; keep all three streams on it.
+	exec </dev/console >/dev/console 2>&1
+
+	# PID 1 never exits: whenever ukiboot returns, offer a rescue shell, then run ukiboot again.
+	while :; do
+		"$UKIBOOT" init
+		describe_status "$?"
+		say "starting a rescue shell; type 'exit' to run ukiboot again, 'poweroff -f' to power off."
+		if command -v setsid >/dev/null 2>&1 && command -v cttyhack >/dev/null 2>&1; then
+			setsid cttyhack sh
+		else
+			sh
+		fi
+	done
+}
+
+# As PID 1 the arguments are the kernel command line words the kernel did not understand: ignore them all,
+# because exiting would panic the kernel. Anywhere else, never mount over the running system's /proc.
+if [ "$$" -eq 1 ]; then
+	run_as_pid1
+fi
+if [ "${1:-}" != --hook ] || [ $# -ne 2 ] || [ -z "$2" ]; then
+	echo "ukiboot: usage: init-shim --hook GENERATOR (without arguments only as PID 1)" >&2
+	exit 2
+fi
+run_from_hook "$2"

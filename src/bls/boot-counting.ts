@@ -1,0 +1,82 @@
+/**
+ * Boot counters in file names, `<prefix>+<LEFT>[-<DONE>]<suffix>` (boot-behaviour.md §9): parsing,
+ * the name after the next boot (§9.2) and the counter-free UKI path for `.extra.d` (§11.1).
+ */
+import { NOT_COUNTED } from "../model/boot-entry.ts";
+
+/** Counters are at most INT_MAX, as in systemd-boot. */
+export const TRIES_MAX = 0x7fff_ffff;
+
+export interface BootCounter {
+  /** The name without the counter: prefix + suffix (the suffix as written in the file name). */
+  stripped: string;
+  /** −1 when the name has no valid counter. */
+  triesLeft: number;
+  triesDone: number;
+  /** The name after the next boot, for counted names only. */
+  next?: string;
+}
+
+/** Parses a run of ASCII digits at `at`; undefined when there is none or it exceeds INT_MAX. */
+function parseCount(s: string, at: number): { value: number; end: number } | undefined {
+  let end = at;
+  while (end < s.length && s[end]! >= "0" && s[end]! <= "9") end++;
+  if (end === at) return undefined;
+  // Compare lengths first so that a long run of digits cannot lose precision.
+  const digits = s.slice(at, end).replace(/^0+(?=.)/, "");
+  if (digits.length > 10 || Number(digits) > TRIES_MAX) return undefined;
+  return { value: Number(digits), end };
+}
+
+/**
+ * Parses the counter of `fileName`, whose type suffix is `suffix` (".conf" or ".efi"). The last `+`
+ * starts the counter, and what follows the numbers must be the suffix (case-insensitive); otherwise
+ * the name has no counter.
+ * @example parseBootCounter("os-6.9+3.efi", ".efi") // {stripped: "os-6.9.efi", triesLeft: 3, triesDone: 0, next: "os-6.9+2-1.efi"}
+ */
+export function parseBootCounter(fileName: string, suffix: string): BootCounter {
+  const none: BootCounter = { stripped: fileName, triesLeft: NOT_COUNTED, triesDone: NOT_COUNTED };
+  const plus = fileName.lastIndexOf("+");
+  if (plus < 0) return none;
+  const left = parseCount(fileName, plus + 1);
+  if (!left) return none;
+  let done = { value: 0, end: left.end };
+  if (fileName[left.end] === "-") {
+    const d = parseCount(fileName, left.end + 1);
+    if (!d) return none;
+    done = d;
+  }
+  const rest = fileName.slice(done.end);
+  if (rest.toLowerCase() !== suffix.toLowerCase()) return none;
+  const prefix = fileName.slice(0, plus);
+  return {
+    stripped: prefix + rest,
+    triesLeft: left.value,
+    triesDone: done.value,
+    // systemd-boot writes the numbers unpadded: +05-003 becomes +4-4 (§9.2.2).
+    next: `${prefix}+${Math.max(left.value - 1, 0)}-${Math.min(done.value + 1, TRIES_MAX)}${rest}`,
+  };
+}
+
+/**
+ * The stub's counter-free path of a UKI (§11.1.2): it strips at the FIRST `+` of the whole path, and
+ * only when `+digits[-digits]` is followed by `.` or the end of the string.
+ * @example stripCounterFromPath("\\EFI\\Linux\\x+2-1.efi") // "\\EFI\\Linux\\x.efi"
+ */
+export function stripCounterFromPath(path: string): string {
+  const plus = path.indexOf("+");
+  if (plus < 0) return path;
+  let i = plus + 1;
+  const digits = () => {
+    const at = i;
+    while (i < path.length && path[i]! >= "0" && path[i]! <= "9") i++;
+    return i > at;
+  };
+  if (!digits()) return path;
+  if (path[i] === "-") {
+    i++;
+    if (!digits()) return path;
+  }
+  if (i < path.length && path[i] !== ".") return path;
+  return path.slice(0, plus) + path.slice(i);
+}

@@ -1,0 +1,284 @@
+/**
+ * Discovery of boot entries on a mounted ESP and optional XBOOTLDR (boot-behaviour.md §2, §6, §8):
+ * UKIs in `\EFI\Linux`, entry files in `\loader\entries`, loader.conf from the ESP; sorted, with
+ * unique titles. A bad file is a problem, not a failure: the rest still lists.
+ */
+import { mangleCmdline } from "../cmdline/mangle.ts";
+import { FormatError } from "../errors.ts";
+import type { BootEntry, EntryFile, EntrySource } from "../model/boot-entry.ts";
+import { DEFAULT_LOADER_CONFIG, type LoaderConfig } from "../model/loader-config.ts";
+import type { Problem } from "../model/problem.ts";
+import { efiArchOfNodeArch, type EfiArch } from "../pe/efi-arch.ts";
+import { isLinuxKernelImage } from "../pe/linux-kernel.ts";
+import { classifyPe, effectiveSections, isNativeImage, profileCount } from "../pe/uki.ts";
+import { readPeHeaders, readSection } from "../pe/read-pe.ts";
+import { decodeSectionText } from "../pe/section-text.ts";
+import { TEXT_SECTION_MAX } from "../pe/uki-sections.ts";
+import type { ReadOnlyFs } from "../sys/fs.ts";
+import { CachingFs } from "../sys/caching-fs.ts";
+import { applicableAddons, GLOBAL_ADDON_DIR, scanAddons, type LoadedAddon } from "./addons.ts";
+import { parseBootCounter, stripCounterFromPath } from "./boot-counting.ts";
+import { sortBootEntries } from "./entry-order.ts";
+import { parseLoaderConf } from "./loader-conf.ts";
+import { filterEntryNames, hostPath, resolveLoaderPath } from "./partition-files.ts";
+import { describeFailure } from "./problems.ts";
+import { uniqueTitles } from "./titles.ts";
+import { parseType1Entry } from "./type1-entry.ts";
+import { readUkiEntries, TYPE2_DIR, TYPE2_SUFFIX, type UkiScanContext } from "./uki-entries.ts";
+import { toImageRef } from "./image-ref.ts";
+
+export const TYPE1_DIR = "\\loader\\entries";
+export const TYPE1_SUFFIX = ".conf";
+export const LOADER_CONF = "\\loader\\loader.conf";
+/** Entry files and loader.conf are a few hundred bytes; anything larger than this is not one. */
+export const CONFIG_FILE_MAX = 1024 * 1024;
+
+export interface DiscoverOptions {
+  /** Host mount path of the ESP. */
+  esp: string;
+  /** Host mount path of the XBOOTLDR partition on the same disk, if there is one. */
+  xbootldr?: string;
+  /** The native EFI architecture; default: that of the running process. */
+  arch?: EfiArch;
+}
+
+export interface Discovery {
+  /** Sorted (§8), titles made unique (§6.3). */
+  entries: BootEntry[];
+  /** loader.conf of the ESP, or the defaults. */
+  config: LoaderConfig;
+  /** Host path of loader.conf when it was read. */
+  loaderConfPath?: string;
+  problems: Problem[];
+}
+
+/**
+ * Finds every entry on the ESP and XBOOTLDR, in the scan order of §2.5 (ESP UKIs, ESP entry files,
+ * XBOOTLDR UKIs, XBOOTLDR entry files), then sorts them stably and makes their titles unique.
+ * Never throws for bad input: unreadable or malformed files become problems.
+ * @example const { entries, problems } = await discoverEntries(new NodeFs(), { esp: "/efi", xbootldr: "/boot" })
+ */
+export async function discoverEntries(uncached: ReadOnlyFs, opts: DiscoverOptions): Promise<Discovery> {
+  // Lookups repeat (case-insensitive resolution, add-on directories) and UKI reads are small and adjacent.
+  const fs = new CachingFs(uncached);
+  const arch = opts.arch ?? efiArchOfNodeArch(process.arch) ?? "x64";
+  const problems: Problem[] = [];
+  const globalAddonCache = new Map<string, Promise<LoadedAddon[]>>();
+  const ctx: UkiScanContext = {
+    fs,
+    arch,
+    problems,
+    globalAddons(root) {
+      let p = globalAddonCache.get(root);
+      if (!p) {
+        p = scanAddons(fs, { root, dirLoaderPath: GLOBAL_ADDON_DIR, scope: "global", arch, problems });
+        globalAddonCache.set(root, p);
+      }
+      return p;
+    },
+  };
+
+  const out: Discovery = { entries: [], config: { ...DEFAULT_LOADER_CONFIG, other: {} }, problems };
+  await readLoaderConf(fs, opts.esp, out);
+
+  const found: BootEntry[] = [];
+  const partitions: [EntrySource, string][] = [["esp", opts.esp]];
+  if (opts.xbootldr !== undefined) partitions.push(["xbootldr", opts.xbootldr]);
+  for (const [source, root] of partitions) {
+    const ukis = await listEntryDir(fs, root, TYPE2_DIR, TYPE2_SUFFIX, problems);
+    for (const name of ukis.files) {
+      const path = hostPath(ukis.dir, [name]);
+      found.push(...(await readUkiEntries(ctx, { root, source, dirLoaderPath: TYPE2_DIR, fileName: name, path })));
+    }
+    const confs = await listEntryDir(fs, root, TYPE1_DIR, TYPE1_SUFFIX, problems);
+    for (const name of confs.files) {
+      const e = await readType1Entry(ctx, { root, source, fileName: name, path: hostPath(confs.dir, [name]) });
+      if (e) found.push(e);
+    }
+  }
+
+  const sorted = sortBootEntries(found);
+  const titles = uniqueTitles(sorted);
+  sorted.forEach((e, i) => (e.showTitle = titles[i]!));
+  out.entries = sorted;
+  out.problems = dedupeProblems(problems);
+  return out;
+}
+
+async function readLoaderConf(fs: ReadOnlyFs, esp: string, out: Discovery): Promise<void> {
+  const f = await resolveLoaderPath(fs, esp, LOADER_CONF);
+  if (!f) return;
+  try {
+    const text = await readConfigText(fs, f.path, f.stat.kind, f.stat.size, "loader.conf");
+    const parsed = parseLoaderConf(text, { source: f.path });
+    out.config = parsed.config;
+    out.loaderConfPath = f.path;
+    out.problems.push(...parsed.problems);
+  } catch (e) {
+    out.problems.push({ file: f.path, message: describeFailure("read loader.conf", f.path, e), severity: "error" });
+  }
+}
+
+/** Reads a small text file strictly as UTF-8 (systemd-boot converts it to UTF-16 and stops at a NUL). */
+async function readConfigText(fs: ReadOnlyFs, path: string, kind: string, size: number, format: "loader.conf" | "bls"): Promise<string> {
+  if (kind !== "file") throw new FormatError(format, path, `Cannot read "${path}": it is not a regular file`);
+  if (size > CONFIG_FILE_MAX) throw new FormatError(format, path, `Cannot read "${path}": it is ${size} bytes, more than ${CONFIG_FILE_MAX}`);
+  const bytes = await fs.readFile(path);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (cause) {
+    throw new FormatError(format, path, `Cannot read "${path}": it is not valid UTF-8`, { cause });
+  }
+}
+
+/** Entry file names of one directory, filtered (§2.6) and in byte order. */
+async function listEntryDir(fs: ReadOnlyFs, root: string, dirLoaderPath: string, suffix: string, problems: Problem[]): Promise<{ dir: string; files: string[] }> {
+  const dir = await resolveLoaderPath(fs, root, dirLoaderPath);
+  if (!dir || dir.stat.kind !== "dir") return { dir: "", files: [] };
+  try {
+    const scan = filterEntryNames(await fs.readDir(dir.path), suffix);
+    for (const n of scan.notFiles) {
+      problems.push({ file: hostPath(dir.path, [n.name]), message: `Ignoring "${n.name}": it is ${n.kind === "dir" ? "a directory" : "not a regular file"}`, severity: "warning" });
+    }
+    return { dir: dir.path, files: scan.files };
+  } catch (e) {
+    problems.push({ file: dir.path, message: describeFailure("list directory", dir.path, e), severity: "error" });
+    return { dir: dir.path, files: [] };
+  }
+}
+
+async function readType1Entry(ctx: UkiScanContext, file: { root: string; source: EntrySource; fileName: string; path: string }): Promise<BootEntry | undefined> {
+  const { fs, problems } = ctx;
+  const drop = (message: string, line?: number) => {
+    problems.push({ file: file.path, ...(line === undefined ? {} : { line }), message, severity: "error" });
+    return undefined;
+  };
+  let text: string;
+  try {
+    const st = await fs.stat(file.path);
+    text = await readConfigText(fs, file.path, st?.kind ?? "missing", st?.size ?? 0, "bls");
+  } catch (e) {
+    return drop(describeFailure("read entry", file.path, e));
+  }
+  const parsed = parseType1Entry(text, { source: file.path, arch: ctx.arch });
+  problems.push(...parsed.problems);
+  const t = parsed.entry;
+  if (!t) return undefined;
+
+  const counter = parseBootCounter(file.fileName, TYPE1_SUFFIX);
+  // The loader file must exist on the entry's own partition, or systemd-boot hides the entry (§6.2.2).
+  const target = await resolveLoaderPath(fs, file.root, t.loaderPath);
+  if (!target || target.stat.kind !== "file") {
+    return drop(`Cannot use entry: its ${t.loader} file "${t.loaderPath}" does not exist on ${file.source === "esp" ? "the ESP" : "XBOOTLDR"}`);
+  }
+  const targetFile: EntryFile = { path: target.path, loaderPath: t.loaderPath };
+  const entry: BootEntry = {
+    id: counter.stripped.toLowerCase(),
+    showTitle: "",
+    kind: t.loader === "linux" ? "type1-linux" : t.loader === "efi" ? "type1-efi" : "type1-uki",
+    source: file.source,
+    root: file.root,
+    dir: TYPE1_DIR,
+    fileName: file.fileName,
+    path: file.path,
+    loaderPath: `${TYPE1_DIR}\\${file.fileName}`,
+    initrds: [],
+    options: t.options,
+    optionsImplied: false,
+    triesLeft: counter.triesLeft,
+    triesDone: counter.triesDone,
+    addons: [],
+  };
+  if (t.title !== undefined) entry.title = t.title;
+  if (t.version !== undefined) entry.version = t.version;
+  if (t.machineId !== undefined) entry.machineId = t.machineId;
+  if (t.sortKey !== undefined) entry.sortKey = t.sortKey;
+  if (t.architecture !== undefined) entry.architecture = t.architecture;
+  if (counter.next !== undefined) entry.nextFileName = counter.next;
+  entry.showTitle = entry.title ?? entry.id;
+
+  if (t.loader === "linux") {
+    entry.linux = targetFile;
+    entry.hotkey = "l";
+    for (const i of t.initrds) {
+      const r = await resolveLoaderPath(fs, file.root, i);
+      // A missing initrd makes the boot fail but does not hide the entry (§6.2.2).
+      if (!r) problems.push({ file: file.path, message: `Missing initrd "${i}": booting this entry will fail`, severity: "warning" });
+      entry.initrds.push({ path: r?.path ?? hostPath(file.root, i.split("\\").filter(Boolean)), loaderPath: i });
+    }
+  } else {
+    if (t.loader === "efi") entry.efi = targetFile;
+    else {
+      entry.uki = targetFile;
+      entry.hotkey = "l";
+      if (t.profile !== undefined) entry.profile = t.profile;
+    }
+    try {
+      const dropped = await attachTargetImage(ctx, entry, targetFile, target.stat.size, t.profile ?? 0);
+      if (dropped) return drop(dropped);
+    } catch (e) {
+      return drop(describeFailure(`use the ${t.loader} target of entry`, target.path, e));
+    }
+  }
+  if (t.devicetree !== undefined) {
+    const r = await resolveLoaderPath(fs, file.root, t.devicetree);
+    entry.devicetree = { path: r?.path ?? hostPath(file.root, t.devicetree.split("\\").filter(Boolean)), loaderPath: t.devicetree };
+  }
+  return entry;
+}
+
+/**
+ * For `efi` and `uki` entries: reads the target's headers. A UKI target is booted with the stub rules
+ * (its sections and add-ons are attached); an `efi` target may also be a bare EFI-stub kernel. Returns
+ * why the entry must be hidden, or undefined.
+ */
+async function attachTargetImage(ctx: UkiScanContext, entry: BootEntry, target: EntryFile, size: number, profile: number): Promise<string | undefined> {
+  const { pe, headerBytes } = await readPeHeaders(ctx.fs, target.path, size);
+  if (!isNativeImage(pe, ctx.arch)) return `Cannot use entry: "${target.loaderPath}" has machine type 0x${pe.machine.toString(16)}, not the native ${ctx.arch}`;
+  if (classifyPe(pe) !== "uki") {
+    if (entry.kind === "type1-efi" && isLinuxKernelImage(headerBytes)) return undefined;
+    return entry.kind === "type1-uki"
+      ? `Cannot use entry: "${target.loaderPath}" is not a UKI`
+      : `Cannot use entry: "${target.loaderPath}" is neither a UKI nor a Linux kernel, and kexec cannot start other EFI programs`;
+  }
+  const count = profileCount(pe);
+  if (profile >= count) return `Cannot use entry: "${target.loaderPath}" has no profile ${profile}`;
+  const eff = effectiveSections(pe, profile);
+  entry.image = toImageRef(target, pe, eff, profile, count);
+  const unameSection = eff.byName[".uname"];
+  if (unameSection) {
+    const bytes = await readSection(ctx.fs, pe, unameSection, { contents: "file", max: TEXT_SECTION_MAX });
+    entry.uname = entry.image.uname = decodeSectionText(bytes, { source: target.path, section: ".uname", offset: unameSection.fileOffset });
+  }
+  const cmdlineSection = eff.byName[".cmdline"];
+  if (cmdlineSection) entry.image.cmdline = mangleCmdline(await readSection(ctx.fs, pe, cmdlineSection, { contents: "file", max: TEXT_SECTION_MAX }));
+  // Add-ons come from the UKI's partition: global, then `<uki without counter>.extra.d` (§11.1).
+  const local = await scanAddons(ctx.fs, {
+    root: entry.root,
+    dirLoaderPath: `${stripCounterFromPath(target.loaderPath)}.extra.d`,
+    scope: "local",
+    arch: ctx.arch,
+    problems: ctx.problems,
+  });
+  const { addons, mismatched } = applicableAddons([...(await ctx.globalAddons(entry.root)), ...local], entry.uname);
+  entry.addons = addons;
+  for (const m of mismatched) {
+    ctx.problems.push({
+      file: m.addon.path,
+      message: `Ignoring add-on "${m.addon.path}" for entry "${entry.path}": its .uname "${m.addon.uname ?? ""}" does not match "${entry.uname}"`,
+      severity: "warning",
+    });
+  }
+  return undefined;
+}
+
+/** The same problem can be found once per profile; report it once. */
+function dedupeProblems(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const k = `${p.file}\0${p.line ?? ""}\0${p.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

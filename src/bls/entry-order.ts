@@ -1,0 +1,49 @@
+/**
+ * The menu order of boot entries: systemd-boot's boot_entry_compare(), the one place this rule lives
+ * (boot-behaviour.md §8, UAPI Boot Loader Specification "Sorting").
+ */
+import { isBadEntry, NOT_COUNTED, type BootEntry } from "../model/boot-entry.ts";
+import { compareVersions } from "./version-compare.ts";
+
+export type OrderFields = Pick<BootEntry, "id" | "idWithoutProfile" | "sortKey" | "machineId" | "version" | "profile" | "triesLeft" | "triesDone">;
+
+/** Code-unit order with undefined before any string, as systemd's strcmp_ptr() does. */
+function compareText(a: string | undefined, b: string | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined) return -1;
+  if (b === undefined) return 1;
+  return a < b ? -1 : 1;
+}
+
+/**
+ * Negative when `a` comes first. Entries with no tries left sort last, as sd-boot does (its 257 man
+ * page says first; the code and the UAPI text say last); then entries with a sort-key, ordered by
+ * sort-key, machine-id and version (newest first); then ids, newest first; profiles ascending; finally
+ * more tries left first and fewer tries done first.
+ */
+export function compareBootEntries(a: OrderFields, b: OrderFields): number {
+  const badA = isBadEntry(a);
+  const badB = isBadEntry(b);
+  if (badA !== badB) return badA ? 1 : -1;
+  const hasA = a.sortKey !== undefined;
+  const hasB = b.sortKey !== undefined;
+  if (hasA !== hasB) return hasA ? -1 : 1;
+  if (hasA && hasB) {
+    const r = compareText(a.sortKey, b.sortKey) || compareText(a.machineId, b.machineId) || -compareVersions(a.version, b.version);
+    if (r !== 0) return r;
+  }
+  const r = -compareVersions(a.idWithoutProfile ?? a.id, b.idWithoutProfile ?? b.id);
+  if (r !== 0) return r;
+  // @0 has no idWithoutProfile, so it ties with its own @k here; the stable sort keeps it first.
+  if (a.idWithoutProfile !== undefined && b.idWithoutProfile !== undefined) {
+    const p = (a.profile ?? 0) - (b.profile ?? 0);
+    if (p !== 0) return p;
+  }
+  if (a.triesLeft === NOT_COUNTED || b.triesLeft === NOT_COUNTED) return 0;
+  return b.triesLeft - a.triesLeft || a.triesDone - b.triesDone;
+}
+
+/** A sorted copy; the sort is stable, so discovery order (§2.5) breaks the remaining ties. */
+export function sortBootEntries<T extends OrderFields>(entries: readonly T[]): T[] {
+  return [...entries].sort(compareBootEntries);
+}

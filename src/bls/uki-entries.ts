@@ -1,0 +1,182 @@
+/**
+ * Type #2 entries: one UKI in `\EFI\Linux` gives one entry per profile (boot-behaviour.md §6.1), with
+ * ids, titles, version and sort key from `.osrel` and `.profile`. Only the headers and the small text
+ * sections are read.
+ */
+import { mangleCmdline } from "../cmdline/mangle.ts";
+import { FormatError } from "../errors.ts";
+import type { BootEntry, EntrySource } from "../model/boot-entry.ts";
+import type { Problem } from "../model/problem.ts";
+import type { EfiArch } from "../pe/efi-arch.ts";
+import type { PeImage, PeSection } from "../pe/pe.ts";
+import { readPeHeaders, readSection } from "../pe/read-pe.ts";
+import { decodeSectionText } from "../pe/section-text.ts";
+import { classifyPe, effectiveSections, isNativeImage, profileCount } from "../pe/uki.ts";
+import { TEXT_SECTION_MAX, type UkiSectionName } from "../pe/uki-sections.ts";
+import type { ReadOnlyFs } from "../sys/fs.ts";
+import { lastValues, parseKeyValueText } from "../text/key-value.ts";
+import { applicableAddons, scanAddons, type LoadedAddon } from "./addons.ts";
+import { parseBootCounter, stripCounterFromPath } from "./boot-counting.ts";
+import { toImageRef } from "./image-ref.ts";
+import { parseOsRelease, pickOsReleaseNames } from "./os-release.ts";
+import { describeFailure } from "./problems.ts";
+
+export const TYPE2_DIR = "\\EFI\\Linux";
+export const TYPE2_SUFFIX = ".efi";
+
+export interface UkiFile {
+  root: string;
+  source: EntrySource;
+  /** `\EFI\Linux` (or another directory for Type #1 `uki`/`efi` targets). */
+  dirLoaderPath: string;
+  fileName: string;
+  /** Host path of the file. */
+  path: string;
+}
+
+export interface UkiScanContext {
+  fs: ReadOnlyFs;
+  arch: EfiArch;
+  problems: Problem[];
+  /** The global add-ons of the partition at `root` (loaded once per partition by the caller). */
+  globalAddons(root: string): Promise<LoadedAddon[]>;
+}
+
+/** Reads text sections once each, by range, decoding them strictly. */
+class SectionTexts {
+  private cache = new Map<string, Promise<string>>();
+  constructor(
+    private fs: ReadOnlyFs,
+    private pe: PeImage,
+  ) {}
+  get(s: PeSection | undefined, name: UkiSectionName): Promise<string> | undefined {
+    if (!s) return undefined;
+    const key = `${s.fileOffset}:${s.fileSize}`;
+    let p = this.cache.get(key);
+    if (!p) {
+      p = readSection(this.fs, this.pe, s, { contents: "file", max: TEXT_SECTION_MAX }).then((b) =>
+        decodeSectionText(b, { source: this.pe.source, section: name, offset: s.fileOffset }),
+      );
+      // A failed read is reported by the profile that needs it; do not leave it unhandled meanwhile.
+      p.catch(() => {});
+      this.cache.set(key, p);
+    }
+    return p;
+  }
+}
+
+/**
+ * The entries of one UKI, profile by profile. Profiles without `.osrel` or without a name in it are
+ * skipped, as systemd-boot does; a file that is not a native UKI is reported and gives no entries.
+ */
+export async function readUkiEntries(ctx: UkiScanContext, file: UkiFile): Promise<BootEntry[]> {
+  const { fs, problems } = ctx;
+  const report = (message: string, severity: Problem["severity"] = "error") => problems.push({ file: file.path, message, severity });
+  let pe: PeImage;
+  try {
+    const st = await fs.stat(file.path);
+    if (!st || st.kind !== "file") throw new FormatError("uki", file.path, `Cannot use UKI "${file.path}": it is not a regular file`);
+    pe = (await readPeHeaders(fs, file.path, st.size)).pe;
+  } catch (e) {
+    report(describeFailure("read UKI", file.path, e));
+    return [];
+  }
+  if (!isNativeImage(pe, ctx.arch)) {
+    report(`Ignoring UKI "${file.path}": its machine type 0x${pe.machine.toString(16)} is not the native ${ctx.arch}`);
+    return [];
+  }
+  const kind = classifyPe(pe);
+  if (kind !== "uki") {
+    report(`Ignoring "${file.path}": it has no .linux section, so it is ${kind === "addon" ? "an add-on" : "not a UKI"}`);
+    return [];
+  }
+
+  const counter = parseBootCounter(file.fileName, TYPE2_SUFFIX);
+  // Newer systemd strips the counter before building ids; 257 overwrote the profile ids (§6.1.4).
+  const base = counter.stripped.toLowerCase();
+  const loaderPath = `${file.dirLoaderPath}\\${file.fileName}`;
+  const texts = new SectionTexts(fs, pe);
+  const count = profileCount(pe);
+  let localAddons: Promise<LoadedAddon[]> | undefined;
+  const entries: BootEntry[] = [];
+
+  for (let k = 0; k < count; k++) {
+    const eff = effectiveSections(pe, k);
+    const what = count > 1 ? `profile ${k} of UKI "${file.path}"` : `UKI "${file.path}"`;
+    try {
+      const osrelText = await texts.get(eff.byName[".osrel"], ".osrel");
+      if (osrelText === undefined) {
+        report(`Ignoring ${what}: it has no .osrel section`);
+        continue;
+      }
+      const names = pickOsReleaseNames(parseOsRelease(osrelText).fields);
+      if (names.name === undefined) {
+        report(`Ignoring ${what}: its .osrel has none of PRETTY_NAME, IMAGE_ID, NAME, ID`);
+        continue;
+      }
+      const profileText = await texts.get(eff.byName[".profile"], ".profile");
+      const profileFields = profileText === undefined ? undefined : lastValues(parseKeyValueText(profileText, "=").lines);
+      const profileId = profileFields?.get("ID")?.value;
+      const profileTitle = profileFields?.get("TITLE")?.value;
+      const cmdline = await texts.get(eff.byName[".cmdline"], ".cmdline");
+      const uname = await texts.get(eff.byName[".uname"], ".uname");
+
+      const entry: BootEntry = {
+        id: k === 0 ? base : `${base}@${profileId !== undefined ? profileId.toLowerCase() : String(k)}`,
+        title:
+          profileTitle !== undefined
+            ? `${names.name} (${profileTitle})`
+            : k > 0
+              ? `${names.name} (${profileId ?? `Profile #${k + 1}`})`
+              : names.name,
+        showTitle: "",
+        kind: "type2",
+        source: file.source,
+        root: file.root,
+        dir: file.dirLoaderPath,
+        fileName: file.fileName,
+        path: file.path,
+        loaderPath,
+        initrds: [],
+        options: cmdline === undefined ? "" : mangleCmdline(cmdline),
+        optionsImplied: true,
+        profile: k,
+        triesLeft: counter.triesLeft,
+        triesDone: counter.triesDone,
+        hotkey: "l",
+        image: toImageRef({ path: file.path, loaderPath }, pe, eff, k, count),
+        addons: [],
+      };
+      entry.showTitle = entry.title!;
+      if (k > 0) entry.idWithoutProfile = base;
+      if (names.version !== undefined) entry.version = names.version;
+      if (names.sortKey !== undefined) entry.sortKey = names.sortKey;
+      if (counter.next !== undefined) entry.nextFileName = counter.next;
+      if (uname !== undefined) entry.uname = entry.image!.uname = uname;
+      if (cmdline !== undefined) entry.image!.cmdline = entry.options;
+
+      localAddons ??= scanAddons(fs, {
+        root: file.root,
+        // The stub looks for `<uki>.extra.d` with the boot counter removed from its path (§11.1.2).
+        dirLoaderPath: `${stripCounterFromPath(loaderPath)}.extra.d`,
+        scope: "local",
+        arch: ctx.arch,
+        problems,
+      });
+      const all = [...(await ctx.globalAddons(file.root)), ...(await localAddons)];
+      const { addons, mismatched } = applicableAddons(all, uname);
+      entry.addons = addons;
+      for (const m of mismatched) {
+        problems.push({
+          file: m.addon.path,
+          message: `Ignoring add-on "${m.addon.path}" for ${what}: its .uname "${m.addon.uname ?? ""}" does not match "${uname}"`,
+          severity: "warning",
+        });
+      }
+      entries.push(entry);
+    } catch (e) {
+      report(describeFailure(count > 1 ? `use profile ${k} of UKI` : "use UKI", file.path, e));
+    }
+  }
+  return entries;
+}

@@ -1,0 +1,29 @@
+/** `ukiboot boot`: pick the default entry and kexec it (or print what would be loaded). */
+import { parseArgs } from "node:util";
+import { bootDefault } from "../../flow/boot-flow.ts";
+import { PARTITION_HELP, PARTITION_OPTIONS, resolvePartitions, trustOptions } from "../common-options.ts";
+import { createRealSys } from "../../sys/linux/real-sys.ts";
+import type { Command } from "../command.ts";
+
+export const bootCommand: Command = {
+  name: "boot",
+  summary: "boot the default entry with kexec (or show what would be loaded)",
+  help: `Usage: ukiboot boot [--esp DIR] [--xbootldr DIR] [--efivarfs DIR] [--dry-run]
+
+Picks the default boot entry on the ESP, loads its kernel, merged initrd and command line with
+kexec_file_load(2) and starts it.
+
+Picks the default the way systemd-boot does (LoaderEntryOneShot, LoaderEntryDefault, loader.conf
+default, first entry). If the entry cannot be loaded, says why and tries the next one in menu order.
+
+Options:
+${PARTITION_HELP}
+  --dry-run        print what would be loaded and stop; nothing is changed
+  -h, --help       show this help`,
+  async run(args, io) {
+    const { values } = parseArgs({ args, options: { ...PARTITION_OPTIONS, "dry-run": { type: "boolean" } }, strict: true });
+    const sys = createRealSys({ stderr: io.stderr, debug: Boolean(io.env.UKIBOOT_DEBUG), ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
+    await bootDefault(sys, { ...resolvePartitions(values), ...trustOptions(values), dryRun: Boolean(values["dry-run"]), out: io.stdout });
+    return 0;
+  },
+};

@@ -1,0 +1,25 @@
+/** Every subcommand, in the order `ukiboot --help` lists them. */
+import type { Command } from "../command.ts";
+import { bootCommand } from "./boot.ts";
+import { initCommand } from "./init.ts";
+import { inspectCommand } from "./inspect.ts";
+import { listCommand } from "./list.ts";
+import { menuCommand } from "./menu.ts";
+import { execCommand, loadCommand, planCommand, unloadCommand } from "./plan-load.ts";
+import { setDefaultCommand, setOneshotCommand, setTimeoutCommand, setTimeoutOneshotCommand } from "./set-variables.ts";
+
+export const commands: Command[] = [
+  listCommand,
+  inspectCommand,
+  menuCommand,
+  planCommand,
+  loadCommand,
+  execCommand,
+  unloadCommand,
+  bootCommand,
+  initCommand,
+  setDefaultCommand,
+  setOneshotCommand,
+  setTimeoutCommand,
+  setTimeoutOneshotCommand,
+];

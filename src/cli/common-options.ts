@@ -1,0 +1,48 @@
+/** Options several commands share, and resolving them into paths and a Sys. */
+import { readFileSync } from "node:fs";
+import { BootError } from "../errors.ts";
+import { findEspMountPoint, parseMountInfo } from "../disk/mountinfo.ts";
+import type { Partitions } from "../flow/boot-flow.ts";
+
+export const PARTITION_OPTIONS = {
+  esp: { type: "string" },
+  xbootldr: { type: "string" },
+  efivarfs: { type: "string" },
+  verify: { type: "string" },
+  trust: { type: "string", multiple: true },
+} as const;
+
+export const PARTITION_HELP = `  --esp DIR        the mounted EFI System Partition (default: /efi, /boot/efi or /boot when it is an ESP)
+  --xbootldr DIR   the mounted XBOOTLDR partition (default: /boot when the ESP is elsewhere and /boot is FAT)
+  --efivarfs DIR   read and write EFI variables in DIR instead of /sys/firmware/efi/efivars
+  --verify MODE    off, warn or enforce: check UKI and add-on signatures (default: enforce under Secure
+                   Boot or kernel lockdown, else warn; Secure Boot cannot be weakened)
+  --trust CERT     also trust this certificate (PEM or DER); repeatable`;
+
+/** --verify and --trust as session options. */
+export function trustOptions(values: { verify?: string; trust?: string[] }): { verifyFlag?: string; trustFiles?: string[] } {
+  return { ...(values.verify !== undefined ? { verifyFlag: values.verify } : {}), ...(values.trust ? { trustFiles: values.trust } : {}) };
+}
+
+/**
+ * --esp/--xbootldr, or the ESP as the system mounts it: /efi, /boot/efi or /boot when it is vfat; and
+ * /boot as XBOOTLDR when the ESP is elsewhere and /boot is vfat too.
+ */
+export function resolvePartitions(values: { esp?: string; xbootldr?: string }): Partitions {
+  const clean = (p: string) => p.replace(/\/+$/, "") || "/";
+  if (values.esp) return { esp: clean(values.esp), ...(values.xbootldr ? { xbootldr: clean(values.xbootldr) } : {}) };
+  let mounts: ReturnType<typeof parseMountInfo> = [];
+  try {
+    mounts = parseMountInfo(readFileSync("/proc/self/mountinfo", "utf8"));
+  } catch {
+    mounts = [];
+  }
+  const esp = findEspMountPoint(mounts);
+  if (!esp) throw new BootError("Cannot find the ESP: nothing of type vfat is mounted at /efi, /boot/efi or /boot", "Mount the ESP, or pass --esp DIR");
+  let xbootldr = values.xbootldr ? clean(values.xbootldr) : undefined;
+  if (!xbootldr && esp !== "/boot") {
+    const boot = mounts.filter((m) => m.mountPoint === "/boot").at(-1);
+    if (boot && boot.fsType === "vfat") xbootldr = "/boot";
+  }
+  return { esp, ...(xbootldr ? { xbootldr } : {}) };
+}

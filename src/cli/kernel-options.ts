@@ -1,0 +1,83 @@
+/**
+ * `ukiboot.*` options on the boot kernel's command line (/proc/cmdline), read by `ukiboot init`.
+ * Unknown ukiboot.* options are reported, never fatal: a typo must not stop a machine from booting.
+ */
+
+export interface KernelOptions {
+  /** Seconds; overrides loader.conf's timeout. */
+  timeout?: string;
+  /** Entry id or glob, overrides the default once. */
+  entry?: string;
+  /** PARTUUID=…, PARTLABEL=…, LABEL=… or a device path. */
+  esp?: string;
+  /** Seconds to wait for the ESP to appear. */
+  wait?: number;
+  dryRun: boolean;
+  debug: boolean;
+  console?: string;
+  verify?: string;
+  unknown: string[];
+}
+
+/** Splits a kernel command line the way the kernel does: spaces separate, double quotes group. */
+export function splitKernelCmdline(cmdline: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let quoted = false;
+  let has = false;
+  for (const ch of cmdline) {
+    if (ch === '"') {
+      quoted = !quoted;
+      has = true;
+    } else if (!quoted && /\s/.test(ch)) {
+      if (has) out.push(cur);
+      cur = "";
+      has = false;
+    } else {
+      cur += ch;
+      has = true;
+    }
+  }
+  if (has) out.push(cur);
+  return out;
+}
+
+export function parseKernelOptions(cmdline: string): KernelOptions {
+  const o: KernelOptions = { dryRun: false, debug: false, unknown: [] };
+  for (const word of splitKernelCmdline(cmdline)) {
+    if (!word.startsWith("ukiboot.")) continue;
+    const eq = word.indexOf("=");
+    const key = (eq < 0 ? word : word.slice(0, eq)).slice("ukiboot.".length);
+    const value = eq < 0 ? undefined : word.slice(eq + 1);
+    switch (key) {
+      case "timeout":
+        if (value !== undefined) o.timeout = value;
+        break;
+      case "entry":
+        if (value) o.entry = value;
+        break;
+      case "esp":
+        if (value) o.esp = value;
+        break;
+      case "wait":
+        if (value !== undefined && /^\d+(\.\d+)?$/.test(value)) o.wait = Number(value);
+        else o.unknown.push(word);
+        break;
+      case "dry-run":
+        o.dryRun = value === undefined || !["0", "no", "false", "off"].includes(value);
+        break;
+      case "debug":
+        o.debug = value === undefined || !["0", "no", "false", "off"].includes(value);
+        break;
+      case "console":
+        if (value) o.console = value;
+        break;
+      case "verify":
+        if (value) o.verify = value;
+        break;
+      default:
+        o.unknown.push(word);
+    }
+  }
+  return o;
+}

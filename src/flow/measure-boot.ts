@@ -1,0 +1,124 @@
+/**
+ * TPM measurements before kexec, exactly as systemd-stub 257 would make them (boot-behaviour.md §12.2,
+ * §16.5): the chosen profile's sections into PCR 11, command lines, credentials, confexts and add-on pieces
+ * into PCR 12, sysexts into PCR 13, in every active bank. The log of what was extended goes to the target
+ * in the initrd at /.extra/tpm2-measure.log, and the target's systemd is told to do its own phase
+ * measurements, which it would otherwise skip because no stub set StubPcrKernelImage.
+ */
+import { appendCmdline } from "../cmdline/compose.ts";
+import { checkCmdlineLength } from "../cmdline/kexec-cmdline.ts";
+import { BootError, formatError } from "../errors.ts";
+import { bytesSource, createSourceReader, sourceSize, type ByteSource } from "../initrd/byte-source.ts";
+import { writeNewcArchive } from "../initrd/cpio-newc.ts";
+import { EXTRA_DIR, EXTRA_DIR_MODE, EXTRA_FILE_MODE } from "../initrd/cpio-targets.ts";
+import { layoutInitrd, type InitrdMemberKind } from "../initrd/initrd-layout.ts";
+import { sectionContents } from "../plan/build-plan.ts";
+import type { LoadPlan } from "../plan/load-plan.ts";
+import type { Sys } from "../sys/sys.ts";
+import { applyMeasurements, decideMeasurementOutcome, type MeasurementOutcome } from "../tpm/apply-measurements.ts";
+import { formatMeasureLog, MEASURE_LOG_INITRD_PATH } from "../tpm/event-log.ts";
+import { type MeasuredBytes, type MeasurementInputs, planMeasurements } from "../tpm/measurements.ts";
+import { Tpm2Client } from "../tpm/tpm2-client.ts";
+import type { VerifyMode } from "../trust/verify-policy.ts";
+import { pcrphaseWithoutEfiWords, PHASE_MEASURE_WORDS_EFI } from "../tpm/phase-measure-words.ts";
+
+const CHUNK = 1 << 20;
+
+/** A source as measured bytes: small ones at once, large ones streamed in 1 MiB chunks. */
+function measured(sys: Sys, source: ByteSource): MeasuredBytes {
+  const size = sourceSize(source);
+  const read = createSourceReader(source, (p, o, l) => sys.fs.readRange(p, o, l));
+  if (size <= CHUNK) return () => read(0, size);
+  return {
+    async *chunks() {
+      for (let o = 0; o < size; o += CHUNK) yield await read(o, Math.min(CHUNK, size - o));
+    },
+  };
+}
+
+/** What systemd-stub would measure for this plan. */
+export async function measurementInputs(sys: Sys, plan: LoadPlan): Promise<MeasurementInputs> {
+  const pieces = plan.composed.measuredPieces;
+  const text = (kind: (typeof pieces)[number]["kind"]) => pieces.find((p) => p.kind === kind)?.text ?? null;
+  if (!plan.uki) return { kind: "type1-linux", loadOptions: plan.composed.loadOptions };
+  const { image, addons } = plan.uki;
+  const whole = async (kind: InitrdMemberKind) => {
+    const m = plan.initrd.members.find((x) => x.member.kind === kind);
+    if (!m) return undefined;
+    return createSourceReader(m.member.source, (p, o, l) => sys.fs.readRange(p, o, l))(0, m.size);
+  };
+  const [credentials, globalCredentials, sysext, confext] = await Promise.all([whole("credentials"), whole("global-credentials"), whole("sysext"), whole("confext")]);
+  return {
+    kind: "uki",
+    loadOptions: plan.composed.loadOptions,
+    sections: Object.values(image.sections).map((s) => ({ name: s.name, size: s.virtualSize, data: measured(sys, sectionContents(image, s)) })),
+    profile: plan.composed.profile,
+    customCmdline: text("custom-cmdline"),
+    addonCmdline: text("addon-cmdline"),
+    ...(credentials ? { credentials } : {}),
+    ...(globalCredentials ? { globalCredentials } : {}),
+    ...(sysext ? { sysext } : {}),
+    ...(confext ? { confext } : {}),
+    addonUcode: addons.filter((a) => a.sections[".ucode"]).map((a) => ({ fileName: a.fileName, data: measured(sys, sectionContents(a, a.sections[".ucode"]!)) })),
+    addonInitrds: addons.filter((a) => a.sections[".initrd"]).map((a) => ({ fileName: a.fileName, data: measured(sys, sectionContents(a, a.sections[".initrd"]!)) })),
+  };
+}
+
+export interface MeasureResult {
+  plan: LoadPlan;
+  /** Sentences for the console: no TPM, a failure tolerated under warn, the phase words added. */
+  notes: string[];
+}
+
+/**
+ * Measures the boot described by `plan` and returns the plan with the measurement log in its initrd
+ * (and, after PCR 11 measurements, the words that make the target's systemd measure its phases).
+ * @throws BootError when measuring failed and the mode is enforce
+ */
+export async function measureBoot(sys: Sys, plan: LoadPlan, mode: VerifyMode): Promise<MeasureResult> {
+  const transport = sys.openTpm();
+  let outcome: MeasurementOutcome;
+  if (!transport) outcome = { kind: "no-tpm" };
+  else {
+    try {
+      const client = new Tpm2Client(transport);
+      const { banks } = await client.activeBanks();
+      const events = planMeasurements(await measurementInputs(sys, plan));
+      outcome = { kind: "measured", records: await applyMeasurements(events, client, { banks }) };
+    } catch (e) {
+      outcome = { kind: "failed", error: e };
+    }
+  }
+  const decision = decideMeasurementOutcome(outcome, mode);
+  if (!decision.proceed) {
+    throw new BootError(decision.message ?? "Cannot boot: the TPM measurement failed", "Check the TPM (dmesg | grep -i tpm), or boot with ukiboot.verify=warn to continue without measurements", {
+      cause: outcome.kind === "failed" ? outcome.error : undefined,
+    });
+  }
+  const notes = decision.message ? [decision.message] : [];
+  if (outcome.kind !== "measured") return { plan, notes };
+
+  // The measurement log for the target, as one more /.extra archive at the end of the initrd.
+  const log = formatMeasureLog(outcome.records, { bootId: sys.bootId() ?? undefined, timestamp: Math.round(performance.now() * 1000) });
+  const archive = writeNewcArchive({
+    target: EXTRA_DIR,
+    dirMode: EXTRA_DIR_MODE,
+    fileMode: EXTRA_FILE_MODE,
+    files: [{ name: MEASURE_LOG_INITRD_PATH.slice(EXTRA_DIR.length + 1), bytes: log }],
+  });
+  const members = [...plan.initrd.members.map((m) => m.member), { kind: "event-log" as const, source: bytesSource(archive) }];
+  let cmdline = plan.cmdline;
+  if (outcome.records.some((r) => r.pcr === 11)) {
+    // Without StubPcrKernelImage the target's systemd skips its PCR 11 phase measurements; these words
+    // turn them back on (proven in test/e2e/systemd-phases.e2e.test.ts), with or without EFI.
+    const words = (sys.isEfiBoot() ? PHASE_MEASURE_WORDS_EFI : pcrphaseWithoutEfiWords()).join(" ");
+    try {
+      checkCmdlineLength(appendCmdline(cmdline, words));
+      cmdline = appendCmdline(cmdline, words);
+      notes.push("added SYSTEMD_FORCE_MEASURE to the command line, so the target's systemd measures its boot phases into PCR 11");
+    } catch (e) {
+      notes.push(`not asking the target's systemd to measure its boot phases: ${formatError(e)}`);
+    }
+  }
+  return { plan: { ...plan, cmdline, initrd: layoutInitrd(members, { style: plan.initrd.style }) }, notes };
+}

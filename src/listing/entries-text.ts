@@ -1,0 +1,59 @@
+/**
+ * `ukiboot list` for people: one block per entry in the style of `bootctl list`, then the problems,
+ * one line each naming file and line.
+ */
+import { NOT_COUNTED, type BootEntry } from "../model/boot-entry.ts";
+import { formatProblem, type Problem } from "../model/problem.ts";
+import { listedCmdline } from "./listed-cmdline.ts";
+
+const KIND_TEXT: Record<BootEntry["kind"], string> = {
+  "type1-linux": "Boot Loader Specification Type #1 (.conf), linux",
+  "type1-efi": "Boot Loader Specification Type #1 (.conf), efi",
+  "type1-uki": "Boot Loader Specification Type #1 (.conf), uki",
+  type2: "Boot Loader Specification Type #2 (.efi)",
+};
+
+function block(e: BootEntry, marks: string[]): string[] {
+  const rows: [string, string | undefined][] = [
+    ["type", KIND_TEXT[e.kind]],
+    ["title", e.showTitle + (marks.length > 0 ? ` (${marks.join(", ")})` : "")],
+    ["id", e.id],
+    ["source", `${e.path} (on the ${e.source === "esp" ? "EFI System Partition" : "XBOOTLDR partition"})`],
+    ["sort-key", e.sortKey],
+    ["version", e.version],
+    ["machine-id", e.machineId],
+    ["profile", e.profile === undefined ? undefined : String(e.profile)],
+    ["linux", e.linux?.loaderPath ?? (e.kind === "type2" ? e.loaderPath : undefined)],
+    ["efi", e.efi?.loaderPath],
+    ["uki", e.uki?.loaderPath],
+    ...e.initrds.map((f): [string, string] => ["initrd", f.loaderPath]),
+    ["devicetree", e.devicetree?.loaderPath],
+    ["uname", e.uname],
+    ["tries", e.triesLeft === NOT_COUNTED ? undefined : `${e.triesLeft} left, ${e.triesDone} done${e.triesLeft === 0 ? " (bad)" : ""}`],
+    ...e.addons.map((a): [string, string] => [`${a.scope} addon`, `${a.loaderPath}${a.cmdline ? ` (${a.cmdline})` : ""}`]),
+    ["options", e.options === "" ? undefined : e.options],
+    ["cmdline", listedCmdline(e) || undefined],
+  ];
+  return rows.filter((r): r is [string, string] => r[1] !== undefined).map(([k, v]) => `${k.padStart(12)}: ${v}`);
+}
+
+/**
+ * The text listing. `defaultIndex` marks the entry that boots by default, `efiDefaultIndex` the one
+ * the LoaderEntryDefault variable selects.
+ */
+export function formatEntriesText(entries: readonly BootEntry[], opts: { defaultIndex?: number; efiDefaultIndex?: number; problems?: readonly Problem[] } = {}): string {
+  const out: string[] = [];
+  if (entries.length === 0) out.push("No boot loader entries found.");
+  else out.push("Boot Loader Entries:");
+  entries.forEach((e, i) => {
+    const marks: string[] = [];
+    if (i === opts.defaultIndex) marks.push("default");
+    if (i === opts.efiDefaultIndex) marks.push("EFI variable default");
+    out.push(...block(e, marks), "");
+  });
+  if (opts.problems && opts.problems.length > 0) {
+    out.push("Problems:");
+    for (const p of opts.problems) out.push(`  ${formatProblem(p)}`);
+  }
+  return `${out.join("\n").replace(/\n+$/, "")}\n`;
+}

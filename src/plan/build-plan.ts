@@ -1,0 +1,165 @@
+/**
+ * Builds the load plan of an entry: what systemd-boot + systemd-stub 257 would hand the kernel, as byte
+ * sources (boot-behaviour.md §10 command line, §11 companion files and initrd order, §16.1 kexec).
+ * Reads only directory listings and file sizes; section contents stay ranges until the loader copies them.
+ */
+import { appendCmdline, composeType1Cmdline, composeType2Cmdline, type ComposedCmdline } from "../cmdline/compose.ts";
+import { checkCmdlineLength } from "../cmdline/kexec-cmdline.ts";
+import { BootError } from "../errors.ts";
+import { concatSources, type ByteSource, zerosSource } from "../initrd/byte-source.ts";
+import { COMPANION_RULES, selectCompanionFiles, ukiExtraDir, type CompanionRule } from "../initrd/companion-files.ts";
+import { describeTargetArchive, type CpioTargetName } from "../initrd/cpio-targets.ts";
+import { layoutInitrd } from "../initrd/initrd-layout.ts";
+import { planType1Initrd, planType2Initrd, type AddonInitrdPieces } from "../initrd/initrd-plan.ts";
+import { resolveLoaderPath } from "../bls/partition-files.ts";
+import type { BootEntry, SectionRef, UkiImageRef } from "../model/boot-entry.ts";
+import type { UkiSectionName } from "../pe/uki-sections.ts";
+import type { ReadOnlyFs } from "../sys/fs.ts";
+import type { LoadPlan } from "./load-plan.ts";
+
+export interface PlanOptions {
+  /** A command line the person confirmed in the editor (menu `e`, or --cmdline). */
+  editedCmdline?: string;
+  /** Added at the end (--append). */
+  append?: string;
+  /** SecureBoot as the firmware reports it: decides whether a custom command line may replace .cmdline. */
+  secureBoot?: boolean;
+  /** Kernel command-line limit; 2047 bytes on x86_64. */
+  cmdlineLimit?: number;
+}
+
+/** C(s): the file bytes of a section, zero-filled to its VirtualSize (§1). */
+export function sectionContents(image: UkiImageRef, s: SectionRef): ByteSource {
+  const range: ByteSource = { type: "range", path: image.path, offset: s.fileOffset, size: s.fileSize };
+  return s.virtualSize > s.fileSize ? concatSources([range, zerosSource(s.virtualSize - s.fileSize)]) : range;
+}
+
+function section(image: UkiImageRef, name: UkiSectionName): ByteSource | null {
+  const s = image.sections[name];
+  return s ? sectionContents(image, s) : null;
+}
+
+/** The companion files of one kind in `dirLoaderPath` on the partition at `root`, as archive inputs. */
+async function companionFiles(fs: ReadOnlyFs, root: string, dirLoaderPath: string, rule: CompanionRule): Promise<{ name: string; content: ByteSource }[]> {
+  const dir = await resolveLoaderPath(fs, root, dirLoaderPath);
+  if (!dir || dir.stat.kind !== "dir") return [];
+  const names = selectCompanionFiles(await fs.readDir(dir.path), rule);
+  const out: { name: string; content: ByteSource }[] = [];
+  for (const name of names) {
+    const st = await fs.stat(`${dir.path}/${name}`);
+    // Unreadable files are skipped, as the stub skips them.
+    if (st && st.kind === "file") out.push({ name, content: { type: "range", path: `${dir.path}/${name}`, offset: 0, size: st.size } });
+  }
+  return out;
+}
+
+async function archive(fs: ReadOnlyFs, root: string, dir: string, rule: CompanionRule, target: CpioTargetName): Promise<ByteSource | null> {
+  const files = await companionFiles(fs, root, dir, rule);
+  // One archive per kind, made only when at least one file matched (§11.4).
+  return files.length > 0 ? describeTargetArchive(target, files) : null;
+}
+
+/** Devicetrees cannot be handed over by kexec_file_load; say so instead of dropping them silently. */
+function devicetreeNotes(entry: BootEntry, image: UkiImageRef): string[] {
+  const notes: string[] = [];
+  if (image.sections[".dtb"] || image.dtbauto.length > 0) notes.push("the UKI's devicetree is measured but not applied: kexec_file_load cannot pass a devicetree");
+  for (const a of entry.addons) {
+    if (a.sections[".dtb"] || a.dtbauto.length > 0) notes.push(`the devicetree of add-on "${a.fileName}" is not applied (kexec_file_load cannot pass one) and not measured`);
+  }
+  return notes;
+}
+
+/** A UKI booted with the stub rules: Type #2, Type #1 `uki`, or a Type #1 `efi`/`linux` target that is a UKI. */
+async function planUki(fs: ReadOnlyFs, entry: BootEntry, image: UkiImageRef, opts: PlanOptions): Promise<LoadPlan> {
+  const linux = image.sections[".linux"];
+  if (!linux) throw new BootError(`Cannot boot "${image.path}": it has no .linux section`, "Rebuild the UKI with ukify, or choose another entry");
+  const composed = composeType2Cmdline({
+    ukiCmdline: image.sections[".cmdline"] ? (entry.kind === "type2" ? entry.options : (image.cmdline ?? "")) : null,
+    profile: image.profile,
+    // systemd-boot passes a Type #2 entry's .cmdline only for show; other kinds pass their options.
+    options: entry.kind === "type2" ? null : entry.options === "" ? null : entry.options,
+    editedLine: opts.editedCmdline ?? null,
+    secureBoot: opts.secureBoot === true,
+    addons: entry.addons.map((a) => ({ name: a.fileName, scope: a.scope === "global" ? "global" : "uki", cmdline: a.cmdline ?? null })),
+  });
+  if (composed.profile !== image.profile) {
+    throw new BootError(
+      `Cannot boot "${entry.id}" with that command line: it starts with "@${composed.profile}", which selects another profile of the UKI`,
+      `Choose the entry of profile @${composed.profile} in the menu instead, or remove the "@" prefix`,
+    );
+  }
+  // Companion files live next to the UKI on its own partition, under its name without the boot counter.
+  const extraDir = ukiExtraDir(image.loaderPath);
+  const addons: AddonInitrdPieces[] = entry.addons.map((a) => ({ name: a.fileName, ucode: section(a, ".ucode"), initrd: section(a, ".initrd") }));
+  const members = planType2Initrd({
+    origin: image.path,
+    ucode: section(image, ".ucode"),
+    initrd: section(image, ".initrd"),
+    credentials: await archive(fs, entry.root, extraDir, COMPANION_RULES.credentials, "credentials"),
+    globalCredentials: await archive(fs, entry.root, COMPANION_RULES.credentials.globalDir!, COMPANION_RULES.credentials, "globalCredentials"),
+    sysext: await archive(fs, entry.root, extraDir, COMPANION_RULES.sysext, "sysext"),
+    confext: await archive(fs, entry.root, extraDir, COMPANION_RULES.confext, "confext"),
+    pcrsig: section(image, ".pcrsig"),
+    pcrpkey: section(image, ".pcrpkey"),
+    osrel: section(image, ".osrel"),
+    profile: section(image, ".profile"),
+    addons,
+  });
+  return finish(entry, opts, {
+    label: image.path,
+    // Exactly the file bytes of .linux, so an embedded Authenticode signature stays verifiable (§4.6).
+    kernel: { type: "range", path: image.path, offset: linux.fileOffset, size: linux.fileSize },
+    initrd: layoutInitrd(members, { style: "type2" }),
+    composed,
+    notes: [...composed.notes, ...devicetreeNotes(entry, image)],
+    uki: { image, addons: entry.addons },
+  });
+}
+
+/** A Type #1 `linux` entry: the kernel file, its initrd files in order, options joined (§10.3, §11.3). */
+async function planType1Linux(fs: ReadOnlyFs, entry: BootEntry, opts: PlanOptions): Promise<LoadPlan> {
+  const linux = entry.linux!;
+  const kernel = await fileSource(fs, linux.path, `the kernel of "${entry.id}"`);
+  const initrds = [];
+  for (const f of entry.initrds) initrds.push({ path: f.path, source: await fileSource(fs, f.path, `an initrd of "${entry.id}"`) });
+  const composed = composeType1Cmdline({
+    kind: "linux",
+    initrds: entry.initrds.map((f) => f.loaderPath),
+    options: entry.options === "" ? null : entry.options,
+    editedLine: opts.editedCmdline ?? null,
+  });
+  return finish(entry, opts, { label: linux.path, kernel, initrd: layoutInitrd(planType1Initrd(initrds), { style: "type1" }), composed, notes: [] });
+}
+
+/** A Type #1 `efi` entry whose target is a plain EFI-stub kernel: `options` become its command line. */
+async function planType1Efi(fs: ReadOnlyFs, entry: BootEntry, opts: PlanOptions): Promise<LoadPlan> {
+  const efi = entry.efi!;
+  const kernel = await fileSource(fs, efi.path, `the kernel of "${entry.id}"`);
+  const composed = composeType1Cmdline({ kind: "efi", initrds: [], options: entry.options === "" ? null : entry.options, editedLine: opts.editedCmdline ?? null });
+  return finish(entry, opts, { label: efi.path, kernel, initrd: layoutInitrd([], { style: "type1" }), composed, notes: [] });
+}
+
+async function fileSource(fs: ReadOnlyFs, path: string, what: string): Promise<ByteSource> {
+  const st = await fs.stat(path);
+  if (!st || st.kind !== "file") {
+    throw new BootError(`Cannot boot: ${what}, "${path}", is missing`, "Reinstall the kernel (kernel-install), or fix the entry file");
+  }
+  return { type: "range", path, offset: 0, size: st.size };
+}
+
+function finish(entry: BootEntry, opts: PlanOptions, p: Omit<LoadPlan, "entryId" | "cmdline"> & { composed: ComposedCmdline }): LoadPlan {
+  const cmdline = appendCmdline(p.composed.cmdline, opts.append ?? "");
+  checkCmdlineLength(cmdline, opts.cmdlineLimit);
+  return { entryId: entry.id, ...p, cmdline };
+}
+
+/**
+ * The plan for `entry`.
+ * @throws BootError when the entry cannot be booted (missing files, a command line over the limit)
+ */
+export async function buildPlan(fs: ReadOnlyFs, entry: BootEntry, opts: PlanOptions = {}): Promise<LoadPlan> {
+  if (entry.image) return planUki(fs, entry, entry.image, opts);
+  if (entry.kind === "type1-linux" && entry.linux) return planType1Linux(fs, entry, opts);
+  if (entry.kind === "type1-efi" && entry.efi) return planType1Efi(fs, entry, opts);
+  throw new BootError(`Cannot boot "${entry.id}": ukiboot can only boot Linux kernels and UKIs`, "Choose another entry");
+}

@@ -1,0 +1,25 @@
+/**
+ * The load plan: pure data saying exactly what kexec_file_load will receive (the kernel's bytes, the merged
+ * initrd as a laid-out list of members, the command line) and what was measured or dropped on the way,
+ * built from an entry before anything is read in full. `ukiboot plan` prints it; the effect layer
+ * materialises it into memfds.
+ */
+import type { ComposedCmdline } from "../cmdline/compose.ts";
+import type { ByteSource } from "../initrd/byte-source.ts";
+import type { InitrdLayout } from "../initrd/initrd-layout.ts";
+import type { BootAddon, UkiImageRef } from "../model/boot-entry.ts";
+
+export interface LoadPlan {
+  entryId: string;
+  /** The file the kernel comes from, for messages (the UKI or the Type #1 `linux`/`efi` path). */
+  label: string;
+  kernel: ByteSource;
+  initrd: InitrdLayout;
+  cmdline: string;
+  /** How the command line came about: LoadOptions, the profile booted, the PCR 12 pieces. */
+  composed: ComposedCmdline;
+  /** Sentences for the person: dropped custom command lines, devicetrees not applied, ignored add-ons. */
+  notes: string[];
+  /** For UKI kinds: the image and the add-ons that were used, which the TPM measurements need. */
+  uki?: { image: UkiImageRef; addons: BootAddon[] };
+}

@@ -1,0 +1,27 @@
+/**
+ * The read-only filesystem view the pure core is given (the ESP and XBOOTLDR are mounted read-only).
+ * Discovery and planning see files only through this interface; src/sys/linux/node-fs.ts implements it.
+ */
+
+export type FileKind = "file" | "dir" | "other";
+
+export interface DirEntry {
+  name: string;
+  kind: FileKind;
+}
+
+export interface FileStat {
+  kind: FileKind;
+  size: number;
+}
+
+export interface ReadOnlyFs {
+  /** The whole file. Use only for small files (configs, credentials); UKIs are read by range. */
+  readFile(path: string): Promise<Uint8Array>;
+  /** Up to `length` bytes at `offset` (fewer at end of file) with one positional read. */
+  readRange(path: string, offset: number, length: number): Promise<Uint8Array>;
+  /** Entries of a directory, unsorted; symlinks are reported as what they point to. */
+  readDir(path: string): Promise<DirEntry[]>;
+  /** null when the path does not exist. */
+  stat(path: string): Promise<FileStat | null>;
+}

@@ -1,0 +1,86 @@
+/**
+ * Anonymous memory files for the kernel and the merged initrd: no writable /tmp is needed, and a memfd we
+ * wrote to does not trigger ETXTBSY in kexec_file_load (kexec-facts.md §12).
+ */
+import { closeSync, fstatSync, readSync, writeSync } from "node:fs";
+import { SysCallError } from "../../errors.ts";
+import { cString, sysCall } from "./libc.ts";
+import { MFD_CLOEXEC } from "./syscall-numbers.ts";
+
+export function memfdCreate(name: string): number {
+  return sysCall("memfd_create", [cString(name), MFD_CLOEXEC], {
+    args: `"${name}", MFD_CLOEXEC`,
+    action: `create the memory file "${name}"`,
+    hints: { ENOMEM: "The machine is out of memory: close programs or boot with more memory" },
+  });
+}
+
+export function writeAll(fd: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.byteLength) done += writeSync(fd, bytes, done, bytes.byteLength - done);
+}
+
+/** How copyRange moved the bytes, reported by benchmarks and debug logs. */
+export type CopyMethod = "copy_file_range" | "sendfile" | "read/write";
+
+const CHUNK = 8 << 20;
+
+/**
+ * Appends `length` bytes of `inFd` at `offset` to `outFd` (at its current position) without passing them
+ * through JavaScript where the kernel allows: copy_file_range, then sendfile (vfat → memfd is cross-filesystem),
+ * then 8 MiB read/write chunks.
+ */
+export function copyRange(inFd: number, offset: number, length: number, outFd: number, onProgress?: (n: number) => void): CopyMethod {
+  let method: CopyMethod = "copy_file_range";
+  let done = 0;
+  const off = new BigInt64Array(1);
+  while (done < length) {
+    const want = Math.min(CHUNK, length - done);
+    let n = -1;
+    if (method === "copy_file_range" || method === "sendfile") {
+      off[0] = BigInt(offset + done);
+      try {
+        n =
+          method === "copy_file_range"
+            ? sysCall("copy_file_range", [inFd, new Uint8Array(off.buffer), outFd, null, want, 0], { args: `in=${inFd}, out=${outFd}, len=${want}` })
+            : sysCall("sendfile", [outFd, inFd, new Uint8Array(off.buffer), want], { args: `out=${outFd}, in=${inFd}, len=${want}` });
+      } catch (e) {
+        if (!(e instanceof SysCallError) || !["EXDEV", "EINVAL", "ENOSYS", "EOPNOTSUPP", "EBADF"].includes(e.errnoName)) throw e;
+        method = method === "copy_file_range" ? "sendfile" : "read/write";
+        continue;
+      }
+      if (n === 0) throw new Error(`Cannot copy ${length} bytes at offset ${offset}: the file ended after ${done} bytes`);
+    } else {
+      const buf = new Uint8Array(want);
+      n = readSync(inFd, buf, 0, want, offset + done);
+      if (n === 0) throw new Error(`Cannot copy ${length} bytes at offset ${offset}: the file ended after ${done} bytes`);
+      writeAll(outFd, buf.subarray(0, n));
+    }
+    done += n;
+    onProgress?.(n);
+  }
+  return method;
+}
+
+/**
+ * copyRange in 8 MiB steps with a turn of the event loop between them, so a progress view can redraw while
+ * a large kernel or initrd is copied from slow media.
+ */
+export async function copyRangeAsync(inFd: number, offset: number, length: number, outFd: number, onProgress?: (n: number) => void): Promise<CopyMethod> {
+  let method: CopyMethod = "copy_file_range";
+  for (let done = 0; done < length; ) {
+    const n = Math.min(CHUNK, length - done);
+    method = copyRange(inFd, offset + done, n, outFd, onProgress);
+    done += n;
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  return method;
+}
+
+export function fdSize(fd: number): number {
+  return fstatSync(fd).size;
+}
+
+export function closeFd(fd: number): void {
+  closeSync(fd);
+}

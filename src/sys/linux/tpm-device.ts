@@ -1,0 +1,25 @@
+/**
+ * The TPM 2.0 resource manager device: one command written, one response read, as the kernel's
+ * /dev/tpmrm0 protocol wants (the response is complete in one read, at most 4096 bytes).
+ */
+import { closeSync, existsSync, openSync, readSync, writeSync } from "node:fs";
+import type { TpmTransport } from "../../tpm/tpm2-client.ts";
+
+export const TPM_DEVICE = "/dev/tpmrm0";
+const RESPONSE_MAX = 4096;
+
+export function openTpmDevice(path = TPM_DEVICE): TpmTransport | null {
+  if (!existsSync(path)) return null;
+  return async (command) => {
+    const fd = openSync(path, "r+");
+    try {
+      const n = writeSync(fd, command);
+      if (n !== command.byteLength) throw new Error(`Cannot send a TPM command to ${path}: wrote ${n} of ${command.byteLength} bytes`);
+      const buf = new Uint8Array(RESPONSE_MAX);
+      const got = readSync(fd, buf, 0, RESPONSE_MAX, null);
+      return buf.subarray(0, got);
+    } finally {
+      closeSync(fd);
+    }
+  };
+}

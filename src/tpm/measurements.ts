@@ -1,0 +1,168 @@
+/**
+ * What systemd-boot 257 and systemd-stub 257 measure before starting a kernel, as an ordered list of
+ * events (boot-behaviour.md §12.2 rows 1–12, §12.1 formula; systemd docs/TPM2_PCR_MEASUREMENTS.md).
+ * Pure: the events carry the bytes to hash (or a getter for large ones); applyMeasurements() extends them.
+ *
+ * Strings are measured as UTF-16LE *with* the 2-byte NUL, as the 257 code does (the document says without).
+ */
+
+/** Bytes to hash, or a getter so a large section is read only when it is measured. */
+export type MeasuredBytes =
+  | Uint8Array
+  | (() => Uint8Array | Promise<Uint8Array>)
+  /** Large data (a 100 MB .initrd) as a stream of chunks, hashed as it is read, never held whole. */
+  | { chunks: () => AsyncIterable<Uint8Array> };
+
+/** TCG PC Client event types systemd-stub uses. */
+export const EV_IPL = 0x0000000d;
+export const EV_EVENT_TAG = 0x00000006;
+
+/** EV_EVENT_TAG ids (systemd src/fundamental/tpm2-pcr.h / docs). */
+export const EVENT_TAG = {
+  loaderConf: 0xf5bc582a,
+  profile: 0x13aed6db,
+  devicetreeAddon: 0x6c46f751,
+  ucodeAddon: 0xdac08e1a,
+  initrdAddon: 0x49dffe0f,
+} as const;
+
+/** PCRs, as systemd names them (UAPI.7 Linux TPM PCR Registry). */
+export const TPM2_PCR_KERNEL_BOOT = 11;
+export const TPM2_PCR_KERNEL_CONFIG = 12;
+export const TPM2_PCR_SYSEXTS = 13;
+
+/**
+ * Sections measured into PCR 11, in canonical order: the UnifiedSection enum of systemd 257's uki.h
+ * without .pcrsig (never measured) and .efifw (≥258). Unknown names are not measured.
+ */
+export const PCR11_SECTION_ORDER = [".linux", ".osrel", ".cmdline", ".initrd", ".ucode", ".splash", ".dtb", ".uname", ".sbat", ".pcrpkey", ".profile", ".dtbauto", ".hwids"] as const;
+
+export interface MeasurementEvent {
+  pcr: number;
+  /** The bytes whose digest is extended. */
+  data: MeasuredBytes;
+  eventType: "EV_IPL" | "EV_EVENT_TAG";
+  /** For EV_EVENT_TAG: the tag id. */
+  eventTag?: number;
+  /** What the event log says (the string, section name, addon file name or a fixed text). */
+  description: string;
+}
+
+/** A section of the chosen profile: `data` is C(s), the VirtualSize bytes (§1). */
+export interface MeasuredSection {
+  name: string;
+  data: MeasuredBytes;
+  /** VirtualSize; a section with size 0 is absent (a profile's mask) and not measured. */
+  size: number;
+}
+
+/** An add-on's piece with the add-on's file name (the event description). */
+export interface AddonPiece {
+  fileName: string;
+  data: MeasuredBytes;
+}
+
+export interface MeasurementInputs {
+  /**
+   * systemd-boot's LoadOptions (row 1): for a UKI, `L` of §10.2 (the confirmed edit, with "@N " for
+   * profiles > 0), null when there is none; for Type #1 `linux`, the §10.3 string. Measured when non-empty.
+   */
+  loadOptions?: string | null;
+  /** Type #1 `linux` entries get only row 1; the kernel measures its own image and initrd. */
+  kind: "uki" | "type1-linux";
+  /** The selected profile's effective sections (any order; PCR 11 order is applied here). */
+  sections?: MeasuredSection[];
+  /** The selected profile number; 0 is not measured. */
+  profile?: number;
+  /** The custom command line the stub accepted (after mangling); not set when dropped under Secure Boot. */
+  customCmdline?: string | null;
+  /** The joined, mangled add-on command line (one event for all add-ons). */
+  addonCmdline?: string | null;
+  /** SMBIOS Type 11 io.systemd.stub.kernel-cmdline-extra, mangled. */
+  smbiosCmdlineExtra?: string | null;
+  /** Generated cpio archives (§11.4), whole; absent when no file matched. */
+  credentials?: Uint8Array;
+  globalCredentials?: Uint8Array;
+  sysext?: Uint8Array;
+  confext?: Uint8Array;
+  /** Add-on `.ucode` pieces in add-on load order (global, then UKI-specific); measured in reverse. */
+  addonUcode?: AddonPiece[];
+  /** Add-on `.initrd` pieces in load order. */
+  addonInitrds?: AddonPiece[];
+}
+
+/** UTF-16LE with the terminating NUL, as systemd-boot and the stub measure strings. */
+export function utf16WithNul(text: string): Uint8Array {
+  const out = new Uint8Array((text.length + 1) * 2);
+  const v = new DataView(out.buffer);
+  for (let i = 0; i < text.length; i++) v.setUint16(i * 2, text.charCodeAt(i), true);
+  return out;
+}
+
+/** The section name in ASCII with its NUL, the first of the two PCR 11 events per section. */
+function sectionNameBytes(name: string): Uint8Array {
+  const out = new Uint8Array(name.length + 1);
+  for (let i = 0; i < name.length; i++) out[i] = name.charCodeAt(i) & 0x7f;
+  return out;
+}
+
+/** PCR 11 events for the effective sections, in canonical order (§12.2 row 3; also what §12.3 predicts). */
+export function pcr11Events(sections: MeasuredSection[]): MeasurementEvent[] {
+  const events: MeasurementEvent[] = [];
+  for (const name of PCR11_SECTION_ORDER) {
+    const s = sections.find((x) => x.name === name);
+    if (!s || s.size === 0) continue;
+    events.push({ pcr: TPM2_PCR_KERNEL_BOOT, data: sectionNameBytes(name), eventType: "EV_IPL", description: name });
+    events.push({ pcr: TPM2_PCR_KERNEL_BOOT, data: s.data, eventType: "EV_IPL", description: name });
+  }
+  return events;
+}
+
+/**
+ * The events to extend before kexec, in the order systemd-boot then systemd-stub extend them.
+ * @example planMeasurements({ kind: "uki", sections, profile: 1 }).map((e) => e.pcr) // [12, 11, 11, …]
+ */
+export function planMeasurements(inputs: MeasurementInputs): MeasurementEvent[] {
+  const events: MeasurementEvent[] = [];
+  const ipl = (pcr: number, text: string | null | undefined) => {
+    if (text) events.push({ pcr, data: utf16WithNul(text), eventType: "EV_IPL", description: text });
+  };
+  const archive = (pcr: number, bytes: Uint8Array | undefined, description: string) => {
+    if (bytes && bytes.byteLength > 0) events.push({ pcr, data: bytes, eventType: "EV_IPL", description });
+  };
+  const tagged = (pieces: AddonPiece[] | undefined, tag: number) => {
+    for (const p of pieces ?? []) events.push({ pcr: TPM2_PCR_KERNEL_CONFIG, data: p.data, eventType: "EV_EVENT_TAG", eventTag: tag, description: p.fileName });
+  };
+
+  // Row 1: systemd-boot, before starting the image.
+  ipl(TPM2_PCR_KERNEL_CONFIG, inputs.loadOptions);
+  if (inputs.kind === "type1-linux") return events;
+
+  // Row 2: the stub, as soon as it has picked the profile.
+  const profile = inputs.profile ?? 0;
+  if (profile !== 0) {
+    const text = String(profile);
+    events.push({ pcr: TPM2_PCR_KERNEL_CONFIG, data: utf16WithNul(text), eventType: "EV_EVENT_TAG", eventTag: EVENT_TAG.profile, description: text });
+  }
+  events.push(...pcr11Events(inputs.sections ?? [])); // row 3
+  ipl(TPM2_PCR_KERNEL_CONFIG, inputs.customCmdline); // row 4
+  ipl(TPM2_PCR_KERNEL_CONFIG, inputs.addonCmdline); // row 5
+  ipl(TPM2_PCR_KERNEL_CONFIG, inputs.smbiosCmdlineExtra); // row 6
+  // Row 7 (add-on devicetrees) never applies: kexec cannot pass a devicetree, and the stub measures an
+  // add-on DT only after installing it (§5.1).
+  archive(TPM2_PCR_KERNEL_CONFIG, inputs.credentials, "Credentials initrd"); // row 8
+  archive(TPM2_PCR_KERNEL_CONFIG, inputs.globalCredentials, "Global credentials initrd");
+  archive(TPM2_PCR_SYSEXTS, inputs.sysext, "System extension initrd"); // row 9
+  archive(TPM2_PCR_KERNEL_CONFIG, inputs.confext, "Configuration extension initrd"); // row 10
+  tagged([...(inputs.addonUcode ?? [])].reverse(), EVENT_TAG.ucodeAddon); // row 11: reverse load order
+  tagged(inputs.addonInitrds, EVENT_TAG.initrdAddon); // row 12
+  return events;
+}
+
+export async function resolveMeasuredBytes(data: MeasuredBytes): Promise<Uint8Array> {
+  if (typeof data === "function") return await data();
+  if (data instanceof Uint8Array) return data;
+  const parts: Uint8Array[] = [];
+  for await (const c of data.chunks()) parts.push(c);
+  return new Uint8Array(Buffer.concat(parts));
+}

@@ -1,0 +1,72 @@
+/**
+ * Benchmark: process start to the first complete menu frame ("Boot in N s." drawn) of the compiled
+ * dist/ukiboot on a 20-entry ESP, under a pseudo-terminal. Reference in the same run: the same binary's
+ * `--version` (the runtime's own start-up cost). Goal from issue 5: 150 ms or less.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "../../build/build.ts";
+import { CACHE_DIR, debianParts, REPO_ROOT } from "../../build/debian.ts";
+import { run } from "../../build/lib/run-command.ts";
+import { buildUki, standInKernel } from "../../build/lib/target-system.ts";
+
+const BINARY = join(REPO_ROOT, "dist", "ukiboot");
+if (!existsSync(BINARY)) await build({ initramfs: false });
+const ESP = join(CACHE_DIR, "bench", "menu-20", "esp");
+if (!existsSync(join(ESP, "done"))) {
+  const parts = await debianParts();
+  mkdirSync(join(ESP, "EFI/Linux"), { recursive: true });
+  mkdirSync(join(ESP, "loader"), { recursive: true });
+  writeFileSync(join(ESP, "loader/loader.conf"), "timeout 10\n");
+  const kernel = join(ESP, "..", "kernel");
+  const k = standInKernel();
+  writeFileSync(kernel, k);
+  for (let i = 1; i <= 20; i++) {
+    const osrel = join(ESP, "..", `os-release-${i}`);
+    writeFileSync(osrel, `ID=bench\nPRETTY_NAME="Bench OS ${i}"\nVERSION_ID=${i}\n`);
+    await buildUki(parts, { output: join(ESP, `EFI/Linux/bench-${i}.efi`), linux: kernel, cmdline: `v=${i}`, osRelease: `@${osrel}`, uname: "6.1.0-bench" });
+  }
+  writeFileSync(join(ESP, "done"), "");
+}
+
+/** Runs a command on a fresh pty and returns milliseconds from spawn until `marker` appears in its output. */
+const PTY_TIMER = `
+import os, pty, sys, time, select, signal
+marker = sys.argv[1].encode()
+t0 = time.monotonic()
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ.pop("TERM", None)
+    os.execv(sys.argv[2], sys.argv[2:])
+buf = b""
+while marker not in buf:
+    r, _, _ = select.select([fd], [], [], 10)
+    if not r: sys.exit("timeout")
+    try: buf += os.read(fd, 65536)
+    except OSError: break
+t = (time.monotonic() - t0) * 1000
+os.kill(pid, signal.SIGKILL)
+print(f"{t:.1f}" if marker in buf else "missing")
+`;
+
+async function timeTo(marker: string, argv: string[]): Promise<number> {
+  const out = (await run(["python3", "-c", PTY_TIMER, marker, ...argv])).stdout.trim();
+  if (!/^[0-9.]+$/.test(out)) throw new Error(`No "${marker}" from ${argv.join(" ")}: ${out}`);
+  return Number(out);
+}
+
+const RUNS = 15;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const menu: number[] = [];
+const version: number[] = [];
+for (let i = 0; i < RUNS; i++) {
+  version.push(await timeTo("ukiboot 0.", [BINARY, "--version"]));
+  menu.push(await timeTo("Boot in", [BINARY, "menu", "--esp", ESP, "--dry-run"]));
+}
+const m = median(menu);
+const v = median(version);
+console.log("| measurement (median of 15, pty) | time |\n| --- | --- |");
+console.log(`| dist/ukiboot menu: process start → first complete frame, 20 UKIs | ${m.toFixed(0)} ms |`);
+console.log(`| reference: dist/ukiboot --version (runtime start-up) | ${v.toFixed(0)} ms |`);
+console.log(`| menu / reference | ${(m / v).toFixed(1)}x |`);
+console.log(`\nGoal: 150 ms or less → ${m <= 150 ? "met" : "NOT met"}`);

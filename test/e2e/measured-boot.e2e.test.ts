@@ -1,0 +1,90 @@
+/**
+ * Issue 8's QEMU scenario: a LinuxBoot-style boot (no firmware measures anything into PCR 11 or 12) with a
+ * software TPM. ukiboot measures the UKI as systemd-stub would; the target reads PCR 11 before any phase
+ * measurement and it equals the prediction for that UKI (ukiboot inspect, checked against systemd-measure
+ * in the unit tests); PCR 12 holds the add-on's command line; the measurement log reaches /.extra.
+ */
+import { afterEach, beforeAll, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import type { DebianParts } from "../../build/debian.ts";
+import { BOOT_KERNEL_CMDLINE, buildEspScenario, MEASURED_ESP, SYSTEMD_MEASURED_ESP, type BuiltEsp } from "../../build/esp-scenarios.ts";
+import { parseSystemdTargetReport } from "../../build/lib/systemd-target.ts";
+import { startQemuSwtpm, type QemuSwtpm } from "../../build/lib/systemd-target-swtpm.ts";
+import { parseTargetReport } from "../../build/lib/target-system.ts";
+import { inspectTrust } from "../../src/listing/inspect-trust.ts";
+import { NodeFs } from "../../src/sys/linux/node-fs.ts";
+import { emptyTrustStore } from "../../src/trust/trust-store.ts";
+import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, runScenario } from "../support/e2e.ts";
+
+let parts: DebianParts;
+let esp: BuiltEsp;
+let systemdEsp: BuiltEsp;
+const tpms: QemuSwtpm[] = [];
+
+beforeAll(async () => {
+  parts = await e2eReady();
+  esp = await buildEspScenario(MEASURED_ESP);
+  systemdEsp = await buildEspScenario(SYSTEMD_MEASURED_ESP);
+}, 600_000);
+
+afterEach(async () => {
+  for (const t of tpms.splice(0)) await t.stop();
+});
+
+/** PCR := H(PCR ‖ H(data)) from zero, SHA-256. */
+function extendFromZero(...events: Uint8Array[]): string {
+  let pcr = new Uint8Array(32);
+  for (const e of events) pcr = new Uint8Array(createHash("sha256").update(pcr).update(createHash("sha256").update(e).digest()).digest());
+  return Buffer.from(pcr).toString("hex");
+}
+
+const utf16WithNul = (s: string) => new Uint8Array(Buffer.from(`${s}\0`, "utf16le"));
+
+test(
+  "after kexec, PCR 11 equals the UKI's predicted value and PCR 12 holds the add-on command line",
+  async () => {
+    const predicted = (await inspectTrust(new NodeFs(), join(esp.tree, "EFI/Linux/measured.efi"), { store: emptyTrustStore(), lockdown: undefined })).pcr11![0]!.sha256;
+    const { report, log } = await runScenario(
+      "measured-boot-swtpm",
+      () => {
+        const tpm = startQemuSwtpm();
+        tpms.push(tpm);
+        return { kernel: parts.vmlinuz, initrd: INITRAMFS, append: BOOT_KERNEL_CMDLINE, disks: [{ path: esp.image, iface: "nvme" }], tpmSocket: tpm.socket };
+      },
+      async (vm) => {
+        await vm.expect(/UKIBOOT-TARGET-END/, 300_000);
+        return { report: parseTargetReport(vm.output), log: vm.output.replace(/\r/g, "") };
+      },
+    );
+    expect(report?.name).toBe("measured");
+    expect(report?.pcr11).toBe(predicted);
+    expect(report?.pcr12).toBe(extendFromZero(utf16WithNul("ADDON_MEASURED=1")));
+    expect(report?.files["/.extra/tpm2-measure.log"]).toBeDefined();
+    // No EFI here: the drop-in credentials that make systemd measure its phases without --graceful.
+    expect(report?.cmdline).toContain("ADDON_MEASURED=1 SYSTEMD_FORCE_MEASURE=1 systemd.set_credential_binary=systemd.unit-dropin.systemd-pcrphase-initrd.service~50-ukiboot-no-efi:");
+    expect(log).toContain("added SYSTEMD_FORCE_MEASURE to the command line");
+  },
+  E2E_TIMEOUT_MS,
+);
+
+test(
+  "a systemd target measures enter-initrd on top, and PCR 11 equals systemd-measure's enter-initrd prediction",
+  async () => {
+    const phases = (await inspectTrust(new NodeFs(), join(systemdEsp.tree, "EFI/Linux/systemd.efi"), { store: emptyTrustStore(), lockdown: undefined })).pcr11![0]!.phases;
+    const report = await runScenario(
+      "measured-boot-systemd-phases",
+      () => {
+        const tpm = startQemuSwtpm();
+        tpms.push(tpm);
+        return { kernel: parts.vmlinuz, initrd: INITRAMFS, append: BOOT_KERNEL_CMDLINE, disks: [{ path: systemdEsp.image, iface: "nvme" }], tpmSocket: tpm.socket };
+      },
+      async (vm) => {
+        await vm.expect(/SYSTEMD-TARGET-END stage=initrd/, 400_000);
+        return parseSystemdTargetReport(vm.output, "initrd");
+      },
+    );
+    expect(report?.pcr11).toBe(phases.find((p) => p.phase === "enter-initrd")!.hash);
+  },
+  E2E_TIMEOUT_MS,
+);

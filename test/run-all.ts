@@ -1,0 +1,79 @@
+/**
+ * `npm test`: installs what is missing, builds dist/ (binary and initramfs with the Debian kernel's ESP
+ * modules), runs the typecheck, the unit and UI tests, then the QEMU scenarios, and ends with one line
+ * `N passed, N failed` summed over everything it ran.
+ * `npm test -- --unit` runs only the typecheck and the unit/UI tests.
+ */
+import { build } from "../build/build.ts";
+import { debianParts, ensureHostTools, REPO_ROOT } from "../build/debian.ts";
+
+interface Tally {
+  name: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  seconds: number;
+}
+
+const tallies: Tally[] = [];
+const unitOnly = Bun.argv.includes("--unit");
+
+async function step(name: string, cmd: string[], opts: { counts: "bun-test" | "exit-code"; env?: Record<string, string> }): Promise<void> {
+  const t0 = performance.now();
+  console.log(`\n=== ${name}: ${cmd.join(" ")}`);
+  const proc = Bun.spawn(cmd, { cwd: REPO_ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, ...opts.env } });
+  let text = "";
+  const pump = async (s: ReadableStream<Uint8Array>, to: NodeJS.WriteStream) => {
+    const dec = new TextDecoder();
+    for await (const c of s) {
+      const t = dec.decode(c, { stream: true });
+      text += t;
+      to.write(t);
+    }
+  };
+  await Promise.all([pump(proc.stdout, process.stdout), pump(proc.stderr, process.stderr)]);
+  const code = await proc.exited;
+  const seconds = (performance.now() - t0) / 1000;
+  if (opts.counts === "exit-code") {
+    tallies.push({ name, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, skipped: 0, seconds });
+    return;
+  }
+  const num = (re: RegExp) => Number(text.match(re)?.[1] ?? 0);
+  const passed = num(/^\s*(\d+) pass$/m);
+  let failed = num(/^\s*(\d+) fail$/m);
+  const skipped = num(/^\s*(\d+) skip$/m);
+  // A crash before the summary (or an error outside any test) must not count as a pass.
+  if (code !== 0 && failed === 0) failed = 1;
+  tallies.push({ name, passed, failed, skipped, seconds });
+}
+
+try {
+  await ensureHostTools({
+    programs: { tmux: "tmux", sbsign: "sbsigntool", swtpm: "swtpm", swtpm_setup: "swtpm-tools", tpm2_pcrread: "tpm2-tools", bsdtar: "libarchive-tools", lz4: "lz4", openssl: "openssl", "hash-to-efi-sig-list": "efitools", mkinitramfs: "initramfs-tools" },
+  });
+  const parts = await debianParts();
+  console.log("=== build: dist/ukiboot and dist/initramfs.cpio.zst");
+  const t0 = performance.now();
+  await build({ modulesDir: parts.modulesDir });
+  tallies.push({ name: "build", passed: 1, failed: 0, skipped: 0, seconds: (performance.now() - t0) / 1000 });
+} catch (e) {
+  console.error(`ukiboot: cannot prepare the tests: ${(e as Error).message}`);
+  tallies.push({ name: "build", passed: 0, failed: 1, skipped: 0, seconds: 0 });
+}
+
+const bun = process.execPath;
+await step("typecheck", [bun, "x", "tsc", "-p", ".", "--noEmit"], { counts: "exit-code" });
+// A generous deadline: on a fresh clone the first tests build their fixtures with ukify, sbsign and swtpm.
+await step("unit and UI tests", [bun, "test", "--timeout", "300000", "./test/unit", "./test/ui"], { counts: "bun-test" });
+if (!unitOnly) {
+  await step("QEMU scenarios", [bun, "test", "--timeout", "900000", "./test/e2e"], { counts: "bun-test", env: { UKIBOOT_E2E: "1" } });
+}
+
+console.log("\n=== summary");
+for (const t of tallies) {
+  console.log(`${t.name.padEnd(20)} ${String(t.passed).padStart(5)} passed ${String(t.failed).padStart(4)} failed ${t.skipped ? `${t.skipped} skipped ` : ""}(${t.seconds.toFixed(1)} s)`);
+}
+const passed = tallies.reduce((s, t) => s + t.passed, 0);
+const failed = tallies.reduce((s, t) => s + t.failed, 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed === 0 ? 0 : 1;

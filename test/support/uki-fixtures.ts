@@ -1,0 +1,160 @@
+/**
+ * Real UKIs and add-ons for tests, built by the real ukify 257 with the real Debian trixie stubs
+ * (build/debian.ts). Each build is cached under .cache/fixtures/uki/, keyed by a hash of its inputs,
+ * so a test run builds a fixture once. A small fake kernel keeps fixtures small; `linux: "debian"`
+ * puts the real trixie vmlinuz in.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CACHE_DIR, debianParts } from "../../build/debian.ts";
+import { run } from "../../build/lib/run-command.ts";
+
+export const UKI_FIXTURE_DIR = join(CACHE_DIR, "fixtures", "uki");
+
+/** A profile joined into a multi-profile UKI (`ukify build --join-profile`). */
+export interface ProfileSpec {
+  /** `.profile` text, e.g. "ID=reset\nTITLE=Factory reset". */
+  profile: string;
+  cmdline?: string;
+  osRelease?: string;
+  uname?: string;
+  initrd?: string;
+}
+
+export interface UkiSpec {
+  /** Size of the fake kernel in bytes (default 4096), or the real Debian trixie vmlinuz. */
+  linux?: number | "debian";
+  osRelease?: string;
+  cmdline?: string;
+  /** `.uname`; required by ukify for a fake kernel, so it defaults to "6.12.0-fake" there. */
+  uname?: string;
+  /** `.initrd` contents. */
+  initrd?: string;
+  /** `.ucode` contents. */
+  ucode?: string;
+  /** The base `.profile` (profile 0) of a multi-profile UKI. */
+  profile?: string;
+  /** Further profiles, joined in order as profiles 1, 2, … */
+  profiles?: ProfileSpec[];
+  /** Extra sections, `--section NAME:TEXT`. */
+  sections?: Record<string, string>;
+}
+
+export interface AddonSpec {
+  cmdline?: string;
+  uname?: string;
+  initrd?: string;
+  ucode?: string;
+  sections?: Record<string, string>;
+}
+
+function hashOf(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 24);
+}
+
+/** Deterministic bytes that are not a kernel; ukify then needs --uname. */
+export function fakeKernel(size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  const text = new TextEncoder().encode("ukiboot fake kernel for listing tests\n");
+  for (let i = 0; i < size; i++) out[i] = text[i % text.length]!;
+  return out;
+}
+
+async function ukify(args: string[], workDir: string): Promise<void> {
+  const parts = await debianParts();
+  await run([...parts.ukify.argv, ...args], { cwd: workDir, env: parts.ukify.env });
+}
+
+/** Writes `name` into `dir` and returns its path (ukify takes files for --linux/--initrd). */
+function put(dir: string, name: string, data: string | Uint8Array): string {
+  const p = join(dir, name);
+  writeFileSync(p, data);
+  return p;
+}
+
+/** Runs `build` into a temporary directory, then moves its output to the cache atomically. */
+async function cached(kind: string, key: unknown, build: (work: string, out: string) => Promise<void>): Promise<string> {
+  mkdirSync(UKI_FIXTURE_DIR, { recursive: true });
+  const parts = await debianParts();
+  // The stub and ukify versions are part of the key, so a new Debian build gives new fixtures.
+  const stubs = [parts.linuxStub, parts.addonStub, parts.ukify.argv.at(-1)!].map((p) => `${p}:${statSync(p).size}`);
+  const file = join(UKI_FIXTURE_DIR, `${kind}-${hashOf({ key, stubs })}.efi`);
+  if (existsSync(file)) return file;
+  const work = join(UKI_FIXTURE_DIR, `tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  mkdirSync(work, { recursive: true });
+  try {
+    const out = join(work, "out.efi");
+    await build(work, out);
+    renameSync(out, file);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return file;
+}
+
+function sectionArgs(sections: Record<string, string> | undefined): string[] {
+  return Object.entries(sections ?? {}).flatMap(([name, text]) => ["--section", `${name}:${text}`]);
+}
+
+/**
+ * Builds (or reuses) a UKI with ukify and the real linuxx64.efi.stub; returns its cached path.
+ * @example await buildUki({ osRelease: "ID=acme\nPRETTY_NAME=\"Acme OS\"\n", cmdline: "quiet" })
+ */
+export async function buildUki(spec: UkiSpec): Promise<string> {
+  return cached("uki", spec, async (work, out) => {
+    const parts = await debianParts();
+    const args = ["build", "--stub", parts.linuxStub, "--output", out];
+    if (spec.linux === "debian") args.push("--linux", parts.vmlinuz);
+    else args.push("--linux", put(work, "linux", fakeKernel(spec.linux ?? 4096)));
+    const uname = spec.uname ?? (spec.linux === "debian" ? undefined : "6.12.0-fake");
+    if (uname !== undefined) args.push("--uname", uname);
+    if (spec.osRelease !== undefined) args.push("--os-release", spec.osRelease);
+    if (spec.cmdline !== undefined) args.push("--cmdline", spec.cmdline);
+    if (spec.initrd !== undefined) args.push("--initrd", put(work, "initrd", spec.initrd));
+    if (spec.ucode !== undefined) args.push("--microcode", put(work, "ucode", spec.ucode));
+    if (spec.profile !== undefined) args.push("--profile", spec.profile);
+    args.push(...sectionArgs(spec.sections));
+    let n = 0;
+    for (const p of spec.profiles ?? []) {
+      const pout = join(work, `profile-${n++}.efi`);
+      const pargs = ["build", "--stub", parts.addonStub, "--output", pout, "--profile", p.profile];
+      if (p.cmdline !== undefined) pargs.push("--cmdline", p.cmdline);
+      if (p.osRelease !== undefined) pargs.push("--os-release", p.osRelease);
+      if (p.uname !== undefined) pargs.push("--uname", p.uname);
+      if (p.initrd !== undefined) pargs.push("--initrd", put(work, `profile-${n}-initrd`, p.initrd));
+      await ukify(pargs, work);
+      args.push("--join-profile", pout);
+    }
+    await ukify(args, work);
+  });
+}
+
+/**
+ * Builds (or reuses) an add-on with ukify and the real addonx64.efi.stub; returns its cached path.
+ * @example await buildAddon({ cmdline: "debug" })
+ */
+export async function buildAddon(spec: AddonSpec): Promise<string> {
+  return cached("addon", spec, async (work, out) => {
+    const parts = await debianParts();
+    const args = ["build", "--stub", parts.addonStub, "--output", out];
+    if (spec.cmdline !== undefined) args.push("--cmdline", spec.cmdline);
+    if (spec.uname !== undefined) args.push("--uname", spec.uname);
+    if (spec.initrd !== undefined) args.push("--initrd", put(work, "initrd", spec.initrd));
+    if (spec.ucode !== undefined) args.push("--microcode", put(work, "ucode", spec.ucode));
+    args.push(...sectionArgs(spec.sections));
+    await ukify(args, work);
+  });
+}
+
+/** The bytes of a built fixture. */
+export function fixtureBytes(path: string): Uint8Array {
+  return new Uint8Array(readFileSync(path));
+}
+
+/** `ukify inspect --json=short --all` of a file: the reference for section sizes and hashes. */
+export async function ukifyInspect(path: string): Promise<Record<string, { size: number; sha256: string; text?: string }>> {
+  const parts = await debianParts();
+  const { stdout } = await run([...parts.ukify.argv, "inspect", path, "--json=short", "--all"], { env: parts.ukify.env });
+  return JSON.parse(stdout);
+}

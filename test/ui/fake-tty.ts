@@ -1,0 +1,106 @@
+// Stream doubles for runMenu: a stdin that records raw-mode changes and a stdout that records writes,
+// both claiming to be a TTY (or not), so the real Ink render path runs as on a console.
+import { EventEmitter } from "node:events";
+import { PassThrough } from "node:stream";
+
+export class FakeTtyIn extends PassThrough {
+  isTTY: boolean;
+  isRaw = false;
+  rawModeCalls: boolean[] = [];
+  constructor(opts: { isTTY?: boolean } = {}) {
+    super();
+    this.isTTY = opts.isTTY ?? true;
+  }
+  setRawMode(raw: boolean): this {
+    this.isRaw = raw;
+    this.rawModeCalls.push(raw);
+    return this;
+  }
+  /** Sends bytes as one read. */
+  send(bytes: string): void {
+    this.write(Buffer.from(bytes, "utf8"));
+  }
+}
+
+export class FakeTtyOut extends EventEmitter {
+  isTTY: boolean;
+  columns: number | undefined;
+  rows: number | undefined;
+  chunks: string[] = [];
+  constructor(opts: { isTTY?: boolean; columns?: number; rows?: number } = {}) {
+    super();
+    this.isTTY = opts.isTTY ?? true;
+    this.columns = opts.columns;
+    this.rows = opts.rows;
+  }
+  write(chunk: string, callback?: (error?: Error | null) => void): boolean {
+    this.chunks.push(String(chunk));
+    callback?.();
+    return true;
+  }
+  get text(): string {
+    return this.chunks.join("");
+  }
+}
+
+/** Replays terminal output on a tiny screen model, to see what a person would see at the end. */
+export function screenAfter(output: string, columns = 80, rows = 24): string[] {
+  return replayTerminal(output, columns, rows).screen;
+}
+
+/** The screen and the cursor position (0-based) after the output, on a VT100-like model. */
+export function replayTerminal(output: string, columns = 80, rows = 24): { screen: string[]; cursor: { x: number; y: number } } {
+  const screen = Array.from({ length: rows }, () => " ".repeat(columns).split(""));
+  let x = 0;
+  let y = 0;
+  const put = (c: string) => {
+    if (x >= columns) {
+      x = 0;
+      y++;
+    }
+    if (y >= rows) {
+      screen.shift();
+      screen.push(" ".repeat(columns).split(""));
+      y = rows - 1;
+    }
+    screen[y]![x] = c;
+    x++;
+  };
+  // biome-ignore lint: control characters are the point here
+  const re = /\x1b\[([0-9;?]*)([A-Za-z])|\x1b[^[]|\r|\n|[^\x1b\r\n]/gu;
+  for (const m of output.matchAll(re)) {
+    const s = m[0];
+    if (m[2]) {
+      const args = (m[1] ?? "").replace("?", "").split(";").map((n) => (n === "" ? undefined : Number(n)));
+      const n = args[0] ?? 1;
+      switch (m[2]) {
+        case "A": y = Math.max(0, y - n); break;
+        case "B": y = Math.min(rows - 1, y + n); break;
+        case "C": x = Math.min(columns - 1, x + n); break;
+        case "D": x = Math.max(0, x - n); break;
+        case "E": y = Math.min(rows - 1, y + n); x = 0; break;
+        case "G": x = (args[0] ?? 1) - 1; break;
+        case "H": y = (args[0] ?? 1) - 1; x = (args[1] ?? 1) - 1; break;
+        case "J": if ((args[0] ?? 0) === 2) for (const r of screen) r.fill(" "); break;
+        case "K": {
+          const mode = args[0] ?? 0;
+          const row = screen[y]!;
+          if (mode === 2) row.fill(" ");
+          else if (mode === 0) for (let i = x; i < columns; i++) row[i] = " ";
+          break;
+        }
+        default: break;
+      }
+    } else if (s === "\r") x = 0;
+    else if (s === "\n") {
+      x = 0;
+      y++;
+      if (y >= rows) {
+        screen.shift();
+        screen.push(" ".repeat(columns).split(""));
+        y = rows - 1;
+      }
+    } else if (!s.startsWith("\x1b")) put(s);
+  }
+  return { screen: screen.map((r) => r.join("").trimEnd()), cursor: { x, y } };
+}

@@ -1,0 +1,55 @@
+import { describe, expect, test } from "bun:test";
+import { parseBootCounter, stripCounterFromPath } from "../../../src/bls/boot-counting.ts";
+
+// [file name, suffix, stripped, triesLeft, triesDone, next] after systemd's test_extract_tries_one table.
+const table: [string, string, string, number, number, string | undefined][] = [
+  ["os-6.9+3.efi", ".efi", "os-6.9.efi", 3, 0, "os-6.9+2-1.efi"],
+  ["os-6.9+0-4.conf", ".conf", "os-6.9.conf", 0, 4, "os-6.9+0-5.conf"],
+  ["foo+33-107.efi", ".efi", "foo.efi", 33, 107, "foo+32-108.efi"],
+  ["foo+05-003.conf", ".conf", "foo.conf", 5, 3, "foo+4-4.conf"],
+  ["foo.efi", ".efi", "foo.efi", -1, -1, undefined],
+  ["foo+.efi", ".efi", "foo+.efi", -1, -1, undefined],
+  ["foo+-1.efi", ".efi", "foo+-1.efi", -1, -1, undefined],
+  ["foo+1-.efi", ".efi", "foo+1-.efi", -1, -1, undefined],
+  ["foo+1x.efi", ".efi", "foo+1x.efi", -1, -1, undefined],
+  ["foo+1-2-3.efi", ".efi", "foo+1-2-3.efi", -1, -1, undefined],
+  ["foo+1.efi.bak", ".efi", "foo+1.efi.bak", -1, -1, undefined],
+  ["some+name+24324-22.efi", ".efi", "some+name.efi", 24324, 22, "some+name+24323-23.efi"],
+  ["a+3+x.efi", ".efi", "a+3+x.efi", -1, -1, undefined],
+  ["Foo+2.EFI", ".efi", "Foo.EFI", 2, 0, "Foo+1-1.EFI"],
+  ["foo+2147483647-2147483647.efi", ".efi", "foo.efi", 2147483647, 2147483647, "foo+2147483646-2147483647.efi"],
+  ["foo+2147483648.efi", ".efi", "foo+2147483648.efi", -1, -1, undefined],
+  ["foo+1-2147483648.efi", ".efi", "foo+1-2147483648.efi", -1, -1, undefined],
+  ["foo+00000000000000000001.efi", ".efi", "foo.efi", 1, 0, "foo+0-1.efi"],
+  ["foo+99999999999999999999.efi", ".efi", "foo+99999999999999999999.efi", -1, -1, undefined],
+  ["+3.conf", ".conf", ".conf", 3, 0, "+2-1.conf"],
+];
+
+describe("parseBootCounter()", () => {
+  test.each(table)("parses %p (suffix %p)", (name, suffix, stripped, left, done, next) => {
+    const c = parseBootCounter(name, suffix);
+    expect(c.stripped).toBe(stripped);
+    expect(c.triesLeft).toBe(left);
+    expect(c.triesDone).toBe(done);
+    expect(c.next).toBe(next);
+  });
+  test("follows the series x+3 → x+2-1 → x+1-2 → x+0-3 → x+0-4", () => {
+    const series = ["x+3.efi"];
+    for (let i = 0; i < 4; i++) series.push(parseBootCounter(series.at(-1)!, ".efi").next!);
+    expect(series).toEqual(["x+3.efi", "x+2-1.efi", "x+1-2.efi", "x+0-3.efi", "x+0-4.efi"]);
+  });
+});
+
+describe("stripCounterFromPath()", () => {
+  test.each([
+    ["\\EFI\\Linux\\x+2-1.efi", "\\EFI\\Linux\\x.efi"],
+    ["\\EFI\\Linux\\x+3.efi", "\\EFI\\Linux\\x.efi"],
+    ["\\EFI\\Linux\\x.efi", "\\EFI\\Linux\\x.efi"],
+    // The stub uses the FIRST "+" of the whole path; when that one is no counter, nothing is stripped.
+    ["\\EFI\\Linux\\a+b+3.efi", "\\EFI\\Linux\\a+b+3.efi"],
+    ["\\EFI\\Linux\\x+3", "\\EFI\\Linux\\x"],
+    ["\\EFI\\Linux\\x+3x.efi", "\\EFI\\Linux\\x+3x.efi"],
+  ])("strips %p to %p", (path, expected) => {
+    expect(stripCounterFromPath(path)).toBe(expected);
+  });
+});

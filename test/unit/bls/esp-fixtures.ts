@@ -1,0 +1,111 @@
+/**
+ * ESP trees with real UKIs for the discovery, differential and fuzz tests. Built once under
+ * .cache/fixtures/bls/<name>-<hash>/ from fixtures of test/support/uki-fixtures.ts, plus a few files
+ * broken on purpose. The committed Type #1 trees are in test/fixtures/bls/.
+ */
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { CACHE_DIR } from "../../../build/debian.ts";
+import { parsePe } from "../../../src/pe/pe.ts";
+import { buildAddon, buildUki, type UkiSpec } from "../../support/uki-fixtures.ts";
+
+export const COMMITTED_TREES = resolve(import.meta.dir, "../../fixtures/bls");
+
+export const ACME_OSREL = (version: string) => `ID=acme\nPRETTY_NAME="Acme OS"\nVERSION_ID=${version}\n`;
+
+/** What goes into the UKI tree; its hash names the cached directory. */
+const UKI_TREE: Record<string, UkiSpec> = {
+  "EFI/Linux/acme-1.0+3-1.efi": {
+    osRelease: ACME_OSREL("1.0"),
+    cmdline: "root=/dev/vda2 quiet",
+    uname: "6.12.0-acme1",
+    profile: "ID=main\nTITLE=Regular",
+    profiles: [{ profile: "ID=reset", cmdline: "root=/dev/vda2 factory-reset" }, { profile: "DESCRIPTION=no id and no title", cmdline: "root=/dev/vda2 debug" }],
+  },
+  "EFI/Linux/acme-0.9.efi": { osRelease: ACME_OSREL("0.9"), cmdline: "root=/dev/vda2", uname: "6.12.0-acme0" },
+  "EFI/Linux/bad+0-2.efi": { osRelease: 'ID=zzz\nPRETTY_NAME="Broken OS"\n', cmdline: "x" },
+  "EFI/Linux/nosort.efi": { osRelease: "NAME=Plain\n" },
+  "EFI/Linux/UPPER.EFI": { osRelease: 'ID=upper\nPRETTY_NAME="Upper OS"\nVERSION_ID=2\n' },
+};
+
+export interface UkiTree {
+  esp: string;
+}
+
+let treePromise: Promise<UkiTree> | undefined;
+
+async function cachedTree(name: string, key: unknown, fill: (dir: string) => Promise<void>): Promise<string> {
+  const hash = createHash("sha256").update(JSON.stringify(key)).update(readFileSync(import.meta.path)).digest("hex").slice(0, 16);
+  const dir = join(CACHE_DIR, "fixtures", "bls", `${name}-${hash}`);
+  if (existsSync(dir)) return dir;
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    await fill(tmp);
+    renameSync(tmp, dir);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return dir;
+}
+
+function place(src: string, dest: string): void {
+  mkdirSync(dirname(dest), { recursive: true });
+  copyFileSync(src, dest);
+}
+
+/** The UKI ESP: UKIs, profiles, counters, add-ons and broken files. */
+export function ukiTree(): Promise<UkiTree> {
+  treePromise ??= (async () => {
+    const esp = await cachedTree("uki-esp", UKI_TREE, async (dir) => {
+      const esp = join(dir, "esp");
+      for (const [path, spec] of Object.entries(UKI_TREE)) place(await buildUki(spec), join(esp, path));
+      mkdirSync(join(esp, "loader"), { recursive: true });
+      writeFileSync(join(esp, "loader", "loader.conf"), "default acme-*\ntimeout 5\n");
+      place(await buildAddon({ cmdline: "global=1" }), join(esp, "loader/addons/global.addon.efi"));
+      place(await buildAddon({ cmdline: "local=1", uname: "6.12.0-acme0" }), join(esp, "EFI/Linux/acme-0.9.efi.extra.d/local.addon.efi"));
+      place(await buildAddon({ cmdline: "mismatch=1", uname: "6.99.0" }), join(esp, "EFI/Linux/acme-0.9.efi.extra.d/mismatch.addon.efi"));
+      // Add-ons of the counted UKI live in the directory without the counter (§11.1.2).
+      place(await buildAddon({ cmdline: "counted=1" }), join(esp, "EFI/Linux/acme-1.0.efi.extra.d/counted.addon.efi"));
+      // Broken on purpose.
+      place(await buildAddon({ cmdline: "i am an add-on" }), join(esp, "EFI/Linux/is-addon.efi"));
+      const good = readFileSync(await buildUki(UKI_TREE["EFI/Linux/acme-0.9.efi"]!));
+      writeFileSync(join(esp, "EFI/Linux/truncated.efi"), good.subarray(0, 3000));
+      writeFileSync(join(esp, "EFI/Linux/cut-sections.efi"), good.subarray(0, good.length - 1024));
+      const nul = new Uint8Array(good);
+      const osrel = parsePe(nul, { source: "x" }).sections.find((s) => s.name === ".osrel")!;
+      nul[osrel.fileOffset + 3] = 0;
+      writeFileSync(join(esp, "EFI/Linux/nul-osrel.efi"), nul);
+      // ukify always adds an .osrel (the host's when none is given); rename it to get a UKI without one.
+      const noOsrel = new Uint8Array(good);
+      noOsrel.set(new TextEncoder().encode(".osrex"), osrel.headerOffset);
+      writeFileSync(join(esp, "EFI/Linux/noosrel.efi"), noOsrel);
+      mkdirSync(join(esp, "EFI/Linux/dir.efi"), { recursive: true });
+      place(await buildUki(UKI_TREE["EFI/Linux/acme-0.9.efi"]!), join(esp, "EFI/Linux/.hidden.efi"));
+      place(await buildUki(UKI_TREE["EFI/Linux/acme-0.9.efi"]!), join(esp, "EFI/Linux/auto-acme.efi"));
+      // Type #1 entries next to the UKIs.
+      mkdirSync(join(esp, "loader/entries"), { recursive: true });
+      writeFileSync(join(esp, "loader/entries/acme-uki.conf"), "title Acme through Type 1\nuki /EFI/Linux/acme-1.0+3-1.efi\nprofile 1\noptions quiet\n");
+      writeFileSync(join(esp, "loader/entries/acme-efi.conf"), "title Acme as efi\nefi /EFI/Linux/acme-0.9.efi\n");
+      writeFileSync(join(esp, "loader/entries/missing-uki.conf"), "title Gone\nuki /EFI/Linux/gone.efi\n");
+    });
+    return { esp: join(esp, "esp") };
+  })();
+  return treePromise;
+}
+
+/** A copy of a committed tree (bootctl needs to bind-mount it; tests must not write into test/). */
+export function committedTree(name: "fedora" | "arch"): string {
+  return join(COMMITTED_TREES, name);
+}
+
+/** An ESP with one UKI around the real Debian trixie kernel, to prove listing does not read it. */
+export async function debianKernelTree(): Promise<{ esp: string; uki: string }> {
+  const spec: UkiSpec = { linux: "debian", osRelease: 'ID=debian\nPRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nVERSION_ID=13\n', cmdline: "root=/dev/vda1 ro" };
+  const dir = await cachedTree("debian-esp", spec, async (d) => {
+    place(await buildUki(spec), join(d, "esp/EFI/Linux/debian.efi"));
+  });
+  return { esp: join(dir, "esp"), uki: join(dir, "esp/EFI/Linux/debian.efi") };
+}

@@ -1,0 +1,79 @@
+import { describe, expect, test } from "bun:test";
+import { parseType1Entry, toLoaderPath } from "../../../src/bls/type1-entry.ts";
+
+const parse = (text: string) => parseType1Entry(text, { source: "e.conf", arch: "x64" });
+
+describe("parseType1Entry()", () => {
+  test("reads a Fedora-style entry written by kernel-install", () => {
+    const { entry, problems } = parse(
+      [
+        "title Fedora Linux (6.10.2-200.fc40.x86_64) 40 (Workstation Edition)",
+        "version 6.10.2-200.fc40.x86_64",
+        "linux /vmlinuz-6.10.2-200.fc40.x86_64",
+        "initrd /initramfs-6.10.2-200.fc40.x86_64.img",
+        "options root=UUID=1234 ro rhgb quiet",
+        "grub_users $grub_users",
+        "grub_arg --unrestricted",
+        "grub_class fedora",
+      ].join("\n"),
+    );
+    expect(problems).toEqual([]);
+    expect(entry).toEqual({
+      title: "Fedora Linux (6.10.2-200.fc40.x86_64) 40 (Workstation Edition)",
+      version: "6.10.2-200.fc40.x86_64",
+      loader: "linux",
+      loaderPath: "\\vmlinuz-6.10.2-200.fc40.x86_64",
+      initrds: ["\\initramfs-6.10.2-200.fc40.x86_64.img"],
+      options: "root=UUID=1234 ro rhgb quiet",
+    });
+  });
+  test("keeps initrd order and joins options lines with one space", () => {
+    const { entry } = parse("linux /vmlinuz\ninitrd /intel-ucode.img\noptions root=/dev/sda2\ninitrd /initramfs-linux.img\noptions   rw quiet\n");
+    expect(entry!.initrds).toEqual(["\\intel-ucode.img", "\\initramfs-linux.img"]);
+    expect(entry!.options).toBe("root=/dev/sda2 rw quiet");
+  });
+  test("removes one pair of quotes, as systemd-boot does (bootctl keeps them)", () => {
+    expect(parse('title "Arch Linux"\nlinux /v\noptions "quiet"\n').entry).toMatchObject({ title: "Arch Linux", options: "quiet" });
+  });
+  test.each([
+    ["no loader line", "title x\n"],
+    ["linux and efi", "linux /a\nefi /b\n"],
+    ["two linux lines", "linux /a\nlinux /b\n"],
+    ["a foreign architecture", "linux /a\narchitecture aa64\n"],
+    ["uki-url", "uki-url http://example.invalid/x.efi\n"],
+  ])("drops an entry with %s, with one error", (_n, text) => {
+    const { entry, problems } = parse(text);
+    expect(entry).toBeUndefined();
+    expect(problems.filter((p) => p.severity === "error")).toHaveLength(1);
+    expect(problems[0]!.file).toBe("e.conf");
+  });
+  test("accepts the native architecture in any case", () => {
+    expect(parse("linux /a\narchitecture X64\n").entry?.architecture).toBe("X64");
+  });
+  test("reports lines without values and repeated single keys, naming the line", () => {
+    const { entry, problems } = parse("title A\nlinux /a\ntitle B\noptions\n");
+    expect(entry!.title).toBe("B");
+    expect(problems.map((p) => [p.line, p.severity])).toEqual([
+      [4, "warning"],
+      [1, "warning"],
+    ]);
+  });
+  test("reads uki with profile, and ignores initrd for it", () => {
+    const { entry, problems } = parse("uki /EFI/Linux/multi.efi\nprofile 2\ninitrd /x\n");
+    expect(entry).toMatchObject({ loader: "uki", loaderPath: "\\EFI\\Linux\\multi.efi", profile: 2, initrds: [] });
+    expect(problems).toHaveLength(1);
+  });
+  test("ignores profile on a linux entry and a non-numeric profile", () => {
+    expect(parse("linux /a\nprofile 1\n").entry!.profile).toBeUndefined();
+    expect(parse("uki /a\nprofile one\n").entry!.profile).toBeUndefined();
+  });
+});
+
+describe("toLoaderPath()", () => {
+  test.each([
+    ["/vmlinuz", "\\vmlinuz"],
+    ["vmlinuz", "\\vmlinuz"],
+    ["//a//b///c", "\\a\\b\\c"],
+    ["\\EFI\\\\Linux\\x.efi", "\\EFI\\Linux\\x.efi"],
+  ])("converts %p to %p", (a, b) => expect(toLoaderPath(a)).toBe(b));
+});

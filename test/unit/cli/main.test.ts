@@ -1,0 +1,50 @@
+/** The command-line front: dispatch, --help on every command, usage errors, exit codes. */
+import { expect, test } from "bun:test";
+import { commands } from "../../../src/cli/commands/index.ts";
+import { main } from "../../../src/main.ts";
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: {
+      stdout: { write: (s: string) => out.push(s) } as unknown as NodeJS.WriteStream,
+      stderr: { write: (s: string) => err.push(s) } as unknown as NodeJS.WriteStream,
+      stdin: process.stdin,
+      env: {},
+    },
+    out: () => out.join(""),
+    err: () => err.join(""),
+  };
+}
+
+test("ukiboot --help lists every command with its summary", async () => {
+  const t = io();
+  expect(await main(["--help"], t.io)).toBe(0);
+  for (const c of commands) expect(t.out()).toContain(`  ${c.name}`);
+});
+
+test.each(commands.map((c) => [c.name]))("ukiboot %s --help prints a usage line and exits 0", async (name) => {
+  const t = io();
+  expect(await main([name, "--help"], t.io)).toBe(0);
+  expect(t.out()).toStartWith(`Usage: ukiboot ${name}`);
+});
+
+test("an unknown command exits 2 and names it", async () => {
+  const t = io();
+  expect(await main(["bogus"], t.io)).toBe(2);
+  expect(t.err()).toContain('unknown command "bogus"');
+});
+
+test("an unknown option exits 2 with the command's usage", async () => {
+  const t = io();
+  expect(await main(["boot", "--frobnicate"], t.io)).toBe(2);
+  expect(t.err()).toContain("Usage: ukiboot boot");
+});
+
+test("boot --esp on a directory without UKIs exits 1 with a sentence and a next step", async () => {
+  const t = io();
+  expect(await main(["boot", "--esp", "/nonexistent-esp", "--dry-run"], t.io)).toBe(1);
+  expect(t.err()).toContain('Cannot boot: no boot entry found on "/nonexistent-esp"');
+  expect(t.err()).toContain("Install a UKI");
+});

@@ -1,0 +1,39 @@
+/** The efivarfs layer over a directory with the same layout (what --efivarfs DIR points at). */
+import { expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decodeUtf16, encodeUtf16 } from "../../../src/efi/efivar-codec.ts";
+import { LoaderEntryDefault, LoaderEntryOneShot } from "../../../src/efi/loader-vars.ts";
+import { BootError } from "../../../src/errors.ts";
+import { Efivarfs } from "../../../src/sys/linux/efivarfs.ts";
+
+test("Efivarfs writes attributes and data in one file named <Name>-<guid>", () => {
+  const dir = mkdtempSync(join(tmpdir(), "efivars-"));
+  const vars = new Efivarfs(dir);
+  vars.write(LoaderEntryDefault, { attributes: 7, data: encodeUtf16("b.efi") });
+  const file = join(dir, "LoaderEntryDefault-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f");
+  expect([...readFileSync(file)]).toEqual([7, 0, 0, 0, ...encodeUtf16("b.efi")]);
+  const v = vars.read(LoaderEntryDefault)!;
+  expect(decodeUtf16(v.data)).toBe("b.efi");
+});
+
+test("Efivarfs.remove() deletes a variable and tolerates a missing one", () => {
+  const dir = mkdtempSync(join(tmpdir(), "efivars-"));
+  const file = join(dir, "LoaderEntryOneShot-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f");
+  writeFileSync(file, Uint8Array.from([7, 0, 0, 0, 0x61, 0, 0, 0]));
+  const vars = new Efivarfs(dir);
+  expect(decodeUtf16(vars.read(LoaderEntryOneShot)!.data)).toBe("a");
+  vars.remove(LoaderEntryOneShot);
+  expect(existsSync(file)).toBe(false);
+  vars.remove(LoaderEntryOneShot);
+  expect(vars.read(LoaderEntryOneShot)).toBeNull();
+});
+
+test("without efivarfs, reads find nothing and writes say the feature is unavailable", () => {
+  const vars = new Efivarfs("/nonexistent/efivars");
+  expect(vars.available).toBe(false);
+  expect(vars.read(LoaderEntryDefault)).toBeNull();
+  expect(() => vars.write(LoaderEntryDefault, { attributes: 7, data: encodeUtf16("x") })).toThrow(BootError);
+  expect(() => vars.write(LoaderEntryDefault, { attributes: 7, data: encodeUtf16("x") })).toThrow("there is no efivarfs");
+});

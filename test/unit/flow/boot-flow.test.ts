@@ -1,0 +1,129 @@
+/**
+ * The boot flow over a real ESP tree (UKIs made by the real ukify and systemd-stub, with a small stand-in
+ * kernel so the fixture is fast to build) and a recording kexec loader.
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CACHE_DIR, debianParts } from "../../../build/debian.ts";
+import { InitramfsTree } from "../../../build/lib/initramfs-tree.ts";
+import { buildAddon, buildUki, standInKernel } from "../../../build/lib/target-system.ts";
+import { BootError } from "../../../src/errors.ts";
+import { bootDefault } from "../../../src/flow/boot-flow.ts";
+import { fakeSys, materialiseInitrd, readSource } from "../../support/fake-sys.ts";
+
+const ROOT = join(CACHE_DIR, "fixtures", "flow");
+const ESP = join(ROOT, "esp");
+const TRUNC_ESP = join(ROOT, "esp-truncated-kernel");
+const KERNEL = standInKernel();
+/** A real (tiny) newc archive: ukiboot checks every member before the kernel sees it. */
+const INITRD = new InitramfsTree().add({ type: "file", path: "hello", data: new TextEncoder().encode("stand-in initrd\n") }).toCpio();
+
+beforeAll(async () => {
+  const stamp = join(ROOT, "stamp-v5");
+  if (existsSync(stamp)) return;
+  rmSync(ROOT, { recursive: true, force: true });
+  mkdirSync(join(ESP, "EFI/Linux"), { recursive: true });
+  const parts = await debianParts();
+  writeFileSync(join(ROOT, "kernel"), KERNEL);
+  writeFileSync(join(ROOT, "initrd"), INITRD);
+  const osrel = (v: string) => {
+    const f = join(ROOT, `os-release-${v}`);
+    writeFileSync(f, `ID=flow\nPRETTY_NAME="Flow OS ${v}"\nVERSION_ID=${v}\n`);
+    return `@${f}`;
+  };
+  const uki = (name: string, v: string) =>
+    buildUki(parts, { output: join(ESP, "EFI/Linux", name), linux: join(ROOT, "kernel"), initrds: [join(ROOT, "initrd")], cmdline: `root=flow v=${v}`, osRelease: osrel(v), uname: "6.1.0-flow" });
+  await uki("flow-1.efi", "1");
+  await uki("flow-2.efi", "2");
+  // An add-on where a UKI should be: it has no .linux.
+  await buildAddon(parts, { output: join(ESP, "EFI/Linux/not-a-uki.efi"), cmdline: "extra=1" });
+  // A UKI cut in half: its sections run past the end of the file.
+  const whole = readFileSync(join(ESP, "EFI/Linux/flow-2.efi"));
+  writeFileSync(join(ESP, "EFI/Linux/truncated.efi"), whole.subarray(0, Math.floor(whole.length / 2)));
+  mkdirSync(join(ESP, "EFI/Linux/directory.efi"));
+  // An ESP whose newest UKI carries a kernel cut short: the kernel would accept it and crash later.
+  mkdirSync(join(TRUNC_ESP, "EFI/Linux"), { recursive: true });
+  writeFileSync(join(ROOT, "kernel-cut"), KERNEL.subarray(0, 2048));
+  await buildUki(parts, { output: join(TRUNC_ESP, "EFI/Linux/flow-9.efi"), linux: join(ROOT, "kernel-cut"), cmdline: "v=9", osRelease: osrel("9"), uname: "6.1.0-flow" });
+  writeFileSync(join(TRUNC_ESP, "EFI/Linux/flow-2.efi"), readFileSync(join(ESP, "EFI/Linux/flow-2.efi")));
+  writeFileSync(stamp, "");
+}, 120_000);
+
+const out = () => {
+  const chunks: string[] = [];
+  return { write: (s: string) => chunks.push(s), text: () => chunks.join("") };
+};
+
+describe("bootDefault()", () => {
+  test("loads the newest UKI's .linux, .initrd and .cmdline, then unmounts and executes", async () => {
+    const sys = fakeSys();
+    const plan = await bootDefault(sys, { esp: ESP, dryRun: false, out: out() });
+    expect(plan.entryId).toBe("flow-2.efi");
+    expect(sys.kexec.loaded).toHaveLength(1);
+    expect(Buffer.from(readSource(plan.kernel)).equals(Buffer.from(KERNEL))).toBe(true);
+    // As systemd-stub does: the UKI's .initrd, then its .osrel as /.extra/os-release.
+    expect(plan.initrd.members.map((m) => m.member.kind)).toEqual(["initrd", "osrel"]);
+    const merged = materialiseInitrd(plan);
+    expect(Buffer.from(merged.subarray(0, INITRD.length)).equals(Buffer.from(INITRD))).toBe(true);
+    expect(new TextDecoder().decode(merged)).toContain(".extra/os-release\0");
+    expect(plan.cmdline).toBe("root=flow v=2");
+    expect(sys.prepared).toBe(1);
+    expect(sys.kexec.execs).toBe(1);
+  });
+
+  test("reports each file it could not use, naming it, and still boots", async () => {
+    const sys = fakeSys();
+    await bootDefault(sys, { esp: ESP, dryRun: false, out: out() });
+    const log = sys.log.text();
+    expect(log).toMatch(/warn: .*not-a-uki\.efi: .*no \.linux section, so it is an add-on/);
+    expect(log).toMatch(/warn: .*truncated\.efi: Cannot parse PE image ".*truncated\.efi": section ".*" ends at 0x[0-9a-f]+, past the end of the file/);
+    expect(log).toMatch(/warn: .*directory\.efi: Ignoring "directory\.efi": it is a directory/);
+  });
+
+  test("with dryRun prints the plan and loads nothing", async () => {
+    const sys = fakeSys();
+    const o = out();
+    await bootDefault(sys, { esp: ESP, dryRun: true, out: o });
+    expect(sys.kexec.loaded).toHaveLength(0);
+    expect(sys.kexec.execs).toBe(0);
+    expect(o.text()).toContain("entry:   flow-2.efi");
+    expect(o.text()).toContain("cmdline: root=flow v=2");
+  });
+
+  test("when the kernel refuses the default entry, says why and boots the next one", async () => {
+    const sys = fakeSys();
+    sys.kexec.failures.set("flow-2.efi", "ENOEXEC");
+    const plan = await bootDefault(sys, { esp: ESP, dryRun: false, out: out() });
+    expect(plan.entryId).toBe("flow-1.efi");
+    expect(sys.log.text()).toMatch(/error: Cannot load ".*flow-2\.efi": kexec_file_load\(.*\) failed with ENOEXEC/);
+    expect(sys.log.text()).toContain('trying the next entry, "Flow OS 1" (flow-1.efi)');
+  });
+
+  test("refuses a truncated kernel before kexec, says why, and boots the next entry", async () => {
+    const sys = fakeSys();
+    const plan = await bootDefault(sys, { esp: TRUNC_ESP, dryRun: false, out: out() });
+    expect(plan.entryId).toBe("flow-2.efi");
+    expect(sys.log.text()).toMatch(/error: Cannot boot ".*flow-9\.efi": the kernel image is truncated: its header says 4096 bytes, but there are only 2048/);
+    expect(sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-2.efi"]);
+  });
+
+  test("when every entry fails, throws a BootError with a next step and never executes", async () => {
+    const sys = fakeSys();
+    sys.kexec.failures.set("flow-2.efi", "ENOEXEC").set("flow-1.efi", "EKEYREJECTED");
+    const err = await bootDefault(sys, { esp: ESP, dryRun: false, out: out() }).catch((e) => e);
+    expect(err).toBeInstanceOf(BootError);
+    expect(err.message).toBe("Cannot boot: every entry failed to load (flow-2.efi, flow-1.efi)");
+    expect(err.hint).not.toBe("");
+    expect(sys.kexec.execs).toBe(0);
+  });
+
+  test("an ESP without UKIs is a BootError that says where it looked", async () => {
+    const empty = join(ROOT, "empty-esp");
+    mkdirSync(empty, { recursive: true });
+    const err = await bootDefault(fakeSys(), { esp: empty, dryRun: false, out: out() }).catch((e) => e);
+    expect(err).toBeInstanceOf(BootError);
+    expect(err.message).toBe(`Cannot boot: no boot entry found on "${empty}" (looked for EFI/Linux/*.efi and loader/entries/*.conf)`);
+  });
+});
+

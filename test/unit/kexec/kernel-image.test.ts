@@ -1,0 +1,20 @@
+import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { debianParts } from "../../../build/debian.ts";
+import { checkKernelImage, KERNEL_HEADER_BYTES } from "../../../src/kexec/kernel-image.ts";
+
+test("checkKernelImage() accepts the intact Debian bzImage and refuses it cut short", async () => {
+  const k = new Uint8Array(readFileSync((await debianParts()).vmlinuz));
+  const header = k.subarray(0, KERNEL_HEADER_BYTES);
+  expect(checkKernelImage(header, k.length)).toEqual({ format: "bzImage" });
+  const cut = checkKernelImage(header, Math.floor(k.length / 3));
+  expect(cut.format).toBe("bzImage");
+  expect(cut.problem).toMatch(/^the kernel image is truncated: its header says \d+ bytes, but there are only \d+$/);
+}, 60_000);
+
+test("checkKernelImage() names other formats and refuses text", () => {
+  const arm = new Uint8Array(0x268);
+  arm.set([0x41, 0x52, 0x4d, 0x64], 0x38);
+  expect(checkKernelImage(arm, 1 << 20).format).toBe("arm64-image");
+  expect(checkKernelImage(new TextEncoder().encode("hello kernel"), 12).problem).toContain("neither a bzImage");
+});

@@ -1,0 +1,105 @@
+import { describe, expect, test } from "bun:test";
+import { decideMeasurementOutcome, type MeasurementOutcome } from "../../../src/tpm/apply-measurements.ts";
+import { EVENT_TAG, planMeasurements, resolveMeasuredBytes, utf16WithNul, type MeasurementEvent } from "../../../src/tpm/measurements.ts";
+
+const text = (s: string) => new TextEncoder().encode(s);
+const summary = (events: MeasurementEvent[]) => events.map((e) => [e.pcr, e.eventType, e.eventTag ?? null, e.description]);
+
+test("utf16WithNul() is UTF-16LE with a 2-byte NUL, as the stub measures strings", () => {
+  expect(utf16WithNul("1")).toEqual(new Uint8Array([0x31, 0, 0, 0]));
+  expect(utf16WithNul("é")).toEqual(new Uint8Array([0xe9, 0, 0, 0]));
+});
+
+describe("planMeasurements()", () => {
+  test("a UKI boot extends everything in systemd-boot's, then systemd-stub's order (§12.2)", async () => {
+    const events = planMeasurements({
+      kind: "uki",
+      loadOptions: "@2 quiet",
+      profile: 2,
+      sections: [
+        { name: ".cmdline", data: text("rw"), size: 2 },
+        { name: ".sbat", data: text("sbat,1"), size: 6 },
+        { name: ".linux", data: () => Promise.resolve(text("kernel")), size: 6 },
+        { name: ".pcrsig", data: text("{}"), size: 2 },
+        { name: ".profile", data: text("ID=two"), size: 6 },
+        { name: ".initrd", data: new Uint8Array(0), size: 0 }, // masked by the profile
+      ],
+      customCmdline: "quiet",
+      addonCmdline: "debug",
+      smbiosCmdlineExtra: "console=ttyS0",
+      credentials: text("cpio-a"),
+      globalCredentials: text("cpio-b"),
+      sysext: text("cpio-c"),
+      confext: text("cpio-d"),
+      addonUcode: [
+        { fileName: "a.addon.efi", data: text("ua") },
+        { fileName: "b.addon.efi", data: text("ub") },
+      ],
+      addonInitrds: [
+        { fileName: "a.addon.efi", data: text("ia") },
+        { fileName: "b.addon.efi", data: text("ib") },
+      ],
+    });
+    expect(summary(events)).toEqual([
+      [12, "EV_IPL", null, "@2 quiet"], // row 1, systemd-boot
+      [12, "EV_EVENT_TAG", EVENT_TAG.profile, "2"], // row 2
+      [11, "EV_IPL", null, ".linux"], // row 3: name, then contents, canonical order
+      [11, "EV_IPL", null, ".linux"],
+      [11, "EV_IPL", null, ".cmdline"],
+      [11, "EV_IPL", null, ".cmdline"],
+      [11, "EV_IPL", null, ".sbat"],
+      [11, "EV_IPL", null, ".sbat"],
+      [11, "EV_IPL", null, ".profile"],
+      [11, "EV_IPL", null, ".profile"],
+      [12, "EV_IPL", null, "quiet"], // row 4
+      [12, "EV_IPL", null, "debug"], // row 5
+      [12, "EV_IPL", null, "console=ttyS0"], // row 6
+      [12, "EV_IPL", null, "Credentials initrd"], // row 8
+      [12, "EV_IPL", null, "Global credentials initrd"],
+      [13, "EV_IPL", null, "System extension initrd"], // row 9
+      [12, "EV_IPL", null, "Configuration extension initrd"], // row 10
+      [12, "EV_EVENT_TAG", EVENT_TAG.ucodeAddon, "b.addon.efi"], // row 11: reverse load order
+      [12, "EV_EVENT_TAG", EVENT_TAG.ucodeAddon, "a.addon.efi"],
+      [12, "EV_EVENT_TAG", EVENT_TAG.initrdAddon, "a.addon.efi"], // row 12: load order
+      [12, "EV_EVENT_TAG", EVENT_TAG.initrdAddon, "b.addon.efi"],
+    ]);
+    const data = await Promise.all(events.map((e) => resolveMeasuredBytes(e.data)));
+    expect(data[0]).toEqual(utf16WithNul("@2 quiet"));
+    expect(data[1]).toEqual(new Uint8Array([0x32, 0, 0, 0]));
+    expect(data[2]).toEqual(text(".linux\0"));
+    expect(data[3]).toEqual(text("kernel"));
+    expect(data[10]).toEqual(utf16WithNul("quiet"));
+    expect(data[13]).toEqual(text("cpio-a"));
+    expect(data[17]).toEqual(text("ub"));
+  });
+
+  test("profile 0, no options and no extras give only the PCR 11 section events", () => {
+    const events = planMeasurements({ kind: "uki", loadOptions: null, profile: 0, sections: [{ name: ".linux", data: text("k"), size: 1 }], customCmdline: "", addonCmdline: null });
+    expect(summary(events)).toEqual([
+      [11, "EV_IPL", null, ".linux"],
+      [11, "EV_IPL", null, ".linux"],
+    ]);
+  });
+
+  test("a Type #1 linux entry gets only its command line (the kernel measures the rest)", () => {
+    const events = planMeasurements({ kind: "type1-linux", loadOptions: "initrd=\\initrd.img root=/dev/sda1", sections: [{ name: ".linux", data: text("k"), size: 1 }], credentials: text("x") });
+    expect(summary(events)).toEqual([[12, "EV_IPL", null, "initrd=\\initrd.img root=/dev/sda1"]]);
+  });
+});
+
+describe("decideMeasurementOutcome()", () => {
+  const error = new Error("Cannot run TPM2_PCR_Extend on the TPM: it answered TPM_RC_FAILURE (0x101: the TPM is in failure mode)");
+  const cases: [string, "off" | "warn" | "enforce", MeasurementOutcome, boolean, string][] = [
+    ["measured", "enforce", { kind: "measured", records: [] }, true, "none"],
+    ["no TPM", "enforce", { kind: "no-tpm" }, true, "note"],
+    ["a TPM error", "enforce", { kind: "failed", error }, false, "error"],
+    ["a TPM error", "warn", { kind: "failed", error }, true, "warning"],
+    ["a TPM error", "off", { kind: "failed", error }, true, "warning"],
+  ];
+  test.each(cases)("%s under %s", (_label, mode, outcome, proceed, severity) => {
+    const d = decideMeasurementOutcome(outcome, mode);
+    expect(d.proceed).toBe(proceed);
+    expect(d.severity).toBe(severity as never);
+    if (outcome.kind === "failed") expect(d.message).toContain("TPM_RC_FAILURE");
+  });
+});

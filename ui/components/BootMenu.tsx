@@ -1,0 +1,111 @@
+/**
+ * BootMenu: the whole menu screen. It owns a MenuController (state, key splitting, timers), feeds it
+ * what the terminal sends, and draws the state; it reports one MenuDecision through `onDecision`.
+ */
+import { Box, useStdout } from "ink";
+import { useEffect, useRef, useState, useSyncExternalStore } from "react";
+import type { Clock } from "../clock.ts";
+import { useTerminalInput } from "../input/use-terminal-input.ts";
+import type { MenuConfig, MenuDecision, MenuEntry, MenuError, MenuProblem } from "../menu-model.ts";
+import type { TerminalSize } from "../state/layout.ts";
+import { createMenuController, type MenuController } from "../state/menu-controller.ts";
+import { createMenuState, type MenuState, viewLines } from "../state/menu-state.ts";
+import type { Theme } from "../theme.ts";
+import { CmdlineEditor } from "./CmdlineEditor.tsx";
+import { EntryList } from "./EntryList.tsx";
+import { Header } from "./Header.tsx";
+import { StatusLine } from "./StatusLine.tsx";
+import { TextView } from "./TextView.tsx";
+
+/** Home the cursor and clear the screen: the menu owns the whole console while it is shown. */
+export const CLEAR_SCREEN = "\x1b[H\x1b[2J";
+
+export interface BootMenuProps {
+  readonly entries: readonly MenuEntry[];
+  readonly config: MenuConfig;
+  readonly problems?: readonly MenuProblem[];
+  readonly error?: MenuError;
+  readonly theme: Theme;
+  readonly terminal: TerminalSize;
+  readonly clock: Clock;
+  readonly onDecision: (decision: MenuDecision) => void;
+  /**
+   * Clear the screen when a hidden menu opens and on Ctrl-L (real terminals; off in tests). A menu shown
+   * from the start is not cleared here: the caller clears before the first frame, so it is drawn once.
+   */
+  readonly clearScreen?: boolean;
+  /** Test hook: receives the controller so a test can inspect the state. */
+  readonly onController?: (controller: MenuController) => void;
+}
+
+export function BootMenu(props: BootMenuProps) {
+  const onDecision = useRef(props.onDecision);
+  onDecision.current = props.onDecision;
+  const [controller] = useState(() =>
+    createMenuController({
+      state: createMenuState({
+        entries: props.entries,
+        config: props.config,
+        ...(props.problems ? { problems: props.problems } : {}),
+        ...(props.error ? { error: props.error } : {}),
+        now: props.clock.now(),
+        terminal: props.terminal,
+        theme: props.theme,
+      }),
+      clock: props.clock,
+      onDecision: (d) => onDecision.current(d),
+    }),
+  );
+  const state = useSyncExternalStore(controller.subscribe, controller.getState);
+
+  useTerminalInput((text) => controller.feed(text));
+  useEffect(() => {
+    props.onController?.(controller);
+    controller.start();
+    return () => controller.dispose();
+  }, [controller]);
+  useEffect(() => controller.resize(props.terminal), [controller, props.terminal.columns, props.terminal.rows]);
+  useScreenClearing(state, props.clearScreen ?? false);
+
+  if (state.phase !== "menu") return null;
+  return (
+    <Box flexDirection="column">
+      <Header state={state} />
+      <Body state={state} />
+      <StatusLine state={state} />
+    </Box>
+  );
+}
+
+function Body({ state }: { state: MenuState }) {
+  const screen = state.screen;
+  switch (screen.name) {
+    case "list":
+      return <EntryList state={state} />;
+    case "editor":
+      return <CmdlineEditor state={state} screen={screen} />;
+    case "details":
+    case "help":
+    case "problems":
+    case "error":
+      return <TextView state={state} lines={viewLines(state)} scroll={screen.scroll} />;
+    default: {
+      const unhandled: never = screen;
+      throw new Error(`Internal error: unhandled screen ${JSON.stringify(unhandled)}`);
+    }
+  }
+}
+
+/** Clears the screen when a hidden menu opens and on each redraw request (Ctrl-L). */
+function useScreenClearing(state: MenuState, enabled: boolean) {
+  const { write } = useStdout();
+  const shown = state.phase === "menu";
+  const shownAtMount = useRef(shown);
+  const first = useRef(true);
+  useEffect(() => {
+    const skip = first.current && shownAtMount.current;
+    first.current = false;
+    // Ink's write() puts the text above its frame and draws the frame again: a full repaint.
+    if (enabled && shown && !skip) write(CLEAR_SCREEN);
+  }, [enabled, shown, state.redraws, write]);
+}

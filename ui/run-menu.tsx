@@ -1,0 +1,111 @@
+/**
+ * runMenu(): shows the boot menu on a terminal and resolves with the person's decision. It renders with Ink
+ * on the given streams, reads keys itself, and restores the terminal (frame erased, raw mode off, cursor
+ * shown) before it resolves, so the caller can load, kexec or exit right after. It never loads or boots.
+ */
+import { render } from "ink";
+import { BootMenu, type BootMenuProps, CLEAR_SCREEN } from "./components/BootMenu.tsx";
+import { type Clock, systemClock } from "./clock.ts";
+import type { MenuConfig, MenuDecision, MenuEntry, MenuError, MenuProblem } from "./menu-model.ts";
+import { resolveTerminalSize, type TerminalSize } from "./state/layout.ts";
+import { createMenuState } from "./state/menu-state.ts";
+import { TerminalOutput, type OutputStream } from "./terminal-output.ts";
+import { chooseTheme, type Theme, type ThemeOptions } from "./theme.ts";
+
+/** Show the cursor (DECTCEM); written on leaving in case anything hid it. */
+const SHOW_CURSOR = "\x1b[?25h";
+
+export interface MenuIo {
+  /** The console: a tty.ReadStream in the initramfs; it is put in raw mode while the menu runs. */
+  readonly stdin: NodeJS.ReadStream;
+  readonly stdout: OutputStream;
+  /** Size overrides (e.g. from the kernel command line); otherwise the terminal's, else 80x24. */
+  readonly columns?: number;
+  readonly rows?: number;
+  /** For TERM, the locale and NO_COLOR; defaults to process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly themeOptions?: ThemeOptions;
+  /** Defaults to the system clock; tests pass a fake one. */
+  readonly clock?: Clock;
+}
+
+export interface RunMenuOptions {
+  readonly entries: readonly MenuEntry[];
+  readonly config: MenuConfig;
+  readonly problems?: readonly MenuProblem[];
+  /** Show this error first (loading the chosen entry failed); the menu then has no countdown. */
+  readonly error?: MenuError;
+  readonly io: MenuIo;
+}
+
+/** The theme and size runMenu and showProgress use for a terminal. */
+export function terminalSetup(io: Pick<MenuIo, "stdout" | "columns" | "rows" | "env" | "themeOptions">): { theme: Theme; size: () => TerminalSize } {
+  const theme = chooseTheme(io.env ?? process.env, io.themeOptions);
+  const size = () => resolveTerminalSize({ columns: io.columns ?? io.stdout.columns, rows: io.rows ?? io.stdout.rows });
+  return { theme, size };
+}
+
+export async function runMenu(opts: RunMenuOptions): Promise<MenuDecision> {
+  const { io } = opts;
+  const clock = io.clock ?? systemClock;
+  const { theme, size } = terminalSetup(io);
+
+  // With the menu disabled the default boots at once: the terminal is not touched at all.
+  const initial = createMenuState({
+    entries: opts.entries,
+    config: opts.config,
+    ...(opts.problems ? { problems: opts.problems } : {}),
+    ...(opts.error ? { error: opts.error } : {}),
+    now: clock.now(),
+    terminal: size(),
+    theme,
+  });
+  if (initial.phase === "done" && initial.decision) return initial.decision;
+
+  const output = new TerminalOutput(io.stdout, size);
+  // The menu owns the console while it is shown; a hidden menu clears only if it opens.
+  if (output.isTTY && initial.phase === "menu") io.stdout.write(CLEAR_SCREEN);
+  let settle: { resolve: (d: MenuDecision) => void; reject: (e: unknown) => void } | undefined;
+  const decided = new Promise<MenuDecision>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  const props = (terminal: TerminalSize): BootMenuProps => ({
+    entries: opts.entries,
+    config: opts.config,
+    ...(opts.problems ? { problems: opts.problems } : {}),
+    ...(opts.error ? { error: opts.error } : {}),
+    theme,
+    terminal,
+    clock,
+    clearScreen: output.isTTY,
+    onDecision: (d) => settle?.resolve(d),
+  });
+
+  const instance = render(<BootMenu {...props(size())} />, {
+    stdout: output as unknown as NodeJS.WriteStream,
+    stdin: io.stdin,
+    exitOnCtrlC: false,
+    patchConsole: false,
+    // Not incrementalRendering: Ink 6.8's incremental writer moves the cursor up one line too few when the
+    // frame ends in a newline, which leaves stale rows on a real terminal (test/ui/run-menu.test.tsx replays it).
+  });
+  const onResize = () => {
+    output.emit("resize");
+    instance.rerender(<BootMenu {...props(size())} />);
+  };
+  io.stdout.on?.("resize", onResize);
+  instance.waitUntilExit().then(
+    () => settle?.reject(new Error("Internal error: the menu exited without a decision")),
+    (err: unknown) => settle?.reject(err),
+  );
+
+  try {
+    return await decided;
+  } finally {
+    io.stdout.off?.("resize", onResize);
+    // The decided menu draws nothing, so unmounting leaves the screen empty; unmount also ends raw mode.
+    instance.unmount();
+    instance.cleanup();
+    if (output.isTTY) io.stdout.write(SHOW_CURSOR);
+  }
+}
