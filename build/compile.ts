@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { BunPlugin } from "bun";
 import { REPO_ROOT } from "./debian.ts";
+import { inkIgnoresCi } from "./ink-ignores-ci.ts";
 
 /** Runtimes per target, all from npm packages in node_modules. */
 export const RUNTIMES: Record<string, { target: string; pkg: string }> = {
@@ -62,7 +63,7 @@ export async function compileUkiboot(opts: CompileOptions = {}): Promise<string>
     // yoga-layout use it. Parsing the bundle is most of the ~30 ms start-up above the runtime's own ~7 ms.
     sourcemap: "none",
     define: { "process.env.DEV": '"false"', "process.env.NODE_ENV": '"production"', ...opts.define },
-    plugins: [noDevtools],
+    plugins: [noDevtools, inkIgnoresCi],
   });
   if (!result.success) {
     throw new Error(`Cannot compile ukiboot: ${result.logs.map((l) => String(l)).join("\n")}`);

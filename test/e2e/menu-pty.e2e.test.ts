@@ -54,7 +54,8 @@ async function waitFor(re: RegExp, ms: number): Promise<string> {
 
 /** Starts `dist/ukiboot menu --dry-run` in an 80x24 tmux pane with TERM unset. */
 async function startMenu(): Promise<void> {
-  const cmd = `env -u TERM ${BINARY} menu --esp ${ESP} --dry-run; echo "EXIT=$?"; sleep 60`;
+  // CI=1 as well: Ink stops drawing under CI unless build/ink-ignores-ci.ts is bundled in.
+  const cmd = `env -u TERM CI=1 ${BINARY} menu --esp ${ESP} --dry-run; echo "EXIT=$?"; sleep 60`;
   await run(["tmux", "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", cmd]);
   await waitFor(/Boot in \d+ s\./, 20_000);
 }
