@@ -57,7 +57,7 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
 
 
 if (import.meta.main) {
-  // No top-level await: the compiled binary is CommonJS so that it can carry precompiled bytecode.
+  // The exit code is set, not forced with process.exit(), so output still queued for a pipe is written first.
   void main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
