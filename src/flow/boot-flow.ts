@@ -132,12 +132,24 @@ export async function planAndCheck(sys: Sys, session: BootSession, entry: BootEn
 export async function loadEntry(sys: Sys, session: BootSession, entry: BootEntry, opts: LoadOptions = {}): Promise<LoadPlan> {
   const checked = await planAndCheck(sys, session, entry, opts);
   for (const w of checked.warnings) sys.log.warn(w);
-  // Measured as systemd-stub measures, just before the kernel would have been started.
-  const { plan, notes } = await measureBoot(sys, checked.plan, session.trust.policy.mode);
-  for (const n of notes) sys.log.info(n);
-  sys.log.info(`loading "${entry.showTitle}" (${entry.id}) from ${plan.label}`);
-  await sys.kexec.load(plan, { ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.crash ? { crash: true } : {}) });
-  return plan;
+  const crash = opts.crash ? { crash: true } : {};
+  // Loaded once before anything is measured: when the kernel refuses this image (its own signature check,
+  // a format it cannot load, no memory), the PCRs stay as they were and the next entry is measured from
+  // the same state, so a disk sealed to that entry's PCR 11 still unlocks.
+  sys.log.info(`loading "${entry.showTitle}" (${entry.id}) from ${checked.plan.label}`);
+  await sys.kexec.load(checked.plan, { ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...crash });
+  try {
+    // Measured as systemd-stub measures, just before the kernel would have been started.
+    const measured = await measureBoot(sys, checked.plan, session.trust.policy.mode);
+    for (const n of measured.notes) sys.log.info(n);
+    // Loaded again with the measurement log in the initrd (and the phase words): the same kernel, from the page cache.
+    if (measured.plan !== checked.plan) await sys.kexec.load(measured.plan, crash);
+    return measured.plan;
+  } catch (e) {
+    // A refused measurement (enforce) or a failed second load: the unmeasured image must not stay loaded.
+    await sys.kexec.unload(crash).catch(() => undefined);
+    throw e;
+  }
 }
 
 /** Unmounts, syncs and jumps into the loaded kernel. Returns only by throwing. */

@@ -30,13 +30,17 @@ export class FakeKexec implements KexecLoader {
   execs = 0;
   /** Entry id → errno name that load() fails with, like the kernel would. */
   failures = new Map<string, string>();
+  /** A finer script: the errno name a given load fails with, or undefined to let it load. */
+  failWhen: ((plan: LoadPlan) => string | undefined) | undefined;
+  unloads = 0;
 
   async load(plan: LoadPlan): Promise<void> {
-    const errno = this.failures.get(plan.entryId);
+    const errno = this.failures.get(plan.entryId) ?? this.failWhen?.(plan);
     if (errno) throw new SysCallError("kexec_file_load", "kernel=3, initrd=4", errnoByName(errno) ?? 22, { action: `load "${plan.label}"` });
     this.loaded.push(plan);
   }
   async unload(): Promise<void> {
+    this.unloads++;
     this.loaded = [];
   }
   async exec(): Promise<void> {
