@@ -19,10 +19,11 @@ function expectGolden(name: string, frame: string): void {
     .split("\n")
     .map((l) => `${l.padEnd(79)}|`)
     .join("\n")}\n`;
-  if (process.env.UPDATE_GOLDEN === "1" || !existsSync(file)) {
+  if (process.env.UPDATE_GOLDEN === "1") {
     mkdirSync(DIR, { recursive: true });
     writeFileSync(file, text);
   }
+  if (!existsSync(file)) throw new Error(`Cannot compare with golden file "${file}": it does not exist; run with UPDATE_GOLDEN=1 and review it`);
   expect(text).toBe(readFileSync(file, "utf8"));
 }
 
