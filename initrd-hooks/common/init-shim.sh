@@ -79,6 +79,29 @@ run_from_hook() {
 		say "Cannot start ukiboot: /proc is not mounted; continuing with the $generator boot"
 		return 1
 	fi
+	# A missing binary is left to fail below, with the usual status 127 report.
+	if [ -f "$UKIBOOT" ]; then
+		if [ ! -x "$UKIBOOT" ]; then
+			# The dracut module installs ukiboot without its x bits, so that dracut's strip leaves it whole.
+			chmod 0755 "$UKIBOOT" || {
+				say "Cannot start ukiboot: \"$UKIBOOT\" is not executable and chmod failed; continuing with the $generator boot"
+				return 1
+			}
+		fi
+		# A stripped Bun executable has lost ukiboot's program and is a bare Bun runtime, which would take
+		# "init" as its own command; it answers --version with Bun's version instead of "ukiboot ...".
+		answer=$("$UKIBOOT" --version 2>&1)
+		status=$?
+		case $answer in
+		"ukiboot "*) ;;
+		*)
+			# Only the first line, with shell built-ins: a dracut image may have no head(1).
+			say "Cannot start ukiboot: \"$UKIBOOT\" is not ukiboot: --version answered \"${answer%%
+*}\" with status $status (was it stripped when the image was built? it must be copied unchanged); continuing with the $generator boot"
+			return 1
+			;;
+		esac
+	fi
 	load_listed_modules
 	say "starting ukiboot from the $generator init"
 	# The generator's udev and modprobe load drivers, honouring its blacklists; ukiboot must not load

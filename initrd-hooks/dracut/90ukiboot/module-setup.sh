@@ -55,7 +55,26 @@ ukiboot_dracut_install_module() {
 
 ukiboot_dracut_install_file() {
 	case $1 in
-	exec) inst_binary "$3" "$2" ;;
+	exec)
+		if [ "$3" != "$UKIBOOT_BINARY" ]; then
+			inst_binary "$3" "$2"
+			return
+		fi
+		# dracut strips every executable file of the image (do_strip, on by default), and strip cuts off
+		# the program that a Bun executable carries after its ELF sections: what is left is a bare Bun
+		# runtime. So ukiboot goes in without its x bits, and the shim sets them back at boot. dracut
+		# resolves shared libraries at the end, of executable files only, so ukiboot's are resolved now (in a
+		# subshell, so that the setting does not outlive the call).
+		(
+			# Read by dracut's inst_binary.
+			# shellcheck disable=SC2034
+			DRACUT_RESOLVE_DEPS=1
+			inst_binary "$3" "$2"
+		) || return 1
+		# initdir is set by dracut.
+		# shellcheck disable=SC2154
+		chmod a-x "${initdir:?}$2"
+		;;
 	file) inst_simple "$3" "$2" ;;
 	esac
 }

@@ -34,7 +34,8 @@ function expectedCalls(gen: Generator): string[] {
         ...entries.filter((e) => e.kind === "driver" || e.kind === "module").map((e) => `instmods(hostonly=) ${e.name}`),
         "-- installkernel returned 0",
         "== install",
-        ...each(CALLS_FOR.dracut),
+        // The binary loses its x bits right after it is installed, so that dracut's strip leaves it whole.
+        ...each(CALLS_FOR.dracut).flatMap((c) => (c === "inst_binary @binary@ /usr/bin/ukiboot" ? [c, "chmod a-x /var/tmp/dracut.test/initramfs/usr/bin/ukiboot"] : [c])),
         `inst_hook pre-mount 50 ${DRACUT_MODDIR}/ukiboot-hook.sh`,
         "-- install returned 0",
       ];

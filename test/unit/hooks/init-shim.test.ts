@@ -22,7 +22,11 @@ interface ShimRun {
 }
 
 /** Runs the shim with `args` under `shell`; the fake ukiboot exits with `status` ("abort": SIGABRT). */
-async function runShim(shell: string[], args: string[], opts: { status?: string; modprobeStatus?: number; cmdline?: string; ukiboot?: "missing"; stdin?: string } = {}): Promise<ShimRun> {
+async function runShim(
+  shell: string[],
+  args: string[],
+  opts: { status?: string; modprobeStatus?: number; cmdline?: string; ukiboot?: "missing" | "not-executable" | "stripped"; stdin?: string } = {},
+): Promise<ShimRun> {
   const dir = scratchDir("shim");
   const bin = join(dir, "bin");
   mkdirSync(bin);
@@ -31,13 +35,15 @@ async function runShim(shell: string[], args: string[], opts: { status?: string;
   writeFileSync(
     join(bin, "ukiboot"),
     `#!/bin/sh
+# A stripped ukiboot is a bare Bun runtime, which answers with Bun's version.
+if [ "$1" = --version ]; then echo "${opts.ukiboot === "stripped" ? "1.4.5" : "ukiboot 0.0.0-fake"}"; exit 0; fi
 echo "ukiboot $* UKIBOOT_NO_MODULES=\${UKIBOOT_NO_MODULES-unset} NO_COLOR=\${NO_COLOR-unset}" >>"${record}"
 echo "fake ukiboot on stdout"
 echo "fake ukiboot on stderr" >&2
 [ "${opts.status ?? "1"}" = abort ] && kill -ABRT $$
 exit ${opts.status === "abort" ? 99 : (opts.status ?? "1")}
 `,
-    { mode: 0o755 },
+    { mode: opts.ukiboot === "not-executable" ? 0o644 : 0o755 },
   );
   writeFileSync(join(bin, "modprobe"), `#!/bin/sh\necho "modprobe $*" >>"${record}"\nexit ${opts.modprobeStatus ?? 0}\n`, { mode: 0o755 });
   const cmdline = join(dir, "cmdline");
@@ -95,6 +101,21 @@ for (const shell of SHELLS) {
       expect(r.exitCode).toBe(127);
       expect(r.stderrLines.at(-2)).toMatch(/^ukiboot: exited with status 127: cannot run .*nonexistent$/);
       expect(r.stderrLines.at(-1)).toBe("ukiboot: continuing with the mkinitcpio boot");
+    });
+
+    test("a binary without its x bits (as the dracut module installs it) is made executable and runs", async () => {
+      const r = await runShim(shell.argv, ["--hook", "dracut"], { ukiboot: "not-executable" });
+      expect(r.record.at(-1)).toBe("ukiboot init UKIBOOT_NO_MODULES=1 NO_COLOR=1");
+      expect(r.stderrLines).toContain("ukiboot: starting ukiboot from the dracut init");
+    });
+
+    test("a stripped binary (a bare Bun runtime) is not started, and the generator's boot goes on", async () => {
+      const r = await runShim(shell.argv, ["--hook", "dracut"], { ukiboot: "stripped" });
+      expect(r.exitCode).toBe(1);
+      expect(r.record).toEqual([]);
+      expect(r.stderrLines).toEqual([
+        expect.stringMatching(/^ukiboot: Cannot start ukiboot: ".*ukiboot" is not ukiboot: --version answered "1\.4\.5" with status 0 \(was it stripped when the image was built\? it must be copied unchanged\); continuing with the dracut boot$/),
+      ]);
     });
 
     test("a failing modprobe is reported, and ukiboot still runs", async () => {

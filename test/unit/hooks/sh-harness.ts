@@ -72,7 +72,7 @@ function stubs(names: string[], body = (n: string) => `ukiboot_test_record ${n} 
  * test can point UKIBOOT_HOOKS_DIR at a broken copy, or at nothing.
  */
 export const GENERATORS = {
-  dracut: `${stubs(["inst_binary", "inst_simple", "inst_script", "inst_multiple", "inst", "inst_hook", "dracut_instmods"])}
+  dracut: `${stubs(["inst_binary", "inst_simple", "inst_script", "inst_multiple", "inst", "inst_hook", "dracut_instmods", "chmod"])}
 instmods() { ukiboot_test_record "instmods(hostonly=\${hostonly-unset})" "$@"; }
 moddir=/usr/lib/dracut/modules.d/90ukiboot
 initdir=/var/tmp/dracut.test/initramfs

@@ -1,0 +1,128 @@
+/**
+ * An initramfs made by a real dracut with the ukiboot module of initrd-hooks/dracut/, as a user adds it
+ * (`dracut --add ukiboot` with the module in modules.d/), for a kernel that is not installed here.
+ *
+ * Debian's dracut package conflicts with initramfs-tools, so nothing is installed: dracut-core of this
+ * machine's own release is unpacked into .cache/ and run from there (dracut honours `dracutbasedir`), with
+ * a copy of its modules.d/ that holds our module. It uses this machine's udev, bash and kmod for the image,
+ * as an installed dracut would. The image and its listing are cached under .cache/fixtures/hooks/dracut/,
+ * keyed by a hash of their inputs.
+ */
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CACHE_DIR, ensureHostTools, fetchDebianPackages, REPO_ROOT } from "./debian.ts";
+import { run } from "./lib/run-command.ts";
+
+const HOOKS_DIR = join(REPO_ROOT, "initrd-hooks");
+
+/** Bump to rebuild every cached image after a change in how they are made. */
+const LAYOUT_VERSION = 1;
+
+/** Files of initrd-hooks/ the image is built from: the module's two, and what they read. */
+const HOOK_FILES = ["dracut/90ukiboot/module-setup.sh", "dracut/90ukiboot/ukiboot-hook.sh", "common/files.list", "common/files.sh", "common/init-shim.sh"];
+
+/**
+ * The smallest generic (not host-only) image that boots from a block device: dracut's shell init with udev
+ * and the root-device wait, and ukiboot, which brings kernel-modules.
+ */
+const DRACUT_MODULES = ["base", "udev-rules", "rootfs-block", "ukiboot"];
+
+export interface DracutOptions {
+  kernelVersion: string;
+  /** The kernel package's `lib/modules/<version>` tree, with modules.dep. */
+  modulesDir: string;
+  /** The compiled ukiboot (dist/ukiboot). */
+  binary: string;
+}
+
+export interface DracutImage {
+  image: string;
+  /** `cpio -itv` of the image: mode, size and path per line. */
+  listing: string[];
+  /** dracut's own output, for the test log. */
+  log: string;
+}
+
+/** This machine's Debian release, whose dracut-core matches its udev, bash and libc. */
+function hostRelease(): string {
+  const m = readFileSync("/etc/os-release", "utf8").match(/^VERSION_CODENAME=(\S+)$/m);
+  if (!m) throw new Error('Cannot build with dracut: /etc/os-release has no VERSION_CODENAME (this needs a Debian machine)');
+  return m[1]!.replace(/"/g, "");
+}
+
+function imageKey(opts: DracutOptions, dracutDeb: string): string {
+  const h = createHash("sha256");
+  h.update(JSON.stringify({ LAYOUT_VERSION, dracutDeb, kernel: opts.kernelVersion, modules: DRACUT_MODULES }));
+  // The binary is over 100 MB; its size and mtime identify a build well enough (as build/esp-scenarios.ts does).
+  const b = statSync(opts.binary);
+  h.update(`${b.size}:${b.mtimeMs}`);
+  for (const f of HOOK_FILES) h.update(`${f}\0`).update(readFileSync(join(HOOKS_DIR, f)));
+  return h.digest("hex").slice(0, 16);
+}
+
+/** Builds (or reuses) `initrd.img` for `opts.kernelVersion` with dracut and the ukiboot module. */
+export async function buildDracutImage(opts: DracutOptions): Promise<DracutImage> {
+  for (const p of [opts.binary, join(opts.modulesDir, "modules.dep")]) {
+    if (!existsSync(p)) throw new Error(`Cannot build with dracut: "${p}" does not exist`);
+  }
+  // What dracut runs on this machine to make the image: udev's daemon and rules, bash, kmod, cpio, zstd.
+  await ensureHostTools({ programs: { udevadm: "udev", bash: "bash", depmod: "kmod", cpio: "cpio", zstd: "zstd" } });
+  const tree = (await fetchDebianPackages(hostRelease(), ["dracut-core"]))["dracut-core"]!;
+  const dracutDeb = readFileSync(join(tree, ".unpacked"), "utf8").trim();
+  const key = imageKey(opts, dracutDeb);
+  const dir = join(CACHE_DIR, "fixtures", "hooks", "dracut", key);
+  const image = join(dir, "initrd.img");
+  const listingFile = join(dir, "listing.txt");
+  const logFile = join(dir, "dracut.log");
+  if (existsSync(image) && existsSync(listingFile)) {
+    return { image, listing: readFileSync(listingFile, "utf8").split("\n").filter(Boolean), log: readFileSync(logFile, "utf8") };
+  }
+
+  rmSync(dir, { recursive: true, force: true });
+  // dracut's library with our module added, installed the way initrd-hooks/README.md tells a user to.
+  const base = join(dir, "dracut");
+  cpSync(join(tree, "usr/lib/dracut"), base, { recursive: true });
+  cpSync(join(HOOKS_DIR, "dracut/90ukiboot"), join(base, "modules.d/90ukiboot"), { recursive: true });
+  const confdir = join(dir, "conf.d");
+  const work = join(dir, "tmp");
+  mkdirSync(confdir, { recursive: true });
+  mkdirSync(work, { recursive: true });
+  const partial = `${image}.partial`;
+  const argv = [
+    join(tree, "usr/bin/dracut"),
+    "--force",
+    "--no-hostonly",
+    "--no-early-microcode",
+    // Neither this machine's dracut.conf nor its conf.d: the image must not depend on how it is configured.
+    "--conf", "/dev/null",
+    "--confdir", confdir,
+    "--kver", opts.kernelVersion,
+    "--kmoddir", opts.modulesDir,
+    "--modules", DRACUT_MODULES.join(" "),
+    "--compress", "zstd",
+    "--tmpdir", work,
+    partial,
+  ];
+  const env = {
+    PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
+    dracutbasedir: base,
+    // Read by the ukiboot module (initrd-hooks/README.md): the files of this tree, not of an installed ukiboot.
+    UKIBOOT_HOOKS_DIR: HOOKS_DIR,
+    UKIBOOT_BINARY: opts.binary,
+  };
+  const t0 = performance.now();
+  const result = await run(argv, { env });
+  const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+  rmSync(work, { recursive: true, force: true });
+  rmSync(base, { recursive: true, force: true });
+  // No early microcode: the image is one zstd-compressed newc archive.
+  const listed = await run(["sh", "-c", 'zstd -dc "$1" | cpio -itv --quiet', "sh", partial]);
+  const listing = listed.stdout.split("\n").filter(Boolean);
+  writeFileSync(listingFile, `${listing.join("\n")}\n`);
+  const log = `dracut from ${dracutDeb} for ${opts.kernelVersion}: ${seconds} s\n${result.stdout}${result.stderr}`;
+  writeFileSync(logFile, log);
+  // Renamed last, so an interrupted build is never reused.
+  await run(["mv", partial, image]);
+  return { image, listing, log };
+}
