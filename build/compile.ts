@@ -60,8 +60,8 @@ export async function compileUkiboot(opts: CompileOptions = {}): Promise<string>
     },
     minify: true,
     // Precompiled bytecode: parsing the 1.3 MB bundle was most of every command's start-up (47 ms for
-    // --version, 17 ms with bytecode). Ink and yoga-layout use top-level await, so the bundle must be ESM,
-    // which Bun compiles to bytecode only with compile: true (it falls back to the source if rejected).
+    // --version, 16 ms with bytecode). Ink and yoga-layout use top-level await, so the bundle must be ESM,
+    // which Bun compiles to bytecode only with compile: true.
     bytecode: true,
     format: "esm",
     sourcemap: "none",

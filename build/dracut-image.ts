@@ -8,13 +8,11 @@
  * as an installed dracut would. The image and its listing are cached under .cache/fixtures/hooks/dracut/,
  * keyed by a hash of their inputs.
  */
-import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CACHE_DIR, ensureHostTools, fetchDebianPackages, REPO_ROOT } from "./debian.ts";
+import { CACHE_DIR, ensureHostTools, fetchDebianPackages } from "./debian.ts";
+import { HOOKS_DIR, hookImageKey } from "./lib/hook-image-key.ts";
 import { run } from "./lib/run-command.ts";
-
-const HOOKS_DIR = join(REPO_ROOT, "initrd-hooks");
 
 /** Bump to rebuild every cached image after a change in how they are made. */
 const LAYOUT_VERSION = 1;
@@ -51,26 +49,16 @@ function hostRelease(): string {
   return m[1]!.replace(/"/g, "");
 }
 
-function imageKey(opts: DracutOptions, dracutDeb: string): string {
-  const h = createHash("sha256");
-  h.update(JSON.stringify({ LAYOUT_VERSION, dracutDeb, kernel: opts.kernelVersion, modules: DRACUT_MODULES }));
-  // The binary is over 100 MB; its size and mtime identify a build well enough (as build/esp-scenarios.ts does).
-  const b = statSync(opts.binary);
-  h.update(`${b.size}:${b.mtimeMs}`);
-  for (const f of HOOK_FILES) h.update(`${f}\0`).update(readFileSync(join(HOOKS_DIR, f)));
-  return h.digest("hex").slice(0, 16);
-}
-
 /** Builds (or reuses) `initrd.img` for `opts.kernelVersion` with dracut and the ukiboot module. */
 export async function buildDracutImage(opts: DracutOptions): Promise<DracutImage> {
   for (const p of [opts.binary, join(opts.modulesDir, "modules.dep")]) {
     if (!existsSync(p)) throw new Error(`Cannot build with dracut: "${p}" does not exist`);
   }
-  // What dracut runs on this machine to make the image: udev's daemon and rules, bash, kmod, cpio, zstd.
-  await ensureHostTools({ programs: { udevadm: "udev", bash: "bash", depmod: "kmod", cpio: "cpio", zstd: "zstd" } });
+  // dracut puts this machine's udev daemon and rules into the image; kmod, cpio and zstd are host tools anyway.
+  await ensureHostTools({ programs: { udevadm: "udev" } });
   const tree = (await fetchDebianPackages(hostRelease(), ["dracut-core"]))["dracut-core"]!;
   const dracutDeb = readFileSync(join(tree, ".unpacked"), "utf8").trim();
-  const key = imageKey(opts, dracutDeb);
+  const key = hookImageKey({ LAYOUT_VERSION, dracutDeb, kernel: opts.kernelVersion, modules: DRACUT_MODULES }, opts.binary, HOOK_FILES);
   const dir = join(CACHE_DIR, "fixtures", "hooks", "dracut", key);
   const image = join(dir, "initrd.img");
   const listingFile = join(dir, "listing.txt");

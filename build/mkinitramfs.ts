@@ -9,13 +9,11 @@
  * tree, and the kernel package's boot/ is bound over /boot. The configuration directory (-d), the work
  * directory (TMPDIR) and the image live under .cache/fixtures/hooks/, keyed by a hash of their inputs.
  */
-import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CACHE_DIR, ensureHostTools, REPO_ROOT } from "./debian.ts";
+import { CACHE_DIR, ensureHostTools } from "./debian.ts";
+import { HOOKS_DIR, hookImageKey } from "./lib/hook-image-key.ts";
 import { run } from "./lib/run-command.ts";
-
-const HOOKS_DIR = join(REPO_ROOT, "initrd-hooks");
 
 /** Bump to rebuild every cached image after a change in how they are made. */
 const LAYOUT_VERSION = 1;
@@ -61,16 +59,6 @@ export interface MkinitramfsImage {
   log: string;
 }
 
-function imageKey(opts: MkinitramfsOptions, toolsVersion: string): string {
-  const h = createHash("sha256");
-  h.update(JSON.stringify({ LAYOUT_VERSION, toolsVersion, kernel: opts.kernelVersion, conf: DEBIAN_INITRAMFS_CONF }));
-  // The binary is 109 MB; its size and mtime identify a build well enough (as build/esp-scenarios.ts does).
-  const b = statSync(opts.binary);
-  h.update(`${b.size}:${b.mtimeMs}`);
-  for (const f of HOOK_FILES) h.update(`${f}\0`).update(readFileSync(join(HOOKS_DIR, f)));
-  return h.digest("hex").slice(0, 16);
-}
-
 /** Where mkinitramfs comes from: installed when missing, unless dracut is installed (the two conflict). */
 async function ensureMkinitramfs(): Promise<string> {
   if (!existsSync("/usr/sbin/mkinitramfs")) {
@@ -93,7 +81,7 @@ export async function buildMkinitramfsImage(opts: MkinitramfsOptions): Promise<M
     if (!existsSync(p)) throw new Error(`Cannot build with mkinitramfs: "${p}" does not exist`);
   }
   const toolsVersion = await ensureMkinitramfs();
-  const key = imageKey(opts, toolsVersion);
+  const key = hookImageKey({ LAYOUT_VERSION, toolsVersion, kernel: opts.kernelVersion, conf: DEBIAN_INITRAMFS_CONF }, opts.binary, HOOK_FILES);
   const dir = join(CACHE_DIR, "fixtures", "hooks", "initramfs-tools", key);
   const image = join(dir, "initrd.img");
   const contentsFile = join(dir, "contents.txt");

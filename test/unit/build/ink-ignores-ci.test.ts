@@ -4,7 +4,7 @@
  * plugin, and from source through bunfig.toml's preload.
  */
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../../build/debian.ts";
@@ -22,7 +22,10 @@ function runWithCi(args: string[], cwd: string): string {
 }
 
 async function bundleProbe(withPlugin: boolean): Promise<string> {
-  const entry = join(REPO_ROOT, "test", `.ci-probe-${process.pid}.ts`);
+  // Inside the repository (git-ignored test/.tmp/), so that "is-in-ci" resolves from its node_modules.
+  const tmp = join(REPO_ROOT, "test", ".tmp");
+  mkdirSync(tmp, { recursive: true });
+  const entry = join(tmp, `ci-probe-${process.pid}.ts`);
   writeFileSync(entry, PROBE);
   try {
     const out = await Bun.build({ entrypoints: [entry], target: "bun", plugins: withPlugin ? [inkIgnoresCi] : [] });
