@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { moduleName, parseModulesDep, resolveModuleOrder } from "../src/modules/module-deps.ts";
+import { moduleName, parseModulesDep, resolveModuleOrder } from "../src/kernel-modules/module-deps.ts";
 import { REPO_ROOT } from "./debian.ts";
 import { resolveLibraryClosure } from "./lib/elf-deps.ts";
 import { InitramfsTree } from "./lib/initramfs-tree.ts";

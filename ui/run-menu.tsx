@@ -6,7 +6,7 @@
 import { render } from "ink";
 import { BootMenu, type BootMenuProps, CLEAR_SCREEN } from "./components/BootMenu.tsx";
 import { type Clock, systemClock } from "./clock.ts";
-import type { MenuConfig, MenuDecision, MenuEntry, MenuError, MenuProblem } from "./menu-model.ts";
+import type { MenuConfig, MenuDecision, MenuEntry, MenuError, MenuProblem } from "../src/ports/menu.ts";
 import { resolveTerminalSize, type TerminalSize } from "./state/layout.ts";
 import { createMenuState } from "./state/menu-state.ts";
 import { TerminalOutput, type OutputStream } from "./terminal-output.ts";

@@ -12,7 +12,7 @@ import { readPeHeaders, readSection } from "../pe/read-pe.ts";
 import { decodeSectionText } from "../pe/section-text.ts";
 import { addonDefect, addonUnameMatches, firstMatchSections } from "../pe/uki.ts";
 import { TEXT_SECTION_MAX } from "../pe/uki-sections.ts";
-import type { ReadOnlyFs } from "../sys/fs.ts";
+import type { ReadOnlyFs } from "../ports/fs.ts";
 import { toImageRef } from "./image-ref.ts";
 import { filterCompanionNames, hostPath, resolveLoaderPath } from "./partition-files.ts";
 import { describeFailure } from "./problems.ts";

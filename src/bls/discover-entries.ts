@@ -14,8 +14,8 @@ import { classifyPe, effectiveSections, isNativeImage, profileCount } from "../p
 import { readPeHeaders, readSection } from "../pe/read-pe.ts";
 import { decodeSectionText } from "../pe/section-text.ts";
 import { TEXT_SECTION_MAX } from "../pe/uki-sections.ts";
-import type { ReadOnlyFs } from "../sys/fs.ts";
-import { CachingFs } from "../sys/caching-fs.ts";
+import type { ReadOnlyFs } from "../ports/fs.ts";
+import { CachingFs } from "./caching-fs.ts";
 import { applicableAddons, GLOBAL_ADDON_DIR, scanAddons, type LoadedAddon } from "./addons.ts";
 import { parseBootCounter, stripCounterFromPath } from "./boot-counting.ts";
 import { sortBootEntries } from "./entry-order.ts";

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_LOADER_CONFIG, type LoaderConfig, type LoaderTimeout } from "../model/loader-config.ts";
 import type { Problem } from "../model/problem.ts";
-import { parseBoolean, parseKeyValueText, parseUnsigned, type KeyValueLine } from "../text/key-value.ts";
+import { parseBoolean, parseKeyValueText, parseUnsigned, type KeyValueLine } from "./key-value.ts";
 
 /** systemd's TIMEOUT_TYPE_MAX: a timeout is a u32. */
 const TIMEOUT_MAX = 0xffff_ffffn;

@@ -2,7 +2,7 @@
  * The `.osrel` section of a UKI: os-release(5) read with systemd-boot's line grammar (§3, `=` as the
  * separator, no shell unquoting) and the name/version/sort-key choice of bootspec-fundamental.c (§6.1.2).
  */
-import { lastValues, parseKeyValueText, type SkippedLine } from "../text/key-value.ts";
+import { lastValues, parseKeyValueText, type SkippedLine } from "./key-value.ts";
 
 export interface OsRelease {
   /** Last value of each key. */

@@ -3,7 +3,7 @@
  * §11.1.3): `\`-separated paths looked up case-insensitively, as on FAT, and the name filters of the
  * entry and companion-file scans.
  */
-import type { DirEntry, FileStat, ReadOnlyFs } from "../sys/fs.ts";
+import type { DirEntry, FileStat, ReadOnlyFs } from "../ports/fs.ts";
 
 export interface ResolvedFile {
   /** Host path with the on-disk spelling of each component. */

@@ -5,7 +5,7 @@
  */
 import type { EfiArch } from "../pe/efi-arch.ts";
 import type { Problem } from "../model/problem.ts";
-import { parseKeyValueText, parseUnsigned, type KeyValueLine } from "../text/key-value.ts";
+import { parseKeyValueText, parseUnsigned, type KeyValueLine } from "./key-value.ts";
 
 /** The key that says how the entry boots. */
 export type Type1Loader = "linux" | "efi" | "uki";

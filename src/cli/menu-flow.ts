@@ -15,8 +15,8 @@ import type { BootEntry } from "../model/boot-entry.ts";
 import { formatPlanText, planToJson } from "../plan/format-plan.ts";
 import { buildPlan } from "../plan/build-plan.ts";
 import { describeMember } from "../initrd/initrd-layout.ts";
-import type { Sys } from "../sys/sys.ts";
-import type { MenuConfig, MenuDecision, MenuEntry, MenuError, StoredTimeout } from "../../ui/menu-model.ts";
+import type { Sys } from "../ports/sys.ts";
+import type { MenuConfig, MenuDecision, MenuEntry, MenuError, StoredTimeout } from "../ports/menu.ts";
 import { menuErrorFrom } from "../../ui/menu-error.ts";
 import type { MenuIo } from "../../ui/run-menu.tsx";
 

@@ -8,7 +8,7 @@ import { ATTRS_PERSISTENT, encodeUtf16 } from "../efi/efivar-codec.ts";
 import { LoaderBootCountPath } from "../efi/loader-vars.ts";
 import { formatError } from "../errors.ts";
 import { NOT_COUNTED, type BootEntry } from "../model/boot-entry.ts";
-import type { Sys } from "../sys/sys.ts";
+import type { Sys } from "../ports/sys.ts";
 import type { BootSession } from "./boot-flow.ts";
 
 /** Kinds whose counters ukiboot bumps: linux, uki and Type #2, as newer systemd-boot does (§9.2.1). */

@@ -12,12 +12,12 @@ import { checkKernelImage, KERNEL_HEADER_BYTES } from "../kexec/kernel-image.ts"
 import { type BootEntry, isBadEntry } from "../model/boot-entry.ts";
 import { formatProblem } from "../model/problem.ts";
 import { formatPlanText } from "../plan/format-plan.ts";
-import type { LoadPlan } from "../plan/load-plan.ts";
+import type { LoadPlan } from "../model/load-plan.ts";
 import { buildPlan } from "../plan/build-plan.ts";
 import { createSourceReader, sourceSize } from "../initrd/byte-source.ts";
 import { parseKernelConfig } from "../initrd/kernel-config.ts";
 import { refuseInvalidInitrd, validateInitrd } from "../initrd/validate-initrd.ts";
-import type { Progress, Sys } from "../sys/sys.ts";
+import type { Progress, Sys } from "../ports/sys.ts";
 import { bumpBootCounter, removeStaleBootCountPath } from "./boot-counting.ts";
 import { measureBoot } from "./measure-boot.ts";
 import { loadTrustContext, type TrustContext, type TrustOptions, verifyEntry } from "./trust-context.ts";

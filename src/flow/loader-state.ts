@@ -20,7 +20,7 @@ import {
 import { resolveTimeout, type ResolvedTimeout } from "../efi/timeout.ts";
 import { findEntryByPattern, pickDefaultEntry, type DefaultChoice, type DefaultInputs } from "../bls/default-entry.ts";
 import type { Discovery } from "../bls/discover-entries.ts";
-import type { EfiVars } from "../sys/sys.ts";
+import type { EfiVars } from "../ports/sys.ts";
 
 /** The variables as read at start, decoded; undefined when absent. */
 export interface LoaderVars {

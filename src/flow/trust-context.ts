@@ -6,8 +6,8 @@
 import { Db, Dbx, MokListRT } from "../efi/loader-vars.ts";
 import { BootError } from "../errors.ts";
 import type { BootEntry } from "../model/boot-entry.ts";
-import type { ReadOnlyFs } from "../sys/fs.ts";
-import type { Sys } from "../sys/sys.ts";
+import type { ReadOnlyFs } from "../ports/fs.ts";
+import type { Sys } from "../ports/sys.ts";
 import { AUTHENTICODE_HEAD_SIZE } from "../trust/authenticode-hash.ts";
 import { builtInAnchors } from "../trust/builtin-anchors.ts";
 import { buildTrustStore, type TrustStore } from "../trust/trust-store.ts";

@@ -14,8 +14,8 @@ import { planType1Initrd, planType2Initrd, type AddonInitrdPieces } from "../ini
 import { resolveLoaderPath } from "../bls/partition-files.ts";
 import type { BootEntry, SectionRef, UkiImageRef } from "../model/boot-entry.ts";
 import type { UkiSectionName } from "../pe/uki-sections.ts";
-import type { ReadOnlyFs } from "../sys/fs.ts";
-import type { LoadPlan } from "./load-plan.ts";
+import type { ReadOnlyFs } from "../ports/fs.ts";
+import type { LoadPlan } from "../model/load-plan.ts";
 
 export interface PlanOptions {
   /** A command line the person confirmed in the editor (menu `e`, or --cmdline). */

@@ -10,8 +10,8 @@ import { join } from "node:path";
 import type { DebianParts } from "../../build/debian.ts";
 import { BOOT_KERNEL_CMDLINE, buildEspScenario, COMPOSED_ESP, type BuiltEsp } from "../../build/esp-scenarios.ts";
 import { parseTargetReport } from "../../build/lib/target-system.ts";
-import { inspectPeFile } from "../../src/listing/inspect-pe.ts";
-import { NodeFs } from "../../src/sys/linux/node-fs.ts";
+import { inspectPeFile } from "../../src/report/inspect-pe.ts";
+import { NodeFs } from "../../src/linux/node-fs.ts";
 import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, runScenario } from "../support/e2e.ts";
 
 let parts: DebianParts;

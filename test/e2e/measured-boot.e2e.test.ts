@@ -12,8 +12,8 @@ import { BOOT_KERNEL_CMDLINE, buildEspScenario, MEASURED_ESP, SYSTEMD_MEASURED_E
 import { parseSystemdTargetReport } from "../../build/lib/systemd-target.ts";
 import { startQemuSwtpm, type QemuSwtpm } from "../../build/lib/systemd-target-swtpm.ts";
 import { parseTargetReport } from "../../build/lib/target-system.ts";
-import { inspectTrust } from "../../src/listing/inspect-trust.ts";
-import { NodeFs } from "../../src/sys/linux/node-fs.ts";
+import { inspectTrust } from "../../src/report/inspect-trust.ts";
+import { NodeFs } from "../../src/linux/node-fs.ts";
 import { emptyTrustStore } from "../../src/trust/trust-store.ts";
 import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, runScenario } from "../support/e2e.ts";
 

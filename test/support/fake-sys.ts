@@ -7,10 +7,10 @@ import { dirname, join } from "node:path";
 import { errnoByName, SysCallError } from "../../src/errors.ts";
 import { materializeSource, type ByteSource } from "../../src/initrd/byte-source.ts";
 import { materializeInitrd } from "../../src/initrd/initrd-layout.ts";
-import type { LoadPlan } from "../../src/plan/load-plan.ts";
-import { Efivarfs } from "../../src/sys/linux/efivarfs.ts";
-import { NodeFs } from "../../src/sys/linux/node-fs.ts";
-import type { KexecLoader, Log, Sys } from "../../src/sys/sys.ts";
+import type { LoadPlan } from "../../src/model/load-plan.ts";
+import { Efivarfs } from "../../src/linux/efivarfs.ts";
+import { NodeFs } from "../../src/linux/node-fs.ts";
+import type { KexecLoader, Log, Sys } from "../../src/ports/sys.ts";
 import type { TpmTransport } from "../../src/tpm/tpm2-client.ts";
 
 const readSync = (path: string, offset: number, size: number) => new Uint8Array(readFileSync(path)).subarray(offset, offset + size);

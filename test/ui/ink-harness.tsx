@@ -1,7 +1,7 @@
 // Renders BootMenu with ink-testing-library, a fake clock and a fixed 80x24 terminal, and waits for frames.
 import { render } from "ink-testing-library";
 import { BootMenu } from "../../ui/components/BootMenu.tsx";
-import type { MenuConfig, MenuDecision, MenuEntry, MenuError, MenuProblem } from "../../ui/menu-model.ts";
+import type { MenuConfig, MenuDecision, MenuEntry, MenuError, MenuProblem } from "../../src/ports/menu.ts";
 import type { MenuController } from "../../ui/state/menu-controller.ts";
 import type { Theme } from "../../ui/theme.ts";
 import { FakeClock } from "./fake-clock.ts";

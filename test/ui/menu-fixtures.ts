@@ -1,7 +1,7 @@
 // Shared inputs for the menu tests: realistic entries as the lead's mapping would produce them.
 import { createKeySplitter } from "../../ui/input/key-splitter.ts";
 import type { Key } from "../../ui/input/key.ts";
-import type { MenuConfig, MenuEntry } from "../../ui/menu-model.ts";
+import type { MenuConfig, MenuEntry } from "../../src/ports/menu.ts";
 import { ASCII_GLYPHS, type Theme, UNICODE_GLYPHS } from "../../ui/theme.ts";
 
 export const ASCII_THEME: Theme = { glyphs: ASCII_GLYPHS, unicode: false, color: false, attributes: false };

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { MenuConfig, MenuDecision } from "../../ui/menu-model.ts";
+import type { MenuConfig, MenuDecision } from "../../src/ports/menu.ts";
 import {
   countdownSeconds,
   createMenuState,

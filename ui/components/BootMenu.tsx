@@ -6,7 +6,7 @@ import { Box, useStdout } from "ink";
 import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 import type { Clock } from "../clock.ts";
 import { useTerminalInput } from "../input/use-terminal-input.ts";
-import type { MenuConfig, MenuDecision, MenuEntry, MenuError, MenuProblem } from "../menu-model.ts";
+import type { MenuConfig, MenuDecision, MenuEntry, MenuError, MenuProblem } from "../../src/ports/menu.ts";
 import type { TerminalSize } from "../state/layout.ts";
 import { createMenuController, type MenuController } from "../state/menu-controller.ts";
 import { createMenuState, type MenuState, viewLines } from "../state/menu-state.ts";

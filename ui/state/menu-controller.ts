@@ -6,7 +6,7 @@
 import type { Clock } from "../clock.ts";
 import { createKeySplitter } from "../input/key-splitter.ts";
 import type { Key } from "../input/key.ts";
-import type { MenuDecision } from "../menu-model.ts";
+import type { MenuDecision } from "../../src/ports/menu.ts";
 import type { TerminalSize } from "./layout.ts";
 import { type MenuAction, type MenuState, menuReducer, nextWakeup } from "./menu-state.ts";
 

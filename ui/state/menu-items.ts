@@ -2,7 +2,7 @@
  * The rows of the menu: the boot entries in their sorted order, then the extra entries a person may need
  * when nothing boots (rescue shell, reboot, power off, and firmware setup where the firmware supports it).
  */
-import type { MenuConfig, MenuEntry } from "../menu-model.ts";
+import type { MenuConfig, MenuEntry } from "../../src/ports/menu.ts";
 
 export type ExtraAction = "shell" | "reboot" | "poweroff" | "firmware-setup";
 

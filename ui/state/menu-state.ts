@@ -14,7 +14,7 @@ import type {
   MenuProblem,
   MenuVariableChanges,
   StoredTimeout,
-} from "../menu-model.ts";
+} from "../../src/ports/menu.ts";
 import type { Theme } from "../theme.ts";
 import { detailsLines } from "../views/details-lines.ts";
 import { errorLines } from "../views/error-lines.ts";

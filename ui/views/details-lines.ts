@@ -3,7 +3,7 @@
  * counting, options), plus what ukiboot knows before loading: file, sections, add-ons, initrd members and
  * the problems found with the entry.
  */
-import type { MenuEntry } from "../menu-model.ts";
+import type { MenuEntry } from "../../src/ports/menu.ts";
 import type { MenuItem } from "../state/menu-items.ts";
 import { formatBytes } from "../text/format-bytes.ts";
 import { sanitizeText, wrapToWidth } from "../text/terminal-text.ts";

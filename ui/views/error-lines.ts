@@ -1,5 +1,5 @@
 /** The error screen after a failed load: the message, the hint saying what to do, and the way back. */
-import type { MenuError } from "../menu-model.ts";
+import type { MenuError } from "../../src/ports/menu.ts";
 import { sanitizeText, wrapToWidth } from "../text/terminal-text.ts";
 import { line, type ViewLine, type ViewFormat } from "./view-line.ts";
 

@@ -1,5 +1,5 @@
 /** The problems panel (`w`): every file discovery skipped or complained about, with the reason. */
-import type { MenuProblem } from "../menu-model.ts";
+import type { MenuProblem } from "../../src/ports/menu.ts";
 import { sanitizeText, wrapToWidth } from "../text/terminal-text.ts";
 import { line, type ViewLine, type ViewFormat } from "./view-line.ts";
 

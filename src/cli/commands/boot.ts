@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import { bootDefault } from "../../flow/boot-flow.ts";
 import { PARTITION_HELP, PARTITION_OPTIONS, resolvePartitions, trustOptions } from "../common-options.ts";
-import { createRealSys } from "../../sys/linux/real-sys.ts";
+import { createRealSys } from "../../linux/real-sys.ts";
 import type { Command } from "../command.ts";
 
 export const bootCommand: Command = {

@@ -1,12 +1,12 @@
 /** `ukiboot inspect FILE`: what a PE file is to a boot loader, section by section and profile by profile. */
 import { parseArgs } from "node:util";
 import { UsageError, type Command } from "../command.ts";
-import { inspectPeFile, type InspectReport } from "../../listing/inspect-pe.ts";
+import { inspectPeFile, type InspectReport } from "../../report/inspect-pe.ts";
 import { efiArchOfNodeArch } from "../../pe/efi-arch.ts";
 import { loadTrustContext } from "../../flow/trust-context.ts";
 import { readLoaderVars } from "../../flow/loader-state.ts";
-import { inspectTrust, type InspectTrust } from "../../listing/inspect-trust.ts";
-import { createRealSys } from "../../sys/linux/real-sys.ts";
+import { inspectTrust, type InspectTrust } from "../../report/inspect-trust.ts";
+import { createRealSys } from "../../linux/real-sys.ts";
 
 function formatTrust(t: InspectTrust): string[] {
   const v = t.signature.verdict;

@@ -1,9 +1,9 @@
 /** `ukiboot list`: the entries in menu order, as systemd-boot would show them, with the default and why. */
 import { parseArgs } from "node:util";
-import { toBootctlJson } from "../../listing/bootctl-json.ts";
-import { formatEntriesText } from "../../listing/entries-text.ts";
+import { toBootctlJson } from "../../report/bootctl-json.ts";
+import { formatEntriesText } from "../../report/entries-text.ts";
 import { openSession } from "../../flow/boot-flow.ts";
-import { createRealSys } from "../../sys/linux/real-sys.ts";
+import { createRealSys } from "../../linux/real-sys.ts";
 import { PARTITION_HELP, PARTITION_OPTIONS, resolvePartitions, trustOptions } from "../common-options.ts";
 import type { Command } from "../command.ts";
 

@@ -1,9 +1,9 @@
 /** `ukiboot menu`: the boot menu on the current terminal; boots what is chosen (or prints its plan). */
 import { parseArgs } from "node:util";
 import { openSession } from "../../flow/boot-flow.ts";
-import { rebootSystem } from "../../sys/linux/kexec.ts";
-import { LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_CMD_RESTART } from "../../sys/linux/syscall-numbers.ts";
-import { createRealSys } from "../../sys/linux/real-sys.ts";
+import { rebootSystem } from "../../linux/kexec.ts";
+import { LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_CMD_RESTART } from "../../linux/syscall-numbers.ts";
+import { createRealSys } from "../../linux/real-sys.ts";
 import { PARTITION_HELP, PARTITION_OPTIONS, resolvePartitions, trustOptions } from "../common-options.ts";
 import { requestFirmwareSetup, runMenuFlow } from "../menu-flow.ts";
 import type { Command } from "../command.ts";

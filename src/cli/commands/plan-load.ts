@@ -12,11 +12,11 @@ import { createSourceReader, sourceSize } from "../../initrd/byte-source.ts";
 import { detectFormat } from "../../initrd/compression.ts";
 import type { BootEntry } from "../../model/boot-entry.ts";
 import { formatPlanText, planToJson } from "../../plan/format-plan.ts";
-import type { LoadPlan } from "../../plan/load-plan.ts";
-import type { ReadOnlyFs } from "../../sys/fs.ts";
-import { writePlanToFiles } from "../../sys/linux/kexec-loader.ts";
-import { sync } from "../../sys/linux/mounts.ts";
-import { createRealSys } from "../../sys/linux/real-sys.ts";
+import type { LoadPlan } from "../../model/load-plan.ts";
+import type { ReadOnlyFs } from "../../ports/fs.ts";
+import { writePlanToFiles } from "../../linux/kexec-loader.ts";
+import { sync } from "../../linux/mounts.ts";
+import { createRealSys } from "../../linux/real-sys.ts";
 import { PARTITION_HELP, PARTITION_OPTIONS, resolvePartitions, trustOptions } from "../common-options.ts";
 import { UsageError, type Command } from "../command.ts";
 

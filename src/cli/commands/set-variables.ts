@@ -8,8 +8,8 @@ import { ATTRS_PERSISTENT, decodeUtf16, encodeUtf16 } from "../../efi/efivar-cod
 import { LoaderConfigTimeout, LoaderConfigTimeoutOneShot, LoaderEntryDefault, LoaderEntryOneShot, LoaderEntrySelected, type VariableId } from "../../efi/loader-vars.ts";
 import { parseTimeout } from "../../efi/timeout.ts";
 import { BootError } from "../../errors.ts";
-import type { Sys } from "../../sys/sys.ts";
-import { createRealSys } from "../../sys/linux/real-sys.ts";
+import type { Sys } from "../../ports/sys.ts";
+import { createRealSys } from "../../linux/real-sys.ts";
 import { UsageError, type Command } from "../command.ts";
 
 /** Writes `value` to `v` unless it already holds it; "" deletes. Returns what happened, for the message. */

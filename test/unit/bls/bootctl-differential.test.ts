@@ -7,8 +7,8 @@
 import { describe, expect, test } from "bun:test";
 import { pickDefaultEntry } from "../../../src/bls/default-entry.ts";
 import { discoverEntries } from "../../../src/bls/discover-entries.ts";
-import { toBootctlJson } from "../../../src/listing/bootctl-json.ts";
-import { NodeFs } from "../../../src/sys/linux/node-fs.ts";
+import { toBootctlJson } from "../../../src/report/bootctl-json.ts";
+import { NodeFs } from "../../../src/linux/node-fs.ts";
 import { committedTree, ukiTree } from "./esp-fixtures.ts";
 import { type Bootctl, trixieBootctl } from "../../support/bootctl.ts";
 import { join } from "node:path";

@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { pickDefaultEntry } from "../../../src/bls/default-entry.ts";
 import { discoverEntries, type Discovery } from "../../../src/bls/discover-entries.ts";
-import { toBootctlJson } from "../../../src/listing/bootctl-json.ts";
-import type { ReadOnlyFs } from "../../../src/sys/fs.ts";
-import { NodeFs } from "../../../src/sys/linux/node-fs.ts";
+import { toBootctlJson } from "../../../src/report/bootctl-json.ts";
+import type { ReadOnlyFs } from "../../../src/ports/fs.ts";
+import { NodeFs } from "../../../src/linux/node-fs.ts";
 import { committedTree, debianKernelTree, ukiTree } from "./esp-fixtures.ts";
 import { expectGolden, relativise } from "./golden.ts";
 

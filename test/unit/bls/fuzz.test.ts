@@ -12,7 +12,7 @@ import { FormatError } from "../../../src/errors.ts";
 import { parsePe } from "../../../src/pe/pe.ts";
 import { decodeSectionText } from "../../../src/pe/section-text.ts";
 import { classifyPe, effectiveSections, profileCount } from "../../../src/pe/uki.ts";
-import type { DirEntry, FileStat, ReadOnlyFs } from "../../../src/sys/fs.ts";
+import type { DirEntry, FileStat, ReadOnlyFs } from "../../../src/ports/fs.ts";
 import { buildAddon, buildUki, fixtureBytes } from "../../support/uki-fixtures.ts";
 import { ACME_OSREL } from "./esp-fixtures.ts";
 

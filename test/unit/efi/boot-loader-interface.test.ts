@@ -11,7 +11,7 @@ import { CACHE_DIR, debianParts } from "../../../build/debian.ts";
 import { buildUki, standInKernel } from "../../../build/lib/target-system.ts";
 import { encodeUtf16 } from "../../../src/efi/efivar-codec.ts";
 import { bootDefault, openSession } from "../../../src/flow/boot-flow.ts";
-import { toBootctlJson } from "../../../src/listing/bootctl-json.ts";
+import { toBootctlJson } from "../../../src/report/bootctl-json.ts";
 import { main } from "../../../src/main.ts";
 import { trixieBootctl } from "../../support/bootctl.ts";
 import { fakeSys } from "../../support/fake-sys.ts";

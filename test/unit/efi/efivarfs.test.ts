@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { decodeUtf16, encodeUtf16 } from "../../../src/efi/efivar-codec.ts";
 import { LoaderEntryDefault, LoaderEntryOneShot } from "../../../src/efi/loader-vars.ts";
 import { BootError } from "../../../src/errors.ts";
-import { Efivarfs } from "../../../src/sys/linux/efivarfs.ts";
+import { Efivarfs } from "../../../src/linux/efivarfs.ts";
 
 test("Efivarfs writes attributes and data in one file named <Name>-<guid>", () => {
   const dir = mkdtempSync(join(tmpdir(), "efivars-"));

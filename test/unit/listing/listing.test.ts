@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { discoverEntries, type Discovery } from "../../../src/bls/discover-entries.ts";
 import { pickDefaultEntry } from "../../../src/bls/default-entry.ts";
-import { toBootctlJson } from "../../../src/listing/bootctl-json.ts";
-import { formatEntriesText } from "../../../src/listing/entries-text.ts";
-import { inspectPeFile } from "../../../src/listing/inspect-pe.ts";
-import { addonCmdline } from "../../../src/listing/listed-cmdline.ts";
+import { toBootctlJson } from "../../../src/report/bootctl-json.ts";
+import { formatEntriesText } from "../../../src/report/entries-text.ts";
+import { inspectPeFile } from "../../../src/report/inspect-pe.ts";
+import { addonCmdline } from "../../../src/report/listed-cmdline.ts";
 import type { BootAddon } from "../../../src/model/boot-entry.ts";
-import { NodeFs } from "../../../src/sys/linux/node-fs.ts";
+import { NodeFs } from "../../../src/linux/node-fs.ts";
 import { buildAddon, buildUki, ukifyInspect } from "../../support/uki-fixtures.ts";
 import { ukiTree } from "../bls/esp-fixtures.ts";
 

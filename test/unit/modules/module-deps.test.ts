@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { debianParts } from "../../../build/debian.ts";
-import { moduleName, parseModulesDep, resolveModuleOrder } from "../../../src/modules/module-deps.ts";
+import { moduleName, parseModulesDep, resolveModuleOrder } from "../../../src/kernel-modules/module-deps.ts";
 
 test("moduleName() strips the directory and compression suffix and uses underscores", () => {
   expect(moduleName("kernel/fs/nls/nls_iso8859-1.ko.xz")).toBe("nls_iso8859_1");

@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, writeFileSync, openSync, closeSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SysCallError } from "../../../src/errors.ts";
-import { copyRange, fdSize, memfdCreate } from "../../../src/sys/linux/memfd.ts";
-import { mount } from "../../../src/sys/linux/mounts.ts";
-import { loadModuleFile } from "../../../src/sys/linux/modules.ts";
+import { copyRange, fdSize, memfdCreate } from "../../../src/linux/memfd.ts";
+import { mount } from "../../../src/linux/mounts.ts";
+import { loadModuleFile } from "../../../src/linux/modules.ts";
 
 test("memfdCreate() and copyRange() copy a file range into a memory file", () => {
   const dir = mkdtempSync(join(tmpdir(), "libc-"));

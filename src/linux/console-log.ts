@@ -3,7 +3,7 @@
  * prefix, so an unattended boot explains itself in dmesg as well as on the screen.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
-import type { Log } from "../sys.ts";
+import type { Log } from "../ports/sys.ts";
 
 // kmsg priorities: <3> err, <4> warning, <6> info, <7> debug.
 const PRIORITY = { error: 3, warn: 4, info: 6, debug: 7 } as const;

@@ -13,8 +13,8 @@ import { readPeHeaders, readSection } from "../pe/read-pe.ts";
 import { decodeSectionText } from "../pe/section-text.ts";
 import { addonDefect, classifyPe, effectiveSections, firstMatchSections, isNativeImage, profileCount, type EffectiveSections, type PeKind } from "../pe/uki.ts";
 import { ADDON_PAYLOAD_SECTIONS, TEXT_SECTION_MAX, UKI_SECTIONS, type UkiSectionName } from "../pe/uki-sections.ts";
-import type { ReadOnlyFs } from "../sys/fs.ts";
-import { lastValues, parseKeyValueText } from "../text/key-value.ts";
+import type { ReadOnlyFs } from "../ports/fs.ts";
+import { lastValues, parseKeyValueText } from "../bls/key-value.ts";
 
 export interface InspectedSection {
   index: number;

@@ -1,9 +1,9 @@
 /** KexecLoader over memfds: the kernel and the merged initrd are copied range by range, never held in JavaScript. */
 import { closeSync, openSync } from "node:fs";
-import { type ByteLeaf, sourceLeaves, sourceSize } from "../../initrd/byte-source.ts";
-import { initrdChunks } from "../../initrd/initrd-layout.ts";
-import type { LoadPlan } from "../../plan/load-plan.ts";
-import type { KexecLoader, Progress } from "../sys.ts";
+import { type ByteLeaf, sourceLeaves, sourceSize } from "../initrd/byte-source.ts";
+import { initrdChunks } from "../initrd/initrd-layout.ts";
+import type { LoadPlan } from "../model/load-plan.ts";
+import type { KexecLoader, Progress } from "../ports/sys.ts";
 import { isKexecLoaded, kexecFileLoad, kexecFileUnload, rebootIntoKexec } from "./kexec.ts";
 import { closeFd, copyRangeAsync, memfdCreate, writeAll } from "./memfd.ts";
 

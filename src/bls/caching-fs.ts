@@ -3,7 +3,7 @@
  * once, and range reads are served from earlier reads of the same file (the header read, or a prefetch of
  * the span that holds a UKI's small text sections), so listing a UKI costs two reads instead of five.
  */
-import type { DirEntry, FileStat, ReadOnlyFs } from "./fs.ts";
+import type { DirEntry, FileStat, ReadOnlyFs } from "../ports/fs.ts";
 
 /** Windows kept at once: discovery reads one file's ranges one after the other. */
 const MAX_WINDOWS = 8;

@@ -4,7 +4,7 @@
  * SysCallError naming the call, its arguments and the errno by name.
  */
 import { dlopen, FFIType, ptr, read } from "bun:ffi";
-import { BootError, SysCallError } from "../../errors.ts";
+import { BootError, SysCallError } from "../errors.ts";
 import {
   FS_IOC_GETFLAGS,
   FS_IOC_SETFLAGS,

@@ -5,7 +5,7 @@
  * entries took 170 ms asynchronously, 30 ms synchronously).
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
-import type { DirEntry, FileKind, FileStat, ReadOnlyFs } from "../fs.ts";
+import type { DirEntry, FileKind, FileStat, ReadOnlyFs } from "../ports/fs.ts";
 
 function kindOf(s: { isFile(): boolean; isDirectory(): boolean }): FileKind {
   return s.isFile() ? "file" : s.isDirectory() ? "dir" : "other";

@@ -1,8 +1,8 @@
 /** Loading kernel modules with finit_module(2); compressed .ko.xz/.ko.zst are decompressed by the kernel. */
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SysCallError } from "../../errors.ts";
-import { moduleName, parseModulesDep, resolveModuleOrder } from "../../modules/module-deps.ts";
+import { SysCallError } from "../errors.ts";
+import { moduleName, parseModulesDep, resolveModuleOrder } from "../kernel-modules/module-deps.ts";
 import { cString, sysCall } from "./libc.ts";
 import { MODULE_INIT_COMPRESSED_FILE } from "./syscall-numbers.ts";
 

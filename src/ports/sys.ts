@@ -4,7 +4,7 @@
  */
 import type { EfiVariable } from "../efi/efivar-codec.ts";
 import type { VariableId } from "../efi/loader-vars.ts";
-import type { LoadPlan } from "../plan/load-plan.ts";
+import type { LoadPlan } from "../model/load-plan.ts";
 import type { TpmTransport } from "../tpm/tpm2-client.ts";
 import type { ReadOnlyFs } from "./fs.ts";
 

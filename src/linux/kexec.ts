@@ -3,7 +3,7 @@
  * caller can unmount and sync in between (as u-root's boot package does).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { kexecHints } from "../../kexec/kexec-errors.ts";
+import { kexecHints } from "../kexec/kexec-errors.ts";
 import { cString, REBOOT_MAGIC, sysCall } from "./libc.ts";
 import { KEXEC_FILE_NO_INITRAMFS, KEXEC_FILE_ON_CRASH, KEXEC_FILE_UNLOAD, LINUX_REBOOT_CMD_KEXEC } from "./syscall-numbers.ts";
 

@@ -3,7 +3,7 @@
  * /dev/tpmrm0 protocol wants (the response is complete in one read, at most 4096 bytes).
  */
 import { closeSync, existsSync, openSync, readSync, writeSync } from "node:fs";
-import type { TpmTransport } from "../../tpm/tpm2-client.ts";
+import type { TpmTransport } from "../tpm/tpm2-client.ts";
 
 export const TPM_DEVICE = "/dev/tpmrm0";
 const RESPONSE_MAX = 4096;

@@ -7,7 +7,7 @@
 import { readPeHeaders, readSection } from "../pe/read-pe.ts";
 import { classifyPe, effectiveSections, profileCount } from "../pe/uki.ts";
 import { UKI_SECTIONS } from "../pe/uki-sections.ts";
-import type { ReadOnlyFs } from "../sys/fs.ts";
+import type { ReadOnlyFs } from "../ports/fs.ts";
 import { AUTHENTICODE_HEAD_SIZE } from "../trust/authenticode-hash.ts";
 import { describeKexecSignatureCheck, inspectKernelSignature, type KernelSignature } from "../trust/kernel-signature.ts";
 import type { TrustStore } from "../trust/trust-store.ts";

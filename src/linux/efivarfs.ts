@@ -5,10 +5,10 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { buildEfivarfsFile, type EfiVariable, parseEfivarfsFile } from "../../efi/efivar-codec.ts";
-import { efivarfsName, type VariableId } from "../../efi/loader-vars.ts";
-import { BootError, SysCallError } from "../../errors.ts";
-import type { EfiVars } from "../sys.ts";
+import { buildEfivarfsFile, type EfiVariable, parseEfivarfsFile } from "../efi/efivar-codec.ts";
+import { efivarfsName, type VariableId } from "../efi/loader-vars.ts";
+import { BootError, SysCallError } from "../errors.ts";
+import type { EfiVars } from "../ports/sys.ts";
 import { ioctlFlags } from "./libc.ts";
 import { FS_IMMUTABLE_FL } from "./syscall-numbers.ts";
 

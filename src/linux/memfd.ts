@@ -3,7 +3,7 @@
  * wrote to does not trigger ETXTBSY in kexec_file_load (kexec-facts.md §12).
  */
 import { closeSync, fstatSync, readSync, writeSync } from "node:fs";
-import { SysCallError } from "../../errors.ts";
+import { SysCallError } from "../errors.ts";
 import { cString, sysCall } from "./libc.ts";
 import { MFD_CLOEXEC } from "./syscall-numbers.ts";
 

@@ -1,7 +1,7 @@
 /** The one place that assembles the real implementations of the effect boundary. */
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
-import type { Sys } from "../sys.ts";
+import type { Sys } from "../ports/sys.ts";
 import { renameOnReadOnlyMount } from "./boot-counter.ts";
 import { openTpmDevice } from "./tpm-device.ts";
 import { ConsoleLog } from "./console-log.ts";

@@ -3,10 +3,10 @@
  * initramfs): the ESP is found by its partition type, on any disk (NVMe, virtio, SATA, USB, MMC).
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { FormatError } from "../../errors.ts";
-import { readFatLabel } from "../../disk/fat-label.ts";
+import { FormatError } from "../errors.ts";
+import { readFatLabel } from "../disk/fat-label.ts";
 import { readRangeSync } from "./node-fs.ts";
-import { ESP_TYPE_GUID, type GptPartition, parseGptEntries, parseGptHeader, XBOOTLDR_TYPE_GUID } from "../../disk/gpt.ts";
+import { ESP_TYPE_GUID, type GptPartition, parseGptEntries, parseGptHeader, XBOOTLDR_TYPE_GUID } from "../disk/gpt.ts";
 
 export interface BlockPartition extends GptPartition {
   /** Kernel name, e.g. "nvme0n1p1", and the device node "/dev/nvme0n1p1". */
