@@ -1,10 +1,17 @@
 /**
- * ukiboot's entry point: dispatches subcommands and is the only place that maps errors to exit codes
- * (0 success, 1 the requested action failed, 2 bad usage; `init` documents its own in initrd-hooks/README.md).
+ * ukiboot's entry point and composition root: the only file that wires the Linux implementation of the
+ * ports (src/linux/) and the Ink menu (ui/) into the commands. It dispatches subcommands and is the only
+ * place that maps errors to exit codes (0 success, 1 the requested action failed, 2 bad usage; `init`
+ * documents its own in initrd-hooks/README.md).
  */
+import { readFileSync } from "node:fs";
 import { BootError, formatError } from "./errors.ts";
 import { type Command, type CommandIo, UsageError } from "./cli/command.ts";
 import { commands } from "./cli/commands/index.ts";
+import { parseKernelOptions } from "./cmdline/kernel-options.ts";
+import { createLinuxSys } from "./linux/linux-sys.ts";
+import type { Platform } from "./ports/platform.ts";
+import { terminalChooser } from "../ui/terminal-chooser.ts";
 
 import { VERSION } from "./version.ts";
 
@@ -22,7 +29,30 @@ function topHelp(): string {
   ].join("\n");
 }
 
-export async function main(argv: string[], io: CommandIo): Promise<number> {
+/** Whether the boot kernel's command line asks for debug lines (ukiboot.debug), for PID 1. */
+function kernelAsksForDebug(): boolean {
+  try {
+    return parseKernelOptions(readFileSync("/proc/cmdline", "utf8")).debug;
+  } catch {
+    return false;
+  }
+}
+
+/** The real machine: the Linux effect layer on the command's streams, and the Ink menu. */
+export function linuxPlatform(io: CommandIo): Platform {
+  return {
+    sys: (req) =>
+      createLinuxSys({
+        stdio: io,
+        ...(req.kernelLog ? { kmsg: true } : {}),
+        debug: req.debug ?? (req.kernelLog === true && kernelAsksForDebug()),
+        ...(req.efivarfs ? { efivarfs: req.efivarfs } : {}),
+      }),
+    chooser: terminalChooser,
+  };
+}
+
+export async function main(argv: string[], io: CommandIo, platformFor: (io: CommandIo) => Platform = linuxPlatform): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     const target = name === "help" ? commands.find((c) => c.name === rest[0]) : undefined;
@@ -43,7 +73,7 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     return 0;
   }
   try {
-    return await command.run(rest, io);
+    return await command.run(rest, io, platformFor(io));
   } catch (e) {
     if (e instanceof UsageError || (e instanceof TypeError && "code" in e && String(e.code).startsWith("ERR_PARSE_ARGS"))) {
       io.stderr.write(`ukiboot ${command.name}: ${e.message}\n\n${command.help}\n`);
@@ -54,7 +84,6 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     return 1;
   }
 }
-
 
 if (import.meta.main) {
   // The exit code is set, not forced with process.exit(), so output still queued for a pipe is written first.

@@ -6,35 +6,28 @@
 import { render } from "ink";
 import { BootMenu, type BootMenuProps, CLEAR_SCREEN } from "./components/BootMenu.tsx";
 import { type Clock, systemClock } from "./clock.ts";
-import type { MenuConfig, MenuDecision, MenuEntry, MenuError, MenuProblem } from "../src/ports/menu.ts";
+import type { MenuRequest } from "../src/ports/chooser.ts";
+import type { MenuDecision } from "../src/ports/menu.ts";
+import type { Terminal } from "../src/ports/terminal.ts";
 import { resolveTerminalSize, type TerminalSize } from "./state/layout.ts";
 import { createMenuState } from "./state/menu-state.ts";
-import { TerminalOutput, type OutputStream } from "./terminal-output.ts";
+import { TerminalOutput } from "./terminal-output.ts";
 import { chooseTheme, type Theme, type ThemeOptions } from "./theme.ts";
 
 /** Show the cursor (DECTCEM); written on leaving in case anything hid it. */
 const SHOW_CURSOR = "\x1b[?25h";
 
-export interface MenuIo {
-  /** The console: a tty.ReadStream in the initramfs; it is put in raw mode while the menu runs. */
-  readonly stdin: NodeJS.ReadStream;
-  readonly stdout: OutputStream;
+/** A terminal, with what tests and the kernel command line may set on top. */
+export interface MenuIo extends Terminal {
   /** Size overrides (e.g. from the kernel command line); otherwise the terminal's, else 80x24. */
   readonly columns?: number;
   readonly rows?: number;
-  /** For TERM, the locale and NO_COLOR; defaults to process.env. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
   readonly themeOptions?: ThemeOptions;
   /** Defaults to the system clock; tests pass a fake one. */
   readonly clock?: Clock;
 }
 
-export interface RunMenuOptions {
-  readonly entries: readonly MenuEntry[];
-  readonly config: MenuConfig;
-  readonly problems?: readonly MenuProblem[];
-  /** Show this error first (loading the chosen entry failed); the menu then has no countdown. */
-  readonly error?: MenuError;
+export interface RunMenuOptions extends MenuRequest {
   readonly io: MenuIo;
 }
 

@@ -5,6 +5,7 @@
 import { render } from "ink";
 import { type Clock, systemClock } from "./clock.ts";
 import { Progress, type ProgressUpdate, progressPercent } from "./components/Progress.tsx";
+import type { ProgressView } from "../src/ports/chooser.ts";
 import type { MenuIo } from "./run-menu.tsx";
 import { terminalSetup } from "./run-menu.tsx";
 import { contentWidth } from "./state/layout.ts";
@@ -13,13 +14,7 @@ import { TerminalOutput } from "./terminal-output.ts";
 /** At most this often a new frame is made, unless the step or the whole percent changes. */
 const MIN_UPDATE_INTERVAL_MS = 100;
 
-export interface ProgressHandle {
-  update(update: ProgressUpdate): void;
-  /** Erases the view and restores the cursor; call before kexec or before showing the menu again. */
-  close(): Promise<void>;
-}
-
-export function showProgress(opts: { io: Pick<MenuIo, "stdout" | "stdin" | "columns" | "rows" | "env" | "themeOptions" | "clock">; title: string }): ProgressHandle {
+export function showProgress(opts: { io: Pick<MenuIo, "stdout" | "stdin" | "columns" | "rows" | "env" | "themeOptions" | "clock">; title: string }): ProgressView {
   const { io } = opts;
   const clock: Clock = io.clock ?? systemClock;
   const { theme, size } = terminalSetup(io);

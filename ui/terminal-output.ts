@@ -4,18 +4,10 @@
  * on a serial console that reports 0x0, and lays out with the same size as the reducer.
  */
 import { EventEmitter } from "node:events";
+import type { OutputStream } from "../src/ports/terminal.ts";
 import type { TerminalSize } from "./state/layout.ts";
 
-/** The parts of a writable stream the menu uses. */
-export interface OutputStream {
-  write(chunk: string, callback?: (error?: Error | null) => void): boolean;
-  isTTY?: boolean;
-  columns?: number;
-  rows?: number;
-  writableLength?: number;
-  on?(event: "resize", fn: () => void): unknown;
-  off?(event: "resize", fn: () => void): unknown;
-}
+export type { OutputStream };
 
 export class TerminalOutput extends EventEmitter {
   constructor(

@@ -3,21 +3,12 @@
  * once, and range reads are served from earlier reads of the same file (the header read, or a prefetch of
  * the span that holds a UKI's small text sections), so listing a UKI costs two reads instead of five.
  */
-import type { DirEntry, FileStat, ReadOnlyFs } from "../ports/fs.ts";
+import type { DirEntry, FileStat, PrefetchingFs, ReadOnlyFs } from "../ports/fs.ts";
 
 /** Windows kept at once: discovery reads one file's ranges one after the other. */
 const MAX_WINDOWS = 8;
 /** Reads larger than this bypass the cache (they are section contents being hashed or copied). */
 const CACHE_MAX = 1024 * 1024;
-
-/** A filesystem that can load a range ahead of the reads that will need it. */
-export interface PrefetchingFs extends ReadOnlyFs {
-  prefetch(path: string, offset: number, length: number): Promise<void>;
-}
-
-export function canPrefetch(fs: ReadOnlyFs): fs is PrefetchingFs {
-  return typeof (fs as Partial<PrefetchingFs>).prefetch === "function";
-}
 
 export class CachingFs implements PrefetchingFs {
   private readonly dirs = new Map<string, Promise<DirEntry[]>>();

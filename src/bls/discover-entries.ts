@@ -5,7 +5,7 @@
  */
 import { mangleCmdline } from "../cmdline/mangle.ts";
 import { FormatError } from "../errors.ts";
-import type { BootEntry, EntryFile, EntrySource } from "../model/boot-entry.ts";
+import type { BootAddon, BootEntry, EntryFile, EntrySource, UkiImageRef } from "../model/boot-entry.ts";
 import { DEFAULT_LOADER_CONFIG, type LoaderConfig } from "../model/loader-config.ts";
 import type { Problem } from "../model/problem.ts";
 import { efiArchOfNodeArch, type EfiArch } from "../pe/efi-arch.ts";
@@ -17,7 +17,7 @@ import { TEXT_SECTION_MAX } from "../pe/uki-sections.ts";
 import type { ReadOnlyFs } from "../ports/fs.ts";
 import { CachingFs } from "./caching-fs.ts";
 import { applicableAddons, GLOBAL_ADDON_DIR, scanAddons, type LoadedAddon } from "./addons.ts";
-import { parseBootCounter, stripCounterFromPath } from "./boot-counting.ts";
+import { parseBootCounter, stripCounterFromPath } from "./boot-counter-name.ts";
 import { sortBootEntries } from "./entry-order.ts";
 import { parseLoaderConf } from "./loader-conf.ts";
 import { filterEntryNames, hostPath, resolveLoaderPath } from "./partition-files.ts";
@@ -172,104 +172,101 @@ async function readType1Entry(ctx: UkiScanContext, file: { root: string; source:
     return drop(`Cannot use entry: its ${t.loader} file "${t.loaderPath}" does not exist on ${file.source === "esp" ? "the ESP" : "XBOOTLDR"}`);
   }
   const targetFile: EntryFile = { path: target.path, loaderPath: t.loaderPath };
-  const entry: BootEntry = {
+  const base = {
     id: counter.stripped.toLowerCase(),
-    showTitle: "",
-    kind: t.loader === "linux" ? "type1-linux" : t.loader === "efi" ? "type1-efi" : "type1-uki",
+    ...(t.title !== undefined ? { title: t.title } : {}),
+    showTitle: t.title ?? counter.stripped.toLowerCase(),
+    ...(t.version !== undefined ? { version: t.version } : {}),
+    ...(t.sortKey !== undefined ? { sortKey: t.sortKey } : {}),
+    ...(t.machineId !== undefined ? { machineId: t.machineId } : {}),
     source: file.source,
     root: file.root,
     dir: TYPE1_DIR,
     fileName: file.fileName,
     path: file.path,
     loaderPath: `${TYPE1_DIR}\\${file.fileName}`,
-    initrds: [],
     options: t.options,
-    optionsImplied: false,
     triesLeft: counter.triesLeft,
     triesDone: counter.triesDone,
-    addons: [],
+    ...(counter.next !== undefined ? { nextFileName: counter.next } : {}),
+    ...(t.architecture !== undefined ? { architecture: t.architecture } : {}),
   };
-  if (t.title !== undefined) entry.title = t.title;
-  if (t.version !== undefined) entry.version = t.version;
-  if (t.machineId !== undefined) entry.machineId = t.machineId;
-  if (t.sortKey !== undefined) entry.sortKey = t.sortKey;
-  if (t.architecture !== undefined) entry.architecture = t.architecture;
-  if (counter.next !== undefined) entry.nextFileName = counter.next;
-  entry.showTitle = entry.title ?? entry.id;
-
-  if (t.loader === "linux") {
-    entry.linux = targetFile;
-    entry.hotkey = "l";
-    for (const i of t.initrds) {
-      const r = await resolveLoaderPath(fs, file.root, i);
-      // A missing initrd makes the boot fail but does not hide the entry (§6.2.2).
-      if (!r) problems.push({ file: file.path, message: `Missing initrd "${i}": booting this entry will fail`, severity: "warning" });
-      entry.initrds.push({ path: r?.path ?? hostPath(file.root, i.split("\\").filter(Boolean)), loaderPath: i });
-    }
-  } else {
-    if (t.loader === "efi") entry.efi = targetFile;
-    else {
-      entry.uki = targetFile;
-      entry.hotkey = "l";
-      if (t.profile !== undefined) entry.profile = t.profile;
-    }
-    try {
-      const dropped = await attachTargetImage(ctx, entry, targetFile, target.stat.size, t.profile ?? 0);
-      if (dropped) return drop(dropped);
-    } catch (e) {
-      return drop(describeFailure(`use the ${t.loader} target of entry`, target.path, e));
-    }
-  }
   if (t.devicetree !== undefined) {
     const r = await resolveLoaderPath(fs, file.root, t.devicetree);
-    entry.devicetree = { path: r?.path ?? hostPath(file.root, t.devicetree.split("\\").filter(Boolean)), loaderPath: t.devicetree };
+    Object.assign(base, { devicetree: { path: r?.path ?? hostPath(file.root, t.devicetree.split("\\").filter(Boolean)), loaderPath: t.devicetree } });
   }
-  return entry;
+
+  if (t.loader === "linux") {
+    const initrds: EntryFile[] = [];
+    for (const i of t.initrds) {
+      const r = await resolveLoaderPath(fs, file.root, i);
+      // A missing initrd makes the boot fail but does not hide the entry (docs/entries.md §6).
+      if (!r) problems.push({ file: file.path, message: `Missing initrd "${i}": booting this entry will fail`, severity: "warning" });
+      initrds.push({ path: r?.path ?? hostPath(file.root, i.split("\\").filter(Boolean)), loaderPath: i });
+    }
+    return { ...base, kind: "type1-linux", linux: targetFile, initrds };
+  }
+  try {
+    const found = await readTargetImage(ctx, t.loader, file, targetFile, target.stat.size, t.profile ?? 0);
+    if (typeof found === "string") return drop(found);
+    if (t.loader === "efi") return { ...base, kind: "type1-efi", efi: targetFile, ...(found ?? {}) };
+    if (!found) return drop(`Cannot use entry: "${t.loaderPath}" is not a UKI`);
+    return { ...base, kind: "type1-uki", uki: targetFile, ...found, ...(t.profile !== undefined ? { profile: t.profile } : {}) };
+  } catch (e) {
+    return drop(describeFailure(`use the ${t.loader} target of entry`, target.path, e));
+  }
 }
 
 /**
- * For `efi` and `uki` entries: reads the target's headers. A UKI target is booted with the stub rules
- * (its sections and add-ons are attached); an `efi` target may also be a bare EFI-stub kernel. Returns
- * why the entry must be hidden, or undefined.
+ * For `efi` and `uki` entries: reads the target's headers. A UKI target is booted with the stub rules (its
+ * sections and add-ons are returned); an `efi` target may also be a bare EFI-stub kernel (undefined).
+ * Returns why the entry must be hidden as a string.
  */
-async function attachTargetImage(ctx: UkiScanContext, entry: BootEntry, target: EntryFile, size: number, profile: number): Promise<string | undefined> {
+async function readTargetImage(
+  ctx: UkiScanContext,
+  loader: "efi" | "uki",
+  entryFile: { root: string; path: string },
+  target: EntryFile,
+  size: number,
+  profile: number,
+): Promise<{ image: UkiImageRef; addons: BootAddon[] } | undefined | string> {
   const { pe, headerBytes } = await readPeHeaders(ctx.fs, target.path, size);
   if (!isNativeImage(pe, ctx.arch)) return `Cannot use entry: "${target.loaderPath}" has machine type 0x${pe.machine.toString(16)}, not the native ${ctx.arch}`;
   if (classifyPe(pe) !== "uki") {
-    if (entry.kind === "type1-efi" && isLinuxKernelImage(headerBytes)) return undefined;
-    return entry.kind === "type1-uki"
+    if (loader === "efi" && isLinuxKernelImage(headerBytes)) return undefined;
+    return loader === "uki"
       ? `Cannot use entry: "${target.loaderPath}" is not a UKI`
       : `Cannot use entry: "${target.loaderPath}" is neither a UKI nor a Linux kernel, and kexec cannot start other EFI programs`;
   }
   const count = profileCount(pe);
   if (profile >= count) return `Cannot use entry: "${target.loaderPath}" has no profile ${profile}`;
   const eff = effectiveSections(pe, profile);
-  entry.image = toImageRef(target, pe, eff, profile, count);
+  const image = toImageRef(target, pe, eff, profile, count);
   const unameSection = eff.byName[".uname"];
   if (unameSection) {
     const bytes = await readSection(ctx.fs, pe, unameSection, { contents: "file", max: TEXT_SECTION_MAX });
-    entry.uname = entry.image.uname = decodeSectionText(bytes, { source: target.path, section: ".uname", offset: unameSection.fileOffset });
+    image.uname = decodeSectionText(bytes, { source: target.path, section: ".uname", offset: unameSection.fileOffset });
   }
   const cmdlineSection = eff.byName[".cmdline"];
-  if (cmdlineSection) entry.image.cmdline = mangleCmdline(await readSection(ctx.fs, pe, cmdlineSection, { contents: "file", max: TEXT_SECTION_MAX }));
-  // Add-ons come from the UKI's partition: global, then `<uki without counter>.extra.d` (§11.1).
+  if (cmdlineSection) image.cmdline = mangleCmdline(await readSection(ctx.fs, pe, cmdlineSection, { contents: "file", max: TEXT_SECTION_MAX }));
+  // Add-ons come from the UKI's partition: global, then `<uki without counter>.extra.d` (docs/initrd.md §2).
+  const root = entryFile.root;
   const local = await scanAddons(ctx.fs, {
-    root: entry.root,
+    root,
     dirLoaderPath: `${stripCounterFromPath(target.loaderPath)}.extra.d`,
     scope: "local",
     arch: ctx.arch,
     problems: ctx.problems,
   });
-  const { addons, mismatched } = applicableAddons([...(await ctx.globalAddons(entry.root)), ...local], entry.uname);
-  entry.addons = addons;
+  const { addons, mismatched } = applicableAddons([...(await ctx.globalAddons(root)), ...local], image.uname);
   for (const m of mismatched) {
     ctx.problems.push({
       file: m.addon.path,
-      message: `Ignoring add-on "${m.addon.path}" for entry "${entry.path}": its .uname "${m.addon.uname ?? ""}" does not match "${entry.uname}"`,
+      message: `Ignoring add-on "${m.addon.path}" for entry "${entryFile.path}": its .uname "${m.addon.uname ?? ""}" does not match "${image.uname}"`,
       severity: "warning",
     });
   }
-  return undefined;
+  return { image, addons };
 }
 
 /** The same problem can be found once per profile; report it once. */

@@ -2,10 +2,20 @@
  * The menu order of boot entries: systemd-boot's boot_entry_compare(), the one place this rule lives
  * (boot-behaviour.md §8, UAPI Boot Loader Specification "Sorting").
  */
-import { isBadEntry, NOT_COUNTED, type BootEntry } from "../model/boot-entry.ts";
+import { isBadEntry, NOT_COUNTED } from "../model/boot-entry.ts";
 import { compareVersions } from "./version-compare.ts";
 
-export type OrderFields = Pick<BootEntry, "id" | "idWithoutProfile" | "sortKey" | "machineId" | "version" | "profile" | "triesLeft" | "triesDone">;
+/** The fields the order reads; every kind of entry has them (profiles only where the kind has one). */
+export interface OrderFields {
+  id: string;
+  idWithoutProfile?: string;
+  sortKey?: string;
+  machineId?: string;
+  version?: string;
+  profile?: number;
+  triesLeft: number;
+  triesDone: number;
+}
 
 /** Code-unit order with undefined before any string, as systemd's strcmp_ptr() does. */
 function compareText(a: string | undefined, b: string | undefined): number {

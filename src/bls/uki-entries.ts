@@ -5,7 +5,7 @@
  */
 import { mangleCmdline } from "../cmdline/mangle.ts";
 import { FormatError } from "../errors.ts";
-import type { BootEntry, EntrySource } from "../model/boot-entry.ts";
+import type { BootEntry, EntrySource, UkiProfileEntry } from "../model/boot-entry.ts";
 import type { Problem } from "../model/problem.ts";
 import type { EfiArch } from "../pe/efi-arch.ts";
 import type { PeImage, PeSection } from "../pe/pe.ts";
@@ -16,7 +16,7 @@ import { TEXT_SECTION_MAX, type UkiSectionName } from "../pe/uki-sections.ts";
 import type { ReadOnlyFs } from "../ports/fs.ts";
 import { lastValues, parseKeyValueText } from "./key-value.ts";
 import { applicableAddons, scanAddons, type LoadedAddon } from "./addons.ts";
-import { parseBootCounter, stripCounterFromPath } from "./boot-counting.ts";
+import { parseBootCounter, stripCounterFromPath } from "./boot-counter-name.ts";
 import { toImageRef } from "./image-ref.ts";
 import { parseOsRelease, pickOsReleaseNames } from "./os-release.ts";
 import { describeFailure } from "./problems.ts";
@@ -121,40 +121,12 @@ export async function readUkiEntries(ctx: UkiScanContext, file: UkiFile): Promis
       const cmdline = await texts.get(eff.byName[".cmdline"], ".cmdline");
       const uname = await texts.get(eff.byName[".uname"], ".uname");
 
-      const entry: BootEntry = {
-        id: k === 0 ? base : `${base}@${profileId !== undefined ? profileId.toLowerCase() : String(k)}`,
-        title:
-          profileTitle !== undefined
-            ? `${names.name} (${profileTitle})`
-            : k > 0
-              ? `${names.name} (${profileId ?? `Profile #${k + 1}`})`
-              : names.name,
-        showTitle: "",
-        kind: "type2",
-        source: file.source,
-        root: file.root,
-        dir: file.dirLoaderPath,
-        fileName: file.fileName,
-        path: file.path,
-        loaderPath,
-        initrds: [],
-        options: cmdline === undefined ? "" : mangleCmdline(cmdline),
-        optionsImplied: true,
-        profile: k,
-        triesLeft: counter.triesLeft,
-        triesDone: counter.triesDone,
-        hotkey: "l",
-        image: toImageRef({ path: file.path, loaderPath }, pe, eff, k, count),
-        addons: [],
-      };
-      entry.showTitle = entry.title!;
-      if (k > 0) entry.idWithoutProfile = base;
-      if (names.version !== undefined) entry.version = names.version;
-      if (names.sortKey !== undefined) entry.sortKey = names.sortKey;
-      if (counter.next !== undefined) entry.nextFileName = counter.next;
-      if (uname !== undefined) entry.uname = entry.image!.uname = uname;
-      if (cmdline !== undefined) entry.image!.cmdline = entry.options;
-
+      const title =
+        profileTitle !== undefined ? `${names.name} (${profileTitle})` : k > 0 ? `${names.name} (${profileId ?? `Profile #${k + 1}`})` : names.name;
+      const image = toImageRef({ path: file.path, loaderPath }, pe, eff, k, count);
+      if (uname !== undefined) image.uname = uname;
+      const options = cmdline === undefined ? "" : mangleCmdline(cmdline);
+      if (cmdline !== undefined) image.cmdline = options;
       localAddons ??= scanAddons(fs, {
         root: file.root,
         // The stub looks for `<uki>.extra.d` with the boot counter removed from its path (§11.1.2).
@@ -165,7 +137,28 @@ export async function readUkiEntries(ctx: UkiScanContext, file: UkiFile): Promis
       });
       const all = [...(await ctx.globalAddons(file.root)), ...(await localAddons)];
       const { addons, mismatched } = applicableAddons(all, uname);
-      entry.addons = addons;
+      const entry: UkiProfileEntry = {
+        id: k === 0 ? base : `${base}@${profileId !== undefined ? profileId.toLowerCase() : String(k)}`,
+        title,
+        showTitle: title,
+        ...(names.version !== undefined ? { version: names.version } : {}),
+        ...(names.sortKey !== undefined ? { sortKey: names.sortKey } : {}),
+        kind: "type2",
+        source: file.source,
+        root: file.root,
+        dir: file.dirLoaderPath,
+        fileName: file.fileName,
+        path: file.path,
+        loaderPath,
+        options,
+        profile: k,
+        ...(k > 0 ? { idWithoutProfile: base } : {}),
+        triesLeft: counter.triesLeft,
+        triesDone: counter.triesDone,
+        ...(counter.next !== undefined ? { nextFileName: counter.next } : {}),
+        image,
+        addons,
+      };
       for (const m of mismatched) {
         problems.push({
           file: m.addon.path,

@@ -1,8 +1,8 @@
-/** Options several commands share, and resolving them into paths and a Sys. */
-import { readFileSync } from "node:fs";
+/** Options several commands share, and resolving them into paths. */
 import { BootError } from "../errors.ts";
-import { findEspMountPoint, parseMountInfo } from "../disk/mountinfo.ts";
-import type { Partitions } from "../flow/boot-flow.ts";
+import { findEspMountPoint } from "../disk/mountinfo.ts";
+import type { Partitions } from "../flow/boot-session.ts";
+import type { Sys } from "../ports/sys.ts";
 
 export const PARTITION_OPTIONS = {
   esp: { type: "string" },
@@ -28,15 +28,10 @@ export function trustOptions(values: { verify?: string; trust?: string[] }): { v
  * --esp/--xbootldr, or the ESP as the system mounts it: /efi, /boot/efi or /boot when it is vfat; and
  * /boot as XBOOTLDR when the ESP is elsewhere and /boot is vfat too.
  */
-export function resolvePartitions(values: { esp?: string; xbootldr?: string }): Partitions {
+export function resolvePartitions(sys: Pick<Sys, "mounts">, values: { esp?: string; xbootldr?: string }): Partitions {
   const clean = (p: string) => p.replace(/\/+$/, "") || "/";
   if (values.esp) return { esp: clean(values.esp), ...(values.xbootldr ? { xbootldr: clean(values.xbootldr) } : {}) };
-  let mounts: ReturnType<typeof parseMountInfo> = [];
-  try {
-    mounts = parseMountInfo(readFileSync("/proc/self/mountinfo", "utf8"));
-  } catch {
-    mounts = [];
-  }
+  const mounts = sys.mounts.systemMounts();
   const esp = findEspMountPoint(mounts);
   if (!esp) throw new BootError("Cannot find the ESP: nothing of type vfat is mounted at /efi, /boot/efi or /boot", "Mount the ESP, or pass --esp DIR");
   let xbootldr = values.xbootldr ? clean(values.xbootldr) : undefined;

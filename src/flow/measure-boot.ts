@@ -8,7 +8,7 @@
 import { appendCmdline } from "../cmdline/compose.ts";
 import { checkCmdlineLength } from "../cmdline/kexec-cmdline.ts";
 import { BootError, formatError } from "../errors.ts";
-import { bytesSource, createSourceReader, sourceSize, type ByteSource } from "../initrd/byte-source.ts";
+import { bytesSource, createSourceReader, sourceSize, type ByteSource } from "../bytes/byte-source.ts";
 import { writeNewcArchive } from "../initrd/cpio-newc.ts";
 import { EXTRA_DIR, EXTRA_DIR_MODE, EXTRA_FILE_MODE } from "../initrd/cpio-targets.ts";
 import { layoutInitrd, type InitrdMemberKind } from "../initrd/initrd-layout.ts";
@@ -76,7 +76,7 @@ export interface MeasureResult {
  * @throws BootError when measuring failed and the mode is enforce
  */
 export async function measureBoot(sys: Sys, plan: LoadPlan, mode: VerifyMode): Promise<MeasureResult> {
-  const transport = sys.openTpm();
+  const transport = sys.tpm.open();
   let outcome: MeasurementOutcome;
   if (!transport) outcome = { kind: "no-tpm" };
   else {
@@ -99,7 +99,7 @@ export async function measureBoot(sys: Sys, plan: LoadPlan, mode: VerifyMode): P
   if (outcome.kind !== "measured") return { plan, notes };
 
   // The measurement log for the target, as one more /.extra archive at the end of the initrd.
-  const log = formatMeasureLog(outcome.records, { bootId: sys.bootId() ?? undefined, timestamp: Math.round(performance.now() * 1000) });
+  const log = formatMeasureLog(outcome.records, { bootId: sys.kernel.bootId() ?? undefined, timestamp: Math.round(performance.now() * 1000) });
   const archive = writeNewcArchive({
     target: EXTRA_DIR,
     dirMode: EXTRA_DIR_MODE,
@@ -111,7 +111,7 @@ export async function measureBoot(sys: Sys, plan: LoadPlan, mode: VerifyMode): P
   if (outcome.records.some((r) => r.pcr === 11)) {
     // Without StubPcrKernelImage the target's systemd skips its PCR 11 phase measurements; these words
     // turn them back on (proven in test/e2e/systemd-phases.e2e.test.ts), with or without EFI.
-    const words = (sys.isEfiBoot() ? PHASE_MEASURE_WORDS_EFI : pcrphaseWithoutEfiWords()).join(" ");
+    const words = (sys.kernel.isEfiBoot() ? PHASE_MEASURE_WORDS_EFI : pcrphaseWithoutEfiWords()).join(" ");
     try {
       checkCmdlineLength(appendCmdline(cmdline, words));
       cmdline = appendCmdline(cmdline, words);

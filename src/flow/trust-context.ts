@@ -6,6 +6,7 @@
 import { Db, Dbx, MokListRT } from "../efi/loader-vars.ts";
 import { BootError } from "../errors.ts";
 import type { BootEntry } from "../model/boot-entry.ts";
+import { addonsOf, ukiOf } from "../model/entry-rules.ts";
 import type { ReadOnlyFs } from "../ports/fs.ts";
 import type { Sys } from "../ports/sys.ts";
 import { AUTHENTICODE_HEAD_SIZE } from "../trust/authenticode-hash.ts";
@@ -33,7 +34,7 @@ export interface TrustOptions {
 
 /** The policy and the anchors for this boot. Reading the variables and files is all it does. */
 export async function loadTrustContext(sys: Sys, secureBoot: boolean | undefined, opts: TrustOptions = {}): Promise<TrustContext> {
-  const lockdownText = sys.lockdownText();
+  const lockdownText = sys.kernel.lockdown();
   const lockdown = lockdownText === null ? undefined : parseLockdown(lockdownText);
   const policy = resolveVerifyPolicy({ flag: opts.verifyFlag, cmdlineValue: opts.verifyCmdline, secureBoot, lockdown });
   const problems = [...policy.problems];
@@ -80,14 +81,15 @@ export async function verifyPeFile(fs: ReadOnlyFs, path: string, store: TrustSto
  */
 export async function verifyEntry(sys: Sys, trust: TrustContext, entry: BootEntry): Promise<{ entry: BootEntry; warnings: string[] }> {
   const mode = trust.policy.mode;
-  if (mode === "off" || !entry.image) return { entry, warnings: [] };
+  const image = ukiOf(entry);
+  if (mode === "off" || !image || entry.kind === "type1-linux") return { entry, warnings: [] };
   const warnings: string[] = [];
-  const report = await verifyPeFile(sys.fs, entry.image.path, trust.store);
+  const report = await verifyPeFile(sys.fs, image.path, trust.store);
   const decision = decideUki(report.verdict, mode);
-  if (!decision.bootable) throw new BootError(`Cannot boot "${entry.image.path}": ${decision.reason}`, decision.hint ?? "Sign the UKI with a trusted key, or choose another entry");
-  if (report.verdict.status !== "verified") warnings.push(`"${entry.image.path}": ${decision.reason} (${trust.policy.explanation})`);
+  if (!decision.bootable) throw new BootError(`Cannot boot "${image.path}": ${decision.reason}`, decision.hint ?? "Sign the UKI with a trusted key, or choose another entry");
+  if (report.verdict.status !== "verified") warnings.push(`"${image.path}": ${decision.reason} (${trust.policy.explanation})`);
   const addons = [];
-  for (const a of entry.addons) {
+  for (const a of addonsOf(entry)) {
     const r = await verifyPeFile(sys.fs, a.path, trust.store);
     const d = decideAddon(r.verdict, mode, a.fileName);
     if (d.problem) warnings.push(d.problem);

@@ -14,7 +14,7 @@
  * The archive ends with the stub's fixed 124-byte trailer, whose namesize is written "0000000B" (uppercase).
  */
 import { alignUp, checkedAdd } from "../bytes/byte-reader.ts";
-import { bytesSource, concatSources, materializeSource, sourceSize, zerosSource, type ByteSource } from "./byte-source.ts";
+import { bytesSource, concatSources, materializeSource, sourceSize, zerosSource, type ByteSource } from "../bytes/byte-source.ts";
 
 export const NEWC_HEADER_SIZE = 110;
 export const S_IFDIR = 0o040000;

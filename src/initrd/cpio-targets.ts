@@ -3,7 +3,7 @@
  * (boot-behaviour.md §11.4 table, §12.2; systemd src/boot/stub.c generate_sidecar_initrds() and
  * generate_embedded_initrds()).
  */
-import type { ByteSource } from "./byte-source.ts";
+import type { ByteSource } from "../bytes/byte-source.ts";
 import { describeNewcArchive, type NewcFileSource } from "./cpio-newc.ts";
 
 export type CpioTargetName = "credentials" | "globalCredentials" | "sysext" | "globalSysext" | "confext" | "globalConfext";

@@ -4,7 +4,7 @@
  * Nothing here reads files; the effect layer copies the pieces into one memfd.
  */
 import { alignUp, checkedAdd } from "../bytes/byte-reader.ts";
-import { copyLeaf, describeSource, sourceLeaves, sourceSize, zerosSource, type ByteLeaf, type ByteSource, type ReadRangeSync } from "./byte-source.ts";
+import { copyLeaf, describeSource, sourceLeaves, sourceSize, zerosSource, type ByteLeaf, type ByteSource, type ReadRangeSync } from "../bytes/byte-source.ts";
 
 /** What a member is, in the stub's terms (§11.3 rows) or a Type #1 `initrd` line. */
 export type InitrdMemberKind =

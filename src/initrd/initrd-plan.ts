@@ -3,7 +3,7 @@
  * order of add-on microcode, UKI sections, generated archives and add-on initrds; for a Type #1 `linux`
  * entry, its `initrd` lines in order. Layout and padding are initrd-layout.ts's job.
  */
-import { sourceSize, type ByteSource } from "./byte-source.ts";
+import { sourceSize, type ByteSource } from "../bytes/byte-source.ts";
 import { describeExtraFileArchive, type ExtraFileName } from "./cpio-targets.ts";
 import type { InitrdMember, InitrdMemberKind } from "./initrd-layout.ts";
 

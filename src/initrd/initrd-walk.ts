@@ -7,7 +7,7 @@
  */
 import { alignUp } from "../bytes/byte-reader.ts";
 import { hex } from "../errors.ts";
-import type { SourceReader } from "./byte-source.ts";
+import type { SourceReader } from "../bytes/byte-source.ts";
 import { detectFormat, type FormatDetection } from "./compression.ts";
 import { NEWC_HEADER_SIZE } from "./cpio-newc.ts";
 

@@ -4,7 +4,7 @@
  * and boots on without everything after it, so each such member is an error naming the member.
  */
 import { BootError, hex } from "../errors.ts";
-import { createSourceReader, type ReadRange } from "./byte-source.ts";
+import { createSourceReader, type ReadRange } from "../bytes/byte-source.ts";
 import { XZ_FILTER_LZMA2, XZ_FILTERS, type KernelCompressor } from "./compression.ts";
 import { describeMember, INITRD_ALIGNMENT, type InitrdLayout, type PlacedMember } from "./initrd-layout.ts";
 import { walkInitrdMember, type MemberSegment, type NewcEntry } from "./initrd-walk.ts";

@@ -1,9 +1,8 @@
 /** KexecLoader over memfds: the kernel and the merged initrd are copied range by range, never held in JavaScript. */
 import { closeSync, openSync } from "node:fs";
-import { type ByteLeaf, sourceLeaves, sourceSize } from "../initrd/byte-source.ts";
+import { type ByteLeaf, sourceLeaves, sourceSize } from "../bytes/byte-source.ts";
 import { initrdChunks } from "../initrd/initrd-layout.ts";
-import type { LoadPlan } from "../model/load-plan.ts";
-import type { KexecLoader, Progress } from "../ports/sys.ts";
+import type { KexecImage, KexecLoader, Progress } from "../ports/sys.ts";
 import { isKexecLoaded, kexecFileLoad, kexecFileUnload, rebootIntoKexec } from "./kexec.ts";
 import { closeFd, copyRangeAsync, memfdCreate, writeAll } from "./memfd.ts";
 
@@ -28,7 +27,7 @@ async function appendLeaf(fd: number, leaf: ByteLeaf, onBytes: (n: number) => vo
 const ZEROS = new Uint8Array(64 * 1024);
 
 /** Writes the kernel and/or the merged initrd of `plan` into files (ukiboot plan --write-kernel/--write-initrd). */
-export async function writePlanToFiles(plan: LoadPlan, files: { kernel?: string; initrd?: string }): Promise<void> {
+export async function writePlanToFiles(plan: KexecImage, files: { kernel?: string; initrd?: string }): Promise<void> {
   const write = async (path: string, leaves: Iterable<ByteLeaf>) => {
     const fd = openSync(path, "w", 0o644);
     try {
@@ -42,7 +41,7 @@ export async function writePlanToFiles(plan: LoadPlan, files: { kernel?: string;
 }
 
 /** Writes the kernel and the merged initrd of `plan` into two new memfds, streaming piece by piece. */
-export async function materialisePlan(plan: LoadPlan, onProgress?: (p: Progress) => void): Promise<{ kernelFd: number; initrdFd: number | null }> {
+export async function materialisePlan(plan: KexecImage, onProgress?: (p: Progress) => void): Promise<{ kernelFd: number; initrdFd: number | null }> {
   const kernelTotal = sourceSize(plan.kernel);
   const kernelFd = memfdCreate("ukiboot-kernel");
   try {
@@ -67,7 +66,7 @@ export async function materialisePlan(plan: LoadPlan, onProgress?: (p: Progress)
 }
 
 export class LinuxKexecLoader implements KexecLoader {
-  async load(plan: LoadPlan, opts: { crash?: boolean; onProgress?: (p: Progress) => void } = {}): Promise<void> {
+  async load(plan: KexecImage, opts: { crash?: boolean; onProgress?: (p: Progress) => void } = {}): Promise<void> {
     const { kernelFd, initrdFd } = await materialisePlan(plan, opts.onProgress);
     try {
       kexecFileLoad({ kernelFd, initrdFd, cmdline: plan.cmdline, label: plan.label, ...(opts.crash ? { crash: true } : {}) });
@@ -88,5 +87,9 @@ export class LinuxKexecLoader implements KexecLoader {
 
   isLoaded(opts: { crash?: boolean } = {}): boolean | undefined {
     return isKexecLoaded(opts);
+  }
+
+  writeFiles(image: KexecImage, files: { kernel?: string; initrd?: string }): Promise<void> {
+    return writePlanToFiles(image, files);
   }
 }

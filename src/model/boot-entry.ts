@@ -53,18 +53,16 @@ export interface BootAddon extends UkiImageRef {
   fileName: string;
 }
 
-export interface BootEntry {
-  /** Lower-cased, counter-stripped file name, plus `@ID`/`@k` for UKI profiles > 0 (§6.1.4, §6.2.3). */
+/** What every kind of entry has: where its file is, how it is listed and sorted, and its boot counter. */
+interface EntryBase {
+  /** Lower-cased, counter-stripped file name, plus `@ID`/`@k` for UKI profiles > 0 (docs/entries.md §5). */
   id: string;
-  /** The id of profile 0 of the same UKI; set for profiles > 0 only. */
-  idWithoutProfile?: string;
   title?: string;
-  /** The title shown, made unique over the whole list (§6.3). */
+  /** The title shown, made unique over the whole list (docs/entries.md §7). */
   showTitle: string;
   version?: string;
   sortKey?: string;
   machineId?: string;
-  kind: EntryKind;
   source: EntrySource;
   /** Host mount path of the entry's partition. */
   root: string;
@@ -76,37 +74,71 @@ export interface BootEntry {
   path: string;
   /** `dir + "\" + fileName`. */
   loaderPath: string;
-  /** Type #1 `linux`. */
-  linux?: EntryFile;
-  /** Type #1 `initrd` lines, in order; they apply to `linux` only. */
-  initrds: EntryFile[];
-  /** Type #1 `efi`. */
-  efi?: EntryFile;
-  /** Type #1 `uki` [≥258]. */
-  uki?: EntryFile;
-  /** Type #1 `devicetree` (used only with Secure Boot off, and not by kexec). */
-  devicetree?: EntryFile;
-  /** Type #1 `architecture` as written (entries of another architecture are never listed). */
-  architecture?: string;
-  /** Type #1: the joined `options` lines. Type #2: mangle(C(.cmdline)) of the profile. */
+  /** Type #1: the joined `options` lines. Type #2: mangle(C(.cmdline)) of the profile, shown but not passed. */
   options: string;
-  /** True for Type #2: the options are shown but not passed as LoadOptions (§1). */
-  optionsImplied: boolean;
-  /** Type #2: the profile k; Type #1 `uki`: the `profile` key; otherwise undefined. */
-  profile?: number;
-  /** −1 (NOT_COUNTED) when the file name has no boot counter (§9.1). */
+  /** −1 (NOT_COUNTED) when the file name has no boot counter (docs/efi-variables.md §5). */
   triesLeft: number;
   triesDone: number;
-  /** The file name after the next counter bump (§9.2), for counted entries. */
+  /** The file name after the next counter bump, for counted entries. */
   nextFileName?: string;
-  /** The menu hotkey: "l" for Linux kinds, none for `efi`. */
-  hotkey?: string;
-  /** The UKI the entry boots through the stub rules: Type #2, `uki`, or an `efi` target that is a UKI. */
-  image?: UkiImageRef;
-  /** Add-ons that apply (UKI kinds only), global first, each group in byte order. */
+}
+
+/** A UKI booted through the stub rules: its effective sections and the add-ons that apply. */
+interface UkiParts {
+  image: UkiImageRef;
+  /** Add-ons that apply, global first, each group in byte order (docs/initrd.md §2). */
   addons: BootAddon[];
-  /** The UKI's `.uname`, when it has one. */
-  uname?: string;
+}
+
+/** What Type #1 entry files add: the keys that name other files. */
+interface Type1Base extends EntryBase {
+  /** `architecture` as written (entries of another architecture are never listed). */
+  architecture?: string;
+  /** `devicetree` (used only with Secure Boot off, and never by kexec). */
+  devicetree?: EntryFile;
+}
+
+/** Type #2: one profile of a UKI in `\EFI\Linux`. */
+export interface UkiProfileEntry extends EntryBase, UkiParts {
+  kind: "type2";
+  /** The profile k of the UKI. */
+  profile: number;
+  /** The id of profile 0 of the same UKI; set for profiles > 0 only. */
+  idWithoutProfile?: string;
+}
+
+/** Type #1 `linux`: a kernel file with `initrd` lines. */
+export interface LinuxEntry extends Type1Base {
+  kind: "type1-linux";
+  linux: EntryFile;
+  /** The `initrd` lines, in order. */
+  initrds: EntryFile[];
+}
+
+/** Type #1 `efi`: an EFI program, which kexec can start only when it is a UKI or an EFI-stub kernel. */
+export interface EfiEntry extends Type1Base, Partial<UkiParts> {
+  kind: "type1-efi";
+  efi: EntryFile;
+}
+
+/** Type #1 `uki` [≥258]: a UKI named by an entry file, with an optional `profile`. */
+export interface Type1UkiEntry extends Type1Base, UkiParts {
+  kind: "type1-uki";
+  uki: EntryFile;
+  profile?: number;
+}
+
+export type BootEntry = UkiProfileEntry | LinuxEntry | EfiEntry | Type1UkiEntry;
+
+/** The entry under a new file name (after a boot-counter rename), with its counter as that name says. */
+export function withFileName<E extends BootEntry>(entry: E, fileName: string, counter: { triesLeft: number; triesDone: number; next?: string }): E {
+  const path = `${entry.path.slice(0, entry.path.length - entry.fileName.length)}${fileName}`;
+  const loaderPath = `${entry.dir}\\${fileName}`;
+  const { nextFileName: _old, ...rest } = entry;
+  const renamed = { ...rest, fileName, path, loaderPath, triesLeft: counter.triesLeft, triesDone: counter.triesDone, ...(counter.next !== undefined ? { nextFileName: counter.next } : {}) } as E;
+  // A Type #2 entry is its own UKI: the image is read from the new name too.
+  if (renamed.kind === "type2" && renamed.image.path === entry.path) renamed.image = { ...renamed.image, path, loaderPath };
+  return renamed;
 }
 
 /** Whether the entry has no tries left; bad entries sort last but still boot when chosen (§9.2.6). */

@@ -5,7 +5,7 @@
  * materialises it into memfds.
  */
 import type { ComposedCmdline } from "../cmdline/compose.ts";
-import type { ByteSource } from "../initrd/byte-source.ts";
+import type { ByteSource } from "../bytes/byte-source.ts";
 import type { InitrdLayout } from "../initrd/initrd-layout.ts";
 import type { BootAddon, UkiImageRef } from "./boot-entry.ts";
 

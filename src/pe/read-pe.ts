@@ -3,11 +3,10 @@
  * a few KiB (issue 3, item 4). The parsing itself is pe.ts; this file only decides what to read.
  */
 import { FormatError, hex } from "../errors.ts";
-import type { ReadOnlyFs } from "../ports/fs.ts";
+import { canPrefetch, type ReadOnlyFs } from "../ports/fs.ts";
 import { headerBytesNeeded, parsePe, type PeImage, type PeSection } from "./pe.ts";
 import { SECTION_TABLE_BYTES_MAX } from "./pe-layout.ts";
 import { LISTING_SECTIONS } from "./uki-sections.ts";
-import { canPrefetch } from "../bls/caching-fs.ts";
 
 /** One read of this size covers the headers of every UKI ukify builds (its headers fit in 4 KiB). */
 export const HEADER_READ_SIZE = 64 * 1024;

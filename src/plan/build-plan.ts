@@ -6,13 +6,14 @@
 import { appendCmdline, composeType1Cmdline, composeType2Cmdline, type ComposedCmdline } from "../cmdline/compose.ts";
 import { checkCmdlineLength } from "../cmdline/kexec-cmdline.ts";
 import { BootError } from "../errors.ts";
-import { concatSources, type ByteSource, zerosSource } from "../initrd/byte-source.ts";
+import { concatSources, type ByteSource, zerosSource } from "../bytes/byte-source.ts";
 import { COMPANION_RULES, selectCompanionFiles, ukiExtraDir, type CompanionRule } from "../initrd/companion-files.ts";
 import { describeTargetArchive, type CpioTargetName } from "../initrd/cpio-targets.ts";
 import { layoutInitrd } from "../initrd/initrd-layout.ts";
 import { planType1Initrd, planType2Initrd, type AddonInitrdPieces } from "../initrd/initrd-plan.ts";
 import { resolveLoaderPath } from "../bls/partition-files.ts";
-import type { BootEntry, SectionRef, UkiImageRef } from "../model/boot-entry.ts";
+import type { BootAddon, BootEntry, EfiEntry, LinuxEntry, SectionRef, UkiImageRef } from "../model/boot-entry.ts";
+import { addonsOf, ukiOf } from "../model/entry-rules.ts";
 import type { UkiSectionName } from "../pe/uki-sections.ts";
 import type { ReadOnlyFs } from "../ports/fs.ts";
 import type { LoadPlan } from "../model/load-plan.ts";
@@ -60,10 +61,10 @@ async function archive(fs: ReadOnlyFs, root: string, dir: string, rule: Companio
 }
 
 /** Devicetrees cannot be handed over by kexec_file_load; say so instead of dropping them silently. */
-function devicetreeNotes(entry: BootEntry, image: UkiImageRef): string[] {
+function devicetreeNotes(image: UkiImageRef, addons: readonly BootAddon[]): string[] {
   const notes: string[] = [];
   if (image.sections[".dtb"] || image.dtbauto.length > 0) notes.push("the UKI's devicetree is measured but not applied: kexec_file_load cannot pass a devicetree");
-  for (const a of entry.addons) {
+  for (const a of addons) {
     if (a.sections[".dtb"] || a.dtbauto.length > 0) notes.push(`the devicetree of add-on "${a.fileName}" is not applied (kexec_file_load cannot pass one) and not measured`);
   }
   return notes;
@@ -71,6 +72,7 @@ function devicetreeNotes(entry: BootEntry, image: UkiImageRef): string[] {
 
 /** A UKI booted with the stub rules: Type #2, Type #1 `uki`, or a Type #1 `efi`/`linux` target that is a UKI. */
 async function planUki(fs: ReadOnlyFs, entry: BootEntry, image: UkiImageRef, opts: PlanOptions): Promise<LoadPlan> {
+  const addons = addonsOf(entry);
   const linux = image.sections[".linux"];
   if (!linux) throw new BootError(`Cannot boot "${image.path}": it has no .linux section`, "Rebuild the UKI with ukify, or choose another entry");
   const composed = composeType2Cmdline({
@@ -80,7 +82,7 @@ async function planUki(fs: ReadOnlyFs, entry: BootEntry, image: UkiImageRef, opt
     options: entry.kind === "type2" ? null : entry.options === "" ? null : entry.options,
     editedLine: opts.editedCmdline ?? null,
     secureBoot: opts.secureBoot === true,
-    addons: entry.addons.map((a) => ({ name: a.fileName, scope: a.scope === "global" ? "global" : "uki", cmdline: a.cmdline ?? null })),
+    addons: addons.map((a) => ({ name: a.fileName, scope: a.scope === "global" ? "global" : "uki", cmdline: a.cmdline ?? null })),
   });
   if (composed.profile !== image.profile) {
     throw new BootError(
@@ -90,7 +92,7 @@ async function planUki(fs: ReadOnlyFs, entry: BootEntry, image: UkiImageRef, opt
   }
   // Companion files live next to the UKI on its own partition, under its name without the boot counter.
   const extraDir = ukiExtraDir(image.loaderPath);
-  const addons: AddonInitrdPieces[] = entry.addons.map((a) => ({ name: a.fileName, ucode: section(a, ".ucode"), initrd: section(a, ".initrd") }));
+  const addonPieces: AddonInitrdPieces[] = addons.map((a) => ({ name: a.fileName, ucode: section(a, ".ucode"), initrd: section(a, ".initrd") }));
   const members = planType2Initrd({
     origin: image.path,
     ucode: section(image, ".ucode"),
@@ -103,7 +105,7 @@ async function planUki(fs: ReadOnlyFs, entry: BootEntry, image: UkiImageRef, opt
     pcrpkey: section(image, ".pcrpkey"),
     osrel: section(image, ".osrel"),
     profile: section(image, ".profile"),
-    addons,
+    addons: addonPieces,
   });
   return finish(entry, opts, {
     label: image.path,
@@ -111,14 +113,14 @@ async function planUki(fs: ReadOnlyFs, entry: BootEntry, image: UkiImageRef, opt
     kernel: { type: "range", path: image.path, offset: linux.fileOffset, size: linux.fileSize },
     initrd: layoutInitrd(members, { style: "type2" }),
     composed,
-    notes: [...composed.notes, ...devicetreeNotes(entry, image)],
-    uki: { image, addons: entry.addons },
+    notes: [...composed.notes, ...devicetreeNotes(image, addons)],
+    uki: { image, addons: [...addons] },
   });
 }
 
 /** A Type #1 `linux` entry: the kernel file, its initrd files in order, options joined (§10.3, §11.3). */
-async function planType1Linux(fs: ReadOnlyFs, entry: BootEntry, opts: PlanOptions): Promise<LoadPlan> {
-  const linux = entry.linux!;
+async function planType1Linux(fs: ReadOnlyFs, entry: LinuxEntry, opts: PlanOptions): Promise<LoadPlan> {
+  const linux = entry.linux;
   const kernel = await fileSource(fs, linux.path, `the kernel of "${entry.id}"`);
   const initrds = [];
   for (const f of entry.initrds) initrds.push({ path: f.path, source: await fileSource(fs, f.path, `an initrd of "${entry.id}"`) });
@@ -132,8 +134,8 @@ async function planType1Linux(fs: ReadOnlyFs, entry: BootEntry, opts: PlanOption
 }
 
 /** A Type #1 `efi` entry whose target is a plain EFI-stub kernel: `options` become its command line. */
-async function planType1Efi(fs: ReadOnlyFs, entry: BootEntry, opts: PlanOptions): Promise<LoadPlan> {
-  const efi = entry.efi!;
+async function planType1Efi(fs: ReadOnlyFs, entry: EfiEntry, opts: PlanOptions): Promise<LoadPlan> {
+  const efi = entry.efi;
   const kernel = await fileSource(fs, efi.path, `the kernel of "${entry.id}"`);
   const composed = composeType1Cmdline({ kind: "efi", initrds: [], options: entry.options === "" ? null : entry.options, editedLine: opts.editedCmdline ?? null });
   return finish(entry, opts, { label: efi.path, kernel, initrd: layoutInitrd([], { style: "type1" }), composed, notes: [] });
@@ -158,8 +160,10 @@ function finish(entry: BootEntry, opts: PlanOptions, p: Omit<LoadPlan, "entryId"
  * @throws BootError when the entry cannot be booted (missing files, a command line over the limit)
  */
 export async function buildPlan(fs: ReadOnlyFs, entry: BootEntry, opts: PlanOptions = {}): Promise<LoadPlan> {
-  if (entry.image) return planUki(fs, entry, entry.image, opts);
-  if (entry.kind === "type1-linux" && entry.linux) return planType1Linux(fs, entry, opts);
-  if (entry.kind === "type1-efi" && entry.efi) return planType1Efi(fs, entry, opts);
-  throw new BootError(`Cannot boot "${entry.id}": ukiboot can only boot Linux kernels and UKIs`, "Choose another entry");
+  if (entry.kind === "type1-linux") return planType1Linux(fs, entry, opts);
+  // Every other kind boots its UKI through the stub rules; an `efi` entry without one names a plain EFI-stub kernel.
+  const image = ukiOf(entry);
+  if (image) return planUki(fs, entry, image, opts);
+  if (entry.kind === "type1-efi") return planType1Efi(fs, entry, opts);
+  throw new BootError(`Cannot boot "${entry.id}": it names no UKI and no kernel`, "Reinstall the entry (kernel-install), or choose another one");
 }

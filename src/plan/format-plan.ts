@@ -1,5 +1,5 @@
 /** Text and JSON forms of a load plan, for `ukiboot plan`, `boot --dry-run` and the menu's details view. */
-import { describeSource, sourceSize } from "../initrd/byte-source.ts";
+import { describeSource, sourceSize } from "../bytes/byte-source.ts";
 import { describeMember } from "../initrd/initrd-layout.ts";
 import type { LoadPlan } from "../model/load-plan.ts";
 

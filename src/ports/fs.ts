@@ -1,6 +1,6 @@
 /**
  * The read-only filesystem view the pure core is given (the ESP and XBOOTLDR are mounted read-only).
- * Discovery and planning see files only through this interface; src/sys/linux/node-fs.ts implements it.
+ * Discovery and planning see files only through this interface; src/linux/node-fs.ts implements it.
  */
 
 export type FileKind = "file" | "dir" | "other";
@@ -24,4 +24,13 @@ export interface ReadOnlyFs {
   readDir(path: string): Promise<DirEntry[]>;
   /** null when the path does not exist. */
   stat(path: string): Promise<FileStat | null>;
+}
+
+/** A filesystem that can load a range ahead of the reads that will need it (src/bls/caching-fs.ts). */
+export interface PrefetchingFs extends ReadOnlyFs {
+  prefetch(path: string, offset: number, length: number): Promise<void>;
+}
+
+export function canPrefetch(fs: ReadOnlyFs): fs is PrefetchingFs {
+  return typeof (fs as Partial<PrefetchingFs>).prefetch === "function";
 }

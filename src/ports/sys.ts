@@ -1,12 +1,17 @@
 /**
- * The effect boundary: everything the boot flow does to the machine goes through these interfaces.
- * src/sys/linux/ implements them; tests pass fakes that record what would have happened.
+ * The effect boundary: everything a boot does to the machine goes through these interfaces, so the flow
+ * that decides (src/flow/) runs the same over the Linux implementation (src/linux/, wired in only by the
+ * composition root, src/main.ts) and over the fakes of the tests.
  */
 import type { EfiVariable } from "../efi/efivar-codec.ts";
 import type { VariableId } from "../efi/loader-vars.ts";
-import type { LoadPlan } from "../model/load-plan.ts";
+import type { GptPartition } from "../disk/gpt.ts";
+import type { MountInfo } from "../disk/mountinfo.ts";
+import type { ByteSource } from "../bytes/byte-source.ts";
+import type { InitrdLayout } from "../initrd/initrd-layout.ts";
 import type { TpmTransport } from "../tpm/tpm2-client.ts";
 import type { ReadOnlyFs } from "./fs.ts";
+import type { Terminal } from "./terminal.ts";
 
 export interface Progress {
   phase: "kernel" | "initrd";
@@ -14,13 +19,25 @@ export interface Progress {
   total: number;
 }
 
+/** What kexec_file_load receives: a load plan satisfies it. */
+export interface KexecImage {
+  /** The file the kernel comes from, for messages. */
+  label: string;
+  kernel: ByteSource;
+  initrd: InitrdLayout;
+  cmdline: string;
+}
+
 export interface KexecLoader {
-  /** Copies the plan's bytes into memory files and calls kexec_file_load. @throws SysCallError */
-  load(plan: LoadPlan, opts?: { crash?: boolean; onProgress?: (p: Progress) => void }): Promise<void>;
+  /** Copies the image's bytes into memory files and calls kexec_file_load. @throws SysCallError */
+  load(image: KexecImage, opts?: { crash?: boolean; onProgress?: (p: Progress) => void }): Promise<void>;
   unload(opts?: { crash?: boolean }): Promise<void>;
   /** reboot(LINUX_REBOOT_CMD_KEXEC). Returns only when it fails (it throws then). */
   exec(): Promise<void>;
+  /** /sys/kernel/kexec_loaded (or kexec_crash_loaded); undefined when the kernel does not say. */
   isLoaded(opts?: { crash?: boolean }): boolean | undefined;
+  /** Writes the exact kernel and merged initrd bytes to files (`ukiboot plan --write-*`). */
+  writeFiles(image: KexecImage, files: { kernel?: string; initrd?: string }): Promise<void>;
 }
 
 /** Console and kernel-log output, each line prefixed with "ukiboot: " in the kernel log. */
@@ -29,30 +46,8 @@ export interface Log {
   warn(message: string): void;
   error(message: string): void;
   debug(message: string): void;
-}
-
-export interface Sys {
-  fs: ReadOnlyFs;
-  kexec: KexecLoader;
-  efivars: EfiVars;
-  log: Log;
-  /** Unmounts what ukiboot mounted and syncs; called before exec. */
-  prepareForExec(): Promise<void>;
-  /**
-   * Renames a file in its directory without replacing anything (RENAME_NOREPLACE) and flushes it: the one
-   * write ukiboot makes to the ESP, for boot counting. A read-only mount of ukiboot's is made writable for it.
-   */
-  renameOnEsp(path: string, newName: string): void;
-  /** The running kernel's configuration (/proc/config.gz, or /boot/config-$(uname -r)); null when unreadable. */
-  kernelConfigText(): string | null;
-  /** /sys/kernel/security/lockdown, or null when the kernel has no lockdown LSM. */
-  lockdownText(): string | null;
-  /** A transport to the TPM 2.0 resource manager (/dev/tpmrm0), or null when there is none. */
-  openTpm(): TpmTransport | null;
-  /** Whether the firmware booted this kernel with UEFI (/sys/firmware/efi exists). */
-  isEfiBoot(): boolean;
-  /** This boot's id (/proc/sys/kernel/random/boot_id), for the measurement log; null when unknown. */
-  bootId(): string | null;
+  /** Flushes and closes the kernel log; later lines go to the console only. */
+  close(): void;
 }
 
 /** EFI variables (efivarfs, or a copied tree given with --efivarfs DIR). */
@@ -66,4 +61,100 @@ export interface EfiVars {
   write(v: VariableId, value: EfiVariable): void;
   /** Deletes a variable; a missing one is not an error. */
   remove(v: VariableId): void;
+}
+
+/** A GPT partition of a disk the kernel knows, with its device node. */
+export interface Partition extends GptPartition {
+  /** The device node, e.g. "/dev/nvme0n1p1". */
+  device: string;
+  /** The whole disk's kernel name, e.g. "nvme0n1". */
+  disk: string;
+  /** FAT volume label, for ESP and XBOOTLDR partitions (ukiboot.esp=LABEL=…). */
+  label?: string;
+}
+
+export interface Disks {
+  /** Every GPT partition on every disk; disks without a GPT or unreadable disks are in `skipped`. */
+  scan(): { partitions: Partition[]; skipped: { disk: string; reason: string }[] };
+}
+
+export interface Mounts {
+  /** Mounts a FAT partition read-only, nosuid, nodev, noexec: the ESP is never written except for counter renames. */
+  mountReadOnly(device: string, target: string): void;
+  /** Mounts efivarfs where the kernel offers it and it is not mounted yet; null when there is nothing to mount. @throws SysCallError */
+  mountEfivarfs(): string | null;
+  /**
+   * Renames a file in its directory without replacing anything (RENAME_NOREPLACE) and flushes it: the one
+   * write ukiboot makes to the ESP, for boot counting. A read-only mount of ukiboot's is made writable for it.
+   */
+  renameOnEsp(path: string, newName: string): void;
+  /** Unmounts what ukiboot mounted, newest first, and syncs; returns what could not be unmounted. */
+  releaseAll(): { target: string; error: Error }[];
+  /** sync(2). */
+  sync(): void;
+  /** The running system's mounts (/proc/self/mountinfo), to find the ESP on a booted system. */
+  systemMounts(): MountInfo[];
+}
+
+export interface KernelModules {
+  /** Loads every module shipped under /lib/modules/$(uname -r), in dependency order. */
+  loadAll(): { loaded: string[]; failed: { error: unknown }[] };
+}
+
+/** Facts about the running kernel. */
+export interface KernelFacts {
+  /** /proc/cmdline, "" when unreadable. */
+  cmdline(): string;
+  /** The running kernel's configuration (/proc/config.gz, or /boot/config-$(uname -r)); null when unreadable. */
+  config(): string | null;
+  /** /sys/kernel/security/lockdown, or null when the kernel has no lockdown LSM. */
+  lockdown(): string | null;
+  /** Whether kexec started this kernel (docs/kexec.md §6). */
+  startedByKexec(): boolean;
+  /** Whether the firmware booted this kernel with UEFI (/sys/firmware/efi exists). */
+  isEfiBoot(): boolean;
+  /** This boot's id (/proc/sys/kernel/random/boot_id), for the measurement log; null when unknown. */
+  bootId(): string | null;
+}
+
+export interface Power {
+  /** reboot(LINUX_REBOOT_CMD_RESTART). Returns only when it fails (it throws then). */
+  reboot(): void;
+  /** reboot(LINUX_REBOOT_CMD_POWER_OFF). Returns only when it fails (it throws then). */
+  powerOff(): void;
+}
+
+export interface Consoles {
+  /**
+   * The terminal that gets the menu: /dev/NAME when a name is given, else the console ukiboot was started
+   * on when it is a terminal. null when there is none that can take input.
+   * @throws Error when /dev/NAME cannot be opened
+   */
+  open(name?: string): Terminal | null;
+}
+
+export interface Clock {
+  /** Milliseconds, monotonic. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface Tpm {
+  /** A transport to the TPM 2.0 resource manager (/dev/tpmrm0), or null when there is none. */
+  open(): TpmTransport | null;
+}
+
+export interface Sys {
+  fs: ReadOnlyFs;
+  kexec: KexecLoader;
+  efivars: EfiVars;
+  log: Log;
+  disks: Disks;
+  mounts: Mounts;
+  modules: KernelModules;
+  kernel: KernelFacts;
+  power: Power;
+  consoles: Consoles;
+  clock: Clock;
+  tpm: Tpm;
 }

@@ -4,6 +4,8 @@
  * newer releases, so that tools written for bootctl can read it.
  */
 import { NOT_COUNTED, type BootEntry } from "../model/boot-entry.ts";
+import { addonsOf, profileOf, ukiOf } from "../model/entry-rules.ts";
+import { namedFiles } from "./entry-files.ts";
 import { listedCmdline } from "./listed-cmdline.ts";
 
 export interface BootctlAddonJson {
@@ -46,7 +48,7 @@ function slashPath(loaderPath: string): string {
 
 /** The directory of the UKI an entry boots, in loader form. */
 function uki(e: BootEntry): string {
-  const p = e.image?.loaderPath ?? e.loaderPath;
+  const p = ukiOf(e)?.loaderPath ?? e.loaderPath;
   return p.slice(0, p.lastIndexOf("\\"));
 }
 
@@ -67,30 +69,33 @@ function addonPath(loaderPath: string, relativeTo: string): string {
 export function toBootctlJson(entries: readonly BootEntry[], opts: { defaultIndex?: number } = {}): BootctlEntryJson[] {
   return entries.map((e, i) => {
     // Built in bootctl's field order; JSON.stringify keeps insertion order.
+    const files = namedFiles(e);
+    const addons = addonsOf(e);
+    const profile = profileOf(e);
     const ordered: Record<string, unknown> = { type: e.kind === "type2" ? "type2" : "type1", source: e.source, id: e.id, path: e.path, root: e.root };
     if (e.title !== undefined) ordered.title = e.title;
     ordered.showTitle = e.showTitle;
     if (e.sortKey !== undefined) ordered.sortKey = e.sortKey;
     if (e.version !== undefined) ordered.version = e.version;
     if (e.machineId !== undefined) ordered.machineId = e.machineId;
-    if (e.architecture !== undefined) ordered.architecture = e.architecture;
+    if (files.architecture !== undefined) ordered.architecture = files.architecture;
     if (e.options !== "") ordered.options = e.options;
     if (e.kind === "type2") ordered.linux = slashPath(e.loaderPath);
-    if (e.linux) ordered.linux = slashPath(e.linux.loaderPath);
-    if (e.efi) ordered.efi = slashPath(e.efi.loaderPath);
-    if (e.uki) ordered.uki = slashPath(e.uki.loaderPath);
-    if (e.profile !== undefined) ordered.profile = e.profile;
-    if (e.initrds.length > 0) ordered.initrd = e.initrds.map((f) => slashPath(f.loaderPath));
-    if (e.devicetree) ordered.devicetree = slashPath(e.devicetree.loaderPath);
+    if (files.linux) ordered.linux = slashPath(files.linux.loaderPath);
+    if (files.efi) ordered.efi = slashPath(files.efi.loaderPath);
+    if (files.uki) ordered.uki = slashPath(files.uki.loaderPath);
+    if (profile !== undefined) ordered.profile = profile;
+    if (files.initrds.length > 0) ordered.initrd = files.initrds.map((f) => slashPath(f.loaderPath));
+    if (files.devicetree) ordered.devicetree = slashPath(files.devicetree.loaderPath);
     if (e.triesLeft !== NOT_COUNTED) {
       ordered.triesLeft = e.triesLeft;
       ordered.triesDone = e.triesDone;
     }
     if (opts.defaultIndex !== undefined) ordered.isDefault = i === opts.defaultIndex;
     ordered.addons =
-      e.addons.length === 0
+      addons.length === 0
         ? null
-        : e.addons.map((a) => (a.scope === "global" ? { globalAddon: addonPath(a.loaderPath, ""), options: a.cmdline ?? "" } : { localAddon: addonPath(a.loaderPath, uki(e)), options: a.cmdline ?? "" }));
+        : addons.map((a) => (a.scope === "global" ? { globalAddon: addonPath(a.loaderPath, ""), options: a.cmdline ?? "" } : { localAddon: addonPath(a.loaderPath, uki(e)), options: a.cmdline ?? "" }));
     const cmdline = listedCmdline(e);
     if (cmdline !== "") ordered.cmdline = cmdline;
     return ordered as unknown as BootctlEntryJson;

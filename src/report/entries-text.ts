@@ -3,6 +3,8 @@
  * one line each naming file and line.
  */
 import { NOT_COUNTED, type BootEntry } from "../model/boot-entry.ts";
+import { addonsOf, profileOf, unameOf } from "../model/entry-rules.ts";
+import { namedFiles } from "./entry-files.ts";
 import { formatProblem, type Problem } from "../model/problem.ts";
 import { listedCmdline } from "./listed-cmdline.ts";
 
@@ -14,6 +16,8 @@ const KIND_TEXT: Record<BootEntry["kind"], string> = {
 };
 
 function block(e: BootEntry, marks: string[]): string[] {
+  const files = namedFiles(e);
+  const profile = profileOf(e);
   const rows: [string, string | undefined][] = [
     ["type", KIND_TEXT[e.kind]],
     ["title", e.showTitle + (marks.length > 0 ? ` (${marks.join(", ")})` : "")],
@@ -22,15 +26,15 @@ function block(e: BootEntry, marks: string[]): string[] {
     ["sort-key", e.sortKey],
     ["version", e.version],
     ["machine-id", e.machineId],
-    ["profile", e.profile === undefined ? undefined : String(e.profile)],
-    ["linux", e.linux?.loaderPath ?? (e.kind === "type2" ? e.loaderPath : undefined)],
-    ["efi", e.efi?.loaderPath],
-    ["uki", e.uki?.loaderPath],
-    ...e.initrds.map((f): [string, string] => ["initrd", f.loaderPath]),
-    ["devicetree", e.devicetree?.loaderPath],
-    ["uname", e.uname],
+    ["profile", profile === undefined ? undefined : String(profile)],
+    ["linux", files.linux?.loaderPath ?? (e.kind === "type2" ? e.loaderPath : undefined)],
+    ["efi", files.efi?.loaderPath],
+    ["uki", files.uki?.loaderPath],
+    ...files.initrds.map((f): [string, string] => ["initrd", f.loaderPath]),
+    ["devicetree", files.devicetree?.loaderPath],
+    ["uname", unameOf(e)],
     ["tries", e.triesLeft === NOT_COUNTED ? undefined : `${e.triesLeft} left, ${e.triesDone} done${e.triesLeft === 0 ? " (bad)" : ""}`],
-    ...e.addons.map((a): [string, string] => [`${a.scope} addon`, `${a.loaderPath}${a.cmdline ? ` (${a.cmdline})` : ""}`]),
+    ...addonsOf(e).map((a): [string, string] => [`${a.scope} addon`, `${a.loaderPath}${a.cmdline ? ` (${a.cmdline})` : ""}`]),
     ["options", e.options === "" ? undefined : e.options],
     ["cmdline", listedCmdline(e) || undefined],
   ];

@@ -4,7 +4,8 @@
  * and §10.3 for Type #1 `linux` and `efi` kernels without the `initrd=` tokens.
  */
 import { mangleCmdline } from "../cmdline/mangle.ts";
-import type { BootEntry } from "../model/boot-entry.ts";
+import type { BootAddon, BootEntry } from "../model/boot-entry.ts";
+import { addonsOf, ukiOf } from "../model/entry-rules.ts";
 
 /** Appends with one space, or returns the piece alone when the line is empty. */
 function append(line: string, piece: string): string {
@@ -12,9 +13,9 @@ function append(line: string, piece: string): string {
 }
 
 /** The joined add-on command line: one space between pieces, even empty ones, then mangled (§10.2). */
-export function addonCmdline(entry: Pick<BootEntry, "addons">): string {
+export function addonCmdline(addons: readonly Pick<BootAddon, "cmdline">[]): string {
   let acc = "";
-  for (const a of entry.addons) {
+  for (const a of addons) {
     if (a.cmdline === undefined) continue;
     acc = acc === "" ? a.cmdline : `${acc} ${a.cmdline}`;
   }
@@ -26,7 +27,8 @@ export function addonCmdline(entry: Pick<BootEntry, "addons">): string {
  * UKI's `.cmdline` when it is not empty, then the add-on line is appended. Plain kernels: `options`.
  */
 export function listedCmdline(entry: BootEntry): string {
-  if (!entry.image) return entry.options;
-  const base = entry.kind === "type2" ? entry.options : entry.options !== "" ? mangleCmdline(entry.options) : (entry.image.cmdline ?? "");
-  return append(base, addonCmdline(entry));
+  const image = ukiOf(entry);
+  if (!image) return entry.options;
+  const base = entry.kind === "type2" ? entry.options : entry.options !== "" ? mangleCmdline(entry.options) : (image.cmdline ?? "");
+  return append(base, addonCmdline(addonsOf(entry)));
 }

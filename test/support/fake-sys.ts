@@ -1,17 +1,21 @@
 /**
- * A Sys for flow tests: the real read-only filesystem over fixture trees, a kexec loader that records what
- * it would have loaded (and can be scripted to fail with an errno), and a log that keeps its lines.
+ * A Sys for flow tests: the real read-only filesystem over fixture trees (a mounted ESP is a fixture
+ * directory seen under its mount point), a kexec loader that records what it would have loaded (and can be
+ * scripted to fail with an errno), disks that appear when the test says, a clock that only moves when the
+ * flow sleeps, and a log that keeps its lines. Fakes stand only at the syscall boundary.
  */
 import { existsSync, readFileSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { errnoByName, SysCallError } from "../../src/errors.ts";
-import { materializeSource, type ByteSource } from "../../src/initrd/byte-source.ts";
+import { materializeSource, type ByteSource } from "../../src/bytes/byte-source.ts";
 import { materializeInitrd } from "../../src/initrd/initrd-layout.ts";
 import type { LoadPlan } from "../../src/model/load-plan.ts";
+import type { DirEntry, FileStat, ReadOnlyFs } from "../../src/ports/fs.ts";
+import type { Clock, KexecImage, KexecLoader, Log, Partition, Sys } from "../../src/ports/sys.ts";
+import type { Terminal } from "../../src/ports/terminal.ts";
+import type { TpmTransport } from "../../src/tpm/tpm2-client.ts";
 import { Efivarfs } from "../../src/linux/efivarfs.ts";
 import { NodeFs } from "../../src/linux/node-fs.ts";
-import type { KexecLoader, Log, Sys } from "../../src/ports/sys.ts";
-import type { TpmTransport } from "../../src/tpm/tpm2-client.ts";
 
 const readSync = (path: string, offset: number, size: number) => new Uint8Array(readFileSync(path)).subarray(offset, offset + size);
 
@@ -33,8 +37,11 @@ export class FakeKexec implements KexecLoader {
   /** A finer script: the errno name a given load fails with, or undefined to let it load. */
   failWhen: ((plan: LoadPlan) => string | undefined) | undefined;
   unloads = 0;
+  written: { kernel?: string; initrd?: string }[] = [];
 
-  async load(plan: LoadPlan): Promise<void> {
+  async load(image: KexecImage): Promise<void> {
+    // The flow hands the loader a whole load plan; the port needs only its image part.
+    const plan = image as LoadPlan;
     const errno = this.failures.get(plan.entryId) ?? this.failWhen?.(plan);
     if (errno) throw new SysCallError("kexec_file_load", "kernel=3, initrd=4", errnoByName(errno) ?? 22, { action: `load "${plan.label}"` });
     this.loaded.push(plan);
@@ -49,10 +56,14 @@ export class FakeKexec implements KexecLoader {
   isLoaded(): boolean {
     return this.loaded.length > 0;
   }
+  async writeFiles(_image: KexecImage, files: { kernel?: string; initrd?: string }): Promise<void> {
+    this.written.push(files);
+  }
 }
 
 export class MemoryLog implements Log {
   lines: string[] = [];
+  closed = false;
   info(m: string): void {
     this.lines.push(`info: ${m}`);
   }
@@ -65,37 +76,143 @@ export class MemoryLog implements Log {
   debug(m: string): void {
     this.lines.push(`debug: ${m}`);
   }
+  close(): void {
+    this.closed = true;
+  }
   text(): string {
     return this.lines.join("\n");
   }
 }
 
+/** Time that moves only when the flow sleeps: a wait of 10 s takes no time in a test. */
+export class FakeClock implements Clock {
+  ms = 0;
+  slept: number[] = [];
+  now(): number {
+    return this.ms;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.slept.push(ms);
+    this.ms += ms;
+  }
+}
+
+/** A read-only filesystem in which each mount point shows a fixture directory, as the real mounts would. */
+class MountedFs implements ReadOnlyFs {
+  private readonly inner = new NodeFs();
+  constructor(private readonly mounts: Map<string, string>) {}
+  real(path: string): string {
+    for (const [target, dir] of this.mounts) if (path === target || path.startsWith(`${target}/`)) return dir + path.slice(target.length);
+    return path;
+  }
+  readFile(path: string): Promise<Uint8Array> {
+    return this.inner.readFile(this.real(path));
+  }
+  readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+    return this.inner.readRange(this.real(path), offset, length);
+  }
+  readDir(path: string): Promise<DirEntry[]> {
+    return this.inner.readDir(this.real(path));
+  }
+  stat(path: string): Promise<FileStat | null> {
+    return this.inner.stat(this.real(path));
+  }
+}
+
+export interface FakeSysOptions {
+  efivarfs?: string;
+  kernelConfig?: string;
+  lockdown?: string;
+  tpm?: TpmTransport;
+  efi?: boolean;
+  /** The boot kernel's command line (/proc/cmdline). */
+  cmdline?: string;
+  startedByKexec?: boolean;
+  /** The disks' partitions, asked for on every scan: a function of the fake time lets a disk appear late. */
+  partitions?: Partition[] | ((nowMs: number) => Partition[]);
+  /** Device node → the fixture directory that mounting it shows. */
+  devices?: Record<string, string>;
+  /** The console: a terminal, or none (not a TTY). `ukiboot.console=NAME` opens `consoles[NAME]`. */
+  console?: Terminal | null;
+  consoles?: Record<string, Terminal>;
+}
+
+export type FakeSys = Sys & {
+  kexec: FakeKexec;
+  log: MemoryLog;
+  efivars: Efivarfs;
+  clock: FakeClock;
+  /** Mount point → device, of what is mounted now. */
+  mounted: Map<string, string>;
+  /** Every call that changes the machine, in order: mount, rename, release, reboot, power-off. */
+  events: string[];
+};
+
 /**
  * A Sys over real files with a recording kexec. EFI variables come from `efivarfs`, a directory laid out
  * like efivarfs (a fake tree a test fills), or are unavailable as on a LinuxBoot payload.
  */
-export function fakeSys(
-  opts: { efivarfs?: string; kernelConfig?: string; lockdown?: string; tpm?: TpmTransport; efi?: boolean } = {},
-): Sys & { kexec: FakeKexec; log: MemoryLog; prepared: number; efivars: Efivarfs } {
-  const sys = {
-    kernelConfigText: () => opts.kernelConfig ?? null,
-    lockdownText: () => opts.lockdown ?? null,
-    openTpm: () => opts.tpm ?? null,
-    isEfiBoot: () => opts.efi ?? false,
-    bootId: () => "0123456789abcdef0123456789abcdef",
-    fs: new NodeFs(),
-    efivars: new Efivarfs(opts.efivarfs ?? "/nonexistent/efivars"),
+export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
+  const clock = new FakeClock();
+  const views = new Map<string, string>();
+  const mounted = new Map<string, string>();
+  const events: string[] = [];
+  const fs = new MountedFs(views);
+  const partitions = opts.partitions ?? [];
+  return {
+    fs,
     kexec: new FakeKexec(),
+    efivars: new Efivarfs(opts.efivarfs ?? "/nonexistent/efivars"),
     log: new MemoryLog(),
-    prepared: 0,
-    async prepareForExec() {
-      sys.prepared++;
+    clock,
+    mounted,
+    events,
+    disks: { scan: () => ({ partitions: typeof partitions === "function" ? partitions(clock.ms) : partitions, skipped: [] }) },
+    mounts: {
+      mountReadOnly(device, target) {
+        const dir = opts.devices?.[device];
+        if (!dir) throw new SysCallError("mount", `"${device}", "${target}", "vfat"`, errnoByName("ENOENT") ?? 2, { action: `mount "${device}" on "${target}"` });
+        views.set(target, dir);
+        mounted.set(target, device);
+        events.push(`mount ${device} ${target}`);
+      },
+      mountEfivarfs: () => null,
+      renameOnEsp(path, newName) {
+        const real = fs.real(path);
+        const to = join(dirname(real), newName);
+        if (existsSync(to)) throw new Error(`Cannot rename "${path}": "${newName}" exists`);
+        renameSync(real, to);
+        events.push(`rename ${path} ${newName}`);
+      },
+      releaseAll() {
+        events.push(`release ${[...mounted.keys()].join(" ")}`.trimEnd());
+        mounted.clear();
+        return [];
+      },
+      sync: () => events.push("sync"),
+      systemMounts: () => [],
     },
-    renameOnEsp(path: string, newName: string) {
-      const to = join(dirname(path), newName);
-      if (existsSync(to)) throw new Error(`Cannot rename "${path}": "${to}" exists`);
-      renameSync(path, to);
+    modules: { loadAll: () => ({ loaded: [], failed: [] }) },
+    kernel: {
+      cmdline: () => opts.cmdline ?? "",
+      config: () => opts.kernelConfig ?? null,
+      lockdown: () => opts.lockdown ?? null,
+      startedByKexec: () => opts.startedByKexec ?? false,
+      isEfiBoot: () => opts.efi ?? false,
+      bootId: () => "0123456789abcdef0123456789abcdef",
     },
+    power: {
+      reboot: () => void events.push("reboot"),
+      powerOff: () => void events.push("power-off"),
+    },
+    consoles: {
+      open(name) {
+        if (name === undefined) return opts.console ?? null;
+        const t = opts.consoles?.[name];
+        if (!t) throw new Error(`Cannot open "/dev/${name}": no such device`);
+        return t;
+      },
+    },
+    tpm: { open: () => opts.tpm ?? null },
   };
-  return sys;
 }

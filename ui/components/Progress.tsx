@@ -2,19 +2,14 @@
  * Progress: what the loader is doing while it reads a large entry from slow media and writes the merged
  * initrd: a title, the current step, bytes done of the total, the percentage and a bar.
  */
+import type { ProgressUpdate } from "../../src/ports/chooser.ts";
 import { Box, Text } from "ink";
 import { formatBytes } from "../text/format-bytes.ts";
 import { displayWidth, padToWidth, sanitizeText, truncateToWidth } from "../text/terminal-text.ts";
 import type { Theme } from "../theme.ts";
 import { StyledLine } from "./StyledLine.tsx";
 
-export interface ProgressUpdate {
-  /** The step, e.g. "Reading the kernel" or "Writing the merged initrd". */
-  readonly label: string;
-  readonly done: number;
-  /** 0 when unknown: only the byte count is shown. */
-  readonly total: number;
-}
+export type { ProgressUpdate };
 
 /** Whole percent, never 100 before the last byte. */
 export function progressPercent(done: number, total: number): number | undefined {

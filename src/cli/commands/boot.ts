@@ -1,8 +1,8 @@
 /** `ukiboot boot`: pick the default entry and kexec it (or print what would be loaded). */
 import { parseArgs } from "node:util";
-import { bootDefault } from "../../flow/boot-flow.ts";
+import { openSession } from "../../flow/boot-session.ts";
+import { runBoot } from "../../flow/run-boot.ts";
 import { PARTITION_HELP, PARTITION_OPTIONS, resolvePartitions, trustOptions } from "../common-options.ts";
-import { createRealSys } from "../../linux/real-sys.ts";
 import type { Command } from "../command.ts";
 
 export const bootCommand: Command = {
@@ -20,10 +20,11 @@ Options:
 ${PARTITION_HELP}
   --dry-run        print what would be loaded and stop; nothing is changed
   -h, --help       show this help`,
-  async run(args, io) {
+  async run(args, io, platform) {
     const { values } = parseArgs({ args, options: { ...PARTITION_OPTIONS, "dry-run": { type: "boolean" } }, strict: true });
-    const sys = createRealSys({ stderr: io.stderr, debug: Boolean(io.env.UKIBOOT_DEBUG), ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
-    await bootDefault(sys, { ...resolvePartitions(values), ...trustOptions(values), dryRun: Boolean(values["dry-run"]), out: io.stdout });
+    const sys = platform.sys({ debug: Boolean(io.env.UKIBOOT_DEBUG), ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
+    const session = await openSession(sys, resolvePartitions(sys, values), trustOptions(values));
+    await runBoot(sys, session, { chooser: null, menuFirst: false, ...(values["dry-run"] ? { dryRun: { out: io.stdout } } : {}) });
     return 0;
   },
 };

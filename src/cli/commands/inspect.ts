@@ -6,7 +6,6 @@ import { efiArchOfNodeArch } from "../../pe/efi-arch.ts";
 import { loadTrustContext } from "../../flow/trust-context.ts";
 import { readLoaderVars } from "../../flow/loader-state.ts";
 import { inspectTrust, type InspectTrust } from "../../report/inspect-trust.ts";
-import { createRealSys } from "../../linux/real-sys.ts";
 
 function formatTrust(t: InspectTrust): string[] {
   const v = t.signature.verdict;
@@ -63,7 +62,7 @@ Options:
   --trust CERT     also trust this certificate (PEM or DER); repeatable
   --efivarfs DIR   read db, dbx and MokListRT from DIR instead of /sys/firmware/efi/efivars
   -h, --help       show this help`,
-  async run(args, io) {
+  async run(args, io, platform) {
     const { values, positionals } = parseArgs({
       args,
       options: { json: { type: "boolean" }, trust: { type: "string", multiple: true }, efivarfs: { type: "string" } },
@@ -73,7 +72,7 @@ Options:
     if (positionals.length !== 1) throw new UsageError(`expected exactly one FILE, got ${positionals.length}`);
     const arch = efiArchOfNodeArch(process.arch) ?? "x64";
     const path = positionals[0]!;
-    const sys = createRealSys({ stderr: io.stderr, ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
+    const sys = platform.sys({ ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
     const report = await inspectPeFile(sys.fs, path, { arch });
     const trust = await loadTrustContext(sys, readLoaderVars(sys.efivars).secureBoot, values.trust ? { trustFiles: values.trust } : {});
     for (const p of trust.problems) sys.log.warn(p);

@@ -2,8 +2,7 @@
 import { parseArgs } from "node:util";
 import { toBootctlJson } from "../../report/bootctl-json.ts";
 import { formatEntriesText } from "../../report/entries-text.ts";
-import { openSession } from "../../flow/boot-flow.ts";
-import { createRealSys } from "../../linux/real-sys.ts";
+import { openSession } from "../../flow/boot-session.ts";
 import { PARTITION_HELP, PARTITION_OPTIONS, resolvePartitions, trustOptions } from "../common-options.ts";
 import type { Command } from "../command.ts";
 
@@ -28,10 +27,10 @@ Options:
 ${PARTITION_HELP}
   --json           one JSON array with bootctl list --json field names
   -h, --help       show this help`,
-  async run(args, io) {
+  async run(args, io, platform) {
     const { values } = parseArgs({ args, options: { ...PARTITION_OPTIONS, json: { type: "boolean" } }, strict: true });
-    const sys = createRealSys({ stderr: io.stderr, ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
-    const { discovery, state } = await openSession(sys, resolvePartitions(values), trustOptions(values));
+    const sys = platform.sys({ ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
+    const { discovery, state } = await openSession(sys, resolvePartitions(sys, values), trustOptions(values));
     const defaultIndex = state.choice.index;
     if (values.json) {
       io.stdout.write(`${JSON.stringify(toBootctlJson(discovery.entries, defaultIndex === undefined ? {} : { defaultIndex }), null, 2)}\n`);

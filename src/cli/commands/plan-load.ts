@@ -7,16 +7,15 @@ import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
 import { BootError } from "../../errors.ts";
 import { findEntryByPattern } from "../../bls/default-entry.ts";
-import { type BootSession, loadEntry, openSession, planAndCheck } from "../../flow/boot-flow.ts";
-import { createSourceReader, sourceSize } from "../../initrd/byte-source.ts";
+import { type BootSession, openSession } from "../../flow/boot-session.ts";
+import { loadEntry, planAndCheck } from "../../flow/load-entry.ts";
+import { createSourceReader, sourceSize } from "../../bytes/byte-source.ts";
 import { detectFormat } from "../../initrd/compression.ts";
 import type { BootEntry } from "../../model/boot-entry.ts";
+import { profileOf, ukiIdOf } from "../../model/entry-rules.ts";
 import { formatPlanText, planToJson } from "../../plan/format-plan.ts";
 import type { LoadPlan } from "../../model/load-plan.ts";
 import type { ReadOnlyFs } from "../../ports/fs.ts";
-import { writePlanToFiles } from "../../linux/kexec-loader.ts";
-import { sync } from "../../linux/mounts.ts";
-import { createRealSys } from "../../linux/real-sys.ts";
 import { PARTITION_HELP, PARTITION_OPTIONS, resolvePartitions, trustOptions } from "../common-options.ts";
 import { UsageError, type Command } from "../command.ts";
 
@@ -45,8 +44,8 @@ export function selectEntry(session: BootSession, id: string | undefined, profil
   }
   if (profile !== undefined) {
     if (!/^\d+$/.test(profile)) throw new UsageError(`invalid --profile "${profile}": expected a number`);
-    const base = entries[index]!.idWithoutProfile ?? entries[index]!.id;
-    const p = entries.findIndex((e) => (e.idWithoutProfile ?? e.id) === base && (e.profile ?? 0) === Number(profile));
+    const base = ukiIdOf(entries[index]!);
+    const p = entries.findIndex((e) => ukiIdOf(e) === base && (profileOf(e) ?? 0) === Number(profile));
     if (p < 0) throw new BootError(`Cannot find profile @${profile} of "${base}"`, "Run ukiboot list to see the profiles of each UKI");
     index = p;
   }
@@ -96,7 +95,7 @@ ${ENTRY_HELP}
   --write-kernel FILE   write the exact kernel bytes that would be loaded
   --write-initrd FILE   write the exact merged initrd that would be loaded
   -h, --help       show this help`,
-  async run(args, io) {
+  async run(args, io, platform) {
     const { values, positionals } = parseArgs({
       args,
       options: { ...ENTRY_OPTIONS, "write-kernel": { type: "string" }, "write-initrd": { type: "string" } },
@@ -104,8 +103,8 @@ ${ENTRY_HELP}
       strict: true,
     });
     if (positionals.length > 1) throw new UsageError("expected at most one ENTRY-ID");
-    const sys = createRealSys({ stderr: io.stderr, ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
-    const session = await openSession(sys, resolvePartitions(values), trustOptions(values));
+    const sys = platform.sys({ ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
+    const session = await openSession(sys, resolvePartitions(sys, values), trustOptions(values));
     const entry = selectEntry(session, positionals[0], values.profile);
     const { plan, warnings } = await planAndCheck(sys, session, entry, {
       ...(values.cmdline !== undefined ? { editedCmdline: values.cmdline } : {}),
@@ -114,7 +113,7 @@ ${ENTRY_HELP}
     });
     for (const w of warnings) sys.log.warn(w);
     if (values["write-kernel"] || values["write-initrd"]) {
-      await writePlanToFiles(plan, { ...(values["write-kernel"] ? { kernel: values["write-kernel"] } : {}), ...(values["write-initrd"] ? { initrd: values["write-initrd"] } : {}) });
+      await sys.kexec.writeFiles(plan, { ...(values["write-kernel"] ? { kernel: values["write-kernel"] } : {}), ...(values["write-initrd"] ? { initrd: values["write-initrd"] } : {}) });
     }
     const details = await describeForOutput(sys.fs, plan, { digests: Boolean(values.json) });
     io.stdout.write(values.json ? `${JSON.stringify(planToJson(plan, details), null, 2)}\n` : `${formatPlanText(plan, details)}\n`);
@@ -134,11 +133,11 @@ Options:
 ${ENTRY_HELP}
   --crash          load it as the crash kernel (KEXEC_FILE_ON_CRASH), for kdump
   -h, --help       show this help`,
-  async run(args, io) {
+  async run(args, io, platform) {
     const { values, positionals } = parseArgs({ args, options: { ...ENTRY_OPTIONS, crash: { type: "boolean" } }, allowPositionals: true, strict: true });
     if (positionals.length > 1) throw new UsageError("expected at most one ENTRY-ID");
-    const sys = createRealSys({ stderr: io.stderr, ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
-    const session = await openSession(sys, resolvePartitions(values), trustOptions(values));
+    const sys = platform.sys({ ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
+    const session = await openSession(sys, resolvePartitions(sys, values), trustOptions(values));
     const entry = selectEntry(session, positionals[0], values.profile);
     const plan = await loadEntry(sys, session, entry, {
       ...(values.cmdline !== undefined ? { editedCmdline: values.cmdline } : {}),
@@ -161,11 +160,11 @@ like kexec -e. Services are not stopped: on a running system prefer "systemctl k
 
 Options:
   -h, --help   show this help`,
-  async run(args, io) {
+  async run(args, io, platform) {
     parseArgs({ args, options: {}, strict: true });
-    const sys = createRealSys({ stderr: io.stderr });
+    const sys = platform.sys({ });
     if (sys.kexec.isLoaded() === false) throw new BootError("Cannot start a kernel: none is loaded (/sys/kernel/kexec_loaded is 0)", "Load one first with ukiboot load");
-    sync();
+    sys.mounts.sync();
     await sys.kexec.exec();
     return 1;
   },
@@ -181,9 +180,9 @@ Unloads the kexec image loaded with "ukiboot load" (KEXEC_FILE_UNLOAD).
 Options:
   --crash      unload the crash kernel instead
   -h, --help   show this help`,
-  async run(args, io) {
+  async run(args, io, platform) {
     const { values } = parseArgs({ args, options: { crash: { type: "boolean" } }, strict: true });
-    const sys = createRealSys({ stderr: io.stderr });
+    const sys = platform.sys({ });
     await sys.kexec.unload({ crash: Boolean(values.crash) });
     io.stdout.write(`Unloaded the ${values.crash ? "crash " : ""}kexec image.\n`);
     return 0;

@@ -9,7 +9,6 @@ import { LoaderConfigTimeout, LoaderConfigTimeoutOneShot, LoaderEntryDefault, Lo
 import { parseTimeout } from "../../efi/timeout.ts";
 import { BootError } from "../../errors.ts";
 import type { Sys } from "../../ports/sys.ts";
-import { createRealSys } from "../../linux/real-sys.ts";
 import { UsageError, type Command } from "../command.ts";
 
 /** Writes `value` to `v` unless it already holds it; "" deletes. Returns what happened, for the message. */
@@ -59,10 +58,10 @@ ${spec.argName} ("") deletes it. Works whatever the first stage was, as long as 
 Options:
   --efivarfs DIR   write into DIR instead of /sys/firmware/efi/efivars
   -h, --help       show this help`,
-    async run(args, io) {
+    async run(args, io, platform) {
       const { values, positionals } = parseArgs({ args, options: { efivarfs: { type: "string" } }, allowPositionals: true, strict: true });
       if (positionals.length !== 1) throw new UsageError(`expected exactly one ${spec.argName}`);
-      const sys = createRealSys({ stderr: io.stderr, ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
+      const sys = platform.sys({ ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
       const value = spec.parse(sys, positionals[0]!);
       const what = writeLoaderString(sys, spec.variable, value);
       io.stdout.write(

@@ -4,6 +4,7 @@
  * divergences that are not compared). bootctl runs through trixie's own ld.so, because this machine's
  * glibc is older, with the ESP bind-mounted as a mount root in a private mount namespace.
  */
+import { profileOf } from "../../../src/model/entry-rules.ts";
 import { describe, expect, test } from "bun:test";
 import { pickDefaultEntry } from "../../../src/bls/default-entry.ts";
 import { discoverEntries } from "../../../src/bls/discover-entries.ts";
@@ -50,14 +51,14 @@ describe.skipIf(typeof setup === "string")("discoverEntries() against bootctl li
       // bootctl 257 knows neither `uki` entries nor the stub rules for `efi` targets.
       if (e.kind === "type1-uki" || e.kind === "type1-efi") continue;
       // (4) bootctl keeps the case of ids; (3) it gives @0 of a profile with ID= the id "file.efi@ID".
-      const t = theirs.find((x) => String(x.id).toLowerCase() === e.id) ?? theirs.find((x) => x.path === e.path && e.profile === 0 && String(x.id).toLowerCase().startsWith(`${e.id}@`) && x.title === e.title);
+      const t = theirs.find((x) => String(x.id).toLowerCase() === e.id) ?? theirs.find((x) => x.path === e.path && profileOf(e) === 0 && String(x.id).toLowerCase().startsWith(`${e.id}@`) && x.title === e.title);
       expect(t === undefined ? `bootctl does not list ${e.id}` : "found").toBe("found");
       matched.push([o, t!]);
       const flags = {
         counted: e.triesLeft !== -1,
         type1: e.kind !== "type2",
         hasMachineId: e.machineId !== undefined,
-        untitledProfile: (e.profile ?? 0) > 0 && /\(Profile #\d+\)$/.test(e.title ?? ""),
+        untitledProfile: (profileOf(e) ?? 0) > 0 && /\(Profile #\d+\)$/.test(e.title ?? ""),
       };
       const mine = comparable(o, flags);
       const other = comparable(t!, flags);

@@ -1,3 +1,5 @@
+import type { LinuxEntry } from "../../../src/model/boot-entry.ts";
+import { addonsOf, ukiOf } from "../../../src/model/entry-rules.ts";
 import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { pickDefaultEntry } from "../../../src/bls/default-entry.ts";
@@ -81,7 +83,9 @@ describe("discoverEntries() on an Arch-style ESP with broken entries", () => {
     ]);
   });
   test("keeps initrd order", () => {
-    expect(d.entries.find((e) => e.id === "arch.conf")!.initrds.map((i) => i.loaderPath)).toEqual(["\\intel-ucode.img", "\\initramfs-linux.img"]);
+    const arch = d.entries.find((e) => e.id === "arch.conf");
+    expect(arch?.kind).toBe("type1-linux");
+    expect((arch as LinuxEntry).initrds.map((i) => i.loaderPath)).toEqual(["\\intel-ucode.img", "\\initramfs-linux.img"]);
   });
   test("matches the golden file", () => expectGolden("arch", goldenView(d, { esp })));
 });
@@ -111,14 +115,14 @@ describe("discoverEntries() on an ESP of UKIs built by ukify", () => {
   });
   test("attaches global then local add-ons, and drops one whose .uname differs", () => {
     const e = d.entries.find((x) => x.id === "acme-0.9.efi")!;
-    expect(e.addons.map((a) => [a.scope, a.fileName, a.cmdline])).toEqual([
+    expect(addonsOf(e).map((a) => [a.scope, a.fileName, a.cmdline])).toEqual([
       ["global", "global.addon.efi", "global=1"],
       ["local", "local.addon.efi", "local=1"],
     ]);
     expect(d.problems.some((p) => p.file.endsWith("mismatch.addon.efi") && /does not match "6.12.0-acme0"/.test(p.message))).toBe(true);
   });
   test("finds the add-ons of a counted UKI in the directory without the counter", () => {
-    expect(d.entries[0]!.addons.map((a) => a.fileName)).toEqual(["global.addon.efi", "counted.addon.efi"]);
+    expect(addonsOf(d.entries[0]!).map((a) => a.fileName)).toEqual(["global.addon.efi", "counted.addon.efi"]);
   });
   test("reports every broken file once and lists the rest", () => {
     const files = d.problems.filter((p) => p.severity === "error").map((p) => p.file.slice(esp.length));
@@ -141,7 +145,8 @@ describe("discoverEntries() reading strategy", () => {
     const d = await discoverEntries(fs, { esp, arch: "x64" });
     expect(d.entries.map((e) => e.title)).toEqual(["Debian GNU/Linux 13 (trixie)"]);
     const size = (await fs.stat(uki))!.size;
-    const linux = d.entries[0]!.image!.sections[".linux"]!;
+    const linux = ukiOf(d.entries[0]!)?.sections[".linux"];
+    if (!linux) throw new Error("the UKI entry has no .linux");
     expect(linux.fileSize).toBeGreaterThan(5_000_000);
     expect(fs.wholeFiles).not.toContain(uki);
     const bytes = fs.ranges.filter((r) => r.path === uki).reduce((n, r) => n + r.length, 0);

@@ -9,7 +9,7 @@ import { CACHE_DIR, debianParts } from "../../../build/debian.ts";
 import { InitramfsTree } from "../../../build/lib/initramfs-tree.ts";
 import { buildAddon, buildUki, standInKernel } from "../../../build/lib/target-system.ts";
 import { BootError } from "../../../src/errors.ts";
-import { bootDefault } from "../../../src/flow/boot-flow.ts";
+import { bootDefault } from "../../support/boot-default.ts";
 import { hasProgram } from "../../../build/lib/run-command.ts";
 import { predictPcr11 } from "../../../src/tpm/pcr-predict.ts";
 import { Tpm2Client } from "../../../src/tpm/tpm2-client.ts";
@@ -74,7 +74,7 @@ describe("bootDefault()", () => {
     expect(Buffer.from(merged.subarray(0, INITRD.length)).equals(Buffer.from(INITRD))).toBe(true);
     expect(new TextDecoder().decode(merged)).toContain(".extra/os-release\0");
     expect(plan.cmdline).toBe("root=flow v=2");
-    expect(sys.prepared).toBe(1);
+    expect(sys.events).toContain("release");
     expect(sys.kexec.execs).toBe(1);
   });
 

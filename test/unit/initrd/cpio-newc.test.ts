@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bytesSource, materializeSource, type RangeSource } from "../../../src/initrd/byte-source.ts";
+import { bytesSource, materializeSource, type RangeSource } from "../../../src/bytes/byte-source.ts";
 import { describeNewcArchive, NEWC_TRAILER, writeNewcArchive } from "../../../src/initrd/cpio-newc.ts";
 import { CPIO_TARGETS, describeExtraFileArchive, describeTargetArchive } from "../../../src/initrd/cpio-targets.ts";
 import { annotatedNewcDump, expectGoldenText } from "./golden-hex.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { bytesSource, concatSources, createSourceReader, materializeSource, zerosSource, type ByteSource } from "../../../src/initrd/byte-source.ts";
+import { bytesSource, concatSources, createSourceReader, materializeSource, zerosSource, type ByteSource } from "../../../src/bytes/byte-source.ts";
 import { describeMember, initrdChunks, layoutInitrd, materializeInitrd, type InitrdMember } from "../../../src/initrd/initrd-layout.ts";
 
 const enc = new TextEncoder();

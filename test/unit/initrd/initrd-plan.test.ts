@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { bytesSource, materializeSource } from "../../../src/initrd/byte-source.ts";
+import { bytesSource, materializeSource } from "../../../src/bytes/byte-source.ts";
 import { writeNewcArchive } from "../../../src/initrd/cpio-newc.ts";
 import { planType1Initrd, planType2Initrd } from "../../../src/initrd/initrd-plan.ts";
 

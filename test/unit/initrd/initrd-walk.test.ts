@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { bytesSource, createSourceReader } from "../../../src/initrd/byte-source.ts";
+import { bytesSource, createSourceReader } from "../../../src/bytes/byte-source.ts";
 import { writeNewcArchive } from "../../../src/initrd/cpio-newc.ts";
 import { walkInitrdMember, type MemberSegment } from "../../../src/initrd/initrd-walk.ts";
 import { compress, gnuCpioArchive, payloadArchive } from "./real-members.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { FormatError } from "../../../src/errors.ts";
-import { bytesSource, materializeSource } from "../../../src/initrd/byte-source.ts";
+import { bytesSource, materializeSource } from "../../../src/bytes/byte-source.ts";
 import { describeTargetArchive } from "../../../src/initrd/cpio-targets.ts";
 import { listNewcArchive } from "../../../src/initrd/list-archive.ts";
 import { gnuCpioArchive } from "./real-members.ts";

@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { debianParts } from "../../../build/debian.ts";
 import { composeType2Cmdline } from "../../../src/cmdline/compose.ts";
-import { bytesSource, concatSources, createSourceReader, zerosSource, type ByteSource } from "../../../src/initrd/byte-source.ts";
+import { bytesSource, concatSources, createSourceReader, zerosSource, type ByteSource } from "../../../src/bytes/byte-source.ts";
 import { writeNewcArchive } from "../../../src/initrd/cpio-newc.ts";
 import { describeTargetArchive } from "../../../src/initrd/cpio-targets.ts";
 import { layoutInitrd, materializeInitrd } from "../../../src/initrd/initrd-layout.ts";

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { debianParts } from "../../../build/debian.ts";
-import { bytesSource } from "../../../src/initrd/byte-source.ts";
+import { bytesSource } from "../../../src/bytes/byte-source.ts";
 import { writeNewcArchive } from "../../../src/initrd/cpio-newc.ts";
 import { layoutInitrd, type InitrdMember } from "../../../src/initrd/initrd-layout.ts";
 import { parseKernelConfig, type KernelConfig } from "../../../src/initrd/kernel-config.ts";

@@ -36,7 +36,7 @@ describe("addonCmdline()", () => {
     [["a", ""], "a"],
     [[], ""],
   ])("joins %p as %p", (pieces, expected) => {
-    expect(addonCmdline({ addons: pieces.map((p) => a(p)) })).toBe(expected);
+    expect(addonCmdline(pieces.map((p) => a(p)))).toBe(expected);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseBootCounter, stripCounterFromPath } from "../../../src/bls/boot-counting.ts";
+import { parseBootCounter, stripCounterFromPath } from "../../../src/bls/boot-counter-name.ts";
 
 // [file name, suffix, stripped, triesLeft, triesDone, next] after systemd's test_extract_tries_one table.
 const table: [string, string, string, number, number, string | undefined][] = [

@@ -4,7 +4,7 @@
  * the generated cpio archives are described this way so that the effect layer can copy file ranges with
  * copy_file_range(2) into a memfd and nothing has to hold a whole initrd in memory.
  */
-import { checkedAdd } from "../bytes/byte-reader.ts";
+import { checkedAdd } from "./byte-reader.ts";
 
 /** Bytes already in memory (generated cpio headers, small sections). */
 export interface BytesSource {

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { BootError, FormatError, SysCallError } from "../../src/errors.ts";
-import { menuErrorFrom } from "../../ui/menu-error.ts";
+import { BootError, FormatError, SysCallError } from "../../../src/errors.ts";
+import { menuErrorFrom } from "../../../src/flow/menu-view.ts";
 
 test("menuErrorFrom() keeps the hint of a BootError and a SysCallError", () => {
   expect(menuErrorFrom(new BootError("Cannot find the ESP: no partition has the ESP type", "Check the disk"))).toEqual({

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { parseKernelOptions, splitKernelCmdline } from "../../../src/cli/kernel-options.ts";
+import { parseKernelOptions, splitKernelCmdline } from "../../../src/cmdline/kernel-options.ts";
 
 test("splitKernelCmdline() splits at spaces and keeps double-quoted words together", () => {
   expect(splitKernelCmdline('console=ttyS0  foo="a b" ukiboot.dry-run')).toEqual(["console=ttyS0", "foo=a b", "ukiboot.dry-run"]);

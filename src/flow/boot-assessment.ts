@@ -1,0 +1,66 @@
+/**
+ * Automatic boot assessment through ukiboot (docs/efi-variables.md §5): before a counted entry is tried,
+ * its file is renamed to the next counter, so a try that fails has used one of its tries, as in
+ * systemd-boot. LoaderBootCountPath names only the entry that is actually started, so systemd-bless-boot in
+ * the target marks that one good or bad and never an entry that failed before it.
+ */
+import { ATTRS_PERSISTENT, encodeUtf16 } from "../efi/efivar-codec.ts";
+import { LoaderBootCountPath } from "../efi/loader-vars.ts";
+import { formatError } from "../errors.ts";
+import { parseBootCounter } from "../bls/boot-counter-name.ts";
+import { type BootEntry, withFileName } from "../model/boot-entry.ts";
+import { isCounted } from "../model/entry-rules.ts";
+import type { Sys } from "../ports/sys.ts";
+import type { BootSession } from "./boot-session.ts";
+
+/** At the start of a real boot: an NV LoaderBootCountPath is ukiboot's own, from an earlier boot; remove it. */
+export function removeStaleBootCountPath(sys: Sys, session: BootSession): void {
+  const bcp = session.state.vars.bootCountPath;
+  if (!bcp || bcp.volatile) return;
+  try {
+    sys.efivars.remove(LoaderBootCountPath);
+  } catch (e) {
+    sys.log.warn(`could not remove the stale LoaderBootCountPath: ${formatError(e)}`);
+  }
+}
+
+/**
+ * Uses one try of `entry` if it is counted: renames its file on the ESP to the next counter and puts the
+ * renamed entry into the session in its place, so that a later try (the menu's retry) finds the file.
+ * Returns the entry as it now is; unchanged when it is not counted or the rename failed (which is logged:
+ * the boot goes on).
+ */
+export function useOneTry(sys: Sys, session: BootSession, entry: BootEntry): BootEntry {
+  if (!isCounted(entry) || entry.nextFileName === undefined) return entry;
+  if (session.state.vars.bootCountPath?.volatile) return entry;
+  const next = entry.nextFileName;
+  try {
+    sys.mounts.renameOnEsp(entry.path, next);
+  } catch (e) {
+    sys.log.warn(`not counting this boot: ${formatError(e)}`);
+    return entry;
+  }
+  sys.log.info(`boot counting: renamed ${entry.fileName} to ${next}`);
+  const renamed = withFileName(entry, next, parseBootCounter(next, entry.fileName.slice(entry.fileName.lastIndexOf("."))));
+  const entries = session.discovery.entries;
+  const i = entries.indexOf(entry);
+  if (i >= 0) entries[i] = renamed;
+  return renamed;
+}
+
+/**
+ * Just before `entry` starts: LoaderBootCountPath names its file when this boot used one of its tries, so
+ * systemd-bless-boot can mark exactly it good or bad. An uncounted entry leaves the variable unset.
+ */
+export function announceCountedBoot(sys: Sys, entry: BootEntry, counted: boolean): void {
+  if (!counted) return;
+  if (!sys.efivars.available) {
+    sys.log.warn("EFI variables are unavailable: systemd-bless-boot cannot learn which entry to bless");
+    return;
+  }
+  try {
+    sys.efivars.write(LoaderBootCountPath, { attributes: ATTRS_PERSISTENT, data: encodeUtf16(entry.loaderPath) });
+  } catch (e) {
+    sys.log.warn(`could not set LoaderBootCountPath; systemd-bless-boot will not see this boot: ${formatError(e)}`);
+  }
+}

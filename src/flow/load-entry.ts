@@ -1,0 +1,79 @@
+/**
+ * One entry from plan to a loaded kernel: verify its signatures, plan what the stub would hand the kernel,
+ * check the kernel image and the merged initrd, load it, and measure it as systemd-stub would.
+ */
+import { BootError } from "../errors.ts";
+import { createSourceReader, sourceSize } from "../bytes/byte-source.ts";
+import { checkKernelImage, KERNEL_HEADER_BYTES } from "../kexec/kernel-image.ts";
+import { parseKernelConfig } from "../initrd/kernel-config.ts";
+import { refuseInvalidInitrd, validateInitrd } from "../initrd/validate-initrd.ts";
+import type { BootEntry } from "../model/boot-entry.ts";
+import type { LoadPlan } from "../model/load-plan.ts";
+import { buildPlan } from "../plan/build-plan.ts";
+import type { Progress, Sys } from "../ports/sys.ts";
+import type { BootSession } from "./boot-session.ts";
+import { measureBoot } from "./measure-boot.ts";
+import { verifyEntry } from "./trust-context.ts";
+
+export interface LoadOptions {
+  /** A confirmed edit of the command line (menu `e`, --cmdline). */
+  editedCmdline?: string;
+  /** Added at the end of the command line (--append). */
+  append?: string;
+  /** Load even when the initrd check finds members the kernel would drop. */
+  force?: boolean;
+  crash?: boolean;
+  onProgress?: (p: Progress) => void;
+}
+
+/** Refuses a kernel image that cannot boot, before the kernel gets the chance to crash on it. */
+async function checkKernel(sys: Sys, plan: LoadPlan): Promise<void> {
+  const size = sourceSize(plan.kernel);
+  const header = await createSourceReader(plan.kernel, (p, o, l) => sys.fs.readRange(p, o, l))(0, Math.min(KERNEL_HEADER_BYTES, size));
+  const check = checkKernelImage(header, size);
+  if (check.problem) {
+    throw new BootError(`Cannot boot "${plan.label}": ${check.problem}`, "Rebuild or reinstall this UKI; ukiboot tries the next entry");
+  }
+}
+
+/** The plan of `entry` under the firmware's Secure Boot state, checked: signatures, kernel image and merged initrd. */
+export async function planAndCheck(sys: Sys, session: BootSession, entry: BootEntry, opts: LoadOptions = {}): Promise<{ plan: LoadPlan; warnings: string[] }> {
+  // Signatures first: under enforce an unverified UKI is refused and unverified add-ons are left out.
+  const verified = await verifyEntry(sys, session.trust, entry);
+  const plan = await buildPlan(sys.fs, verified.entry, {
+    ...(opts.editedCmdline !== undefined ? { editedCmdline: opts.editedCmdline } : {}),
+    ...(opts.append !== undefined ? { append: opts.append } : {}),
+    secureBoot: session.state.vars.secureBoot === true,
+  });
+  await checkKernel(sys, plan);
+  const configText = sys.kernel.config();
+  const validation = await validateInitrd(plan.initrd, {
+    readRange: (p, o, l) => sys.fs.readRange(p, o, l),
+    kernelConfig: configText === null ? null : parseKernelConfig(configText),
+  });
+  const problems = refuseInvalidInitrd(validation, { force: opts.force === true });
+  return { plan, warnings: [...verified.warnings, ...plan.notes, ...problems.map((p) => p.message)] };
+}
+
+/** Plans, checks, loads and measures one entry. @throws BootError/SysCallError with the reason it cannot boot */
+export async function loadEntry(sys: Sys, session: BootSession, entry: BootEntry, opts: LoadOptions = {}): Promise<LoadPlan> {
+  const checked = await planAndCheck(sys, session, entry, opts);
+  for (const w of checked.warnings) sys.log.warn(w);
+  const crash = opts.crash ? { crash: true } : {};
+  // Loaded once before anything is measured: when the kernel refuses this image (its own signature check,
+  // a format it cannot load, no memory), the PCRs stay as they were and the next entry is measured from
+  // the same state, so a disk sealed to that entry's PCR 11 still unlocks (docs/measurements.md §4).
+  sys.log.info(`loading "${entry.showTitle}" (${entry.id}) from ${checked.plan.label}`);
+  await sys.kexec.load(checked.plan, { ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...crash });
+  try {
+    const measured = await measureBoot(sys, checked.plan, session.trust.policy.mode);
+    for (const n of measured.notes) sys.log.info(n);
+    // Loaded again with the measurement log in the initrd (and the phase words): the same kernel, from the page cache.
+    if (measured.plan !== checked.plan) await sys.kexec.load(measured.plan, crash);
+    return measured.plan;
+  } catch (e) {
+    // A refused measurement (enforce) or a failed second load: the unmeasured image must not stay loaded.
+    await sys.kexec.unload(crash).catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The PID-1 boot (`ukiboot init`, started by the initramfs shim): load the ESP drivers, wait for the ESP,
+ * mount it read-only, and run the one boot flow; on any failure explain it and hand back to the shim,
+ * whose next step the exit code names (initrd-hooks/README.md). Everything it does goes through Sys.
+ */
+import { BootError, formatError } from "../errors.ts";
+import { parseKernelOptions, type KernelOptions } from "../cmdline/kernel-options.ts";
+import type { ChooserFactory } from "../ports/chooser.ts";
+import type { Partition, Sys } from "../ports/sys.ts";
+import type { Terminal } from "../ports/terminal.ts";
+import { defaultEntry, openSession, type SessionOptions } from "./boot-session.ts";
+import { chooseEsp, type EspChoice } from "./find-esp.ts";
+import { readLoaderVars } from "./loader-state.ts";
+import { carryOut } from "./power.ts";
+import { runBoot } from "./run-boot.ts";
+
+export const ESP_MOUNT = "/run/ukiboot/esp";
+export const XBOOTLDR_MOUNT = "/run/ukiboot/xbootldr";
+export const DEFAULT_WAIT_SECONDS = 10;
+/** With menu-hidden, how long a key may arrive to open the menu; serial input arrives later than a keyboard's. */
+export const HIDDEN_KEY_WINDOW_MS = 1000;
+/** How long the console shows why nothing booted before the rescue shell takes over. */
+export const RESCUE_COUNTDOWN_SECONDS = 5;
+
+/** The exit codes the shim acts on (initrd-hooks/common/init-shim.sh). */
+export const INIT_EXIT = {
+  /** The dry run finished, or this kernel was started by kexec inside a distribution's initramfs. */
+  done: 0,
+  /** Nothing could be booted: the shim offers the rescue shell (or the distribution's boot goes on). */
+  failed: 1,
+  /** The person chose the rescue shell in the menu. */
+  shell: 3,
+} as const;
+
+export interface InitEnvironment {
+  /** UKIBOOT_HOOK: set by the hooks of initramfs generators; ukiboot runs inside the distribution's initramfs. */
+  hook?: string;
+  /** UKIBOOT_NO_MODULES=1: the generator's udev and modprobe load the drivers. */
+  noModules?: boolean;
+  /** ukiboot's process id, for the first log line. */
+  pid?: number;
+}
+
+function loadModules(sys: Sys): void {
+  const r = sys.modules.loadAll();
+  if (r.loaded.length) sys.log.info(`loaded modules: ${r.loaded.join(" ")}`);
+  for (const f of r.failed) sys.log.warn(formatError(f.error));
+}
+
+function mountEfivarfs(sys: Sys): void {
+  try {
+    sys.mounts.mountEfivarfs();
+  } catch (e) {
+    sys.log.warn(`EFI variables are unavailable: ${formatError(e)}`);
+  }
+}
+
+/** Scans all disks until an ESP appears or `waitSeconds` pass, showing a countdown once per second. */
+async function waitForEsp(sys: Sys, opts: { selector?: string; loaderPartUuid?: string; waitSeconds: number }): Promise<EspChoice<Partition> | undefined> {
+  const deadline = sys.clock.now() + opts.waitSeconds * 1000;
+  let lastShown = -1;
+  for (;;) {
+    const { partitions } = sys.disks.scan();
+    const choice = chooseEsp(partitions, {
+      ...(opts.selector ? { selector: opts.selector } : {}),
+      ...(opts.loaderPartUuid ? { loaderPartUuid: opts.loaderPartUuid } : {}),
+    });
+    if (choice) return choice;
+    const left = Math.ceil((deadline - sys.clock.now()) / 1000);
+    if (left <= 0) return undefined;
+    if (left !== lastShown) {
+      sys.log.info(`waiting for the ESP to appear (${left} s left)`);
+      lastShown = left;
+    }
+    await sys.clock.sleep(250);
+  }
+}
+
+function sessionOptions(opts: KernelOptions): SessionOptions {
+  return {
+    ...(opts.entry !== undefined ? { entryOverride: opts.entry } : {}),
+    ...(opts.timeout !== undefined ? { timeoutOverride: opts.timeout } : {}),
+    ...(opts.verify !== undefined ? { verifyCmdline: opts.verify } : {}),
+  };
+}
+
+/** The console that gets the menu: ukiboot.console=NAME, else the shim's console; null when it cannot take input. */
+function openConsole(sys: Sys, name: string | undefined): Terminal | null {
+  if (name) {
+    try {
+      return sys.consoles.open(name);
+    } catch (e) {
+      sys.log.warn(`cannot use ukiboot.console=${name}: ${(e as Error).message}; using the default console`);
+    }
+  }
+  return sys.consoles.open();
+}
+
+/** Finds, mounts and boots; returns the exit code for the shim. Unmounts what it mounted on every path. */
+async function bootFromEsp(sys: Sys, opts: KernelOptions, menuFor: ChooserFactory, out: { write(s: string): unknown }): Promise<number> {
+  // The partition the firmware started the boot kernel from, when it was started by UEFI (docs/entries.md §1).
+  const loaderPartUuid = readLoaderVars(sys.efivars).loaderDevicePartUuid;
+  const choice = await waitForEsp(sys, {
+    ...(opts.esp ? { selector: opts.esp } : {}),
+    ...(loaderPartUuid ? { loaderPartUuid } : {}),
+    waitSeconds: opts.wait ?? DEFAULT_WAIT_SECONDS,
+  });
+  if (!choice) {
+    throw new BootError(
+      opts.esp ? `Cannot find the ESP: no partition matches ukiboot.esp=${opts.esp}` : "Cannot find the ESP: no disk has a GPT partition of type EFI System Partition",
+      "Attach the disk holding the ESP, or wait longer with ukiboot.wait=SECONDS",
+    );
+  }
+  sys.log.info(`using ESP ${choice.esp.device} (PARTUUID ${choice.esp.partUuid}): ${choice.reason}`);
+  for (const o of choice.others) sys.log.info(`also found an ESP on ${o.device}; not used`);
+  sys.mounts.mountReadOnly(choice.esp.device, ESP_MOUNT);
+  if (choice.xbootldr) sys.mounts.mountReadOnly(choice.xbootldr.device, XBOOTLDR_MOUNT);
+  const session = await openSession(sys, { esp: ESP_MOUNT, ...(choice.xbootldr ? { xbootldr: XBOOTLDR_MOUNT } : {}) }, sessionOptions(opts));
+  if (opts.dryRun) {
+    await runBoot(sys, session, { chooser: null, menuFirst: false, dryRun: { out } });
+    sys.log.info("dry run (ukiboot.dry-run): not booting");
+    return INIT_EXIT.done;
+  }
+  const chosen = defaultEntry(session);
+  if (chosen) sys.log.info(`default entry: "${chosen.showTitle}" (${chosen.id}), chosen by ${session.state.choice.reason}`);
+  const terminal = openConsole(sys, opts.console);
+  const chooser = terminal ? await menuFor(terminal) : null;
+  const outcome = await runBoot(sys, session, {
+    chooser,
+    // With a console the menu comes first (a hidden one still boots the default after its short key window);
+    // without one, or with menu-disabled, the default boots at once and the menu is offered only on failure.
+    menuFirst: chooser !== null && session.state.timeout.timeout !== "menu-disabled",
+    hiddenKeyWindowMs: HIDDEN_KEY_WINDOW_MS,
+  });
+  switch (outcome.kind) {
+    case "reboot":
+    case "poweroff":
+    case "firmware-setup":
+      carryOut(sys, outcome.kind);
+      return INIT_EXIT.failed;
+    case "shell":
+      sys.log.info("the rescue shell was chosen");
+      return INIT_EXIT.shell;
+    default:
+      // The kernel did not start although kexec said it would: the shim's rescue shell is all that is left.
+      sys.log.error("the loaded kernel did not start");
+      return INIT_EXIT.failed;
+  }
+}
+
+/**
+ * `ukiboot init`. Never throws: every failure is explained on the console and in the kernel log, and ends
+ * in an exit code the shim acts on.
+ */
+export async function runInit(sys: Sys, env: InitEnvironment, menuFor: ChooserFactory, out: { write(s: string): unknown }): Promise<number> {
+  const opts = parseKernelOptions(sys.kernel.cmdline());
+  sys.log.info(env.pid === undefined ? "started" : `started (pid ${env.pid})`);
+  for (const u of opts.unknown) sys.log.warn(`ignoring the unknown or invalid kernel option "${u}"`);
+  if (env.hook && sys.kernel.startedByKexec()) {
+    // The UKI ukiboot booted may carry the same hook: booting again would loop forever.
+    sys.log.info(`this kernel was started by kexec; not booting again (continuing with the ${env.hook} boot)`);
+    sys.log.close();
+    return INIT_EXIT.done;
+  }
+  try {
+    if (env.noModules) sys.log.info("not loading modules (UKIBOOT_NO_MODULES=1): the initramfs generator loads them");
+    else loadModules(sys);
+    mountEfivarfs(sys);
+    return await bootFromEsp(sys, opts, menuFor, out);
+  } catch (e) {
+    sys.log.error(formatError(e));
+    if (env.hook) {
+      sys.log.info(`nothing could be booted; returning to the ${env.hook} boot`);
+      return INIT_EXIT.failed;
+    }
+    sys.log.info(`nothing could be booted; starting the rescue shell in ${RESCUE_COUNTDOWN_SECONDS} s`);
+    await sys.clock.sleep(RESCUE_COUNTDOWN_SECONDS * 1000);
+    return INIT_EXIT.failed;
+  } finally {
+    for (const f of sys.mounts.releaseAll()) sys.log.warn(`could not unmount ${f.target}: ${f.error.message}`);
+    sys.log.close();
+  }
+}

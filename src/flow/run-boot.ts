@@ -1,0 +1,179 @@
+/**
+ * The one boot flow (docs/README.md "One boot flow"): from an open session, choose an entry (unattended, or
+ * through the chooser the menu provides), load it with fallback, count and measure it, and start it.
+ * `ukiboot init`, `ukiboot boot` and `ukiboot menu` all run a boot through runBoot(); the fallback loop,
+ * the boot-counting rules and the variable writes of a boot live here and nowhere else.
+ */
+import { BootError, formatError } from "../errors.ts";
+import { isBadEntry, type BootEntry } from "../model/boot-entry.ts";
+import { isCounted } from "../model/entry-rules.ts";
+import type { LoadPlan } from "../model/load-plan.ts";
+import { formatPlanText, planToJson } from "../plan/format-plan.ts";
+import type { Chooser, ProgressView } from "../ports/chooser.ts";
+import type { MenuError } from "../ports/menu.ts";
+import type { Sys } from "../ports/sys.ts";
+import { announceCountedBoot, removeStaleBootCountPath, useOneTry } from "./boot-assessment.ts";
+import { type BootSession, consumeOneShots, saveLastBooted } from "./boot-session.ts";
+import { loadEntry, planAndCheck } from "./load-entry.ts";
+import { applyVariableChanges, menuErrorFrom, menuView } from "./menu-view.ts";
+
+/** How a boot session ended when no kernel started. */
+export type BootOutcome =
+  /** The kernel was started; only a fake exec returns here. */
+  | { kind: "started"; plan: LoadPlan }
+  | { kind: "dry-run"; plan: LoadPlan }
+  | { kind: "shell" }
+  | { kind: "reboot" }
+  | { kind: "poweroff" }
+  | { kind: "firmware-setup" };
+
+export interface RunOptions {
+  /** The person's menu; null when nobody can answer (no console), and the boot is unattended. */
+  chooser: Chooser | null;
+  /** Show the menu first. false: boot the default unattended, and offer the menu only when that fails. */
+  menuFirst: boolean;
+  /** With a hidden menu, how long a key may arrive to open it. */
+  hiddenKeyWindowMs?: number;
+  /** Print the chosen entry's plan instead of booting it; nothing is changed. */
+  dryRun?: { out: { write(s: string): unknown }; json?: boolean };
+}
+
+/** The entry to boot first, then the fallbacks: the entries after it in menu order that are not bad (docs/order-and-default.md §2). */
+export function bootOrder(entries: readonly BootEntry[], first: number): BootEntry[] {
+  const chosen = entries[first];
+  if (!chosen) return [];
+  return [chosen, ...entries.slice(first + 1).filter((e) => !isBadEntry(e))];
+}
+
+/** The error for "nothing to boot here": says where ukiboot looked. */
+function noEntries(session: BootSession): BootError {
+  const { esp, xbootldr } = session.partitions;
+  const where = [esp, ...(xbootldr ? [xbootldr] : [])].map((p) => `"${p}"`).join(" or ");
+  return new BootError(
+    `Cannot boot: no boot entry found on ${where} (looked for EFI/Linux/*.efi and loader/entries/*.conf)`,
+    "Install a UKI into EFI/Linux on the ESP (kernel-install, ukify), or choose another disk",
+  );
+}
+
+interface Attempt {
+  /** The chooser's progress view while the first candidate loads (the menu path only). */
+  progress?: (title: string) => ProgressView;
+  /** A confirmed edit of the command line, for the first candidate only. */
+  editedCmdline?: string;
+  /** The default choice's reason, for the log. */
+  reason?: string;
+}
+
+/**
+ * The fallback loop: tries each candidate in turn; the first that loads is counted, recorded and started.
+ * Returns the plan that was started (with a fake exec), or the failures when none loaded.
+ */
+async function bootFirstThatLoads(sys: Sys, session: BootSession, candidates: BootEntry[], opts: Attempt): Promise<{ plan: LoadPlan } | { failures: { id: string; error: unknown }[] }> {
+  const failures: { id: string; error: unknown }[] = [];
+  for (const [i, candidate] of candidates.entries()) {
+    if (i > 0) sys.log.info(`trying the next entry, "${candidate.showTitle}" (${candidate.id})`);
+    else if (!opts.progress) sys.log.info(`booting "${candidate.showTitle}" (${candidate.id})${opts.reason ? `, chosen by ${opts.reason}` : ""}`);
+    // A counted entry uses one of its tries before it is tried, as in systemd-boot: a try that fails counts.
+    const counted = isCounted(candidate);
+    const entry = useOneTry(sys, session, candidate);
+    const usedTry = counted && entry !== candidate;
+    // Shown from the first copied chunk on, so the checks' messages print before the view is drawn.
+    let view: ProgressView | undefined;
+    const progress = opts.progress;
+    let plan: LoadPlan;
+    try {
+      plan = await loadEntry(sys, session, entry, {
+        ...(i === 0 && opts.editedCmdline !== undefined ? { editedCmdline: opts.editedCmdline } : {}),
+        ...(progress ? { onProgress: (p) => (view ??= progress(`Loading ${entry.showTitle}`)).update({ label: p.phase, done: p.done, total: p.total }) } : {}),
+      });
+    } catch (e) {
+      await view?.close();
+      sys.log.error(formatError(e));
+      failures.push({ id: entry.id, error: e });
+      continue;
+    }
+    await view?.close();
+    announceCountedBoot(sys, entry, usedTry);
+    saveLastBooted(sys, session, entry);
+    sys.log.info(`starting the kernel of ${plan.entryId} with: ${plan.cmdline}`);
+    for (const f of sys.mounts.releaseAll()) sys.log.warn(`could not unmount ${f.target}: ${f.error.message}`);
+    await sys.kexec.exec();
+    return { plan };
+  }
+  return { failures };
+}
+
+function everyEntryFailed(failures: { id: string }[]): BootError {
+  return new BootError(
+    failures.length === 0 ? "Cannot boot: there are no boot entries" : `Cannot boot: every entry failed to load (${failures.map((f) => f.id).join(", ")})`,
+    "Read the messages above for each entry; fix or replace the UKIs on the ESP",
+  );
+}
+
+/** Prints the plan of `entry` and changes nothing. */
+async function printPlan(sys: Sys, session: BootSession, entry: BootEntry, dryRun: NonNullable<RunOptions["dryRun"]>, editedCmdline?: string): Promise<LoadPlan> {
+  const { plan, warnings } = await planAndCheck(sys, session, entry, editedCmdline !== undefined ? { editedCmdline } : {});
+  for (const w of warnings) sys.log.warn(w);
+  dryRun.out.write(dryRun.json ? `${JSON.stringify(planToJson(plan), null, 2)}\n` : `${formatPlanText(plan)}\n`);
+  return plan;
+}
+
+/**
+ * Runs one boot session to its end. Unattended (or menuFirst false): the default entry, then the fallbacks;
+ * when all fail, the menu with the error if there is a chooser, else a BootError. With the menu: until an
+ * entry starts or the person picks the shell, a reboot, power off or the firmware setup.
+ * @throws BootError when nothing could be booted and nobody can be asked
+ */
+export async function runBoot(sys: Sys, session: BootSession, opts: RunOptions): Promise<BootOutcome> {
+  const { entries } = session.discovery;
+  const first = session.state.choice.index;
+  if (opts.dryRun && !opts.menuFirst) {
+    if (entries.length === 0 || first === undefined) throw noEntries(session);
+    const entry = entries[first]!;
+    sys.log.info(`would boot "${entry.showTitle}" (${entry.id}), chosen by ${session.state.choice.reason}`);
+    return { kind: "dry-run", plan: await printPlan(sys, session, entry, opts.dryRun) };
+  }
+  if (!opts.dryRun) {
+    // The one-shots are used up by reading them, and an earlier boot's LoaderBootCountPath is stale now.
+    consumeOneShots(sys, session);
+    removeStaleBootCountPath(sys, session);
+  }
+  let error: MenuError | undefined;
+  if (!opts.menuFirst || !opts.chooser) {
+    if (entries.length === 0 || first === undefined) {
+      if (!opts.chooser) throw noEntries(session);
+      error = menuErrorFrom(noEntries(session));
+    } else {
+      const r = await bootFirstThatLoads(sys, session, bootOrder(entries, first), { reason: session.state.choice.reason ?? "" });
+      if ("plan" in r) return { kind: "started", plan: r.plan };
+      const failed = everyEntryFailed(r.failures);
+      if (!opts.chooser) throw failed;
+      sys.log.error(formatError(failed));
+      error = menuErrorFrom(failed);
+    }
+  }
+  return menuLoop(sys, session, opts.chooser, opts, error);
+}
+
+/** The menu until an entry starts or the person picks something else; a failed load shows the error screen. */
+async function menuLoop(sys: Sys, session: BootSession, chooser: Chooser, opts: RunOptions, firstError: MenuError | undefined): Promise<BootOutcome> {
+  let error = firstError;
+  const view = await menuView(sys, session, opts.hiddenKeyWindowMs ?? 100);
+  for (;;) {
+    const d = await chooser.choose({ ...view, ...(error ? { error } : {}) });
+    error = undefined;
+    applyVariableChanges(sys, session, d);
+    if (d.kind !== "boot") return { kind: d.kind };
+    const all = session.discovery.entries;
+    const index = all.findIndex((e) => e.id === d.entryId);
+    const entry = all[index];
+    if (!entry) throw new Error(`Internal error: the menu chose "${d.entryId}", which is not an entry`);
+    if (opts.dryRun) return { kind: "dry-run", plan: await printPlan(sys, session, entry, opts.dryRun, d.cmdline) };
+    // A boot nobody chose by hand (the countdown ran out) falls back to the next entries on its own, as the
+    // unattended boot does; a person who picked an entry sees the error screen instead.
+    const candidates = d.unattended ? bootOrder(all, index) : [entry];
+    const r = await bootFirstThatLoads(sys, session, candidates, { progress: (title) => chooser.progress(title), ...(d.cmdline !== undefined ? { editedCmdline: d.cmdline } : {}) });
+    if ("plan" in r) return { kind: "started", plan: r.plan };
+    error = menuErrorFrom(r.failures.at(-1)?.error);
+  }
+}

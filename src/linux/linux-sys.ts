@@ -1,0 +1,111 @@
+/** The Linux implementation of every port of src/ports/sys.ts; only the composition root (src/main.ts) builds it. */
+import { existsSync, openSync, readFileSync } from "node:fs";
+import tty from "node:tty";
+import { basename, dirname } from "node:path";
+import { parseMountInfo } from "../disk/mountinfo.ts";
+import type { Sys } from "../ports/sys.ts";
+import type { Terminal } from "../ports/terminal.ts";
+import { scanPartitions } from "./block-devices.ts";
+import { renameOnReadOnlyMount } from "./esp-rename.ts";
+import { ConsoleLog } from "./console-log.ts";
+import { Efivarfs } from "./efivarfs.ts";
+import { rebootSystem } from "./kexec.ts";
+import { LinuxKexecLoader } from "./kexec-loader.ts";
+import { loadAllModules } from "./modules.ts";
+import { mount, MountTable, sync } from "./mounts.ts";
+import { NodeFs } from "./node-fs.ts";
+import { LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_CMD_RESTART, MS_NODEV, MS_NOEXEC, MS_NOSUID } from "./syscall-numbers.ts";
+import { openTpmDevice } from "./tpm-device.ts";
+
+export interface LinuxSysOptions {
+  /** The console ukiboot was started on: the default terminal for the menu, and where log lines go. */
+  stdio: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: { write(s: string): unknown }; env: Record<string, string | undefined> };
+  /** Also write log lines to the kernel log (/dev/kmsg), as PID 1 does. */
+  kmsg?: boolean;
+  debug?: boolean;
+  /** Read and write EFI variables in this directory instead of /sys/firmware/efi/efivars. */
+  efivarfs?: string;
+}
+
+const EFIVARS_DIR = "/sys/firmware/efi/efivars";
+
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+export function createLinuxSys(opts: LinuxSysOptions): Sys {
+  const table = new MountTable();
+  const log = new ConsoleLog(opts.stdio.stderr, { ...(opts.kmsg ? { kmsg: true } : {}), ...(opts.debug ? { debug: true } : {}) });
+  return {
+    fs: new NodeFs(),
+    kexec: new LinuxKexecLoader(),
+    efivars: new Efivarfs(opts.efivarfs),
+    log,
+    disks: { scan: () => scanPartitions() },
+    mounts: {
+      mountReadOnly: (device, target) => table.mountVfatReadOnly(device, target),
+      mountEfivarfs() {
+        if (!existsSync("/sys/firmware/efi") || !existsSync(EFIVARS_DIR)) return null;
+        if ((readText("/proc/self/mounts") ?? "").includes(` ${EFIVARS_DIR} `)) return null;
+        mount("efivarfs", EFIVARS_DIR, "efivarfs", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+        table.track(EFIVARS_DIR);
+        return EFIVARS_DIR;
+      },
+      renameOnEsp(path, newName) {
+        const mountPoint = table.list().filter((m) => path.startsWith(`${m}/`)).sort((a, b) => b.length - a.length)[0];
+        renameOnReadOnlyMount(mountPoint ? table : null, mountPoint ?? "", dirname(path), basename(path), newName);
+      },
+      releaseAll() {
+        const failed = table.unmountAll().flatMap((r) => (r.error ? [{ target: r.target, error: r.error }] : []));
+        sync();
+        return failed;
+      },
+      sync,
+      systemMounts: () => parseMountInfo(readText("/proc/self/mountinfo") ?? ""),
+    },
+    modules: { loadAll: () => loadAllModules() },
+    kernel: {
+      cmdline: () => readText("/proc/cmdline") ?? "",
+      config() {
+        try {
+          return new TextDecoder().decode(Bun.gunzipSync(readFileSync("/proc/config.gz")));
+        } catch {
+          const release = readText("/proc/sys/kernel/osrelease");
+          return release === null ? null : readText(`/boot/config-${release.trim()}`);
+        }
+      },
+      lockdown: () => readText("/sys/kernel/security/lockdown"),
+      startedByKexec() {
+        // kexec_file_load sets the boot protocol's type_of_loader (offset 0x210 of the x86 boot_params) to
+        // 0xD0, which /sys/kernel/boot_params/data shows (docs/kexec.md §6).
+        try {
+          return readFileSync("/sys/kernel/boot_params/data")[0x210] === 0xd0;
+        } catch {
+          return false;
+        }
+      },
+      isEfiBoot: () => existsSync("/sys/firmware/efi"),
+      bootId: () => readText("/proc/sys/kernel/random/boot_id")?.trim() ?? null,
+    },
+    power: {
+      reboot: () => rebootSystem(LINUX_REBOOT_CMD_RESTART),
+      powerOff: () => rebootSystem(LINUX_REBOOT_CMD_POWER_OFF),
+    },
+    consoles: {
+      open(name): Terminal | null {
+        const { stdin, stdout, env } = opts.stdio;
+        if (name) {
+          const fd = openSync(`/dev/${name.replace(/^\/dev\//, "")}`, "r+");
+          return { stdin: new tty.ReadStream(fd), stdout: new tty.WriteStream(fd), env };
+        }
+        return stdin.isTTY ? { stdin, stdout, env } : null;
+      },
+    },
+    clock: { now: () => performance.now(), sleep: (ms) => Bun.sleep(ms) },
+    tpm: { open: () => openTpmDevice() },
+  };
+}
