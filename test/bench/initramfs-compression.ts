@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { build } from "../../build/build.ts";
 import { debianParts, REPO_ROOT } from "../../build/debian.ts";
 import { run } from "../../build/lib/run-command.ts";
-import { startVm } from "../../build/lib/qemu.ts";
+import { startVm } from "../lab/qemu.ts";
 
 const parts = await debianParts();
 const raw = join(REPO_ROOT, "dist", "initramfs.cpio");

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { build } from "../../build/build.ts";
 import { CACHE_DIR, debianParts, REPO_ROOT } from "../../build/debian.ts";
 import { run } from "../../build/lib/run-command.ts";
-import { buildUki, standInKernel } from "../../build/lib/target-system.ts";
+import { buildUki, standInKernel } from "../lab/target-system.ts";
 
 const BINARY = join(REPO_ROOT, "dist", "ukiboot");
 if (!existsSync(BINARY)) await build({ initramfs: false });

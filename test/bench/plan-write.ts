@@ -10,7 +10,7 @@ import { build } from "../../build/build.ts";
 import { CACHE_DIR, debianParts, REPO_ROOT } from "../../build/debian.ts";
 import { InitramfsTree } from "../../build/lib/initramfs-tree.ts";
 import { run } from "../../build/lib/run-command.ts";
-import { buildAddon, buildUki, standInKernel } from "../../build/lib/target-system.ts";
+import { buildAddon, buildUki, standInKernel } from "../lab/target-system.ts";
 
 const BINARY = join(REPO_ROOT, "dist", "ukiboot");
 if (!existsSync(BINARY)) await build({ initramfs: false });

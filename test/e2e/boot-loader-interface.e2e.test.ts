@@ -7,10 +7,10 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildEspScenario, COUNTING_ESP, ONESHOT_ESP, type BuiltEsp } from "../../build/esp-scenarios.ts";
-import { OVMF_VARS } from "../../build/lib/qemu.ts";
+import { buildEspScenario, COUNTING_ESP, ONESHOT_ESP, type BuiltEsp } from "../lab/esp-scenarios.ts";
+import { OVMF_VARS } from "../lab/qemu.ts";
 import { run } from "../../build/lib/run-command.ts";
-import { parseTargetReport, type TargetReport } from "../../build/lib/target-system.ts";
+import { parseTargetReport, type TargetReport } from "../lab/target-system.ts";
 import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, runScenario } from "../support/e2e.ts";
 
 let oneshot: BuiltEsp;

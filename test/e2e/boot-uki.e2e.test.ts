@@ -5,8 +5,8 @@
  * (b) Firmware: OVMF boots the boot UKI at EFI/BOOT/BOOTX64.EFI on the same ESP.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { BOOT_KERNEL_CMDLINE, buildEspScenario, DEMO_ESP, type BuiltEsp } from "../../build/esp-scenarios.ts";
-import { parseTargetReport } from "../../build/lib/target-system.ts";
+import { BOOT_KERNEL_CMDLINE, buildEspScenario, DEMO_ESP, type BuiltEsp } from "../lab/esp-scenarios.ts";
+import { parseTargetReport } from "../lab/target-system.ts";
 import type { DebianParts } from "../../build/debian.ts";
 import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, runScenario } from "../support/e2e.ts";
 

@@ -11,9 +11,9 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { statSync } from "node:fs";
 import type { DebianParts } from "../../build/debian.ts";
-import { buildDracutImage, type DracutImage } from "../../build/dracut-image.ts";
-import { BOOT_KERNEL_CMDLINE, buildEspScenario, DEMO_ESP, type BuiltEsp } from "../../build/esp-scenarios.ts";
-import { parseTargetReport } from "../../build/lib/target-system.ts";
+import { buildDracutImage, type DracutImage } from "../lab/dracut-image.ts";
+import { BOOT_KERNEL_CMDLINE, buildEspScenario, DEMO_ESP, type BuiltEsp } from "../lab/esp-scenarios.ts";
+import { parseTargetReport } from "../lab/target-system.ts";
 import { BINARY, e2eReady, INITRAMFS, runScenario } from "../support/e2e.ts";
 
 let parts: DebianParts;

@@ -9,9 +9,9 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { dirname } from "node:path";
 import type { DebianParts } from "../../build/debian.ts";
-import { BOOT_KERNEL_CMDLINE, buildEspScenario, DEMO_ESP, type BuiltEsp } from "../../build/esp-scenarios.ts";
-import { parseTargetReport } from "../../build/lib/target-system.ts";
-import { buildMkinitramfsImage, type MkinitramfsImage } from "../../build/mkinitramfs.ts";
+import { BOOT_KERNEL_CMDLINE, buildEspScenario, DEMO_ESP, type BuiltEsp } from "../lab/esp-scenarios.ts";
+import { parseTargetReport } from "../lab/target-system.ts";
+import { buildMkinitramfsImage, type MkinitramfsImage } from "../lab/mkinitramfs-image.ts";
 import { BINARY, e2eReady, INITRAMFS, runScenario } from "../support/e2e.ts";
 
 // The mount namespace mkinitramfs runs in needs root; elsewhere these scenarios are skipped, and say so.

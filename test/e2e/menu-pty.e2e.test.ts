@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CACHE_DIR, debianParts } from "../../build/debian.ts";
 import { run } from "../../build/lib/run-command.ts";
-import { buildUki, standInKernel } from "../../build/lib/target-system.ts";
+import { buildUki, standInKernel } from "../lab/target-system.ts";
 import { BINARY, e2eReady } from "../support/e2e.ts";
 
 const ROOT = join(CACHE_DIR, "fixtures", "menu-pty");

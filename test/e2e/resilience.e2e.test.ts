@@ -5,8 +5,8 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { DebianParts } from "../../build/debian.ts";
-import { BOOT_KERNEL_CMDLINE, BROKEN_DEFAULT_ESP, buildEspScenario, DEMO_ESP, type BuiltEsp } from "../../build/esp-scenarios.ts";
-import { parseTargetReport } from "../../build/lib/target-system.ts";
+import { BOOT_KERNEL_CMDLINE, BROKEN_DEFAULT_ESP, buildEspScenario, DEMO_ESP, type BuiltEsp } from "../lab/esp-scenarios.ts";
+import { parseTargetReport } from "../lab/target-system.ts";
 import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, runScenario } from "../support/e2e.ts";
 
 let parts: DebianParts;

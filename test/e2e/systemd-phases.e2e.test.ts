@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { debianParts, type DebianParts, ensureHostTools } from "../../build/debian.ts";
-import { startQemuSwtpm, type QemuSwtpm } from "../../build/lib/systemd-target-swtpm.ts";
+import { startQemuSwtpm, type QemuSwtpm } from "../lab/swtpm-socket.ts";
 import {
   buildSystemdTargetInitrd,
   FORCE_MEASURE_WORDS,
@@ -21,7 +21,7 @@ import {
   SYSTEMD_TARGET_CMDLINE,
   type SystemdTargetReport,
   type SystemdTargetStage,
-} from "../../build/lib/systemd-target.ts";
+} from "../lab/systemd-target/initrd.ts";
 import { E2E_TIMEOUT_MS, runScenario } from "../support/e2e.ts";
 
 let parts: DebianParts;

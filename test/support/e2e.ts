@@ -6,7 +6,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, statSync } from "no
 import { join } from "node:path";
 import { build } from "../../build/build.ts";
 import { debianParts, type DebianParts, REPO_ROOT } from "../../build/debian.ts";
-import { startVm, type Vm, type VmOptions, withVmRetry } from "../../build/lib/qemu.ts";
+import { startVm, type Vm, type VmOptions, withVmRetry } from "../lab/qemu.ts";
 
 /** Per-test deadline for QEMU scenarios (a scenario may boot twice when the first boot hits an emulator fault). */
 export const E2E_TIMEOUT_MS = 900_000;

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { CACHE_DIR, debianParts } from "../../../build/debian.ts";
 import { InitramfsTree } from "../../../build/lib/initramfs-tree.ts";
 import { run } from "../../../build/lib/run-command.ts";
-import { buildUki, standInKernel } from "../../../build/lib/target-system.ts";
+import { buildUki, standInKernel } from "../../lab/target-system.ts";
 import { main } from "../../../src/main.ts";
 
 const ROOT = join(CACHE_DIR, "fixtures", "plan-cli");

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeGptDiskImage } from "../../../build/lib/disk-image.ts";
+import { makeGptDiskImage } from "../../lab/disk-image.ts";
 import { ESP_TYPE_GUID, guidToString, parseGptEntries, parseGptHeader, XBOOTLDR_TYPE_GUID } from "../../../src/disk/gpt.ts";
 import { FormatError } from "../../../src/errors.ts";
 

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CACHE_DIR, debianParts } from "../../../build/debian.ts";
-import { buildUki, standInKernel } from "../../../build/lib/target-system.ts";
+import { buildUki, standInKernel } from "../../lab/target-system.ts";
 import { encodeUtf16 } from "../../../src/efi/efivar-codec.ts";
 import { bootDefault } from "../../support/boot-default.ts";
 import { openSession } from "../../../src/flow/boot-session.ts";

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { CACHE_DIR, debianParts } from "../../../build/debian.ts";
 import { InitramfsTree } from "../../../build/lib/initramfs-tree.ts";
-import { buildAddon, buildUki, standInKernel } from "../../../build/lib/target-system.ts";
+import { buildAddon, buildUki, standInKernel } from "../../lab/target-system.ts";
 import { BootError } from "../../../src/errors.ts";
 import { bootDefault } from "../../support/boot-default.ts";
 import { hasProgram } from "../../../build/lib/run-command.ts";
@@ -15,7 +15,7 @@ import { predictPcr11 } from "../../../src/tpm/pcr-predict.ts";
 import { Tpm2Client } from "../../../src/tpm/tpm2-client.ts";
 import { toHex } from "../../../src/trust/digest.ts";
 import { fakeSys, materialiseInitrd, readSource } from "../../support/fake-sys.ts";
-import { startSwTpm, type SwTpm } from "../tpm/swtpm.ts";
+import { startSwTpm, type SwTpm } from "../../lab/swtpm.ts";
 import { profileSections } from "../tpm/uki-profiles.ts";
 
 const ROOT = join(CACHE_DIR, "fixtures", "flow");

@@ -11,7 +11,7 @@ import { TpmResponseError } from "../../../src/tpm/tpm2-response-code.ts";
 import { DIGEST_SIZE, digest, toHex, type DigestAlgorithm } from "../../../src/trust/digest.ts";
 import { missingFixtureTools, readBytes, trustFixtures } from "../trust/fixtures.ts";
 import { profileSections } from "./uki-profiles.ts";
-import { startSwTpm, type SwTpm } from "./swtpm.ts";
+import { startSwTpm, type SwTpm } from "../../lab/swtpm.ts";
 
 const haveSwtpm = hasProgram("swtpm");
 if (!haveSwtpm) console.warn("skipping swtpm tests: swtpm is not installed (Debian package swtpm)");

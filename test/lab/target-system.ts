@@ -5,9 +5,9 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { DebianParts } from "../debian.ts";
-import { InitramfsTree } from "./initramfs-tree.ts";
-import { run } from "./run-command.ts";
+import type { DebianParts } from "../../build/debian.ts";
+import { InitramfsTree } from "../../build/lib/initramfs-tree.ts";
+import { run } from "../../build/lib/run-command.ts";
 
 export const SENTINEL = "UKIBOOT-TARGET";
 

@@ -5,11 +5,11 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { CACHE_DIR, debianParts, type DebianParts } from "./debian.ts";
-import { makeGptDiskImage } from "./lib/disk-image.ts";
-import { InitramfsTree } from "./lib/initramfs-tree.ts";
-import { buildSystemdTargetInitrd, SYSTEMD_TARGET_CMDLINE } from "./lib/systemd-target.ts";
-import { buildAddon, buildTargetUki, buildUki, type TargetUkiSpec } from "./lib/target-system.ts";
+import { CACHE_DIR, debianParts, type DebianParts } from "../../build/debian.ts";
+import { makeGptDiskImage } from "./disk-image.ts";
+import { InitramfsTree } from "../../build/lib/initramfs-tree.ts";
+import { buildSystemdTargetInitrd, SYSTEMD_TARGET_CMDLINE } from "./systemd-target/initrd.ts";
+import { buildAddon, buildTargetUki, buildUki, type TargetUkiSpec } from "./target-system.ts";
 
 /** One file placed on the ESP. */
 export type EspFile =

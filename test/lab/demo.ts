@@ -5,10 +5,10 @@
  * Quit QEMU with Ctrl-A then X.
  */
 import { parseArgs } from "node:util";
-import { build } from "./build.ts";
-import { debianParts, ensureHostTools } from "./debian.ts";
+import { build } from "../../build/build.ts";
+import { debianParts, ensureHostTools } from "../../build/debian.ts";
 import { BOOT_KERNEL_CMDLINE, buildEspScenario, DEMO_ESP } from "./esp-scenarios.ts";
-import { startVm } from "./lib/qemu.ts";
+import { startVm } from "./qemu.ts";
 
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { linuxboot: { type: "boolean" }, append: { type: "string" } } });
 

@@ -11,9 +11,9 @@
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CACHE_DIR, ensureHostTools } from "./debian.ts";
-import { HOOKS_DIR, hookImageKey } from "./lib/hook-image-key.ts";
-import { run } from "./lib/run-command.ts";
+import { CACHE_DIR, ensureHostTools } from "../../build/debian.ts";
+import { HOOKS_DIR, hookImageKey } from "../../build/lib/hook-image-key.ts";
+import { run } from "../../build/lib/run-command.ts";
 
 /** Bump to rebuild every cached image after a change in how they are made. */
 const LAYOUT_VERSION = 1;

@@ -6,7 +6,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ESP_TYPE_GUID, XBOOTLDR_TYPE_GUID } from "../../src/disk/gpt.ts";
-import { run } from "./run-command.ts";
+import { run } from "../../build/lib/run-command.ts";
 
 export interface PartitionSpec {
   /** "esp" or "xbootldr" (type GUID) */

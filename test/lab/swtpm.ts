@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import type { TpmTransport } from "../../../src/tpm/tpm2-client.ts";
+import type { TpmTransport } from "../../src/tpm/tpm2-client.ts";
 
 export interface SwTpm {
   port: number;

@@ -23,14 +23,14 @@
  * phases ("leave-initrd", "sysinit", "ready") are measured and reported as well.
  * Built once per input set under .cache/fixtures/systemd-target/<key>/.
  */
-import { PCRPHASE_UNITS, PHASE_MEASURE_WORDS_EFI, pcrphaseWithoutEfiCredentialWords, pcrphaseWithoutEfiDropIn } from "../../src/tpm/phase-measure-words.ts";
+import { PCRPHASE_UNITS, PHASE_MEASURE_WORDS_EFI, pcrphaseWithoutEfiCredentialWords, pcrphaseWithoutEfiDropIn } from "../../../src/tpm/phase-measure-words.ts";
 import { createHash } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
-import { CACHE_DIR, fetchDebianPackages, TARGET_RELEASE } from "../debian.ts";
-import { readElfInfo } from "./elf-deps.ts";
-import { InitramfsTree } from "./initramfs-tree.ts";
-import { run } from "./run-command.ts";
+import { CACHE_DIR, fetchDebianPackages, TARGET_RELEASE } from "../../../build/debian.ts";
+import { readElfInfo } from "../../../build/lib/elf-deps.ts";
+import { InitramfsTree } from "../../../build/lib/initramfs-tree.ts";
+import { run } from "../../../build/lib/run-command.ts";
 
 /** Debian packages the initrd is assembled from (systemd's library closure is resolved inside these trees). */
 export const SYSTEMD_TARGET_PACKAGES = [
