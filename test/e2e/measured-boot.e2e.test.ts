@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { DebianParts } from "../../build/debian.ts";
 import { BOOT_KERNEL_CMDLINE, buildEspScenario, MEASURED_ESP, SYSTEMD_MEASURED_ESP, type BuiltEsp } from "../lab/esp-scenarios.ts";
-import { parseSystemdTargetReport } from "../lab/systemd-target/initrd.ts";
+import { parseSystemdTargetReport } from "../lab/systemd-target/report.ts";
 import { startQemuSwtpm, type QemuSwtpm } from "../lab/swtpm-socket.ts";
 import { parseTargetReport } from "../lab/target-system.ts";
 import { inspectTrust } from "../../src/report/inspect-trust.ts";

@@ -3,35 +3,37 @@
  * SS3 arrows, TERM unset on an 80x24 screen, as on a serial console. Uses dist/ukiboot, so bundling
  * problems (Ink's optional devtools import) show up here.
  */
+import { buildOnce } from "../lab/build-once.ts";
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CACHE_DIR, debianParts } from "../../build/debian.ts";
+import { debianParts } from "../../build/debian.ts";
 import { run } from "../../build/lib/run-command.ts";
 import { buildUki, standInKernel } from "../lab/target-system.ts";
 import { BINARY, e2eReady } from "../support/e2e.ts";
 
-const ROOT = join(CACHE_DIR, "fixtures", "menu-pty");
-const ESP = join(ROOT, "esp");
+let ROOT = "";
+let ESP = "";
 const SESSION = `ukiboot-pty-${process.pid}`;
 
 beforeAll(async () => {
   await e2eReady();
-  if (existsSync(join(ROOT, "stamp-v2"))) return;
-  rmSync(ROOT, { recursive: true, force: true });
-  mkdirSync(join(ESP, "EFI/Linux"), { recursive: true });
-  const parts = await debianParts();
-  const kernel = join(ROOT, "kernel");
-  const k = standInKernel();
-  writeFileSync(kernel, k);
-  for (const v of ["1", "2", "3"]) {
+  ROOT = await buildOnce("menu-pty-esp", { inputs: {}, code: import.meta.path, single: true }, async (ROOT) => {
+    const ESP = join(ROOT, "esp");
+    mkdirSync(join(ESP, "EFI/Linux"), { recursive: true });
+    const parts = await debianParts();
+    const kernel = join(ROOT, "kernel");
+    const k = standInKernel();
+    writeFileSync(kernel, k);
+    for (const v of ["1", "2", "3"]) {
     const osrel = join(ROOT, `os-release-${v}`);
-    writeFileSync(osrel, `ID=pty\nPRETTY_NAME="Pty OS ${v}"\nVERSION_ID=${v}\n`);
-    await buildUki(parts, { output: join(ESP, `EFI/Linux/pty-${v}.efi`), linux: kernel, cmdline: `v=${v}`, osRelease: `@${osrel}`, uname: "6.1.0-pty" });
-  }
-  mkdirSync(join(ESP, "loader"), { recursive: true });
-  writeFileSync(join(ESP, "loader/loader.conf"), "timeout 30\n");
-  writeFileSync(join(ROOT, "stamp-v2"), "");
+      writeFileSync(osrel, `ID=pty\nPRETTY_NAME="Pty OS ${v}"\nVERSION_ID=${v}\n`);
+      await buildUki(parts, { output: join(ESP, `EFI/Linux/pty-${v}.efi`), linux: kernel, cmdline: `v=${v}`, osRelease: `@${osrel}`, uname: "6.1.0-pty" });
+    }
+    mkdirSync(join(ESP, "loader"), { recursive: true });
+    writeFileSync(join(ESP, "loader/loader.conf"), "timeout 30\n");
+  });
+  ESP = join(ROOT, "esp");
 }, 600_000);
 
 afterEach(async () => {

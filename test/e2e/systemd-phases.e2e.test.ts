@@ -12,16 +12,10 @@ import { createHash } from "node:crypto";
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { debianParts, type DebianParts, ensureHostTools } from "../../build/debian.ts";
 import { startQemuSwtpm, type QemuSwtpm } from "../lab/swtpm-socket.ts";
-import {
-  buildSystemdTargetInitrd,
-  FORCE_MEASURE_WORDS,
-  parseSystemdTargetReport,
-  pcrphaseWithoutEfiCredentialWords,
-  SWITCH_ROOT_WORD,
-  SYSTEMD_TARGET_CMDLINE,
-  type SystemdTargetReport,
-  type SystemdTargetStage,
-} from "../lab/systemd-target/initrd.ts";
+import { pcrphaseWithoutEfiCredentialWords } from "../../src/tpm/phase-measure-words.ts";
+import { FORCE_MEASURE_WORDS, SWITCH_ROOT_WORD, SYSTEMD_TARGET_CMDLINE } from "../lab/systemd-target/cmdline.ts";
+import { buildSystemdTargetInitrd } from "../lab/systemd-target/initrd.ts";
+import { parseSystemdTargetReport, type SystemdTargetReport, type SystemdTargetStage } from "../lab/systemd-target/report.ts";
 import { E2E_TIMEOUT_MS, runScenario } from "../support/e2e.ts";
 
 let parts: DebianParts;

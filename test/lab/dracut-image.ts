@@ -5,17 +5,15 @@
  * Debian's dracut package conflicts with initramfs-tools, so nothing is installed: dracut-core of this
  * machine's own release is unpacked into .cache/ and run from there (dracut honours `dracutbasedir`), with
  * a copy of its modules.d/ that holds our module. It uses this machine's udev, bash and kmod for the image,
- * as an installed dracut would. The image and its listing are cached under .cache/fixtures/hooks/dracut/,
- * keyed by a hash of their inputs.
+ * as an installed dracut would. The image and its listing are built once per input (test/lab/build-once.ts).
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CACHE_DIR, ensureHostTools, fetchDebianPackages } from "../../build/debian.ts";
-import { HOOKS_DIR, hookImageKey } from "../../build/lib/hook-image-key.ts";
+import { ensureHostTools, fetchDebianPackages, REPO_ROOT } from "../../build/debian.ts";
+import { buildOnce } from "./build-once.ts";
 import { run } from "../../build/lib/run-command.ts";
 
-/** Bump to rebuild every cached image after a change in how they are made. */
-const LAYOUT_VERSION = 1;
+const HOOKS_DIR = join(REPO_ROOT, "initrd-hooks");
 
 /** Files of initrd-hooks/ the image is built from: the module's two, and what they read. */
 const HOOK_FILES = ["dracut/90ukiboot/module-setup.sh", "dracut/90ukiboot/ukiboot-hook.sh", "common/files.list", "common/files.sh", "common/init-shim.sh"];
@@ -58,16 +56,17 @@ export async function buildDracutImage(opts: DracutOptions): Promise<DracutImage
   await ensureHostTools({ programs: { udevadm: "udev" } });
   const tree = (await fetchDebianPackages(hostRelease(), ["dracut-core"]))["dracut-core"]!;
   const dracutDeb = readFileSync(join(tree, ".unpacked"), "utf8").trim();
-  const key = hookImageKey({ LAYOUT_VERSION, dracutDeb, kernel: opts.kernelVersion, modules: DRACUT_MODULES }, opts.binary, HOOK_FILES);
-  const dir = join(CACHE_DIR, "fixtures", "hooks", "dracut", key);
-  const image = join(dir, "initrd.img");
-  const listingFile = join(dir, "listing.txt");
-  const logFile = join(dir, "dracut.log");
-  if (existsSync(image) && existsSync(listingFile)) {
-    return { image, listing: readFileSync(listingFile, "utf8").split("\n").filter(Boolean), log: readFileSync(logFile, "utf8") };
-  }
+  const dir = await buildOnce(
+    "dracut-image",
+    { inputs: { dracutDeb, kernel: opts.kernelVersion, modules: DRACUT_MODULES }, code: import.meta.path, single: true, files: [opts.binary, ...HOOK_FILES.map((f) => join(HOOKS_DIR, f))] },
+    (out) => makeImage(out, tree, dracutDeb, opts),
+  );
+  return { image: join(dir, "initrd.img"), listing: readFileSync(join(dir, "listing.txt"), "utf8").split("\n").filter(Boolean), log: readFileSync(join(dir, "dracut.log"), "utf8") };
+}
 
-  rmSync(dir, { recursive: true, force: true });
+/** Runs dracut into `dir`: initrd.img, its listing and dracut's log. */
+async function makeImage(dir: string, tree: string, dracutDeb: string, opts: DracutOptions): Promise<void> {
+  const image = join(dir, "initrd.img");
   // dracut's library with our module added, installed the way initrd-hooks/README.md tells a user to.
   const base = join(dir, "dracut");
   cpSync(join(tree, "usr/lib/dracut"), base, { recursive: true });
@@ -76,7 +75,6 @@ export async function buildDracutImage(opts: DracutOptions): Promise<DracutImage
   const work = join(dir, "tmp");
   mkdirSync(confdir, { recursive: true });
   mkdirSync(work, { recursive: true });
-  const partial = `${image}.partial`;
   const argv = [
     join(tree, "usr/bin/dracut"),
     "--force",
@@ -90,7 +88,7 @@ export async function buildDracutImage(opts: DracutOptions): Promise<DracutImage
     "--modules", DRACUT_MODULES.join(" "),
     "--compress", "zstd",
     "--tmpdir", work,
-    partial,
+    image,
   ];
   const env = {
     PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
@@ -105,12 +103,9 @@ export async function buildDracutImage(opts: DracutOptions): Promise<DracutImage
   rmSync(work, { recursive: true, force: true });
   rmSync(base, { recursive: true, force: true });
   // No early microcode: the image is one zstd-compressed newc archive.
-  const listed = await run(["sh", "-c", 'zstd -dc "$1" | cpio -itv --quiet', "sh", partial]);
+  const listed = await run(["sh", "-c", 'zstd -dc "$1" | cpio -itv --quiet', "sh", image]);
   const listing = listed.stdout.split("\n").filter(Boolean);
-  writeFileSync(listingFile, `${listing.join("\n")}\n`);
+  writeFileSync(join(dir, "listing.txt"), `${listing.join("\n")}\n`);
   const log = `dracut from ${dracutDeb} for ${opts.kernelVersion}: ${seconds} s\n${result.stdout}${result.stderr}`;
-  writeFileSync(logFile, log);
-  // Renamed last, so an interrupted build is never reused.
-  await run(["mv", partial, image]);
-  return { image, listing, log };
+  writeFileSync(join(dir, "dracut.log"), log);
 }

@@ -1,14 +1,15 @@
 /**
  * ESP trees and disk images for the demo and the QEMU scenarios, built from real parts (Debian kernel,
- * systemd-stub, ukify) and cached under .cache/esp/<name>/ keyed by a hash of their description.
+ * systemd-stub, ukify) once per description and code (test/lab/build-once.ts).
  */
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { CACHE_DIR, debianParts, type DebianParts } from "../../build/debian.ts";
+import { debianParts, type DebianParts } from "../../build/debian.ts";
+import { buildOnce } from "./build-once.ts";
 import { makeGptDiskImage } from "./disk-image.ts";
 import { InitramfsTree } from "../../build/lib/initramfs-tree.ts";
-import { buildSystemdTargetInitrd, SYSTEMD_TARGET_CMDLINE } from "./systemd-target/initrd.ts";
+import { buildSystemdTargetInitrd } from "./systemd-target/initrd.ts";
+import { SYSTEMD_TARGET_CMDLINE } from "./systemd-target/cmdline.ts";
 import { buildAddon, buildTargetUki, buildUki, type TargetUkiSpec } from "./target-system.ts";
 
 /** One file placed on the ESP. */
@@ -29,13 +30,6 @@ export interface EspScenario {
   partUuid?: string;
 }
 
-/** Bump to rebuild every cached scenario after a change in how they are made. */
-const LAYOUT_VERSION = 3;
-
-function scenarioKey(s: EspScenario, extra: string): string {
-  return createHash("sha256").update(JSON.stringify({ s, extra, LAYOUT_VERSION })).digest("hex").slice(0, 16);
-}
-
 export interface BuiltEsp {
   tree: string;
   image: string;
@@ -43,25 +37,20 @@ export interface BuiltEsp {
 
 /**
  * Builds (or reuses) the scenario's ESP tree and GPT disk image. A `boot-uki` file packs the Debian kernel
- * with `initramfs` (dist/initramfs.cpio.zst), so its cache key includes that file's size and mtime.
+ * with `initramfs` (dist/initramfs.cpio.zst), so that file is part of the cache key.
  */
 export async function buildEspScenario(s: EspScenario, opts: { initramfs?: string } = {}): Promise<BuiltEsp> {
   const parts = await debianParts();
-  const initramfsKey = opts.initramfs && existsSync(opts.initramfs) ? `${Bun.file(opts.initramfs).size}:${Bun.file(opts.initramfs).lastModified}` : "";
-  const key = scenarioKey(s, `${parts.kernelVersion}:${initramfsKey}`);
-  const dir = join(CACHE_DIR, "esp", s.name);
-  const tree = join(dir, "tree");
-  const image = join(dir, "disk.img");
-  const stamp = join(dir, "key");
-  if (existsSync(stamp) && readFileSync(stamp, "utf8") === key && existsSync(image)) return { tree, image };
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(tree, { recursive: true });
-  const work = join(dir, "work");
-  for (const f of s.files) await placeFile(parts, tree, work, f, opts.initramfs);
-  await makeGptDiskImage(image, [{ kind: "esp", sizeMiB: s.sizeMiB ?? 256, tree, ...(s.partUuid ? { partUuid: s.partUuid } : {}) }]);
-  rmSync(work, { recursive: true, force: true });
-  writeFileSync(stamp, key);
-  return { tree, image };
+  const initramfs = opts.initramfs && existsSync(opts.initramfs) ? [opts.initramfs] : [];
+  const dir = await buildOnce(`esp-${s.name}`, { inputs: { s, kernel: parts.kernelVersion }, code: import.meta.path, single: true, files: initramfs }, async (out) => {
+    const tree = join(out, "tree");
+    const work = join(out, "work");
+    mkdirSync(tree, { recursive: true });
+    for (const f of s.files) await placeFile(parts, tree, work, f, opts.initramfs);
+    await makeGptDiskImage(join(out, "disk.img"), [{ kind: "esp", sizeMiB: s.sizeMiB ?? 256, tree, ...(s.partUuid ? { partUuid: s.partUuid } : {}) }]);
+    rmSync(work, { recursive: true, force: true });
+  });
+  return { tree: join(dir, "tree"), image: join(dir, "disk.img") };
 }
 
 async function placeFile(parts: DebianParts, tree: string, work: string, f: EspFile, initramfs?: string): Promise<void> {

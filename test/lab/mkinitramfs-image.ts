@@ -7,16 +7,13 @@
  * changes: it runs in a private mount namespace (unshare -m) where an overlay over /usr/lib, with its upper
  * layer on a namespace-only tmpfs, provides lib/modules/<version> as a bind mount of the kernel package's
  * tree, and the kernel package's boot/ is bound over /boot. The configuration directory (-d), the work
- * directory (TMPDIR) and the image live under .cache/fixtures/hooks/, keyed by a hash of their inputs.
+ * directory (TMPDIR) and the image are built once per input (test/lab/build-once.ts).
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CACHE_DIR, ensureHostTools } from "../../build/debian.ts";
-import { HOOKS_DIR, hookImageKey } from "../../build/lib/hook-image-key.ts";
+import { ensureHostTools, REPO_ROOT } from "../../build/debian.ts";
+import { buildOnce } from "./build-once.ts";
 import { run } from "../../build/lib/run-command.ts";
-
-/** Bump to rebuild every cached image after a change in how they are made. */
-const LAYOUT_VERSION = 1;
 
 /**
  * initramfs.conf as Debian's initramfs-tools package ships it, so that the image does not depend on how this
@@ -31,6 +28,8 @@ NFSROOT=auto
 RUNSIZE=10%
 FSTYPE=auto
 `;
+
+const HOOKS_DIR = join(REPO_ROOT, "initrd-hooks");
 
 /** Files of initrd-hooks/ the image is built from: the generator's two, and what they read. */
 const HOOK_FILES = [
@@ -81,16 +80,17 @@ export async function buildMkinitramfsImage(opts: MkinitramfsOptions): Promise<M
     if (!existsSync(p)) throw new Error(`Cannot build with mkinitramfs: "${p}" does not exist`);
   }
   const toolsVersion = await ensureMkinitramfs();
-  const key = hookImageKey({ LAYOUT_VERSION, toolsVersion, kernel: opts.kernelVersion, conf: DEBIAN_INITRAMFS_CONF }, opts.binary, HOOK_FILES);
-  const dir = join(CACHE_DIR, "fixtures", "hooks", "initramfs-tools", key);
-  const image = join(dir, "initrd.img");
-  const contentsFile = join(dir, "contents.txt");
-  const logFile = join(dir, "mkinitramfs.log");
-  if (existsSync(image) && existsSync(contentsFile)) {
-    return { image, contents: readFileSync(contentsFile, "utf8").split("\n").filter(Boolean), log: readFileSync(logFile, "utf8") };
-  }
+  const dir = await buildOnce(
+    "mkinitramfs-image",
+    { inputs: { toolsVersion, kernel: opts.kernelVersion, conf: DEBIAN_INITRAMFS_CONF }, code: import.meta.path, single: true, files: [opts.binary, ...HOOK_FILES.map((f) => join(HOOKS_DIR, f))] },
+    (out) => makeImage(out, toolsVersion, opts),
+  );
+  return { image: join(dir, "initrd.img"), contents: readFileSync(join(dir, "contents.txt"), "utf8").split("\n").filter(Boolean), log: readFileSync(join(dir, "mkinitramfs.log"), "utf8") };
+}
 
-  rmSync(dir, { recursive: true, force: true });
+/** Runs mkinitramfs into `dir`: initrd.img, its contents and mkinitramfs's log. */
+async function makeImage(dir: string, toolsVersion: string, opts: MkinitramfsOptions): Promise<void> {
+  const image = join(dir, "initrd.img");
   const conf = join(dir, "conf");
   mkdirSync(join(conf, "conf.d"), { recursive: true });
   writeFileSync(join(conf, "initramfs.conf"), DEBIAN_INITRAMFS_CONF);
@@ -106,7 +106,6 @@ export async function buildMkinitramfsImage(opts: MkinitramfsOptions): Promise<M
   const work = join(dir, "tmp");
   mkdirSync(scratch, { recursive: true });
   mkdirSync(work, { recursive: true });
-  const partial = `${image}.partial`;
 
   // Runs in the private namespace: every mount disappears with it.
   const script = `
@@ -125,7 +124,7 @@ mkinitramfs -d "$CONF" -o "$OUT" "$VERSION"
     MODULES: opts.modulesDir,
     BOOT: opts.bootDir,
     CONF: conf,
-    OUT: partial,
+    OUT: image,
     TMPDIR: work,
     PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
     // Read by the ukiboot hook (initrd-hooks/README.md): the files of this tree, not of an installed ukiboot.
@@ -136,12 +135,9 @@ mkinitramfs -d "$CONF" -o "$OUT" "$VERSION"
   const result = await run(["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script], { env });
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
   rmSync(work, { recursive: true, force: true });
-  const listing = await run(["lsinitramfs", partial]);
+  const listing = await run(["lsinitramfs", image]);
   const contents = listing.stdout.split("\n").filter(Boolean);
-  writeFileSync(contentsFile, `${contents.join("\n")}\n`);
+  writeFileSync(join(dir, "contents.txt"), `${contents.join("\n")}\n`);
   const log = `mkinitramfs ${toolsVersion} for ${opts.kernelVersion}: ${seconds} s\n${result.stdout}${result.stderr}`;
-  writeFileSync(logFile, log);
-  // Renamed last, so an interrupted build is never reused.
-  await run(["mv", partial, image]);
-  return { image, contents, log };
+  writeFileSync(join(dir, "mkinitramfs.log"), log);
 }

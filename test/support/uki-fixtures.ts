@@ -1,16 +1,13 @@
 /**
  * Real UKIs and add-ons for tests, built by the real ukify 257 with the real Debian trixie stubs
- * (build/debian.ts). Each build is cached under .cache/fixtures/uki/, keyed by a hash of its inputs,
- * so a test run builds a fixture once. A small fake kernel keeps fixtures small; `linux: "debian"`
+ * (build/debian.ts), each once per input and code (test/lab/build-once.ts). A small fake kernel keeps fixtures small; `linux: "debian"`
  * puts the real trixie vmlinuz in.
  */
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CACHE_DIR, debianParts } from "../../build/debian.ts";
+import { debianParts } from "../../build/debian.ts";
+import { buildOnce } from "../lab/build-once.ts";
 import { run } from "../../build/lib/run-command.ts";
-
-export const UKI_FIXTURE_DIR = join(CACHE_DIR, "fixtures", "uki");
 
 /** A profile joined into a multi-profile UKI (`ukify build --join-profile`). */
 export interface ProfileSpec {
@@ -49,10 +46,6 @@ export interface AddonSpec {
   sections?: Record<string, string>;
 }
 
-function hashOf(value: unknown): string {
-  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 24);
-}
-
 /** Deterministic bytes that are not a kernel; ukify then needs --uname. */
 export function fakeKernel(size: number): Uint8Array {
   const out = new Uint8Array(size);
@@ -73,24 +66,18 @@ function put(dir: string, name: string, data: string | Uint8Array): string {
   return p;
 }
 
-/** Runs `build` into a temporary directory, then moves its output to the cache atomically. */
+/** Builds one UKI or add-on once per spec, stubs and code (test/lab/build-once.ts); returns its path. */
 async function cached(kind: string, key: unknown, build: (work: string, out: string) => Promise<void>): Promise<string> {
-  mkdirSync(UKI_FIXTURE_DIR, { recursive: true });
   const parts = await debianParts();
-  // The stub and ukify versions are part of the key, so a new Debian build gives new fixtures.
-  const stubs = [parts.linuxStub, parts.addonStub, parts.ukify.argv.at(-1)!].map((p) => `${p}:${statSync(p).size}`);
-  const file = join(UKI_FIXTURE_DIR, `${kind}-${hashOf({ key, stubs })}.efi`);
-  if (existsSync(file)) return file;
-  const work = join(UKI_FIXTURE_DIR, `tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  mkdirSync(work, { recursive: true });
-  try {
-    const out = join(work, "out.efi");
-    await build(work, out);
-    renameSync(out, file);
-  } finally {
+  // The stubs and ukify are inputs too, so a new Debian build gives new fixtures.
+  const files = [parts.linuxStub, parts.addonStub, parts.ukify.argv.at(-1)!];
+  const dir = await buildOnce(`fixture-${kind}`, { inputs: key, code: import.meta.path, files }, async (out) => {
+    const work = join(out, "work");
+    mkdirSync(work, { recursive: true });
+    await build(work, join(out, `${kind}.efi`));
     rmSync(work, { recursive: true, force: true });
-  }
-  return file;
+  });
+  return join(dir, `${kind}.efi`);
 }
 
 function sectionArgs(sections: Record<string, string> | undefined): string[] {

@@ -1,7 +1,7 @@
 // Golden text frames of each screen at 80x24. Review a changed file by eye before committing it;
-// UPDATE_GOLDEN=1 rewrites them.
+// UPDATE_GOLDEN=1 rewrites them (test/support/golden.ts).
 import { afterEach, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { expectGoldenFile } from "../support/golden.ts";
 import { join } from "node:path";
 import { render, cleanup } from "ink-testing-library";
 import { Progress } from "../../ui/components/Progress.tsx";
@@ -19,12 +19,7 @@ function expectGolden(name: string, frame: string): void {
     .split("\n")
     .map((l) => `${l.padEnd(79)}|`)
     .join("\n")}\n`;
-  if (process.env.UPDATE_GOLDEN === "1") {
-    mkdirSync(DIR, { recursive: true });
-    writeFileSync(file, text);
-  }
-  if (!existsSync(file)) throw new Error(`Cannot compare with golden file "${file}": it does not exist; run with UPDATE_GOLDEN=1 and review it`);
-  expect(text).toBe(readFileSync(file, "utf8"));
+  expectGoldenFile(file, text);
 }
 
 const PROBLEMS = [

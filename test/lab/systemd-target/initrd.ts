@@ -21,16 +21,16 @@
  * busybox for the report script, and /etc/initrd-release. With SWITCH_ROOT_WORD on the command line it
  * also leaves the initrd through the stock initrd-switch-root.target into a copy of itself, so the host
  * phases ("leave-initrd", "sysinit", "ready") are measured and reported as well.
- * Built once per input set under .cache/fixtures/systemd-target/<key>/.
+ * Built once per input set and code (test/lab/build-once.ts).
  */
-import { PCRPHASE_UNITS, PHASE_MEASURE_WORDS_EFI, pcrphaseWithoutEfiCredentialWords, pcrphaseWithoutEfiDropIn } from "../../../src/tpm/phase-measure-words.ts";
-import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join, posix } from "node:path";
-import { CACHE_DIR, fetchDebianPackages, TARGET_RELEASE } from "../../../build/debian.ts";
-import { readElfInfo } from "../../../build/lib/elf-deps.ts";
+import { lstatSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from "node:fs";
+import { basename, join, posix } from "node:path";
+import { fetchDebianPackages, TARGET_RELEASE } from "../../../build/debian.ts";
+import { buildOnce } from "../build-once.ts";
 import { InitramfsTree } from "../../../build/lib/initramfs-tree.ts";
 import { run } from "../../../build/lib/run-command.ts";
+import { addFile, libraryClosure, locate, type PackageFile } from "./library-closure.ts";
+import { REPORT_SCRIPT_PATH, REPORT_UNITS, systemdTargetReportScript, systemdTargetReportUnit, type SystemdTargetStage } from "./report.ts";
 
 /** Debian packages the initrd is assembled from (systemd's library closure is resolved inside these trees). */
 export const SYSTEMD_TARGET_PACKAGES = [
@@ -106,106 +106,6 @@ const STOCK_WANTS: [target: string, unit: string][] = [
   ["sysinit.target", "systemd-pcrphase.service"],
 ];
 
-/** Marker prefix of every report line on the serial console. */
-export const SYSTEMD_TARGET_SENTINEL = "SYSTEMD-TARGET";
-
-/**
- * Kernel command-line words that make the stock systemd 257 pcrphase units measure without systemd-stub:
- * the first reaches PID 1's environment (ConditionSecurity=measured-uki), the second the services'
- * environment (systemd-pcrextend's own check). Both are needed, and only an EFI boot whose firmware
- * reports the TPM measures at all (see pcrphaseWithoutEfiCredentialWords for the other case).
- */
-export const FORCE_MEASURE_WORDS = PHASE_MEASURE_WORDS_EFI;
-
-/**
- * Base command line of the target: the serial console; systemd's log on the console (PID 1 and, because
- * there is no journald, the services: their output goes to the console with default_standard_output=tty).
- */
-export const SYSTEMD_TARGET_CMDLINE = "console=ttyS0 panic=-1 systemd.log_target=console systemd.show_status=1 systemd.default_standard_output=tty";
-
-/**
- * With this word on the command line the initrd does not power off after its report: it copies itself to a
- * tmpfs at /sysroot (without /etc/initrd-release) and leaves through initrd-switch-root.target, so the
- * same systemd continues as a host system, measures "sysinit" and "ready", and reports again.
- */
-export const SWITCH_ROOT_WORD = "ukiboot_test.switch_root=1";
-
-/** Where a report comes from: the initrd, or the host system after switch-root. */
-export type SystemdTargetStage = "initrd" | "host";
-
-/** The pcrphase units the report shows, in boot order. */
-
-const REPORT_SCRIPT_PATH = "usr/lib/ukiboot/systemd-target-report.sh";
-const REPORT_UNITS: Record<SystemdTargetStage, { name: string; wantedBy: string }> = {
-  initrd: { name: "ukiboot-systemd-target-report.service", wantedBy: "initrd.target" },
-  host: { name: "ukiboot-systemd-target-host-report.service", wantedBy: "basic.target" },
-};
-
-const HOST_OS_RELEASE = `NAME="ukiboot systemd target"
-ID=ukiboot-systemd-target
-PRETTY_NAME="ukiboot systemd 257 target host"
-VERSION_ID=257
-`;
-
-/** The report, run by busybox sh as a oneshot service; `$1` is the stage. */
-export { PCRPHASE_UNITS, pcrphaseWithoutEfiCredentialWords, pcrphaseWithoutEfiDropIn };
-
-export function systemdTargetReportScript(): string {
-  const S = SYSTEMD_TARGET_SENTINEL;
-  return `#!/bin/sh
-# Prints what decides and what shows the phase measurements, then powers off at once (a clean shutdown
-# would extend PCR 11 further: "leave-initrd" in the initrd, "shutdown" and "final" on the host), or, in
-# the initrd with ${SWITCH_ROOT_WORD}, switches root into a copy of itself.
-export PATH=/usr/bin
-stage=$1
-echo "${S}-BEGIN stage=$stage"
-echo "${S}-CMDLINE $(cat /proc/cmdline)"
-if [ -d /sys/firmware/efi ]; then echo "${S}-EFI yes"; else echo "${S}-EFI no"; fi
-if [ -e /sys/firmware/acpi/tables/TPM2 ]; then echo "${S}-ACPI-TPM2 yes"; else echo "${S}-ACPI-TPM2 no"; fi
-echo "${S}-PID1-ENV $(tr '\\000' '\\n' < /proc/1/environ | grep '^SYSTEMD_FORCE_MEASURE=' || echo none)"
-echo "${S}-MANAGER-ENV $(systemctl show-environment | grep '^SYSTEMD_FORCE_MEASURE=' || echo none)"
-for u in ${PCRPHASE_UNITS.join(" ")}; do
-  echo "${S}-UNIT $u $(systemctl show -p ConditionResult -p ActiveState -p Result -p ExecMainStatus $u | tr '\\n' ' ')"
-done
-echo "${S}-PCR11 $(cat /sys/class/tpm/tpm0/pcr-sha256/11)"
-if [ -e /run/log/systemd/tpm2-measure.log ]; then
-  # JSON-SEQ: each record starts with an ASCII RS (0x1e).
-  tr '\\036' '\\n' < /run/log/systemd/tpm2-measure.log | grep . | while read -r l; do echo "${S}-MEASURE-LOG $l"; done
-else
-  echo "${S}-MEASURE-LOG-ABSENT"
-fi
-echo "${S}-END stage=$stage"
-if [ "$stage" = initrd ] && grep -qw '${SWITCH_ROOT_WORD}' /proc/cmdline; then
-  mkdir -p /sysroot
-  mount -t tmpfs -o mode=0755 tmpfs /sysroot
-  cp -a /usr /etc /bin /sbin /lib /lib64 /var /init /sysroot/
-  mkdir /sysroot/dev /sysroot/proc /sysroot/sys /sysroot/run /sysroot/tmp /sysroot/root
-  rm /sysroot/etc/initrd-release /sysroot/etc/os-release
-  cat > /sysroot/etc/os-release <<'OSREL'
-${HOST_OS_RELEASE}OSREL
-  # Stops everything the switch does not need (systemd-pcrphase-initrd.service included), then switches.
-  exec systemctl --no-block isolate initrd-switch-root.target
-fi
-poweroff -f
-`;
-}
-
-/** A unit that runs the report for `stage`, after the phase barriers of that stage had their chance. */
-export function systemdTargetReportUnit(stage: SystemdTargetStage): string {
-  const after = stage === "initrd" ? "systemd-pcrphase-initrd.service" : "systemd-pcrphase-sysinit.service systemd-pcrphase.service";
-  return `[Unit]
-Description=ukiboot systemd target report (${stage})
-After=basic.target ${after}
-ConditionPathExists=${stage === "initrd" ? "" : "!"}/etc/initrd-release
-
-[Service]
-Type=oneshot
-StandardOutput=tty
-StandardError=tty
-TTYPath=/dev/console
-ExecStart=/usr/bin/sh /${REPORT_SCRIPT_PATH} ${stage}
-`;
-}
 
 const INITRD_RELEASE = `NAME="ukiboot systemd target"
 ID=ukiboot-systemd-target
@@ -216,9 +116,6 @@ VERSION_ID=257
 /** Busybox applets the report script uses. */
 const APPLETS = ["sh", "cat", "tr", "grep", "poweroff", "mkdir", "mount", "cp", "rm"];
 
-/** Bump after a change in how the initrd is assembled, to rebuild the cached one. */
-const LAYOUT_VERSION = 4;
-
 export interface SystemdTargetInitrd {
   /** zstd-compressed newc cpio. */
   path: string;
@@ -228,48 +125,6 @@ export interface SystemdTargetInitrd {
   debs: Record<string, string>;
 }
 
-/** A file of one unpacked package tree, by its path inside the tree. */
-interface PackageFile {
-  tree: string;
-  path: string;
-}
-
-/** Finds `path` (relative, e.g. "usr/lib/x86_64-linux-gnu/libc.so.6") in the first package tree holding it. */
-function locate(trees: string[], path: string): PackageFile | undefined {
-  for (const tree of trees) if (existsSync(join(tree, path))) return { tree, path };
-  return undefined;
-}
-
-/** The directories ld.so searches on Debian x86_64 without an ld.so.cache, as paths inside the trees. */
-const LIBRARY_DIRS = ["usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu", "usr/lib64", "usr/lib"];
-
-/**
- * The shared-library closure of `roots` (paths inside the trees), resolved along each object's RUNPATH
- * and the loader's default directories, as paths inside the trees.
- */
-function libraryClosure(trees: string[], roots: PackageFile[]): Map<string, PackageFile> {
-  const out = new Map<string, PackageFile>();
-  const queue = [...roots];
-  while (queue.length > 0) {
-    const file = queue.shift()!;
-    const real = realpathSync(join(file.tree, file.path));
-    const info = readElfInfo(new Uint8Array(readFileSync(real)), join(file.tree, file.path));
-    for (const lib of info.needed) {
-      if (out.has(lib)) continue;
-      const dirs = [...info.runpath.map((d) => d.replace(/^\/+/, "")), ...LIBRARY_DIRS];
-      const found = dirs.map((d) => locate(trees, posix.join(d, lib))).find((f) => f !== undefined);
-      if (!found) throw new Error(`Cannot find the library "${lib}" needed by "${file.path}" in the packages ${trees.map((t) => t.split("/").at(-1)).join(", ")}`);
-      out.set(lib, found);
-      queue.push(found);
-    }
-  }
-  return out;
-}
-
-/** Adds a package file as a regular file at its own path (symlinks followed, so sonames carry the bytes). */
-function addFile(tree: InitramfsTree, f: PackageFile, mode = 0o755): void {
-  tree.add({ type: "file", path: f.path, data: new Uint8Array(readFileSync(realpathSync(join(f.tree, f.path)))), mode });
-}
 
 /** Assembles the initrd from the unpacked package trees (pure apart from reading them). */
 export function assembleSystemdTarget(packageTrees: Record<string, string>, busybox: string): InitramfsTree {
@@ -336,73 +191,16 @@ export function assembleSystemdTarget(packageTrees: Record<string, string>, busy
 
 /**
  * Fetches the trixie packages (cached), assembles the initrd and compresses it with zstd, once per input
- * set, under .cache/fixtures/systemd-target/<key>/systemd-target.cpio.zst.
+ * set and code (test/lab/build-once.ts).
  */
 export async function buildSystemdTargetInitrd(opts: { busybox: string }): Promise<SystemdTargetInitrd> {
   const trees = await fetchDebianPackages(TARGET_RELEASE, [...SYSTEMD_TARGET_PACKAGES]);
   const debs: Record<string, string> = {};
   for (const p of SYSTEMD_TARGET_PACKAGES) debs[p] = readFileSync(join(trees[p]!, ".unpacked"), "utf8").trim();
-  const key = createHash("sha256")
-    .update(JSON.stringify({ LAYOUT_VERSION, debs, STOCK_UNITS, STOCK_WANTS, EXECUTABLES, DLOPENED, APPLETS, INITRD_RELEASE }))
-    .update(systemdTargetReportScript())
-    .update(systemdTargetReportUnit("initrd"))
-    .update(systemdTargetReportUnit("host"))
-    .update(readFileSync(opts.busybox))
-    .digest("hex")
-    .slice(0, 16);
-  const dir = join(CACHE_DIR, "fixtures", "systemd-target", key);
-  const path = join(dir, "systemd-target.cpio.zst");
-  if (existsSync(path)) return { path, key, debs };
-  mkdirSync(dir, { recursive: true });
-  const cpio = join(dir, "systemd-target.cpio");
-  writeFileSync(cpio, assembleSystemdTarget(trees, opts.busybox).toCpio());
-  // Written under a temporary name and renamed, so an interrupted build never leaves a truncated cache entry.
-  await run(["zstd", "-q", "-f", "-12", "-T0", cpio, "-o", `${path}.tmp`]);
-  renameSync(`${path}.tmp`, path);
-  rmSync(cpio);
-  return { path, key, debs };
-}
-
-/** What a report unit printed. */
-export interface SystemdTargetReport {
-  stage: SystemdTargetStage;
-  cmdline: string;
-  efi: boolean;
-  acpiTpm2: boolean;
-  /** `SYSTEMD_FORCE_MEASURE=…` in PID 1's own environment, or null. */
-  pid1Env: string | null;
-  /** `SYSTEMD_FORCE_MEASURE=…` in the manager's environment for services, or null. */
-  managerEnv: string | null;
-  /** Per pcrphase unit, `systemctl show` values: ConditionResult, ActiveState, Result, ExecMainStatus. */
-  units: Record<string, Record<string, string>>;
-  /** sha256 bank, lower-case hex. */
-  pcr11: string;
-  /** Records of /run/log/systemd/tpm2-measure.log (JSON), or null when the file does not exist. */
-  measureLog: unknown[] | null;
-}
-
-/** Parses the last report block of `stage` out of a console log; null when there is none (or it is incomplete). */
-export function parseSystemdTargetReport(log: string, stage: SystemdTargetStage = "initrd"): SystemdTargetReport | null {
-  const S = SYSTEMD_TARGET_SENTINEL;
-  const clean = log.replace(/\r/g, "");
-  const begin = clean.lastIndexOf(`${S}-BEGIN stage=${stage}\n`);
-  if (begin < 0) return null;
-  const end = clean.indexOf(`${S}-END stage=${stage}`, begin);
-  if (end < 0) return null;
-  const report: SystemdTargetReport = { stage, cmdline: "", efi: false, acpiTpm2: false, pid1Env: null, managerEnv: null, units: {}, pcr11: "", measureLog: null };
-  const value = (l: string, tag: string) => (l.startsWith(`${S}-${tag} `) ? l.slice(`${S}-${tag} `.length).trim() : undefined);
-  for (const l of clean.slice(begin, end).split("\n")) {
-    let v: string | undefined;
-    if ((v = value(l, "CMDLINE")) !== undefined) report.cmdline = v;
-    else if ((v = value(l, "EFI")) !== undefined) report.efi = v === "yes";
-    else if ((v = value(l, "ACPI-TPM2")) !== undefined) report.acpiTpm2 = v === "yes";
-    else if ((v = value(l, "PID1-ENV")) !== undefined) report.pid1Env = v === "none" ? null : v;
-    else if ((v = value(l, "MANAGER-ENV")) !== undefined) report.managerEnv = v === "none" ? null : v;
-    else if ((v = value(l, "UNIT")) !== undefined) {
-      const [unit, ...props] = v.split(/\s+/);
-      report.units[unit!] = Object.fromEntries(props.map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]));
-    } else if ((v = value(l, "PCR11")) !== undefined) report.pcr11 = v.toLowerCase();
-    else if ((v = value(l, "MEASURE-LOG")) !== undefined) (report.measureLog ??= []).push(JSON.parse(v));
-  }
-  return report;
+  const dir = await buildOnce("systemd-target", { inputs: { debs }, code: import.meta.path, single: true, files: [opts.busybox] }, async (out) => {
+    const cpio = join(out, "systemd-target.cpio");
+    writeFileSync(cpio, assembleSystemdTarget(trees, opts.busybox).toCpio());
+    await run(["zstd", "-q", "-f", "-12", "-T0", "--rm", cpio, "-o", join(out, "systemd-target.cpio.zst")]);
+  });
+  return { path: join(dir, "systemd-target.cpio.zst"), key: basename(dir), debs };
 }

@@ -1,12 +1,11 @@
 /**
- * ESP trees with real UKIs for the discovery, differential and fuzz tests. Built once under
- * .cache/fixtures/bls/<name>-<hash>/ from fixtures of test/support/uki-fixtures.ts, plus a few files
+ * ESP trees with real UKIs for the discovery, differential and fuzz tests. Built once (test/lab/build-once.ts) from fixtures of test/support/uki-fixtures.ts, plus a few files
  * broken on purpose. The committed Type #1 trees are in test/fixtures/bls/.
  */
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { CACHE_DIR } from "../../../build/debian.ts";
+import { buildOnce } from "../../lab/build-once.ts";
 import { parsePe } from "../../../src/pe/pe.ts";
 import { buildAddon, buildUki, type UkiSpec } from "../../support/uki-fixtures.ts";
 
@@ -35,20 +34,9 @@ export interface UkiTree {
 
 let treePromise: Promise<UkiTree> | undefined;
 
-async function cachedTree(name: string, key: unknown, fill: (dir: string) => Promise<void>): Promise<string> {
-  const hash = createHash("sha256").update(JSON.stringify(key)).update(readFileSync(import.meta.path)).digest("hex").slice(0, 16);
-  const dir = join(CACHE_DIR, "fixtures", "bls", `${name}-${hash}`);
-  if (existsSync(dir)) return dir;
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  try {
-    await fill(tmp);
-    renameSync(tmp, dir);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-  return dir;
+/** A tree built once per description and code (test/lab/build-once.ts). */
+function cachedTree(name: string, key: unknown, fill: (dir: string) => Promise<void>): Promise<string> {
+  return buildOnce(`bls-${name}`, { inputs: key, code: import.meta.path, single: true }, fill);
 }
 
 function place(src: string, dest: string): void {

@@ -2,7 +2,7 @@
  * Golden JSON files for discovery output (test/golden/bls/). Write them with UPDATE_GOLDEN=1, then read
  * the diff: a golden file is only as good as the person who checked it against the spec.
  */
-import { expect } from "bun:test";
+import { expectGoldenFile } from "../../support/golden.ts";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 
@@ -16,13 +16,5 @@ export function relativise<T>(value: T, roots: Record<string, string>): T {
 }
 
 export function expectGolden(name: string, value: unknown): void {
-  const file = resolve(GOLDEN_DIR, `${name}.json`);
-  const text = `${JSON.stringify(value, null, 2)}\n`;
-  if (process.env.UPDATE_GOLDEN === "1" || !existsSync(file)) {
-    if (process.env.UPDATE_GOLDEN !== "1") throw new Error(`Cannot compare with golden file "${file}": it does not exist; run with UPDATE_GOLDEN=1 and review it`);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, text);
-    return;
-  }
-  expect(text).toBe(readFileSync(file, "utf8"));
+  expectGoldenFile(resolve(GOLDEN_DIR, `${name}.json`), `${JSON.stringify(value, null, 2)}\n`);
 }

@@ -3,36 +3,38 @@
  * short is refused with a message naming the member; --force loads it anyway; --write-initrd writes exactly
  * the bytes the plan describes.
  */
+import { buildOnce } from "../../lab/build-once.ts";
 import { beforeAll, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CACHE_DIR, debianParts } from "../../../build/debian.ts";
+import { debianParts } from "../../../build/debian.ts";
 import { InitramfsTree } from "../../../build/lib/initramfs-tree.ts";
 import { run } from "../../../build/lib/run-command.ts";
 import { buildUki, standInKernel } from "../../lab/target-system.ts";
 import { main } from "../../../src/main.ts";
 
-const ROOT = join(CACHE_DIR, "fixtures", "plan-cli");
-const ESP = join(ROOT, "esp");
+let ROOT = "";
+let ESP = "";
 
 beforeAll(async () => {
-  if (existsSync(join(ROOT, "stamp-v1"))) return;
-  rmSync(ROOT, { recursive: true, force: true });
-  mkdirSync(join(ESP, "EFI/Linux"), { recursive: true });
-  const parts = await debianParts();
-  const k = standInKernel();
-  writeFileSync(join(ROOT, "kernel"), k);
-  writeFileSync(join(ROOT, "initrd.cpio"), new InitramfsTree().add({ type: "file", path: "a", data: new TextEncoder().encode("a\n") }).toCpio());
-  // xz with its default CRC64 check: the kernel's decoder refuses it and drops everything after it.
-  await run(["sh", "-c", `xz --check=crc64 -c ${join(ROOT, "initrd.cpio")} > ${join(ROOT, "initrd.crc64.xz")}`]);
-  await run(["sh", "-c", `xz --check=crc32 -c ${join(ROOT, "initrd.cpio")} > ${join(ROOT, "initrd.crc32.xz")}`]);
-  const osrel = join(ROOT, "os-release");
-  writeFileSync(osrel, 'ID=plan\nPRETTY_NAME="Plan OS"\n');
-  for (const [name, initrd] of [["crc64", "initrd.crc64.xz"], ["crc32", "initrd.crc32.xz"]] as const) {
-    await buildUki(parts, { output: join(ESP, `EFI/Linux/${name}.efi`), linux: join(ROOT, "kernel"), initrds: [join(ROOT, initrd)], cmdline: "quiet", osRelease: `@${osrel}`, uname: "6.1.0-plan" });
-  }
-  writeFileSync(join(ROOT, "stamp-v1"), "");
+  ROOT = await buildOnce("plan-cli-esp", { inputs: {}, code: import.meta.path, single: true }, async (ROOT) => {
+    const ESP = join(ROOT, "esp");
+    mkdirSync(join(ESP, "EFI/Linux"), { recursive: true });
+    const parts = await debianParts();
+    const k = standInKernel();
+    writeFileSync(join(ROOT, "kernel"), k);
+    writeFileSync(join(ROOT, "initrd.cpio"), new InitramfsTree().add({ type: "file", path: "a", data: new TextEncoder().encode("a\n") }).toCpio());
+    // xz with its default CRC64 check: the kernel's decoder refuses it and drops everything after it.
+    await run(["sh", "-c", `xz --check=crc64 -c ${join(ROOT, "initrd.cpio")} > ${join(ROOT, "initrd.crc64.xz")}`]);
+    await run(["sh", "-c", `xz --check=crc32 -c ${join(ROOT, "initrd.cpio")} > ${join(ROOT, "initrd.crc32.xz")}`]);
+    const osrel = join(ROOT, "os-release");
+    writeFileSync(osrel, 'ID=plan\nPRETTY_NAME="Plan OS"\n');
+    for (const [name, initrd] of [["crc64", "initrd.crc64.xz"], ["crc32", "initrd.crc32.xz"]] as const) {
+      await buildUki(parts, { output: join(ESP, `EFI/Linux/${name}.efi`), linux: join(ROOT, "kernel"), initrds: [join(ROOT, initrd)], cmdline: "quiet", osRelease: `@${osrel}`, uname: "6.1.0-plan" });
+    }
+  });
+  ESP = join(ROOT, "esp");
 }, 120_000);
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -3,11 +3,12 @@
  * against trixie's bootctl 257 reading the same tree), consuming one-shots, LastBooted, the set-* commands
  * writing what bootctl writes, and boot counting with LoaderBootCountPath.
  */
+import { buildOnce } from "../../lab/build-once.ts";
 import { beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CACHE_DIR, debianParts } from "../../../build/debian.ts";
+import { debianParts } from "../../../build/debian.ts";
 import { buildUki, standInKernel } from "../../lab/target-system.ts";
 import { encodeUtf16 } from "../../../src/efi/efivar-codec.ts";
 import { bootDefault } from "../../support/boot-default.ts";
@@ -18,24 +19,25 @@ import { trixieBootctl } from "../../support/bootctl.ts";
 import { fakeSys } from "../../support/fake-sys.ts";
 
 const GUID = "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f";
-const ROOT = join(CACHE_DIR, "fixtures", "bli");
-const ESP = join(ROOT, "esp");
+let ROOT = "";
+let ESP = "";
 
 beforeAll(async () => {
-  if (existsSync(join(ROOT, "stamp-v1"))) return;
-  rmSync(ROOT, { recursive: true, force: true });
-  mkdirSync(join(ESP, "EFI/Linux"), { recursive: true });
-  mkdirSync(join(ESP, "loader"), { recursive: true });
-  const parts = await debianParts();
-  const k = standInKernel();
-  writeFileSync(join(ROOT, "kernel"), k);
-  for (const [name, v] of [["alpha", "3"], ["beta", "2"], ["gamma", "1"]] as const) {
+  ROOT = await buildOnce("bli-esp", { inputs: {}, code: import.meta.path, single: true }, async (ROOT) => {
+    const ESP = join(ROOT, "esp");
+    mkdirSync(join(ESP, "EFI/Linux"), { recursive: true });
+    mkdirSync(join(ESP, "loader"), { recursive: true });
+    const parts = await debianParts();
+    const k = standInKernel();
+    writeFileSync(join(ROOT, "kernel"), k);
+    for (const [name, v] of [["alpha", "3"], ["beta", "2"], ["gamma", "1"]] as const) {
     const osrel = join(ROOT, `os-release-${name}`);
-    writeFileSync(osrel, `ID=bli\nPRETTY_NAME="BLI ${name}"\nVERSION_ID=${v}\n`);
-    await buildUki(parts, { output: join(ESP, `EFI/Linux/${name}.efi`), linux: join(ROOT, "kernel"), cmdline: `name=${name}`, osRelease: `@${osrel}`, uname: "6.1.0-bli" });
-  }
-  writeFileSync(join(ESP, "loader/loader.conf"), "default beta.efi\ntimeout 3\n");
-  writeFileSync(join(ROOT, "stamp-v1"), "");
+      writeFileSync(osrel, `ID=bli\nPRETTY_NAME="BLI ${name}"\nVERSION_ID=${v}\n`);
+      await buildUki(parts, { output: join(ESP, `EFI/Linux/${name}.efi`), linux: join(ROOT, "kernel"), cmdline: `name=${name}`, osRelease: `@${osrel}`, uname: "6.1.0-bli" });
+    }
+    writeFileSync(join(ESP, "loader/loader.conf"), "default beta.efi\ntimeout 3\n");
+  });
+  ESP = join(ROOT, "esp");
 }, 120_000);
 
 /** A fake efivarfs tree holding `vars` (name → string value), as bootctl would have written them. */

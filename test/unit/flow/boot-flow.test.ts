@@ -2,10 +2,11 @@
  * The boot flow over a real ESP tree (UKIs made by the real ukify and systemd-stub, with a small stand-in
  * kernel so the fixture is fast to build) and a recording kexec loader.
  */
+import { buildOnce } from "../../lab/build-once.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CACHE_DIR, debianParts } from "../../../build/debian.ts";
+import { debianParts } from "../../../build/debian.ts";
 import { InitramfsTree } from "../../../build/lib/initramfs-tree.ts";
 import { buildAddon, buildUki, standInKernel } from "../../lab/target-system.ts";
 import { BootError } from "../../../src/errors.ts";
@@ -18,42 +19,44 @@ import { fakeSys, materialiseInitrd, readSource } from "../../support/fake-sys.t
 import { startSwTpm, type SwTpm } from "../../lab/swtpm.ts";
 import { profileSections } from "../tpm/uki-profiles.ts";
 
-const ROOT = join(CACHE_DIR, "fixtures", "flow");
-const ESP = join(ROOT, "esp");
-const TRUNC_ESP = join(ROOT, "esp-truncated-kernel");
+let ROOT = "";
+let ESP = "";
+let TRUNC_ESP = "";
 const KERNEL = standInKernel();
 /** A real (tiny) newc archive: ukiboot checks every member before the kernel sees it. */
 const INITRD = new InitramfsTree().add({ type: "file", path: "hello", data: new TextEncoder().encode("stand-in initrd\n") }).toCpio();
 
 beforeAll(async () => {
-  const stamp = join(ROOT, "stamp-v5");
-  if (existsSync(stamp)) return;
-  rmSync(ROOT, { recursive: true, force: true });
-  mkdirSync(join(ESP, "EFI/Linux"), { recursive: true });
-  const parts = await debianParts();
-  writeFileSync(join(ROOT, "kernel"), KERNEL);
-  writeFileSync(join(ROOT, "initrd"), INITRD);
-  const osrel = (v: string) => {
+  ROOT = await buildOnce("flow-esp", { inputs: {}, code: import.meta.path, single: true }, async (ROOT) => {
+    const ESP = join(ROOT, "esp");
+    const TRUNC_ESP = join(ROOT, "esp-truncated-kernel");
+    mkdirSync(join(ESP, "EFI/Linux"), { recursive: true });
+    const parts = await debianParts();
+    writeFileSync(join(ROOT, "kernel"), KERNEL);
+    writeFileSync(join(ROOT, "initrd"), INITRD);
+    const osrel = (v: string) => {
     const f = join(ROOT, `os-release-${v}`);
-    writeFileSync(f, `ID=flow\nPRETTY_NAME="Flow OS ${v}"\nVERSION_ID=${v}\n`);
-    return `@${f}`;
-  };
-  const uki = (name: string, v: string) =>
-    buildUki(parts, { output: join(ESP, "EFI/Linux", name), linux: join(ROOT, "kernel"), initrds: [join(ROOT, "initrd")], cmdline: `root=flow v=${v}`, osRelease: osrel(v), uname: "6.1.0-flow" });
-  await uki("flow-1.efi", "1");
-  await uki("flow-2.efi", "2");
-  // An add-on where a UKI should be: it has no .linux.
-  await buildAddon(parts, { output: join(ESP, "EFI/Linux/not-a-uki.efi"), cmdline: "extra=1" });
-  // A UKI cut in half: its sections run past the end of the file.
-  const whole = readFileSync(join(ESP, "EFI/Linux/flow-2.efi"));
-  writeFileSync(join(ESP, "EFI/Linux/truncated.efi"), whole.subarray(0, Math.floor(whole.length / 2)));
-  mkdirSync(join(ESP, "EFI/Linux/directory.efi"));
-  // An ESP whose newest UKI carries a kernel cut short: the kernel would accept it and crash later.
-  mkdirSync(join(TRUNC_ESP, "EFI/Linux"), { recursive: true });
-  writeFileSync(join(ROOT, "kernel-cut"), KERNEL.subarray(0, 2048));
-  await buildUki(parts, { output: join(TRUNC_ESP, "EFI/Linux/flow-9.efi"), linux: join(ROOT, "kernel-cut"), cmdline: "v=9", osRelease: osrel("9"), uname: "6.1.0-flow" });
-  writeFileSync(join(TRUNC_ESP, "EFI/Linux/flow-2.efi"), readFileSync(join(ESP, "EFI/Linux/flow-2.efi")));
-  writeFileSync(stamp, "");
+      writeFileSync(f, `ID=flow\nPRETTY_NAME="Flow OS ${v}"\nVERSION_ID=${v}\n`);
+      return `@${f}`;
+    };
+    const uki = (name: string, v: string) =>
+      buildUki(parts, { output: join(ESP, "EFI/Linux", name), linux: join(ROOT, "kernel"), initrds: [join(ROOT, "initrd")], cmdline: `root=flow v=${v}`, osRelease: osrel(v), uname: "6.1.0-flow" });
+    await uki("flow-1.efi", "1");
+    await uki("flow-2.efi", "2");
+    // An add-on where a UKI should be: it has no .linux.
+    await buildAddon(parts, { output: join(ESP, "EFI/Linux/not-a-uki.efi"), cmdline: "extra=1" });
+    // A UKI cut in half: its sections run past the end of the file.
+    const whole = readFileSync(join(ESP, "EFI/Linux/flow-2.efi"));
+    writeFileSync(join(ESP, "EFI/Linux/truncated.efi"), whole.subarray(0, Math.floor(whole.length / 2)));
+    mkdirSync(join(ESP, "EFI/Linux/directory.efi"));
+    // An ESP whose newest UKI carries a kernel cut short: the kernel would accept it and crash later.
+    mkdirSync(join(TRUNC_ESP, "EFI/Linux"), { recursive: true });
+    writeFileSync(join(ROOT, "kernel-cut"), KERNEL.subarray(0, 2048));
+    await buildUki(parts, { output: join(TRUNC_ESP, "EFI/Linux/flow-9.efi"), linux: join(ROOT, "kernel-cut"), cmdline: "v=9", osRelease: osrel("9"), uname: "6.1.0-flow" });
+    writeFileSync(join(TRUNC_ESP, "EFI/Linux/flow-2.efi"), readFileSync(join(ESP, "EFI/Linux/flow-2.efi")));
+  });
+  ESP = join(ROOT, "esp");
+  TRUNC_ESP = join(ROOT, "esp-truncated-kernel");
 }, 120_000);
 
 const out = () => {

@@ -3,6 +3,7 @@
  * their calls (the shell form of link-time fakes): each generator's hook is checked against files.list
  * without dracut, mkinitcpio or mkinitramfs. Also reads files.list the way the hooks do, for expectations.
  */
+import { expectGoldenFile } from "../../support/golden.ts";
 import { expect } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -148,12 +149,5 @@ export async function runGenerator(gen: Generator, opts: { shell?: string[]; hoo
 
 /** Compares `text` with golden/<name>; UPDATE_GOLDEN=1 writes it, to be read and checked by a person. */
 export function expectGolden(name: string, text: string): void {
-  const file = join(GOLDEN_DIR, name);
-  if (process.env.UPDATE_GOLDEN === "1") {
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(file, text);
-    return;
-  }
-  if (!existsSync(file)) throw new Error(`Cannot compare with golden file "${file}": it does not exist; run with UPDATE_GOLDEN=1 and review it`);
-  expect(text).toBe(readFileSync(file, "utf8"));
+  expectGoldenFile(join(GOLDEN_DIR, name), text);
 }

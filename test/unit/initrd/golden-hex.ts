@@ -3,7 +3,7 @@
  * compare-or-update helper (UPDATE_GOLDEN=1 rewrites; a missing golden file fails).
  * The record parser here is deliberately separate from src/initrd so that the dump is a second reading.
  */
-import { expect } from "bun:test";
+import { expectGoldenFile } from "../../support/golden.ts";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
@@ -68,12 +68,5 @@ function align4(n: number): number {
 
 /** Compares `text` with test/golden/cpio/<name>.hex; UPDATE_GOLDEN=1 writes it instead. */
 export function expectGoldenText(name: string, text: string): void {
-  const file = join(GOLDEN_CPIO_DIR, `${name}.hex`);
-  if (process.env.UPDATE_GOLDEN === "1") {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, text);
-    return;
-  }
-  if (!existsSync(file)) throw new Error(`Golden file ${file} is missing: run with UPDATE_GOLDEN=1 and review it`);
-  expect(text).toBe(readFileSync(file, "utf8"));
+  expectGoldenFile(join(GOLDEN_CPIO_DIR, `${name}.hex`), text);
 }

@@ -1,26 +1,22 @@
 /**
  * Real initrd members made with the real tools (GNU cpio, xz, lz4, zstd, gzip, bzip2, lzma, lzop), built once
- * and cached under .cache/fixtures/initrd/ keyed by a hash of the command and its input.
+ * once per command and input (test/lab/build-once.ts).
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { REPO_ROOT } from "../../../build/debian.ts";
+import { buildOnceSync } from "../../lab/build-once.ts";
 
-export const FIXTURE_DIR = join(REPO_ROOT, ".cache/fixtures/initrd");
+const digest = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
 
-/** Runs `argv` with `input` on stdin and returns stdout, cached by argv and input. */
+/** Runs `argv` with `input` on stdin and returns stdout, built once per argv and input (test/lab/build-once.ts). */
 export function cachedFilter(argv: string[], input: Uint8Array): Uint8Array {
-  const key = createHash("sha256").update(JSON.stringify(argv)).update(input).digest("hex").slice(0, 24);
-  const file = join(FIXTURE_DIR, `${argv[0]}-${key}.bin`);
-  if (existsSync(file)) return new Uint8Array(readFileSync(file));
-  const r = Bun.spawnSync(argv, { stdin: input, stdout: "pipe", stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`${argv.join(" ")} failed: ${r.stderr.toString()}`);
-  const out = new Uint8Array(r.stdout);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, out);
-  return out;
+  const dir = buildOnceSync(`member-${argv[0]}`, { inputs: { argv, input: digest(input) }, code: import.meta.path }, (out) => {
+    const r = Bun.spawnSync(argv, { stdin: input, stdout: "pipe", stderr: "pipe" });
+    if (r.exitCode !== 0) throw new Error(`${argv.join(" ")} failed: ${r.stderr.toString()}`);
+    writeFileSync(join(out, "out.bin"), new Uint8Array(r.stdout));
+  });
+  return new Uint8Array(readFileSync(join(dir, "out.bin")));
 }
 
 /**
@@ -28,29 +24,23 @@ export function cachedFilter(argv: string[], input: Uint8Array): Uint8Array {
  * files; directories are created from the paths. Names are archived without a leading "./".
  */
 export function gnuCpioArchive(files: Record<string, string | Uint8Array>): Uint8Array {
-  const key = createHash("sha256").update(JSON.stringify(Object.entries(files).map(([k, v]) => [k, typeof v === "string" ? v : [...v]]))).digest("hex").slice(0, 24);
-  const file = join(FIXTURE_DIR, `gnu-cpio-${key}.cpio`);
-  if (existsSync(file)) return new Uint8Array(readFileSync(file));
-  const dir = mkdtempSync(join(tmpdir(), "ukiboot-cpio-"));
-  try {
+  const inputs = Object.entries(files).map(([k, v]) => [k, digest(v)]);
+  const dir = buildOnceSync("member-gnu-cpio", { inputs, code: import.meta.path }, (out) => {
+    const tree = join(out, "tree");
     const names = new Set<string>();
     for (const [name, content] of Object.entries(files)) {
       const parts = name.split("/");
       for (let i = 1; i < parts.length; i++) names.add(parts.slice(0, i).join("/"));
-      mkdirSync(join(dir, dirname(name)), { recursive: true });
-      writeFileSync(join(dir, name), content);
+      mkdirSync(join(tree, dirname(name)), { recursive: true });
+      writeFileSync(join(tree, name), content);
       names.add(name);
     }
     const list = [...names].sort().join("\n") + "\n";
-    const r = Bun.spawnSync(["cpio", "-o", "-H", "newc", "--quiet", "--reproducible"], { cwd: dir, stdin: new TextEncoder().encode(list), stdout: "pipe", stderr: "pipe" });
+    const r = Bun.spawnSync(["cpio", "-o", "-H", "newc", "--quiet", "--reproducible"], { cwd: tree, stdin: new TextEncoder().encode(list), stdout: "pipe", stderr: "pipe" });
     if (r.exitCode !== 0) throw new Error(`cpio -o failed: ${r.stderr.toString()}`);
-    const out = new Uint8Array(r.stdout);
-    mkdirSync(FIXTURE_DIR, { recursive: true });
-    writeFileSync(file, out);
-    return out;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    writeFileSync(join(out, "archive.cpio"), new Uint8Array(r.stdout));
+  });
+  return new Uint8Array(readFileSync(join(dir, "archive.cpio")));
 }
 
 /** A small archive with a few files, the payload every compressed member carries. */

@@ -1,6 +1,6 @@
 /**
- * Real signed UKIs and add-ons for the trust and TPM tests, built once with the real tools and cached
- * under .cache/fixtures/trust/<hash of inputs>/:
+ * Real signed UKIs and add-ons for the trust and TPM tests, built once with the real tools
+ * (test/lab/build-once.ts):
  * - keys made with openssl (RSA db, RSA "other", a CA with a leaf signer, an ECDSA P-256 key);
  * - UKIs and add-ons built with Debian trixie's ukify 257 and systemd-stub 257, signed with sbsign;
  * - PCR 11 predictions printed by Debian trixie's systemd-measure 257 (run by ukify --measure, through the
@@ -10,11 +10,9 @@
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CACHE_DIR, debianParts, fetchDebianPackages } from "../../../build/debian.ts";
+import { debianParts, type DebianParts, fetchDebianPackages } from "../../../build/debian.ts";
+import { buildOnce } from "../../lab/build-once.ts";
 import { hasProgram, run } from "../../../build/lib/run-command.ts";
-
-/** Bump when the recipe below changes, so stale fixtures are rebuilt. */
-const RECIPE_VERSION = 4;
 
 export interface KeyPair {
   key: string;
@@ -68,18 +66,16 @@ export function trustFixtures(): Promise<TrustFixtures> {
 async function build(): Promise<TrustFixtures> {
   const parts = await debianParts();
   const sd = await fetchDebianPackages("trixie", ["systemd", "libsystemd-shared", "libc6", "libssl3t64"]);
-  const fileHash = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
-  const key = createHash("sha256")
-    .update(JSON.stringify({ RECIPE_VERSION, stub: fileHash(parts.linuxStub), addon: fileHash(parts.addonStub), vmlinuz: [parts.vmlinuz, statSync(parts.vmlinuz).size], ukify: parts.ukify.argv }))
-    .digest("hex")
-    .slice(0, 16);
-  const root = join(CACHE_DIR, "fixtures", "trust");
-  const dir = join(root, key);
-  const layout = fixtureLayout(dir, parts.vmlinuz);
-  if (existsSync(join(dir, "done"))) return load(layout);
+  const dir = await buildOnce(
+    "trust-fixtures",
+    { inputs: { kernel: parts.kernelVersion, ukify: parts.ukify.argv }, code: import.meta.path, files: [parts.linuxStub, parts.addonStub], single: true },
+    (tmp) => makeFixtures(tmp, parts, sd),
+  );
+  return load(fixtureLayout(dir, parts.vmlinuz));
+}
 
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
+/** Keys, signed and unsigned UKIs and add-ons, and systemd-measure's predictions, made in `tmp`. */
+async function makeFixtures(tmp: string, parts: DebianParts, sd: Record<string, string>): Promise<void> {
   mkdirSync(join(tmp, "tools"), { recursive: true });
   const t = fixtureLayout(tmp, parts.vmlinuz);
   const sh = (cmd: string[]) => run(cmd, { cwd: tmp });
@@ -183,16 +179,6 @@ async function build(): Promise<TrustFixtures> {
   const real = await uki(parts.vmlinuz, t.real.path);
   writeFileSync(join(tmp, "real.measure.json"), JSON.stringify(measureLines(real)[0]));
 
-  writeFileSync(join(tmp, "done"), new Date().toISOString());
-  rmSync(dir, { recursive: true, force: true });
-  try {
-    renameSync(tmp, dir);
-  } catch (e) {
-    // Another test process finished the same fixtures first; theirs are as good as ours.
-    if (!existsSync(join(dir, "done"))) throw e;
-    rmSync(tmp, { recursive: true, force: true });
-  }
-  return load(layout);
 }
 
 function fixtureLayout(dir: string, vmlinuz: string): TrustFixtures {
