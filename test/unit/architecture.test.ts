@@ -1,57 +1,64 @@
 /**
- * The boundaries of the design, checked on the import specifiers of every source file: only
- * src/sys/linux/libc.ts touches bun:ffi; the pure core touches no filesystem, process or syscall;
- * ui/ sees neither src/sys nor src/flow; src/ never imports build/ or test/.
+ * The design's boundaries (test/support/architecture.ts) hold for the tree, and the check catches each kind
+ * of violation when one is planted in a copy of the tree.
  */
-import { expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { describe, expect, test } from "bun:test";
+import { appendFileSync, cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { REPO_ROOT } from "../../build/debian.ts";
+import { architectureViolations, importCycles, readSourceTree } from "../support/architecture.ts";
 
-function files(dir: string): string[] {
-  const out: string[] = [];
-  for (const n of readdirSync(dir)) {
-    const p = join(dir, n);
-    if (statSync(p).isDirectory()) out.push(...files(p));
-    else if (/\.(ts|tsx)$/.test(n)) out.push(p);
-  }
-  return out;
+test("the tree keeps every rule: layers, no cycles, one composition root, a UI that sees only ports and errors", () => {
+  expect(architectureViolations(readSourceTree(REPO_ROOT))).toEqual([]);
+});
+
+test("the tree has no import cycle between files", () => {
+  expect(importCycles(readSourceTree(REPO_ROOT))).toEqual([]);
+});
+
+/** A copy of src/ and ui/ with `plant` applied, and the violations the check finds in it. */
+function plantedViolations(plant: (root: string) => void): string[] {
+  const root = mkdtempSync(join(tmpdir(), "ukiboot-arch-"));
+  cpSync(join(REPO_ROOT, "src"), join(root, "src"), { recursive: true });
+  cpSync(join(REPO_ROOT, "ui"), join(root, "ui"), { recursive: true });
+  plant(root);
+  return architectureViolations(readSourceTree(root));
 }
 
-function imports(file: string): string[] {
-  const text = readFileSync(file, "utf8");
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^;]*?from\s+"([^"]+)"|import\(\s*"([^"]+)"\s*\)/g)].map((m) => (m[1] ?? m[2])!);
-}
+const add = (root: string, file: string, line: string) => appendFileSync(join(root, file), `\n${line}\n`);
 
-const src = files(join(REPO_ROOT, "src")).map((f) => relative(REPO_ROOT, f));
-const ui = files(join(REPO_ROOT, "ui")).map((f) => relative(REPO_ROOT, f));
-const EFFECTS = /^(bun:ffi|node:fs|node:fs\/promises|node:child_process|node:net|fs|child_process)$/;
-/** Files allowed to perform effects: the sys layer, and the CLI wiring (src/cli, main.ts) that assembles it. */
-const isEffectLayer = (f: string) => f.startsWith("src/sys/linux/") || f.startsWith("src/cli/") || f === "src/main.ts";
+describe("a planted violation fails the check", () => {
+  test("the flow importing the Linux implementation", () => {
+    const v = plantedViolations((r) => add(r, "src/flow/run-boot.ts", 'import { createLinuxSys } from "../linux/linux-sys.ts";'));
+    expect(v).toContain("src/flow/run-boot.ts imports src/linux/linux-sys.ts: only the composition root (src/main.ts) imports the Linux implementation");
+  });
 
-test("only src/sys/linux/libc.ts imports bun:ffi", () => {
-  const users = [...src, ...ui].filter((f) => imports(join(REPO_ROOT, f)).includes("bun:ffi"));
-  expect(users).toEqual(["src/sys/linux/libc.ts"]);
-});
+  test("a lower layer importing a higher one (the PE parser importing the flow)", () => {
+    const v = plantedViolations((r) => add(r, "src/pe/pe.ts", 'import type { BootSession } from "../flow/boot-session.ts";'));
+    expect(v).toContain("src/pe/pe.ts imports src/flow/boot-session.ts: src/flow is not below src/pe in the layer order");
+  });
 
-test("the pure core imports no filesystem, process or syscall module", () => {
-  const offenders = src.filter((f) => !isEffectLayer(f)).flatMap((f) => imports(join(REPO_ROOT, f)).filter((i) => EFFECTS.test(i)).map((i) => `${f} imports ${i}`));
-  expect(offenders).toEqual([]);
-});
+  test("an import cycle between two files of one folder", () => {
+    const v = plantedViolations((r) => {
+      add(r, "src/flow/power.ts", 'import { runBoot } from "./run-boot.ts";');
+      add(r, "src/flow/run-boot.ts", 'import { carryOut } from "./power.ts";');
+    });
+    expect(v).toContain("import cycle: src/flow/power.ts → src/flow/run-boot.ts");
+  });
 
-test("only the CLI wiring imports src/sys/linux", () => {
-  const offenders = src
-    .filter((f) => !isEffectLayer(f))
-    .flatMap((f) => imports(join(REPO_ROOT, f)).filter((i) => i.includes("/sys/linux/")).map((i) => `${f} imports ${i}`));
-  expect(offenders).toEqual([]);
-});
+  test("the UI importing the flow", () => {
+    const v = plantedViolations((r) => add(r, "ui/run-menu.tsx", 'import { runBoot } from "../src/flow/run-boot.ts";'));
+    expect(v).toContain("ui/run-menu.tsx imports src/flow/run-boot.ts: ui/ imports only the ports (src/ports/) and the error types (src/errors.ts)");
+  });
 
-test("ui/ imports neither src/sys nor src/flow", () => {
-  const offenders = ui.flatMap((f) => imports(join(REPO_ROOT, f)).filter((i) => /src\/(sys|flow)\//.test(i) || EFFECTS.test(i)).map((i) => `${f} imports ${i}`));
-  expect(offenders).toEqual([]);
-});
+  test("the pure core reading a file itself", () => {
+    const v = plantedViolations((r) => add(r, "src/bls/loader-conf.ts", 'import { readFileSync } from "node:fs";'));
+    expect(v).toContain("src/bls/loader-conf.ts imports node:fs: only the effect layer (src/linux/) and the composition root touch the machine");
+  });
 
-test("src/ never imports build/ or test/", () => {
-  const offenders = src.flatMap((f) => imports(join(REPO_ROOT, f)).filter((i) => /(^|\/)(build|test)\//.test(i)).map((i) => `${f} imports ${i}`));
-  expect(offenders).toEqual([]);
+  test("a new folder that is in no layer", () => {
+    const v = plantedViolations((r) => writeFileSync(join(r, "src/stray.ts"), 'import { VERSION } from "./version.ts";\nexport const X = VERSION;\n'));
+    expect(v).toContain("src/stray.ts is in src/stray.ts, which is in no layer of the architecture");
+  });
 });
