@@ -124,7 +124,8 @@ async function bootFromEsp(sys: Sys, opts: KernelOptions, menuFor: ChooserFactor
   const chosen = defaultEntry(session);
   if (chosen) sys.log.info(`default entry: "${chosen.showTitle}" (${chosen.id}), chosen by ${session.state.choice.reason}`);
   const terminal = openConsole(sys, opts.console);
-  const chooser = terminal ? await menuFor(terminal) : null;
+  // The menu's code loads only when a menu is shown (Ink costs tens of milliseconds to load).
+  const chooser = terminal ? () => menuFor(terminal) : null;
   const outcome = await runBoot(sys, session, {
     chooser,
     // With a console the menu comes first (a hidden one still boots the default after its short key window);

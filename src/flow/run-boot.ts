@@ -28,8 +28,8 @@ export type BootOutcome =
   | { kind: "firmware-setup" };
 
 export interface RunOptions {
-  /** The person's menu; null when nobody can answer (no console), and the boot is unattended. */
-  chooser: Chooser | null;
+  /** Opens the person's menu when one is needed; null when nobody can answer (no console). */
+  chooser: (() => Promise<Chooser>) | null;
   /** Show the menu first. false: boot the default unattended, and offer the menu only when that fails. */
   menuFirst: boolean;
   /** With a hidden menu, how long a key may arrive to open it. */
@@ -152,7 +152,7 @@ export async function runBoot(sys: Sys, session: BootSession, opts: RunOptions):
       error = menuErrorFrom(failed);
     }
   }
-  return menuLoop(sys, session, opts.chooser, opts, error);
+  return menuLoop(sys, session, await opts.chooser(), opts, error);
 }
 
 /** The menu until an entry starts or the person picks something else; a failed load shows the error screen. */

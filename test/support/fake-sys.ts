@@ -52,7 +52,10 @@ export class FakeKexec implements KexecLoader {
   }
   async exec(): Promise<void> {
     this.execs++;
+    this.onExec?.();
   }
+  /** Called on exec, so a test can see it in order with the other events. */
+  onExec: (() => void) | undefined;
   isLoaded(): boolean {
     return this.loaded.length > 0;
   }
@@ -159,9 +162,11 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
   const events: string[] = [];
   const fs = new MountedFs(views);
   const partitions = opts.partitions ?? [];
+  const kexec = new FakeKexec();
+  kexec.onExec = () => events.push("exec");
   return {
     fs,
-    kexec: new FakeKexec(),
+    kexec,
     efivars: new Efivarfs(opts.efivarfs ?? "/nonexistent/efivars"),
     log: new MemoryLog(),
     clock,

@@ -25,7 +25,7 @@ ${PARTITION_HELP}
     const sys = platform.sys({ debug: Boolean(io.env.UKIBOOT_DEBUG), ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
     const session = await openSession(sys, resolvePartitions(sys, values), trustOptions(values));
     const dryRun = values["dry-run"] ? { out: io.stdout, json: Boolean(values.json) } : undefined;
-    const chooser = await platform.chooser({ stdin: io.stdin, stdout: io.stdout, env: io.env });
+    const chooser = () => platform.chooser({ stdin: io.stdin, stdout: io.stdout, env: io.env });
     const outcome = await runBoot(sys, session, { chooser, menuFirst: true, ...(dryRun ? { dryRun } : {}) });
     switch (outcome.kind) {
       case "reboot":

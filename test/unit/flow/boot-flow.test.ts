@@ -2,13 +2,11 @@
  * The boot flow over a real ESP tree (UKIs made by the real ukify and systemd-stub, with a small stand-in
  * kernel so the fixture is fast to build) and a recording kexec loader.
  */
-import { buildOnce } from "../../lab/build-once.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { debianParts } from "../../../build/debian.ts";
-import { InitramfsTree } from "../../../build/lib/initramfs-tree.ts";
-import { buildAddon, buildUki, standInKernel } from "../../lab/target-system.ts";
+import { FLOW_INITRD, FLOW_KERNEL, flowEsp } from "../../lab/flow-esp.ts";
 import { BootError } from "../../../src/errors.ts";
 import { bootDefault } from "../../support/boot-default.ts";
 import { hasProgram } from "../../../build/lib/run-command.ts";
@@ -19,44 +17,11 @@ import { fakeSys, materialiseInitrd, readSource } from "../../support/fake-sys.t
 import { startSwTpm, type SwTpm } from "../../lab/swtpm.ts";
 import { profileSections } from "../tpm/uki-profiles.ts";
 
-let ROOT = "";
 let ESP = "";
 let TRUNC_ESP = "";
-const KERNEL = standInKernel();
-/** A real (tiny) newc archive: ukiboot checks every member before the kernel sees it. */
-const INITRD = new InitramfsTree().add({ type: "file", path: "hello", data: new TextEncoder().encode("stand-in initrd\n") }).toCpio();
 
 beforeAll(async () => {
-  ROOT = await buildOnce("flow-esp", { inputs: {}, code: import.meta.path, single: true }, async (ROOT) => {
-    const ESP = join(ROOT, "esp");
-    const TRUNC_ESP = join(ROOT, "esp-truncated-kernel");
-    mkdirSync(join(ESP, "EFI/Linux"), { recursive: true });
-    const parts = await debianParts();
-    writeFileSync(join(ROOT, "kernel"), KERNEL);
-    writeFileSync(join(ROOT, "initrd"), INITRD);
-    const osrel = (v: string) => {
-    const f = join(ROOT, `os-release-${v}`);
-      writeFileSync(f, `ID=flow\nPRETTY_NAME="Flow OS ${v}"\nVERSION_ID=${v}\n`);
-      return `@${f}`;
-    };
-    const uki = (name: string, v: string) =>
-      buildUki(parts, { output: join(ESP, "EFI/Linux", name), linux: join(ROOT, "kernel"), initrds: [join(ROOT, "initrd")], cmdline: `root=flow v=${v}`, osRelease: osrel(v), uname: "6.1.0-flow" });
-    await uki("flow-1.efi", "1");
-    await uki("flow-2.efi", "2");
-    // An add-on where a UKI should be: it has no .linux.
-    await buildAddon(parts, { output: join(ESP, "EFI/Linux/not-a-uki.efi"), cmdline: "extra=1" });
-    // A UKI cut in half: its sections run past the end of the file.
-    const whole = readFileSync(join(ESP, "EFI/Linux/flow-2.efi"));
-    writeFileSync(join(ESP, "EFI/Linux/truncated.efi"), whole.subarray(0, Math.floor(whole.length / 2)));
-    mkdirSync(join(ESP, "EFI/Linux/directory.efi"));
-    // An ESP whose newest UKI carries a kernel cut short: the kernel would accept it and crash later.
-    mkdirSync(join(TRUNC_ESP, "EFI/Linux"), { recursive: true });
-    writeFileSync(join(ROOT, "kernel-cut"), KERNEL.subarray(0, 2048));
-    await buildUki(parts, { output: join(TRUNC_ESP, "EFI/Linux/flow-9.efi"), linux: join(ROOT, "kernel-cut"), cmdline: "v=9", osRelease: osrel("9"), uname: "6.1.0-flow" });
-    writeFileSync(join(TRUNC_ESP, "EFI/Linux/flow-2.efi"), readFileSync(join(ESP, "EFI/Linux/flow-2.efi")));
-  });
-  ESP = join(ROOT, "esp");
-  TRUNC_ESP = join(ROOT, "esp-truncated-kernel");
+  ({ esp: ESP, truncatedKernelEsp: TRUNC_ESP } = await flowEsp());
 }, 120_000);
 
 const out = () => {
@@ -70,11 +35,11 @@ describe("bootDefault()", () => {
     const plan = await bootDefault(sys, { esp: ESP, dryRun: false, out: out() });
     expect(plan.entryId).toBe("flow-2.efi");
     expect(sys.kexec.loaded).toHaveLength(1);
-    expect(Buffer.from(readSource(plan.kernel)).equals(Buffer.from(KERNEL))).toBe(true);
+    expect(Buffer.from(readSource(plan.kernel)).equals(Buffer.from(FLOW_KERNEL))).toBe(true);
     // As systemd-stub does: the UKI's .initrd, then its .osrel as /.extra/os-release.
     expect(plan.initrd.members.map((m) => m.member.kind)).toEqual(["initrd", "osrel"]);
     const merged = materialiseInitrd(plan);
-    expect(Buffer.from(merged.subarray(0, INITRD.length)).equals(Buffer.from(INITRD))).toBe(true);
+    expect(Buffer.from(merged.subarray(0, FLOW_INITRD.length)).equals(Buffer.from(FLOW_INITRD))).toBe(true);
     expect(new TextDecoder().decode(merged)).toContain(".extra/os-release\0");
     expect(plan.cmdline).toBe("root=flow v=2");
     expect(sys.events).toContain("release");
@@ -128,8 +93,7 @@ describe("bootDefault()", () => {
   });
 
   test("an ESP without UKIs is a BootError that says where it looked", async () => {
-    const empty = join(ROOT, "empty-esp");
-    mkdirSync(empty, { recursive: true });
+    const empty = mkdtempSync(join(tmpdir(), "empty-esp-"));
     const err = await bootDefault(fakeSys(), { esp: empty, dryRun: false, out: out() }).catch((e) => e);
     expect(err).toBeInstanceOf(BootError);
     expect(err.message).toBe(`Cannot boot: no boot entry found on "${empty}" (looked for EFI/Linux/*.efi and loader/entries/*.conf)`);

@@ -1,0 +1,281 @@
+/**
+ * `ukiboot init` as PID 1, over a fake Sys: real UKIs on a fixture ESP (made by ukify and systemd-stub),
+ * disks that appear when the test says, a clock that moves only when the flow waits, a recording kexec and
+ * a scripted chooser in place of the menu. Each case checks the console lines a person would see and the
+ * exit code the initramfs shim acts on (initrd-hooks/common/init-shim.sh).
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ESP_TYPE_GUID } from "../../../src/disk/gpt.ts";
+import { decodeUtf16 } from "../../../src/efi/efivar-codec.ts";
+import { ESP_MOUNT, HIDDEN_KEY_WINDOW_MS, INIT_EXIT, runInit, type InitEnvironment } from "../../../src/flow/pid1.ts";
+import type { ChooserFactory, MenuRequest } from "../../../src/ports/chooser.ts";
+import type { MenuDecision } from "../../../src/ports/menu.ts";
+import type { Partition } from "../../../src/ports/sys.ts";
+import type { Terminal } from "../../../src/ports/terminal.ts";
+import { flowEsp } from "../../lab/flow-esp.ts";
+import { fakeSys, type FakeSys, type FakeSysOptions } from "../../support/fake-sys.ts";
+
+const GUID = "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f";
+const DISK: Partition = { number: 1, typeGuid: ESP_TYPE_GUID, partUuid: "1b4e3c2a-0000-4000-8000-000000000001", firstLba: 2048n, lastLba: 526335n, name: "ESP", device: "/dev/vda1", disk: "vda" };
+const TERMINAL: Terminal = { stdin: {} as NodeJS.ReadStream, stdout: { write: () => true } };
+
+let FLOW_ESP = "";
+beforeAll(async () => {
+  FLOW_ESP = (await flowEsp()).esp;
+}, 120_000);
+
+/** A writable copy of the flow ESP (the boot-counting cases rename files in it), with `extra` files added. */
+function espCopy(extra: Record<string, string> = {}, renames: Record<string, string> = {}): string {
+  const esp = mkdtempSync(join(tmpdir(), "pid1-esp-"));
+  cpSync(FLOW_ESP, esp, { recursive: true });
+  for (const [from, to] of Object.entries(renames)) renameSync(join(esp, from), join(esp, to));
+  for (const [path, text] of Object.entries(extra)) {
+    mkdirSync(join(esp, path, ".."), { recursive: true });
+    writeFileSync(join(esp, path), text);
+  }
+  return esp;
+}
+
+/** A chooser that answers with `decisions` in turn and keeps what it was shown. */
+function scriptedChooser(...decisions: MenuDecision[]): { factory: ChooserFactory; requests: MenuRequest[] } {
+  const requests: MenuRequest[] = [];
+  return {
+    requests,
+    factory: async () => ({
+      async choose(r) {
+        requests.push(r);
+        const d = decisions.shift();
+        if (!d) throw new Error("Internal error: the menu was shown once more than the test scripted");
+        return d;
+      },
+      progress: () => ({ update() {}, close: async () => {} }),
+    }),
+  };
+}
+
+const boot = (entryId: string, extra: Partial<{ unattended: boolean; cmdline: string }> = {}): MenuDecision => ({ kind: "boot", entryId, variables: {}, ...extra });
+const noMenu: ChooserFactory = async () => {
+  throw new Error("Internal error: no menu should be shown here");
+};
+
+interface Run {
+  sys: FakeSys;
+  code: number;
+  log: string;
+  out: string;
+}
+
+async function init(opts: FakeSysOptions & { esp?: string; env?: InitEnvironment; chooser?: ChooserFactory }): Promise<Run> {
+  const esp = opts.esp ?? espCopy();
+  const sys = fakeSys({ partitions: [DISK], devices: { "/dev/vda1": esp }, ...opts });
+  const out: string[] = [];
+  const code = await runInit(sys, opts.env ?? {}, opts.chooser ?? noMenu, { write: (s: string) => out.push(s) });
+  return { sys, code, log: sys.log.text(), out: out.join("") };
+}
+
+function efivars(vars: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), "pid1-efivars-"));
+  for (const [name, value] of Object.entries(vars)) writeFileSync(join(dir, `${name}-${GUID}`), Uint8Array.from([7, 0, 0, 0, ...new Uint8Array(Buffer.from(`${value}\0`, "utf16le"))]));
+  return dir;
+}
+
+const variable = (dir: string, name: string): string | null => {
+  const f = join(dir, `${name}-${GUID}`);
+  return existsSync(f) ? decodeUtf16(new Uint8Array(readFileSync(f)).subarray(4)) : null;
+};
+
+describe("finding the ESP", () => {
+  test("an ESP that appears late is found within ukiboot.wait, with a countdown once a second", async () => {
+    const esp = espCopy();
+    const r = await init({ esp, cmdline: "ukiboot.wait=5", partitions: (ms) => (ms >= 2500 ? [DISK] : []) });
+    expect(r.log).toContain("info: waiting for the ESP to appear (5 s left)");
+    expect(r.log).toContain("info: waiting for the ESP to appear (3 s left)");
+    expect(r.log).toContain(`info: using ESP /dev/vda1 (PARTUUID ${DISK.partUuid}): it is the first partition of type ESP`);
+    expect(r.sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-2.efi"]);
+    // Unmounted before the kernel starts.
+    expect(r.sys.events).toEqual([`mount /dev/vda1 ${ESP_MOUNT}`, `release ${ESP_MOUNT}`, "exec", "release"]);
+  });
+
+  test("no ESP at all: the console says what is missing and what to do, then the rescue shell after 5 s", async () => {
+    const r = await init({ cmdline: "ukiboot.wait=2", partitions: [] });
+    expect(r.log).toContain("error: Cannot find the ESP: no disk has a GPT partition of type EFI System Partition\n  Attach the disk holding the ESP, or wait longer with ukiboot.wait=SECONDS");
+    expect(r.log).toContain("info: nothing could be booted; starting the rescue shell in 5 s");
+    expect(r.sys.clock.slept.at(-1)).toBe(5000);
+    expect(r.code).toBe(INIT_EXIT.failed);
+    expect(r.sys.kexec.loaded).toEqual([]);
+  });
+
+  test("ukiboot.esp= that matches nothing names the selector", async () => {
+    const r = await init({ cmdline: "ukiboot.esp=PARTLABEL=nope ukiboot.wait=1" });
+    expect(r.log).toContain("error: Cannot find the ESP: no partition matches ukiboot.esp=PARTLABEL=nope");
+    expect(r.code).toBe(INIT_EXIT.failed);
+  });
+});
+
+describe("booting", () => {
+  test("without a console the default boots unattended, and the log says what chose it", async () => {
+    const r = await init({});
+    expect(r.log).toContain('info: default entry: "Flow OS 2" (flow-2.efi), chosen by first');
+    expect(r.log).toContain('info: booting "Flow OS 2" (flow-2.efi), chosen by first');
+    expect(r.sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-2.efi"]);
+    expect(r.sys.kexec.execs).toBe(1);
+  });
+
+  test("every entry failing without a console: each reason, then the summary, then the rescue shell", async () => {
+    const esp = espCopy();
+    const sys = fakeSys({ partitions: [DISK], devices: { "/dev/vda1": esp } });
+    sys.kexec.failures.set("flow-2.efi", "ENOEXEC").set("flow-1.efi", "EKEYREJECTED");
+    const code = await runInit(sys, {}, noMenu, { write: () => true });
+    const log = sys.log.text();
+    expect(log).toMatch(/error: Cannot load ".*flow-2\.efi": kexec_file_load\(.*\) failed with ENOEXEC/);
+    expect(log).toContain('info: trying the next entry, "Flow OS 1" (flow-1.efi)');
+    expect(log).toMatch(/error: Cannot load ".*flow-1\.efi": kexec_file_load\(.*\) failed with EKEYREJECTED/);
+    expect(log).toContain("error: Cannot boot: every entry failed to load (flow-2.efi, flow-1.efi)");
+    expect(code).toBe(INIT_EXIT.failed);
+    expect(sys.kexec.execs).toBe(0);
+  });
+
+  test("every entry failing with menu-disabled and a console: the menu opens on the error, and the shell is offered there", async () => {
+    const esp = espCopy({ "loader/loader.conf": "timeout menu-disabled\n" });
+    const sys = fakeSys({ partitions: [DISK], devices: { "/dev/vda1": esp }, console: TERMINAL });
+    sys.kexec.failures.set("flow-2.efi", "ENOEXEC").set("flow-1.efi", "ENOEXEC");
+    const menu = scriptedChooser({ kind: "shell", variables: {} });
+    const code = await runInit(sys, {}, menu.factory, { write: () => true });
+    expect(menu.requests).toHaveLength(1);
+    expect(menu.requests[0]!.error?.message).toBe("Cannot boot: every entry failed to load (flow-2.efi, flow-1.efi)");
+    expect(code).toBe(INIT_EXIT.shell);
+    expect(sys.log.text()).toContain("info: the rescue shell was chosen");
+  });
+
+  test("menu-hidden with a console: the chooser gets the hidden menu and ukiboot's 1 s key window, and the default boots", async () => {
+    const esp = espCopy({ "loader/loader.conf": "timeout menu-hidden\n" });
+    const menu = scriptedChooser(boot("flow-2.efi", { unattended: true }));
+    const r = await init({ esp, console: TERMINAL, chooser: menu.factory });
+    expect(menu.requests[0]!.config.timeout).toBe("menu-hidden");
+    expect(menu.requests[0]!.config.hiddenKeyWindowMs).toBe(HIDDEN_KEY_WINDOW_MS);
+    expect(HIDDEN_KEY_WINDOW_MS).toBe(1000);
+    expect(r.sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-2.efi"]);
+  });
+
+  test("menu-disabled with a console boots the default without showing the menu", async () => {
+    const esp = espCopy({ "loader/loader.conf": "timeout menu-disabled\n" });
+    const r = await init({ esp, console: TERMINAL, chooser: noMenu });
+    expect(r.sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-2.efi"]);
+    expect(r.sys.kexec.execs).toBe(1);
+  });
+
+  test("ukiboot.entry= boots another entry once, and says so", async () => {
+    const r = await init({ cmdline: "ukiboot.entry=flow-1.efi" });
+    expect(r.log).toContain('info: default entry: "Flow OS 1" (flow-1.efi), chosen by ukiboot.entry');
+    expect(r.sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-1.efi"]);
+  });
+
+  test("ukiboot.entry= naming nothing is reported and the default boots", async () => {
+    const r = await init({ cmdline: "ukiboot.entry=nope.efi" });
+    expect(r.log).toContain("warn: Ignoring ukiboot.entry=nope.efi: it matches no entry");
+    expect(r.sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-2.efi"]);
+  });
+
+  test("ukiboot.dry-run prints the plan, loads nothing, unmounts and exits 0", async () => {
+    const r = await init({ cmdline: "ukiboot.dry-run" });
+    expect(r.out).toContain("entry:   flow-2.efi");
+    expect(r.out).toContain("cmdline: root=flow v=2");
+    expect(r.log).toContain("info: dry run (ukiboot.dry-run): not booting");
+    expect(r.sys.kexec.loaded).toEqual([]);
+    expect(r.sys.mounted.size).toBe(0);
+    expect(r.code).toBe(INIT_EXIT.done);
+  });
+
+  test("an unknown ukiboot option is reported and the boot goes on", async () => {
+    const r = await init({ cmdline: "ukiboot.colour=blue" });
+    expect(r.log).toContain('warn: ignoring the unknown or invalid kernel option "ukiboot.colour=blue"');
+    expect(r.sys.kexec.execs).toBe(1);
+  });
+
+  test("ukiboot.console= naming a console that cannot be opened falls back to the default console", async () => {
+    const menu = scriptedChooser(boot("flow-1.efi"));
+    const r = await init({ cmdline: "ukiboot.console=ttyS7", console: TERMINAL, chooser: menu.factory });
+    expect(r.log).toContain('warn: cannot use ukiboot.console=ttyS7: Cannot open "/dev/ttyS7": no such device; using the default console');
+    expect(r.sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-1.efi"]);
+  });
+});
+
+describe("the exit codes the shim acts on", () => {
+  test("the rescue shell chosen in the menu: 3", async () => {
+    const r = await init({ console: TERMINAL, chooser: scriptedChooser({ kind: "shell", variables: {} }).factory });
+    expect(r.code).toBe(INIT_EXIT.shell);
+  });
+
+  test("reboot and power off are carried out after unmounting; the code is 1 should the kernel refuse", async () => {
+    const reboot = await init({ console: TERMINAL, chooser: scriptedChooser({ kind: "reboot", variables: {} }).factory });
+    expect(reboot.sys.events).toEqual([`mount /dev/vda1 ${ESP_MOUNT}`, `release ${ESP_MOUNT}`, "reboot", "release"]);
+    expect(reboot.code).toBe(INIT_EXIT.failed);
+    const off = await init({ console: TERMINAL, chooser: scriptedChooser({ kind: "poweroff", variables: {} }).factory });
+    expect(off.sys.events).toContain("power-off");
+  });
+
+  test("firmware setup sets OsIndications bit 0, then reboots", async () => {
+    const dir = efivars();
+    const r = await init({ efivarfs: dir, console: TERMINAL, chooser: scriptedChooser({ kind: "firmware-setup", variables: {} }).factory });
+    expect([...readFileSync(join(dir, `OsIndications-${"8be4df61-93ca-11d2-aa0d-00e098032b8c"}`))]).toEqual([7, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+    expect(r.sys.events).toContain("reboot");
+  });
+
+  test("inside a distribution's initramfs, a kernel started by kexec does not boot again: 0, nothing mounted", async () => {
+    const r = await init({ env: { hook: "dracut" }, startedByKexec: true });
+    expect(r.log).toContain("info: this kernel was started by kexec; not booting again (continuing with the dracut boot)");
+    expect(r.code).toBe(INIT_EXIT.done);
+    expect(r.sys.events).toEqual([]);
+    expect(r.sys.log.closed).toBe(true);
+  });
+
+  test("inside a distribution's initramfs, a failure returns to its boot at once: 1, no countdown", async () => {
+    const r = await init({ env: { hook: "initramfs-tools" }, partitions: [], cmdline: "ukiboot.wait=0" });
+    expect(r.log).toContain("info: nothing could be booted; returning to the initramfs-tools boot");
+    expect(r.sys.clock.slept).toEqual([]);
+    expect(r.code).toBe(INIT_EXIT.failed);
+  });
+});
+
+describe("boot counting (docs/efi-variables.md §5)", () => {
+  test("a counted default that fails uses a try; the uncounted fallback boots and LoaderBootCountPath stays unset", async () => {
+    const esp = espCopy({}, { "EFI/Linux/flow-2.efi": "EFI/Linux/flow-2+3.efi" });
+    const dir = efivars();
+    const sys = fakeSys({ partitions: [DISK], devices: { "/dev/vda1": esp }, efivarfs: dir });
+    sys.kexec.failures.set("flow-2.efi", "ENOEXEC");
+    await runInit(sys, {}, noMenu, { write: () => true });
+    expect(readdirSync(join(esp, "EFI/Linux"))).toContain("flow-2+2-1.efi");
+    expect(sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-1.efi"]);
+    // systemd-bless-boot in the target must not mark flow-2 good: the variable names nothing.
+    expect(variable(dir, "LoaderBootCountPath")).toBeNull();
+  });
+
+  test("a counted fallback after a failed counted default: LoaderBootCountPath names the fallback, which started", async () => {
+    const esp = espCopy({}, { "EFI/Linux/flow-2.efi": "EFI/Linux/flow-2+3.efi", "EFI/Linux/flow-1.efi": "EFI/Linux/flow-1+1.efi" });
+    const dir = efivars();
+    const sys = fakeSys({ partitions: [DISK], devices: { "/dev/vda1": esp }, efivarfs: dir });
+    sys.kexec.failures.set("flow-2.efi", "ENOEXEC");
+    await runInit(sys, {}, noMenu, { write: () => true });
+    expect(readdirSync(join(esp, "EFI/Linux")).filter((n) => n.startsWith("flow-")).sort()).toEqual(["flow-1+0-1.efi", "flow-2+2-1.efi"]);
+    expect(variable(dir, "LoaderBootCountPath")).toBe("\\EFI\\Linux\\flow-1+0-1.efi");
+  });
+
+  test("a retry from the menu after a failed counted boot finds the renamed file and uses another try", async () => {
+    const esp = espCopy({ "loader/loader.conf": "timeout 5\n" }, { "EFI/Linux/flow-2.efi": "EFI/Linux/flow-2+3.efi" });
+    const dir = efivars();
+    const sys = fakeSys({ partitions: [DISK], devices: { "/dev/vda1": esp }, efivarfs: dir, console: TERMINAL });
+    let tries = 0;
+    sys.kexec.failWhen = (p) => (p.entryId === "flow-2.efi" && tries++ === 0 ? "ENOMEM" : undefined);
+    const menu = scriptedChooser(boot("flow-2.efi"), boot("flow-2.efi"));
+    await runInit(sys, {}, menu.factory, { write: () => true });
+    expect(menu.requests[1]!.error?.message).toMatch(/Cannot load ".*flow-2\+2-1\.efi": kexec_file_load\(.*\) failed with ENOMEM/);
+    expect(sys.kexec.loaded.at(-1)?.label).toBe(join(ESP_MOUNT, "EFI/Linux/flow-2+1-2.efi"));
+    expect(readdirSync(join(esp, "EFI/Linux"))).toContain("flow-2+1-2.efi");
+    expect(variable(dir, "LoaderBootCountPath")).toBe("\\EFI\\Linux\\flow-2+1-2.efi");
+    // The menu showed the tries as they were after the first attempt.
+    expect(menu.requests[0]!.entries.find((e) => e.id === "flow-2.efi")?.triesLeft).toBe(3);
+  });
+});
