@@ -148,7 +148,11 @@ export class Vm {
     return this.monitor(`device_add ${diskDevice(disk, id, index, `hp${index}`)}`);
   }
 
+  /** Set once the lab itself killed QEMU, so its signal is not taken for a crash. */
+  killed = false;
+
   async kill(): Promise<void> {
+    this.killed = true;
     this.proc.kill("SIGKILL");
     await this.exited.catch(() => {});
     rmSync(this.dir, { recursive: true, force: true });
@@ -215,8 +219,24 @@ export function startVm(opts: VmOptions): Vm {
 }
 
 /**
- * Runs `scenario` against a fresh VM; when it fails and the console shows an emulator fault (double fault,
- * oops, hang before the payload started), runs it once more and reports the first failure with it.
+ * Why a failed scenario may be run again: an infrastructure fault recognised by its signature, never a plain
+ * timeout or a wrong answer. TCG occasionally faults a guest on this kind of machine (a double fault, a
+ * general protection fault or a panic in the boot kernel), and QEMU itself can crash; both say so on the
+ * console or in the process's end. null when the failure is the scenario's own.
+ */
+export function infrastructureFault(vm: Vm): string | null {
+  const fault = vm.infraFault();
+  if (fault) return `an emulator fault on the console ("${fault}")`;
+  const signal = vm.proc.signalCode;
+  if (signal && !vm.killed) return `QEMU was killed by ${signal}`;
+  const crash = vm.output.match(/qemu-system-x86_64: .*(Assertion|assertion|Aborted|core dumped|fatal).*/);
+  if (crash) return `QEMU crashed ("${crash[0]}")`;
+  return null;
+}
+
+/**
+ * Runs `scenario` against a fresh VM; when it fails with a recognised infrastructure fault, runs it once
+ * more on a new VM and says so with the reason. Any other failure, a timeout included, fails at once.
  */
 export async function withVmRetry<T>(make: () => Vm, scenario: (vm: Vm) => Promise<T>, opts: { log?: (s: string) => void } = {}): Promise<T> {
   let firstError: Error | undefined;
@@ -225,11 +245,11 @@ export async function withVmRetry<T>(make: () => Vm, scenario: (vm: Vm) => Promi
     try {
       return await scenario(vm);
     } catch (e) {
-      const fault = vm.infraFault();
       const err = e as Error;
-      if (attempt === 1 && (fault || err instanceof VmTimeout)) {
+      const fault = infrastructureFault(vm);
+      if (attempt === 1 && fault) {
         firstError = err;
-        opts.log?.(`QEMU attempt 1 failed${fault ? ` with an emulator fault ("${fault}")` : ""}; retrying once.\n${vm.tail(15)}`);
+        opts.log?.(`QEMU attempt 1 failed with ${fault}; retrying once on a new VM.\n${vm.tail(15)}`);
         continue;
       }
       if (firstError) err.message = `${err.message}\n(first attempt also failed: ${firstError.message.split("\n")[0]})`;

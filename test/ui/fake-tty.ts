@@ -36,11 +36,41 @@ export class FakeTtyOut extends EventEmitter {
   write(chunk: string, callback?: (error?: Error | null) => void): boolean {
     this.chunks.push(String(chunk));
     callback?.();
+    this.emit("written");
     return true;
   }
   get text(): string {
     return this.chunks.join("");
   }
+}
+
+/** Lets the event loop run the work a write or a fake-clock step queued: a few turns, never wall-clock time. */
+export async function turns(n = 10): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+}
+
+/** What waitForOutput waits at most, as a guard against a hang; a passing test never comes near it. */
+const GUARD_MS = 10_000;
+
+/**
+ * Resolves as soon as `holds(out)` is true: checked now and after every write, so the test follows the
+ * frames as they are drawn instead of polling the clock. Fails with the output so far if it never holds.
+ */
+export function waitForOutput(out: FakeTtyOut, holds: (out: FakeTtyOut) => boolean, what: string): Promise<void> {
+  if (holds(out)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!holds(out)) return;
+      out.off("written", check);
+      clearTimeout(guard);
+      resolve();
+    };
+    const guard = setTimeout(() => {
+      out.off("written", check);
+      reject(new Error(`The menu never drew ${what}; output so far:\n${out.text}`));
+    }, GUARD_MS);
+    out.on("written", check);
+  });
 }
 
 /** Replays terminal output on a tiny screen model, to see what a person would see at the end. */

@@ -1,4 +1,5 @@
-// Renders BootMenu with ink-testing-library, a fake clock and a fixed 80x24 terminal, and waits for frames.
+// Renders BootMenu with ink-testing-library, a fake clock and a fixed 80x24 terminal, and follows its frames
+// as they are drawn: time moves only with the fake clock, and nothing waits on the wall clock.
 import { render } from "ink-testing-library";
 import { BootMenu } from "../../ui/components/BootMenu.tsx";
 import type { MenuConfig, MenuDecision, MenuEntry, MenuError, MenuProblem } from "../../src/ports/menu.ts";
@@ -20,10 +21,13 @@ export interface Harness {
   unmount: () => void;
 }
 
-/** Lets React and Ink finish the work queued by a write or a timer. */
+/** Lets React and Ink finish the work a write or a fake-clock step queued: event-loop turns, not time. */
 export async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 1));
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
 }
+
+/** Turns after which a frame that has not come is taken as never coming. */
+const MAX_TURNS = 200;
 
 export async function renderMenu(
   opts: {
@@ -72,11 +76,11 @@ export async function renderMenu(
       await settle();
     },
     async waitFor(predicate, what) {
-      for (let i = 0; i < 200; i++) {
+      for (let i = 0; i < MAX_TURNS; i++) {
         if (predicate(frame())) return frame();
-        await new Promise((res) => setTimeout(res, 2));
+        await new Promise((res) => setImmediate(res));
       }
-      throw new Error(`Timed out waiting for ${what}; last frame:\n${frame()}`);
+      throw new Error(`The menu never drew ${what}; last frame:\n${frame()}`);
     },
     unmount: () => r.unmount(),
   };

@@ -2,19 +2,13 @@ import { describe, expect, test } from "bun:test";
 import { showProgress } from "../../ui/run-progress.tsx";
 import { runMenu } from "../../ui/run-menu.tsx";
 import { FakeClock } from "./fake-clock.ts";
-import { FakeTtyIn, FakeTtyOut, replayTerminal, screenAfter } from "./fake-tty.ts";
+import { FakeTtyIn, FakeTtyOut, replayTerminal, screenAfter, turns, waitForOutput } from "./fake-tty.ts";
 import { CONFIG, ENTRIES, KEY } from "./menu-fixtures.ts";
 
 const ENV = { TERM: "vt100" };
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits until the output contains `text`. */
-async function until(out: FakeTtyOut, text: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (out.text.includes(text)) return;
-    await wait(2);
-  }
-  throw new Error(`Timed out waiting for ${JSON.stringify(text)}; output so far:\n${out.text}`);
+/** Waits until the output contains `text`, following the writes. */
+function until(out: FakeTtyOut, text: string): Promise<void> {
+  return waitForOutput(out, (o) => o.text.includes(text), JSON.stringify(text));
 }
 
 function start(opts: { config?: Partial<typeof CONFIG>; isTTY?: boolean; columns?: number; rows?: number; env?: Record<string, string> } = {}) {
@@ -69,8 +63,8 @@ describe("runMenu() on a console", () => {
     clock.advance(1000);
     await until(stdout, "Boot in 2 s.");
     stdin.send("j");
-    await until(stdout, "Rescue Shell\n");
-    await wait(60);
+    // The last frame (Ink draws at most 30 a second) has the pointer on entry 2.
+    await waitForOutput(stdout, (o) => /^ > {4}Debian/.test(screenAfter(o.text)[3] ?? ""), "the pointer on entry 2");
     const screen = screenAfter(stdout.text);
     expect(screen[0]).toMatch(/^ ukiboot/);
     expect(screen[2]).toMatch(/^ {3}=> Debian GNU\/Linux 13 \(trixie\)/);
@@ -117,7 +111,7 @@ describe("runMenu() on a console", () => {
     await until(stdout, "Rescue Shell");
     stdin.send(`4e${KEY.left}${KEY.left}`);
     await until(stdout, "Edit the command line");
-    await wait(60);
+    await waitForOutput(stdout, (o) => replayTerminal(o.text).cursor.x === 18, "the cursor on the edited character");
     const { screen, cursor } = replayTerminal(stdout.text);
     expect(screen[4]).toBe(" root=/dev/vda3 rhgb");
     // Column 0 is the scroll marker, so the line ends in column 19 and the cursor starts in column 20;
@@ -136,7 +130,7 @@ describe("runMenu() on a console", () => {
     await until(stdout, "Edit the command line");
     const bytes = Buffer.from(" é\r", "utf8");
     stdin.write(bytes.subarray(0, 2));
-    await wait(5);
+    await turns();
     stdin.write(bytes.subarray(2));
     expect(await decision).toMatchObject({ cmdline: "root=/dev/vda3 rhgb é" });
   });
@@ -176,7 +170,7 @@ describe("runMenu() without a menu", () => {
 
   test("menu-hidden draws nothing, and a key held during the window opens the menu", async () => {
     const { stdin, stdout, decision } = start({ config: { timeout: "menu-hidden", hiddenKeyWindowMs: 100 } });
-    await wait(10);
+    await turns();
     expect(stdout.text).not.toContain("Rescue Shell");
     stdin.send("   ");
     await until(stdout, "Rescue Shell");
@@ -186,7 +180,7 @@ describe("runMenu() without a menu", () => {
 
   test("menu-hidden boots the default when the window passes without a key", async () => {
     const { stdout, clock, decision } = start({ config: { timeout: "menu-hidden", hiddenKeyWindowMs: 100 } });
-    await wait(10);
+    await turns();
     clock.advance(100);
     expect(await decision).toMatchObject({ kind: "boot", entryId: "debian-6.12.48.efi" });
     expect(stdout.text).not.toContain("Rescue Shell");
@@ -240,7 +234,7 @@ describe("showProgress()", () => {
     await until(stdout, "1%");
     stdout.chunks = [];
     for (let i = 11; i < 19; i++) p.update({ label: "Reading", done: i, total: 1000 });
-    await wait(50);
+    await turns();
     expect(stdout.text).toBe("");
     await p.close();
   });

@@ -60,15 +60,14 @@ describe("default entry precedence, against bootctl 257 on the same variables", 
   ];
   for (const [name, vars, expected] of cases) {
     test(name, async () => {
-      const dir = efivars(vars);
-      const { discovery, state } = await openSession(fakeSys({ efivarfs: dir }), { esp: ESP });
+      const { discovery, state } = await openSession(fakeSys({ efivarfs: efivars(vars) }), { esp: ESP });
       const ours = toBootctlJson(discovery.entries, { defaultIndex: state.choice.index! });
       expect(ours.find((e) => e.isDefault)?.id).toBe(expected);
-      if (typeof bootctl === "string") {
-        console.warn(`bootctl comparison skipped: ${bootctl}`);
-        return;
-      }
-      const theirs = await bootctl.run(ESP, undefined, { efivars: dir });
+    });
+    // An explicit skip when trixie's bootctl cannot run here, which npm test counts as a failure.
+    test.skipIf(typeof bootctl === "string")(`${name}: bootctl 257 agrees`, async () => {
+      if (typeof bootctl === "string") throw new Error(bootctl);
+      const theirs = await bootctl.run(ESP, undefined, { efivars: efivars(vars) });
       expect(theirs.find((e) => e.isDefault)?.id).toBe(expected);
     }, 60_000);
   }
