@@ -16,7 +16,7 @@ export const RUNTIMES: Record<string, { target: string; pkg: string }> = {
 
 /**
  * Ink imports react-devtools-core only in development, but the bundler still follows the import and the
- * compiled binary then fails at start; resolving it to an empty module is what works (kexec-facts.md §16).
+ * compiled binary then fails at start; resolving it to an empty module is what works (docs/kexec.md §9).
  */
 const noDevtools: BunPlugin = {
   name: "no-react-devtools",

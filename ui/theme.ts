@@ -6,7 +6,7 @@
 export interface Glyphs {
   /** Before the highlighted entry; the highlight must be visible without any attributes. */
   readonly pointer: string;
-  /** systemd-boot's default-entry marker, "►" or "=>" (boot-behaviour.md §13.1). Two columns wide. */
+  /** systemd-boot's default-entry marker, "►" or "=>" (docs/menu.md §1). Two columns wide. */
   readonly defaultMarker: string;
   /** Repeated to draw horizontal rules. */
   readonly rule: string;

@@ -1,5 +1,5 @@
 /**
- * UKI add-ons (`*.addon.efi`, boot-behaviour.md §11.1-11.2): global ones in `\loader\addons\` and a
+ * UKI add-ons (`*.addon.efi`, docs/initrd.md §1-11.2): global ones in `\loader\addons\` and a
  * UKI's own in `<uki without counter>.extra.d\`, on the UKI's partition. Reads headers and the small
  * `.cmdline`/`.uname` sections only.
  */
@@ -89,7 +89,7 @@ export async function readAddon(
 }
 
 /**
- * The add-ons that apply to a UKI whose `.uname` is `ukiUname` (§11.2.3): all of them, except those
+ * The add-ons that apply to a UKI whose `.uname` is `ukiUname` (docs/initrd.md §2): all of them, except those
  * whose own `.uname` does not match when both have one.
  */
 export function applicableAddons(addons: readonly LoadedAddon[], ukiUname: string | undefined): { addons: BootAddon[]; mismatched: LoadedAddon[] } {

@@ -1,6 +1,6 @@
 /**
- * Boot counters in file names, `<prefix>+<LEFT>[-<DONE>]<suffix>` (boot-behaviour.md §9): parsing,
- * the name after the next boot (§9.2) and the counter-free UKI path for `.extra.d` (§11.1).
+ * Boot counters in file names, `<prefix>+<LEFT>[-<DONE>]<suffix>` (docs/efi-variables.md §5): parsing,
+ * the name after the next boot (docs/efi-variables.md §5) and the counter-free UKI path for `.extra.d` (docs/initrd.md §1).
  */
 import { NOT_COUNTED } from "../model/boot-entry.ts";
 
@@ -53,13 +53,13 @@ export function parseBootCounter(fileName: string, suffix: string): BootCounter 
     stripped: prefix + rest,
     triesLeft: left.value,
     triesDone: done.value,
-    // systemd-boot writes the numbers unpadded: +05-003 becomes +4-4 (§9.2.2).
+    // systemd-boot writes the numbers unpadded: +05-003 becomes +4-4 (docs/efi-variables.md §5).
     next: `${prefix}+${Math.max(left.value - 1, 0)}-${Math.min(done.value + 1, TRIES_MAX)}${rest}`,
   };
 }
 
 /**
- * The stub's counter-free path of a UKI (§11.1.2): it strips at the FIRST `+` of the whole path, and
+ * The stub's counter-free path of a UKI (docs/initrd.md §1): it strips at the FIRST `+` of the whole path, and
  * only when `+digits[-digits]` is followed by `.` or the end of the string.
  * @example stripCounterFromPath("\\EFI\\Linux\\x+2-1.efi") // "\\EFI\\Linux\\x.efi"
  */

@@ -1,5 +1,5 @@
 /**
- * Which entry the menu starts on and boots when the timeout runs out (boot-behaviour.md §14.3,
+ * Which entry the menu starts on and boots when the timeout runs out (docs/order-and-default.md §5,
  * systemd-boot 257 config_select_default_entry()), and what happens to LoaderEntryLastBooted after the
  * choice (save_selected_entry()).
  *
@@ -32,7 +32,7 @@ export interface DefaultChoice {
 
 const isSaved = (p: string | undefined) => p !== undefined && p.toLowerCase() === "@saved";
 
-/** The first entry, in sorted order, whose id matches the pattern; both are lower-cased (§14.3). */
+/** The first entry, in sorted order, whose id matches the pattern; both are lower-cased (docs/order-and-default.md §5). */
 export function findEntryByPattern(entries: readonly Pick<BootEntry, "id">[], pattern: string | undefined): number | undefined {
   if (pattern === undefined || pattern === "") return undefined;
   const p = pattern.toLowerCase();

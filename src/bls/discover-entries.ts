@@ -1,5 +1,5 @@
 /**
- * Discovery of boot entries on a mounted ESP and optional XBOOTLDR (boot-behaviour.md §2, §6, §8):
+ * Discovery of boot entries on a mounted ESP and optional XBOOTLDR (docs/entries.md §1, docs/entries.md §5, docs/order-and-default.md §2):
  * UKIs in `\EFI\Linux`, entry files in `\loader\entries`, loader.conf from the ESP; sorted, with
  * unique titles. A bad file is a problem, not a failure: the rest still lists.
  */
@@ -43,7 +43,7 @@ export interface DiscoverOptions {
 }
 
 export interface Discovery {
-  /** Sorted (§8), titles made unique (§6.3). */
+  /** Sorted (docs/order-and-default.md §2), titles made unique (docs/entries.md §7). */
   entries: BootEntry[];
   /** loader.conf of the ESP, or the defaults. */
   config: LoaderConfig;
@@ -53,7 +53,7 @@ export interface Discovery {
 }
 
 /**
- * Finds every entry on the ESP and XBOOTLDR, in the scan order of §2.5 (ESP UKIs, ESP entry files,
+ * Finds every entry on the ESP and XBOOTLDR, in the scan order of docs/entries.md §2 (ESP UKIs, ESP entry files,
  * XBOOTLDR UKIs, XBOOTLDR entry files), then sorts them stably and makes their titles unique.
  * Never throws for bad input: unreadable or malformed files become problems.
  * @example const { entries, problems } = await discoverEntries(new NodeFs(), { esp: "/efi", xbootldr: "/boot" })
@@ -131,7 +131,7 @@ async function readConfigText(fs: ReadOnlyFs, path: string, kind: string, size: 
   }
 }
 
-/** Entry file names of one directory, filtered (§2.6) and in byte order. */
+/** Entry file names of one directory, filtered (docs/entries.md §2) and in byte order. */
 async function listEntryDir(fs: ReadOnlyFs, root: string, dirLoaderPath: string, suffix: string, problems: Problem[]): Promise<{ dir: string; files: string[] }> {
   const dir = await resolveLoaderPath(fs, root, dirLoaderPath);
   if (!dir || dir.stat.kind !== "dir") return { dir: "", files: [] };
@@ -166,7 +166,7 @@ async function readType1Entry(ctx: UkiScanContext, file: { root: string; source:
   if (!t) return undefined;
 
   const counter = parseBootCounter(file.fileName, TYPE1_SUFFIX);
-  // The loader file must exist on the entry's own partition, or systemd-boot hides the entry (§6.2.2).
+  // The loader file must exist on the entry's own partition, or systemd-boot hides the entry (docs/entries.md §6).
   const target = await resolveLoaderPath(fs, file.root, t.loaderPath);
   if (!target || target.stat.kind !== "file") {
     return drop(`Cannot use entry: its ${t.loader} file "${t.loaderPath}" does not exist on ${file.source === "esp" ? "the ESP" : "XBOOTLDR"}`);

@@ -1,6 +1,6 @@
 /**
  * The menu order of boot entries: systemd-boot's boot_entry_compare(), the one place this rule lives
- * (boot-behaviour.md §8, UAPI Boot Loader Specification "Sorting").
+ * (docs/order-and-default.md §2, UAPI Boot Loader Specification "Sorting").
  */
 import { isBadEntry, NOT_COUNTED } from "../model/boot-entry.ts";
 import { compareVersions } from "./version-compare.ts";
@@ -53,7 +53,7 @@ export function compareBootEntries(a: OrderFields, b: OrderFields): number {
   return b.triesLeft - a.triesLeft || a.triesDone - b.triesDone;
 }
 
-/** A sorted copy; the sort is stable, so discovery order (§2.5) breaks the remaining ties. */
+/** A sorted copy; the sort is stable, so discovery order (docs/entries.md §2) breaks the remaining ties. */
 export function sortBootEntries<T extends OrderFields>(entries: readonly T[]): T[] {
   return [...entries].sort(compareBootEntries);
 }

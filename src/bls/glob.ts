@@ -1,6 +1,6 @@
 /**
  * systemd-boot's glob matcher for `default`, the EFI-variable patterns and `preferred`
- * (boot-behaviour.md §14.4): `?`, `*`, `\x` and `[...]` sets, matched without backtracking.
+ * (docs/order-and-default.md §6): `?`, `*`, `\x` and `[...]` sets, matched without backtracking.
  * Callers lower-case both sides; the matcher itself is case-sensitive.
  */
 

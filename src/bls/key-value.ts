@@ -1,6 +1,6 @@
 /**
  * The one line grammar systemd-boot uses for loader.conf, Type #1 entries, `.osrel` and `.profile`
- * (boot-behaviour.md §3). Lenient about lines, exact about what a line means.
+ * (docs/entries.md §3). Lenient about lines, exact about what a line means.
  */
 
 /** One `key value` line as read, with its 1-based line number. */

@@ -1,5 +1,5 @@
 /**
- * `\loader\loader.conf` (boot-behaviour.md §14.1): systemd-boot's keys with their value types. Unknown
+ * `\loader\loader.conf` (docs/order-and-default.md §3): systemd-boot's keys with their value types. Unknown
  * keys and invalid values are reported and ignored; the rest of the file still applies.
  */
 import { DEFAULT_LOADER_CONFIG, type LoaderConfig, type LoaderTimeout } from "../model/loader-config.ts";
@@ -19,7 +19,7 @@ const BOOLEAN_KEYS = {
   "reboot-for-bitlocker": "rebootForBitlocker",
 } as const satisfies Record<string, keyof LoaderConfig>;
 
-/** Keys that are parsed and kept in `other` but change nothing in ukiboot (§14.1, §16.7). */
+/** Keys that are parsed and kept in `other` but change nothing in ukiboot (docs/order-and-default.md §3, docs/kexec.md §1). */
 const KEPT_KEYS = new Set(["console-mode", "log-level", "random-seed-mode", "secure-boot-enroll", "secure-boot-enroll-action", "secure-boot-enroll-timeout-sec"]);
 
 export interface ParsedLoaderConf {

@@ -1,6 +1,6 @@
 /**
- * The `.osrel` section of a UKI: os-release(5) read with systemd-boot's line grammar (§3, `=` as the
- * separator, no shell unquoting) and the name/version/sort-key choice of bootspec-fundamental.c (§6.1.2).
+ * The `.osrel` section of a UKI: os-release(5) read with systemd-boot's line grammar (docs/entries.md §3, `=` as the
+ * separator, no shell unquoting) and the name/version/sort-key choice of bootspec-fundamental.c (docs/entries.md §5).
  */
 import { lastValues, parseKeyValueText, type SkippedLine } from "./key-value.ts";
 

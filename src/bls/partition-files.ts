@@ -1,6 +1,6 @@
 /**
- * Finding files on the ESP and XBOOTLDR the way the EFI loader sees them (boot-behaviour.md §2.3, §2.6,
- * §11.1.3): `\`-separated paths looked up case-insensitively, as on FAT, and the name filters of the
+ * Finding files on the ESP and XBOOTLDR the way the EFI loader sees them (docs/entries.md §1, docs/entries.md §2,
+ * docs/initrd.md §1): `\`-separated paths looked up case-insensitively, as on FAT, and the name filters of the
  * entry and companion-file scans.
  */
 import type { DirEntry, FileStat, ReadOnlyFs } from "../ports/fs.ts";
@@ -70,7 +70,7 @@ function byteOrder(a: string, b: string): number {
 }
 
 /**
- * The entry files of a directory (§2.6): names that do not start with `.` or `auto-` (case-insensitive),
+ * The entry files of a directory (docs/entries.md §2): names that do not start with `.` or `auto-` (case-insensitive),
  * end in `suffix` (case-insensitive) and are regular files.
  */
 export function filterEntryNames(list: readonly DirEntry[], suffix: string): DirScan {
@@ -88,7 +88,7 @@ export function filterEntryNames(list: readonly DirEntry[], suffix: string): Dir
 }
 
 /**
- * The companion files of a directory (§11.1.3): names that do not start with `.`, are ASCII, at most 255
+ * The companion files of a directory (docs/initrd.md §1): names that do not start with `.`, are ASCII, at most 255
  * characters long, end in `suffix` (case-insensitive) and are regular files, in byte order.
  */
 export function filterCompanionNames(list: readonly DirEntry[], suffix: string): DirScan {

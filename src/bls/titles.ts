@@ -1,5 +1,5 @@
 /**
- * Title uniquification over the complete entry list (boot-behaviour.md §6.3), as systemd-boot's
+ * Title uniquification over the complete entry list (docs/entries.md §7), as systemd-boot's
  * generate_boot_entry_titles() does it: version, then the first 8 characters of the machine-id, then
  * the id are appended to titles that are still duplicated.
  */

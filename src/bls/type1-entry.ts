@@ -1,5 +1,5 @@
 /**
- * Type #1 boot entries, `\loader\entries\*.conf` (boot-behaviour.md §6.2): the keys systemd-boot reads,
+ * Type #1 boot entries, `\loader\entries\*.conf` (docs/entries.md §6): the keys systemd-boot reads,
  * with the newer `uki` and `profile` keys that ukiboot adopts. Bad lines are reported and ignored; an
  * entry that cannot boot is dropped with one problem.
  */
@@ -83,7 +83,7 @@ export function parseType1Entry(text: string, opts: { source: string; arch: EfiA
   if (ukiUrl) return drop(`Cannot use entry: "uki-url" network boot is not supported`, ukiUrl.line);
   if (loaders.length === 0) return drop("Cannot use entry: it has no linux, efi or uki line");
   if (loaders.length > 1) {
-    // 257 lets the last one win; newer systemd-boot drops such an entry, and so do we (§6.2.1).
+    // 257 lets the last one win; newer systemd-boot drops such an entry, and so do we (docs/entries.md §6).
     return drop(`Cannot use entry: it has ${loaders.length} loader lines (${loaders.map((l) => `${l.key} on line ${l.line}`).join(", ")}), only one is allowed`, loaders[1]!.line);
   }
   const loader = loaders[0]!;

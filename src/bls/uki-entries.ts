@@ -1,5 +1,5 @@
 /**
- * Type #2 entries: one UKI in `\EFI\Linux` gives one entry per profile (boot-behaviour.md §6.1), with
+ * Type #2 entries: one UKI in `\EFI\Linux` gives one entry per profile (docs/entries.md §5), with
  * ids, titles, version and sort key from `.osrel` and `.profile`. Only the headers and the small text
  * sections are read.
  */
@@ -92,7 +92,7 @@ export async function readUkiEntries(ctx: UkiScanContext, file: UkiFile): Promis
   }
 
   const counter = parseBootCounter(file.fileName, TYPE2_SUFFIX);
-  // Newer systemd strips the counter before building ids; 257 overwrote the profile ids (§6.1.4).
+  // Newer systemd strips the counter before building ids; 257 overwrote the profile ids (docs/entries.md §5).
   const base = counter.stripped.toLowerCase();
   const loaderPath = `${file.dirLoaderPath}\\${file.fileName}`;
   const texts = new SectionTexts(fs, pe);
@@ -129,7 +129,7 @@ export async function readUkiEntries(ctx: UkiScanContext, file: UkiFile): Promis
       if (cmdline !== undefined) image.cmdline = options;
       localAddons ??= scanAddons(fs, {
         root: file.root,
-        // The stub looks for `<uki>.extra.d` with the boot counter removed from its path (§11.1.2).
+        // The stub looks for `<uki>.extra.d` with the boot counter removed from its path (docs/initrd.md §1).
         dirLoaderPath: `${stripCounterFromPath(loaderPath)}.extra.d`,
         scope: "local",
         arch: ctx.arch,

@@ -1,6 +1,6 @@
 /**
  * Version comparison of the UAPI Version Format Specification (UAPI.10), as systemd's
- * strverscmp_improved() implements it (boot-behaviour.md §7). Used for `version` and for ids.
+ * strverscmp_improved() implements it (docs/order-and-default.md §1). Used for `version` and for ids.
  */
 
 const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9";

@@ -1,7 +1,7 @@
 /**
  * The kernel command line a boot gets, composed as systemd-boot 257 and systemd-stub 257 compose it
- * (boot-behaviour.md §10.2 UKIs, §10.3 Type #1 `linux`/`efi`, §10.4 Type #1 `uki`, §5.2 profiles), together
- * with the pieces those measure into PCR 12 (§12.2 rows 1, 2, 4, 5, 6) and notes for the person booting.
+ * (docs/command-line.md §2 UKIs, docs/command-line.md §3 Type #1 `linux`/`efi`, docs/command-line.md §4 Type #1 `uki`, docs/entries.md §5 profiles), together
+ * with the pieces those measure into PCR 12 (docs/measurements.md §2 rows 1, 2, 4, 5, 6) and notes for the person booting.
  */
 import { mangleCmdline } from "./mangle.ts";
 import { parseProfilePrefix, profileLoadOptions } from "./profile-prefix.ts";
@@ -18,7 +18,7 @@ export interface AddonCmdline {
   cmdline: CmdlineText;
 }
 
-/** What is measured into PCR 12, in order, and under which event (§12.2). */
+/** What is measured into PCR 12, in order, and under which event (docs/measurements.md §2). */
 export interface MeasuredPiece {
   pcr: 12;
   /**

@@ -1,6 +1,6 @@
 /**
  * The command line as kexec_file_load(2) takes it: UTF-8, NUL-terminated, cmdline_len counting the NUL
- * (kexec-facts.md §0.5, §11.1 limits, §11.2), and no longer than the kernel accepts.
+ * (docs/kexec.md §2), and no longer than the kernel accepts.
  */
 import { BootError } from "../errors.ts";
 

@@ -1,5 +1,5 @@
 /**
- * systemd-stub's command-line normalisation (boot-behaviour.md §10.1), applied to every `.cmdline`,
+ * systemd-stub's command-line normalisation (docs/command-line.md §1), applied to every `.cmdline`,
  * add-on command line and custom command line before it is used or measured.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The "@N" profile selector at the start of a UKI's LoadOptions (boot-behaviour.md §5.2.6; systemd
+ * The "@N" profile selector at the start of a UKI's LoadOptions (docs/entries.md §5; systemd
  * src/boot/stub.c parse_profile_from_cmdline()).
  */
 

@@ -1,5 +1,5 @@
 /**
- * The efivarfs byte format (boot-behaviour.md §15.1): a u32 LE attribute word followed by the data; strings
+ * The efivarfs byte format (docs/efi-variables.md §2): a u32 LE attribute word followed by the data; strings
  * are UTF-16LE with a NUL, numbers decimal strings or u64 LE.
  */
 import { FormatError } from "../errors.ts";

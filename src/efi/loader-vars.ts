@@ -1,5 +1,5 @@
 /**
- * The Boot Loader Interface variables ukiboot reads and writes (boot-behaviour.md §15.1, §16.3-16.4), with
+ * The Boot Loader Interface variables ukiboot reads and writes (docs/efi-variables.md §2, docs/efi-variables.md §4-16.4), with
  * their GUIDs, whether they are non-volatile, and who owns them.
  */
 
@@ -21,10 +21,10 @@ export const LoaderEntryDefault = loader("LoaderEntryDefault");
 export const LoaderEntryLastBooted = loader("LoaderEntryLastBooted");
 export const LoaderConfigTimeout = loader("LoaderConfigTimeout");
 export const LoaderConfigTimeoutOneShot = loader("LoaderConfigTimeoutOneShot");
-/** Volatile when the first stage set it; ukiboot writes an NV copy only when the first stage did not (§16.4). */
+/** Volatile when the first stage set it; ukiboot writes an NV copy only when the first stage did not (docs/efi-variables.md §5). */
 export const LoaderBootCountPath = loader("LoaderBootCountPath");
 
-/** Volatile, owned by the first stage: read only (§16.3). */
+/** Volatile, owned by the first stage: read only (docs/efi-variables.md §4). */
 export const LoaderDevicePartUUID = loader("LoaderDevicePartUUID");
 export const LoaderEntrySelected = loader("LoaderEntrySelected");
 export const LoaderEntries = loader("LoaderEntries");

@@ -1,5 +1,5 @@
 /**
- * Menu timeout resolution (boot-behaviour.md §14.2): loader.conf, then LoaderConfigTimeout, then
+ * Menu timeout resolution (docs/order-and-default.md §4): loader.conf, then LoaderConfigTimeout, then
  * ukiboot.timeout= from the boot kernel's command line, then LoaderConfigTimeoutOneShot, each replacing
  * the previous; the one-shot value always forces the menu.
  */
@@ -65,7 +65,7 @@ export function resolveTimeout(i: TimeoutInputs): ResolvedTimeout {
   return r;
 }
 
-/** Whether the menu is shown at all (§14.2.3). menu-hidden and 0 still open it on a key press in the short window. */
+/** Whether the menu is shown at all (docs/order-and-default.md §4). menu-hidden and 0 still open it on a key press in the short window. */
 export function showsMenu(t: ResolvedTimeout): boolean {
   return t.forceMenu || (t.timeout !== 0 && t.timeout !== "menu-hidden" && t.timeout !== "menu-disabled");
 }

@@ -1,5 +1,5 @@
 /**
- * Choosing the ESP among the GPT partitions of every disk (boot-behaviour.md §2): the partition the firmware
+ * Choosing the ESP among the GPT partitions of every disk (docs/entries.md §1): the partition the firmware
  * booted from when known (LoaderDevicePartUUID), or one named on the kernel command line, else the first ESP;
  * XBOOTLDR only on the same disk.
  */

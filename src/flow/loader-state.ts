@@ -1,5 +1,5 @@
 /**
- * What the Boot Loader Interface variables say for this boot (boot-behaviour.md §14-§16): read once,
+ * What the Boot Loader Interface variables say for this boot (docs/order-and-default.md, docs/efi-variables.md): read once,
  * combined with the discovered entries into the default entry, the menu timeout, and sentences about every
  * variable ukiboot could not honour. Consuming one-shot variables is a separate step, done only when booting.
  */
@@ -72,7 +72,7 @@ export function readLoaderVars(efivars: EfiVars): LoaderVars {
   set("lastBooted", str(read(LoaderEntryLastBooted)));
   set("timeout", timeoutText(read(LoaderConfigTimeout)));
   set("timeoutOneShot", timeoutText(read(LoaderConfigTimeoutOneShot)));
-  // The partition the first stage was loaded from: systemd-boot's variable, or the stub's (§2.1).
+  // The partition the first stage was loaded from: systemd-boot's variable, or the stub's (docs/entries.md §1).
   set("loaderDevicePartUuid", (str(read(LoaderDevicePartUUID)) || str(read(StubDevicePartUUID)))?.toLowerCase());
   set("firstStageSelected", str(read(LoaderEntrySelected)));
   const sb = read(SecureBoot);

@@ -1,6 +1,6 @@
 /**
- * TPM measurements before kexec, exactly as systemd-stub 257 would make them (boot-behaviour.md §12.2,
- * §16.5): the chosen profile's sections into PCR 11, command lines, credentials, confexts and add-on pieces
+ * TPM measurements before kexec, exactly as systemd-stub 257 would make them (docs/measurements.md §2,
+ * docs/measurements.md §4): the chosen profile's sections into PCR 11, command lines, credentials, confexts and add-on pieces
  * into PCR 12, sysexts into PCR 13, in every active bank. The log of what was extended goes to the target
  * in the initrd at /.extra/tpm2-measure.log, and the target's systemd is told to do its own phase
  * measurements, which it would otherwise skip because no stub set StubPcrKernelImage.

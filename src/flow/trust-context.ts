@@ -1,5 +1,5 @@
 /**
- * Userspace Secure Boot for UKIs and add-ons (boot-behaviour.md §16.2): the verification mode, the trust
+ * Userspace Secure Boot for UKIs and add-ons (docs/trust.md): the verification mode, the trust
  * anchors (built in, --trust files, UEFI db and shim's MokListRT; dbx revokes), and the verdict for an
  * entry before it is planned. The kernel itself only checks the inner .linux under lockdown.
  */

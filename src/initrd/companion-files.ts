@@ -1,5 +1,5 @@
 /**
- * Which companion files systemd-stub picks up next to a UKI and in /loader (boot-behaviour.md §11.1):
+ * Which companion files systemd-stub picks up next to a UKI and in /loader (docs/initrd.md §1):
  * the per-UKI ".extra.d" directory, the scan rules, and the byte-order sort, as pure functions over
  * directory listings (systemd src/boot/cpio.c pack_cpio(), stub.c load_addons_from_dir(), util.c get_extra_dir()).
  */

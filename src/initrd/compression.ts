@@ -107,7 +107,7 @@ function checkName(id: number): XzStreamInfo["check"] {
   return "reserved";
 }
 
-/** Block header (xz format §3.1): size byte, flags, optional sizes, then per filter: ID, properties size, properties. */
+/** Block header (xz format docs/entries.md §3): size byte, flags, optional sizes, then per filter: ID, properties size, properties. */
 function readFirstBlockFilters(head: Uint8Array, at: number): number[] | null {
   const sizeByte = head[at];
   if (sizeByte === undefined || sizeByte === 0) return null; // 0 starts the index: an empty stream

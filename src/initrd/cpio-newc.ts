@@ -1,6 +1,6 @@
 /**
  * The newc cpio archives systemd-stub 257 generates for credentials, system and configuration extensions
- * and the /.extra literal files, byte for byte (boot-behaviour.md §11.4; systemd src/boot/cpio.c; the
+ * and the /.extra literal files, byte for byte (docs/initrd.md §4; systemd src/boot/cpio.c; the
  * kernel's Documentation/driver-api/early-userspace/buffer-format.rst).
  *
  * Layout of one record (all numbers 8 lowercase hex digits):
@@ -161,7 +161,7 @@ function checkTarget(target: string): void {
 }
 
 function checkFileName(name: string): void {
-  // The stub skips such names when scanning (§11.1), so one reaching here is a caller's mistake.
+  // The stub skips such names when scanning (docs/initrd.md §1), so one reaching here is a caller's mistake.
   if (name === "" || name.includes("/") || name.length > 255) {
     throw new RangeError(`Cannot write cpio file "${name}": the name must be 1 to 255 characters without "/"`);
   }

@@ -1,6 +1,6 @@
 /**
  * The archives systemd-stub 257 generates, by name: target directory, modes and how each is measured
- * (boot-behaviour.md §11.4 table, §12.2; systemd src/boot/stub.c generate_sidecar_initrds() and
+ * (docs/initrd.md §4 table, docs/measurements.md §2; systemd src/boot/stub.c generate_sidecar_initrds() and
  * generate_embedded_initrds()).
  */
 import type { ByteSource } from "../bytes/byte-source.ts";
@@ -20,7 +20,7 @@ export interface CpioTarget {
   since: number;
 }
 
-/** Archives built from companion files (§11.1), in the order they enter the initrd. */
+/** Archives built from companion files (docs/initrd.md §1), in the order they enter the initrd. */
 export const CPIO_TARGETS: Readonly<Record<CpioTargetName, CpioTarget>> = {
   credentials: { target: ".extra/credentials", dirMode: 0o500, fileMode: 0o400, pcr: 12, description: "Credentials initrd", since: 252 },
   globalCredentials: { target: ".extra/global_credentials", dirMode: 0o500, fileMode: 0o400, pcr: 12, description: "Global credentials initrd", since: 252 },

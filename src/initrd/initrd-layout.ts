@@ -1,12 +1,12 @@
 /**
  * The merged initrd as a description: which member goes where, with how much NUL padding, and a
- * streaming iterator over the pieces (boot-behaviour.md §11.3 "Concatenation"; kexec-facts.md §11.6).
+ * streaming iterator over the pieces (docs/initrd.md §3 "Concatenation"; docs/kexec.md §5).
  * Nothing here reads files; the effect layer copies the pieces into one memfd.
  */
 import { alignUp, checkedAdd } from "../bytes/byte-reader.ts";
 import { copyLeaf, describeSource, sourceLeaves, sourceSize, zerosSource, type ByteLeaf, type ByteSource, type ReadRangeSync } from "../bytes/byte-source.ts";
 
-/** What a member is, in the stub's terms (§11.3 rows) or a Type #1 `initrd` line. */
+/** What a member is, in the stub's terms (docs/initrd.md §3 rows) or a Type #1 `initrd` line. */
 export type InitrdMemberKind =
   | "addon-ucode"
   | "ucode"

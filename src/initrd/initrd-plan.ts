@@ -1,5 +1,5 @@
 /**
- * The order of the pieces of the merged initrd (boot-behaviour.md §11.3): for a UKI, systemd-stub 257's
+ * The order of the pieces of the merged initrd (docs/initrd.md §3): for a UKI, systemd-stub 257's
  * order of add-on microcode, UKI sections, generated archives and add-on initrds; for a Type #1 `linux`
  * entry, its `initrd` lines in order. Layout and padding are initrd-layout.ts's job.
  */

@@ -1,6 +1,6 @@
 /**
  * How the kernel reads one initrd member (Linux init/initramfs.c unpack_to_rootfs() and its cpio state
- * machine; kexec-facts.md §11.6): runs of NULs are skipped, a "0" at a 4-byte-aligned offset starts a
+ * machine; docs/kexec.md §5): runs of NULs are skipped, a "0" at a 4-byte-aligned offset starts a
  * newc archive that is parsed record by record up to TRAILER!!!, anything else is handed to the
  * decompressor its first two bytes select. Compressed data cannot be followed without decompressing it,
  * so the walk stops at the first compressed stream.

@@ -1,6 +1,6 @@
 /**
- * Checks a merged initrd before kexec against what the target kernel can unpack (kexec-facts.md §0.6,
- * §11.6, §14.4). The kernel stops at the first member it cannot read, logs "Initramfs unpacking failed"
+ * Checks a merged initrd before kexec against what the target kernel can unpack (docs/kexec.md,
+ * docs/initrd.md, docs/order-and-default.md §6). The kernel stops at the first member it cannot read, logs "Initramfs unpacking failed"
  * and boots on without everything after it, so each such member is an error naming the member.
  */
 import { BootError, hex } from "../errors.ts";

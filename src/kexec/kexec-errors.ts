@@ -1,5 +1,5 @@
 /**
- * What each kexec_file_load errno means for the person at the console (kexec-facts.md §11.3, §11.4).
+ * What each kexec_file_load errno means for the person at the console (docs/kexec.md §3, §4).
  * The unattended policy tries the next entry whatever the errno, so no errno is special-cased there.
  */
 

@@ -1,6 +1,6 @@
 /**
  * The one write ukiboot makes to the ESP: renaming a boot-counted entry before booting it
- * (boot-behaviour.md §9.2). The partition is remounted read-write for just this rename, with
+ * (docs/efi-variables.md §5). The partition is remounted read-write for just this rename, with
  * RENAME_NOREPLACE, then the directory is fsync'd, the filesystem synced and remounted read-only.
  */
 import { closeSync, fsyncSync, openSync } from "node:fs";

@@ -21,7 +21,7 @@ export function kexecFileLoad(req: KexecLoadRequest): void {
   let flags = 0;
   if (req.initrdFd === null) flags |= KEXEC_FILE_NO_INITRAMFS;
   if (req.crash) flags |= KEXEC_FILE_ON_CRASH;
-  // cmdline_len counts the trailing NUL: the kernel returns EINVAL when the last byte is not NUL (kexec-facts §11.2).
+  // cmdline_len counts the trailing NUL: the kernel returns EINVAL when the last byte is not NUL (docs/kexec.md §2).
   const cmd = cString(req.cmdline);
   sysCall("kexec_file_load", [req.kernelFd, req.initrdFd ?? -1, cmd.byteLength, cmd, flags], {
     args: `kernel=${req.kernelFd}, initrd=${req.initrdFd ?? -1}, cmdline_len=${cmd.byteLength}, flags=0x${flags.toString(16)}`,

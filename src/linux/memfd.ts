@@ -1,6 +1,6 @@
 /**
  * Anonymous memory files for the kernel and the merged initrd: no writable /tmp is needed, and a memfd we
- * wrote to does not trigger ETXTBSY in kexec_file_load (kexec-facts.md §12).
+ * wrote to does not trigger ETXTBSY in kexec_file_load (docs/kexec.md §2).
  */
 import { closeSync, fstatSync, readSync, writeSync } from "node:fs";
 import { SysCallError } from "../errors.ts";

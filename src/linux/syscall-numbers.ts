@@ -1,5 +1,5 @@
 /**
- * System call numbers per architecture (kexec-facts.md §11.1; asm-generic numbering for arm64 and riscv64).
+ * System call numbers per architecture (docs/kexec.md §2; asm-generic numbering for arm64 and riscv64).
  * Only architectures whose kernel has kexec_file_load are listed; others get ENOSYS from the caller.
  */
 

@@ -1,6 +1,6 @@
 /**
  * BootEntry: one menu entry as the whole program sees it (discovery, menu, planning, EFI variables),
- * with the fields of boot-behaviour.md §1. Type #1 entries come from `\loader\entries\*.conf`, Type #2
+ * with the fields of docs/entries.md §4. Type #1 entries come from `\loader\entries\*.conf`, Type #2
  * from UKIs in `\EFI\Linux` (one entry per profile).
  */
 import type { UkiSectionName } from "../pe/uki-sections.ts";
@@ -26,7 +26,7 @@ export interface SectionRef {
   fileOffset: number;
   /** min(VirtualSize, SizeOfRawData): bytes to read from the file. */
   fileSize: number;
-  /** C(s) is `fileSize` file bytes zero-filled up to this size (§1). */
+  /** C(s) is `fileSize` file bytes zero-filled up to this size (docs/entries.md §4). */
   virtualSize: number;
 }
 
@@ -36,7 +36,7 @@ export interface UkiImageRef extends EntryFile {
   /** The selected profile (0 for add-ons and single-profile UKIs). */
   profile: number;
   profileCount: number;
-  /** The effective, present sections of that profile (§5.2.2). */
+  /** The effective, present sections of that profile (docs/entries.md §5). */
   sections: Partial<Record<UkiSectionName, SectionRef>>;
   /** All `.dtbauto` candidates and `.efifw` blobs of the profile. */
   dtbauto: SectionRef[];
@@ -47,7 +47,7 @@ export interface UkiImageRef extends EntryFile {
   cmdline?: string;
 }
 
-/** An add-on that applies to an entry (§11.2): global ones first, then the UKI's own. */
+/** An add-on that applies to an entry (docs/initrd.md §2): global ones first, then the UKI's own. */
 export interface BootAddon extends UkiImageRef {
   scope: "global" | "local";
   fileName: string;
@@ -141,7 +141,7 @@ export function withFileName<E extends BootEntry>(entry: E, fileName: string, co
   return renamed;
 }
 
-/** Whether the entry has no tries left; bad entries sort last but still boot when chosen (§9.2.6). */
+/** Whether the entry has no tries left; bad entries sort last but still boot when chosen (docs/efi-variables.md §5). */
 export function isBadEntry(e: Pick<BootEntry, "triesLeft">): boolean {
   return e.triesLeft === 0;
 }

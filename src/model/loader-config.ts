@@ -1,5 +1,5 @@
 /**
- * The settings of `\loader\loader.conf` (boot-behaviour.md §14.1), as parsed from the ESP. Values that
+ * The settings of `\loader\loader.conf` (docs/order-and-default.md §3), as parsed from the ESP. Values that
  * were missing or invalid are undefined and the defaults below apply.
  */
 
@@ -10,7 +10,7 @@ export type LoaderTimeout = number | "menu-force" | "menu-hidden" | "menu-disabl
 export type DefaultPattern = string;
 
 export interface LoaderConfig {
-  /** `timeout`; undefined means unset, which systemd-boot treats as 0 (§14.2). */
+  /** `timeout`; undefined means unset, which systemd-boot treats as 0 (docs/order-and-default.md §4). */
   timeout?: LoaderTimeout;
   /** `default` as written (the comparison lower-cases it); `@saved` is normalised to lower case. */
   default?: DefaultPattern;

@@ -1,6 +1,6 @@
 /**
- * EFI architecture names and the PE/COFF machine types that belong to them (boot-behaviour.md §4.1,
- * §6.2 `architecture`). A UKI or add-on is used only when its machine type is exactly the native one.
+ * EFI architecture names and the PE/COFF machine types that belong to them (docs/entries.md §4,
+ * docs/entries.md §6 `architecture`). A UKI or add-on is used only when its machine type is exactly the native one.
  */
 
 export type EfiArch = "x64" | "ia32" | "aa64" | "arm" | "riscv64" | "riscv32" | "loongarch64" | "loongarch32";

@@ -1,6 +1,6 @@
 /**
  * Recognising a bare Linux EFI-stub kernel by its header, for Type #1 `efi` targets that are not UKIs
- * (boot-behaviour.md §6.2.4): kexec can load those; other EFI programs are hidden.
+ * (docs/entries.md §6): kexec can load those; other EFI programs are hidden.
  */
 
 const ascii = (b: Uint8Array, at: number, s: string) => {

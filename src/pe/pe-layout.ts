@@ -1,6 +1,6 @@
 /**
  * Offsets, sizes and magic numbers of the PE/COFF headers that ukiboot reads (PE format, Microsoft
- * "PE Format" documentation; boot-behaviour.md §4). Only constants live here; pe.ts does the reading.
+ * "PE Format" documentation; docs/entries.md §4). Only constants live here; pe.ts does the reading.
  *
  * | where                        | field                  | size |
  * |------------------------------|------------------------|------|
@@ -56,5 +56,5 @@ export const SECTION_POINTER_TO_RAW_DATA = 20;
 /** systemd's pe.c refuses section tables larger than this (SECTION_TABLE_BYTES_MAX). */
 export const SECTION_TABLE_BYTES_MAX = 16 * 1024 * 1024;
 
-/** EFI application subsystem; bootctl requires it, systemd-boot (and ukiboot) do not (§4.7). */
+/** EFI application subsystem; bootctl requires it, systemd-boot (and ukiboot) do not (docs/entries.md §4). */
 export const IMAGE_SUBSYSTEM_EFI_APPLICATION = 10;

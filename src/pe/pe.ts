@@ -1,5 +1,5 @@
 /**
- * PE/COFF header parsing (boot-behaviour.md §4): DOS and PE headers, the section table and the
+ * PE/COFF header parsing (docs/entries.md §4): DOS and PE headers, the section table and the
  * fields a later Authenticode hash needs. Sections are described, never read; the caller reads their
  * bytes by range. Works over the first bytes of a file: see headerBytesNeeded().
  */
@@ -25,7 +25,7 @@ export interface PeSection {
   sizeOfRawData: number;
   /** PointerToRawData: where the section's bytes start in the file. */
   fileOffset: number;
-  /** min(VirtualSize, SizeOfRawData): the file bytes that belong to the section (§4.6). */
+  /** min(VirtualSize, SizeOfRawData): the file bytes that belong to the section (docs/entries.md §4). */
   fileSize: number;
   /** File offset of this entry in the section table. */
   headerOffset: number;
@@ -83,7 +83,7 @@ export function headerBytesNeeded(partial: Uint8Array): number {
 /**
  * Parses the PE/COFF headers in `bytes` (at least headerBytesNeeded() of them) and validates every
  * section against `fileSize`, the size of the whole file (default: `bytes.length`).
- * It does not check the machine type: callers decide what a foreign image means (§4.1).
+ * It does not check the machine type: callers decide what a foreign image means (docs/entries.md §4).
  * @throws FormatError when the headers are malformed or a section's raw data lies past the end of the file
  * @example parsePe(await fs.readRange(path, 0, 65536), { source: path, fileSize })
  */
@@ -108,7 +108,7 @@ function parseHeaders(r: ByteReader, source: string, fileSize: number, fail: (m:
   if (r.size < L.DOS_HEADER_SIZE) fail(`the file is ${r.size} bytes, shorter than a DOS header`);
   if (r.u16(0) !== L.DOS_MAGIC) fail(`it does not start with "MZ"`, 0);
   const lfanew = r.u32(L.DOS_E_LFANEW);
-  // The PE header cannot overlap the 64-byte DOS header (§4.1).
+  // The PE header cannot overlap the 64-byte DOS header (docs/entries.md §4).
   if (lfanew < L.DOS_HEADER_SIZE) fail(`e_lfanew is ${hex(lfanew)}, inside the DOS header`, L.DOS_E_LFANEW);
   if (r.u32(lfanew) !== L.PE_SIGNATURE) fail(`there is no "PE\\0\\0" signature at e_lfanew ${hex(lfanew)}`, lfanew);
   const coff = lfanew + L.COFF_HEADER_OFFSET;
@@ -156,7 +156,7 @@ function parseHeaders(r: ByteReader, source: string, fileSize: number, fail: (m:
     const sizeOfRawData = r.u32(at + L.SECTION_SIZE_OF_RAW_DATA);
     const fileOffset = r.u32(at + L.SECTION_POINTER_TO_RAW_DATA);
     const end = checkedAdd(fileOffset, sizeOfRawData);
-    // §4.5: a section whose raw data runs past the end of the file makes the whole image invalid.
+    // docs/entries.md §4: a section whose raw data runs past the end of the file makes the whole image invalid.
     if (sizeOfRawData !== 0 && end > fileSize) {
       fail(`section "${name}" ends at ${hex(end)}, past the end of the file at ${hex(fileSize)}`, at);
     }
@@ -198,7 +198,7 @@ function sectionName(raw: Uint8Array): string {
   return s;
 }
 
-/** The first section called `name` in table order, within [from, to) of the table (§4.4). */
+/** The first section called `name` in table order, within [from, to) of the table (docs/entries.md §4). */
 export function findSection(sections: readonly PeSection[], name: string, from = 0, to = sections.length): PeSection | undefined {
   for (let i = from; i < to; i++) if (sections[i]!.name === name) return sections[i];
   return undefined;

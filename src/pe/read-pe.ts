@@ -46,7 +46,7 @@ async function prefetchListingSections(fs: ReadOnlyFs, pe: PeImage): Promise<voi
 
 /**
  * Reads one section. `contents: "file"` returns the file bytes, min(VirtualSize, SizeOfRawData), which is
- * what systemd-boot's menu reads; `"memory"` returns C(s), zero-filled up to VirtualSize (§1), which is
+ * what systemd-boot's menu reads; `"memory"` returns C(s), zero-filled up to VirtualSize (docs/entries.md §4), which is
  * what the stub sees. `max` refuses sections larger than that many bytes.
  * @throws FormatError when the section is larger than `max` or the file is shorter than its headers say
  */

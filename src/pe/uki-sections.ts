@@ -1,6 +1,6 @@
 /**
  * The UKI section names in canonical measurement order: systemd's `UnifiedSection` enum in
- * src/fundamental/uki.h (boot-behaviour.md §5.1). The stub and systemd-measure extend PCR 11 in this
+ * src/fundamental/uki.h (docs/entries.md §5). The stub and systemd-measure extend PCR 11 in this
  * order, so PLEASE DO NOT REORDER; new names go at the end.
  */
 
@@ -28,10 +28,10 @@ export function isUkiSectionName(name: string): name is UkiSectionName {
   return (UKI_SECTIONS as readonly string[]).includes(name);
 }
 
-/** Sections that may appear several times in one range; every copy is a candidate (§5.1). */
+/** Sections that may appear several times in one range; every copy is a candidate (docs/entries.md §5). */
 export const REPEATABLE_SECTIONS: readonly UkiSectionName[] = [".dtbauto", ".efifw"];
 
-/** Sections an add-on may contribute; it needs at least one of them (§11.2). */
+/** Sections an add-on may contribute; it needs at least one of them (docs/initrd.md §2). */
 export const ADDON_PAYLOAD_SECTIONS: readonly UkiSectionName[] = [".cmdline", ".dtb", ".dtbauto", ".initrd", ".ucode"];
 
 /** Small text sections that listing reads; everything else is read only when booting (issue 3, item 4). */
@@ -43,5 +43,5 @@ export const LISTING_SECTIONS: readonly UkiSectionName[] = [".osrel", ".cmdline"
  */
 export const TEXT_SECTION_MAX = 4 * 1024 * 1024;
 
-/** At most this many profiles are enumerated (§5.2.4). */
+/** At most this many profiles are enumerated (docs/entries.md §5). */
 export const MAX_PROFILES = 256;

@@ -1,6 +1,6 @@
 /**
  * What a PE image is to a boot loader (UKI, add-on or plain PE), the profile ranges of a multi-profile
- * UKI and the effective sections of each profile (boot-behaviour.md §5.2, §11.2). Works on the section
+ * UKI and the effective sections of each profile (docs/entries.md §5, docs/initrd.md §2). Works on the section
  * table only; the bytes are read by whoever needs them.
  */
 import { FormatError } from "../errors.ts";
@@ -12,7 +12,7 @@ export type PeKind = "uki" | "addon" | "pe";
 
 /** The sections one profile of a UKI (or an add-on) uses. Absent and masked sections are left out. */
 export interface EffectiveSections {
-  /** Per name, the section that wins (§5.2.2); only present ones (VirtualSize ≠ 0). */
+  /** Per name, the section that wins (docs/entries.md §5); only present ones (VirtualSize ≠ 0). */
   byName: Partial<Record<UkiSectionName, PeSection>>;
   /** Every present `.dtbauto` candidate, in table order (the profile's own, else the base's). */
   dtbauto: PeSection[];
@@ -33,7 +33,7 @@ export interface ProfileRanges {
   profiles: SectionRange[];
 }
 
-/** Splits the section table at its `.profile` sections (§5.2.1). */
+/** Splits the section table at its `.profile` sections (docs/entries.md §5). */
 export function profileRanges(pe: PeImage): ProfileRanges {
   const starts: number[] = [];
   pe.sections.forEach((s, i) => {
@@ -47,7 +47,7 @@ export function profileRanges(pe: PeImage): ProfileRanges {
 
 /**
  * The number of profiles a UKI offers: 1 without `.profile` (the base is profile 0), otherwise the
- * number of `.profile` sections, at most 256 (§5.2.3-4).
+ * number of `.profile` sections, at most 256 (docs/entries.md §5-4).
  */
 export function profileCount(pe: PeImage): number {
   return Math.max(1, profileRanges(pe).profiles.length);
@@ -55,7 +55,7 @@ export function profileCount(pe: PeImage): number {
 
 /**
  * The effective sections of profile `k`: per name the first match in the profile's range (a zero-size
- * match masks the base), else the first match in the base range (§5.2.2).
+ * match masks the base), else the first match in the base range (docs/entries.md §5).
  * @throws FormatError when profile k > 0 does not exist
  */
 export function effectiveSections(pe: PeImage, k: number): EffectiveSections {
@@ -102,13 +102,13 @@ export function classifyPe(pe: PeImage): PeKind {
   return "pe";
 }
 
-/** Whether the image's machine type is exactly the native one (§4.1: no compatibility modes). */
+/** Whether the image's machine type is exactly the native one (docs/entries.md §4: no compatibility modes). */
 export function isNativeImage(pe: PeImage, arch: EfiArch): boolean {
   return pe.machine === MACHINE_BY_ARCH[arch];
 }
 
 /**
- * Why the stub would refuse this add-on, or undefined when it is acceptable (§11.2 items 1-2).
+ * Why the stub would refuse this add-on, or undefined when it is acceptable (docs/initrd.md §2 items 1-2).
  * The `.uname` comparison needs section bytes and is done by addonUnameMatches().
  */
 export function addonDefect(pe: PeImage, arch: EfiArch): string | undefined {
@@ -120,7 +120,7 @@ export function addonDefect(pe: PeImage, arch: EfiArch): string | undefined {
 }
 
 /**
- * The stub's `.uname` check (§11.2.3): `strncmp(ukiUname, addon, VirtualSize(addon .uname)) == 0`.
+ * The stub's `.uname` check (docs/initrd.md §2): `strncmp(ukiUname, addon, VirtualSize(addon .uname)) == 0`.
  * `addonUname` is C(s) of the add-on's `.uname`, i.e. VirtualSize bytes with zero fill, so an add-on
  * uname without a NUL matches every UKI uname it prefixes.
  */

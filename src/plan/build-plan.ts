@@ -1,6 +1,6 @@
 /**
  * Builds the load plan of an entry: what systemd-boot + systemd-stub 257 would hand the kernel, as byte
- * sources (boot-behaviour.md §10 command line, §11 companion files and initrd order, §16.1 kexec).
+ * sources (docs/command-line.md command line, docs/initrd.md companion files and initrd order, docs/kexec.md §1 kexec).
  * Reads only directory listings and file sizes; section contents stay ranges until the loader copies them.
  */
 import { appendCmdline, composeType1Cmdline, composeType2Cmdline, type ComposedCmdline } from "../cmdline/compose.ts";
@@ -29,7 +29,7 @@ export interface PlanOptions {
   cmdlineLimit?: number;
 }
 
-/** C(s): the file bytes of a section, zero-filled to its VirtualSize (§1). */
+/** C(s): the file bytes of a section, zero-filled to its VirtualSize (docs/entries.md §4). */
 export function sectionContents(image: UkiImageRef, s: SectionRef): ByteSource {
   const range: ByteSource = { type: "range", path: image.path, offset: s.fileOffset, size: s.fileSize };
   return s.virtualSize > s.fileSize ? concatSources([range, zerosSource(s.virtualSize - s.fileSize)]) : range;
@@ -56,7 +56,7 @@ async function companionFiles(fs: ReadOnlyFs, root: string, dirLoaderPath: strin
 
 async function archive(fs: ReadOnlyFs, root: string, dir: string, rule: CompanionRule, target: CpioTargetName): Promise<ByteSource | null> {
   const files = await companionFiles(fs, root, dir, rule);
-  // One archive per kind, made only when at least one file matched (§11.4).
+  // One archive per kind, made only when at least one file matched (docs/initrd.md §4).
   return files.length > 0 ? describeTargetArchive(target, files) : null;
 }
 
@@ -109,7 +109,7 @@ async function planUki(fs: ReadOnlyFs, entry: BootEntry, image: UkiImageRef, opt
   });
   return finish(entry, opts, {
     label: image.path,
-    // Exactly the file bytes of .linux, so an embedded Authenticode signature stays verifiable (§4.6).
+    // Exactly the file bytes of .linux, so an embedded Authenticode signature stays verifiable (docs/entries.md §4).
     kernel: { type: "range", path: image.path, offset: linux.fileOffset, size: linux.fileSize },
     initrd: layoutInitrd(members, { style: "type2" }),
     composed,
@@ -118,7 +118,7 @@ async function planUki(fs: ReadOnlyFs, entry: BootEntry, image: UkiImageRef, opt
   });
 }
 
-/** A Type #1 `linux` entry: the kernel file, its initrd files in order, options joined (§10.3, §11.3). */
+/** A Type #1 `linux` entry: the kernel file, its initrd files in order, options joined (docs/command-line.md §3, docs/initrd.md §3). */
 async function planType1Linux(fs: ReadOnlyFs, entry: LinuxEntry, opts: PlanOptions): Promise<LoadPlan> {
   const linux = entry.linux;
   const kernel = await fileSource(fs, linux.path, `the kernel of "${entry.id}"`);

@@ -1,10 +1,10 @@
 /**
  * The menu's input model and its result: what the caller hands to runMenu() and what it gets back.
  * The lead maps discovered boot entries to MenuEntry; the menu never loads, writes variables or kexecs.
- * Field meanings follow boot-behaviour.md §1, §13 and §14.
+ * Field meanings follow docs/entries.md §4, docs/menu.md and docs/order-and-default.md.
  */
 
-/** The entry kinds of boot-behaviour.md §1 that can appear in the menu. */
+/** The entry kinds of docs/entries.md §4 that can appear in the menu. */
 export type MenuEntryKind = "type1-linux" | "type1-efi" | "type1-uki" | "type2";
 
 /** One PE section of the entry's UKI, for the details view. */
@@ -14,14 +14,14 @@ export interface MenuSection {
   readonly size?: number;
 }
 
-/** An add-on that applies to the entry (§11.2), for the details view. */
+/** An add-on that applies to the entry (docs/initrd.md §2), for the details view. */
 export interface MenuAddon {
   /** Path as shown to a person, e.g. `\loader\addons\debug.addon.efi`. */
   readonly path: string;
   readonly cmdline?: string;
 }
 
-/** One piece of the final initrd (§11.3), in order. */
+/** One piece of the final initrd (docs/initrd.md §3), in order. */
 export interface MenuInitrdMember {
   /** What it is: a file path, or a label such as ".initrd section" or "credentials". */
   readonly source: string;
@@ -41,9 +41,9 @@ export interface MenuEntryDetails {
 }
 
 export interface MenuEntry {
-  /** The entry id (§1), unique in the list; decisions name entries by it. */
+  /** The entry id (docs/entries.md §4), unique in the list; decisions name entries by it. */
   readonly id: string;
-  /** The uniquified title (`showTitle`, §6.3). */
+  /** The uniquified title (`showTitle`, docs/entries.md §7). */
   readonly title: string;
   readonly version?: string;
   readonly kind: MenuEntryKind;
@@ -51,17 +51,17 @@ export interface MenuEntry {
   readonly isDefault: boolean;
   /** Picked by `LoaderEntryOneShot` for this boot. */
   readonly isOneShot?: boolean;
-  /** −1 when the entry is not boot-counted; 0 tries left means the entry is bad (§9). */
+  /** −1 when the entry is not boot-counted; 0 tries left means the entry is bad (docs/efi-variables.md §5). */
   readonly triesLeft: number;
   readonly triesDone: number;
   /** The UKI profile number, for multi-profile UKIs (each profile is its own entry). */
   readonly profile?: number;
   /**
    * Whether `e` may edit the command line. When not, the reason is shown word for word, e.g.
-   * "Entry not editable in SecureBoot mode." (§13.2). The loader.conf `editor` switch is MenuConfig.editor.
+   * "Entry not editable in SecureBoot mode." (docs/menu.md §2). The loader.conf `editor` switch is MenuConfig.editor.
    */
   readonly editable: true | { readonly reason: string };
-  /** The composed command line (§10) shown in the editor and the details view. */
+  /** The composed command line (docs/command-line.md) shown in the editor and the details view. */
   readonly cmdline: string;
   /** More state tags for the row, e.g. "unsigned" when Secure Boot policy refuses the entry (it stays listed). */
   readonly tags?: readonly string[];
@@ -77,14 +77,14 @@ export interface MenuProblem {
   readonly message: string;
 }
 
-/** The timeout in effect after §14.2 resolution. 0 is the same as "menu-hidden". */
+/** The timeout in effect after docs/order-and-default.md §4 resolution. 0 is the same as "menu-hidden". */
 export type MenuTimeout = number | "menu-force" | "menu-hidden" | "menu-disabled";
 
-/** What `LoaderConfigTimeout` may be written as (§13.1). */
+/** What `LoaderConfigTimeout` may be written as (docs/menu.md §1). */
 export type StoredTimeout = number | "menu-force" | "menu-hidden";
 
 export interface MenuConfig {
-  /** The resolved timeout (§14.2): seconds of countdown, or one of systemd's words. */
+  /** The resolved timeout (docs/order-and-default.md §4): seconds of countdown, or one of systemd's words. */
   readonly timeout: MenuTimeout;
   /** `LoaderConfigTimeoutOneShot` was set: show the menu even when the timeout is hidden or disabled. */
   readonly forceMenu?: boolean;
@@ -93,7 +93,7 @@ export interface MenuConfig {
    * variable on leaving only if +/- left it different from this, as systemd-boot does.
    */
   readonly timeoutEfiVar?: StoredTimeout;
-  /** The entry §14.3 picked: highlighted first and booted when the countdown ends. Entry 0 when unset or unknown. */
+  /** The entry docs/order-and-default.md §5 picked: highlighted first and booted when the countdown ends. Entry 0 when unset or unknown. */
   readonly defaultEntryId?: string;
   /** loader.conf `editor` (default yes). */
   readonly editor: boolean;
@@ -112,7 +112,7 @@ export interface MenuConfig {
   };
 }
 
-/** The variable writes the menu asks for, applied once when the menu is left (§13.1). Absent = leave alone. */
+/** The variable writes the menu asks for, applied once when the menu is left (docs/menu.md §1). Absent = leave alone. */
 export interface MenuVariableChanges {
   /** `LoaderEntryDefault`: an entry id, or null to delete the variable. */
   readonly setDefault?: string | null;

@@ -1,6 +1,6 @@
 /**
  * `ukiboot list --json`: one JSON array whose objects use the field names and order of systemd 257's
- * `bootctl list --json` where they overlap (boot-behaviour.md §15.2), plus `uki` and `profile` from
+ * `bootctl list --json` where they overlap (docs/efi-variables.md §6), plus `uki` and `profile` from
  * newer releases, so that tools written for bootctl can read it.
  */
 import { NOT_COUNTED, type BootEntry } from "../model/boot-entry.ts";

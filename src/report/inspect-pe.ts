@@ -1,7 +1,7 @@
 /**
  * `ukiboot inspect FILE --json`: what a PE file is (UKI, add-on, plain PE), its sections with sizes and
  * SHA-256, each profile's effective sections and metadata, and for an add-on what it contributes
- * (boot-behaviour.md §4, §5, §11.2). Sections are read by range, one at a time.
+ * (docs/entries.md §4, docs/entries.md §5, docs/initrd.md §2). Sections are read by range, one at a time.
  */
 import { createHash } from "node:crypto";
 import { mangleCmdline } from "../cmdline/mangle.ts";
@@ -24,7 +24,7 @@ export interface InspectedSection {
   sizeOfRawData: number;
   /** min(VirtualSize, SizeOfRawData). */
   fileSize: number;
-  /** SHA-256 of C(s), the bytes the stub sees and measures (§1), in hex. */
+  /** SHA-256 of C(s), the bytes the stub sees and measures (docs/entries.md §4), in hex. */
   sha256: string;
 }
 

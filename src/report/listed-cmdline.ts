@@ -1,7 +1,7 @@
 /**
  * The command line an entry boots with when nobody edits it, as `ukiboot list` shows it (the `cmdline`
- * field of `bootctl list --json`): the stub rules of boot-behaviour.md §10.2 without SMBIOS extras,
- * and §10.3 for Type #1 `linux` and `efi` kernels without the `initrd=` tokens.
+ * field of `bootctl list --json`): the stub rules of docs/command-line.md §2 without SMBIOS extras,
+ * and docs/command-line.md §3 for Type #1 `linux` and `efi` kernels without the `initrd=` tokens.
  */
 import { mangleCmdline } from "../cmdline/mangle.ts";
 import type { BootAddon, BootEntry } from "../model/boot-entry.ts";
@@ -12,7 +12,7 @@ function append(line: string, piece: string): string {
   return piece === "" ? line : line === "" ? piece : `${line} ${piece}`;
 }
 
-/** The joined add-on command line: one space between pieces, even empty ones, then mangled (§10.2). */
+/** The joined add-on command line: one space between pieces, even empty ones, then mangled (docs/command-line.md §2). */
 export function addonCmdline(addons: readonly Pick<BootAddon, "cmdline">[]): string {
   let acc = "";
   for (const a of addons) {

@@ -1,6 +1,6 @@
 /**
  * Extending planned measurement events into the TPM, one TPM2_PCR_Extend per event with a digest for
- * every active bank (boot-behaviour.md §16.5), and recording what was extended for the event log.
+ * every active bank (docs/measurements.md §4), and recording what was extended for the event log.
  */
 import { digest, MultiHasher, type DigestAlgorithm } from "../trust/digest.ts";
 import { resolveMeasuredBytes, type MeasurementEvent } from "./measurements.ts";

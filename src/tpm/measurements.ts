@@ -1,6 +1,6 @@
 /**
  * What systemd-boot 257 and systemd-stub 257 measure before starting a kernel, as an ordered list of
- * events (boot-behaviour.md §12.2 rows 1–12, §12.1 formula; systemd docs/TPM2_PCR_MEASUREMENTS.md).
+ * events (docs/measurements.md §2 rows 1–12, docs/measurements.md §1 formula; systemd docs/TPM2_PCR_MEASUREMENTS.md).
  * Pure: the events carry the bytes to hash (or a getter for large ones); applyMeasurements() extends them.
  *
  * Strings are measured as UTF-16LE *with* the 2-byte NUL, as the 257 code does (the document says without).
@@ -48,7 +48,7 @@ export interface MeasurementEvent {
   description: string;
 }
 
-/** A section of the chosen profile: `data` is C(s), the VirtualSize bytes (§1). */
+/** A section of the chosen profile: `data` is C(s), the VirtualSize bytes (docs/entries.md §4). */
 export interface MeasuredSection {
   name: string;
   data: MeasuredBytes;
@@ -64,8 +64,8 @@ export interface AddonPiece {
 
 export interface MeasurementInputs {
   /**
-   * systemd-boot's LoadOptions (row 1): for a UKI, `L` of §10.2 (the confirmed edit, with "@N " for
-   * profiles > 0), null when there is none; for Type #1 `linux`, the §10.3 string. Measured when non-empty.
+   * systemd-boot's LoadOptions (row 1): for a UKI, `L` of docs/command-line.md §2 (the confirmed edit, with "@N " for
+   * profiles > 0), null when there is none; for Type #1 `linux`, the docs/command-line.md §3 string. Measured when non-empty.
    */
   loadOptions?: string | null;
   /** Type #1 `linux` entries get only row 1; the kernel measures its own image and initrd. */
@@ -80,7 +80,7 @@ export interface MeasurementInputs {
   addonCmdline?: string | null;
   /** SMBIOS Type 11 io.systemd.stub.kernel-cmdline-extra, mangled. */
   smbiosCmdlineExtra?: string | null;
-  /** Generated cpio archives (§11.4), whole; absent when no file matched. */
+  /** Generated cpio archives (docs/initrd.md §4), whole; absent when no file matched. */
   credentials?: Uint8Array;
   globalCredentials?: Uint8Array;
   sysext?: Uint8Array;
@@ -106,7 +106,7 @@ function sectionNameBytes(name: string): Uint8Array {
   return out;
 }
 
-/** PCR 11 events for the effective sections, in canonical order (§12.2 row 3; also what §12.3 predicts). */
+/** PCR 11 events for the effective sections, in canonical order (docs/measurements.md §2 row 3; also what docs/measurements.md §3 predicts). */
 export function pcr11Events(sections: MeasuredSection[]): MeasurementEvent[] {
   const events: MeasurementEvent[] = [];
   for (const name of PCR11_SECTION_ORDER) {
@@ -149,7 +149,7 @@ export function planMeasurements(inputs: MeasurementInputs): MeasurementEvent[] 
   ipl(TPM2_PCR_KERNEL_CONFIG, inputs.addonCmdline); // row 5
   ipl(TPM2_PCR_KERNEL_CONFIG, inputs.smbiosCmdlineExtra); // row 6
   // Row 7 (add-on devicetrees) never applies: kexec cannot pass a devicetree, and the stub measures an
-  // add-on DT only after installing it (§5.1).
+  // add-on DT only after installing it (docs/entries.md §5).
   archive(TPM2_PCR_KERNEL_CONFIG, inputs.credentials, "Credentials initrd"); // row 8
   archive(TPM2_PCR_KERNEL_CONFIG, inputs.globalCredentials, "Global credentials initrd");
   archive(TPM2_PCR_SYSEXTS, inputs.sysext, "System extension initrd"); // row 9

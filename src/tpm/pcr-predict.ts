@@ -1,5 +1,5 @@
 /**
- * Predicting PCR 11 for a UKI profile the way `systemd-measure calculate` does (boot-behaviour.md §12.3):
+ * Predicting PCR 11 for a UKI profile the way `systemd-measure calculate` does (docs/measurements.md §3):
  * extend the present sections in canonical order (name + NUL, then contents) from a start value, then
  * optionally each word of a phase path ("enter-initrd:leave-initrd…", UTF-8, no NUL).
  */
@@ -14,7 +14,7 @@ export const DEFAULT_PHASE_PATHS = [
   "enter-initrd:leave-initrd:sysinit:ready",
 ] as const;
 
-/** PCR := H(PCR ‖ H(data)) (§12.1). */
+/** PCR := H(PCR ‖ H(data)) (docs/measurements.md §1). */
 export function extendPcr(algorithm: DigestAlgorithm, pcr: Uint8Array, data: Uint8Array): Uint8Array {
   return digest(algorithm, pcr, digest(algorithm, data));
 }
@@ -37,7 +37,7 @@ export interface Pcr11Prediction {
 /**
  * The PCR 11 values systemd-stub's measurements of `sections` produce.
  * @param opts.start per-bank start values; zeros (a platform reset) by default. Under kexec the start is the
- *   PCR 11 the first stage left (§16.5).
+ *   PCR 11 the first stage left (docs/measurements.md §4).
  * @example predictPcr11(sections, { banks: ["sha256"] })[0].value
  */
 export function predictPcr11(

@@ -1,7 +1,7 @@
 /**
  * Kernel command-line words that make a target's systemd 257 measure its boot phases (enter-initrd,
  * leave-initrd, sysinit, ready) into PCR 11 although no systemd-stub set StubPcrKernelImage
- * (boot-behaviour.md §16.5). Proven in QEMU by test/e2e/systemd-phases.e2e.test.ts:
+ * (docs/measurements.md §4). Proven in QEMU by test/e2e/systemd-phases.e2e.test.ts:
  * - EFI boots: SYSTEMD_FORCE_MEASURE=1 for PID 1 (ConditionSecurity=measured-uki) and, through
  *   systemd.setenv=, for systemd-pcrextend itself;
  * - boots without EFI: systemd-pcrextend --graceful always gives up (efi_has_tpm2() is false), so unit

@@ -1,5 +1,5 @@
 /**
- * TPM 2.0 response codes and their names (TPM 2.0 Library Part 2 "Structures" §6.6 TPM_RC), decoded
+ * TPM 2.0 response codes and their names (TPM 2.0 Library Part 2 "Structures" docs/entries.md §6 TPM_RC), decoded
  * the way tpm2-tools' tpm2_rc_decode does: format-zero errors and warnings, and format-one errors that
  * name the handle, session or parameter at fault.
  */

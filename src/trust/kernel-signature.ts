@@ -1,6 +1,6 @@
 /**
  * Whether the `.linux` payload carries an Authenticode signature of its own, which is all that
- * kexec_file_load checks under lockdown or KEXEC_SIG_FORCE (kexec-facts.md §11.4; boot-behaviour.md §16.2):
+ * kexec_file_load checks under lockdown or KEXEC_SIG_FORCE (docs/kexec.md §4; docs/trust.md):
  * the kernel verifies the kernel image it is given against its own keyrings, never the UKI envelope.
  */
 import { FormatError } from "../errors.ts";

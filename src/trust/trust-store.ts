@@ -1,5 +1,5 @@
 /**
- * The trust anchors and revocations an image is verified against (boot-behaviour.md §16.2, §15.1):
+ * The trust anchors and revocations an image is verified against (docs/trust.md, docs/efi-variables.md §2):
  * certificates embedded at build time, certificates given with `--trust`, the UEFI `db` and shim's
  * `MokListRT` (X.509 and SHA-256 entries) allow; `dbx` and shim's `MokListXRT` revoke.
  */

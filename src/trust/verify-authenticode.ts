@@ -2,7 +2,7 @@
  * Authenticode verification of a UKI or add-on against a TrustStore, with UEFI's decision order
  * (EDK2 DxeImageVerificationLib): an image whose digest or any signer chain is in dbx is revoked; else an
  * image with a signature that matches its digest, verifies and chains to db is verified; else an image
- * whose digest is in db is verified; else it is unsigned, bad or untrusted (boot-behaviour.md §16.2).
+ * whose digest is in db is verified; else it is unsigned, bad or untrusted (docs/trust.md).
  *
  * Streaming use (the effect layer owns the reads):
  *   layout = planAuthenticodeHash(head, size)  →  table = read(layout.certificateTable)

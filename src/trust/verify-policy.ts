@@ -1,11 +1,11 @@
 /**
  * The signature policy: which mode applies (`ukiboot.verify=off|warn|enforce`), what a signature
  * verdict is, and what each mode does with each verdict for a UKI and for an add-on
- * (boot-behaviour.md §16.2, §11.2 item 1).
+ * (docs/trust.md, docs/initrd.md §2 item 1).
  *
  * Precedence: `--verify` flag > `ukiboot.verify=` on the kernel command line > default. The default is
  * enforce when the firmware reports Secure Boot on or the kernel is locked down, else warn. With Secure
- * Boot on or lockdown active, a weaker explicit mode is refused (§16.2: ukiboot MUST verify and fails
+ * Boot on or lockdown active, a weaker explicit mode is refused (docs/trust.md: ukiboot MUST verify and fails
  * closed); the refusal is reported as a problem.
  */
 

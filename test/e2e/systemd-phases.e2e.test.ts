@@ -1,5 +1,5 @@
 /**
- * boot-behaviour.md §16.5, proven with the real systemd 257 (Debian trixie) in QEMU with swtpm: which
+ * docs/measurements.md §4, proven with the real systemd 257 (Debian trixie) in QEMU with swtpm: which
  * kernel command-line words make the stock pcrphase units measure the boot phases into PCR 11 when no
  * systemd-stub ran (so StubPcrKernelImage is absent), as after a ukiboot kexec.
  *
@@ -83,7 +83,7 @@ function loggedPhases(report: SystemdTargetReport): string[] {
 
 const PCRPHASE_INITRD = "systemd-pcrphase-initrd.service";
 
-describe("systemd 257 pcrphase without systemd-stub (boot-behaviour.md §16.5)", () => {
+describe("systemd 257 pcrphase without systemd-stub (docs/measurements.md §4)", () => {
   test("the expected values are the plain extend chain (self-check of phasePcr against a hand-computed value)", () => {
     // H(0^32 ‖ H("enter-initrd")), computed once with Python's hashlib and checked by hand.
     expect(phasePcr(["enter-initrd"])).toBe("d15b0e8e244e65c40f024e95773f2347ce4ef3ffe6b597c9a14b50bbab6df319");

@@ -47,7 +47,7 @@ function diskDevice(d: VmDisk, id: string, i: number, bus?: string): string {
 export const OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
 export const OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
 
-/** Console lines that mean the emulator, not the software under test, failed (kexec-facts.md §16). */
+/** Console lines that mean the emulator, not the software under test, failed (docs/kexec.md §9). */
 const INFRA_FAULTS = [/double fault/i, /general protection fault/i, /KVM internal error/i, /emulation failure/i, /Kernel panic - not syncing: (?!Attempted to kill init)/];
 
 export class Vm {
@@ -181,7 +181,7 @@ function kvmUsable(): boolean {
 export function startVm(opts: VmOptions): Vm {
   const dir = mkdtempSync(join(tmpdir(), "ukiboot-vm-"));
   const args = ["qemu-system-x86_64", "-nodefaults", "-no-reboot", "-display", "none", "-m", String(opts.memoryMiB ?? 2048)];
-  // One CPU: -smp 2 under TCG double-faulted guests in 4 of 6 runs here; -smp 1 was stable (kexec-facts.md §16).
+  // One CPU: -smp 2 under TCG double-faulted guests in 4 of 6 runs here; -smp 1 was stable (docs/kexec.md §9).
   if (opts.kvm && kvmUsable()) args.push("-accel", "kvm", "-cpu", "host");
   else args.push("-accel", "tcg", "-cpu", "max", "-smp", "1");
   args.push("-machine", "q35");

@@ -35,7 +35,7 @@ function decision(state: MenuState): MenuDecision {
   return state.decision!;
 }
 
-describe("createMenuState() applies the timeout rules of §14.2", () => {
+describe("createMenuState() applies the timeout rules of docs/order-and-default.md §4", () => {
   test("a numeric timeout shows the menu with a countdown on the default entry", () => {
     const s = start({ timeout: 5, defaultEntryId: "debian-6.12.38.efi" });
     expect(s.phase).toBe("menu");

@@ -1,6 +1,6 @@
 /**
  * Key bindings as data: which keys mean which menu or editor command, following systemd-boot 257's menu
- * and line editor (boot-behaviour.md §13.1, §13.2). Components and the reducer ask "what does this key
+ * and line editor (docs/menu.md §1, docs/menu.md §2). Components and the reducer ask "what does this key
  * mean", never "is this \r".
  */
 import type { Key, KeyName } from "./key.ts";

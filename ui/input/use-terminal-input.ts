@@ -1,7 +1,7 @@
 /**
  * useTerminalInput: reads the terminal itself ('data' events on Ink's stdin, raw mode on a TTY) and hands
  * every chunk to a callback. Ink's useInput is not used: it lost keys that arrived in one read
- * (kexec-facts.md §16), and the key splitter does the splitting instead.
+ * (docs/kexec.md §9), and the key splitter does the splitting instead.
  */
 import { useStdin } from "ink";
 import { useEffect, useRef } from "react";

@@ -1,6 +1,6 @@
 /**
  * The command-line editor's text operations, as systemd-boot's line_edit() does them
- * (boot-behaviour.md §13.2): a word is a run of non-space characters, and positions count code points.
+ * (docs/menu.md §2): a word is a run of non-space characters, and positions count code points.
  */
 import type { EditorCommand } from "../input/key-bindings.ts";
 

@@ -1,6 +1,6 @@
 /**
  * The boot menu as a pure state machine: systemd-boot 257's menu_run() and the hidden-menu key check of
- * its efi_main() (boot-behaviour.md §13, §14.2), with ukiboot's views. Time only enters through actions
+ * its efi_main() (docs/menu.md, docs/order-and-default.md §4), with ukiboot's views. Time only enters through actions
  * (`tick`, and `now` on input), so tests drive the countdown without clocks.
  */
 import { editorCommandFor, menuCommandFor, typedCharacter, viewCommandFor } from "../input/key-bindings.ts";
@@ -353,7 +353,7 @@ function toggleDefault(s: MenuState): MenuState {
   return { ...s, defaultId: item.id, status: "Default boot entry selected." };
 }
 
-/** `e`: the editing rules of §13.2; the entry says why it is not editable (e.g. Secure Boot). */
+/** `e`: the editing rules of docs/menu.md §2; the entry says why it is not editable (e.g. Secure Boot). */
 function openEditor(s: MenuState): MenuState {
   const item = s.items[s.selected];
   if (!s.editorEnabled || item?.type !== "entry") {
@@ -486,7 +486,7 @@ function decide(s: MenuState, choice: MenuChoice): MenuState {
   return { ...s, phase: "done", countdownDeadline: undefined, hiddenDeadline: undefined, decision: { ...choice, variables: variableChanges(s) } };
 }
 
-/** Variables are written once, when the menu is left, and only if they changed (§13.1). */
+/** Variables are written once, when the menu is left, and only if they changed (docs/menu.md §1). */
 function variableChanges(s: MenuState): MenuVariableChanges {
   const changes: { setDefault?: string | null; setTimeout?: StoredTimeout | null } = {};
   if (s.defaultId !== s.initialDefaultId) changes.setDefault = s.defaultId;

@@ -1,6 +1,6 @@
 /**
  * The menu timeout as the +/t and -/T keys step it, and the status text for each value: systemd-boot
- * 257's update_timeout_efivar() (boot-behaviour.md §13.1, §14.2). Its chain is
+ * 257's update_timeout_efivar() (docs/menu.md §1, docs/order-and-default.md §4). Its chain is
  * unset ↔ menu-force ↔ hidden ↔ 1 s ↔ 2 s ↔ … ↔ 2³²−3 s.
  */
 

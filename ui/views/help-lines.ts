@@ -1,4 +1,4 @@
-/** The help view (h, ?, F1): the keys of the menu and the editor, as systemd-boot binds them (§13.1, §13.2). */
+/** The help view (h, ?, F1): the keys of the menu and the editor, as systemd-boot binds them (docs/menu.md §1, docs/menu.md §2). */
 import type { Glyphs } from "../theme.ts";
 import { line, type ViewLine, type ViewFormat } from "./view-line.ts";
 

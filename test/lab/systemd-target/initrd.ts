@@ -1,6 +1,6 @@
 /**
  * A systemd 257 target initrd (Debian trixie packages, unmodified) for the TPM phase-measurement tests of
- * boot-behaviour.md §12.3 and §16.5: the stock systemd-pcrphase-initrd.service measures "enter-initrd" into
+ * docs/measurements.md §3 and docs/measurements.md §4: the stock systemd-pcrphase-initrd.service measures "enter-initrd" into
  * PCR 11 when systemd believes it runs on a measured UKI, and a report unit prints PCR 11, the state of that
  * service and systemd's userspace measure log (/run/log/systemd/tpm2-measure.log) to the serial console,
  * then powers off.

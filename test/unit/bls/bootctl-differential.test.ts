@@ -1,6 +1,6 @@
 /**
  * Differential test: `bootctl list --json` of Debian trixie's systemd 257 against discoverEntries() on
- * the same trees, on the fields where bootctl and systemd-boot agree (boot-behaviour.md §15.2 lists the
+ * the same trees, on the fields where bootctl and systemd-boot agree (docs/efi-variables.md §6 lists the
  * divergences that are not compared). bootctl runs through trixie's own ld.so, because this machine's
  * glibc is older, with the ESP bind-mounted as a mount root in a private mount namespace.
  */
@@ -17,7 +17,7 @@ import { join } from "node:path";
 const setup = await trixieBootctl();
 if (typeof setup === "string") console.warn(`bootctl differential test skipped: ${setup}`);
 
-/** Fields bootctl 257 and systemd-boot agree on, for one kind of entry (§15.2). */
+/** Fields bootctl 257 and systemd-boot agree on, for one kind of entry (docs/efi-variables.md §6). */
 function comparable(o: Record<string, unknown>, opts: { counted: boolean; type1: boolean; hasMachineId: boolean; untitledProfile: boolean }): Record<string, unknown> {
   const keep = ["type", "source", "path", "root", "sortKey", "version", "machineId", "options", "linux", "initrd", "triesLeft"];
   // (3) bootctl titles profiles without ID= and TITLE= "(@k)".
@@ -88,7 +88,7 @@ describe.skipIf(typeof setup === "string")("discoverEntries() against bootctl li
     for (const t of theirs) {
       if (matched.some(([, m]) => m === t)) continue;
       if (d.entries.some((e) => e.path === t.path)) continue;
-      // Not in §15.2: bootctl 257 does not skip "auto-*" entry files, which systemd-boot does (§2.6).
+      // Not in docs/efi-variables.md §6: bootctl 257 does not skip "auto-*" entry files, which systemd-boot does (docs/entries.md §2).
       if (/\/auto-[^/]*$/i.test(String(t.path))) continue;
       expect(d.problems.some((p) => p.file === t.path) ? "reported" : `unreported ${String(t.path)}`).toBe("reported");
     }

@@ -4,7 +4,7 @@ import { compareBootEntries, sortBootEntries, type OrderFields } from "../../../
 const e = (id: string, more: Partial<OrderFields> = {}): OrderFields => ({ id, triesLeft: -1, triesDone: -1, ...more });
 
 describe("compareBootEntries()", () => {
-  test("sorts the spec's example (§8) into its stated order", () => {
+  test("sorts the spec's example (docs/order-and-default.md §2) into its stated order", () => {
     const entries = [
       e("legacy-5.4.conf"),
       e("fedora-6.11.0.conf", { sortKey: "fedora", version: "6.11.0", triesLeft: 0, triesDone: 3 }),

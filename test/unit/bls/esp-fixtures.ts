@@ -55,7 +55,7 @@ export function ukiTree(): Promise<UkiTree> {
       place(await buildAddon({ cmdline: "global=1" }), join(esp, "loader/addons/global.addon.efi"));
       place(await buildAddon({ cmdline: "local=1", uname: "6.12.0-acme0" }), join(esp, "EFI/Linux/acme-0.9.efi.extra.d/local.addon.efi"));
       place(await buildAddon({ cmdline: "mismatch=1", uname: "6.99.0" }), join(esp, "EFI/Linux/acme-0.9.efi.extra.d/mismatch.addon.efi"));
-      // Add-ons of the counted UKI live in the directory without the counter (§11.1.2).
+      // Add-ons of the counted UKI live in the directory without the counter (docs/initrd.md §1).
       place(await buildAddon({ cmdline: "counted=1" }), join(esp, "EFI/Linux/acme-1.0.efi.extra.d/counted.addon.efi"));
       // Broken on purpose.
       place(await buildAddon({ cmdline: "i am an add-on" }), join(esp, "EFI/Linux/is-addon.efi"));

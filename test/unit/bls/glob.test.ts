@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { matchGlob } from "../../../src/bls/glob.ts";
 
-// [pattern, text, matches]: the spec's examples (§14.4) first, then each token and set rule.
+// [pattern, text, matches]: the spec's examples (docs/order-and-default.md §6) first, then each token and set rule.
 const table: [string, string, boolean][] = [
   ["fedora-*", "fedora-6.10.2.conf", true],
   ["*@factory-reset", "multi.efi@factory-reset", true],

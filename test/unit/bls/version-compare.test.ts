@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { compareVersions } from "../../../src/bls/version-compare.ts";
 
-// The UAPI Version Format Specification's own examples (boot-behaviour.md §7).
+// The UAPI Version Format Specification's own examples (docs/order-and-default.md §1).
 const equal: [string, string][] = [
   ["11", "11"],
   ["systemd-123", "systemd-123"],

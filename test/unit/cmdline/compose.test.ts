@@ -43,7 +43,7 @@ describe("composeType2Cmdline()", () => {
     expect(compose({ editedLine: "   " }).cmdline).toBe("root=/dev/vda2 quiet");
   });
 
-  describe("profiles (§5.2)", () => {
+  describe("profiles (docs/entries.md §5)", () => {
     const perProfile = (k: number) => ["base-cmdline", "p1-cmdline", "p2-cmdline"][k] ?? null;
 
     test("profile N > 0 without an edit passes \"@N\", boots N with N's .cmdline and measures the number", () => {

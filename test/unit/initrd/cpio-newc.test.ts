@@ -10,9 +10,9 @@ import { annotatedNewcDump, expectGoldenText } from "./golden-hex.ts";
 const enc = new TextEncoder();
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
-/** The cases written to test/golden/cpio/, each checked by eye against boot-behaviour.md §11.4. */
+/** The cases written to test/golden/cpio/, each checked by eye against docs/initrd.md §4. */
 const CASES: Record<string, () => Uint8Array> = {
-  // §11.4's own example: .extra (ino 1, 0555), .extra/credentials (ino 2, 0500), a.cred (3), b.cred (4), trailer.
+  // docs/initrd.md §4's own example: .extra (ino 1, 0555), .extra/credentials (ino 2, 0500), a.cred (3), b.cred (4), trailer.
   "credentials-two-files": () =>
     materializeSource(
       describeTargetArchive("credentials", [
@@ -48,7 +48,7 @@ describe("writeNewcArchive()", () => {
     });
   }
 
-  test("writes the credentials example of §11.4 record by record", () => {
+  test("writes the credentials example of docs/initrd.md §4 record by record", () => {
     const a = CASES["credentials-two-files"]!();
     // Record 1: ".extra" directory 040555, ino 1; header 110 + name 7 = 117, padded to 120.
     expect(text(a.subarray(0, 110))).toBe("070701" + "00000001" + "0000416d" + "00000000" + "00000000" + "00000001" + "00000000" + "00000000" + "00000000" + "00000000" + "00000000" + "00000000" + "00000007" + "00000000");

@@ -11,7 +11,7 @@ test("utf16WithNul() is UTF-16LE with a 2-byte NUL, as the stub measures strings
 });
 
 describe("planMeasurements()", () => {
-  test("a UKI boot extends everything in systemd-boot's, then systemd-stub's order (§12.2)", async () => {
+  test("a UKI boot extends everything in systemd-boot's, then systemd-stub's order (docs/measurements.md §2)", async () => {
     const events = planMeasurements({
       kind: "uki",
       loadOptions: "@2 quiet",

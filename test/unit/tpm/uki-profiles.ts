@@ -1,6 +1,6 @@
 /**
- * Test helper: the effective sections of each profile of a UKI (boot-behaviour.md §5.2), computed from
- * the section table Authenticode reads, with C(s) = file bytes zero-filled to VirtualSize (§1). Kept
+ * Test helper: the effective sections of each profile of a UKI (docs/entries.md §5), computed from
+ * the section table Authenticode reads, with C(s) = file bytes zero-filled to VirtualSize (docs/entries.md §4). Kept
  * separate from src/pe so the prediction tests do not depend on the menu's PE parser.
  */
 import { planAuthenticodeHash } from "../../../src/trust/authenticode-hash.ts";
