@@ -2,7 +2,7 @@
  * Extending planned measurement events into the TPM, one TPM2_PCR_Extend per event with a digest for
  * every active bank (docs/measurements.md §4), and recording what was extended for the event log.
  */
-import { digest, MultiHasher, type DigestAlgorithm } from "../trust/digest.ts";
+import { digest, MultiHasher, type DigestAlgorithm } from "../bytes/digest.ts";
 import { resolveMeasuredBytes, type MeasurementEvent } from "./measurements.ts";
 import type { Tpm2Client } from "./tpm2-client.ts";
 import type { BankDigest } from "./tpm2-commands.ts";

@@ -13,7 +13,7 @@
  * the target in its initrd as MEASURE_LOG_INITRD_PATH.
  */
 import { FormatError } from "../errors.ts";
-import { fromHex, isDigestAlgorithm, toHex } from "../trust/digest.ts";
+import { fromHex, isDigestAlgorithm, toHex } from "../bytes/digest.ts";
 import type { BankDigest } from "./tpm2-commands.ts";
 
 /** Where the log goes in the generated initrd (next to the stub's other /.extra files). */

@@ -3,7 +3,7 @@
  * extend the present sections in canonical order (name + NUL, then contents) from a start value, then
  * optionally each word of a phase path ("enter-initrd:leave-initrd…", UTF-8, no NUL).
  */
-import { DIGEST_ALGORITHMS, DIGEST_SIZE, digest, toHex, type DigestAlgorithm } from "../trust/digest.ts";
+import { DIGEST_ALGORITHMS, DIGEST_SIZE, digest, toHex, type DigestAlgorithm } from "../bytes/digest.ts";
 import { pcr11Events, TPM2_PCR_KERNEL_BOOT, type MeasuredSection } from "./measurements.ts";
 
 /** systemd-measure's default phase paths: enter-initrd and its three extensions. */

@@ -2,7 +2,7 @@
  * The TPM 2.0 conversation ukiboot needs (which banks are active, extend, read), over a transport the
  * effect layer provides: write one command to /dev/tpmrm0 and read one response. Pure apart from that.
  */
-import type { DigestAlgorithm, Digests } from "../trust/digest.ts";
+import type { DigestAlgorithm, Digests } from "../bytes/digest.ts";
 import {
   activeBanks,
   decodeGetCapabilityPcrsResponse,

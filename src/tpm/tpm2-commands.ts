@@ -8,7 +8,7 @@
  */
 import { FormatError, hex } from "../errors.ts";
 import { ByteReader } from "../bytes/byte-reader.ts";
-import { DIGEST_SIZE, type DigestAlgorithm } from "../trust/digest.ts";
+import { DIGEST_SIZE, type DigestAlgorithm } from "../bytes/digest.ts";
 import { TpmResponseError } from "./tpm2-response-code.ts";
 
 export const TPM_ST_NO_SESSIONS = 0x8001;

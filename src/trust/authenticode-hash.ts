@@ -21,7 +21,7 @@
  */
 import { BoundsError, FormatError, hex } from "../errors.ts";
 import { ByteReader, checkedAdd } from "../bytes/byte-reader.ts";
-import { MultiHasher, type DigestAlgorithm, type Digests } from "./digest.ts";
+import { MultiHasher, type DigestAlgorithm, type Digests } from "../bytes/digest.ts";
 
 export const PE32_MAGIC = 0x10b;
 export const PE32_PLUS_MAGIC = 0x20b;

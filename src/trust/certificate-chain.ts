@@ -5,7 +5,7 @@
  * (basicConstraints, as OpenSSL checks), and validity dates are ignored because firmware has no trusted
  * time (sbverify ignores them for the same reason).
  */
-import { bytesEqual } from "./digest.ts";
+import { bytesEqual } from "../bytes/digest.ts";
 import { isSignedBy, mayIssueCertificates, namesIssuer, type ParsedCertificate } from "./certificate.ts";
 
 /** Longest signer → anchor path considered; real Secure Boot chains have 2–4 certificates. */

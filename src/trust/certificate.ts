@@ -5,7 +5,7 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { FormatError } from "../errors.ts";
-import { digest, toHex } from "./digest.ts";
+import { digest, toHex } from "../bytes/digest.ts";
 
 /** A parsed certificate together with its exact DER bytes (compared byte for byte against db and dbx). */
 export interface ParsedCertificate {

@@ -12,7 +12,7 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { FormatError } from "../errors.ts";
-import { bytesEqual, digest, toHex, type DigestAlgorithm } from "./digest.ts";
+import { bytesEqual, digest, toHex, type DigestAlgorithm } from "../bytes/digest.ts";
 import { fromPkijsCertificate, type ParsedCertificate } from "./certificate.ts";
 
 export const OID_SIGNED_DATA = "1.2.840.113549.1.7.2";

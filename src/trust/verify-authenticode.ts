@@ -20,7 +20,7 @@ import {
 } from "./authenticode-hash.ts";
 import { findChain } from "./certificate-chain.ts";
 import { describeCertificate, tbsDigest, type CertificateInfo } from "./certificate.ts";
-import { bytesEqual, toHex, type DigestAlgorithm, type Digests } from "./digest.ts";
+import { bytesEqual, toHex, type DigestAlgorithm, type Digests } from "../bytes/digest.ts";
 import { checkSignerSignature, parseAuthenticodeSignature, type AuthenticodeSignature } from "./pkcs7.ts";
 import type { TrustStore } from "./trust-store.ts";
 import type { SignatureStatus, SignatureVerdict } from "./verify-policy.ts";

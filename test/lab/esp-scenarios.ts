@@ -20,7 +20,7 @@ export type EspFile =
   | { kind: "boot-uki"; path: string; cmdline: string }
   /** An add-on made by ukify with the real addonx64.efi.stub; `initrdFiles` become a newc archive in its .initrd. */
   | { kind: "addon"; path: string; cmdline?: string; initrdFiles?: Record<string, string> }
-  /** A UKI whose initrd runs systemd 257 (build/lib/systemd-target.ts) and reports PCR 11 after enter-initrd. */
+  /** A UKI whose initrd runs systemd 257 (test/lab/systemd-target/) and reports PCR 11 after enter-initrd. */
   | { kind: "systemd-target-uki"; path: string };
 
 export interface EspScenario {

@@ -1,6 +1,6 @@
 /**
  * A software TPM for QEMU guests: `swtpm socket --tpm2` with a fresh state directory and a unix control
- * socket, the "emulator" TPM backend that build/lib/qemu.ts wires with `tpmSocket`. A fresh state means
+ * socket, the "emulator" TPM backend that test/lab/qemu.ts wires with `tpmSocket`. A fresh state means
  * every PCR of the guest starts from zero (the firmware's TPM2_Startup(CLEAR) resets them anyway).
  *
  * Started synchronously, so a VmOptions factory (runScenario's retry makes a new VM, and needs a new TPM)

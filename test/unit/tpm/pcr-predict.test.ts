@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { digest, toHex } from "../../../src/trust/digest.ts";
+import { digest, toHex } from "../../../src/bytes/digest.ts";
 import { DEFAULT_PHASE_PATHS, extendPcr, predictPcr11, toMeasureJson, type PredictedSection } from "../../../src/tpm/pcr-predict.ts";
 import { missingFixtureTools, readBytes, trustFixtures } from "../trust/fixtures.ts";
 import { profileSections } from "./uki-profiles.ts";

@@ -8,7 +8,7 @@ import { extendPcr, predictPcr11 } from "../../../src/tpm/pcr-predict.ts";
 import { Tpm2Client } from "../../../src/tpm/tpm2-client.ts";
 import { decodeGetCapabilityPcrsResponse, decodePcrExtendResponse, decodePcrReadResponse, encodeGetCapabilityPcrs, encodePcrRead } from "../../../src/tpm/tpm2-commands.ts";
 import { TpmResponseError } from "../../../src/tpm/tpm2-response-code.ts";
-import { DIGEST_SIZE, digest, toHex, type DigestAlgorithm } from "../../../src/trust/digest.ts";
+import { DIGEST_SIZE, digest, toHex, type DigestAlgorithm } from "../../../src/bytes/digest.ts";
 import { missingFixtureTools, readBytes, trustFixtures } from "../trust/fixtures.ts";
 import { profileSections } from "./uki-profiles.ts";
 import { startSwTpm, type SwTpm } from "../../lab/swtpm.ts";

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { FormatError } from "../../../src/errors.ts";
 import { AUTHENTICODE_HEAD_SIZE, digestRanges, digestRangesInMemory, planAuthenticodeHash } from "../../../src/trust/authenticode-hash.ts";
-import { digest, toHex } from "../../../src/trust/digest.ts";
+import { digest, toHex } from "../../../src/bytes/digest.ts";
 import { hasProgram, run } from "../../../build/lib/run-command.ts";
 import { missingFixtureTools, readBytes, trustFixtures } from "./fixtures.ts";
 import { winCertificate, writeTinyPe } from "./tiny-pe.ts";

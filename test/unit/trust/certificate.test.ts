@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FormatError } from "../../../src/errors.ts";
 import { describeCertificate, parseCertificateDer, parseCertificateFile } from "../../../src/trust/certificate.ts";
-import { digest, toHex } from "../../../src/trust/digest.ts";
+import { digest, toHex } from "../../../src/bytes/digest.ts";
 import { run } from "../../../build/lib/run-command.ts";
 import { missingFixtureTools, readBytes, trustFixtures } from "./fixtures.ts";
 

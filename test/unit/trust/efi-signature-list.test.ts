@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FormatError } from "../../../src/errors.ts";
 import { parseCertificateFile } from "../../../src/trust/certificate.ts";
-import { toHex } from "../../../src/trust/digest.ts";
+import { toHex } from "../../../src/bytes/digest.ts";
 import {
   EFI_CERT_SHA256_GUID,
   EFI_CERT_X509_GUID,

@@ -12,7 +12,7 @@ import { bootDefault } from "../../support/boot-default.ts";
 import { hasProgram } from "../../../build/lib/run-command.ts";
 import { predictPcr11 } from "../../../src/tpm/pcr-predict.ts";
 import { Tpm2Client } from "../../../src/tpm/tpm2-client.ts";
-import { toHex } from "../../../src/trust/digest.ts";
+import { toHex } from "../../../src/bytes/digest.ts";
 import { fakeSys, materialiseInitrd, readSource } from "../../support/fake-sys.ts";
 import { startSwTpm, type SwTpm } from "../../lab/swtpm.ts";
 import { profileSections } from "../tpm/uki-profiles.ts";
