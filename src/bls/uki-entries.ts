@@ -65,6 +65,29 @@ class SectionTexts {
   }
 }
 
+/** The PE headers of a native UKI, or undefined when the file is not one (reported, naming the file). */
+async function openUki(ctx: UkiScanContext, file: UkiFile, report: (message: string) => void): Promise<PeImage | undefined> {
+  let pe: PeImage;
+  try {
+    const st = await ctx.fs.stat(file.path);
+    if (!st || st.kind !== "file") throw new FormatError("uki", file.path, `Cannot use UKI "${file.path}": it is not a regular file`);
+    pe = (await readPeHeaders(ctx.fs, file.path, st.size)).pe;
+  } catch (e) {
+    report(describeFailure("read UKI", file.path, e));
+    return undefined;
+  }
+  if (!isNativeImage(pe, ctx.arch)) {
+    report(`Ignoring UKI "${file.path}": its machine type 0x${pe.machine.toString(16)} is not the native ${ctx.arch}`);
+    return undefined;
+  }
+  const kind = classifyPe(pe);
+  if (kind !== "uki") {
+    report(`Ignoring "${file.path}": it has no .linux section, so it is ${kind === "addon" ? "an add-on" : "not a UKI"}`);
+    return undefined;
+  }
+  return pe;
+}
+
 /**
  * The entries of one UKI, profile by profile. Profiles without `.osrel` or without a name in it are
  * skipped, as systemd-boot does; a file that is not a native UKI is reported and gives no entries.
@@ -72,24 +95,8 @@ class SectionTexts {
 export async function readUkiEntries(ctx: UkiScanContext, file: UkiFile): Promise<BootEntry[]> {
   const { fs, problems } = ctx;
   const report = (message: string, severity: Problem["severity"] = "error") => problems.push({ file: file.path, message, severity });
-  let pe: PeImage;
-  try {
-    const st = await fs.stat(file.path);
-    if (!st || st.kind !== "file") throw new FormatError("uki", file.path, `Cannot use UKI "${file.path}": it is not a regular file`);
-    pe = (await readPeHeaders(fs, file.path, st.size)).pe;
-  } catch (e) {
-    report(describeFailure("read UKI", file.path, e));
-    return [];
-  }
-  if (!isNativeImage(pe, ctx.arch)) {
-    report(`Ignoring UKI "${file.path}": its machine type 0x${pe.machine.toString(16)} is not the native ${ctx.arch}`);
-    return [];
-  }
-  const kind = classifyPe(pe);
-  if (kind !== "uki") {
-    report(`Ignoring "${file.path}": it has no .linux section, so it is ${kind === "addon" ? "an add-on" : "not a UKI"}`);
-    return [];
-  }
+  const pe = await openUki(ctx, file, report);
+  if (!pe) return [];
 
   const counter = parseBootCounter(file.fileName, TYPE2_SUFFIX);
   // Newer systemd strips the counter before building ids; 257 overwrote the profile ids (docs/entries.md §5).

@@ -62,6 +62,102 @@ export interface AuthenticodeLayout {
   sizeOfHeaders: number;
 }
 
+type Fail = (message: string, offset?: number) => never;
+
+/** The header fields the digest depends on, read and checked. */
+interface HeaderFields {
+  machine: number;
+  magic: number;
+  checksumOffset: number;
+  /** The 5th data directory entry (the certificate table's), when the image has one. */
+  certEntryOffset: number | undefined;
+  sizeOfHeaders: number;
+  sections: AuthenticodeSection[];
+  certificateTable: ByteRange | undefined;
+}
+
+function readHeaderFields(r: ByteReader, fileSize: number, fail: Fail): HeaderFields {
+  if (r.size < 0x40 || r.u16(0) !== 0x5a4d) fail("it does not start with the DOS signature \"MZ\"", 0);
+  const pe = r.u32(0x3c);
+  if (pe < 0x40) fail(`e_lfanew ${hex(pe)} points into the DOS header`, 0x3c);
+  if (r.u32(pe) !== 0x00004550) fail(`there is no "PE\\0\\0" signature at ${hex(pe)}`, pe);
+  const machine = r.u16(pe + 4);
+  const numberOfSections = r.u16(pe + 6);
+  const sizeOfOptionalHeader = r.u16(pe + 20);
+  const opt = pe + 24;
+  const magic = r.u16(opt);
+  if (magic !== PE32_MAGIC && magic !== PE32_PLUS_MAGIC) fail(`the optional header magic is ${hex(magic)}, not 0x10b or 0x20b`, opt);
+  const plus = magic === PE32_PLUS_MAGIC;
+  const rvaCountOffset = opt + (plus ? 108 : 92);
+  const dataDirectory = opt + (plus ? 112 : 96);
+  if (sizeOfOptionalHeader < rvaCountOffset + 4 - opt) fail(`SizeOfOptionalHeader ${hex(sizeOfOptionalHeader)} is too small for the fields Authenticode needs`, pe + 20);
+  const sizeOfHeaders = r.u32(opt + 60);
+  const rvaCount = r.u32(rvaCountOffset);
+  const certEntry = dataDirectory + IMAGE_DIRECTORY_ENTRY_SECURITY * 8;
+  // Without a 5th directory entry there is nothing to exclude but the checksum, and no signature.
+  const hasCertEntry = rvaCount > IMAGE_DIRECTORY_ENTRY_SECURITY && certEntry + 8 <= opt + sizeOfOptionalHeader;
+  const sectionTable = checkedAdd(opt, sizeOfOptionalHeader);
+  const sectionTableEnd = checkedAdd(sectionTable, numberOfSections * 40);
+  if (sectionTableEnd > r.size) {
+    fail(`the section table ends at ${hex(sectionTableEnd)}, past the ${hex(r.size)} header bytes given`, sectionTable);
+  }
+  if (sizeOfHeaders > fileSize) fail(`SizeOfHeaders ${hex(sizeOfHeaders)} is past the end of the file at ${hex(fileSize)}`, opt + 60);
+  // The section table must itself be covered by the digest, or it could be edited without breaking the signature.
+  if (sectionTableEnd > sizeOfHeaders) fail(`the section table ends at ${hex(sectionTableEnd)}, past SizeOfHeaders ${hex(sizeOfHeaders)}`, sectionTable);
+
+  const sections: AuthenticodeSection[] = [];
+  for (let i = 0; i < numberOfSections; i++) {
+    const at = sectionTable + i * 40;
+    sections.push({ name: sectionName(r.slice(at, 8)), virtualSize: r.u32(at + 8), sizeOfRawData: r.u32(at + 16), pointerToRawData: r.u32(at + 20) });
+  }
+  let certificateTable: ByteRange | undefined;
+  if (hasCertEntry) {
+    const offset = r.u32(certEntry);
+    const length = r.u32(certEntry + 4);
+    if (length > 0) certificateTable = { offset, length };
+  }
+  return { machine, magic, checksumOffset: opt + 64, certEntryOffset: hasCertEntry ? certEntry : undefined, sizeOfHeaders, sections, certificateTable };
+}
+
+/** The headers, less the checksum and the certificate table's directory entry. */
+function headerRanges(h: HeaderFields): ByteRange[] {
+  const afterChecksum = h.checksumOffset + 4;
+  if (h.certEntryOffset === undefined) return [{ offset: 0, length: h.checksumOffset }, { offset: afterChecksum, length: h.sizeOfHeaders - afterChecksum }];
+  return [
+    { offset: 0, length: h.checksumOffset },
+    { offset: afterChecksum, length: h.certEntryOffset - afterChecksum },
+    { offset: h.certEntryOffset + 8, length: h.sizeOfHeaders - (h.certEntryOffset + 8) },
+  ];
+}
+
+/** The sections by file position, then the trailing data up to the certificate table, which must be last. */
+function bodyRanges(h: HeaderFields, fileSize: number, fail: Fail): ByteRange[] {
+  const ranges: ByteRange[] = [];
+  let hashed = h.sizeOfHeaders;
+  let sectionsEnd = h.sizeOfHeaders;
+  // Sorted by file position, as the specification says; a stable sort keeps table order for ties.
+  const withData = h.sections.filter((s) => s.sizeOfRawData > 0).sort((a, b) => a.pointerToRawData - b.pointerToRawData);
+  for (const s of withData) {
+    const end = checkedAdd(s.pointerToRawData, s.sizeOfRawData);
+    if (end > fileSize) fail(`section "${s.name}" ends at ${hex(end)}, past the end of the file at ${hex(fileSize)}`, s.pointerToRawData);
+    ranges.push({ offset: s.pointerToRawData, length: s.sizeOfRawData });
+    hashed = checkedAdd(hashed, s.sizeOfRawData);
+    sectionsEnd = Math.max(sectionsEnd, end);
+  }
+  const table = h.certificateTable;
+  if (table) {
+    const certEnd = checkedAdd(table.offset, table.length);
+    if (certEnd > fileSize) fail(`the certificate table at ${hex(table.offset)} ends at ${hex(certEnd)}, past the end of the file at ${hex(fileSize)} (truncated)`, table.offset);
+    if (table.offset < sectionsEnd) fail(`the certificate table at ${hex(table.offset)} overlaps the headers or a section, which end at ${hex(sectionsEnd)}`, table.offset);
+    // Data after the table would be outside the digest (the trailing-data rule assumes the table is last).
+    if (certEnd !== fileSize) fail(`the certificate table ends at ${hex(certEnd)}, before the end of the file at ${hex(fileSize)}`, table.offset);
+  }
+  // Trailing data: from SizeOfHeaders + ΣSizeOfRawData up to the certificate table (kernel and sbsigntool rule).
+  const certLength = table?.length ?? 0;
+  if (fileSize > checkedAdd(hashed, certLength)) ranges.push({ offset: hashed, length: fileSize - certLength - hashed });
+  return ranges;
+}
+
 /**
  * Reads the PE headers in `head` (the first bytes of a file of `fileSize` bytes) and returns the byte
  * ranges whose digest Authenticode signs, plus where the certificate table is.
@@ -73,107 +169,20 @@ export interface AuthenticodeLayout {
  */
 export function planAuthenticodeHash(head: Uint8Array, fileSize: number, opts: { source: string }): AuthenticodeLayout {
   const { source } = opts;
-  const fail = (message: string, offset?: number): never => {
+  const fail: Fail = (message, offset) => {
     throw new FormatError("pe", source, `Cannot compute the Authenticode digest of "${source}": ${message}`, offset === undefined ? {} : { offset });
   };
   if (!Number.isSafeInteger(fileSize) || fileSize < 0) fail(`the file size ${fileSize} is not valid`);
-  if (head.byteLength > fileSize) head = head.subarray(0, fileSize);
-  const r = new ByteReader(head);
   try {
-    if (r.size < 0x40 || r.u16(0) !== 0x5a4d) fail("it does not start with the DOS signature \"MZ\"", 0);
-    const pe = r.u32(0x3c);
-    if (pe < 0x40) fail(`e_lfanew ${hex(pe)} points into the DOS header`, 0x3c);
-    if (r.u32(pe) !== 0x00004550) fail(`there is no "PE\\0\\0" signature at ${hex(pe)}`, pe);
-    const machine = r.u16(pe + 4);
-    const numberOfSections = r.u16(pe + 6);
-    const sizeOfOptionalHeader = r.u16(pe + 20);
-    const opt = pe + 24;
-    const magic = r.u16(opt);
-    if (magic !== PE32_MAGIC && magic !== PE32_PLUS_MAGIC) fail(`the optional header magic is ${hex(magic)}, not 0x10b or 0x20b`, opt);
-    const plus = magic === PE32_PLUS_MAGIC;
-    const checksumOffset = opt + 64;
-    const rvaCountOffset = opt + (plus ? 108 : 92);
-    const dataDirectory = opt + (plus ? 112 : 96);
-    if (sizeOfOptionalHeader < rvaCountOffset + 4 - opt) fail(`SizeOfOptionalHeader ${hex(sizeOfOptionalHeader)} is too small for the fields Authenticode needs`, pe + 20);
-    const sizeOfHeaders = r.u32(opt + 60);
-    const rvaCount = r.u32(rvaCountOffset);
-    const certEntryOffset = dataDirectory + IMAGE_DIRECTORY_ENTRY_SECURITY * 8;
-    // Without a 5th directory entry there is nothing to exclude but the checksum, and no signature.
-    const hasCertEntry = rvaCount > IMAGE_DIRECTORY_ENTRY_SECURITY && certEntryOffset + 8 <= opt + sizeOfOptionalHeader;
-    const sectionTable = checkedAdd(opt, sizeOfOptionalHeader);
-    const sectionTableEnd = checkedAdd(sectionTable, numberOfSections * 40);
-    if (sectionTableEnd > r.size) {
-      fail(`the section table ends at ${hex(sectionTableEnd)}, past the ${hex(r.size)} header bytes given`, sectionTable);
-    }
-    if (sizeOfHeaders > fileSize) fail(`SizeOfHeaders ${hex(sizeOfHeaders)} is past the end of the file at ${hex(fileSize)}`, opt + 60);
-    // The section table must itself be covered by the digest, or it could be edited without breaking the signature.
-    if (sectionTableEnd > sizeOfHeaders) fail(`the section table ends at ${hex(sectionTableEnd)}, past SizeOfHeaders ${hex(sizeOfHeaders)}`, sectionTable);
-
-    const sections: AuthenticodeSection[] = [];
-    for (let i = 0; i < numberOfSections; i++) {
-      const at = sectionTable + i * 40;
-      sections.push({
-        name: sectionName(r.slice(at, 8)),
-        virtualSize: r.u32(at + 8),
-        sizeOfRawData: r.u32(at + 16),
-        pointerToRawData: r.u32(at + 20),
-      });
-    }
-
-    let certificateTable: ByteRange | undefined;
-    if (hasCertEntry) {
-      const offset = r.u32(certEntryOffset);
-      const length = r.u32(certEntryOffset + 4);
-      if (length > 0) certificateTable = { offset, length };
-    }
-
-    const ranges: ByteRange[] = [];
-    if (hasCertEntry) {
-      ranges.push({ offset: 0, length: checksumOffset });
-      ranges.push({ offset: checksumOffset + 4, length: certEntryOffset - (checksumOffset + 4) });
-      ranges.push({ offset: certEntryOffset + 8, length: sizeOfHeaders - (certEntryOffset + 8) });
-    } else {
-      ranges.push({ offset: 0, length: checksumOffset });
-      ranges.push({ offset: checksumOffset + 4, length: sizeOfHeaders - (checksumOffset + 4) });
-    }
-
-    let hashed = sizeOfHeaders;
-    let sectionsEnd = sizeOfHeaders;
-    // Sorted by file position, as the specification says; a stable sort keeps table order for ties.
-    const withData = sections.filter((s) => s.sizeOfRawData > 0).sort((a, b) => a.pointerToRawData - b.pointerToRawData);
-    for (const s of withData) {
-      const end = checkedAdd(s.pointerToRawData, s.sizeOfRawData);
-      if (end > fileSize) fail(`section "${s.name}" ends at ${hex(end)}, past the end of the file at ${hex(fileSize)}`, s.pointerToRawData);
-      ranges.push({ offset: s.pointerToRawData, length: s.sizeOfRawData });
-      hashed = checkedAdd(hashed, s.sizeOfRawData);
-      sectionsEnd = Math.max(sectionsEnd, end);
-    }
-
-    const certLength = certificateTable?.length ?? 0;
-    if (certificateTable) {
-      const certEnd = checkedAdd(certificateTable.offset, certificateTable.length);
-      if (certEnd > fileSize) {
-        fail(`the certificate table at ${hex(certificateTable.offset)} ends at ${hex(certEnd)}, past the end of the file at ${hex(fileSize)} (truncated)`, certificateTable.offset);
-      }
-      if (certificateTable.offset < sectionsEnd) {
-        fail(`the certificate table at ${hex(certificateTable.offset)} overlaps the headers or a section, which end at ${hex(sectionsEnd)}`, certificateTable.offset);
-      }
-      // Data after the table would be outside the digest (the trailing-data rule assumes the table is last).
-      if (certEnd !== fileSize) {
-        fail(`the certificate table ends at ${hex(certEnd)}, before the end of the file at ${hex(fileSize)}`, certificateTable.offset);
-      }
-    }
-    // Trailing data: from SizeOfHeaders + ΣSizeOfRawData up to the certificate table (kernel and sbsigntool rule).
-    if (fileSize > checkedAdd(hashed, certLength)) {
-      ranges.push({ offset: hashed, length: fileSize - certLength - hashed });
-    }
+    const h = readHeaderFields(new ByteReader(head.byteLength > fileSize ? head.subarray(0, fileSize) : head), fileSize, fail);
+    const ranges = [...headerRanges(h), ...bodyRanges(h, fileSize, fail)];
     return {
       ranges: ranges.filter((x) => x.length > 0),
-      certificateTable,
-      sections,
-      machine,
-      optionalHeaderMagic: magic,
-      sizeOfHeaders,
+      certificateTable: h.certificateTable,
+      sections: h.sections,
+      machine: h.machine,
+      optionalHeaderMagic: h.magic,
+      sizeOfHeaders: h.sizeOfHeaders,
     };
   } catch (e) {
     if (e instanceof BoundsError) {
