@@ -15,7 +15,7 @@ import { type Bootctl, trixieBootctl } from "../../support/bootctl.ts";
 import { join } from "node:path";
 
 const setup = await trixieBootctl();
-if (typeof setup === "string") console.warn(`bootctl differential test skipped: ${setup}`);
+if (typeof setup === "string") console.warn(`the bootctl differential test will not run (npm test counts it as failed): ${setup}`);
 
 /** Fields bootctl 257 and systemd-boot agree on, for one kind of entry (docs/efi-variables.md §6). */
 function comparable(o: Record<string, unknown>, opts: { counted: boolean; type1: boolean; hasMachineId: boolean; untitledProfile: boolean }): Record<string, unknown> {

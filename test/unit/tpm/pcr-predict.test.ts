@@ -45,7 +45,7 @@ describe("predictPcr11()", () => {
 });
 
 const missing = missingFixtureTools();
-if (missing.length) console.warn(`skipping systemd-measure parity: missing ${missing.join(", ")}`);
+if (missing.length) console.warn(`the systemd-measure parity tests will not run (npm test counts them as failed): missing ${missing.join(", ")}`);
 
 describe.skipIf(missing.length > 0)("predictPcr11() equals systemd-measure 257 (run by ukify --measure)", () => {
   test("single-profile UKI, all banks and phases", async () => {
