@@ -1,7 +1,8 @@
 /**
- * BootEntry: one menu entry as the whole program sees it (discovery, menu, planning, EFI variables),
- * with the fields of docs/entries.md §4. Type #1 entries come from `\loader\entries\*.conf`, Type #2
- * from UKIs in `\EFI\Linux` (one entry per profile).
+ * BootEntry: one menu entry as the whole program sees it (discovery, menu, planning, EFI variables), a
+ * union by kind in which each kind has only its own fields (docs/entries.md §8). Type #1 entries come from
+ * `\loader\entries\*.conf`, Type #2 from UKIs in `\EFI\Linux` (one entry per profile, docs/entries.md §5).
+ * What each kind allows is decided in entry-rules.ts.
  */
 import type { UkiSectionName } from "../pe/uki-sections.ts";
 
