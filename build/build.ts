@@ -1,9 +1,12 @@
 /**
- * `bun run build [-- --modules DIR] [--trust CERT…] [--no-initramfs]`: compiles dist/ukiboot and packs
- * dist/initramfs.cpio.zst (binary, libraries, busybox shim, and with --modules the ESP drivers).
+ * `bun run build [-- --modules DIR] [--trust CERT…] [--allow-rescue-shell] [--no-initramfs]`: compiles
+ * dist/ukiboot and packs dist/initramfs.cpio.zst (binary, libraries, busybox shim, and with --modules the
+ * ESP drivers). --trust embeds certificates as trust anchors, the only ones a boot without UEFI (a
+ * LinuxBoot payload) has; --allow-rescue-shell keeps the rescue shell under enforce, for lab images.
  */
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { parseCertificateFile } from "../src/trust/certificate.ts";
 import { parseArgs } from "node:util";
 import { compileUkiboot } from "./compile.ts";
 import { debianParts, ensureHostTools, REPO_ROOT } from "./debian.ts";
@@ -13,10 +16,35 @@ export interface BuildOptions {
   modulesDir?: string;
   initramfs?: boolean;
   zstdLevel?: number;
+  /** Certificate files (PEM or DER) to embed as trust anchors. */
+  trust?: string[];
+  /** Keep the rescue shell available while signatures are enforced (lab images only). */
+  allowRescueShell?: boolean;
+}
+
+/** The build-time definitions: embedded anchors (as PEM or base64 DER text) and the rescue-shell switch. */
+export function buildDefines(opts: Pick<BuildOptions, "trust" | "allowRescueShell">): Record<string, string> {
+  const anchors = (opts.trust ?? []).map((file) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(readFileSync(file));
+    } catch (e) {
+      throw new Error(`Cannot embed the trust anchor "${file}": ${(e as Error).message}; give a PEM or DER certificate file`);
+    }
+    // Refused here, with the file's name, rather than at every boot.
+    parseCertificateFile(bytes, { source: file });
+    const text = new TextDecoder().decode(bytes);
+    const pem = text.includes("-----BEGIN CERTIFICATE-----") ? text : `-----BEGIN CERTIFICATE-----\n${Buffer.from(bytes).toString("base64")}\n-----END CERTIFICATE-----\n`;
+    return { name: basename(file), pem };
+  });
+  return {
+    ...(anchors.length ? { UKIBOOT_BUILTIN_TRUST: JSON.stringify(JSON.stringify(anchors)) } : {}),
+    ...(opts.allowRescueShell ? { UKIBOOT_ALLOW_RESCUE_SHELL: '"1"' } : {}),
+  };
 }
 
 export async function build(opts: BuildOptions = {}): Promise<{ binary: string; initramfs: InitramfsReport | null }> {
-  const binary = await compileUkiboot();
+  const binary = await compileUkiboot({ define: buildDefines(opts) });
   if (opts.initramfs === false) return { binary, initramfs: null };
   await ensureHostTools();
   const parts = await debianParts();
@@ -35,18 +63,31 @@ if (import.meta.main) {
     args: Bun.argv.slice(2),
     options: {
       modules: { type: "string" },
+      trust: { type: "string", multiple: true },
+      "allow-rescue-shell": { type: "boolean" },
       "no-initramfs": { type: "boolean" },
       "zstd-level": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) {
-    console.log("Usage: bun run build [-- --modules DIR] [--no-initramfs] [--zstd-level N]\n\n  --modules DIR   a lib/modules/<version> tree: ship the modules needed to read an ESP\n  --no-initramfs  only compile dist/ukiboot");
+    console.log(
+      [
+        "Usage: bun run build [-- --modules DIR] [--trust CERT…] [--allow-rescue-shell] [--no-initramfs] [--zstd-level N]",
+        "",
+        "  --modules DIR         a lib/modules/<version> tree: ship the modules needed to read an ESP",
+        "  --trust CERT          embed this certificate (PEM or DER) as a trust anchor; repeatable",
+        "  --allow-rescue-shell  keep the rescue shell while signatures are enforced (lab images only)",
+        "  --no-initramfs        only compile dist/ukiboot",
+      ].join("\n"),
+    );
     process.exit(0);
   }
   const r = await build({
     ...(values.modules ? { modulesDir: values.modules } : {}),
     initramfs: !values["no-initramfs"],
+    ...(values.trust ? { trust: values.trust } : {}),
+    ...(values["allow-rescue-shell"] ? { allowRescueShell: true } : {}),
     ...(values["zstd-level"] ? { zstdLevel: Number(values["zstd-level"]) } : {}),
   });
   console.log(`dist/ukiboot: ${Bun.file(r.binary).size} bytes`);

@@ -32,7 +32,7 @@ const noDevtools: BunPlugin = {
 export interface CompileOptions {
   arch?: string;
   outfile?: string;
-  /** PEM or DER certificates embedded as trust anchors (issue 8). */
+  /** Build-time definitions (build/build.ts buildDefines: embedded trust anchors, the rescue-shell switch). */
   define?: Record<string, string>;
 }
 

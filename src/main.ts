@@ -14,6 +14,7 @@ import type { Platform } from "./ports/platform.ts";
 import { terminalChooser } from "../ui/terminal-chooser.ts";
 
 import { VERSION } from "./version.ts";
+import { builtWithRescueShell } from "./build-flags.ts";
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -60,7 +61,8 @@ export async function main(argv: string[], io: CommandIo, platformFor: (io: Comm
     return name === undefined ? 2 : 0;
   }
   if (name === "--version") {
-    io.stdout.write(`ukiboot ${VERSION}\n`);
+    // A lab image says so wherever anyone looks: its rescue shell survives enforce.
+    io.stdout.write(`ukiboot ${VERSION}${builtWithRescueShell() ? " (built with --allow-rescue-shell: the rescue shell stays available while signatures are enforced)" : ""}\n`);
     return 0;
   }
   const command: Command | undefined = commands.find((c) => c.name === name);

@@ -32,6 +32,7 @@ describe_status() {
 	1) say "exited with status 1: nothing could be booted" ;;
 	2) say "exited with status 2: bad usage" ;;
 	3) say "exited with status 3: the rescue shell was chosen in the menu" ;;
+	4) say "exited with status 4: nothing could be booted, and signatures are enforced, so no shell is offered" ;;
 	126 | 127) say "exited with status $1: cannot run $UKIBOOT" ;;
 	*)
 		if [ "$1" -gt 128 ]; then
@@ -125,14 +126,24 @@ run_as_pid1() {
 	mount -t devtmpfs -o nosuid,mode=0755 devtmpfs /dev 2>/dev/null || true
 	mount -t tmpfs -o nosuid,nodev,mode=0755 tmpfs /run
 	mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /tmp
+	# The kernel's lockdown state, which decides (with Secure Boot) whether signatures are enforced.
+	mount -t securityfs -o nosuid,nodev,noexec securityfs /sys/kernel/security 2>/dev/null || true
 
 	# The kernel gives PID 1 /dev/console; keep all three streams on it.
 	exec </dev/console >/dev/console 2>&1
 
-	# PID 1 never exits: whenever ukiboot returns, offer a rescue shell, then run ukiboot again.
+	# PID 1 never exits: whenever ukiboot returns, offer a rescue shell, then run ukiboot again; except when
+	# signatures are enforced (status 4), where a shell could kexec a signed kernel with any initrd: power off.
 	while :; do
 		"$UKIBOOT" init
-		describe_status "$?"
+		status=$?
+		describe_status "$status"
+		if [ "$status" -eq 4 ]; then
+			say "powering off"
+			poweroff -f
+			sleep 10
+			continue
+		fi
 		say "starting a rescue shell; type 'exit' to run ukiboot again, 'poweroff -f' to power off."
 		if command -v setsid >/dev/null 2>&1 && command -v cttyhack >/dev/null 2>&1; then
 			setsid cttyhack sh

@@ -8,6 +8,8 @@ import { checkKernelImage, KERNEL_HEADER_BYTES } from "../kexec/kernel-image.ts"
 import { parseKernelConfig } from "../initrd/kernel-config.ts";
 import { refuseInvalidInitrd, validateInitrd } from "../initrd/validate-initrd.ts";
 import type { BootEntry } from "../model/boot-entry.ts";
+import { mayChangeCmdline } from "../model/entry-rules.ts";
+import { appendCmdline } from "../cmdline/compose.ts";
 import type { LoadPlan } from "../model/load-plan.ts";
 import { buildPlan } from "../plan/build-plan.ts";
 import type { Progress, Sys } from "../ports/sys.ts";
@@ -18,11 +20,20 @@ import { verifyEntry } from "./trust-context.ts";
 export interface LoadOptions {
   /** A confirmed edit of the command line (menu `e`, --cmdline). */
   editedCmdline?: string;
-  /** Added at the end of the command line (--append). */
+  /**
+   * Added to the entry's own command line (--append): the same as an edit of that line, so it goes where a
+   * custom line goes and is measured into PCR 12 as one (docs/command-line.md §2).
+   */
   append?: string;
   /** Load even when the initrd check finds members the kernel would drop. */
   force?: boolean;
   crash?: boolean;
+  /**
+   * Extend the PCRs as systemd-stub would (default). A boot measures; `ukiboot load` on a running system
+   * measures only when asked, because the PCRs then describe the running system, not the loaded one, and a
+   * crash kernel never (docs/measurements.md §4).
+   */
+  measure?: boolean;
   onProgress?: (p: Progress) => void;
 }
 
@@ -38,13 +49,17 @@ async function checkKernel(sys: Sys, plan: LoadPlan): Promise<void> {
 
 /** The plan of `entry` under the firmware's Secure Boot state, checked: signatures, kernel image and merged initrd. */
 export async function planAndCheck(sys: Sys, session: BootSession, entry: BootEntry, opts: LoadOptions = {}): Promise<{ plan: LoadPlan; warnings: string[] }> {
+  const secureBoot = session.state.vars.secureBoot === true;
+  const append = opts.append ?? "";
+  if (opts.editedCmdline !== undefined || append !== "") {
+    // One rule for every way a person changes a command line: the menu's editor, --cmdline and --append.
+    const ok = mayChangeCmdline(entry, { mode: session.trust.policy.mode, secureBoot });
+    if (ok !== true) throw new BootError(ok.reason, ok.hint);
+  }
+  const edited = append !== "" ? appendCmdline(opts.editedCmdline ?? entry.options, append) : opts.editedCmdline;
   // Signatures first: under enforce an unverified UKI is refused and unverified add-ons are left out.
   const verified = await verifyEntry(sys, session.trust, entry);
-  const plan = await buildPlan(sys.fs, verified.entry, {
-    ...(opts.editedCmdline !== undefined ? { editedCmdline: opts.editedCmdline } : {}),
-    ...(opts.append !== undefined ? { append: opts.append } : {}),
-    secureBoot: session.state.vars.secureBoot === true,
-  });
+  const plan = await buildPlan(sys.fs, verified.entry, { ...(edited !== undefined ? { editedCmdline: edited } : {}), secureBoot });
   await checkKernel(sys, plan);
   const configText = sys.kernel.config();
   const validation = await validateInitrd(plan.initrd, {
@@ -65,6 +80,7 @@ export async function loadEntry(sys: Sys, session: BootSession, entry: BootEntry
   // the same state, so a disk sealed to that entry's PCR 11 still unlocks (docs/measurements.md §4).
   sys.log.info(`loading "${entry.showTitle}" (${entry.id}) from ${checked.plan.label}`);
   await sys.kexec.load(checked.plan, { ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...crash });
+  if (opts.measure === false) return checked.plan;
   try {
     const measured = await measureBoot(sys, checked.plan, session.trust.policy.mode);
     for (const n of measured.notes) sys.log.info(n);

@@ -8,14 +8,15 @@ import { LoaderConfigTimeout, LoaderEntryDefault, OsIndicationsSupported } from 
 import { parseTimeout } from "../efi/timeout.ts";
 import { BootError, formatError } from "../errors.ts";
 import { describeMember } from "../initrd/initrd-layout.ts";
-import { addonsOf, editability, hotkeyOf, profileOf, ukiOf } from "../model/entry-rules.ts";
+import { addonsOf, editability, hotkeyOf, mayOfferRescueShell, profileOf, ukiOf } from "../model/entry-rules.ts";
 import { buildPlan } from "../plan/build-plan.ts";
 import type { MenuConfig, MenuDecision, MenuEntry, MenuError, MenuProblem, StoredTimeout } from "../ports/menu.ts";
 import type { Sys } from "../ports/sys.ts";
-import { decideUki } from "../trust/verify-policy.ts";
+import type { decideUki } from "../trust/verify-policy.ts";
+import { builtWithRescueShell } from "../build-flags.ts";
 import { VERSION } from "../version.ts";
 import type { BootSession } from "./boot-session.ts";
-import { verifyPeFile } from "./trust-context.ts";
+import { refusalOf } from "./trust-context.ts";
 
 /**
  * What the error screen shows for a failure: the message, and for a BootError (and SysCallError) its hint.
@@ -52,19 +53,10 @@ async function entryExtras(sys: Sys, session: BootSession): Promise<Map<string, 
       extras.initrdMembers = plan.initrd.members.map((m) => ({ source: describeMember(m.member), size: m.size }));
       extras.cmdline = plan.cmdline;
     }
-    const image = ukiOf(e);
-    if (session.trust.policy.mode === "enforce" && image) {
-      // One verification per UKI file, shared by its profiles.
-      let d = verdicts.get(image.path);
-      if (!d) {
-        const report = await verifyPeFile(sys.fs, image.path, session.trust.store).catch(() => undefined);
-        d = decideUki(report?.verdict ?? { status: "bad", reason: "it cannot be read" }, "enforce");
-        verdicts.set(image.path, d);
-      }
-      if (!d.bootable) {
-        extras.tags.push("refused");
-        extras.problems.push(`Refuses to boot: ${d.reason}`);
-      }
+    const refused = await refusalOf(sys, session.trust, e, verdicts);
+    if (refused !== undefined) {
+      extras.tags.push("refused");
+      extras.problems.push(`Refuses to boot: ${refused}`);
     }
     out.set(e.id, extras);
   }
@@ -89,7 +81,7 @@ export function toMenuEntries(session: BootSession, extras: Map<string, EntryExt
       triesLeft: e.triesLeft,
       triesDone: e.triesDone,
       ...(profile !== undefined ? { profile } : {}),
-      editable: editability(e, vars.secureBoot === true),
+      editable: editability(e, { mode: session.trust.policy.mode, secureBoot: vars.secureBoot === true }),
       // The editor edits what systemd-boot's does: the entry's own options (.cmdline for a UKI), not the add-ons.
       cmdline: e.options,
       ...(hotkey !== undefined ? { hotkey } : {}),
@@ -128,6 +120,7 @@ export function toMenuConfig(sys: Sys, session: BootSession, hiddenKeyWindowMs: 
     firmwareSetupSupported: bits !== undefined && (bits & 1n) === 1n && session.discovery.config.autoFirmware,
     hiddenKeyWindowMs,
     version: VERSION,
+    actions: { shell: mayOfferRescueShell(session.trust.policy.mode, builtWithRescueShell()) },
   };
 }
 

@@ -11,6 +11,9 @@ import type { Terminal } from "../ports/terminal.ts";
 import { defaultEntry, openSession, type SessionOptions } from "./boot-session.ts";
 import { chooseEsp, type EspChoice } from "./find-esp.ts";
 import { readLoaderVars } from "./loader-state.ts";
+import { builtWithRescueShell } from "../build-flags.ts";
+import { mayOfferRescueShell } from "../model/entry-rules.ts";
+import { parseLockdown, resolveVerifyPolicy } from "../trust/verify-policy.ts";
 import { carryOut } from "./power.ts";
 import { runBoot } from "./run-boot.ts";
 
@@ -30,7 +33,12 @@ export const INIT_EXIT = {
   failed: 1,
   /** The person chose the rescue shell in the menu. */
   shell: 3,
+  /** Nothing could be booted and signatures are enforced: no shell may be offered, the shim powers off. */
+  noShell: 4,
 } as const;
+
+/** How long the console shows why nothing booted before the machine powers off, when no shell may be offered. */
+export const POWER_OFF_COUNTDOWN_SECONDS = 10;
 
 export interface InitEnvironment {
   /** UKIBOOT_HOOK: set by the hooks of initramfs generators; ukiboot runs inside the distribution's initramfs. */
@@ -150,6 +158,34 @@ async function bootFromEsp(sys: Sys, opts: KernelOptions, menuFor: ChooserFactor
 }
 
 /**
+ * Whether a rescue shell may follow a failed boot: not while signatures are enforced (Secure Boot, lockdown,
+ * or ukiboot.verify=enforce|strict), where root in the boot initramfs could kexec a signed kernel with any
+ * initrd and command line (docs/trust.md §6). Decided before anything can fail, from the same policy the
+ * boot uses.
+ */
+function rescueShellAllowed(sys: Sys, opts: KernelOptions): boolean {
+  const lockdown = sys.kernel.lockdown();
+  const policy = resolveVerifyPolicy({
+    cmdlineValue: opts.verify,
+    secureBoot: readLoaderVars(sys.efivars).secureBoot,
+    lockdown: lockdown === null ? undefined : parseLockdown(lockdown),
+  });
+  return mayOfferRescueShell(policy.mode, builtWithRescueShell());
+}
+
+/** Nothing booted and no shell may be offered: say why, wait so it can be read, then power off. */
+async function powerOffWithoutShell(sys: Sys): Promise<number> {
+  sys.log.info(`nothing could be booted, and signatures are enforced, so no shell is offered; powering off in ${POWER_OFF_COUNTDOWN_SECONDS} s`);
+  await sys.clock.sleep(POWER_OFF_COUNTDOWN_SECONDS * 1000);
+  try {
+    carryOut(sys, "poweroff");
+  } catch (e) {
+    sys.log.error(formatError(e));
+  }
+  return INIT_EXIT.noShell;
+}
+
+/**
  * `ukiboot init`. Never throws: every failure is explained on the console and in the kernel log, and ends
  * in an exit code the shim acts on.
  */
@@ -163,17 +199,21 @@ export async function runInit(sys: Sys, env: InitEnvironment, menuFor: ChooserFa
     sys.log.close();
     return INIT_EXIT.done;
   }
+  let shellAllowed = true;
   try {
     if (env.noModules) sys.log.info("not loading modules (UKIBOOT_NO_MODULES=1): the initramfs generator loads them");
     else loadModules(sys);
     mountEfivarfs(sys);
-    return await bootFromEsp(sys, opts, menuFor, out);
+    shellAllowed = rescueShellAllowed(sys, opts);
+    const code = await bootFromEsp(sys, opts, menuFor, out);
+    return code === INIT_EXIT.failed && !shellAllowed && !env.hook ? await powerOffWithoutShell(sys) : code;
   } catch (e) {
     sys.log.error(formatError(e));
     if (env.hook) {
       sys.log.info(`nothing could be booted; returning to the ${env.hook} boot`);
       return INIT_EXIT.failed;
     }
+    if (!shellAllowed) return await powerOffWithoutShell(sys);
     sys.log.info(`nothing could be booted; starting the rescue shell in ${RESCUE_COUNTDOWN_SECONDS} s`);
     await sys.clock.sleep(RESCUE_COUNTDOWN_SECONDS * 1000);
     return INIT_EXIT.failed;

@@ -3,17 +3,17 @@
  * anchors (built in, --trust files, UEFI db and shim's MokListRT; dbx revokes), and the verdict for an
  * entry before it is planned. The kernel itself only checks the inner .linux under lockdown.
  */
-import { Db, Dbx, MokListRT } from "../efi/loader-vars.ts";
+import { Db, Dbx, MokListRT, MokListXRT } from "../efi/loader-vars.ts";
 import { BootError } from "../errors.ts";
 import type { BootEntry } from "../model/boot-entry.ts";
-import { addonsOf, ukiOf } from "../model/entry-rules.ts";
+import { addonsOf, kindAllowed, plainKernelOf, ukiOf } from "../model/entry-rules.ts";
 import type { ReadOnlyFs } from "../ports/fs.ts";
 import type { Sys } from "../ports/sys.ts";
 import { AUTHENTICODE_HEAD_SIZE } from "../trust/authenticode-hash.ts";
 import { builtInAnchors } from "../trust/builtin-anchors.ts";
 import { buildTrustStore, type TrustStore } from "../trust/trust-store.ts";
 import { type SignatureReport, verifyAuthenticodeFile } from "../trust/verify-authenticode.ts";
-import { decideAddon, decideUki, parseLockdown, resolveVerifyPolicy, type LockdownMode, type VerifyPolicy } from "../trust/verify-policy.ts";
+import { decideAddon, decideUki, isEnforcing, parseLockdown, resolveVerifyPolicy, type LockdownMode, type VerifyPolicy } from "../trust/verify-policy.ts";
 
 export interface TrustContext {
   policy: VerifyPolicy;
@@ -21,6 +21,11 @@ export interface TrustContext {
   lockdown: LockdownMode | undefined;
   /** Anchors or settings that could not be used, one sentence each. */
   problems: string[];
+  /**
+   * Why what dbx or MokListXRT revokes is unknown (unreadable or malformed), as a sentence; under enforce
+   * nothing boots then, because a revoked image could not be told apart.
+   */
+  revocationsUnknown?: string;
 }
 
 export interface TrustOptions {
@@ -46,24 +51,36 @@ export async function loadTrustContext(sys: Sys, secureBoot: boolean | undefined
       problems.push(`Ignoring the trust anchor "${name}": ${(e as Error).message}`);
     }
   }
+  const unreadable: string[] = [];
   const variable = (v: typeof Db) => {
     try {
       return sys.efivars.read(v)?.data;
-    } catch {
+    } catch (e) {
+      problems.push(`Ignoring the ${v.name} variable: it cannot be read (${(e as Error).message})`);
+      if (v === Dbx || v === MokListXRT) unreadable.push(`the ${v.name} variable cannot be read (${(e as Error).message})`);
       return undefined;
     }
   };
   const db = variable(Db);
   const dbx = variable(Dbx);
   const mok = variable(MokListRT);
-  const { store, problems: storeProblems } = buildTrustStore({
+  const mokx = variable(MokListXRT);
+  const { store, problems: storeProblems, unreadableRevocations } = buildTrustStore({
     builtIn: builtInAnchors(),
     trustFiles,
     ...(db ? { db } : {}),
     ...(dbx ? { dbx } : {}),
     ...(mok ? { mokListRT: mok } : {}),
+    ...(mokx ? { mokListXRT: mokx } : {}),
   });
-  return { policy, store, lockdown, problems: [...problems, ...storeProblems] };
+  const revocations = [...unreadable, ...unreadableRevocations];
+  return {
+    policy,
+    store,
+    lockdown,
+    problems: [...problems, ...storeProblems],
+    ...(revocations.length ? { revocationsUnknown: `what is revoked is unknown: ${revocations.join("; ")}` } : {}),
+  };
 }
 
 /** Verifies the Authenticode signature of one PE file against the anchors, reading it by range. */
@@ -75,19 +92,30 @@ export async function verifyPeFile(fs: ReadOnlyFs, path: string, store: TrustSto
 }
 
 /**
- * Applies the policy to an entry before it is planned: an unverifiable UKI is refused under enforce (a
- * warning under warn); an unverifiable add-on is left out under enforce, as systemd-stub does under shim.
- * @throws BootError with the reason when the UKI may not boot
+ * Applies the policy to an entry before it is planned (docs/trust.md §4): the mode must allow its kind; a
+ * UKI that does not verify is refused under enforce (a warning under warn), and an add-on that does not is
+ * left out; a plain kernel (Type #1 `linux`, an `efi` EFI-stub kernel) must itself carry a signature that
+ * chains to an anchor, though its initrds and options cannot be covered by one.
+ * @throws BootError with the reason when the entry may not boot
  */
 export async function verifyEntry(sys: Sys, trust: TrustContext, entry: BootEntry): Promise<{ entry: BootEntry; warnings: string[] }> {
   const mode = trust.policy.mode;
-  const image = ukiOf(entry);
-  if (mode === "off" || !image || entry.kind === "type1-linux") return { entry, warnings: [] };
+  const allowed = kindAllowed(entry, mode);
+  if (allowed !== true) throw new BootError(allowed.reason, allowed.hint);
+  if (mode === "off") return { entry, warnings: [] };
+  const signed = ukiOf(entry) ?? plainKernelOf(entry);
+  if (!signed) return { entry, warnings: [] };
   const warnings: string[] = [];
-  const report = await verifyPeFile(sys.fs, image.path, trust.store);
+  if (trust.revocationsUnknown) {
+    if (isEnforcing(mode)) throw new BootError(`Cannot boot "${signed.path}": ${trust.revocationsUnknown}`, "Repair or clear the revocation list in the firmware setup, or boot with Secure Boot off");
+    warnings.push(`"${signed.path}" may be revoked: ${trust.revocationsUnknown}`);
+  }
+  const report = await verifyPeFile(sys.fs, signed.path, trust.store);
   const decision = decideUki(report.verdict, mode);
-  if (!decision.bootable) throw new BootError(`Cannot boot "${image.path}": ${decision.reason}`, decision.hint ?? "Sign the UKI with a trusted key, or choose another entry");
-  if (report.verdict.status !== "verified") warnings.push(`"${image.path}": ${decision.reason} (${trust.policy.explanation})`);
+  const what = ukiOf(entry) ? "Sign the UKI with a trusted key, or choose another entry" : "Sign the kernel with a trusted key (sbsign), or choose another entry";
+  if (!decision.bootable) throw new BootError(`Cannot boot "${signed.path}": ${decision.reason}`, decision.hint ?? what);
+  if (report.verdict.status !== "verified") warnings.push(`"${signed.path}": ${decision.reason} (${trust.policy.explanation})`);
+  if (entry.kind === "type1-linux" || !ukiOf(entry)) return { entry, warnings };
   const addons = [];
   for (const a of addonsOf(entry)) {
     const r = await verifyPeFile(sys.fs, a.path, trust.store);
@@ -96,4 +124,24 @@ export async function verifyEntry(sys: Sys, trust: TrustContext, entry: BootEntr
     if (d.use) addons.push(a);
   }
   return { entry: { ...entry, addons }, warnings };
+}
+
+/**
+ * Why the policy would refuse `entry`, for the menu's marker and details, without loading anything; one
+ * verification per file (profiles of one UKI share it). undefined when it may boot.
+ */
+export async function refusalOf(sys: Sys, trust: TrustContext, entry: BootEntry, verdicts: Map<string, ReturnType<typeof decideUki>>): Promise<string | undefined> {
+  const allowed = kindAllowed(entry, trust.policy.mode);
+  if (allowed !== true) return allowed.reason;
+  if (!isEnforcing(trust.policy.mode)) return undefined;
+  const signed = ukiOf(entry) ?? plainKernelOf(entry);
+  if (!signed) return undefined;
+  if (trust.revocationsUnknown) return trust.revocationsUnknown;
+  let d = verdicts.get(signed.path);
+  if (!d) {
+    const report = await verifyPeFile(sys.fs, signed.path, trust.store).catch(() => undefined);
+    d = decideUki(report?.verdict ?? { status: "bad", reason: "it cannot be read" }, trust.policy.mode);
+    verdicts.set(signed.path, d);
+  }
+  return d.bootable ? undefined : d.reason;
 }

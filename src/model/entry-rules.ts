@@ -1,8 +1,11 @@
 /**
- * What each kind of entry allows, in one place: whether its command line may be edited, whether boots of it
- * are counted, which UKI is verified and measured for it, and how the menu lists it (docs/entries.md §8).
+ * What each kind of entry allows, in one place: whether its command line may be changed, whether it may
+ * boot under the verification mode, whether boots of it are counted, which UKI or kernel is verified and
+ * measured for it, whether the rescue shell may be offered, and how the menu lists it (docs/entries.md §8,
+ * docs/trust.md §2, §5).
  */
-import type { BootAddon, BootEntry, EntryKind, UkiImageRef } from "./boot-entry.ts";
+import { isEnforcing, type VerifyMode } from "../trust/verify-policy.ts";
+import type { BootAddon, BootEntry, EntryFile, EntryKind, UkiImageRef } from "./boot-entry.ts";
 
 /**
  * The UKI the entry boots through the stub rules (Type #2, Type #1 `uki`, or an `efi` target that is a
@@ -50,14 +53,67 @@ export function hotkeyOf(entry: BootEntry): string | undefined {
   return entry.kind === "type1-efi" ? undefined : "l";
 }
 
+/** Whether signatures rule this boot: Secure Boot on, or a mode that refuses what does not verify. */
+export interface TrustState {
+  mode: VerifyMode;
+  secureBoot: boolean;
+}
+
+function locked(t: TrustState): boolean {
+  return t.secureBoot || isEnforcing(t.mode);
+}
+
 /**
- * Whether `e` may edit this entry, or the sentence systemd-boot shows when it may not (docs/menu.md §2).
- * Under Secure Boot a UKI's embedded .cmdline (or entry options) wins, so the stub would drop the edit.
+ * The UKI whose signed `.cmdline` wins over anything a person types: a Type #2 or `uki` entry whose UKI has a
+ * `.cmdline` (or, for `uki`, options), when signatures rule the boot. systemd-stub drops the custom line then.
  */
-export function editability(entry: BootEntry, secureBoot: boolean): true | { reason: string } {
+function signedCmdlineWins(entry: BootEntry, t: TrustState): boolean {
   const uki = entry.kind === "type2" || entry.kind === "type1-uki" ? entry.image : undefined;
-  if (uki && secureBoot && (uki.sections[".cmdline"] !== undefined || entry.options !== "")) {
-    return { reason: "Entry not editable in SecureBoot mode." };
-  }
-  return true;
+  return uki !== undefined && locked(t) && (uki.sections[".cmdline"] !== undefined || entry.options !== "");
+}
+
+/**
+ * Whether `e` may edit this entry, or the sentence systemd-boot shows when it may not (docs/menu.md §2):
+ * under Secure Boot or enforce a UKI's embedded .cmdline (or entry options) wins.
+ */
+export function editability(entry: BootEntry, t: TrustState): true | { reason: string } {
+  return signedCmdlineWins(entry, t) ? { reason: "Entry not editable in SecureBoot mode." } : true;
+}
+
+/**
+ * Whether a command line given by a person (`--cmdline`, `--append`, an edit) may change this entry's, or
+ * why not, as a sentence naming the entry and the rule (docs/trust.md §5).
+ */
+export function mayChangeCmdline(entry: BootEntry, t: TrustState): true | { reason: string; hint: string } {
+  if (!signedCmdlineWins(entry, t)) return true;
+  const why = t.secureBoot ? "Secure Boot is on" : `signatures are enforced (${t.mode})`;
+  return {
+    reason: `Cannot change the command line of "${entry.id}": ${why}, and its UKI's signed .cmdline is what boots, as systemd-stub does`,
+    hint: "Boot it unchanged, or put the options into the UKI (ukify --cmdline) or a signed add-on",
+  };
+}
+
+/** The plain kernel an entry boots without a UKI around it: a Type #1 `linux` kernel, or an `efi` EFI-stub kernel. */
+export function plainKernelOf(entry: BootEntry): EntryFile | undefined {
+  if (entry.kind === "type1-linux") return entry.linux;
+  if (entry.kind === "type1-efi" && !entry.image) return entry.efi;
+  return undefined;
+}
+
+/** Whether the mode lets this kind boot at all: `strict` boots only whole signed UKIs (docs/trust.md §2). */
+export function kindAllowed(entry: BootEntry, mode: VerifyMode): true | { reason: string; hint: string } {
+  if (mode !== "strict" || !plainKernelOf(entry)) return true;
+  return {
+    reason: `Cannot boot "${entry.id}" under strict verification: it is a kernel with separate initrds and options, which no signature covers`,
+    hint: "Boot a signed UKI instead, or use ukiboot.verify=enforce to allow signed Type #1 kernels",
+  };
+}
+
+/**
+ * Whether the menu and the shim may offer the rescue shell: not while signatures are enforced, where a shell
+ * in the boot initramfs could kexec a signed kernel with any initrd and command line, unless the image was
+ * built for a lab with the shell turned back on (docs/trust.md §6).
+ */
+export function mayOfferRescueShell(mode: VerifyMode, builtWithRescueShell: boolean): boolean {
+  return builtWithRescueShell || !isEnforcing(mode);
 }

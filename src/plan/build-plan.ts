@@ -3,7 +3,7 @@
  * sources (docs/command-line.md command line, docs/initrd.md companion files and initrd order, docs/kexec.md §1 kexec).
  * Reads only directory listings and file sizes; section contents stay ranges until the loader copies them.
  */
-import { appendCmdline, composeType1Cmdline, composeType2Cmdline, type ComposedCmdline } from "../cmdline/compose.ts";
+import { composeType1Cmdline, composeType2Cmdline, type ComposedCmdline } from "../cmdline/compose.ts";
 import { checkCmdlineLength } from "../cmdline/kexec-cmdline.ts";
 import { BootError } from "../errors.ts";
 import { concatSources, type ByteSource, zerosSource } from "../bytes/byte-source.ts";
@@ -21,8 +21,6 @@ import type { LoadPlan } from "../model/load-plan.ts";
 export interface PlanOptions {
   /** A command line the person confirmed in the editor (menu `e`, or --cmdline). */
   editedCmdline?: string;
-  /** Added at the end (--append). */
-  append?: string;
   /** SecureBoot as the firmware reports it: decides whether a custom command line may replace .cmdline. */
   secureBoot?: boolean;
   /** Kernel command-line limit; 2047 bytes on x86_64. */
@@ -150,7 +148,7 @@ async function fileSource(fs: ReadOnlyFs, path: string, what: string): Promise<B
 }
 
 function finish(entry: BootEntry, opts: PlanOptions, p: Omit<LoadPlan, "entryId" | "cmdline"> & { composed: ComposedCmdline }): LoadPlan {
-  const cmdline = appendCmdline(p.composed.cmdline, opts.append ?? "");
+  const cmdline = p.composed.cmdline;
   checkCmdlineLength(cmdline, opts.cmdlineLimit);
   return { entryId: entry.id, ...p, cmdline };
 }

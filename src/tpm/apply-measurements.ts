@@ -71,11 +71,11 @@ export type MeasurementOutcome =
  */
 export function decideMeasurementOutcome(
   outcome: MeasurementOutcome,
-  mode: "off" | "warn" | "enforce",
+  mode: "off" | "warn" | "enforce" | "strict",
 ): { proceed: boolean; severity: "none" | "note" | "warning" | "error"; message?: string } {
   if (outcome.kind === "measured") return { proceed: true, severity: "none" };
   if (outcome.kind === "no-tpm") return { proceed: true, severity: "note", message: "No TPM 2.0 found: booting without measurements" };
   const detail = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
-  if (mode === "enforce") return { proceed: false, severity: "error", message: `Cannot boot without measuring it into the TPM: ${detail}` };
+  if (mode === "enforce" || mode === "strict") return { proceed: false, severity: "error", message: `Cannot boot without measuring it into the TPM: ${detail}` };
   return { proceed: true, severity: "warning", message: `Booting although the TPM measurement failed: ${detail}` };
 }

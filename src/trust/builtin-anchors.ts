@@ -9,5 +9,5 @@ declare const UKIBOOT_BUILTIN_TRUST: string | undefined;
 export function builtInAnchors(): CertificateSource[] {
   if (typeof UKIBOOT_BUILTIN_TRUST === "undefined" || !UKIBOOT_BUILTIN_TRUST) return [];
   const list = JSON.parse(UKIBOOT_BUILTIN_TRUST) as { name: string; pem: string }[];
-  return list.map((c) => ({ name: `built in: ${c.name}`, bytes: new TextEncoder().encode(c.pem) }));
+  return list.map((c) => ({ name: c.name, bytes: new TextEncoder().encode(c.pem) }));
 }

@@ -58,9 +58,11 @@ export function emptyTrustStore(): TrustStore {
  * Collects anchors and revocations. A source that cannot be read is reported in `problems` and
  * skipped; the rest still apply, so one bad `--trust` file does not drop the db.
  */
-export function buildTrustStore(sources: TrustSources): { store: TrustStore; problems: string[] } {
+export function buildTrustStore(sources: TrustSources): { store: TrustStore; problems: string[]; unreadableRevocations: string[] } {
   const store = emptyTrustStore();
   const problems: string[] = [];
+  /** Revocation lists, or entries of them, that could not be used: what they revoke is unknown. */
+  const unreadableRevocations: string[] = [];
 
   const addFiles = (files: CertificateSource[] | undefined, origin: (name: string) => string) => {
     for (const f of files ?? []) {
@@ -83,6 +85,7 @@ export function buildTrustStore(sources: TrustSources): { store: TrustStore; pro
     } catch (e) {
       if (!(e instanceof FormatError)) throw e;
       problems.push(`Ignoring the ${name} variable: ${e.message}`);
+      if (revokes) unreadableRevocations.push(`the ${name} variable cannot be parsed (${e.message})`);
       return;
     }
     entries.forEach((entry, i) => {
@@ -94,6 +97,7 @@ export function buildTrustStore(sources: TrustSources): { store: TrustStore; pro
         } catch (e) {
           if (!(e instanceof FormatError)) throw e;
           problems.push(`Ignoring ${origin}: ${e.message}`);
+          if (revokes) unreadableRevocations.push(`${origin} cannot be parsed (${e.message})`);
         }
       } else if (entry.kind === "sha256") {
         (revokes ? store.revokedDigests : store.allowedDigests).push({ sha256: entry.data, origin });
@@ -107,5 +111,5 @@ export function buildTrustStore(sources: TrustSources): { store: TrustStore; pro
   addVariable("MokListRT", sources.mokListRT, false);
   addVariable("dbx", sources.dbx, true);
   addVariable("MokListXRT", sources.mokListXRT, true);
-  return { store, problems };
+  return { store, problems, unreadableRevocations };
 }

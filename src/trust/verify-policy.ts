@@ -1,5 +1,5 @@
 /**
- * The signature policy: which mode applies (`ukiboot.verify=off|warn|enforce`), what a signature
+ * The signature policy: which mode applies (`ukiboot.verify=off|warn|enforce|strict`), what a signature
  * verdict is, and what each mode does with each verdict for a UKI and for an add-on
  * (docs/trust.md, docs/initrd.md §2 item 1).
  *
@@ -9,8 +9,17 @@
  * closed); the refusal is reported as a problem.
  */
 
-export type VerifyMode = "off" | "warn" | "enforce";
-const MODES: readonly VerifyMode[] = ["off", "warn", "enforce"];
+/**
+ * `enforce`: nothing unverified boots (Type #1 kernels must be signed; their initrds and options cannot be).
+ * `strict`: only whole signed UKIs boot: Type #1 `linux` entries and plain kernels are refused too.
+ */
+export type VerifyMode = "off" | "warn" | "enforce" | "strict";
+const MODES: readonly VerifyMode[] = ["off", "warn", "enforce", "strict"];
+
+/** Whether the mode refuses what does not verify (enforce or strict). */
+export function isEnforcing(mode: VerifyMode): boolean {
+  return mode === "enforce" || mode === "strict";
+}
 
 /** The kernel lockdown state, from /sys/kernel/security/lockdown. */
 export type LockdownMode = "none" | "integrity" | "confidentiality";
@@ -70,14 +79,14 @@ export function resolveVerifyPolicy(input: VerifyPolicyInput): VerifyPolicy {
     if (value === undefined) continue;
     const mode = parseVerifyMode(value);
     if (!mode) {
-      problems.push(`Ignoring ${from}="${value}": expected off, warn or enforce`);
+      problems.push(`Ignoring ${from}="${value}": expected off, warn, enforce or strict`);
       continue;
     }
     explicit ??= { mode, from };
   }
 
   if (explicit) {
-    if (mustEnforce && explicit.mode !== "enforce") {
+    if (mustEnforce && !isEnforcing(explicit.mode)) {
       problems.push(`Ignoring ${explicit.from}=${explicit.mode}: ${why}, so signatures are enforced`);
       return { mode: "enforce", explanation: `enforce because ${why}`, problems };
     }
@@ -133,7 +142,7 @@ export function decideUki(verdict: SignatureVerdict | undefined, mode: VerifyMod
   if (mode === "off" || verdict === undefined) return { bootable: true, marked: false, severity: "none" };
   if (verdict.status === "verified") return { bootable: true, marked: false, severity: "none" };
   const hint = HINTS[verdict.status];
-  if (mode === "enforce") return { bootable: false, marked: true, reason: verdict.reason, hint, severity: "error" };
+  if (isEnforcing(mode)) return { bootable: false, marked: true, reason: verdict.reason, hint, severity: "error" };
   return { bootable: true, marked: true, reason: verdict.reason, hint, severity: "warning" };
 }
 
@@ -149,6 +158,6 @@ export interface AddonDecision {
  */
 export function decideAddon(verdict: SignatureVerdict | undefined, mode: VerifyMode, addonName: string): AddonDecision {
   if (mode === "off" || verdict === undefined || verdict.status === "verified") return { use: true };
-  if (mode === "enforce") return { use: false, problem: `Ignoring add-on "${addonName}": ${verdict.reason}` };
+  if (isEnforcing(mode)) return { use: false, problem: `Ignoring add-on "${addonName}": ${verdict.reason}` };
   return { use: true, problem: `Using add-on "${addonName}" although ${verdict.reason}` };
 }

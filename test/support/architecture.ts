@@ -13,7 +13,7 @@ import { dirname, join, relative, resolve } from "node:path";
 
 /** The layers of src/, lowest first. A folder (or top-level file) imports only its own folder and lower layers. */
 export const LAYERS: readonly (readonly string[])[] = [
-  ["errors.ts", "version.ts"],
+  ["errors.ts", "version.ts", "build-flags.ts"],
   ["bytes"],
   ["cmdline", "efi", "kexec", "kernel-modules", "disk", "initrd", "trust", "tpm"],
   ["ports"],

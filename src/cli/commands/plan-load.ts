@@ -30,8 +30,10 @@ const ENTRY_OPTIONS = {
 
 const ENTRY_HELP = `${PARTITION_HELP}
   --profile N      the profile N of a multi-profile UKI (default: the entry's own)
-  --cmdline S      replace the entry's command line (refused under Secure Boot for a UKI with .cmdline)
-  --append S       add S at the end of the command line
+  --cmdline S      replace the entry's own command line, as an edit in the menu would; measured into
+                   PCR 12. Refused for a UKI with a signed .cmdline under Secure Boot or enforce
+  --append S       add S to the entry's own command line (the same as --cmdline with S added), with
+                   the same rules
   --force          load even when the initrd check finds members the kernel would drop
   --json           machine-readable output`;
 
@@ -124,18 +126,24 @@ ${ENTRY_HELP}
 export const loadCommand: Command = {
   name: "load",
   summary: "load an entry with kexec_file_load (like kexec -l); start it with ukiboot exec",
-  help: `Usage: ukiboot load [ENTRY-ID] [--esp DIR] [--profile N] [--cmdline S] [--append S] [--crash]
+  help: `Usage: ukiboot load [ENTRY-ID] [--esp DIR] [--profile N] [--cmdline S] [--append S] [--crash | --measure]
 
 Loads ENTRY-ID (default: the default entry) with kexec_file_load: its kernel, the merged initrd and the
 command line systemd-stub would use. Start it with "ukiboot exec" or "systemctl kexec".
 
+Nothing is measured into the TPM unless --measure is given: on a running system the PCRs describe the
+system that runs now, and extending them for a kernel that may never start would make them describe
+neither. A crash kernel is never measured.
+
 Options:
 ${ENTRY_HELP}
   --crash          load it as the crash kernel (KEXEC_FILE_ON_CRASH), for kdump
+  --measure        extend the PCRs as systemd-stub would, for a kernel that is started next (not with --crash)
   -h, --help       show this help`,
   async run(args, io, platform) {
-    const { values, positionals } = parseArgs({ args, options: { ...ENTRY_OPTIONS, crash: { type: "boolean" } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args, options: { ...ENTRY_OPTIONS, crash: { type: "boolean" }, measure: { type: "boolean" } }, allowPositionals: true, strict: true });
     if (positionals.length > 1) throw new UsageError("expected at most one ENTRY-ID");
+    if (values.crash && values.measure) throw new UsageError("--measure cannot go with --crash: a crash kernel is never measured");
     const sys = platform.sys({ ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
     const session = await openSession(sys, resolvePartitions(sys, values), trustOptions(values));
     const entry = selectEntry(session, positionals[0], values.profile);
@@ -144,6 +152,7 @@ ${ENTRY_HELP}
       ...(values.append !== undefined ? { append: values.append } : {}),
       force: Boolean(values.force),
       crash: Boolean(values.crash),
+      measure: Boolean(values.measure),
     });
     io.stdout.write(`Loaded ${entry.id}${values.crash ? " as the crash kernel" : ""} with: ${plan.cmdline}\n`);
     return 0;

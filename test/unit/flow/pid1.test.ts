@@ -279,3 +279,42 @@ describe("boot counting (docs/efi-variables.md §5)", () => {
     expect(menu.requests[0]!.entries.find((e) => e.id === "flow-2.efi")?.triesLeft).toBe(3);
   });
 });
+
+describe("under enforce no shell is offered (docs/trust.md §6)", () => {
+  const GLOBAL = "8be4df61-93ca-11d2-aa0d-00e098032b8c";
+  /** An efivarfs tree in which the firmware reports Secure Boot on. */
+  function secureBootVars(): string {
+    const dir = efivars();
+    writeFileSync(join(dir, `SecureBoot-${GLOBAL}`), Uint8Array.from([6, 0, 0, 0, 1]));
+    return dir;
+  }
+
+  test("Secure Boot on, no console, every UKI unsigned: each refusal is said, then the machine powers off; no shell", async () => {
+    const r = await init({ efivarfs: secureBootVars() });
+    expect(r.log).toMatch(/error: Cannot boot ".*flow-2\.efi": /);
+    expect(r.log).toContain("info: nothing could be booted, and signatures are enforced, so no shell is offered; powering off in 10 s");
+    expect(r.log).not.toContain("rescue shell");
+    expect(r.sys.clock.slept.at(-1)).toBe(10_000);
+    expect(r.sys.events).toContain("power-off");
+    expect(r.code).toBe(INIT_EXIT.noShell);
+    expect(r.sys.kexec.loaded).toEqual([]);
+  });
+
+  test("Secure Boot on, with a console: the menu opens on the error with every entry marked refused and no Rescue Shell", async () => {
+    const menu = scriptedChooser({ kind: "poweroff", variables: {} });
+    const r = await init({ efivarfs: secureBootVars(), console: TERMINAL, chooser: menu.factory, cmdline: "" });
+    const shown = menu.requests[0]!;
+    expect(shown.config.actions?.shell).toBe(false);
+    expect(shown.entries.map((e) => e.tags)).toEqual([["refused"], ["refused"]]);
+    expect(r.sys.events).toContain("power-off");
+    expect(r.sys.kexec.loaded).toEqual([]);
+  });
+
+  test("ukiboot.verify=enforce without Secure Boot is enough to take the shell away; warn keeps it", async () => {
+    const enforced = await init({ cmdline: "ukiboot.verify=enforce", partitions: [] , efivarfs: efivars() });
+    expect(enforced.code).toBe(INIT_EXIT.noShell);
+    const warned = await init({ cmdline: "ukiboot.verify=warn ukiboot.wait=1", partitions: [] });
+    expect(warned.code).toBe(INIT_EXIT.failed);
+    expect(warned.log).toContain("starting the rescue shell in 5 s");
+  });
+});

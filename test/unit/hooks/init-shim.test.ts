@@ -75,7 +75,8 @@ for (const shell of SHELLS) {
       ["0", 0, "ukiboot: finished without booting (status 0: dry run)"],
       ["1", 1, "ukiboot: exited with status 1: nothing could be booted"],
       ["2", 2, "ukiboot: exited with status 2: bad usage"],
-      ["4", 4, "ukiboot: exited with status 4"],
+      ["4", 4, "ukiboot: exited with status 4: nothing could be booted, and signatures are enforced, so no shell is offered"],
+      ["5", 5, "ukiboot: exited with status 5"],
       ["abort", 134, "ukiboot: exited with status 134: killed by signal 6"],
     ])("fake ukiboot status %s: the shim returns %d and says %s, then hands back to the generator", async (status, code, line) => {
       const r = await runShim(shell.argv, ["--hook", "dracut"], { status });

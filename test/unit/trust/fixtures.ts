@@ -49,6 +49,8 @@ export interface TrustFixtures {
   multiProfile: { path: string; measure: MeasureOutput[] };
   single: { path: string; measure: MeasureOutput };
   real: { path: string; vmlinuz: string; measure: MeasureOutput };
+  /** The Debian kernel as a Type #1 `linux` file: its signature removed, and signed again with the db key. */
+  kernel: { unsigned: string; db: string };
 }
 
 /** Whether the host tools the fixtures need are installed (tests skip with a message otherwise). */
@@ -176,6 +178,11 @@ async function makeFixtures(tmp: string, parts: DebianParts, sd: Record<string, 
   ]);
   writeFileSync(join(tmp, "multi.measure.json"), JSON.stringify(measureLines(multi)));
 
+  // A bzImage is a PE image: Debian's signature comes off, the test db key signs it again.
+  await sh(["cp", parts.vmlinuz, t.kernel.unsigned]);
+  await sh(["sbattach", "--remove", t.kernel.unsigned]);
+  await sign(t.keys.db, t.kernel.unsigned, t.kernel.db);
+
   const real = await uki(parts.vmlinuz, t.real.path);
   writeFileSync(join(tmp, "real.measure.json"), JSON.stringify(measureLines(real)[0]));
 
@@ -201,6 +208,7 @@ function fixtureLayout(dir: string, vmlinuz: string): TrustFixtures {
     multiProfile: { path: join(dir, "multi.efi"), measure: [] },
     single: { path: join(dir, "uki.efi"), measure: {} },
     real: { path: join(dir, "real.efi"), vmlinuz, measure: {} },
+    kernel: { unsigned: join(dir, "vmlinuz.unsigned"), db: join(dir, "vmlinuz.db") },
   };
 }
 

@@ -1,0 +1,143 @@
+/**
+ * The one trust policy over real files (the Debian kernel signed again with a test key by sbsign, UKIs made
+ * by ukify): Type #1 kernels under enforce and strict, unknown revocations, and every way a person could
+ * change a command line: the editor, --cmdline and --append (docs/trust.md).
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BootError } from "../../../src/errors.ts";
+import { type BootSession, openSession, type SessionOptions } from "../../../src/flow/boot-session.ts";
+import type { BootEntry } from "../../../src/model/boot-entry.ts";
+import { loadEntry, planAndCheck } from "../../../src/flow/load-entry.ts";
+import { flowEsp } from "../../lab/flow-esp.ts";
+import { fakeSys } from "../../support/fake-sys.ts";
+import { trustFixtures, type TrustFixtures } from "../trust/fixtures.ts";
+import { startSwTpm } from "../../lab/swtpm.ts";
+import { Tpm2Client } from "../../../src/tpm/tpm2-client.ts";
+import { toHex } from "../../../src/bytes/digest.ts";
+
+const GLOBAL = "8be4df61-93ca-11d2-aa0d-00e098032b8c";
+const DB_GUID = "d719b2cb-3d3a-4596-a3bc-dad00e67656f";
+let f: TrustFixtures;
+let flow = "";
+
+beforeAll(async () => {
+  f = await trustFixtures();
+  flow = (await flowEsp()).esp;
+}, 300_000);
+
+/** An ESP with two Type #1 `linux` entries: the kernel signed by the test db key, and the same kernel unsigned. */
+function type1Esp(): string {
+  const esp = mkdtempSync(join(tmpdir(), "type1-esp-"));
+  mkdirSync(join(esp, "loader/entries"), { recursive: true });
+  cpSync(f.kernel.db, join(esp, "vmlinuz-signed"));
+  cpSync(f.kernel.unsigned, join(esp, "vmlinuz-unsigned"));
+  writeFileSync(join(esp, "loader/entries/signed.conf"), "title Signed\nversion 2\nlinux /vmlinuz-signed\noptions console=ttyS0\n");
+  writeFileSync(join(esp, "loader/entries/unsigned.conf"), "title Unsigned\nversion 1\nlinux /vmlinuz-unsigned\noptions console=ttyS0\n");
+  return esp;
+}
+
+/** Efivarfs with the given variables (attributes and data as the firmware writes them). */
+function efivars(vars: Record<string, Uint8Array>): string {
+  const dir = mkdtempSync(join(tmpdir(), "policy-efivars-"));
+  for (const [name, bytes] of Object.entries(vars)) writeFileSync(join(dir, name), bytes);
+  return dir;
+}
+const SECURE_BOOT = { [`SecureBoot-${GLOBAL}`]: Uint8Array.from([6, 0, 0, 0, 1]) };
+
+function byId(s: BootSession, id: string): BootEntry {
+  const e = s.discovery.entries.find((x) => x.id === id);
+  if (!e) throw new Error(`Internal error: the fixture ESP has no entry "${id}"`);
+  return e;
+}
+
+async function session(esp: string, opts: SessionOptions & { vars?: Record<string, Uint8Array> } = {}) {
+  const sys = fakeSys({ efivarfs: efivars(opts.vars ?? {}) });
+  return { sys, session: await openSession(sys, { esp }, opts) };
+}
+
+describe("Type #1 `linux` kernels", () => {
+  test("under enforce the kernel must be signed by an anchor: the signed one plans, the unsigned one is refused with the reason", async () => {
+    const { sys, session: s } = await session(type1Esp(), { verifyFlag: "enforce", trustFiles: [f.keys.db.crt] });
+    const signed = byId(s, "signed.conf");
+    const unsigned = byId(s, "unsigned.conf");
+    const ok = await planAndCheck(sys, s, signed);
+    expect(ok.plan.cmdline).toBe("console=ttyS0");
+    const err = await planAndCheck(sys, s, unsigned).catch((e) => e);
+    expect(err).toBeInstanceOf(BootError);
+    expect(err.message).toMatch(/^Cannot boot ".*vmlinuz-unsigned": /);
+    expect(err.hint).toBe("Sign the image with a key in db or MokListRT, or pass its certificate with --trust");
+  });
+
+  test("under warn an unsigned kernel boots with a warning that names it", async () => {
+    const { sys, session: s } = await session(type1Esp(), { verifyFlag: "warn", trustFiles: [f.keys.db.crt] });
+    const { warnings } = await planAndCheck(sys, s, byId(s, "unsigned.conf"));
+    expect(warnings.some((w) => w.includes("vmlinuz-unsigned"))).toBe(true);
+  });
+
+  test("strict refuses even the signed kernel: only whole signed UKIs boot", async () => {
+    const { sys, session: s } = await session(type1Esp(), { verifyFlag: "strict", trustFiles: [f.keys.db.crt] });
+    const err = await planAndCheck(sys, s, byId(s, "signed.conf")).catch((e) => e);
+    expect(err.message).toBe('Cannot boot "signed.conf" under strict verification: it is a kernel with separate initrds and options, which no signature covers');
+  });
+});
+
+describe("revocations that cannot be read", () => {
+  test("a malformed dbx under Secure Boot refuses every signed image, naming the variable; under warn it is a warning", async () => {
+    const dbx = { [`dbx-${DB_GUID}`]: Uint8Array.from([7, 0, 0, 0, 1, 2, 3]) };
+    const enforced = await session(type1Esp(), { trustFiles: [f.keys.db.crt], vars: { ...SECURE_BOOT, ...dbx } });
+    expect(enforced.session.trust.policy.mode).toBe("enforce");
+    const err = await planAndCheck(enforced.sys, enforced.session, byId(enforced.session, "signed.conf")).catch((e) => e);
+    expect(err.message).toMatch(/^Cannot boot ".*vmlinuz-signed": what is revoked is unknown: the dbx variable cannot be parsed/);
+    expect(enforced.sys.log.text()).toContain("warn: Ignoring the dbx variable:");
+    const warned = await session(type1Esp(), { verifyFlag: "warn", trustFiles: [f.keys.db.crt], vars: dbx });
+    const { warnings } = await planAndCheck(warned.sys, warned.session, byId(warned.session, "signed.conf"));
+    expect(warnings.some((w) => w.includes("may be revoked: what is revoked is unknown"))).toBe(true);
+  });
+});
+
+describe("changing the command line", () => {
+  test("--append is an edit of the entry's own line: it is composed where a custom line goes, and measured into PCR 12", async () => {
+    const { sys, session: s } = await session(flow, { verifyFlag: "off" });
+    const { plan } = await planAndCheck(sys, s, s.discovery.entries[0]!, { append: "debug" });
+    expect(plan.cmdline).toBe("root=flow v=2 debug");
+    expect(plan.composed.measuredPieces.map((p) => [p.kind, p.text])).toContainEqual(["custom-cmdline", "root=flow v=2 debug"]);
+  });
+
+  test("under Secure Boot --append and --cmdline are refused for a UKI with .cmdline, before anything is read", async () => {
+    const { sys, session: s } = await session(flow, { vars: SECURE_BOOT });
+    for (const opts of [{ append: "init=/bin/sh" }, { editedCmdline: "init=/bin/sh" }]) {
+      const err = await planAndCheck(sys, s, s.discovery.entries[0]!, opts).catch((e) => e);
+      expect(err).toBeInstanceOf(BootError);
+      expect(err.message).toBe('Cannot change the command line of "flow-2.efi": Secure Boot is on, and its UKI\'s signed .cmdline is what boots, as systemd-stub does');
+    }
+  });
+
+  test("under enforce without Secure Boot (lockdown, ukiboot.verify=enforce) the same refusal applies", async () => {
+    const { sys, session: s } = await session(flow, { verifyFlag: "enforce" });
+    const err = await planAndCheck(sys, s, s.discovery.entries[0]!, { append: "init=/bin/sh" }).catch((e) => e);
+    expect(err.message).toContain("signatures are enforced (enforce)");
+  });
+});
+
+describe("what `ukiboot load` measures", () => {
+  test("load without --measure and a crash kernel leave the PCRs alone; a boot measures", async () => {
+    const tpm = await startSwTpm();
+    try {
+      const sys = fakeSys({ tpm: tpm.transport });
+      const s = await openSession(sys, { esp: flow }, { verifyFlag: "off" });
+      const client = new Tpm2Client(tpm.transport);
+      const pcr11 = async () => toHex((await client.pcrRead(11, ["sha256"])).sha256!);
+      const zero = await pcr11();
+      await loadEntry(sys, s, s.discovery.entries[0]!, { measure: false });
+      await loadEntry(sys, s, s.discovery.entries[0]!, { crash: true, measure: false });
+      expect(await pcr11()).toBe(zero);
+      await loadEntry(sys, s, s.discovery.entries[0]!);
+      expect(await pcr11()).not.toBe(zero);
+    } finally {
+      await tpm.stop();
+    }
+  });
+});
