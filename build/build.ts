@@ -20,6 +20,8 @@ export interface BuildOptions {
   trust?: string[];
   /** Keep the rescue shell available while signatures are enforced (lab images only). */
   allowRescueShell?: boolean;
+  /** Certificate files installed into the initramfs's trust.d (besides or instead of --trust). */
+  imageAnchors?: string[];
 }
 
 /** The build-time definitions: embedded anchors (as PEM or base64 DER text) and the rescue-shell switch. */
@@ -53,6 +55,7 @@ export async function build(opts: BuildOptions = {}): Promise<{ binary: string; 
     busybox: parts.busybox,
     ...(opts.modulesDir ? { modulesDir: opts.modulesDir } : {}),
     ...(opts.zstdLevel ? { zstdLevel: opts.zstdLevel } : {}),
+    ...(opts.imageAnchors?.length ? { anchors: opts.imageAnchors } : {}),
   });
   writeFileSync(join(REPO_ROOT, "dist", "initramfs-report.json"), `${JSON.stringify(report, null, 2)}\n`);
   return { binary, initramfs: report };
@@ -64,6 +67,7 @@ if (import.meta.main) {
     options: {
       modules: { type: "string" },
       trust: { type: "string", multiple: true },
+      "trust-in-image": { type: "string", multiple: true },
       "allow-rescue-shell": { type: "boolean" },
       "no-initramfs": { type: "boolean" },
       "zstd-level": { type: "string" },
@@ -77,6 +81,7 @@ if (import.meta.main) {
         "",
         "  --modules DIR         a lib/modules/<version> tree: ship the modules needed to read an ESP",
         "  --trust CERT          embed this certificate (PEM or DER) as a trust anchor; repeatable",
+        "  --trust-in-image CERT install it in the initramfs's /etc/ukiboot/trust.d instead; repeatable",
         "  --allow-rescue-shell  keep the rescue shell while signatures are enforced (lab images only)",
         "  --no-initramfs        only compile dist/ukiboot",
       ].join("\n"),
@@ -87,6 +92,7 @@ if (import.meta.main) {
     ...(values.modules ? { modulesDir: values.modules } : {}),
     initramfs: !values["no-initramfs"],
     ...(values.trust ? { trust: values.trust } : {}),
+    ...(values["trust-in-image"] ? { imageAnchors: values["trust-in-image"] } : {}),
     ...(values["allow-rescue-shell"] ? { allowRescueShell: true } : {}),
     ...(values["zstd-level"] ? { zstdLevel: Number(values["zstd-level"]) } : {}),
   });

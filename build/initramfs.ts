@@ -4,7 +4,7 @@
  * kernel modules needed to read an ESP, taken from a modules tree such as a Debian `lib/modules/<version>`.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { moduleName, parseModulesDep, resolveModuleOrder } from "../src/kernel-modules/module-deps.ts";
 import { REPO_ROOT } from "./debian.ts";
 import { resolveLibraryClosure } from "./lib/elf-deps.ts";
@@ -44,7 +44,12 @@ export interface InitramfsOptions {
   output?: string;
   /** zstd level; chosen from measurements in the README. */
   zstdLevel?: number;
+  /** Certificate files installed as trust anchors in etc/ukiboot/trust.d/, where ukiboot reads them. */
+  anchors?: string[];
 }
+
+/** Where ukiboot reads trust anchors in its image (and on a running system): src/flow/trust-context.ts. */
+export const ANCHOR_DIR_IN_IMAGE = "etc/ukiboot/trust.d";
 
 export interface InitramfsReport {
   output: string;
@@ -64,6 +69,11 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<InitramfsR
 
   tree.add({ type: "file", path: "init", data: readFileSync(join(REPO_ROOT, "initrd-hooks/common/init-shim.sh")), mode: 0o755 });
   tree.add({ type: "file", path: "usr/bin/ukiboot", data: readFileSync(opts.binary), mode: 0o755 });
+  if (opts.anchors?.length) {
+    tree.add({ type: "dir", path: "etc/ukiboot" });
+    tree.add({ type: "dir", path: ANCHOR_DIR_IN_IMAGE });
+    for (const a of opts.anchors) tree.add({ type: "file", path: `${ANCHOR_DIR_IN_IMAGE}/${basename(a)}`, data: readFileSync(a), mode: 0o444 });
+  }
 
   // The runtime's libraries; a library reachable under two names is stored once and linked.
   const libs = resolveLibraryClosure(opts.binary);

@@ -5,6 +5,7 @@
 
 UKIBOOT_HOOKS_DIR=${UKIBOOT_HOOKS_DIR:-/usr/lib/ukiboot/initrd-hooks}
 UKIBOOT_BINARY=${UKIBOOT_BINARY:-/usr/bin/ukiboot}
+UKIBOOT_TRUST_DIR=${UKIBOOT_TRUST_DIR:-/etc/ukiboot/trust.d}
 
 # ukiboot_each_file CALLBACK: calls `CALLBACK KIND NAME SOURCE` for every entry of files.list, in order, with
 # @binary@ and @hooks@ expanded and SOURCE checked. Stops at the first failure and returns non-zero.
@@ -38,6 +39,22 @@ ukiboot_each_file() {
 				return 1
 			fi
 			;;
+		anchors)
+			# Trust anchors for signature checks: every certificate of the host's directory, when it exists.
+			case $ukiboot_source in
+			@trust@) ukiboot_source=$UKIBOOT_TRUST_DIR ;;
+			esac
+			if [ -z "$ukiboot_name" ] || [ -z "$ukiboot_source" ] || [ -n "$ukiboot_rest" ]; then
+				echo "ukiboot: Cannot parse \"$ukiboot_list\" line $ukiboot_line: expected \"anchors DIRECTORY-IN-IMAGE SOURCE-DIRECTORY\"" >&2
+				return 1
+			fi
+			[ -d "$ukiboot_source" ] || continue
+			for ukiboot_anchor in "$ukiboot_source"/*.pem "$ukiboot_source"/*.crt "$ukiboot_source"/*.der; do
+				[ -f "$ukiboot_anchor" ] || continue
+				"$1" file "$ukiboot_name/${ukiboot_anchor##*/}" "$ukiboot_anchor" 3<&- || return 1
+			done
+			continue
+			;;
 		driver | module)
 			if [ -z "$ukiboot_name" ] || [ -n "$ukiboot_source" ]; then
 				echo "ukiboot: Cannot parse \"$ukiboot_list\" line $ukiboot_line: expected \"$ukiboot_kind MODULE-NAME\"" >&2
@@ -45,7 +62,7 @@ ukiboot_each_file() {
 			fi
 			;;
 		*)
-			echo "ukiboot: Cannot parse \"$ukiboot_list\" line $ukiboot_line: unknown kind \"$ukiboot_kind\" (exec, file, driver or module)" >&2
+			echo "ukiboot: Cannot parse \"$ukiboot_list\" line $ukiboot_line: unknown kind \"$ukiboot_kind\" (exec, file, anchors, driver or module)" >&2
 			return 1
 			;;
 		esac

@@ -28,6 +28,12 @@ export interface TrustContext {
   revocationsUnknown?: string;
 }
 
+/**
+ * Anchors installed with the image: by the initramfs build (`--trust-in-image`) and the generator hooks
+ * (the host's /etc/ukiboot/trust.d), and on a running system by the administrator. *.pem, *.crt, *.der.
+ */
+export const ANCHOR_DIR = "/etc/ukiboot/trust.d";
+
 export interface TrustOptions {
   /** --verify */
   verifyFlag?: string;
@@ -35,6 +41,23 @@ export interface TrustOptions {
   verifyCmdline?: string;
   /** --trust files (PEM or DER). */
   trustFiles?: string[];
+  /** Where installed anchors are read; ANCHOR_DIR unless a test names another. */
+  anchorDir?: string;
+}
+
+/** The certificates of the anchor directory, by name; none when it does not exist. */
+async function installedAnchors(sys: Sys, dir: string, problems: string[]): Promise<{ name: string; bytes: Uint8Array }[]> {
+  const st = await sys.fs.stat(dir);
+  if (!st || st.kind !== "dir") return [];
+  const out = [];
+  for (const e of (await sys.fs.readDir(dir)).filter((d) => d.kind === "file" && /\.(pem|crt|der)$/i.test(d.name)).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    try {
+      out.push({ name: `${dir}/${e.name}`, bytes: await sys.fs.readFile(`${dir}/${e.name}`) });
+    } catch (err) {
+      problems.push(`Ignoring the trust anchor "${dir}/${e.name}": ${(err as Error).message}`);
+    }
+  }
+  return out;
 }
 
 /** The policy and the anchors for this boot. Reading the variables and files is all it does. */
@@ -67,6 +90,7 @@ export async function loadTrustContext(sys: Sys, secureBoot: boolean | undefined
   const mokx = variable(MokListXRT);
   const { store, problems: storeProblems, unreadableRevocations } = buildTrustStore({
     builtIn: builtInAnchors(),
+    installed: await installedAnchors(sys, opts.anchorDir ?? ANCHOR_DIR, problems),
     trustFiles,
     ...(db ? { db } : {}),
     ...(dbx ? { dbx } : {}),

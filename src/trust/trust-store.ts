@@ -1,6 +1,6 @@
 /**
  * The trust anchors and revocations an image is verified against (docs/trust.md, docs/efi-variables.md §2):
- * certificates embedded at build time, certificates given with `--trust`, the UEFI `db` and shim's
+ * certificates embedded at build time, certificates installed in /etc/ukiboot/trust.d, certificates given with `--trust`, the UEFI `db` and shim's
  * `MokListRT` (X.509 and SHA-256 entries) allow; `dbx` and shim's `MokListXRT` revoke.
  */
 import { FormatError } from "../errors.ts";
@@ -41,6 +41,8 @@ export interface CertificateSource {
 export interface TrustSources {
   /** Certificates compiled into ukiboot. */
   builtIn?: CertificateSource[];
+  /** Certificates installed with the image in /etc/ukiboot/trust.d. */
+  installed?: CertificateSource[];
   /** Files given with `--trust`, in order. */
   trustFiles?: CertificateSource[];
   /** Data of the EFI variables (without the 4-byte efivarfs attribute word); absent when not present. */
@@ -75,6 +77,7 @@ export function buildTrustStore(sources: TrustSources): { store: TrustStore; pro
     }
   };
   addFiles(sources.builtIn, (name) => `built-in ${name}`);
+  addFiles(sources.installed, (name) => `installed ${name}`);
   addFiles(sources.trustFiles, (name) => `--trust ${name}`);
 
   const addVariable = (name: string, data: Uint8Array | undefined, revokes: boolean) => {

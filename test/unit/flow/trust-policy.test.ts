@@ -11,6 +11,7 @@ import { BootError } from "../../../src/errors.ts";
 import { type BootSession, openSession, type SessionOptions } from "../../../src/flow/boot-session.ts";
 import type { BootEntry } from "../../../src/model/boot-entry.ts";
 import { loadEntry, planAndCheck } from "../../../src/flow/load-entry.ts";
+import { verifyPeFile } from "../../../src/flow/trust-context.ts";
 import { flowEsp } from "../../lab/flow-esp.ts";
 import { fakeSys } from "../../support/fake-sys.ts";
 import { trustFixtures, type TrustFixtures } from "../trust/fixtures.ts";
@@ -139,5 +140,20 @@ describe("what `ukiboot load` measures", () => {
     } finally {
       await tpm.stop();
     }
+  });
+});
+
+describe("anchors installed with the image", () => {
+  test("a certificate in the anchor directory (/etc/ukiboot/trust.d) is trusted, and the verdict names it and where it came from", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "trust.d-"));
+    cpSync(f.keys.db.crt, join(dir, "fleet.pem"));
+    writeFileSync(join(dir, "README"), "not an anchor\n");
+    const sys = fakeSys({ efivarfs: efivars({}) });
+    const s = await openSession(sys, { esp: type1Esp() }, { verifyFlag: "enforce", anchorDir: dir });
+    expect(s.trust.store.anchors.map((a) => a.origin)).toEqual([`installed ${dir}/fleet.pem`]);
+    const { plan } = await planAndCheck(sys, s, byId(s, "signed.conf"));
+    expect(plan.label).toEndWith("vmlinuz-signed");
+    const report = await verifyPeFile(sys.fs, join(s.partitions.esp, "vmlinuz-signed"), s.trust.store);
+    expect(report.verdict).toEqual({ status: "verified", signer: "/CN=ukiboot test db", anchor: `installed ${dir}/fleet.pem` });
   });
 });

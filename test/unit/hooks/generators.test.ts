@@ -4,7 +4,7 @@
  * install functions, and fail with a clear message when an input is missing or files.list is wrong.
  */
 import { describe, expect, test } from "bun:test";
-import { chmodSync, cpSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expectGolden, fakeBinary, type FilesListEntry, type Generator, GENERATORS, HOOKS_DIR, readFilesList, runGenerator, runShell, scratchDir, SHELLS } from "./sh-harness.ts";
 
@@ -14,8 +14,8 @@ const DRACUT_MODDIR = "/usr/lib/dracut/modules.d/90ukiboot";
 /** The calls each generator must make for one files.list entry, in its own install functions. */
 const CALLS_FOR: Record<Generator, (e: FilesListEntry) => string | undefined> = {
   dracut: (e) => (e.kind === "exec" ? `inst_binary ${e.source} ${e.name}` : e.kind === "file" ? `inst_simple ${e.source} ${e.name}` : undefined),
-  mkinitcpio: (e) => (e.kind === "exec" ? `add_binary ${e.source} ${e.name} 755` : e.kind === "file" ? `add_file ${e.source} ${e.name} 644` : `add_module ${e.name}?`),
-  "initramfs-tools": (e) => (e.kind === "exec" ? `copy_exec ${e.source} ${e.name}` : e.kind === "file" ? `copy_file file ${e.source} ${e.name}` : `manual_add_modules ${e.name}`),
+  mkinitcpio: (e) => (e.kind === "exec" ? `add_binary ${e.source} ${e.name} 755` : e.kind === "file" ? `add_file ${e.source} ${e.name} 644` : e.kind === "anchors" ? undefined : `add_module ${e.name}?`),
+  "initramfs-tools": (e) => (e.kind === "exec" ? `copy_exec ${e.source} ${e.name}` : e.kind === "file" ? `copy_file file ${e.source} ${e.name}` : e.kind === "anchors" ? undefined : `manual_add_modules ${e.name}`),
 };
 
 function expectedCalls(gen: Generator): string[] {
@@ -65,9 +65,22 @@ describe("each generator's install hook installs exactly files.list", () => {
 
   test("the expectations cover every entry of files.list for every generator", () => {
     // Guards the table above: a new kind in files.list must get a mapping for all three generators.
-    for (const gen of generators) for (const e of entries) if (e.kind !== "driver" && e.kind !== "module") expect(CALLS_FOR[gen](e)).toBeDefined();
+    // Anchors expand into one `file` entry per certificate of the host's directory (tested below).
+    for (const gen of generators) for (const e of entries) if (e.kind === "exec" || e.kind === "file") expect(CALLS_FOR[gen](e)).toBeDefined();
     expect(entries.filter((e) => e.kind === "exec").length).toBeGreaterThanOrEqual(2);
     expect(entries.filter((e) => e.kind === "module").length).toBeGreaterThan(0);
+  });
+});
+
+describe("trust anchors of the build host", () => {
+  test.each(generators)("%s installs each certificate of UKIBOOT_TRUST_DIR as a file, and nothing else there", async (gen) => {
+    const trust = join(scratchDir(`${gen}-trust`), "trust.d");
+    mkdirSync(trust, { recursive: true });
+    for (const name of ["fleet.pem", "lab.der", "README", "old.crt.bak"]) writeFileSync(join(trust, name), "x\n");
+    const r = await runGenerator(gen, { trustDir: trust });
+    expect(r.exitCode).toBe(0);
+    const file = (name: string) => CALLS_FOR[gen]({ kind: "file", name: `/etc/ukiboot/trust.d/${name}`, source: `@trust@/${name}`, line: 0 }) ?? "";
+    expect(r.calls.filter((c) => c.includes("@trust@"))).toEqual([file("fleet.pem"), file("lab.der")]);
   });
 });
 

@@ -23,7 +23,7 @@ export const SHELLS: { name: string; argv: string[] }[] = [
   { name: "busybox ash", argv: ["/usr/bin/busybox", "sh"] },
 ];
 
-export type EntryKind = "exec" | "file" | "driver" | "module";
+export type EntryKind = "exec" | "file" | "anchors" | "driver" | "module";
 export interface FilesListEntry {
   kind: EntryKind;
   name: string;
@@ -38,7 +38,7 @@ export function readFilesList(text = readFileSync(FILES_LIST, "utf8")): FilesLis
     const words = raw.trim().split(/\s+/).filter(Boolean);
     if (words.length === 0 || words[0]!.startsWith("#")) return;
     const [kind, name, source] = words;
-    if (kind !== "exec" && kind !== "file" && kind !== "driver" && kind !== "module") throw new Error(`files.list line ${i + 1}: unknown kind "${kind}"`);
+    if (kind !== "exec" && kind !== "file" && kind !== "anchors" && kind !== "driver" && kind !== "module") throw new Error(`files.list line ${i + 1}: unknown kind "${kind}"`);
     out.push({ kind, name: name!, ...(source ? { source } : {}), line: i + 1 });
   });
   return out;
@@ -127,7 +127,7 @@ export async function runShell(shell: string[], script: string, env: Record<stri
 }
 
 /** Runs one generator's harness; `hooksDir` and `binary` default to this tree and a fake executable. */
-export async function runGenerator(gen: Generator, opts: { shell?: string[]; hooksDir?: string; binary?: string } = {}): Promise<ShellRun> {
+export async function runGenerator(gen: Generator, opts: { shell?: string[]; hooksDir?: string; binary?: string; trustDir?: string } = {}): Promise<ShellRun> {
   const dir = scratchDir(gen);
   const log = join(dir, "calls.log");
   writeFileSync(log, "");
@@ -138,10 +138,13 @@ export async function runGenerator(gen: Generator, opts: { shell?: string[]; hoo
     UKIBOOT_TEST_HOOK_FILES: HOOKS_DIR,
     UKIBOOT_HOOKS_DIR: hooksDir,
     UKIBOOT_BINARY: binary,
+    // No anchors unless the test gives a directory: never the build host's own /etc/ukiboot/trust.d.
+    UKIBOOT_TRUST_DIR: opts.trustDir ?? join(dir, "no-trust.d"),
   });
   const calls = readFileSync(log, "utf8")
     .replaceAll(binary, "@binary@")
     .replaceAll(hooksDir, "@hooks@")
+    .replaceAll(opts.trustDir ?? "\0", "@trust@")
     .split("\n")
     .filter(Boolean);
   return { ...r, calls };
