@@ -40,6 +40,8 @@ export const OsIndicationsSupported: VariableId = { name: "OsIndicationsSupporte
 export const Db: VariableId = { name: "db", guid: EFI_IMAGE_SECURITY_DATABASE_GUID };
 export const Dbx: VariableId = { name: "dbx", guid: EFI_IMAGE_SECURITY_DATABASE_GUID };
 export const MokListRT: VariableId = { name: "MokListRT", guid: SHIM_LOCK_GUID };
+/** shim's SBAT revocation level: the lowest generation still trusted per component. */
+export const SbatLevelRT: VariableId = { name: "SbatLevelRT", guid: SHIM_LOCK_GUID };
 /** shim's revocations (MOKX), mirrored for the OS like MokListRT. */
 export const MokListXRT: VariableId = { name: "MokListXRT", guid: SHIM_LOCK_GUID };
 

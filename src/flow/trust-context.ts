@@ -3,7 +3,9 @@
  * anchors (built in, --trust files, UEFI db and shim's MokListRT; dbx revokes), and the verdict for an
  * entry before it is planned. The kernel itself only checks the inner .linux under lockdown.
  */
-import { Db, Dbx, MokListRT, MokListXRT } from "../efi/loader-vars.ts";
+import { Db, Dbx, MokListRT, MokListXRT, SbatLevelRT } from "../efi/loader-vars.ts";
+import { checkSbat, parseSbatLevel, parseSbatSection, type SbatLevel } from "../trust/sbat.ts";
+import type { UkiImageRef } from "../model/boot-entry.ts";
 import { BootError } from "../errors.ts";
 import type { BootEntry } from "../model/boot-entry.ts";
 import { addonsOf, kindAllowed, plainKernelOf, ukiOf } from "../model/entry-rules.ts";
@@ -26,6 +28,8 @@ export interface TrustContext {
    * nothing boots then, because a revoked image could not be told apart.
    */
   revocationsUnknown?: string;
+  /** shim's SbatLevelRT, when the firmware has one: images below its generations are revoked. */
+  sbatLevel?: SbatLevel;
 }
 
 /**
@@ -80,10 +84,20 @@ export async function loadTrustContext(sys: Sys, secureBoot: boolean | undefined
       return sys.efivars.read(v)?.data;
     } catch (e) {
       problems.push(`Ignoring the ${v.name} variable: it cannot be read (${(e as Error).message})`);
-      if (v === Dbx || v === MokListXRT) unreadable.push(`the ${v.name} variable cannot be read (${(e as Error).message})`);
+      if (v === Dbx || v === MokListXRT || v === SbatLevelRT) unreadable.push(`the ${v.name} variable cannot be read (${(e as Error).message})`);
       return undefined;
     }
   };
+  const sbatBytes = variable(SbatLevelRT);
+  let sbatLevel: SbatLevel | undefined;
+  if (sbatBytes) {
+    try {
+      sbatLevel = parseSbatLevel(sbatBytes, { source: "SbatLevelRT" });
+    } catch (e) {
+      problems.push(`Ignoring the SbatLevelRT variable: ${(e as Error).message}`);
+      unreadable.push(`the SbatLevelRT variable cannot be parsed (${(e as Error).message})`);
+    }
+  }
   const db = variable(Db);
   const dbx = variable(Dbx);
   const mok = variable(MokListRT);
@@ -104,6 +118,7 @@ export async function loadTrustContext(sys: Sys, secureBoot: boolean | undefined
     lockdown,
     problems: [...problems, ...storeProblems],
     ...(revocations.length ? { revocationsUnknown: `what is revoked is unknown: ${revocations.join("; ")}` } : {}),
+    ...(sbatLevel ? { sbatLevel } : {}),
   };
 }
 
@@ -113,6 +128,24 @@ export async function verifyPeFile(fs: ReadOnlyFs, path: string, store: TrustSto
   if (!st || st.kind !== "file") throw new BootError(`Cannot verify "${path}": it is not a readable file`, "Check the ESP");
   const head = await fs.readRange(path, 0, Math.min(AUTHENTICODE_HEAD_SIZE, st.size));
   return verifyAuthenticodeFile(head, st.size, (offset, length) => fs.readRange(path, offset, length), store, { source: path });
+}
+
+/**
+ * Why SBAT revokes `image` (its `.sbat` against shim's SbatLevelRT), as a sentence naming the component, its
+ * generation and the minimum; or why its `.sbat` cannot be read. undefined when it is not revoked, or when
+ * the firmware has no SbatLevelRT.
+ */
+export async function sbatRevocation(fs: ReadOnlyFs, trust: TrustContext, image: UkiImageRef): Promise<string | undefined> {
+  const level = trust.sbatLevel;
+  const s = image.sections[".sbat"];
+  if (!level || !s) return undefined;
+  try {
+    const found = checkSbat(parseSbatSection(await fs.readRange(image.path, s.fileOffset, s.fileSize), { source: image.path }), level);
+    if (!found) return undefined;
+    return `SBAT revokes it: its component "${found.component}" is at generation ${found.generation}, and SbatLevelRT (${level.date}) requires at least ${found.minimum}`;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 /**
@@ -139,12 +172,24 @@ export async function verifyEntry(sys: Sys, trust: TrustContext, entry: BootEntr
   const what = ukiOf(entry) ? "Sign the UKI with a trusted key, or choose another entry" : "Sign the kernel with a trusted key (sbsign), or choose another entry";
   if (!decision.bootable) throw new BootError(`Cannot boot "${signed.path}": ${decision.reason}`, decision.hint ?? what);
   if (report.verdict.status !== "verified") warnings.push(`"${signed.path}": ${decision.reason} (${trust.policy.explanation})`);
-  if (entry.kind === "type1-linux" || !ukiOf(entry)) return { entry, warnings };
+  const image = ukiOf(entry);
+  if (entry.kind === "type1-linux" || !image) return { entry, warnings };
+  const revoked = await sbatRevocation(sys.fs, trust, image);
+  if (revoked !== undefined) {
+    if (isEnforcing(mode)) throw new BootError(`Cannot boot "${image.path}": ${revoked}`, "Install a newer build of this UKI: its vendor raised the minimum generation after a vulnerability");
+    warnings.push(`"${image.path}": ${revoked}`);
+  }
   const addons = [];
   for (const a of addonsOf(entry)) {
     const r = await verifyPeFile(sys.fs, a.path, trust.store);
     const d = decideAddon(r.verdict, mode, a.fileName);
     if (d.problem) warnings.push(d.problem);
+    const addonRevoked = d.use ? await sbatRevocation(sys.fs, trust, a) : undefined;
+    if (addonRevoked !== undefined && isEnforcing(mode)) {
+      warnings.push(`Ignoring add-on "${a.fileName}": ${addonRevoked}`);
+      continue;
+    }
+    if (addonRevoked !== undefined) warnings.push(`Using add-on "${a.fileName}" although ${addonRevoked}`);
     if (d.use) addons.push(a);
   }
   return { entry: { ...entry, addons }, warnings };
@@ -161,6 +206,9 @@ export async function refusalOf(sys: Sys, trust: TrustContext, entry: BootEntry,
   const signed = ukiOf(entry) ?? plainKernelOf(entry);
   if (!signed) return undefined;
   if (trust.revocationsUnknown) return trust.revocationsUnknown;
+  const image = ukiOf(entry);
+  const revoked = image ? await sbatRevocation(sys.fs, trust, image) : undefined;
+  if (revoked !== undefined) return revoked;
   let d = verdicts.get(signed.path);
   if (!d) {
     const report = await verifyPeFile(sys.fs, signed.path, trust.store).catch(() => undefined);

@@ -11,7 +11,7 @@ import { BootError } from "../../../src/errors.ts";
 import { type BootSession, openSession, type SessionOptions } from "../../../src/flow/boot-session.ts";
 import type { BootEntry } from "../../../src/model/boot-entry.ts";
 import { loadEntry, planAndCheck } from "../../../src/flow/load-entry.ts";
-import { verifyPeFile } from "../../../src/flow/trust-context.ts";
+import { verifyEntry, verifyPeFile } from "../../../src/flow/trust-context.ts";
 import { flowEsp } from "../../lab/flow-esp.ts";
 import { fakeSys } from "../../support/fake-sys.ts";
 import { trustFixtures, type TrustFixtures } from "../trust/fixtures.ts";
@@ -155,5 +155,38 @@ describe("anchors installed with the image", () => {
     expect(plan.label).toEndWith("vmlinuz-signed");
     const report = await verifyPeFile(sys.fs, join(s.partitions.esp, "vmlinuz-signed"), s.trust.store);
     expect(report.verdict).toEqual({ status: "verified", signer: "/CN=ukiboot test db", anchor: `installed ${dir}/fleet.pem` });
+  });
+});
+
+describe("SBAT (docs/trust.md §3)", () => {
+  const SHIM = "605dab50-e046-4300-abb6-3dd810dd8b23";
+  const level = (text: string) => ({ [`SbatLevelRT-${SHIM}`]: Uint8Array.from([6, 0, 0, 0, ...new TextEncoder().encode(text)]) });
+  /** An ESP with the UKI that ukify built with Debian's systemd-stub 257, signed by the test db key. */
+  function signedUkiEsp(): string {
+    const esp = mkdtempSync(join(tmpdir(), "sbat-esp-"));
+    mkdirSync(join(esp, "EFI/Linux"), { recursive: true });
+    cpSync(f.uki.db, join(esp, "EFI/Linux/signed.efi"));
+    return esp;
+  }
+
+  test("a signed UKI whose systemd-stub generation SbatLevelRT revokes is refused, naming the component, its generation and the minimum", async () => {
+    const { sys, session: s } = await session(signedUkiEsp(), { verifyFlag: "enforce", trustFiles: [f.keys.db.crt], vars: level("sbat,1,2099010100\nsystemd-stub,99\n") });
+    const err = await planAndCheck(sys, s, s.discovery.entries[0]!).catch((e) => e);
+    expect(err).toBeInstanceOf(BootError);
+    expect(err.message).toMatch(/^Cannot boot ".*signed\.efi": SBAT revokes it: its component "systemd-stub" is at generation 1, and SbatLevelRT \(2099010100\) requires at least 99$/);
+    // The menu marks it with the same reason.
+    const { session: again } = await session(signedUkiEsp(), { verifyFlag: "enforce", trustFiles: [f.keys.db.crt], vars: level("sbat,1,2099010100\nsystemd-stub,99\n") });
+    const { refusalOf } = await import("../../../src/flow/trust-context.ts");
+    expect(await refusalOf(sys, again.trust, again.discovery.entries[0]!, new Map())).toContain('SBAT revokes it: its component "systemd-stub"');
+  });
+
+  test("the same UKI boots when SbatLevelRT's minimum is met; a malformed SbatLevelRT refuses under enforce", async () => {
+    const ok = await session(signedUkiEsp(), { verifyFlag: "enforce", trustFiles: [f.keys.db.crt], vars: level("sbat,1,2024010900\nsystemd-stub,1\nshim,4\n") });
+    // Verified and not revoked (its "kernel" is random bytes, so only the policy's part of planning is run).
+    const verified = await verifyEntry(ok.sys, ok.session.trust, ok.session.discovery.entries[0]!);
+    expect(verified.warnings).toEqual([]);
+    const bad = await session(signedUkiEsp(), { verifyFlag: "enforce", trustFiles: [f.keys.db.crt], vars: level("shim,4\n") });
+    const err = await planAndCheck(bad.sys, bad.session, bad.session.discovery.entries[0]!).catch((e) => e);
+    expect(err.message).toContain('what is revoked is unknown: the SbatLevelRT variable cannot be parsed (Cannot read SbatLevelRT: it must start with "sbat,1,<date>", not "shim,4")');
   });
 });
