@@ -15,8 +15,9 @@ export const PARTITION_OPTIONS = {
 export const PARTITION_HELP = `  --esp DIR        the mounted EFI System Partition (default: /efi, /boot/efi or /boot when it is an ESP)
   --xbootldr DIR   the mounted XBOOTLDR partition (default: /boot when the ESP is elsewhere and /boot is FAT)
   --efivarfs DIR   read and write EFI variables in DIR instead of /sys/firmware/efi/efivars
-  --verify MODE    off, warn or enforce: check UKI and add-on signatures (default: enforce under Secure
-                   Boot or kernel lockdown, else warn; Secure Boot cannot be weakened)
+  --verify MODE    off, warn, enforce or strict: check UKI, add-on and kernel signatures (default:
+                   enforce under Secure Boot or kernel lockdown, else warn; Secure Boot cannot be
+                   weakened; strict boots only whole signed UKIs)
   --trust CERT     also trust this certificate (PEM or DER); repeatable`;
 
 /** --verify and --trust as session options. */

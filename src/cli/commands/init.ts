@@ -1,7 +1,7 @@
 /**
  * `ukiboot init`: the PID-1 mode, started by the initramfs shim. The boot itself is src/flow/pid1.ts; this
  * file only reads the environment the hooks set. Exit codes: 0 dry run finished, 1 nothing could be booted,
- * 2 bad usage, 3 the person chose the rescue shell in the menu.
+ * 2 bad usage, 3 the person chose the rescue shell in the menu, 4 nothing could be booted under enforce.
  */
 import { parseArgs } from "node:util";
 import { DEFAULT_WAIT_SECONDS, runInit } from "../../flow/pid1.ts";
@@ -23,15 +23,16 @@ Kernel command line options (of the boot kernel):
   ukiboot.esp=SELECTOR   PARTUUID=…, PARTLABEL=…, LABEL=… or a device path
   ukiboot.dry-run        show what would be booted, then return to the shell
   ukiboot.console=NAME   the console that gets the menu (e.g. ttyS1, tty1); default /dev/console
-  ukiboot.verify=MODE    off, warn or enforce for UKI and add-on signatures (default: enforce under
-                         Secure Boot or lockdown, else warn)
+  ukiboot.verify=MODE    off, warn, enforce or strict for UKI, add-on and kernel signatures (default:
+                         enforce under Secure Boot or lockdown, else warn; under enforce and strict no
+                         rescue shell is offered)
   ukiboot.debug          more messages
 
 Environment:
   UKIBOOT_NO_MODULES=1   do not load modules (the initramfs generator hooks set it; see initrd-hooks/README.md)
 
 Exit codes: 0 the dry run finished, 1 nothing could be booted, 2 bad usage, 3 the rescue shell was
-chosen in the menu.`,
+chosen in the menu, 4 nothing could be booted while signatures are enforced (the shim powers off).`,
   async run(args, io, platform) {
     parseArgs({ args, options: {}, strict: true });
     const sys = platform.sys({ kernelLog: true });
