@@ -8,7 +8,7 @@ import { checkKernelImage, KERNEL_HEADER_BYTES } from "../kexec/kernel-image.ts"
 import { parseKernelConfig } from "../initrd/kernel-config.ts";
 import { refuseInvalidInitrd, validateInitrd } from "../initrd/validate-initrd.ts";
 import type { BootEntry } from "../model/boot-entry.ts";
-import { mayChangeCmdline } from "../model/entry-rules.ts";
+import { addonsOf, mayChangeCmdline, plainKernelOf, ukiOf } from "../model/entry-rules.ts";
 import { appendCmdline } from "../cmdline/compose.ts";
 import type { LoadPlan } from "../model/load-plan.ts";
 import { buildPlan } from "../plan/build-plan.ts";
@@ -57,6 +57,9 @@ export async function planAndCheck(sys: Sys, session: BootSession, entry: BootEn
     if (ok !== true) throw new BootError(ok.reason, ok.hint);
   }
   const edited = append !== "" ? appendCmdline(opts.editedCmdline ?? entry.options, append) : opts.editedCmdline;
+  // What is verified is sealed first, and read from the seal from then on: a writer on the ESP cannot change
+  // it between the check and the load (docs/trust.md §4).
+  if (session.trust.policy.mode !== "off") await sys.snapshots.take(signedFilesOf(entry));
   // Signatures first: under enforce an unverified UKI is refused and unverified add-ons are left out.
   const verified = await verifyEntry(sys, session.trust, entry);
   const plan = await buildPlan(sys.fs, verified.entry, { ...(edited !== undefined ? { editedCmdline: edited } : {}), secureBoot });
@@ -70,8 +73,23 @@ export async function planAndCheck(sys: Sys, session: BootSession, entry: BootEn
   return { plan, warnings: [...verified.warnings, ...plan.notes, ...problems.map((p) => p.message)] };
 }
 
+/** The files whose signatures a boot of `entry` checks: its UKI or plain kernel, and its add-ons. */
+function signedFilesOf(entry: BootEntry): string[] {
+  const main = ukiOf(entry) ?? plainKernelOf(entry);
+  return [...(main ? [main.path] : []), ...addonsOf(entry).map((a) => a.path)];
+}
+
 /** Plans, checks, loads and measures one entry. @throws BootError/SysCallError with the reason it cannot boot */
 export async function loadEntry(sys: Sys, session: BootSession, entry: BootEntry, opts: LoadOptions = {}): Promise<LoadPlan> {
+  try {
+    return await checkLoadMeasure(sys, session, entry, opts);
+  } finally {
+    // The kernel holds its own copy of what it loaded (or nothing is loaded): the sealed copies can go.
+    sys.snapshots.release();
+  }
+}
+
+async function checkLoadMeasure(sys: Sys, session: BootSession, entry: BootEntry, opts: LoadOptions): Promise<LoadPlan> {
   const checked = await planAndCheck(sys, session, entry, opts);
   for (const w of checked.warnings) sys.log.warn(w);
   const crash = opts.crash ? { crash: true } : {};

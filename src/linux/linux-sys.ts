@@ -14,6 +14,7 @@ import { LinuxKexecLoader } from "./kexec-loader.ts";
 import { loadAllModules } from "./modules.ts";
 import { mount, MountTable, sync } from "./mounts.ts";
 import { NodeFs } from "./node-fs.ts";
+import { SnapshotTable } from "./snapshots.ts";
 import { LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_CMD_RESTART, MS_NODEV, MS_NOEXEC, MS_NOSUID } from "./syscall-numbers.ts";
 import { openTpmDevice } from "./tpm-device.ts";
 
@@ -39,10 +40,12 @@ function readText(path: string): string | null {
 
 export function createLinuxSys(opts: LinuxSysOptions): Sys {
   const table = new MountTable();
+  const snapshots = new SnapshotTable();
+  const resolve = (path: string) => snapshots.resolve(path);
   const log = new ConsoleLog(opts.stdio.stderr, { ...(opts.kmsg ? { kmsg: true } : {}), ...(opts.debug ? { debug: true } : {}) });
   return {
-    fs: new NodeFs(),
-    kexec: new LinuxKexecLoader(),
+    fs: new NodeFs(resolve),
+    kexec: new LinuxKexecLoader(resolve),
     efivars: new Efivarfs(opts.efivarfs),
     log,
     disks: { scan: () => scanPartitions() },
@@ -107,5 +110,6 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
     },
     clock: { now: () => performance.now(), sleep: (ms) => Bun.sleep(ms) },
     tpm: { open: () => openTpmDevice() },
+    snapshots: { take: (paths) => snapshots.take(paths), release: () => snapshots.release() },
   };
 }

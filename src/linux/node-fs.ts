@@ -29,12 +29,15 @@ export function readRangeSync(path: string, offset: number, length: number): Uin
 }
 
 export class NodeFs implements ReadOnlyFs {
+  /** `resolve` maps a path to where it is read: its sealed copy once one was taken (snapshots.ts). */
+  constructor(private readonly resolve: (path: string) => string = (path) => path) {}
+
   async readFile(path: string): Promise<Uint8Array> {
-    return new Uint8Array(readFileSync(path));
+    return new Uint8Array(readFileSync(this.resolve(path)));
   }
 
   async readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
-    return readRangeSync(path, offset, length);
+    return readRangeSync(this.resolve(path), offset, length);
   }
 
   async readDir(path: string): Promise<DirEntry[]> {
@@ -55,7 +58,7 @@ export class NodeFs implements ReadOnlyFs {
 
   async stat(path: string): Promise<FileStat | null> {
     try {
-      const s = statSync(path);
+      const s = statSync(this.resolve(path));
       return { kind: kindOf(s), size: s.size };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;

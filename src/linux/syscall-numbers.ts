@@ -15,7 +15,8 @@ export type SyscallName =
   | "syncfs"
   | "renameat2"
   | "ioctl"
-  | "sendfile";
+  | "sendfile"
+  | "fcntl";
 
 const X86_64: Record<SyscallName, number> = {
   kexec_file_load: 320,
@@ -30,6 +31,7 @@ const X86_64: Record<SyscallName, number> = {
   renameat2: 316,
   ioctl: 16,
   sendfile: 40,
+  fcntl: 72,
 };
 
 /** arm64 and riscv64 share the asm-generic table. */
@@ -46,6 +48,7 @@ const GENERIC: Record<SyscallName, number> = {
   renameat2: 276,
   ioctl: 29,
   sendfile: 71,
+  fcntl: 25,
 };
 
 export const SYSCALL_NUMBERS: Partial<Record<string, Record<SyscallName, number>>> = {
@@ -69,6 +72,12 @@ export const LINUX_REBOOT_CMD_KEXEC = 0x45584543;
 export const LINUX_REBOOT_CMD_RESTART = 0x01234567;
 export const LINUX_REBOOT_CMD_POWER_OFF = 0x4321fedc;
 export const MFD_CLOEXEC = 0x1;
+export const MFD_ALLOW_SEALING = 0x2;
+export const F_ADD_SEALS = 1033;
+export const F_SEAL_SEAL = 0x1;
+export const F_SEAL_SHRINK = 0x2;
+export const F_SEAL_GROW = 0x4;
+export const F_SEAL_WRITE = 0x8;
 export const MODULE_INIT_COMPRESSED_FILE = 0x4;
 export const MS_RDONLY = 0x1;
 export const MS_NOSUID = 0x2;

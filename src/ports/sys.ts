@@ -139,6 +139,16 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
+/**
+ * Sealed copies of files (docs/trust.md §4): after `take`, every read of those paths through `fs` and the
+ * kexec loader reads the copy made then, so what was verified is what loads.
+ */
+export interface Snapshots {
+  take(paths: readonly string[]): Promise<void>;
+  /** Drops the copies, once the kernel holds its own. */
+  release(): void;
+}
+
 export interface Tpm {
   /** A transport to the TPM 2.0 resource manager (/dev/tpmrm0), or null when there is none. */
   open(): TpmTransport | null;
@@ -157,4 +167,5 @@ export interface Sys {
   consoles: Consoles;
   clock: Clock;
   tpm: Tpm;
+  snapshots: Snapshots;
 }

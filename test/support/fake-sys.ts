@@ -219,5 +219,11 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
       },
     },
     tpm: { open: () => opts.tpm ?? null },
+    // The flow's part is asked here: which files it seals before verifying (the sealing itself is the
+    // Linux layer's, tested in test/unit/linux/snapshots.test.ts).
+    snapshots: {
+      take: async (paths) => void events.push(`snapshot ${paths.join(" ")}`),
+      release: () => void events.push("release snapshots"),
+    },
   };
 }

@@ -1,0 +1,59 @@
+/**
+ * Sealed copies of the files a boot verifies (docs/trust.md §4): each is copied once into a memfd that is
+ * then sealed against writes, shrinking and growing, and from then on every read of that path, by the
+ * filesystem view and by the kexec loader, reads the copy. A writer on the ESP can no longer change what
+ * boots after it was checked. The copies live in the kernel's memory, not in ukiboot's: its peak RSS stays
+ * flat in the UKI's size.
+ */
+import { closeSync, fstatSync, openSync } from "node:fs";
+import { basename } from "node:path";
+import { cString, sysCall } from "./libc.ts";
+import { closeFd, copyRangeAsync } from "./memfd.ts";
+import { F_ADD_SEALS, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, MFD_ALLOW_SEALING, MFD_CLOEXEC } from "./syscall-numbers.ts";
+
+export class SnapshotTable {
+  private readonly copies = new Map<string, number>();
+
+  /** The path to read `path` at: its sealed copy when there is one. */
+  resolve(path: string): string {
+    const fd = this.copies.get(path);
+    return fd === undefined ? path : `/proc/self/fd/${fd}`;
+  }
+
+  async take(paths: readonly string[]): Promise<void> {
+    for (const path of paths) {
+      if (this.copies.has(path)) continue;
+      this.copies.set(path, await sealedCopy(path));
+    }
+  }
+
+  release(): void {
+    for (const fd of this.copies.values()) closeFd(fd);
+    this.copies.clear();
+  }
+}
+
+async function sealedCopy(path: string): Promise<number> {
+  const name = `ukiboot-snapshot-${basename(path)}`;
+  const fd = sysCall("memfd_create", [cString(name), MFD_CLOEXEC | MFD_ALLOW_SEALING], {
+    args: `"${name}", MFD_CLOEXEC | MFD_ALLOW_SEALING`,
+    action: `copy "${path}" into memory before checking it`,
+    hints: { ENOMEM: "The machine is out of memory for a copy of this file: boot with more memory" },
+  });
+  try {
+    const inFd = openSync(path, "r");
+    try {
+      await copyRangeAsync(inFd, 0, fstatSync(inFd).size, fd);
+    } finally {
+      closeSync(inFd);
+    }
+    sysCall("fcntl", [fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL], {
+      args: `memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL`,
+      action: `seal the copy of "${path}"`,
+    });
+    return fd;
+  } catch (e) {
+    closeFd(fd);
+    throw e;
+  }
+}
