@@ -124,6 +124,8 @@ async function bootFromEsp(sys: Sys, opts: KernelOptions, menuFor: ChooserFactor
   sys.mounts.mountReadOnly(choice.esp.device, ESP_MOUNT);
   if (choice.xbootldr) sys.mounts.mountReadOnly(choice.xbootldr.device, XBOOTLDR_MOUNT);
   const session = await openSession(sys, { esp: ESP_MOUNT, ...(choice.xbootldr ? { xbootldr: XBOOTLDR_MOUNT } : {}) }, sessionOptions(opts));
+  const lockdown = session.trust.lockdown;
+  sys.log.info(`signatures: ${session.trust.policy.explanation}${lockdown ? `; kernel lockdown: ${lockdown}` : ""}`);
   if (opts.dryRun) {
     await runBoot(sys, session, { chooser: null, menuFirst: false, dryRun: { out } });
     sys.log.info("dry run (ukiboot.dry-run): not booting");

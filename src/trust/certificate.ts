@@ -28,7 +28,12 @@ export interface CertificateInfo {
  * @throws FormatError when the bytes are not an X.509 certificate
  */
 export function parseCertificateDer(der: Uint8Array, opts: { source: string }): ParsedCertificate {
-  const asn1 = asn1js.fromBER(der);
+  let asn1;
+  try {
+    asn1 = asn1js.fromBER(der);
+  } catch (e) {
+    throw new FormatError("pkcs7", opts.source, `Cannot parse certificate "${opts.source}": ${(e as Error).message}`, { cause: e });
+  }
   if (asn1.offset === -1) throw new FormatError("pkcs7", opts.source, `Cannot parse certificate "${opts.source}": ${asn1.result.error || "not DER"}`);
   try {
     const certificate = new pkijs.Certificate({ schema: asn1.result });

@@ -90,8 +90,10 @@ export function readSignatures(table: Uint8Array | undefined, opts: { source: st
     try {
       return { offset: entry.offset, signature: parseAuthenticodeSignature(entry.data, { source: opts.source }) };
     } catch (e) {
-      if (!(e instanceof FormatError)) throw e;
-      return { offset: entry.offset, error: `its signature at ${hex(entry.offset)} is malformed: ${clause(e)}` };
+      if (e instanceof FormatError) return { offset: entry.offset, error: `its signature at ${hex(entry.offset)} is malformed: ${clause(e)}` };
+      // The ASN.1 and X.509 code can throw anything on damaged input (a date out of range, say).
+      if (e instanceof Error && !e.message.startsWith("Internal error")) return { offset: entry.offset, error: `its signature at ${hex(entry.offset)} is malformed: ${e.message}` };
+      throw e;
     }
   });
   return { source: opts.source, present: true, slots };
@@ -119,7 +121,16 @@ export async function verifySignatures(parsed: ParsedSignatures, digests: Digest
   }
 
   const details: SignatureDetails[] = [];
-  for (const slot of parsed.slots) details.push(await checkSlot(slot, digests, trust));
+  for (const slot of parsed.slots) {
+    // A damaged certificate can make the ASN.1 and X.509 code throw anywhere (a date out of range, an
+    // encoding it cannot convert): that signature is bad, never a crash and never a pass.
+    details.push(
+      await checkSlot(slot, digests, trust).catch((e: unknown): SignatureDetails => {
+        if (e instanceof Error && e.message.startsWith("Internal error")) throw e;
+        return { offset: slot.offset, status: "bad", reason: `its signature at ${hex(slot.offset)} cannot be checked: ${e instanceof Error ? e.message : String(e)}`, chain: [] };
+      }),
+    );
+  }
 
   const revoked = details.find((d) => d.status === "revoked");
   if (revoked) return report({ status: "revoked", reason: revoked.reason! }, details);

@@ -11,13 +11,21 @@ import { InitramfsTree } from "../../build/lib/initramfs-tree.ts";
 import { buildSystemdTargetInitrd } from "./systemd-target/initrd.ts";
 import { SYSTEMD_TARGET_CMDLINE } from "./systemd-target/cmdline.ts";
 import { buildAddon, buildTargetUki, buildUki, type TargetUkiSpec } from "./target-system.ts";
+import { signWithSnakeoil, snakeoilKernel } from "./secure-boot.ts";
+import { parsePe } from "../../src/pe/pe.ts";
 
 /** One file placed on the ESP. */
 export type EspFile =
-  | { kind: "target-uki"; path: string; spec: Omit<TargetUkiSpec, "output"> }
+  /**
+   * `secureBoot`: the kernel and the UKI signed with the snakeoil key (test/lab/secure-boot.ts);
+   * `tamper`: then one byte of its .cmdline changed, so the signature no longer matches.
+   */
+  | { kind: "target-uki"; path: string; spec: Omit<TargetUkiSpec, "output">; secureBoot?: boolean | "uki-only"; tamper?: boolean }
   | { kind: "text"; path: string; text: string }
   | { kind: "bytes-of"; path: string; from: "vmlinuz-truncated" }
-  | { kind: "boot-uki"; path: string; cmdline: string }
+  | { kind: "boot-uki"; path: string; cmdline: string; secureBoot?: boolean }
+  /** The Debian kernel as Debian signed it: a key neither db nor the boot kernel's keyrings trust. */
+  | { kind: "debian-kernel"; path: string }
   /** An add-on made by ukify with the real addonx64.efi.stub; `initrdFiles` become a newc archive in its .initrd. */
   | { kind: "addon"; path: string; cmdline?: string; initrdFiles?: Record<string, string> }
   /** A UKI whose initrd runs systemd 257 (test/lab/systemd-target/) and reports PCR 11 after enter-initrd. */
@@ -57,11 +65,23 @@ async function placeFile(parts: DebianParts, tree: string, work: string, f: EspF
   const dest = join(tree, f.path);
   mkdirSync(dirname(dest), { recursive: true });
   switch (f.kind) {
-    case "target-uki":
-      await buildTargetUki(parts, work, { ...f.spec, output: dest });
+    case "target-uki": {
+      if (!f.secureBoot) {
+        await buildTargetUki(parts, work, { ...f.spec, output: dest });
+        return;
+      }
+      const unsigned = join(work, `${f.spec.name}.unsigned.efi`);
+      // "uki-only": the UKI is signed, its .linux keeps Debian's signature, which the boot kernel does not trust.
+      await buildTargetUki(parts, work, { ...f.spec, output: unsigned, ...(f.secureBoot === "uki-only" ? {} : { linux: await snakeoilKernel(parts) }) });
+      await signWithSnakeoil(unsigned, dest);
+      if (f.tamper) tamperCmdline(dest);
       return;
+    }
     case "text":
       writeFileSync(dest, f.text);
+      return;
+    case "debian-kernel":
+      writeFileSync(dest, readFileSync(parts.vmlinuz));
       return;
     case "bytes-of": {
       // A UKI whose .linux is cut short: the kernel refuses it, and ukiboot must say so and go on.
@@ -94,18 +114,33 @@ async function placeFile(parts: DebianParts, tree: string, work: string, f: EspF
       await buildUki(parts, { output: dest, linux: parts.vmlinuz, initrds: [initrd.path], cmdline: SYSTEMD_TARGET_CMDLINE, osRelease: `@${osrel}`, uname: parts.kernelVersion });
       return;
     }
-    case "boot-uki":
+    case "boot-uki": {
       if (!initramfs || !existsSync(initramfs)) throw new Error(`Cannot build the boot UKI: "${initramfs}" is missing; run bun run build first`);
+      const out = f.secureBoot ? join(work, "boot.unsigned.efi") : dest;
+      mkdirSync(work, { recursive: true });
       await buildUki(parts, {
-        output: dest,
+        output: out,
         linux: parts.vmlinuz,
         initrds: [initramfs],
         cmdline: f.cmdline,
         osRelease: 'NAME="ukiboot"\nID=ukiboot\nPRETTY_NAME="ukiboot boot kernel"\n',
         uname: parts.kernelVersion,
       });
+      // The firmware verifies the boot UKI; systemd-stub then starts its Debian-signed kernel.
+      if (f.secureBoot) await signWithSnakeoil(out, dest);
       return;
+    }
   }
+}
+
+/** Changes one byte of a UKI's .cmdline in place: the file stays a UKI, and its signature no longer matches. */
+function tamperCmdline(path: string): void {
+  const bytes = new Uint8Array(readFileSync(path));
+  const cmdline = parsePe(bytes, { source: path }).sections.find((s) => s.name === ".cmdline");
+  if (!cmdline) throw new Error(`Cannot tamper with "${path}": it has no .cmdline section`);
+  const at = cmdline.fileOffset + 8;
+  bytes[at] = bytes[at] === 0x71 ? 0x72 : 0x71;
+  writeFileSync(path, bytes);
 }
 
 /** The command line of the boot kernel in every scenario: serial console, and quiet so the log stays readable. */
@@ -184,4 +219,32 @@ export const MEASURED_ESP: EspScenario = {
 export const SYSTEMD_MEASURED_ESP: EspScenario = {
   name: "systemd-measured",
   files: [{ kind: "systemd-target-uki", path: "EFI/Linux/systemd.efi" }],
+};
+
+/**
+ * Secure Boot (a, b, c, f), tried in menu order: a Type #1 entry whose kernel only Debian signed (refused
+ * by ukiboot), a UKI whose .linux only Debian signed (ukiboot verifies the UKI, the locked-down kernel
+ * refuses the kernel), a UKI with a changed .cmdline byte (refused by ukiboot), and a whole signed one.
+ */
+export const SECURE_BOOT_ESP: EspScenario = {
+  name: "secure-boot",
+  files: [
+    { kind: "debian-kernel", path: "vmlinuz-debian" },
+    { kind: "text", path: "loader/entries/debian-kernel.conf", text: "title Debian kernel as Debian signed it\nsort-key aaa\nlinux /vmlinuz-debian\noptions console=ttyS0\n" },
+    { kind: "target-uki", path: "EFI/Linux/target-3.0.efi", spec: { name: "kernel-untrusted-3.0", version: "3.0" }, secureBoot: "uki-only" },
+    { kind: "target-uki", path: "EFI/Linux/target-2.0.efi", spec: { name: "tampered-2.0", version: "2.0" }, secureBoot: true, tamper: true },
+    { kind: "target-uki", path: "EFI/Linux/target-1.0.efi", spec: { name: "signed-1.0", version: "1.0" }, secureBoot: true },
+    { kind: "text", path: "loader/loader.conf", text: "timeout menu-hidden\n" },
+    { kind: "boot-uki", path: "EFI/BOOT/BOOTX64.EFI", cmdline: BOOT_KERNEL_CMDLINE, secureBoot: true },
+  ],
+};
+
+/** Secure Boot (d, e): the only target UKI is refused, so nothing can boot; the menu must offer no shell. */
+export const SECURE_BOOT_NOTHING_ESP: EspScenario = {
+  name: "secure-boot-nothing",
+  files: [
+    { kind: "target-uki", path: "EFI/Linux/target-2.0.efi", spec: { name: "tampered-2.0", version: "2.0" }, secureBoot: true, tamper: true },
+    { kind: "text", path: "loader/loader.conf", text: "timeout 3\n" },
+    { kind: "boot-uki", path: "EFI/BOOT/BOOTX64.EFI", cmdline: BOOT_KERNEL_CMDLINE, secureBoot: true },
+  ],
 };

@@ -21,8 +21,11 @@ export interface VmOptions {
   kernel?: string;
   initrd?: string;
   append?: string;
-  /** UEFI firmware boot (OVMF) from the disks. */
-  firmware?: "ovmf";
+  /**
+   * UEFI firmware boot (OVMF) from the disks; "ovmf-secure-boot": with Secure Boot on and the snakeoil
+   * certificate in PK, KEK and db (test/lab/secure-boot.ts), which needs SMM.
+   */
+  firmware?: "ovmf" | "ovmf-secure-boot";
   /** A copy of OVMF_VARS to use (to carry EFI variables between boots); a fresh one when absent. */
   varsFile?: string;
   disks?: VmDisk[];
@@ -46,6 +49,9 @@ function diskDevice(d: VmDisk, id: string, i: number, bus?: string): string {
 
 export const OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
 export const OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+/** Secure Boot: Debian's secboot code with the snakeoil variables (test/lab/secure-boot.ts). */
+const SECBOOT_CODE = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd";
+const SECBOOT_VARS = "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd";
 
 /** Console lines that mean the emulator, not the software under test, failed (docs/kexec.md §9). */
 const INFRA_FAULTS = [/double fault/i, /general protection fault/i, /KVM internal error/i, /emulation failure/i, /Kernel panic - not syncing: (?!Attempted to kill init)/];
@@ -184,16 +190,18 @@ export function startVm(opts: VmOptions): Vm {
   // One CPU: -smp 2 under TCG double-faulted guests in 4 of 6 runs here; -smp 1 was stable (docs/kexec.md §9).
   if (opts.kvm && kvmUsable()) args.push("-accel", "kvm", "-cpu", "host");
   else args.push("-accel", "tcg", "-cpu", "max", "-smp", "1");
-  args.push("-machine", "q35");
+  args.push("-machine", opts.firmware === "ovmf-secure-boot" ? "q35,smm=on" : "q35");
   args.push("-serial", opts.interactive ? "mon:stdio" : "stdio");
   args.push("-monitor", `unix:${join(dir, "monitor.sock")},server,nowait`);
   if (opts.kernel) args.push("-kernel", opts.kernel);
   if (opts.initrd) args.push("-initrd", opts.initrd);
   if (opts.append) args.push("-append", opts.append);
-  if (opts.firmware === "ovmf") {
+  if (opts.firmware) {
+    const secure = opts.firmware === "ovmf-secure-boot";
     const vars = opts.varsFile ?? join(dir, "OVMF_VARS.fd");
-    if (!opts.varsFile) copyFileSync(OVMF_VARS, vars);
-    args.push("-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`);
+    if (!opts.varsFile) copyFileSync(secure ? SECBOOT_VARS : OVMF_VARS, vars);
+    if (secure) args.push("-global", "driver=cfi.pflash01,property=secure,value=on");
+    args.push("-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${secure ? SECBOOT_CODE : OVMF_CODE}`);
     args.push("-drive", `if=pflash,format=raw,unit=1,file=${vars}`);
   }
   for (const [i, d] of (opts.disks ?? []).entries()) {

@@ -129,6 +129,8 @@ export interface TargetUkiSpec {
   extra?: string[];
   /** Files of an uncompressed cpio that becomes the UKI's .ucode section. */
   ucode?: Record<string, string>;
+  /** The kernel to pack (default: the Debian kernel as Debian signed it). */
+  linux?: string;
 }
 
 /** The base command line of every target: the serial console, quiet, and no reboot loop on panic. */
@@ -154,7 +156,7 @@ export async function buildTargetUki(parts: DebianParts, workDir: string, spec: 
   }
   return buildUki(parts, {
     output: spec.output,
-    linux: parts.vmlinuz,
+    linux: spec.linux ?? parts.vmlinuz,
     initrds: [initrd],
     cmdline: spec.cmdline ?? `${TARGET_CMDLINE} UKIBOOT_TARGET=${spec.name}${spec.cmdlineExtra ? ` ${spec.cmdlineExtra}` : ""}`,
     osRelease: `@${osrel}`,
