@@ -56,6 +56,7 @@ export async function build(opts: BuildOptions = {}): Promise<{ binary: string; 
     ...(opts.modulesDir ? { modulesDir: opts.modulesDir } : {}),
     ...(opts.zstdLevel ? { zstdLevel: opts.zstdLevel } : {}),
     ...(opts.imageAnchors?.length ? { anchors: opts.imageAnchors } : {}),
+    ...(opts.allowRescueShell ? { allowRescueShell: true } : {}),
   });
   writeFileSync(join(REPO_ROOT, "dist", "initramfs-report.json"), `${JSON.stringify(report, null, 2)}\n`);
   return { binary, initramfs: report };

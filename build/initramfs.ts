@@ -46,6 +46,8 @@ export interface InitramfsOptions {
   zstdLevel?: number;
   /** Certificate files installed as trust anchors in etc/ukiboot/trust.d/, where ukiboot reads them. */
   anchors?: string[];
+  /** A lab image: the shim may offer its rescue shell even while signatures are enforced. */
+  allowRescueShell?: boolean;
 }
 
 /** Where ukiboot reads trust anchors in its image (and on a running system): src/flow/trust-context.ts. */
@@ -69,8 +71,10 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<InitramfsR
 
   tree.add({ type: "file", path: "init", data: readFileSync(join(REPO_ROOT, "initrd-hooks/common/init-shim.sh")), mode: 0o755 });
   tree.add({ type: "file", path: "usr/bin/ukiboot", data: readFileSync(opts.binary), mode: 0o755 });
+  if (opts.anchors?.length || opts.allowRescueShell) tree.add({ type: "dir", path: "etc/ukiboot" });
+  // Read by the shim (UKIBOOT_RESCUE_MARKER) when ukiboot itself cannot run; ukiboot has it compiled in.
+  if (opts.allowRescueShell) tree.add({ type: "file", path: "etc/ukiboot/allow-rescue-shell", data: new Uint8Array(), mode: 0o444 });
   if (opts.anchors?.length) {
-    tree.add({ type: "dir", path: "etc/ukiboot" });
     tree.add({ type: "dir", path: ANCHOR_DIR_IN_IMAGE });
     for (const a of opts.anchors) tree.add({ type: "file", path: `${ANCHOR_DIR_IN_IMAGE}/${basename(a)}`, data: readFileSync(a), mode: 0o444 });
   }

@@ -15,6 +15,11 @@ UKIBOOT=${UKIBOOT:-/usr/bin/ukiboot}
 # Where the generators' hooks install files.list; its `module` lines are loaded in hook mode.
 UKIBOOT_FILES_LIST=${UKIBOOT_FILES_LIST:-/usr/lib/ukiboot/files.list}
 UKIBOOT_CMDLINE_FILE=${UKIBOOT_CMDLINE_FILE:-/proc/cmdline}
+# What decides, when ukiboot itself cannot run, whether signatures are enforced (docs/trust.md §6).
+UKIBOOT_SECUREBOOT_VAR=${UKIBOOT_SECUREBOOT_VAR:-/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c}
+UKIBOOT_LOCKDOWN_FILE=${UKIBOOT_LOCKDOWN_FILE:-/sys/kernel/security/lockdown}
+# Present only in lab images built with --allow-rescue-shell.
+UKIBOOT_RESCUE_MARKER=${UKIBOOT_RESCUE_MARKER:-/etc/ukiboot/allow-rescue-shell}
 # Messages in colour codes are unreadable in a serial log.
 NO_COLOR=1
 export NO_COLOR
@@ -51,6 +56,28 @@ is_turned_off() {
 	[ -r "$UKIBOOT_CMDLINE_FILE" ] && read -r cmdline <"$UKIBOOT_CMDLINE_FILE"
 	case " $cmdline " in
 	*" ukiboot.off "*) return 0 ;;
+	esac
+	return 1
+}
+
+# Whether signatures are enforced, decided without ukiboot (for when it cannot run): not in a lab image;
+# otherwise Secure Boot on (the variable's first data byte, after the 4-byte attributes), the kernel locked
+# down, or ukiboot.verify=enforce or strict on the command line. ukiboot decides the same way itself.
+signatures_enforced() {
+	[ -e "$UKIBOOT_RESCUE_MARKER" ] && return 1
+	if [ -r "$UKIBOOT_SECUREBOOT_VAR" ]; then
+		secure_boot=$(od -An -tu1 -j4 -N1 "$UKIBOOT_SECUREBOOT_VAR" 2>/dev/null)
+		[ "${secure_boot# }" != "" ] && [ "$((secure_boot))" -ne 0 ] && return 0
+	fi
+	if [ -r "$UKIBOOT_LOCKDOWN_FILE" ]; then
+		case $(cat "$UKIBOOT_LOCKDOWN_FILE") in
+		*"[integrity]"* | *"[confidentiality]"*) return 0 ;;
+		esac
+	fi
+	cmdline=
+	[ -r "$UKIBOOT_CMDLINE_FILE" ] && read -r cmdline <"$UKIBOOT_CMDLINE_FILE"
+	case " $cmdline " in
+	*" ukiboot.verify=enforce "* | *" ukiboot.verify=strict "*) return 0 ;;
 	esac
 	return 1
 }
@@ -128,6 +155,10 @@ run_as_pid1() {
 	mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /tmp
 	# The kernel's lockdown state, which decides (with Secure Boot) whether signatures are enforced.
 	mount -t securityfs -o nosuid,nodev,noexec securityfs /sys/kernel/security 2>/dev/null || true
+	# The Secure Boot variable, for when ukiboot cannot run; ukiboot uses the mount as it finds it.
+	if [ -d /sys/firmware/efi/efivars ]; then
+		mount -t efivarfs -o nosuid,nodev,noexec efivarfs /sys/firmware/efi/efivars 2>/dev/null
+	fi
 
 	# The kernel gives PID 1 /dev/console; keep all three streams on it.
 	exec </dev/console >/dev/console 2>&1
@@ -138,7 +169,11 @@ run_as_pid1() {
 		"$UKIBOOT" init
 		status=$?
 		describe_status "$status"
-		if [ "$status" -eq 4 ]; then
+		# Status 4: ukiboot found nothing to boot under enforce. 126, 127 and signals: it could not run at all,
+		# and under enforce a shell could kexec a signed kernel with any initrd: power off instead.
+		if [ "$status" -eq 4 ] || { [ "$status" -ge 126 ] && signatures_enforced; }; then
+			[ "$status" -eq 4 ] || say "signatures are enforced, so no shell is offered; powering off in 10 s"
+			[ "$status" -eq 4 ] || sleep 10
 			say "powering off"
 			poweroff -f
 			sleep 10
@@ -152,6 +187,9 @@ run_as_pid1() {
 		fi
 	done
 }
+
+# Tests source the functions alone.
+[ "${UKIBOOT_SHIM_FUNCTIONS_ONLY:-}" = 1 ] && return 0
 
 # As PID 1 the arguments are the kernel command line words the kernel did not understand: ignore them all,
 # because exiting would panic the kernel. Anywhere else, never mount over the running system's /proc.

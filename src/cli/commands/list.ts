@@ -5,6 +5,30 @@ import { formatEntriesText } from "../../report/entries-text.ts";
 import { openSession } from "../../flow/boot-session.ts";
 import { PARTITION_HELP, PARTITION_OPTIONS, resolvePartitions, trustOptions } from "../common-options.ts";
 import type { Command } from "../command.ts";
+import { type BootSession } from "../../flow/boot-session.ts";
+import { sbatRevocation, verifyPeFile } from "../../flow/trust-context.ts";
+import { plainKernelOf, ukiOf } from "../../model/entry-rules.ts";
+import type { Sys } from "../../ports/sys.ts";
+
+/** Per entry, the verdict on the image it boots: who signed it, through which anchor from where, or why not. */
+async function entrySignatures(sys: Sys, session: BootSession): Promise<{ file: string | null; status: string; text: string; signer?: string; anchor?: string }[]> {
+  const out = [];
+  for (const e of session.discovery.entries) {
+    const image = ukiOf(e);
+    const file = (image ?? plainKernelOf(e))?.path;
+    if (!file) {
+      out.push({ file: null, status: "none", text: "no image to verify" });
+      continue;
+    }
+    const report = await verifyPeFile(sys.fs, file, session.trust.store).catch((err: Error) => ({ verdict: { status: "bad" as const, reason: err.message } }));
+    const v = report.verdict;
+    const revoked = v.status === "verified" && image ? await sbatRevocation(sys.fs, session.trust, image) : undefined;
+    if (revoked) out.push({ file, status: "revoked", text: `revoked: ${revoked}` });
+    else if (v.status === "verified") out.push({ file, status: v.status, signer: v.signer, anchor: v.anchor, text: `verified: signed by "${v.signer}", trusted through ${v.anchor}` });
+    else out.push({ file, status: v.status, text: `${v.status}: ${v.reason}` });
+  }
+  return out;
+}
 
 const REASON_TEXT = {
   oneshot: "LoaderEntryOneShot",
@@ -17,7 +41,7 @@ const REASON_TEXT = {
 export const listCommand: Command = {
   name: "list",
   summary: "list the boot entries in menu order (--json: bootctl's field names)",
-  help: `Usage: ukiboot list [--esp DIR] [--xbootldr DIR] [--efivarfs DIR] [--json]
+  help: `Usage: ukiboot list [--esp DIR] [--xbootldr DIR] [--efivarfs DIR] [--json] [--signatures]
 
 Lists UKIs in EFI/Linux and Type #1 entries in loader/entries on the ESP and XBOOTLDR partition, in
 systemd-boot's menu order, marking the default entry and saying which variable or setting chose it.
@@ -26,14 +50,20 @@ Files that cannot be used, and EFI variables that cannot be honoured, are report
 Options:
 ${PARTITION_HELP}
   --json           one JSON array with bootctl list --json field names
+  --signatures     also verify each entry's UKI or kernel, and say who signed it and which anchor (and
+                   where that anchor came from) it chains to; this reads every image whole
   -h, --help       show this help`,
   async run(args, io, platform) {
-    const { values } = parseArgs({ args, options: { ...PARTITION_OPTIONS, json: { type: "boolean" } }, strict: true });
+    const { values } = parseArgs({ args, options: { ...PARTITION_OPTIONS, json: { type: "boolean" }, signatures: { type: "boolean" } }, strict: true });
     const sys = platform.sys({ ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
-    const { discovery, state } = await openSession(sys, resolvePartitions(sys, values), trustOptions(values));
+    const session = await openSession(sys, resolvePartitions(sys, values), trustOptions(values));
+    const { discovery, state } = session;
     const defaultIndex = state.choice.index;
+    const signatures = values.signatures ? await entrySignatures(sys, session) : undefined;
     if (values.json) {
-      io.stdout.write(`${JSON.stringify(toBootctlJson(discovery.entries, defaultIndex === undefined ? {} : { defaultIndex }), null, 2)}\n`);
+      const json = toBootctlJson(discovery.entries, defaultIndex === undefined ? {} : { defaultIndex });
+      const out = signatures ? json.map((e, i) => ({ ...e, signature: signatures[i] })) : json;
+      io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return 0;
     }
     io.stdout.write(
@@ -47,6 +77,10 @@ ${PARTITION_HELP}
     }
     const t = state.timeout;
     io.stdout.write(`Timeout: ${typeof t.timeout === "number" ? `${t.timeout} s` : t.timeout} (from ${t.source})${t.forceMenu ? ", menu forced" : ""}\n`);
+    if (signatures) {
+      io.stdout.write(`\nSignatures (${session.trust.policy.explanation}):\n`);
+      discovery.entries.forEach((e, i) => io.stdout.write(`  ${e.id}: ${signatures[i]!.text}\n`));
+    }
     io.stdout.write(`EFI variables: ${state.vars.available ? `read from ${state.vars.location}` : "unavailable (no efivarfs): one-shot, default and timeout variables cannot be used"}\n`);
     return 0;
   },

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FILES_LIST, HOOKS_DIR, readFilesList, scratchDir, SHELLS } from "./sh-harness.ts";
+import { FILES_LIST, HOOKS_DIR, readFilesList, runShell, scratchDir, SHELLS } from "./sh-harness.ts";
 
 const SHIM = join(HOOKS_DIR, "common", "init-shim.sh");
 const MODULES = readFilesList()
@@ -159,4 +159,41 @@ test("the shells under test exist on this machine", () => {
   // dash is Debian's /bin/sh; busybox ash is what the generated images run the shim with.
   expect(SHELLS.map((s) => s.name)).toContain("dash");
   expect(existsSync(SHIM)).toBe(true);
+});
+
+describe("whether signatures are enforced, decided by the shim itself when ukiboot cannot run (docs/trust.md §6)", () => {
+  /** Sources the shim's functions and asks; each input file is given only when the case sets it. */
+  async function enforced(shell: string[], c: { secureBoot?: number; lockdown?: string; cmdline?: string; labImage?: boolean }): Promise<string> {
+    const dir = scratchDir("enforced");
+    const env: Record<string, string> = {
+      UKIBOOT_SHIM_FUNCTIONS_ONLY: "1",
+      UKIBOOT_SECUREBOOT_VAR: join(dir, "SecureBoot"),
+      UKIBOOT_LOCKDOWN_FILE: join(dir, "lockdown"),
+      UKIBOOT_CMDLINE_FILE: join(dir, "cmdline"),
+      UKIBOOT_RESCUE_MARKER: join(dir, "allow-rescue-shell"),
+    };
+    if (c.secureBoot !== undefined) writeFileSync(env.UKIBOOT_SECUREBOOT_VAR!, Uint8Array.from([6, 0, 0, 0, c.secureBoot]));
+    if (c.lockdown !== undefined) writeFileSync(env.UKIBOOT_LOCKDOWN_FILE!, `${c.lockdown}\n`);
+    if (c.cmdline !== undefined) writeFileSync(env.UKIBOOT_CMDLINE_FILE!, `${c.cmdline}\n`);
+    if (c.labImage) writeFileSync(env.UKIBOOT_RESCUE_MARKER!, "");
+    const r = await runShell(shell, `. "${SHIM}"; if signatures_enforced; then echo enforced; else echo open; fi`, env);
+    expect(r.stderr).toBe("");
+    return r.stdout.trim();
+  }
+
+  for (const shell of SHELLS) {
+    test.each([
+      ["nothing known", {}, "open"],
+      ["Secure Boot on", { secureBoot: 1 }, "enforced"],
+      ["Secure Boot off", { secureBoot: 0 }, "open"],
+      ["lockdown integrity", { lockdown: "none [integrity] confidentiality" }, "enforced"],
+      ["lockdown confidentiality", { lockdown: "none integrity [confidentiality]" }, "enforced"],
+      ["no lockdown", { lockdown: "[none] integrity confidentiality" }, "open"],
+      ["ukiboot.verify=strict", { cmdline: "console=ttyS0 ukiboot.verify=strict quiet" }, "enforced"],
+      ["ukiboot.verify=warn", { cmdline: "ukiboot.verify=warn" }, "open"],
+      ["a lab image under Secure Boot", { secureBoot: 1, labImage: true }, "open"],
+    ] as const)(`${shell.name}: %s`, async (_, c, expected) => {
+      expect(await enforced(shell.argv, c)).toBe(expected);
+    });
+  }
 });
