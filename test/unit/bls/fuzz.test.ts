@@ -4,6 +4,7 @@
  * and never hang. Seeded, so a failure is reproducible from its seed and case number.
  */
 import { describe, expect, test } from "bun:test";
+import { prng } from "../../support/prng.ts";
 import { readFileSync } from "node:fs";
 import { discoverEntries } from "../../../src/bls/discover-entries.ts";
 import { parseLoaderConf } from "../../../src/bls/loader-conf.ts";
@@ -18,19 +19,6 @@ import { ACME_OSREL } from "./esp-fixtures.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
 const CASES = Number(process.env.FUZZ_CASES ?? 3000);
-
-/** xorshift32: small, fast and reproducible. */
-function prng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 /** One mutation: flip bytes, write interesting u32 values into the headers, truncate, or splice. */
 function mutate(src: Uint8Array, rnd: () => number, headerEnd: number): Uint8Array {

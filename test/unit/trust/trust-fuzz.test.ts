@@ -5,6 +5,7 @@
  * damaged signature never verifies, so under enforce it refuses. Seeded, reproducible from seed and case.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
+import { prng } from "../../support/prng.ts";
 import { readFileSync } from "node:fs";
 import { FormatError } from "../../../src/errors.ts";
 import { parsePe } from "../../../src/pe/pe.ts";
@@ -19,18 +20,6 @@ import { trustFixtures, type TrustFixtures } from "./fixtures.ts";
 const SEED = Number(process.env.FUZZ_SEED ?? 0x7a57);
 const CASES = Number(process.env.FUZZ_CASES ?? 400);
 const OWNER = "605dab50-e046-4300-abb6-3dd810dd8b23";
-
-function prng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 /** Flips bytes, writes an extreme 32-bit value, or truncates, within [from, to) of `src`. */
 function mutate(src: Uint8Array, rnd: () => number, from = 0, to = src.length): Uint8Array {
