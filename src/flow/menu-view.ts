@@ -105,7 +105,11 @@ function storedTimeout(text: string | undefined): StoredTimeout | undefined {
   return t === 0 ? "menu-hidden" : t;
 }
 
-export function toMenuConfig(sys: Sys, session: BootSession, hiddenKeyWindowMs: number): MenuConfig {
+/**
+ * `shell`: whether the menu's shell item (and `Q`) is offered. As PID 1 it is the rescue shell, which the
+ * trust policy decides (docs/trust.md §6); `ukiboot menu` on a running system uses it to leave the menu.
+ */
+export function toMenuConfig(sys: Sys, session: BootSession, hiddenKeyWindowMs: number, shell: "rescue" | "leave" = "rescue"): MenuConfig {
   const { choice, timeout, vars } = session.state;
   const supported = sys.efivars.available ? sys.efivars.read(OsIndicationsSupported) : null;
   const bits = supported ? decodeU64(supported.data) : undefined;
@@ -120,15 +124,15 @@ export function toMenuConfig(sys: Sys, session: BootSession, hiddenKeyWindowMs: 
     firmwareSetupSupported: bits !== undefined && (bits & 1n) === 1n && session.discovery.config.autoFirmware,
     hiddenKeyWindowMs,
     version: VERSION,
-    actions: { shell: mayOfferRescueShell(session.trust.policy.mode, builtWithRescueShell()) },
+    actions: { shell: shell === "leave" || mayOfferRescueShell(session.trust.policy.mode, builtWithRescueShell()) },
   };
 }
 
 /** The menu as the chooser gets it: entries with their details, the configuration and the discovery problems. */
-export async function menuView(sys: Sys, session: BootSession, hiddenKeyWindowMs: number): Promise<{ entries: MenuEntry[]; config: MenuConfig; problems: MenuProblem[] }> {
+export async function menuView(sys: Sys, session: BootSession, hiddenKeyWindowMs: number, shell: "rescue" | "leave" = "rescue"): Promise<{ entries: MenuEntry[]; config: MenuConfig; problems: MenuProblem[] }> {
   return {
     entries: toMenuEntries(session, await entryExtras(sys, session)),
-    config: toMenuConfig(sys, session, hiddenKeyWindowMs),
+    config: toMenuConfig(sys, session, hiddenKeyWindowMs, shell),
     problems: session.discovery.problems.map((p) => ({ file: p.file, ...(p.line !== undefined ? { line: p.line } : {}), message: p.message })),
   };
 }

@@ -34,6 +34,11 @@ export interface RunOptions {
   menuFirst: boolean;
   /** With a hidden menu, how long a key may arrive to open it. */
   hiddenKeyWindowMs?: number;
+  /**
+   * What the menu's shell item means: "rescue", the PID-1 rescue shell, which the trust policy may take away;
+   * "leave", back to the shell `ukiboot menu` was started from on a running system, always offered.
+   */
+  shell?: "rescue" | "leave";
   /** Print the chosen entry's plan instead of booting it; nothing is changed. */
   dryRun?: { out: { write(s: string): unknown }; json?: boolean };
 }
@@ -158,7 +163,7 @@ export async function runBoot(sys: Sys, session: BootSession, opts: RunOptions):
 /** The menu until an entry starts or the person picks something else; a failed load shows the error screen. */
 async function menuLoop(sys: Sys, session: BootSession, chooser: Chooser, opts: RunOptions, firstError: MenuError | undefined): Promise<BootOutcome> {
   let error = firstError;
-  const view = await menuView(sys, session, opts.hiddenKeyWindowMs ?? 100);
+  const view = await menuView(sys, session, opts.hiddenKeyWindowMs ?? 100, opts.shell ?? "rescue");
   for (;;) {
     const d = await chooser.choose({ ...view, ...(error ? { error } : {}) });
     error = undefined;

@@ -26,7 +26,8 @@ ${PARTITION_HELP}
     const session = await openSession(sys, resolvePartitions(sys, values), trustOptions(values));
     const dryRun = values["dry-run"] ? { out: io.stdout, json: Boolean(values.json) } : undefined;
     const chooser = () => platform.chooser({ stdin: io.stdin, stdout: io.stdout, env: io.env });
-    const outcome = await runBoot(sys, session, { chooser, menuFirst: true, ...(dryRun ? { dryRun } : {}) });
+    // On a running system the shell item leaves the menu, back to the shell it was started from.
+    const outcome = await runBoot(sys, session, { chooser, menuFirst: true, shell: "leave", ...(dryRun ? { dryRun } : {}) });
     switch (outcome.kind) {
       case "reboot":
       case "poweroff":

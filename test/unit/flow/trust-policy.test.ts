@@ -190,3 +190,22 @@ describe("SBAT (docs/trust.md §3)", () => {
     expect(err.message).toContain('what is revoked is unknown: the SbatLevelRT variable cannot be parsed (Cannot read SbatLevelRT: it must start with "sbat,1,<date>", not "shim,4")');
   });
 });
+
+describe("the menu's shell item", () => {
+  test("under enforce PID 1 offers no rescue shell, but `ukiboot menu` on a running system may always be left", async () => {
+    const { runBoot } = await import("../../../src/flow/run-boot.ts");
+    const shown: boolean[] = [];
+    const chooser = async () => ({
+      choose: async (r: { config: { actions?: { shell?: boolean } } }) => {
+        shown.push(r.config.actions?.shell === true);
+        return { kind: "shell" as const, variables: {} };
+      },
+      progress: () => ({ update() {}, close: async () => {} }),
+    });
+    for (const shell of ["rescue", "leave"] as const) {
+      const { sys, session: s } = await session(flow, { verifyFlag: "enforce" });
+      await runBoot(sys, s, { chooser, menuFirst: true, shell, dryRun: { out: { write: () => true } } });
+    }
+    expect(shown).toEqual([false, true]);
+  });
+});
