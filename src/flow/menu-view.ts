@@ -63,7 +63,7 @@ async function entryExtras(sys: Sys, session: BootSession): Promise<Map<string, 
   return out;
 }
 
-export function toMenuEntries(session: BootSession, extras: Map<string, EntryExtras> = new Map()): MenuEntry[] {
+function toMenuEntries(session: BootSession, extras: Map<string, EntryExtras> = new Map()): MenuEntry[] {
   const { entries } = session.discovery;
   const { choice, vars } = session.state;
   return entries.map((e, i) => {
@@ -109,7 +109,7 @@ function storedTimeout(text: string | undefined): StoredTimeout | undefined {
  * `shell`: whether the menu's shell item (and `Q`) is offered. As PID 1 it is the rescue shell, which the
  * trust policy decides (docs/trust.md §6); `ukiboot menu` on a running system uses it to leave the menu.
  */
-export function toMenuConfig(sys: Sys, session: BootSession, hiddenKeyWindowMs: number, shell: "rescue" | "leave" = "rescue"): MenuConfig {
+function toMenuConfig(sys: Sys, session: BootSession, hiddenKeyWindowMs: number, shell: "rescue" | "leave" = "rescue"): MenuConfig {
   const { choice, timeout, vars } = session.state;
   const supported = sys.efivars.available ? sys.efivars.read(OsIndicationsSupported) : null;
   const bits = supported ? decodeU64(supported.data) : undefined;

@@ -43,11 +43,6 @@ export function isCounted(entry: BootEntry): boolean {
   return entry.triesLeft >= 0 && entry.nextFileName !== undefined && COUNTED.includes(entry.kind);
 }
 
-/** Type #2 options come from the UKI's own .cmdline: shown, but not passed as LoadOptions (docs/command-line.md §2). */
-export function optionsAreImplied(entry: BootEntry): boolean {
-  return entry.kind === "type2";
-}
-
 /** The menu hotkey: systemd-boot gives Linux kinds "l"; an `efi` entry has none. */
 export function hotkeyOf(entry: BootEntry): string | undefined {
   return entry.kind === "type1-efi" ? undefined : "l";

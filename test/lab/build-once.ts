@@ -15,7 +15,7 @@ export const LAB_CACHE = join(CACHE_DIR, "lab");
 const HASH_CONTENT_MAX = 16 * 1024 * 1024;
 
 /** A module and every module it imports by a relative path, transitively, in a stable order. */
-export function codeClosure(entry: string): string[] {
+function codeClosure(entry: string): string[] {
   const seen = new Set<string>();
   const visit = (file: string) => {
     if (seen.has(file) || !existsSync(file)) return;
