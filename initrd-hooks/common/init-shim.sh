@@ -163,15 +163,16 @@ run_as_pid1() {
 	# The kernel gives PID 1 /dev/console; keep all three streams on it.
 	exec </dev/console >/dev/console 2>&1
 
-	# PID 1 never exits: whenever ukiboot returns, offer a rescue shell, then run ukiboot again; except when
-	# signatures are enforced (status 4), where a shell could kexec a signed kernel with any initrd: power off.
+	# PID 1 never exits: whenever ukiboot returns, offer a rescue shell, then run ukiboot again; except while
+	# signatures are enforced, where it powers off instead.
 	while :; do
 		"$UKIBOOT" init
 		status=$?
 		describe_status "$status"
-		# Status 4: ukiboot found nothing to boot under enforce. 126, 127 and signals: it could not run at all,
-		# and under enforce a shell could kexec a signed kernel with any initrd: power off instead.
-		if [ "$status" -eq 4 ] || { [ "$status" -ge 126 ] && signatures_enforced; }; then
+		# Under enforce no status leads to a shell (a dry run's 0 and a bad usage's 2 included): a shell could
+		# kexec a signed kernel with any initrd. Status 4 says ukiboot decided so; otherwise the shim decides
+		# for itself, which also covers a binary that could not run at all (126, 127, a signal).
+		if [ "$status" -eq 4 ] || signatures_enforced; then
 			[ "$status" -eq 4 ] || say "signatures are enforced, so no shell is offered; powering off in 10 s"
 			[ "$status" -eq 4 ] || sleep 10
 			say "powering off"
