@@ -12,6 +12,7 @@ import { addonsOf, mayChangeCmdline, plainKernelOf, ukiOf } from "../model/entry
 import { appendCmdline } from "../cmdline/compose.ts";
 import type { LoadPlan } from "../model/load-plan.ts";
 import { buildPlan } from "../plan/build-plan.ts";
+import { discoverEntries } from "../bls/discover-entries.ts";
 import type { Progress, Sys } from "../ports/sys.ts";
 import type { BootSession } from "./boot-session.ts";
 import { measureBoot } from "./measure-boot.ts";
@@ -59,7 +60,10 @@ export async function planAndCheck(sys: Sys, session: BootSession, entry: BootEn
   const edited = append !== "" ? appendCmdline(opts.editedCmdline ?? entry.options, append) : opts.editedCmdline;
   // What is verified is sealed first, and read from the seal from then on: a writer on the ESP cannot change
   // it between the check and the load (docs/trust.md §4).
-  if (session.trust.policy.mode !== "off") await sys.snapshots.take(signedFilesOf(entry));
+  if (session.trust.policy.mode !== "off") {
+    await sys.snapshots.take(signedFilesOf(entry));
+    await confirmUnchanged(sys, entry);
+  }
   // Signatures first: under enforce an unverified UKI is refused and unverified add-ons are left out.
   const verified = await verifyEntry(sys, session.trust, entry);
   const plan = await buildPlan(sys.fs, verified.entry, { ...(edited !== undefined ? { editedCmdline: edited } : {}), secureBoot });
@@ -71,6 +75,27 @@ export async function planAndCheck(sys: Sys, session: BootSession, entry: BootEn
   });
   const problems = refuseInvalidInitrd(validation, { force: opts.force === true });
   return { plan, warnings: [...verified.warnings, ...plan.notes, ...problems.map((p) => p.message)] };
+}
+
+/** JSON with sorted keys: two entries built by different paths (discovery, a counter rename) compare by content. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+}
+
+/**
+ * After sealing, the entry is read again from the seal with the same discovery code and must be what was
+ * listed: its section table, its .cmdline and .uname, its add-ons. Otherwise a file swapped between listing
+ * and sealing could pair a verified image with text read from another (docs/trust.md §4).
+ * @throws BootError when it changed
+ */
+async function confirmUnchanged(sys: Sys, entry: BootEntry): Promise<void> {
+  const again = (await discoverEntries(sys.fs, { esp: entry.root })).entries.find((e) => e.id === entry.id);
+  const strip = (e: BootEntry) => ({ ...e, showTitle: "" });
+  if (!again || canonical(strip(again)) !== canonical(strip(entry))) {
+    throw new BootError(`Cannot boot "${entry.path}": it changed on disk after it was listed`, "Try again; if it keeps happening, something is rewriting the ESP while ukiboot runs");
+  }
 }
 
 /** The files whose signatures a boot of `entry` checks: its UKI or plain kernel, and its add-ons. */

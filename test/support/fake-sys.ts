@@ -138,6 +138,8 @@ export interface FakeSysOptions {
   /** The console: a terminal, or none (not a TTY). `ukiboot.console=NAME` opens `consoles[NAME]`. */
   console?: Terminal | null;
   consoles?: Record<string, Terminal>;
+  /** Runs when the flow seals files, standing for a writer on the ESP at that moment. */
+  onSnapshot?: (paths: readonly string[]) => void;
 }
 
 export type FakeSys = Sys & {
@@ -222,7 +224,10 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
     // The flow's part is asked here: which files it seals before verifying (the sealing itself is the
     // Linux layer's, tested in test/unit/linux/snapshots.test.ts).
     snapshots: {
-      take: async (paths) => void events.push(`snapshot ${paths.join(" ")}`),
+      take: async (paths) => {
+        opts.onSnapshot?.(paths.map((p) => fs.real(p)));
+        events.push(`snapshot ${paths.join(" ")}`);
+      },
       release: () => void events.push("release snapshots"),
     },
   };

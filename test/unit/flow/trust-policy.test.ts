@@ -209,3 +209,25 @@ describe("the menu's shell item", () => {
     expect(shown).toEqual([false, true]);
   });
 });
+
+describe("a file swapped between listing and sealing", () => {
+  test("is read again from the seal and refused when it is not what was listed: its .cmdline cannot come from another file", async () => {
+    const esp = mkdtempSync(join(tmpdir(), "swap-esp-"));
+    cpSync(flow, esp, { recursive: true });
+    const sys = fakeSys({
+      efivarfs: efivars({}),
+      // A writer replaces flow-2.efi by flow-1.efi (another command line) just as ukiboot seals it.
+      onSnapshot: (paths) => {
+        for (const p of paths) if (p.endsWith("flow-2.efi")) cpSync(join(esp, "EFI/Linux/flow-1.efi"), p);
+      },
+    });
+    const s = await openSession(sys, { esp }, { verifyFlag: "warn" });
+    const err = await planAndCheck(sys, s, byId(s, "flow-2.efi")).catch((e) => e);
+    expect(err).toBeInstanceOf(BootError);
+    expect(err.message).toBe(`Cannot boot "${join(esp, "EFI/Linux/flow-2.efi")}": it changed on disk after it was listed`);
+    // Unchanged, the same entry plans.
+    const calm = fakeSys({ efivarfs: efivars({}) });
+    const s2 = await openSession(calm, { esp: flow }, { verifyFlag: "warn" });
+    expect((await planAndCheck(calm, s2, byId(s2, "flow-2.efi"))).plan.cmdline).toBe("root=flow v=2");
+  });
+});
