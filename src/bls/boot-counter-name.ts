@@ -29,6 +29,19 @@ function parseCount(s: string, at: number): { value: number; end: number } | und
 }
 
 /**
+ * `LEFT-DONE` after one more try. Each number keeps the width it was written with, as the current Boot Loader
+ * Specification asks, so that the rename keeps the name's length (docs/efi-variables.md §5): `+10` becomes
+ * `+09`, and a pre-allocated `-00` becomes `-01` and stops at `-99`. A name without `-DONE` gets `-1`: it
+ * had no width to keep.
+ */
+function nextCounters(leftText: string, left: number, doneText: string | undefined, done: number): string {
+  const nextLeft = String(Math.max(left - 1, 0)).padStart(leftText.length, "0");
+  if (doneText === undefined) return `${nextLeft}-1`;
+  const widest = doneText.length >= 10 ? TRIES_MAX : Math.min(10 ** doneText.length - 1, TRIES_MAX);
+  return `${nextLeft}-${String(Math.min(done + 1, widest)).padStart(doneText.length, "0")}`;
+}
+
+/**
  * Parses the counter of `fileName`, whose type suffix is `suffix` (".conf" or ".efi"). The last `+`
  * starts the counter, and what follows the numbers must be the suffix (case-insensitive); otherwise
  * the name has no counter.
@@ -41,10 +54,12 @@ export function parseBootCounter(fileName: string, suffix: string): BootCounter 
   const left = parseCount(fileName, plus + 1);
   if (!left) return none;
   let done = { value: 0, end: left.end };
+  let doneWritten = false;
   if (fileName[left.end] === "-") {
     const d = parseCount(fileName, left.end + 1);
     if (!d) return none;
     done = d;
+    doneWritten = true;
   }
   const rest = fileName.slice(done.end);
   if (rest.toLowerCase() !== suffix.toLowerCase()) return none;
@@ -53,8 +68,7 @@ export function parseBootCounter(fileName: string, suffix: string): BootCounter 
     stripped: prefix + rest,
     triesLeft: left.value,
     triesDone: done.value,
-    // systemd-boot writes the numbers unpadded: +05-003 becomes +4-4 (docs/efi-variables.md §5).
-    next: `${prefix}+${Math.max(left.value - 1, 0)}-${Math.min(done.value + 1, TRIES_MAX)}${rest}`,
+    next: `${prefix}+${nextCounters(fileName.slice(plus + 1, left.end), left.value, doneWritten ? fileName.slice(left.end + 1, done.end) : undefined, done.value)}${rest}`,
   };
 }
 

@@ -27,25 +27,27 @@ export function removeStaleBootCountPath(sys: Sys, session: BootSession): void {
 /**
  * Uses one try of `entry` if it is counted: renames its file on the ESP to the next counter and puts the
  * renamed entry into the session in its place, so that a later try (the menu's retry) finds the file.
- * Returns the entry as it now is; unchanged when it is not counted or the rename failed (which is logged:
- * the boot goes on).
+ * Returns the entry as it now is and whether this boot used one of its tries. A counter that is already at
+ * its widest (`+0-99`) keeps its name and still counts as a try. When the rename fails, that is logged and
+ * the boot goes on uncounted, with the file as it was.
  */
-export function useOneTry(sys: Sys, session: BootSession, entry: BootEntry): BootEntry {
-  if (!isCounted(entry) || entry.nextFileName === undefined) return entry;
-  if (session.state.vars.bootCountPath?.volatile) return entry;
+export function useOneTry(sys: Sys, session: BootSession, entry: BootEntry): { entry: BootEntry; used: boolean } {
+  if (!isCounted(entry) || entry.nextFileName === undefined) return { entry, used: false };
+  if (session.state.vars.bootCountPath?.volatile) return { entry, used: false };
   const next = entry.nextFileName;
+  if (next === entry.fileName) return { entry, used: true };
   try {
     sys.mounts.renameOnEsp(entry.path, next);
   } catch (e) {
-    sys.log.warn(`not counting this boot: ${formatError(e)}`);
-    return entry;
+    sys.log.warn(`not counting this boot of ${entry.id}: ${formatError(e)}`);
+    return { entry, used: false };
   }
   sys.log.info(`boot counting: renamed ${entry.fileName} to ${next}`);
   const renamed = withFileName(entry, next, parseBootCounter(next, entry.fileName.slice(entry.fileName.lastIndexOf("."))));
   const entries = session.discovery.entries;
   const i = entries.indexOf(entry);
   if (i >= 0) entries[i] = renamed;
-  return renamed;
+  return { entry: renamed, used: true };
 }
 
 /**

@@ -142,6 +142,8 @@ async function bootFromEsp(sys: Sys, opts: KernelOptions, menuFor: ChooserFactor
     // without one, or with menu-disabled, the default boots at once and the menu is offered only on failure.
     menuFirst: chooser !== null && session.state.timeout.timeout !== "menu-disabled",
     hiddenKeyWindowMs: HIDDEN_KEY_WINDOW_MS,
+    // ukiboot is the machine's boot loader here, so loader.conf's reboot-on-error is its to honour.
+    rebootOnError: true,
   });
   switch (outcome.kind) {
     case "reboot":

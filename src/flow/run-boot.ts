@@ -6,7 +6,7 @@
  */
 import { BootError, formatError } from "../errors.ts";
 import { isBadEntry, type BootEntry } from "../model/boot-entry.ts";
-import { isCounted } from "../model/entry-rules.ts";
+import { rebootsAfterFailedStart } from "../model/entry-rules.ts";
 import type { LoadPlan } from "../model/load-plan.ts";
 import { formatPlanText, planToJson } from "../plan/format-plan.ts";
 import type { Chooser, ProgressView } from "../ports/chooser.ts";
@@ -39,6 +39,11 @@ export interface RunOptions {
    * "leave", back to the shell `ukiboot menu` was started from on a running system, always offered.
    */
   shell?: "rescue" | "leave";
+  /**
+   * Honour loader.conf's `reboot-on-error` (docs/efi-variables.md §7): when ukiboot is the machine's boot
+   * loader (PID 1). A command on a running system never reboots it.
+   */
+  rebootOnError?: boolean;
   /** Print the chosen entry's plan instead of booting it; nothing is changed. */
   dryRun?: { out: { write(s: string): unknown }; json?: boolean };
 }
@@ -67,21 +72,23 @@ interface Attempt {
   editedCmdline?: string;
   /** The default choice's reason, for the log. */
   reason?: string;
+  /** Whether loader.conf's reboot-on-error applies (RunOptions.rebootOnError). */
+  rebootOnError?: boolean;
 }
+
+type AttemptResult = { plan: LoadPlan } | { failures: { id: string; error: unknown }[]; reboot?: boolean };
 
 /**
  * The fallback loop: tries each candidate in turn; the first that loads is counted, recorded and started.
  * Returns the plan that was started (with a fake exec), or the failures when none loaded.
  */
-async function bootFirstThatLoads(sys: Sys, session: BootSession, candidates: BootEntry[], opts: Attempt): Promise<{ plan: LoadPlan } | { failures: { id: string; error: unknown }[] }> {
+async function bootFirstThatLoads(sys: Sys, session: BootSession, candidates: BootEntry[], opts: Attempt): Promise<AttemptResult> {
   const failures: { id: string; error: unknown }[] = [];
   for (const [i, candidate] of candidates.entries()) {
     if (i > 0) sys.log.info(`trying the next entry, "${candidate.showTitle}" (${candidate.id})`);
     else if (!opts.progress) sys.log.info(`booting "${candidate.showTitle}" (${candidate.id})${opts.reason ? `, chosen by ${opts.reason}` : ""}`);
     // A counted entry uses one of its tries before it is tried, as in systemd-boot: a try that fails counts.
-    const counted = isCounted(candidate);
-    const entry = useOneTry(sys, session, candidate);
-    const usedTry = counted && entry !== candidate;
+    const { entry, used: usedTry } = useOneTry(sys, session, candidate);
     // Shown from the first copied chunk on, so the checks' messages print before the view is drawn.
     let view: ProgressView | undefined;
     const progress = opts.progress;
@@ -95,6 +102,14 @@ async function bootFirstThatLoads(sys: Sys, session: BootSession, candidates: Bo
       await view?.close();
       sys.log.error(formatError(e));
       failures.push({ id: entry.id, error: e });
+      const setting = session.discovery.config.rebootOnError;
+      if (opts.rebootOnError && rebootsAfterFailedStart(setting, candidate)) {
+        sys.log.warn(
+          `rebooting: ${candidate.id} failed to start and loader.conf's reboot-on-error is ${setting === "auto" ? "auto (a counted entry with tries left)" : "yes"}; ` +
+            `the next boot starts from clean measurements${usedTry ? ` with ${entry.fileName}` : ""}`,
+        );
+        return { failures, reboot: true };
+      }
       continue;
     }
     await view?.close();
@@ -149,8 +164,9 @@ export async function runBoot(sys: Sys, session: BootSession, opts: RunOptions):
       if (!opts.chooser) throw noEntries(session);
       error = menuErrorFrom(noEntries(session));
     } else {
-      const r = await bootFirstThatLoads(sys, session, bootOrder(entries, first), { reason: session.state.choice.reason ?? "" });
+      const r = await bootFirstThatLoads(sys, session, bootOrder(entries, first), { reason: session.state.choice.reason ?? "", rebootOnError: opts.rebootOnError ?? false });
       if ("plan" in r) return { kind: "started", plan: r.plan };
+      if (r.reboot) return { kind: "reboot" };
       const failed = everyEntryFailed(r.failures);
       if (!opts.chooser) throw failed;
       sys.log.error(formatError(failed));
@@ -177,8 +193,13 @@ async function menuLoop(sys: Sys, session: BootSession, chooser: Chooser, opts: 
     // A boot nobody chose by hand (the countdown ran out) falls back to the next entries on its own, as the
     // unattended boot does; a person who picked an entry sees the error screen instead.
     const candidates = d.unattended ? bootOrder(all, index) : [entry];
-    const r = await bootFirstThatLoads(sys, session, candidates, { progress: (title) => chooser.progress(title), ...(d.cmdline !== undefined ? { editedCmdline: d.cmdline } : {}) });
+    const r = await bootFirstThatLoads(sys, session, candidates, {
+      progress: (title) => chooser.progress(title),
+      rebootOnError: opts.rebootOnError ?? false,
+      ...(d.cmdline !== undefined ? { editedCmdline: d.cmdline } : {}),
+    });
     if ("plan" in r) return { kind: "started", plan: r.plan };
+    if (r.reboot) return { kind: "reboot" };
     error = menuErrorFrom(r.failures.at(-1)?.error);
   }
 }

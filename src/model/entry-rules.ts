@@ -43,6 +43,17 @@ export function isCounted(entry: BootEntry): boolean {
   return entry.triesLeft >= 0 && entry.nextFileName !== undefined && COUNTED.includes(entry.kind);
 }
 
+/**
+ * loader.conf's `reboot-on-error` (docs/efi-variables.md §7): whether a failed start of `entry` reboots the
+ * machine instead of going on to the next entry or the menu. `auto`, the default: only when the entry is
+ * counted and had tries left before this try, so the next try starts from a clean measurement log and the
+ * counter bounds the reboots.
+ */
+export function rebootsAfterFailedStart(setting: "auto" | boolean, entry: BootEntry): boolean {
+  if (setting !== "auto") return setting;
+  return isCounted(entry) && entry.triesLeft > 0;
+}
+
 /** The menu hotkey: systemd-boot gives Linux kinds "l"; an `efi` entry has none. */
 export function hotkeyOf(entry: BootEntry): string | undefined {
   return entry.kind === "type1-efi" ? undefined : "l";

@@ -242,8 +242,11 @@ describe("the exit codes the shim acts on", () => {
 });
 
 describe("boot counting (docs/efi-variables.md §5)", () => {
+  /** loader.conf that lets a failed counted entry fall back instead of rebooting (docs/efi-variables.md §7). */
+  const NO_REBOOT = { "loader/loader.conf": "reboot-on-error no\n" };
+
   test("a counted default that fails uses a try; the uncounted fallback boots and LoaderBootCountPath stays unset", async () => {
-    const esp = espCopy({}, { "EFI/Linux/flow-2.efi": "EFI/Linux/flow-2+3.efi" });
+    const esp = espCopy(NO_REBOOT, { "EFI/Linux/flow-2.efi": "EFI/Linux/flow-2+3.efi" });
     const dir = efivars();
     const sys = fakeSys({ partitions: [DISK], devices: { "/dev/vda1": esp }, efivarfs: dir });
     sys.kexec.failures.set("flow-2.efi", "ENOEXEC");
@@ -255,7 +258,7 @@ describe("boot counting (docs/efi-variables.md §5)", () => {
   });
 
   test("a counted fallback after a failed counted default: LoaderBootCountPath names the fallback, which started", async () => {
-    const esp = espCopy({}, { "EFI/Linux/flow-2.efi": "EFI/Linux/flow-2+3.efi", "EFI/Linux/flow-1.efi": "EFI/Linux/flow-1+1.efi" });
+    const esp = espCopy(NO_REBOOT, { "EFI/Linux/flow-2.efi": "EFI/Linux/flow-2+3.efi", "EFI/Linux/flow-1.efi": "EFI/Linux/flow-1+1.efi" });
     const dir = efivars();
     const sys = fakeSys({ partitions: [DISK], devices: { "/dev/vda1": esp }, efivarfs: dir });
     sys.kexec.failures.set("flow-2.efi", "ENOEXEC");
@@ -265,7 +268,7 @@ describe("boot counting (docs/efi-variables.md §5)", () => {
   });
 
   test("a retry from the menu after a failed counted boot finds the renamed file and uses another try", async () => {
-    const esp = espCopy({ "loader/loader.conf": "timeout 5\n" }, { "EFI/Linux/flow-2.efi": "EFI/Linux/flow-2+3.efi" });
+    const esp = espCopy({ "loader/loader.conf": "timeout 5\nreboot-on-error no\n" }, { "EFI/Linux/flow-2.efi": "EFI/Linux/flow-2+3.efi" });
     const dir = efivars();
     const sys = fakeSys({ partitions: [DISK], devices: { "/dev/vda1": esp }, efivarfs: dir, console: TERMINAL });
     let tries = 0;
@@ -278,6 +281,43 @@ describe("boot counting (docs/efi-variables.md §5)", () => {
     expect(variable(dir, "LoaderBootCountPath")).toBe("\\EFI\\Linux\\flow-2+1-2.efi");
     // The menu showed the tries as they were after the first attempt.
     expect(menu.requests[0]!.entries.find((e) => e.id === "flow-2.efi")?.triesLeft).toBe(3);
+  });
+});
+
+describe("loader.conf reboot-on-error (docs/efi-variables.md §7)", () => {
+  test("auto, the default: a counted default with tries left that fails uses a try and reboots; nothing else is tried", async () => {
+    const esp = espCopy({}, { "EFI/Linux/flow-2.efi": "EFI/Linux/flow-2+03.efi" });
+    const dir = efivars();
+    const sys = fakeSys({ partitions: [DISK], devices: { "/dev/vda1": esp }, efivarfs: dir });
+    sys.kexec.failures.set("flow-2.efi", "ENOEXEC");
+    await runInit(sys, {}, noMenu, { write: () => true });
+    expect(readdirSync(join(esp, "EFI/Linux"))).toContain("flow-2+02-1.efi");
+    expect(sys.kexec.loaded).toEqual([]);
+    expect(sys.events).toContain("reboot");
+    expect(variable(dir, "LoaderBootCountPath")).toBeNull();
+    expect(sys.log.text()).toContain("warn: rebooting: flow-2.efi failed to start and loader.conf's reboot-on-error is auto (a counted entry with tries left); the next boot starts from clean measurements with flow-2+02-1.efi");
+  });
+
+  test("auto: a counted entry whose tries had run out uses a try but does not reboot (no reboot loop)", async () => {
+    const esp = espCopy({}, { "EFI/Linux/flow-2.efi": "EFI/Linux/flow-2+0-3.efi" });
+    const dir = efivars();
+    const sys = fakeSys({ partitions: [DISK], devices: { "/dev/vda1": esp }, efivarfs: dir, cmdline: "ukiboot.entry=flow-2.efi" });
+    sys.kexec.failures.set("flow-2.efi", "ENOEXEC");
+    await runInit(sys, {}, noMenu, { write: () => true });
+    expect(sys.events).not.toContain("reboot");
+    expect(readdirSync(join(esp, "EFI/Linux"))).toContain("flow-2+0-4.efi");
+    expect(sys.log.text()).toContain("failed with ENOEXEC");
+  });
+
+  test("auto: an uncounted entry that fails falls back; yes: it reboots", async () => {
+    for (const [conf, reboots] of [["", false], ["reboot-on-error yes\n", true]] as const) {
+      const esp = espCopy(conf ? { "loader/loader.conf": conf } : {}, {});
+      const sys = fakeSys({ partitions: [DISK], devices: { "/dev/vda1": esp }, efivarfs: efivars() });
+      sys.kexec.failures.set("flow-2.efi", "ENOEXEC");
+      await runInit(sys, {}, noMenu, { write: () => true });
+      expect(sys.events.includes("reboot")).toBe(reboots);
+      expect(sys.kexec.loaded.map((p) => p.entryId)).toEqual(reboots ? [] : ["flow-1.efi"]);
+    }
   });
 });
 
