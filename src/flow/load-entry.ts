@@ -10,6 +10,8 @@ import { refuseInvalidInitrd, validateInitrd } from "../initrd/validate-initrd.t
 import type { BootEntry } from "../model/boot-entry.ts";
 import { addonsOf, mayChangeCmdline, plainKernelOf, ukiOf } from "../model/entry-rules.ts";
 import { appendCmdline } from "../cmdline/compose.ts";
+import { bootedEntryWord } from "../cmdline/booted-entry.ts";
+import { checkCmdlineLength } from "../cmdline/kexec-cmdline.ts";
 import type { LoadPlan } from "../model/load-plan.ts";
 import { buildPlan } from "../plan/build-plan.ts";
 import { discoverEntries } from "../bls/discover-entries.ts";
@@ -114,9 +116,30 @@ export async function loadEntry(sys: Sys, session: BootSession, entry: BootEntry
   }
 }
 
+/**
+ * The plan with the credential that tells the booted system which entry this is (docs/efi-variables.md §8).
+ * Not for a crash kernel, which is no boot of an entry. Left out, with a note, when the line would be too long.
+ */
+function withBootedEntry(sys: Sys, plan: LoadPlan, entry: BootEntry): LoadPlan {
+  const word = bootedEntryWord(entry.id);
+  if (!word) {
+    sys.log.info(`not telling the target which entry it is: the id "${entry.id}" cannot be one command line word`);
+    return plan;
+  }
+  const cmdline = appendCmdline(plan.cmdline, word);
+  try {
+    checkCmdlineLength(cmdline);
+  } catch {
+    sys.log.info(`not telling the target which entry it is: the command line has no room for "${word}"`);
+    return plan;
+  }
+  return { ...plan, cmdline };
+}
+
 async function checkLoadMeasure(sys: Sys, session: BootSession, entry: BootEntry, opts: LoadOptions): Promise<LoadPlan> {
-  const checked = await planAndCheck(sys, session, entry, opts);
-  for (const w of checked.warnings) sys.log.warn(w);
+  const planned = await planAndCheck(sys, session, entry, opts);
+  for (const w of planned.warnings) sys.log.warn(w);
+  const checked = opts.crash ? planned : { ...planned, plan: withBootedEntry(sys, planned.plan, entry) };
   const crash = opts.crash ? { crash: true } : {};
   // Loaded once before anything is measured: when the kernel refuses this image (its own signature check,
   // a format it cannot load, no memory), the PCRs stay as they were and the next entry is measured from

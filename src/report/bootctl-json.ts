@@ -37,6 +37,7 @@ export interface BootctlEntryJson {
   triesLeft?: number;
   triesDone?: number;
   isDefault?: boolean;
+  isSelected?: boolean;
   addons: BootctlAddonJson[] | null;
   cmdline?: string;
 }
@@ -63,10 +64,11 @@ function addonPath(loaderPath: string, relativeTo: string): string {
 
 /**
  * The JSON objects for `entries` (sorted). `defaultIndex` is the entry pickDefaultEntry() chose;
- * `isDefault` appears on every entry when there is one, as in bootctl.
+ * `isDefault` appears on every entry when there is one, as in bootctl; `isSelected` likewise for
+ * `selectedIndex`, the entry the running system was booted from (docs/efi-variables.md §8).
  * @example JSON.stringify(toBootctlJson(entries, { defaultIndex: 0 }), null, 2)
  */
-export function toBootctlJson(entries: readonly BootEntry[], opts: { defaultIndex?: number } = {}): BootctlEntryJson[] {
+export function toBootctlJson(entries: readonly BootEntry[], opts: { defaultIndex?: number; selectedIndex?: number } = {}): BootctlEntryJson[] {
   return entries.map((e, i) => {
     // Built in bootctl's field order; JSON.stringify keeps insertion order.
     const files = namedFiles(e);
@@ -92,6 +94,7 @@ export function toBootctlJson(entries: readonly BootEntry[], opts: { defaultInde
       ordered.triesDone = e.triesDone;
     }
     if (opts.defaultIndex !== undefined) ordered.isDefault = i === opts.defaultIndex;
+    if (opts.selectedIndex !== undefined) ordered.isSelected = i === opts.selectedIndex;
     ordered.addons =
       addons.length === 0
         ? null

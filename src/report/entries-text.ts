@@ -43,9 +43,9 @@ function block(e: BootEntry, marks: string[]): string[] {
 
 /**
  * The text listing. `defaultIndex` marks the entry that boots by default, `efiDefaultIndex` the one
- * the LoaderEntryDefault variable selects.
+ * the LoaderEntryDefault variable selects, `selectedIndex` the one the running system was booted from.
  */
-export function formatEntriesText(entries: readonly BootEntry[], opts: { defaultIndex?: number; efiDefaultIndex?: number; problems?: readonly Problem[] } = {}): string {
+export function formatEntriesText(entries: readonly BootEntry[], opts: { defaultIndex?: number; efiDefaultIndex?: number; selectedIndex?: number; problems?: readonly Problem[] } = {}): string {
   const out: string[] = [];
   if (entries.length === 0) out.push("No boot loader entries found.");
   else out.push("Boot Loader Entries:");
@@ -53,6 +53,7 @@ export function formatEntriesText(entries: readonly BootEntry[], opts: { default
     const marks: string[] = [];
     if (i === opts.defaultIndex) marks.push("default");
     if (i === opts.efiDefaultIndex) marks.push("EFI variable default");
+    if (i === opts.selectedIndex) marks.push("selected");
     out.push(...block(e, marks), "");
   });
   if (opts.problems && opts.problems.length > 0) {

@@ -31,7 +31,7 @@ describe("booting a UKI end to end", () => {
     expect(report.log).toContain("ukiboot: using ESP /dev/nvme0n1p1");
     expect(report.report?.name).toBe("demo-2.0");
     // Exactly the .cmdline ukify embedded: nothing of the boot kernel's own command line leaks through.
-    expect(report.report?.cmdline).toBe("console=ttyS0 panic=-1 quiet UKIBOOT_TARGET=demo-2.0 FROM_UKI=1");
+    expect(report.report?.cmdline).toBe("console=ttyS0 panic=-1 quiet UKIBOOT_TARGET=demo-2.0 FROM_UKI=1 systemd.set_credential=ukiboot.booted-entry:target-2.0.efi");
     expect(report.report?.files["/markers/name"]?.size).toBe("demo-2.0\n".length);
     // kexec_file_load marks the boot protocol's type_of_loader as kexec (0xD0): the hooks' loop guard relies on it.
     expect(report.report?.typeOfLoader).toBe("d0");
@@ -48,6 +48,6 @@ describe("booting a UKI end to end", () => {
     );
     expect(report.log).toContain("ukiboot: started");
     expect(report.report?.name).toBe("demo-2.0");
-    expect(report.report?.cmdline).toBe("console=ttyS0 panic=-1 quiet UKIBOOT_TARGET=demo-2.0 FROM_UKI=1");
+    expect(report.report?.cmdline).toBe("console=ttyS0 panic=-1 quiet UKIBOOT_TARGET=demo-2.0 FROM_UKI=1 systemd.set_credential=ukiboot.booted-entry:target-2.0.efi");
   }, E2E_TIMEOUT_MS);
 });

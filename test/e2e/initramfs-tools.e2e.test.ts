@@ -61,7 +61,7 @@ describe("ukiboot in an initramfs made by Debian's mkinitramfs", () => {
     expect(log).toContain("ukiboot: using ESP /dev/nvme0n1p1");
     expect(report?.name).toBe("demo-2.0");
     // The UKI's own .cmdline, nothing of the boot kernel's.
-    expect(report?.cmdline).toBe("console=ttyS0 panic=-1 quiet UKIBOOT_TARGET=demo-2.0 FROM_UKI=1");
+    expect(report?.cmdline).toBe("console=ttyS0 panic=-1 quiet UKIBOOT_TARGET=demo-2.0 FROM_UKI=1 systemd.set_credential=ukiboot.booted-entry:target-2.0.efi");
   });
 
   test.skipIf(!isRoot)("when ukiboot returns, initramfs-tools goes on with its own boot and its rescue shell", async () => {

@@ -9,6 +9,7 @@ import { type BootSession } from "../../flow/boot-session.ts";
 import { sbatRevocation, verifyPeFile } from "../../flow/trust-context.ts";
 import { plainKernelOf, ukiOf } from "../../model/entry-rules.ts";
 import type { Sys } from "../../ports/sys.ts";
+import { currentEntry } from "../../flow/current-entry.ts";
 
 /** Per entry, the verdict on the image it boots: who signed it, through which anchor from where, or why not. */
 async function entrySignatures(sys: Sys, session: BootSession): Promise<{ file: string | null; status: string; text: string; signer?: string; anchor?: string }[]> {
@@ -59,9 +60,13 @@ ${PARTITION_HELP}
     const session = await openSession(sys, resolvePartitions(sys, values), trustOptions(values));
     const { discovery, state } = session;
     const defaultIndex = state.choice.index;
+    // The entry this system was booted from, when it is on this ESP (docs/efi-variables.md §8).
+    const current = currentEntry(sys);
+    const found = current ? discovery.entries.findIndex((e) => e.id === current.id) : -1;
+    const selected = found >= 0 ? { selectedIndex: found } : {};
     const signatures = values.signatures ? await entrySignatures(sys, session) : undefined;
     if (values.json) {
-      const json = toBootctlJson(discovery.entries, defaultIndex === undefined ? {} : { defaultIndex });
+      const json = toBootctlJson(discovery.entries, { ...(defaultIndex === undefined ? {} : { defaultIndex }), ...selected });
       const out = signatures ? json.map((e, i) => ({ ...e, signature: signatures[i] })) : json;
       io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return 0;
@@ -70,11 +75,13 @@ ${PARTITION_HELP}
       formatEntriesText(discovery.entries, {
         ...(defaultIndex === undefined ? {} : { defaultIndex }),
         ...(state.choice.efiDefaultIndex === undefined ? {} : { efiDefaultIndex: state.choice.efiDefaultIndex }),
+        ...selected,
       }),
     );
     if (defaultIndex !== undefined && state.choice.reason) {
       io.stdout.write(`\nDefault: ${discovery.entries[defaultIndex]!.id} (chosen by ${REASON_TEXT[state.choice.reason]})\n`);
     }
+    if (current) io.stdout.write(`Booted: ${current.id} (from ${current.source})${found < 0 ? ", which is not among these entries" : ""}\n`);
     const t = state.timeout;
     io.stdout.write(`Timeout: ${typeof t.timeout === "number" ? `${t.timeout} s` : t.timeout} (from ${t.source})${t.forceMenu ? ", menu forced" : ""}\n`);
     if (signatures) {

@@ -5,7 +5,8 @@
  */
 import { parseArgs } from "node:util";
 import { ATTRS_PERSISTENT, decodeUtf16, encodeUtf16 } from "../../efi/efivar-codec.ts";
-import { LoaderConfigTimeout, LoaderConfigTimeoutOneShot, LoaderEntryDefault, LoaderEntryOneShot, LoaderEntrySelected, type VariableId } from "../../efi/loader-vars.ts";
+import { LoaderConfigTimeout, LoaderConfigTimeoutOneShot, LoaderEntryDefault, LoaderEntryOneShot, type VariableId } from "../../efi/loader-vars.ts";
+import { currentEntry } from "../../flow/current-entry.ts";
 import { parseTimeout } from "../../efi/timeout.ts";
 import { BootError } from "../../errors.ts";
 import type { Sys } from "../../ports/sys.ts";
@@ -26,9 +27,22 @@ export function writeLoaderString(sys: Pick<Sys, "efivars">, v: VariableId, valu
   return "written";
 }
 
-/** bootctl's special entry arguments: @current (the first stage's LoaderEntrySelected) and @oneshot. */
+/**
+ * bootctl's special entry arguments: @current (the entry this system was booted from: ukiboot's booted-entry
+ * credential, else LoaderEntrySelected; docs/efi-variables.md §8) and @oneshot.
+ */
 function resolveEntryArgument(sys: Sys, arg: string): string {
-  const special: Record<string, VariableId> = { "@current": LoaderEntrySelected, "@oneshot": LoaderEntryOneShot };
+  if (arg === "@current") {
+    const current = currentEntry(sys);
+    if (!current) {
+      throw new BootError(
+        'Cannot resolve "@current": this kernel\'s command line has no ukiboot.booted-entry credential and LoaderEntrySelected is not set',
+        "Name the entry id instead (ukiboot list shows the ids)",
+      );
+    }
+    return current.id;
+  }
+  const special: Record<string, VariableId> = { "@oneshot": LoaderEntryOneShot };
   const v = special[arg];
   if (!v) return arg;
   const cur = sys.efivars.read(v);

@@ -41,7 +41,8 @@ describe("bootDefault()", () => {
     const merged = materialiseInitrd(plan);
     expect(Buffer.from(merged.subarray(0, FLOW_INITRD.length)).equals(Buffer.from(FLOW_INITRD))).toBe(true);
     expect(new TextDecoder().decode(merged)).toContain(".extra/os-release\0");
-    expect(plan.cmdline).toBe("root=flow v=2");
+    // The entry's own line, then the credential that tells the target which entry it is (docs/efi-variables.md §8).
+    expect(plan.cmdline).toBe("root=flow v=2 systemd.set_credential=ukiboot.booted-entry:flow-2.efi");
     expect(sys.events).toContain("release");
     expect(sys.kexec.execs).toBe(1);
   });
