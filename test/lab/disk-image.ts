@@ -8,7 +8,21 @@ import { dirname, join } from "node:path";
 import { ESP_TYPE_GUID, XBOOTLDR_TYPE_GUID } from "../../src/disk/gpt.ts";
 import { run } from "../../build/lib/run-command.ts";
 
-export interface PartitionSpec {
+/** The Discoverable Partitions Specification's root partition type for x86-64. */
+const ROOT_X86_64_TYPE_GUID = "4f68bce3-e8cd-4db1-96e7-fbcaf984b709";
+
+export type PartitionSpec = FatPartition | ImagePartition;
+
+/** A root file system written as it is: an image made elsewhere (mkfs.ext4 -d, a LUKS container). */
+export interface ImagePartition {
+  kind: "root";
+  sizeMiB: number;
+  image: string;
+  partUuid?: string;
+  name?: string;
+}
+
+export interface FatPartition {
   /** "esp" or "xbootldr" (type GUID) */
   kind: "esp" | "xbootldr";
   sizeMiB: number;
@@ -40,16 +54,21 @@ export async function makeGptDiskImage(output: string, partitions: PartitionSpec
   for (const p of partitions) {
     const size = (p.sizeMiB * 1024 * 1024) / SECTOR;
     starts.push(lba);
-    const type = p.kind === "esp" ? ESP_TYPE_GUID : XBOOTLDR_TYPE_GUID;
+    const type = p.kind === "esp" ? ESP_TYPE_GUID : p.kind === "root" ? ROOT_X86_64_TYPE_GUID : XBOOTLDR_TYPE_GUID;
     let line = `start=${lba}, size=${size}, type=${type.toUpperCase()}`;
     if (p.partUuid) line += `, uuid=${p.partUuid}`;
-    line += `, name="${p.name ?? (p.kind === "esp" ? "EFI System Partition" : "Linux Extended Boot")}"`;
+    line += `, name="${p.name ?? (p.kind === "esp" ? "EFI System Partition" : p.kind === "root" ? "Linux root (x86-64)" : "Linux Extended Boot")}"`;
     lines.push(line);
     lba += size;
   }
   await run(["sfdisk", "--no-reread", "--no-tell-kernel", "-q", output], { stdin: `${lines.join("\n")}\n` });
 
   for (const [i, p] of partitions.entries()) {
+    if (p.kind === "root") {
+      if (statSync(p.image).size > p.sizeMiB * 1024 * 1024) throw new Error(`Cannot place "${p.image}" in a ${p.sizeMiB} MiB partition: the image is larger`);
+      spliceInto(output, p.image, starts[i]! * SECTOR);
+      continue;
+    }
     const partImg = `${output}.part${i}`;
     rmSync(partImg, { force: true });
     const kib = p.sizeMiB * 1024;

@@ -1,0 +1,134 @@
+/**
+ * A real Debian system through ukiboot (test/lab/debian-system.ts): installed by mmdebstrap, its UKIs made
+ * by its own kernel-install with boot counting, booted by OVMF → ukiboot's boot UKI → kexec, and judged by
+ * the real systemd-bless-boot (docs/efi-variables.md §5).
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT } from "../../build/debian.ts";
+import { run } from "../../build/lib/run-command.ts";
+import { buildOnce } from "../lab/build-once.ts";
+import { debianSystem, FAIL_BOOT_COMPLETE, type DebianSystem } from "../lab/debian-system.ts";
+import { makeGptDiskImage } from "../lab/disk-image.ts";
+import { BOOT_KERNEL_CMDLINE, buildEspScenario, type EspScenario } from "../lab/esp-scenarios.ts";
+import { parseLabReport, type LabReport } from "../lab/lab-report.ts";
+import { OVMF_VARS } from "../lab/qemu.ts";
+import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, runScenario } from "../support/e2e.ts";
+
+/** ukiboot's boot UKI where the firmware looks, and a loader.conf that boots the default at once. */
+const BOOT_ESP: EspScenario = {
+  name: "debian-boot",
+  files: [
+    { kind: "boot-uki", path: "EFI/BOOT/BOOTX64.EFI", cmdline: BOOT_KERNEL_CMDLINE },
+    { kind: "text", path: "loader/loader.conf", text: "timeout 0\n" },
+  ],
+};
+
+let system: DebianSystem;
+let disk: string;
+
+beforeAll(async () => {
+  await e2eReady();
+  system = await debianSystem();
+  const boot = await buildEspScenario(BOOT_ESP, { initramfs: INITRAMFS });
+  // One disk as an installed machine has it: the ESP (ukiboot and what kernel-install put there), then root.
+  const dir = await buildOnce("debian-disk", { inputs: { system }, code: import.meta.path, single: true, files: [boot.image, system.rootImage, join(system.espTree, "EFI/Linux", system.ukiName)] }, async (out) => {
+    const tree = join(out, "esp");
+    mkdirSync(tree, { recursive: true });
+    cpSync(boot.tree, tree, { recursive: true });
+    cpSync(system.espTree, tree, { recursive: true });
+    await makeGptDiskImage(join(out, "disk.img"), [
+      { kind: "esp", sizeMiB: 256, tree },
+      { kind: "root", sizeMiB: 600, image: system.rootImage },
+    ]);
+  });
+  disk = join(dir, "disk.img");
+}, 900_000);
+
+const MTOOLS = { env: { MTOOLS_SKIP_CHECK: "1" } };
+
+/** The whole console of a boot, kept in test/.tmp for reading after a failure. */
+function keepConsole(name: string, output: string): void {
+  mkdirSync(join(REPO_ROOT, "test", ".tmp"), { recursive: true });
+  writeFileSync(join(REPO_ROOT, "test", ".tmp", `${name}.console.log`), output);
+}
+
+/** The UKI file names on the ESP of `image` (the ESP starts at 1 MiB). */
+async function ukisOn(image: string): Promise<string[]> {
+  const { stdout } = await run(["mdir", "-b", "-i", `${image}@@1M`, "::/EFI/Linux"], MTOOLS);
+  return stdout.split("\n").filter(Boolean).map((l) => l.replace(/^.*\//, "")).sort();
+}
+
+/** One OVMF boot of `image` with the NVRAM in `vars`, to the target's report and its power-off. */
+async function boot(name: string, image: string, vars: string): Promise<{ report: LabReport; log: string }> {
+  return runScenario(
+    name,
+    () => ({ firmware: "ovmf", varsFile: vars, disks: [{ path: image, iface: "nvme" }] }),
+    async (vm) => {
+      await vm.expect(/LAB-REPORT-END/, 480_000).finally(() => keepConsole(name, vm.output));
+      const report = parseLabReport(vm.output);
+      if (!report) throw new Error(`No report from the Debian target in:\n${vm.tail()}`);
+      // Let systemd finish its power-off, so the ESP is clean before mtools reads it.
+      await Promise.race([vm.exited, Bun.sleep(120_000)]);
+      return { report, log: vm.output };
+    },
+  );
+}
+
+describe("a Debian system installed by its own tools, through ukiboot", () => {
+  test(
+    "boot assessment end to end: systemd-bless-boot blesses the counted UKI; a new UKI that fails runs out of tries and the good one boots again",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "ukiboot-debian-"));
+      const image = join(dir, "disk.img");
+      const vars = join(dir, "OVMF_VARS.fd");
+      await run(["cp", "--sparse=always", disk, image]);
+      copyFileSync(OVMF_VARS, vars);
+      const good = system.ukiName;
+      const goodBlessed = good.replace(/\+\d+\.efi$/, ".efi");
+      const goodTried = good.replace(/\+3\.efi$/, "+2-1.efi");
+
+      // 1. The installed UKI (+3): ukiboot uses a try, the system reaches boot-complete.target, and the real
+      //    systemd-bless-boot renames it to its good name.
+      const first = await boot("debian-1-counted-uki-blessed", image, vars);
+      expect(first.log).toContain(`boot counting: renamed ${good} to ${goodTried}`);
+      expect(first.report.failedUnits).toEqual([]);
+      expect(first.report.state).toBe("running");
+      expect(first.report.bootCountPath).toBe(`\\EFI\\Linux\\${goodTried}`);
+      expect(first.report.bless).toBe("active success");
+      expect(first.report.bootedEntry).toBe(goodBlessed);
+      expect(first.report.cmdline).toContain(`systemd.set_credential=ukiboot.booted-entry:${goodBlessed}`);
+      expect(first.report.bootctlList.join("\n")).toContain(goodBlessed);
+      expect(await ukisOn(image)).toEqual([goodBlessed]);
+
+      // 2. A newer UKI arrives (+2). Its system fails before boot-complete.target, so it is never blessed:
+      //    each boot uses one try, and LoaderBootCountPath names it each time.
+      await run(["mcopy", "-i", `${image}@@1M`, system.nextUki, `::/EFI/Linux/${system.nextUkiName}`], MTOOLS);
+      const next = system.nextUkiName;
+      const afterOne = next.replace(/\+2\.efi$/, "+1-1.efi");
+      const afterTwo = next.replace(/\+2\.efi$/, "+0-2.efi");
+      const second = await boot("debian-2-new-uki-fails", image, vars);
+      expect(second.report.cmdline).toContain(FAIL_BOOT_COMPLETE);
+      expect(second.report.state).toBe("degraded");
+      expect(second.report.failedUnits).toContain("lab-boot-check.service");
+      expect(second.report.bootCountPath).toBe(`\\EFI\\Linux\\${afterOne}`);
+      expect(await ukisOn(image)).toEqual([goodBlessed, afterOne].sort());
+      const third = await boot("debian-3-new-uki-fails-again", image, vars);
+      expect(third.report.cmdline).toContain(FAIL_BOOT_COMPLETE);
+      expect(third.log).toContain(`boot counting: renamed ${afterOne} to ${afterTwo}`);
+      expect(await ukisOn(image)).toEqual([goodBlessed, afterTwo].sort());
+
+      // 3. Its tries have run out: it is bad and sorts last, and the good UKI boots, uncounted, so nothing
+      //    names a boot count path.
+      const fourth = await boot("debian-4-good-uki-again", image, vars);
+      expect(fourth.report.cmdline).not.toContain(FAIL_BOOT_COMPLETE);
+      expect(fourth.report.state).toBe("running");
+      expect(fourth.report.bootedEntry).toBe(goodBlessed);
+      expect(fourth.report.bootCountPath).toBe("(unset)");
+      expect(await ukisOn(image)).toEqual([goodBlessed, afterTwo].sort());
+    },
+    E2E_TIMEOUT_MS * 3,
+  );
+});

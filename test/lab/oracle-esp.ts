@@ -1,0 +1,91 @@
+/**
+ * The ESP for comparing ukiboot with the real systemd-stub (test/e2e/stub-oracle.e2e.test.ts): one
+ * two-profile UKI of the Debian system (test/lab/debian-system.ts) with everything systemd-stub merges into
+ * the initrd: .ucode, per-UKI and global credentials, a sysext, a confext, a per-UKI and a global add-on
+ * (each with a command line and an initrd, the per-UKI one with microcode too), .pcrpkey, .osrel and
+ * .profile. Both profiles keep the initrd (retain_initrd) so the target can hand back what it received.
+ *
+ * systemd-boot 257 is EFI/BOOT/BOOTX64.EFI, so the firmware path is firmware → systemd-boot → systemd-stub,
+ * and systemd-boot selects the profile (`default oracle.efi@1`). ukiboot reads the same ESP.
+ */
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { debianParts } from "../../build/debian.ts";
+import { InitramfsTree } from "../../build/lib/initramfs-tree.ts";
+import { run } from "../../build/lib/run-command.ts";
+import { buildOnce } from "./build-once.ts";
+import { DEBIAN_CMDLINE, type DebianSystem } from "./debian-system.ts";
+import { buildAddon, buildUki } from "./target-system.ts";
+
+export const ORACLE_UKI = "oracle.efi";
+
+/** The command line of profile `n`: the system's own, keeping the initrd, naming the profile. */
+export const oracleCmdline = (n: number) => `${DEBIAN_CMDLINE} retain_initrd lab.oracle-profile=${n}`;
+
+function cpio(files: Record<string, string>): Uint8Array {
+  const tree = new InitramfsTree();
+  for (const [path, text] of Object.entries(files)) tree.add({ type: "file", path, data: new TextEncoder().encode(text) });
+  return tree.toCpio();
+}
+
+/** The ESP tree (without loader.conf, which each boot writes to choose the profile). */
+export async function oracleEspTree(system: DebianSystem): Promise<string> {
+  const parts = await debianParts();
+  const dir = await buildOnce("oracle-esp", { inputs: { system, cmdline: [oracleCmdline(0), oracleCmdline(1)] }, code: import.meta.path, single: true, files: [system.vmlinuz, system.initrd] }, async (out) => {
+    const tree = join(out, "tree");
+    const work = join(out, "work");
+    mkdirSync(work, { recursive: true });
+    const file = (name: string, bytes: Uint8Array | string) => {
+      const p = join(work, name);
+      writeFileSync(p, bytes);
+      return p;
+    };
+    const place = (path: string, bytes: Uint8Array | string) => {
+      mkdirSync(dirname(join(tree, path)), { recursive: true });
+      writeFileSync(join(tree, path), bytes);
+    };
+
+    // Profile 1 is built on its own with the add-on stub, then joined to profile 0's UKI.
+    const p0 = file("p0.profile", "ID=default\nTITLE=Debian (oracle)\n");
+    const p1 = file("p1.profile", "ID=second\nTITLE=Debian (oracle, second profile)\n");
+    const second = join(work, "p1.efi");
+    // A profile PE carries only its own sections: the add-on stub, no kernel.
+    await run([...parts.ukify.argv, "build", `--stub=${parts.addonStub}`, `--profile=@${p1}`, `--cmdline=${oracleCmdline(1)}`, `--output=${second}`], { env: parts.ukify.env });
+    const osrel = file("os-release", 'PRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nNAME="Debian GNU/Linux"\nVERSION_ID="13"\nVERSION="13 (trixie)"\nID=debian\n');
+    await buildUki(parts, {
+      output: join(tree, "EFI/Linux", ORACLE_UKI),
+      linux: system.vmlinuz,
+      initrds: [system.initrd],
+      cmdline: oracleCmdline(0),
+      osRelease: `@${osrel}`,
+      uname: system.kernelVersion,
+      extra: [
+        `--microcode=${file("ucode.cpio", cpio({ "kernel/x86/microcode/GenuineIntel.bin": "not really microcode (the UKI's own)\n" }))}`,
+        `--pcrpkey=${system.pcrPublicKey}`,
+        `--profile=@${p0}`,
+        `--join-profile=${second}`,
+      ],
+    });
+
+    const extra = `EFI/Linux/${ORACLE_UKI}.extra.d`;
+    await buildAddon(parts, {
+      output: join(tree, extra, "local.addon.efi"),
+      cmdline: "lab.local-addon=1",
+      initrd: file("local.cpio", cpio({ "etc/lab/local-addon": "from the UKI's own add-on\n" })),
+      ucode: file("local-ucode.cpio", cpio({ "kernel/x86/microcode/AuthenticAMD.bin": "not really microcode (an add-on's)\n" })),
+    });
+    await buildAddon(parts, {
+      output: join(tree, "loader/addons/global.addon.efi"),
+      cmdline: "lab.global-addon=1",
+      initrd: file("global.cpio", cpio({ "etc/lab/global-addon": "from the global add-on\n" })),
+    });
+    place(`${extra}/a.cred`, "credential a\n");
+    place(`${extra}/b.cred`, "credential b\n");
+    place("loader/credentials/g.cred", "a global credential\n");
+    place(`${extra}/tools.sysext.raw`, "a system extension image\n");
+    place(`${extra}/etc.confext.raw`, "a configuration extension image\n");
+    mkdirSync(join(tree, "EFI/BOOT"), { recursive: true });
+    copyFileSync(parts.systemdBoot, join(tree, "EFI/BOOT/BOOTX64.EFI"));
+  });
+  return join(dir, "tree");
+}
