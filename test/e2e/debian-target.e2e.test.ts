@@ -97,7 +97,7 @@ describe("a Debian system installed by its own tools, through ukiboot", () => {
       expect(first.report.failedUnits).toEqual([]);
       expect(first.report.state).toBe("running");
       expect(first.report.bootCountPath).toBe(`\\EFI\\Linux\\${goodTried}`);
-      expect(first.report.bless).toBe("active success");
+      expect(first.report.bless.split(" ").sort()).toEqual(["active", "success"]);
       expect(first.report.bootedEntry).toBe(goodBlessed);
       expect(first.report.cmdline).toContain(`systemd.set_credential=ukiboot.booted-entry:${goodBlessed}`);
       expect(first.report.bootctlList.join("\n")).toContain(goodBlessed);

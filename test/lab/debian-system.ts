@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { configuredDebianMirror } from "../../build/debian.ts";
 import { run } from "../../build/lib/run-command.ts";
 import { buildOnce } from "./build-once.ts";
+import { encryptRoot, LUKS_UUID } from "./luks-root.ts";
 
 /** What the system holds, beyond the essential packages; no recommends. */
 const PACKAGES = [
@@ -37,6 +38,8 @@ const PACKAGES = [
   "systemd-cryptsetup",
   "tpm2-tools",
   "libtss2-tcti-device0",
+  // systemd-cryptenroll talks to the lab's swtpm through this TCTI when it seals the LUKS key (test/lab/luks-root.ts)
+  "libtss2-tcti-swtpm0",
 ];
 
 /** The kernel command line kernel-install puts into every UKI's .cmdline. */
@@ -45,6 +48,11 @@ export const DEBIAN_CMDLINE = "root=LABEL=lab-root ro console=ttyS0 systemd.show
 export const FAIL_BOOT_COMPLETE = "lab.fail-boot-complete";
 
 export const ROOT_LABEL = "lab-root";
+/**
+ * The command line of the LUKS variant's UKI: the root is unlocked in the initrd, by the TPM when PCR 11
+ * matches the signed policy. `lab.tamper=0` is the byte a test changes to make a UKI that differs.
+ */
+export const LUKS_CMDLINE = `rd.luks.name=${LUKS_UUID}=root rd.luks.options=tpm2-device=auto root=/dev/mapper/root ro console=ttyS0 systemd.show_status=error lab.tamper=0`;
 /** The entry token kernel-install names the UKIs with (/etc/kernel/entry-token). */
 export const ENTRY_TOKEN = "debian";
 
@@ -68,6 +76,11 @@ export interface DebianSystem {
   /** The PCR policy key pair of /etc/kernel/uki.conf. */
   pcrPublicKey: string;
   pcrPrivateKey: string;
+  /** The same root file system in LUKS2 with a TPM2 keyslot (test/lab/luks-root.ts), and its UKI (no counter). */
+  luksImage: string;
+  tpmState: string;
+  luksUki: string;
+  luksUkiName: string;
 }
 
 /** Files written into the system before kernel-install runs. */
@@ -88,7 +101,7 @@ function overlay(): Record<string, string> {
       'compress="zstd"',
       "",
     ].join("\n"),
-    "etc/fstab": `LABEL=${ROOT_LABEL} / ext4 defaults 0 1\nLABEL=ESP /efi vfat umask=0077,nofail 0 2\n`,
+    "etc/fstab": `LABEL=${ROOT_LABEL} / ext4 defaults 0 1\nLABEL=ESP /efi vfat umask=0077 0 2\n`,
     "etc/hostname": "lab\n",
     "etc/machine-id": "6c616274617267657473797374656d31\n",
     "usr/local/sbin/lab-report": LAB_REPORT,
@@ -171,13 +184,18 @@ mkdir -p "$root/efi-next"
 echo 2 > "$root/etc/kernel/tries"
 echo "${DEBIAN_CMDLINE} ${FAIL_BOOT_COMPLETE}" > "$root/etc/kernel/cmdline"
 chroot "$root" env BOOT_ROOT=/efi-next kernel-install add "$kver.1" "/boot/vmlinuz-$kver" "/boot/initrd.img-$kver"
+# The sealed-disk variant's UKI: uncounted, with the command line that unlocks the LUKS root.
+mkdir -p "$root/efi-luks"
+rm "$root/etc/kernel/tries"
+echo "${LUKS_CMDLINE}" > "$root/etc/kernel/cmdline"
+chroot "$root" env BOOT_ROOT=/efi-luks kernel-install add "$kver" "/boot/vmlinuz-$kver" "/boot/initrd.img-$kver"
 echo 3 > "$root/etc/kernel/tries"
 echo "${DEBIAN_CMDLINE}" > "$root/etc/kernel/cmdline"
 `;
 
 /** Builds (or reuses) the system. Needs root (mmdebstrap --mode=root), as npm test has. */
 export async function debianSystem(): Promise<DebianSystem> {
-  const dir = await buildOnce("debian-system", { inputs: { PACKAGES, overlay: overlay(), CUSTOMIZE, release: "trixie" }, code: import.meta.path, single: true }, async (out) => {
+  const dir = await buildOnce("debian-system", { inputs: { PACKAGES, overlay: overlay(), CUSTOMIZE, LUKS_CMDLINE, release: "trixie" }, code: import.meta.path, single: true }, async (out) => {
     const overlayDir = join(out, "overlay");
     for (const [path, text] of Object.entries(overlay())) {
       mkdirSync(join(overlayDir, path, ".."), { recursive: true });
@@ -208,11 +226,14 @@ export async function debianSystem(): Promise<DebianSystem> {
     // The ESP's part leaves the root file system: it goes onto the FAT partition.
     renameSync(join(root, "efi"), join(out, "esp"));
     renameSync(join(root, "efi-next"), join(out, "esp-next"));
+    renameSync(join(root, "efi-luks"), join(out, "esp-luks"));
     mkdirSync(join(root, "efi"));
     await run(["mkfs.ext4", "-q", "-L", ROOT_LABEL, "-d", root, "-E", "root_owner=0:0", join(out, "root.img"), "600M"]);
+    await encryptRoot(root, join(out, "root.img"), "/etc/kernel/pcr-public.pem", out);
     await run(["rm", "-rf", root, overlayDir]);
   });
   const ukis = readdirSync(join(dir, "esp", "EFI", "Linux"));
+  const luks = readdirSync(join(dir, "esp-luks", "EFI", "Linux"));
   const next = readdirSync(join(dir, "esp-next", "EFI", "Linux"));
   if (ukis.length !== 1 || next.length !== 1) throw new Error(`The Debian system in ${dir} should hold one installed UKI and one next UKI, not ${ukis.join(", ")} and ${next.join(", ")}`);
   const kernelVersion = ukis[0]!.replace(/^debian-/, "").replace(/\+\d+\.efi$/, "");
@@ -228,5 +249,9 @@ export async function debianSystem(): Promise<DebianSystem> {
     initrd: join(dir, "initrd.img"),
     pcrPublicKey: join(dir, "pcr-public.pem"),
     pcrPrivateKey: join(dir, "pcr-private.pem"),
+    luksImage: join(dir, "luks.img"),
+    tpmState: join(dir, "tpm-state"),
+    luksUki: join(dir, "esp-luks", "EFI", "Linux", luks[0]!),
+    luksUkiName: luks[0]!,
   };
 }

@@ -6,7 +6,7 @@
  * Started synchronously, so a VmOptions factory (runScenario's retry makes a new VM, and needs a new TPM)
  * can start one; stopped through the returned handle.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -17,9 +17,13 @@ export interface QemuSwtpm {
   stop(): Promise<void>;
 }
 
-/** Starts swtpm and waits (at most `timeoutMs`) for its control socket to appear. */
-export function startQemuSwtpm(timeoutMs = 5000): QemuSwtpm {
+/**
+ * Starts swtpm and waits (at most `timeoutMs`) for its control socket to appear. `stateFrom`: start from a
+ * copy of this state directory (a TPM that already holds a sealed key) instead of a new TPM.
+ */
+export function startQemuSwtpm(timeoutMs = 5000, opts: { stateFrom?: string } = {}): QemuSwtpm {
   const dir = mkdtempSync(join(tmpdir(), "ukiboot-swtpm-qemu-"));
+  if (opts.stateFrom) cpSync(opts.stateFrom, dir, { recursive: true });
   const socket = join(dir, "swtpm-sock");
   const proc: Subprocess = Bun.spawn(["swtpm", "socket", "--tpm2", "--tpmstate", `dir=${dir}`, "--ctrl", `type=unixio,path=${socket}`], {
     stdout: "ignore",

@@ -5,7 +5,7 @@
  * flow sleeps, and a log that keeps its lines. Fakes stand only at the syscall boundary.
  */
 import { existsSync, readFileSync, renameSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { errnoByName, SysCallError } from "../../src/errors.ts";
 import { materializeSource, type ByteSource } from "../../src/bytes/byte-source.ts";
 import { materializeInitrd } from "../../src/initrd/initrd-layout.ts";
@@ -138,6 +138,8 @@ export interface FakeSysOptions {
   /** The console: a terminal, or none (not a TTY). `ukiboot.console=NAME` opens `consoles[NAME]`. */
   console?: Terminal | null;
   consoles?: Record<string, Terminal>;
+  /** Every rename on the ESP fails with this errno (EROFS: a read-only ESP, ENOSPC: a full one). */
+  renameFails?: string;
   /** Runs when the flow seals files, standing for a writer on the ESP at that moment. */
   onSnapshot?: (paths: readonly string[]) => void;
 }
@@ -185,6 +187,11 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
       },
       mountEfivarfs: () => null,
       renameOnEsp(path, newName) {
+        if (opts.renameFails) {
+          throw new SysCallError("renameat2", `"${path}", "${newName}", RENAME_NOREPLACE`, errnoByName(opts.renameFails) ?? 5, {
+            action: `rename the boot-counted entry "${basename(path)}" to "${newName}"`,
+          });
+        }
         const real = fs.real(path);
         const to = join(dirname(real), newName);
         if (existsSync(to)) throw new Error(`Cannot rename "${path}": "${newName}" exists`);

@@ -284,6 +284,21 @@ describe("boot counting (docs/efi-variables.md §5)", () => {
   });
 });
 
+describe("a counter that cannot be renamed (docs/efi-variables.md §5)", () => {
+  test.each(["EROFS", "ENOSPC"])("%s: the log names the file and the reason, the file keeps its name, the boot goes on uncounted", async (errno) => {
+    const esp = espCopy({}, { "EFI/Linux/flow-2.efi": "EFI/Linux/flow-2+3.efi" });
+    const dir = efivars();
+    const sys = fakeSys({ partitions: [DISK], devices: { "/dev/vda1": esp }, efivarfs: dir, renameFails: errno });
+    await runInit(sys, {}, noMenu, { write: () => true });
+    expect(sys.log.text()).toContain(`warn: not counting this boot of flow-2.efi: Cannot rename the boot-counted entry "flow-2+3.efi" to "flow-2+2-1.efi": renameat2(`);
+    expect(sys.log.text()).toContain(`failed with ${errno}`);
+    expect(readdirSync(join(esp, "EFI/Linux"))).toContain("flow-2+3.efi");
+    expect(sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-2.efi"]);
+    // Not a counted boot: systemd-bless-boot must not bless or count anything.
+    expect(variable(dir, "LoaderBootCountPath")).toBeNull();
+  });
+});
+
 describe("loader.conf reboot-on-error (docs/efi-variables.md §7)", () => {
   test("auto, the default: a counted default with tries left that fails uses a try and reboots; nothing else is tried", async () => {
     const esp = espCopy({}, { "EFI/Linux/flow-2.efi": "EFI/Linux/flow-2+03.efi" });

@@ -1,0 +1,127 @@
+/**
+ * Measured boot that unlocks a disk (docs/measurements.md): the Debian system's root is LUKS2 with a TPM2
+ * keyslot sealed by systemd-cryptenroll to a signed PCR 11 policy (test/lab/luks-root.ts). Booted
+ * LinuxBoot-style through ukiboot (PCR 11 starts at zero), the UKI kernel-install made unlocks the root with
+ * no passphrase; a UKI that differs by one byte of its .cmdline (which warn lets boot) puts another value in
+ * PCR 11, so the TPM refuses and the system asks for the recovery passphrase, which still works.
+ */
+import { afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT, type DebianParts } from "../../build/debian.ts";
+import { run } from "../../build/lib/run-command.ts";
+import { buildOnce } from "../lab/build-once.ts";
+import { debianSystem, type DebianSystem } from "../lab/debian-system.ts";
+import { makeGptDiskImage } from "../lab/disk-image.ts";
+import { BOOT_KERNEL_CMDLINE } from "../lab/esp-scenarios.ts";
+import { parseLabReport, type LabReport } from "../lab/lab-report.ts";
+import { RECOVERY_PASSPHRASE } from "../lab/luks-root.ts";
+import { startQemuSwtpm, type QemuSwtpm } from "../lab/swtpm-socket.ts";
+import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, runScenario } from "../support/e2e.ts";
+
+let parts: DebianParts;
+let system: DebianSystem;
+let disk: string;
+let tamperedUki: string;
+const tpms: QemuSwtpm[] = [];
+
+/** The UKI with "lab.tamper=0" in its .cmdline turned into "lab.tamper=1": one byte, the signature (none here) aside. */
+function tamper(uki: string, output: string): void {
+  const bytes = new Uint8Array(readFileSync(uki));
+  const marker = new TextEncoder().encode("lab.tamper=0");
+  const at = Buffer.from(bytes).indexOf(Buffer.from(marker));
+  if (at < 0) throw new Error(`Cannot tamper with "${uki}": its .cmdline has no "lab.tamper=0"`);
+  bytes[at + marker.length - 1] = "1".charCodeAt(0);
+  writeFileSync(output, bytes);
+}
+
+beforeAll(async () => {
+  parts = await e2eReady();
+  system = await debianSystem();
+  const dir = await buildOnce("sealed-disk", { inputs: { system }, code: import.meta.path, single: true, files: [system.luksImage, system.luksUki] }, async (out) => {
+    const tree = join(out, "esp");
+    mkdirSync(join(tree, "EFI/Linux"), { recursive: true });
+    mkdirSync(join(tree, "loader"), { recursive: true });
+    writeFileSync(join(tree, "EFI/Linux", system.luksUkiName), readFileSync(system.luksUki));
+    writeFileSync(join(tree, "loader/loader.conf"), "timeout 0\n");
+    await makeGptDiskImage(join(out, "disk.img"), [
+      { kind: "esp", sizeMiB: 128, tree },
+      { kind: "root", sizeMiB: 640, image: system.luksImage },
+    ]);
+    tamper(system.luksUki, join(out, "tampered.efi"));
+  });
+  disk = join(dir, "disk.img");
+  tamperedUki = join(dir, "tampered.efi");
+}, 900_000);
+
+afterEach(async () => {
+  for (const t of tpms.splice(0)) await t.stop();
+});
+
+/** The whole console of a boot, kept in test/.tmp for reading after a failure. */
+function keepConsole(name: string, output: string): void {
+  mkdirSync(join(REPO_ROOT, "test", ".tmp"), { recursive: true });
+  writeFileSync(join(REPO_ROOT, "test", ".tmp", `${name}.console.log`), output);
+}
+
+/** The systemd-ask-password prompt of systemd-cryptsetup on the console. */
+const PASSPHRASE_PROMPT = /Please enter passphrase for disk/;
+
+/**
+ * Boots a copy of the disk LinuxBoot-style through ukiboot, with a copy of the TPM that holds the sealed key.
+ * `answerPrompt`: type the recovery passphrase when the system asks for it (and say that it asked).
+ */
+async function bootSealed(name: string, uki?: string): Promise<{ report: LabReport; asked: boolean; log: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "ukiboot-sealed-"));
+  const image = join(dir, "disk.img");
+  await run(["cp", "--sparse=always", disk, image]);
+  if (uki) await run(["mcopy", "-o", "-i", `${image}@@1M`, uki, `::/EFI/Linux/${system.luksUkiName}`], { env: { MTOOLS_SKIP_CHECK: "1" } });
+  return runScenario(
+    name,
+    () => {
+      const tpm = startQemuSwtpm(5000, { stateFrom: system.tpmState });
+      tpms.push(tpm);
+      return { kernel: parts.vmlinuz, initrd: INITRAMFS, append: BOOT_KERNEL_CMDLINE, disks: [{ path: image, iface: "nvme" }], tpmSocket: tpm.socket };
+    },
+    async (vm) => {
+      let asked = false;
+      try {
+        const first = await vm.expect(new RegExp(`${PASSPHRASE_PROMPT.source}|LAB-REPORT-END`), 480_000);
+        if (PASSPHRASE_PROMPT.test(first[0])) {
+          asked = true;
+          vm.type(`${RECOVERY_PASSPHRASE}\r`);
+          await vm.expect(/LAB-REPORT-END/, 480_000);
+        }
+      } finally {
+        keepConsole(name, vm.output);
+      }
+      const report = parseLabReport(vm.output);
+      if (!report) throw new Error(`No report from the sealed Debian target:\n${vm.tail()}`);
+      return { report, asked, log: vm.output };
+    },
+  );
+}
+
+describe("a LUKS2 root sealed to a signed PCR 11 policy, booted through ukiboot", () => {
+  test(
+    "the UKI kernel-install made unlocks the root through the TPM; a UKI one .cmdline byte apart changes PCR 11 and must ask for the passphrase",
+    async () => {
+      const good = await bootSealed("sealed-disk-unlocks");
+      expect(good.asked).toBe(false);
+      expect(good.report.state).toBe("running");
+      expect(good.report.cmdline).toContain("root=/dev/mapper/root");
+      expect(good.log).toContain("measured");
+
+      const tampered = await bootSealed("sealed-disk-tampered-uki-asks", tamperedUki);
+      expect(tampered.report.cmdline).toContain("lab.tamper=1");
+      expect(tampered.asked).toBe(true);
+      // The recovery passphrase still opens it, and the system comes up.
+      expect(tampered.report.state).toMatch(/running|degraded/);
+      expect(tampered.report.pcrs[11]).not.toBe(good.report.pcrs[11]!);
+      // Neither boot changed PCR 12: no add-on, credential or edited command line was measured.
+      expect(tampered.report.pcrs[12]).toBe(good.report.pcrs[12]!);
+    },
+    E2E_TIMEOUT_MS * 2,
+  );
+});
