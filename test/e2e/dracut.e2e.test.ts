@@ -19,11 +19,13 @@ import { BINARY, e2eReady, INITRAMFS, runScenario } from "../support/e2e.ts";
 let parts: DebianParts;
 let esp: BuiltEsp;
 let built: DracutImage;
+let systemdBuilt: DracutImage;
 
 beforeAll(async () => {
   parts = await e2eReady();
   esp = await buildEspScenario(DEMO_ESP, { initramfs: INITRAMFS });
   built = await buildDracutImage({ kernelVersion: parts.kernelVersion, modulesDir: parts.modulesDir, binary: BINARY });
+  systemdBuilt = await buildDracutImage({ kernelVersion: parts.kernelVersion, modulesDir: parts.modulesDir, binary: BINARY, init: "systemd" });
 }, 600_000);
 
 /** The `cpio -itv` line of `path` in the image, split into mode, size and path. */
@@ -62,6 +64,25 @@ describe("ukiboot in an initramfs made by dracut", () => {
     expect(log).toContain("ukiboot: using ESP /dev/nvme0n1p1");
     expect(report?.name).toBe("demo-2.0");
     // The UKI's own .cmdline, nothing of the boot kernel's.
+    expect(report?.cmdline).toBe("console=ttyS0 panic=-1 quiet UKIBOOT_TARGET=demo-2.0 FROM_UKI=1 systemd.set_credential=ukiboot.booted-entry:target-2.0.efi");
+  });
+
+  test("a systemd-based initrd (dracut's systemd module, as Fedora-like systems build it): dracut-pre-mount.service runs ukiboot, which kexecs", async () => {
+    expect(systemdBuilt.listing.some((l) => / init -> usr\/lib\/systemd\/systemd$/.test(l))).toBe(true);
+    expect(systemdBuilt.listing.some((l) => l.endsWith(" usr/lib/dracut/hooks/pre-mount/50-ukiboot-hook.sh"))).toBe(true);
+    const { report, log } = await runScenario(
+      "dracut-systemd-nvme",
+      // systemd.show_status=1: systemd's own lines on the console show who ran the hook.
+      () => ({ kernel: parts.vmlinuz, initrd: systemdBuilt.image, append: `${BOOT_KERNEL_CMDLINE} systemd.show_status=1 root=/dev/nvme0n1p1`, disks: [{ path: esp.image, iface: "nvme" }] }),
+      async (vm) => {
+        await vm.expect(/UKIBOOT-TARGET-END|emergency mode|dracut:\/# /, 300_000);
+        return { report: parseTargetReport(vm.output), log: vm.output };
+      },
+    );
+    expect(log).toMatch(/Starting .*dracut-pre-mount\.service/);
+    expect(log).toContain("ukiboot: starting ukiboot from the dracut init");
+    expect(log).toContain("ukiboot: using ESP /dev/nvme0n1p1");
+    expect(report?.name).toBe("demo-2.0");
     expect(report?.cmdline).toBe("console=ttyS0 panic=-1 quiet UKIBOOT_TARGET=demo-2.0 FROM_UKI=1 systemd.set_credential=ukiboot.booted-entry:target-2.0.efi");
   });
 });

@@ -19,10 +19,15 @@ const HOOKS_DIR = join(REPO_ROOT, "initrd-hooks");
 const HOOK_FILES = ["dracut/90ukiboot/module-setup.sh", "dracut/90ukiboot/ukiboot-hook.sh", "common/files.list", "common/files.sh", "common/init-shim.sh"];
 
 /**
- * The smallest generic (not host-only) image that boots from a block device: dracut's shell init with udev
- * and the root-device wait, and ukiboot, which brings kernel-modules.
+ * The smallest generic (not host-only) images that boot from a block device, with ukiboot (which brings
+ * kernel-modules): "shell", dracut's shell init with udev and the root-device wait; "systemd", systemd as the
+ * initrd's PID 1 (this machine's systemd), as Fedora-like systems build their initrds, where dracut's hooks
+ * run from dracut-pre-mount.service.
  */
-const DRACUT_MODULES = ["base", "udev-rules", "rootfs-block", "ukiboot"];
+const DRACUT_MODULES = {
+  shell: ["base", "udev-rules", "rootfs-block", "ukiboot"],
+  systemd: ["systemd", "systemd-initrd", "dracut-systemd", "base", "udev-rules", "rootfs-block", "ukiboot"],
+} as const;
 
 export interface DracutOptions {
   kernelVersion: string;
@@ -30,6 +35,8 @@ export interface DracutOptions {
   modulesDir: string;
   /** The compiled ukiboot (dist/ukiboot). */
   binary: string;
+  /** The initrd's init (default "shell"). */
+  init?: "shell" | "systemd";
 }
 
 export interface DracutImage {
@@ -53,12 +60,12 @@ export async function buildDracutImage(opts: DracutOptions): Promise<DracutImage
     if (!existsSync(p)) throw new Error(`Cannot build with dracut: "${p}" does not exist`);
   }
   // dracut puts this machine's udev daemon and rules into the image; kmod, cpio and zstd are host tools anyway.
-  await ensureHostTools({ programs: { udevadm: "udev" } });
+  await ensureHostTools({ programs: { udevadm: "udev" }, ...(opts.init === "systemd" ? { files: { "/lib/systemd/systemd": "systemd" } } : {}) });
   const tree = (await fetchDebianPackages(hostRelease(), ["dracut-core"]))["dracut-core"]!;
   const dracutDeb = readFileSync(join(tree, ".unpacked"), "utf8").trim();
   const dir = await buildOnce(
-    "dracut-image",
-    { inputs: { dracutDeb, kernel: opts.kernelVersion, modules: DRACUT_MODULES }, code: import.meta.path, single: true, files: [opts.binary, ...HOOK_FILES.map((f) => join(HOOKS_DIR, f))] },
+    `dracut-image-${opts.init ?? "shell"}`,
+    { inputs: { dracutDeb, kernel: opts.kernelVersion, modules: DRACUT_MODULES[opts.init ?? "shell"] }, code: import.meta.path, single: true, files: [opts.binary, ...HOOK_FILES.map((f) => join(HOOKS_DIR, f))] },
     (out) => makeImage(out, tree, dracutDeb, opts),
   );
   return { image: join(dir, "initrd.img"), listing: readFileSync(join(dir, "listing.txt"), "utf8").split("\n").filter(Boolean), log: readFileSync(join(dir, "dracut.log"), "utf8") };
@@ -85,7 +92,7 @@ async function makeImage(dir: string, tree: string, dracutDeb: string, opts: Dra
     "--confdir", confdir,
     "--kver", opts.kernelVersion,
     "--kmoddir", opts.modulesDir,
-    "--modules", DRACUT_MODULES.join(" "),
+    "--modules", DRACUT_MODULES[opts.init ?? "shell"].join(" "),
     "--compress", "zstd",
     "--tmpdir", work,
     image,
