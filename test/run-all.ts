@@ -49,7 +49,7 @@ async function step(name: string, cmd: string[], opts: { counts: "bun-test" | "e
 
 try {
   await ensureHostTools({
-    programs: { tmux: "tmux", sbsign: "sbsigntool", swtpm: "swtpm", swtpm_setup: "swtpm-tools", tpm2_pcrread: "tpm2-tools", bsdtar: "libarchive-tools", lz4: "lz4", openssl: "openssl", "hash-to-efi-sig-list": "efitools", mkinitramfs: "initramfs-tools", lzop: "lzop", bzip2: "bzip2", shellcheck: "shellcheck", checkbashisms: "devscripts", python3: "python3", busybox: "busybox" },
+    programs: { tmux: "tmux", sbsign: "sbsigntool", swtpm: "swtpm", swtpm_setup: "swtpm-tools", tpm2_pcrread: "tpm2-tools", bsdtar: "libarchive-tools", lz4: "lz4", openssl: "openssl", "hash-to-efi-sig-list": "efitools", mkinitramfs: "initramfs-tools", lzop: "lzop", bzip2: "bzip2", shellcheck: "shellcheck", checkbashisms: "devscripts", python3: "python3", busybox: "busybox", mmdebstrap: "mmdebstrap", cryptsetup: "cryptsetup-bin", "mkfs.ext4": "e2fsprogs" },
   });
   const parts = await debianParts();
   console.log("=== build: dist/ukiboot and dist/initramfs.cpio.zst");

@@ -66,7 +66,12 @@ export async function validateInitrd(layout: InitrdLayout, opts: ValidateOptions
       memberIndex: m?.index ?? null,
       member: m ? describeMember(m.member) : "initrd",
       offset,
-      message: m ? `Cannot unpack ${describeMember(m.member)}: ${detail}` : `Cannot load the initrd: ${detail}`,
+      // A warning is a check that could not be made, not a refusal: it must not read like one.
+      message: m
+        ? `${severity === "error" ? "Cannot unpack" : "Not sure the kernel can unpack"} ${describeMember(m.member)}: ${detail}`
+        : severity === "error"
+          ? `Cannot load the initrd: ${detail}`
+          : `The initrd was checked only in part: ${detail}`,
     };
     if (hint !== undefined) p.hint = hint;
     (severity === "error" ? errors : warnings).push(p);

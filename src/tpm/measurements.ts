@@ -33,9 +33,12 @@ export const TPM2_PCR_SYSEXTS = 13;
 
 /**
  * Sections measured into PCR 11, in canonical order: the UnifiedSection enum of systemd 257's uki.h
- * without .pcrsig (never measured) and .efifw (≥258). Unknown names are not measured.
+ * without .pcrsig (never measured), .efifw (≥258) and .dtbauto. The stub measures a .dtbauto only when it
+ * matched the firmware's devicetree or the machine's hardware ids; ukiboot has no devicetree to match and
+ * kexec cannot pass one, so none matches, as under the stub on a machine without one (docs/measurements.md
+ * §2, checked against the real stub by test/e2e/stub-oracle.e2e.test.ts). Unknown names are not measured.
  */
-export const PCR11_SECTION_ORDER = [".linux", ".osrel", ".cmdline", ".initrd", ".ucode", ".splash", ".dtb", ".uname", ".sbat", ".pcrpkey", ".profile", ".dtbauto", ".hwids"] as const;
+export const PCR11_SECTION_ORDER = [".linux", ".osrel", ".cmdline", ".initrd", ".ucode", ".splash", ".dtb", ".uname", ".sbat", ".pcrpkey", ".profile", ".hwids"] as const;
 
 export interface MeasurementEvent {
   pcr: number;

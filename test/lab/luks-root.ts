@@ -8,7 +8,7 @@
  * Encrypted offline (cryptsetup reencrypt --encrypt on the image file), so no loop device or device mapper
  * is needed on the build machine.
  */
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { run } from "../../build/lib/run-command.ts";
@@ -53,8 +53,9 @@ export async function encryptRoot(root: string, rootImage: string, publicKeyInRo
   const lab = join(root, "run", "lab");
   mkdirSync(tpmState, { recursive: true });
   mkdirSync(lab, { recursive: true });
+  // The swtpm TCTI finds the control channel next to the server socket, as <path>.ctrl.
   const server = join(lab, "swtpm.sock");
-  const swtpm: Subprocess = Bun.spawn(["swtpm", "socket", "--tpm2", "--tpmstate", `dir=${tpmState}`, "--server", `type=unixio,path=${server}`, "--ctrl", `type=unixio,path=${join(out, "swtpm-ctrl.sock")}`, "--flags", "startup-clear,not-need-init"], {
+  const swtpm: Subprocess = Bun.spawn(["swtpm", "socket", "--tpm2", "--tpmstate", `dir=${tpmState}`, "--server", `type=unixio,path=${server}`, "--ctrl", `type=unixio,path=${server}.ctrl`, "--flags", "startup-clear,not-need-init"], {
     stdout: "ignore",
     stderr: "pipe",
   });
@@ -70,6 +71,7 @@ export async function encryptRoot(root: string, rootImage: string, publicKeyInRo
       mounts.unshift(join(root, where));
     }
     copyFileSync(key, join(lab, "recovery.key"));
+    chmodSync(join(lab, "recovery.key"), 0o600);
     const inside = join(lab, "luks.img");
     writeFileSync(inside, "");
     await run(["mount", "--bind", image, inside]);

@@ -2,8 +2,8 @@
  * The ESP for comparing ukiboot with the real systemd-stub (test/e2e/stub-oracle.e2e.test.ts): one
  * two-profile UKI of the Debian system (test/lab/debian-system.ts) with everything systemd-stub merges into
  * the initrd: .ucode, per-UKI and global credentials, a sysext, a confext, a per-UKI and a global add-on
- * (each with a command line and an initrd, the per-UKI one with microcode too), .pcrpkey, .osrel and
- * .profile. Both profiles keep the initrd (retain_initrd) so the target can hand back what it received.
+ * (each with a command line and an initrd, the per-UKI one with microcode too), .pcrpkey, .osrel,
+ * .profile, and a .dtbauto that matches nothing on this machine. Both profiles keep the initrd (retain_initrd) so the target can hand back what it received.
  *
  * systemd-boot 257 is EFI/BOOT/BOOTX64.EFI, so the firmware path is firmware → systemd-boot → systemd-stub,
  * and systemd-boot selects the profile (`default oracle.efi@1`). ukiboot reads the same ESP.
@@ -21,6 +21,27 @@ export const ORACLE_UKI = "oracle.efi";
 
 /** The command line of profile `n`: the system's own, keeping the initrd, naming the profile. */
 export const oracleCmdline = (n: number) => `${DEBIAN_CMDLINE} retain_initrd lab.oracle-profile=${n}`;
+
+/**
+ * A flattened devicetree (the FDT format of the Devicetree Specification, version 17) with only a root node
+ * and its "compatible" string: enough for ukify's .dtbauto, and matching nothing on this machine.
+ */
+export function minimalDtb(compatible: string): Uint8Array {
+  const be = (n: number) => [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+  const pad4 = (b: number[]) => [...b, ...new Array((4 - (b.length % 4)) % 4).fill(0)];
+  const strings = [...new TextEncoder().encode("compatible"), 0];
+  const value = [...new TextEncoder().encode(compatible), 0];
+  const FDT_BEGIN_NODE = 1, FDT_END_NODE = 2, FDT_PROP = 3, FDT_END = 9;
+  const struct = [...be(FDT_BEGIN_NODE), 0, 0, 0, 0, ...be(FDT_PROP), ...be(value.length), ...be(0), ...pad4(value), ...be(FDT_END_NODE), ...be(FDT_END)];
+  const rsvmap = new Array(16).fill(0);
+  const header = 40;
+  const offRsv = header, offStruct = offRsv + rsvmap.length, offStrings = offStruct + struct.length;
+  const total = offStrings + strings.length;
+  return Uint8Array.from([
+    ...be(0xd00dfeed), ...be(total), ...be(offStruct), ...be(offStrings), ...be(offRsv), ...be(17), ...be(16), ...be(0), ...be(strings.length), ...be(struct.length),
+    ...rsvmap, ...struct, ...strings,
+  ]);
+}
 
 function cpio(files: Record<string, string>): Uint8Array {
   const tree = new InitramfsTree();
@@ -62,6 +83,8 @@ export async function oracleEspTree(system: DebianSystem): Promise<string> {
       extra: [
         `--microcode=${file("ucode.cpio", cpio({ "kernel/x86/microcode/GenuineIntel.bin": "not really microcode (the UKI's own)\n" }))}`,
         `--pcrpkey=${system.pcrPublicKey}`,
+        // Matches nothing here: the stub measures a .dtbauto only when it matched (docs/measurements.md §2).
+        `--devicetree-auto=${file("oracle.dtb", minimalDtb("ukiboot,lab-oracle"))}`,
         `--profile=@${p0}`,
         `--join-profile=${second}`,
       ],

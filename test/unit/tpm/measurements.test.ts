@@ -81,6 +81,12 @@ describe("planMeasurements()", () => {
     ]);
   });
 
+  test("a .dtbauto is not measured: nothing matches it under kexec, as under the stub on a machine without a devicetree", () => {
+    const sections = [".dtbauto", ".dtb", ".linux", ".hwids"].map((name) => ({ name, data: text(name), size: name.length }));
+    const events = planMeasurements({ kind: "uki", loadOptions: null, profile: 0, sections, customCmdline: null, addonCmdline: null });
+    expect(events.map((e) => e.description)).toEqual([".linux", ".linux", ".dtb", ".dtb", ".hwids", ".hwids"]);
+  });
+
   test("a Type #1 linux entry gets only its command line (the kernel measures the rest)", () => {
     const events = planMeasurements({ kind: "type1-linux", loadOptions: "initrd=\\initrd.img root=/dev/sda1", sections: [{ name: ".linux", data: text("k"), size: 1 }], credentials: text("x") });
     expect(summary(events)).toEqual([[12, "EV_IPL", null, "initrd=\\initrd.img root=/dev/sda1"]]);
