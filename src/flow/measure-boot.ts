@@ -19,6 +19,7 @@ import { applyMeasurements, decideMeasurementOutcome, type MeasurementOutcome } 
 import { formatMeasureLog, MEASURE_LOG_INITRD_PATH } from "../tpm/event-log.ts";
 import { type MeasuredBytes, type MeasurementInputs, planMeasurements } from "../tpm/measurements.ts";
 import { Tpm2Client } from "../tpm/tpm2-client.ts";
+import { parsePcrSignature, pcrSignatureMatch } from "../tpm/pcr-signature.ts";
 import type { VerifyMode } from "../trust/verify-policy.ts";
 import { pcrphaseWithoutEfiWords, PHASE_MEASURE_WORDS_EFI } from "../tpm/phase-measure-words.ts";
 
@@ -64,6 +65,31 @@ export async function measurementInputs(sys: Sys, plan: LoadPlan): Promise<Measu
   };
 }
 
+/**
+ * Whether the UKI's .pcrsig signs the PCR 11 this boot reached (docs/measurements.md §5): read back from the
+ * TPM after measuring, so a first stage that extended PCR 11 before ukiboot shows too. null without .pcrsig.
+ */
+async function checkPcrSignature(sys: Sys, plan: LoadPlan, tpm: Tpm2Client): Promise<string | null> {
+  const section = plan.uki?.image.sections[".pcrsig"];
+  if (!plan.uki || !section) return null;
+  const source = sectionContents(plan.uki.image, section);
+  const text = new TextDecoder().decode(await createSourceReader(source, (p, o, l) => sys.fs.readRange(p, o, l))(0, sourceSize(source)));
+  let entries;
+  try {
+    entries = parsePcrSignature(text.replace(/\0+$/, ""), plan.label);
+  } catch (e) {
+    return `${formatError(e)}; a disk sealed to this UKI's key will ask for its passphrase`;
+  }
+  const pcr11 = (await tpm.pcrRead(11, ["sha256"])).sha256;
+  if (!pcr11) return null;
+  const phase = pcrSignatureMatch(entries, "sha256", pcr11);
+  if (phase) return `the UKI's .pcrsig signs the PCR 11 this boot reaches at ${phase}: a disk sealed to its key can unlock`;
+  return (
+    `the .pcrsig of "${plan.label}" signs no PCR 11 value this boot reaches, so a disk sealed to its key (.pcrpkey) will ask for its passphrase: ` +
+    "either the UKI's sections are not what was signed (rebuild it with ukify --pcr-private-key), or PCR 11 did not start at zero because a first stage measured into it (docs/measurements.md §4)"
+  );
+}
+
 export interface MeasureResult {
   plan: LoadPlan;
   /** Sentences for the console: no TPM, a failure tolerated under warn, the phase words added. */
@@ -78,6 +104,7 @@ export interface MeasureResult {
 export async function measureBoot(sys: Sys, plan: LoadPlan, mode: VerifyMode): Promise<MeasureResult> {
   const transport = sys.tpm.open();
   let outcome: MeasurementOutcome;
+  let signatureNote: string | null = null;
   if (!transport) outcome = { kind: "no-tpm" };
   else {
     try {
@@ -85,6 +112,8 @@ export async function measureBoot(sys: Sys, plan: LoadPlan, mode: VerifyMode): P
       const { banks } = await client.activeBanks();
       const events = planMeasurements(await measurementInputs(sys, plan));
       outcome = { kind: "measured", records: await applyMeasurements(events, client, { banks }) };
+      // Advice only: whatever goes wrong here must not turn a measured boot into a failed one.
+      if (banks.includes("sha256")) signatureNote = await checkPcrSignature(sys, plan, client).catch((e: unknown) => `could not check the UKI's .pcrsig: ${formatError(e)}`);
     } catch (e) {
       outcome = { kind: "failed", error: e };
     }
@@ -96,6 +125,7 @@ export async function measureBoot(sys: Sys, plan: LoadPlan, mode: VerifyMode): P
     });
   }
   const notes = decision.message ? [decision.message] : [];
+  if (signatureNote) notes.push(signatureNote);
   if (outcome.kind !== "measured") return { plan, notes };
 
   // The measurement log for the target, as one more /.extra archive at the end of the initrd.

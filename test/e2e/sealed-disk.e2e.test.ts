@@ -72,11 +72,18 @@ const PASSPHRASE_PROMPT = /Please enter passphrase for disk/;
  * Boots a copy of the disk LinuxBoot-style through ukiboot, with a copy of the TPM that holds the sealed key.
  * `answerPrompt`: type the recovery passphrase when the system asks for it (and say that it asked).
  */
-async function bootSealed(name: string, uki?: string): Promise<{ report: LabReport; asked: boolean; log: string }> {
+async function bootSealed(name: string, opts: { uki?: string; edit?: string } = {}): Promise<{ report: LabReport; asked: boolean; log: string }> {
   const dir = mkdtempSync(join(tmpdir(), "ukiboot-sealed-"));
   const image = join(dir, "disk.img");
   await run(["cp", "--sparse=always", disk, image]);
-  if (uki) await run(["mcopy", "-o", "-i", `${image}@@1M`, uki, `::/EFI/Linux/${system.luksUkiName}`], { env: { MTOOLS_SKIP_CHECK: "1" } });
+  const mtools = { env: { MTOOLS_SKIP_CHECK: "1" } };
+  if (opts.uki) await run(["mcopy", "-o", "-i", `${image}@@1M`, opts.uki, `::/EFI/Linux/${system.luksUkiName}`], mtools);
+  if (opts.edit) {
+    // A visible menu, so the person at the serial console can edit the command line.
+    const conf = join(dir, "loader.conf");
+    writeFileSync(conf, "timeout 10\n");
+    await run(["mcopy", "-o", "-i", `${image}@@1M`, conf, "::/loader/loader.conf"], mtools);
+  }
   return runScenario(
     name,
     () => {
@@ -87,6 +94,12 @@ async function bootSealed(name: string, uki?: string): Promise<{ report: LabRepo
     async (vm) => {
       let asked = false;
       try {
+        if (opts.edit) {
+          await vm.expect(/Boot in \d+ s\./, 240_000);
+          vm.type("e");
+          await vm.expect(/Esc cancel/, 30_000);
+          vm.type(`${opts.edit}\r`);
+        }
         const first = await vm.expect(new RegExp(`${PASSPHRASE_PROMPT.source}|LAB-REPORT-END`), 480_000);
         if (PASSPHRASE_PROMPT.test(first[0])) {
           asked = true;
@@ -105,7 +118,7 @@ async function bootSealed(name: string, uki?: string): Promise<{ report: LabRepo
 
 describe("a LUKS2 root sealed to a signed PCR 11 policy, booted through ukiboot", () => {
   test(
-    "the UKI kernel-install made unlocks the root through the TPM; a UKI one .cmdline byte apart changes PCR 11 and must ask for the passphrase",
+    "the UKI kernel-install made unlocks the root through the TPM; a UKI one .cmdline byte apart changes PCR 11 and must ask for the passphrase; an edited command line changes only PCR 12",
     async () => {
       const good = await bootSealed("sealed-disk-unlocks");
       expect(good.asked).toBe(false);
@@ -117,16 +130,27 @@ describe("a LUKS2 root sealed to a signed PCR 11 policy, booted through ukiboot"
       // The root was opened in the initrd (dm-0), with nobody typing anything.
       expect(good.log).toMatch(/EXT4-fs \(dm-0\)/);
       expect(good.report.pcrs[11]).not.toBe("0".repeat(64));
+      // ukiboot checked the .pcrsig systemd-measure made against the PCR 11 it left in the TPM.
+      expect(good.log).toContain("the UKI's .pcrsig signs the PCR 11 this boot reaches at enter-initrd");
 
-      const tampered = await bootSealed("sealed-disk-tampered-uki-asks", tamperedUki);
+      const tampered = await bootSealed("sealed-disk-tampered-uki-asks", { uki: tamperedUki });
       expect(tampered.report.cmdline).toContain("lab.tamper=1");
       expect(tampered.asked).toBe(true);
+      // …and ukiboot said so before the jump, naming the file.
+      expect(tampered.log).toMatch(/the \.pcrsig of ".*debian-.*\.efi" signs no PCR 11 value this boot reaches/);
       // The recovery passphrase still opens it, and the system comes up.
       expect(tampered.report.state).toMatch(/running|degraded/);
       expect(tampered.report.pcrs[11]).not.toBe(good.report.pcrs[11]!);
       // Neither boot changed PCR 12: no add-on, credential or edited command line was measured.
       expect(tampered.report.pcrs[12]).toBe(good.report.pcrs[12]!);
+
+      // An edited command line goes into PCR 12, not PCR 11, as under systemd-stub: the disk still unlocks.
+      const edited = await bootSealed("sealed-disk-edited-cmdline-unlocks", { edit: " lab.edited=1" });
+      expect(edited.report.cmdline).toContain("lab.tamper=0 lab.edited=1");
+      expect(edited.asked).toBe(false);
+      expect(edited.report.pcrs[11]).toBe(good.report.pcrs[11]!);
+      expect(edited.report.pcrs[12]).not.toBe(good.report.pcrs[12]!);
     },
-    E2E_TIMEOUT_MS * 2,
+    E2E_TIMEOUT_MS * 3,
   );
 });
