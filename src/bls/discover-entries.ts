@@ -97,12 +97,42 @@ export async function discoverEntries(uncached: ReadOnlyFs, opts: DiscoverOption
     }
   }
 
-  const sorted = sortBootEntries(found);
+  const sorted = sortBootEntries(withoutInterruptedRenames(found, problems));
   const titles = uniqueTitles(sorted);
   sorted.forEach((e, i) => (e.showTitle = titles[i]!));
   out.entries = sorted;
   out.problems = dedupeProblems(problems);
   return out;
+}
+
+/**
+ * One entry under two boot-counter names (`x+3.efi` and `x+2-1.efi` in one directory): a counter rename was
+ * cut short, by power loss between FAT's new directory entry and the removal of the old one (docs/efi-variables.md
+ * §5). Counters only ever go down, so the name with fewer tries left is the later state: keep it, drop the
+ * other with a problem that says what to do. Neither try is lost and none is invented.
+ */
+function withoutInterruptedRenames(entries: BootEntry[], problems: Problem[]): BootEntry[] {
+  const byId = new Map<string, BootEntry[]>();
+  for (const e of entries) {
+    if (e.triesLeft < 0) continue;
+    const key = `${e.path.slice(0, e.path.length - e.fileName.length)}\0${e.id}`;
+    byId.set(key, [...(byId.get(key) ?? []), e]);
+  }
+  const dropped = new Set<BootEntry>();
+  for (const same of byId.values()) {
+    if (new Set(same.map((e) => e.fileName)).size < 2) continue;
+    const later = [...same].sort((a, b) => a.triesLeft - b.triesLeft || b.triesDone - a.triesDone)[0]!;
+    for (const e of same) {
+      if (e.fileName === later.fileName) continue;
+      dropped.add(e);
+      problems.push({
+        file: e.path,
+        severity: "error",
+        message: `Ignoring "${e.fileName}": "${later.fileName}" is the same entry with fewer tries left, so a boot-counter rename was interrupted. Check the ESP with fsck.fat, then remove "${e.fileName}"`,
+      });
+    }
+  }
+  return dropped.size === 0 ? entries : entries.filter((e) => !dropped.has(e));
 }
 
 async function readLoaderConf(fs: ReadOnlyFs, esp: string, out: Discovery): Promise<void> {

@@ -158,3 +158,25 @@ describe("discoverEntries() reading strategy", () => {
     expect(size).toBeGreaterThan(linux.fileSize);
   }, 300_000);
 });
+
+describe("an interrupted boot-counter rename (docs/efi-variables.md §5)", () => {
+  test("one UKI under two counter names: the one with fewer tries left is the entry, the other a problem naming both", async () => {
+    const { mkdtempSync, mkdirSync, copyFileSync, readdirSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { flowEsp } = await import("../../lab/flow-esp.ts");
+    const from = join((await flowEsp()).esp, "EFI/Linux");
+    const esp = mkdtempSync(join(tmpdir(), "interrupted-"));
+    mkdirSync(join(esp, "EFI/Linux"), { recursive: true });
+    // Both names point at one file on FAT after a cut rename; here they are two copies of it.
+    copyFileSync(join(from, "flow-2.efi"), join(esp, "EFI/Linux/flow-2+3.efi"));
+    copyFileSync(join(from, "flow-2.efi"), join(esp, "EFI/Linux/flow-2+2-1.efi"));
+    copyFileSync(join(from, "flow-1.efi"), join(esp, "EFI/Linux/flow-1+3.efi"));
+    const d = await discoverEntries(new NodeFs(), { esp });
+    expect(d.entries.map((e) => e.fileName)).toEqual(["flow-2+2-1.efi", "flow-1+3.efi"]);
+    expect(d.problems.map((p) => p.message)).toEqual([
+      'Ignoring "flow-2+3.efi": "flow-2+2-1.efi" is the same entry with fewer tries left, so a boot-counter rename was interrupted. Check the ESP with fsck.fat, then remove "flow-2+3.efi"',
+    ]);
+    // Nothing on the ESP was touched.
+    expect(readdirSync(join(esp, "EFI/Linux")).sort()).toEqual(["flow-1+3.efi", "flow-2+2-1.efi", "flow-2+3.efi"]);
+  });
+});
