@@ -4,10 +4,9 @@
  * the real systemd-bless-boot (docs/efi-variables.md §5).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT } from "../../build/debian.ts";
 import { run } from "../../build/lib/run-command.ts";
 import { buildOnce } from "../lab/build-once.ts";
 import { debianSystem, FAIL_BOOT_COMPLETE, type DebianSystem } from "../lab/debian-system.ts";
@@ -15,7 +14,7 @@ import { makeGptDiskImage } from "../lab/disk-image.ts";
 import { BOOT_KERNEL_CMDLINE, buildEspScenario, type EspScenario } from "../lab/esp-scenarios.ts";
 import { parseLabReport, type LabReport } from "../lab/lab-report.ts";
 import { OVMF_VARS } from "../lab/qemu.ts";
-import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, runScenario } from "../support/e2e.ts";
+import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, keepConsole, runScenario } from "../support/e2e.ts";
 
 /** ukiboot's boot UKI where the firmware looks, and a loader.conf that boots the default at once. */
 const BOOT_ESP: EspScenario = {
@@ -49,11 +48,6 @@ beforeAll(async () => {
 
 const MTOOLS = { env: { MTOOLS_SKIP_CHECK: "1" } };
 
-/** The whole console of a boot, kept in test/.tmp for reading after a failure. */
-function keepConsole(name: string, output: string): void {
-  mkdirSync(join(REPO_ROOT, "test", ".tmp"), { recursive: true });
-  writeFileSync(join(REPO_ROOT, "test", ".tmp", `${name}.console.log`), output);
-}
 
 /** The UKI file names on the ESP of `image` (the ESP starts at 1 MiB). */
 async function ukisOn(image: string): Promise<string[]> {

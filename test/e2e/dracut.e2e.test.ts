@@ -79,7 +79,9 @@ describe("ukiboot in an initramfs made by dracut", () => {
         return { report: parseTargetReport(vm.output), log: vm.output };
       },
     );
-    expect(log).toMatch(/Starting .*dracut-pre-mount\.service/);
+    // systemd (PID 1 of the initrd) started the unit that runs dracut's hooks, and ukiboot ran inside it.
+    expect(log).toMatch(/Starting .*dracut-pre-mount.* - dracut pre-mount hook/);
+    expect(log).toMatch(/dracut-pre-mount\[\d+\]: ukiboot: started/);
     expect(log).toContain("ukiboot: starting ukiboot from the dracut init");
     expect(log).toContain("ukiboot: using ESP /dev/nvme0n1p1");
     expect(report?.name).toBe("demo-2.0");

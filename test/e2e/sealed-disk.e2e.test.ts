@@ -9,7 +9,7 @@ import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT, type DebianParts } from "../../build/debian.ts";
+import type { DebianParts } from "../../build/debian.ts";
 import { run } from "../../build/lib/run-command.ts";
 import { buildOnce } from "../lab/build-once.ts";
 import { debianSystem, type DebianSystem } from "../lab/debian-system.ts";
@@ -18,7 +18,7 @@ import { BOOT_KERNEL_CMDLINE } from "../lab/esp-scenarios.ts";
 import { parseLabReport, type LabReport } from "../lab/lab-report.ts";
 import { RECOVERY_PASSPHRASE } from "../lab/luks-root.ts";
 import { startQemuSwtpm, type QemuSwtpm } from "../lab/swtpm-socket.ts";
-import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, runScenario } from "../support/e2e.ts";
+import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, keepConsole, runScenario } from "../support/e2e.ts";
 
 let parts: DebianParts;
 let system: DebianSystem;
@@ -59,11 +59,6 @@ afterEach(async () => {
   for (const t of tpms.splice(0)) await t.stop();
 });
 
-/** The whole console of a boot, kept in test/.tmp for reading after a failure. */
-function keepConsole(name: string, output: string): void {
-  mkdirSync(join(REPO_ROOT, "test", ".tmp"), { recursive: true });
-  writeFileSync(join(REPO_ROOT, "test", ".tmp", `${name}.console.log`), output);
-}
 
 /** The systemd-ask-password prompt of systemd-cryptsetup on the console. */
 const PASSPHRASE_PROMPT = /Please enter passphrase for disk/;

@@ -7,11 +7,11 @@
  */
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { REPO_ROOT, type DebianParts } from "../../build/debian.ts";
+import type { DebianParts } from "../../build/debian.ts";
 import { run } from "../../build/lib/run-command.ts";
 import { buildOnce } from "../lab/build-once.ts";
 import { debianSystem, type DebianSystem } from "../lab/debian-system.ts";
@@ -21,7 +21,7 @@ import { parseLabReport, type LabReport } from "../lab/lab-report.ts";
 import { ORACLE_UKI, oracleEspTree } from "../lab/oracle-esp.ts";
 import { startQemuSwtpm, type QemuSwtpm } from "../lab/swtpm-socket.ts";
 import type { VmOptions } from "../lab/qemu.ts";
-import { BINARY, E2E_TIMEOUT_MS, e2eReady, INITRAMFS, runScenario } from "../support/e2e.ts";
+import { BINARY, E2E_TIMEOUT_MS, e2eReady, INITRAMFS, keepConsole, runScenario } from "../support/e2e.ts";
 
 let parts: DebianParts;
 let system: DebianSystem;
@@ -48,11 +48,6 @@ afterEach(async () => {
 
 const MTOOLS = { env: { MTOOLS_SKIP_CHECK: "1" } };
 
-/** The whole console of a boot, kept in test/.tmp for reading after a failure. */
-function keepConsole(name: string, output: string): void {
-  mkdirSync(join(REPO_ROOT, "test", ".tmp"), { recursive: true });
-  writeFileSync(join(REPO_ROOT, "test", ".tmp", `${name}.console.log`), output);
-}
 
 interface Booted {
   report: LabReport;

@@ -2,7 +2,7 @@
  * Shared set-up for the QEMU scenarios: the built artifacts (building them when missing), the Debian
  * parts, a wall-time record per scenario for the README, and the standard retry on emulator faults.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "../../build/build.ts";
 import { debianParts, type DebianParts, REPO_ROOT } from "../../build/debian.ts";
@@ -45,6 +45,12 @@ export function e2eReady(): Promise<DebianParts> {
 }
 
 const TIMES = join(REPO_ROOT, "test", ".tmp", "e2e-times.jsonl");
+
+/** The whole console of a boot, kept in test/.tmp/<name>.console.log for reading after a failure. */
+export function keepConsole(name: string, output: string): void {
+  mkdirSync(join(REPO_ROOT, "test", ".tmp"), { recursive: true });
+  writeFileSync(join(REPO_ROOT, "test", ".tmp", `${name}.console.log`), output);
+}
 
 /** Runs a scenario with one retry on an emulator fault, and records its wall time. */
 export async function runScenario<T>(name: string, vmOptions: () => VmOptions, body: (vm: Vm) => Promise<T>): Promise<T> {
