@@ -1,5 +1,5 @@
 /**
- * Which entry ukiboot started, told to the booted system (docs/efi-variables.md §8). systemd-boot says it
+ * Which entry ukiboot started, told to the booted system (docs/efi-variables.md §8, docs/command-line.md §6). systemd-boot says it
  * with the volatile LoaderEntrySelected, which cannot be set once boot services have ended; ukiboot adds a
  * system credential to the command line instead. The target's systemd exposes it as
  * /run/credentials/@system/ukiboot.booted-entry, and `ukiboot list` in the target reads the word back from

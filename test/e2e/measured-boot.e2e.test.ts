@@ -62,7 +62,8 @@ test(
     expect(report?.pcr12).toBe(extendFromZero(utf16WithNul("ADDON_MEASURED=1")));
     expect(report?.files["/.extra/tpm2-measure.log"]).toBeDefined();
     // No EFI here: the drop-in credentials that make systemd measure its phases without --graceful.
-    expect(report?.cmdline).toContain("ADDON_MEASURED=1 SYSTEMD_FORCE_MEASURE=1 systemd.set_credential_binary=systemd.unit-dropin.systemd-pcrphase-initrd.service~50-ukiboot-no-efi:");
+    // The booted-entry credential, then the phase words (docs/command-line.md §6).
+    expect(report?.cmdline).toContain("ADDON_MEASURED=1 systemd.set_credential=ukiboot.booted-entry:measured.efi SYSTEMD_FORCE_MEASURE=1 systemd.set_credential_binary=systemd.unit-dropin.systemd-pcrphase-initrd.service~50-ukiboot-no-efi:");
     expect(log).toContain("added SYSTEMD_FORCE_MEASURE to the command line");
   },
   E2E_TIMEOUT_MS,
