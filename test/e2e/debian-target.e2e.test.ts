@@ -4,7 +4,7 @@
  * the real systemd-bless-boot (docs/efi-variables.md §5).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../../build/lib/run-command.ts";
@@ -14,7 +14,7 @@ import { makeGptDiskImage } from "../lab/disk-image.ts";
 import { BOOT_KERNEL_CMDLINE, buildEspScenario, type EspScenario } from "../lab/esp-scenarios.ts";
 import { parseLabReport, type LabReport } from "../lab/lab-report.ts";
 import { OVMF_VARS } from "../lab/qemu.ts";
-import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, keepConsole, runScenario } from "../support/e2e.ts";
+import { BINARY, E2E_TIMEOUT_MS, e2eReady, INITRAMFS, keepConsole, runScenario } from "../support/e2e.ts";
 
 /** ukiboot's boot UKI where the firmware looks, and a loader.conf that boots the default at once. */
 const BOOT_ESP: EspScenario = {
@@ -33,15 +33,21 @@ beforeAll(async () => {
   system = await debianSystem();
   const boot = await buildEspScenario(BOOT_ESP, { initramfs: INITRAMFS });
   // One disk as an installed machine has it: the ESP (ukiboot and what kernel-install put there), then root.
-  const dir = await buildOnce("debian-disk", { inputs: { system }, code: import.meta.path, single: true, files: [boot.image, system.rootImage, join(system.espTree, "EFI/Linux", system.ukiName)] }, async (out) => {
+  const dir = await buildOnce("debian-disk", { inputs: { system }, code: import.meta.path, single: true, files: [boot.image, system.rootImage, join(system.espTree, "EFI/Linux", system.ukiName), BINARY] }, async (out) => {
     const tree = join(out, "esp");
     mkdirSync(tree, { recursive: true });
     cpSync(boot.tree, tree, { recursive: true });
     cpSync(system.espTree, tree, { recursive: true });
+    // ukiboot installed in the system too, as /usr/local/bin/ukiboot, so the system can ask it which entry it is.
+    const root = join(out, "root.img");
+    await run(["cp", "--sparse=always", system.rootImage, root]);
+    await run(["debugfs", "-w", "-R", `write ${BINARY} usr/local/bin/ukiboot`, root]);
+    await run(["debugfs", "-w", "-R", "set_inode_field usr/local/bin/ukiboot mode 0100755", root]);
     await makeGptDiskImage(join(out, "disk.img"), [
       { kind: "esp", sizeMiB: 256, tree },
-      { kind: "root", sizeMiB: 600, image: system.rootImage },
+      { kind: "root", sizeMiB: 600, image: root },
     ]);
+    rmSync(root);
   });
   disk = join(dir, "disk.img");
 }, 900_000);
@@ -95,6 +101,9 @@ describe("a Debian system installed by its own tools, through ukiboot", () => {
       expect(first.report.bootedEntry).toBe(goodBlessed);
       expect(first.report.cmdline).toContain(`systemd.set_credential=ukiboot.booted-entry:${goodBlessed}`);
       expect(first.report.bootctlList.join("\n")).toContain(goodBlessed);
+      // ukiboot in the booted system knows which entry it is, from its credential, not from LoaderEntrySelected.
+      expect(first.report.ukibootList).toContain(`Booted: ${goodBlessed} (from the ukiboot.booted-entry credential on the kernel command line)`);
+      expect(first.report.ukibootList.some((l) => /title: .*[(, ]selected\)$/.test(l))).toBe(true);
       expect(await ukisOn(image)).toEqual([goodBlessed]);
 
       // 2. A newer UKI arrives (+2). Its system fails before boot-complete.target, so it is never blessed:

@@ -134,6 +134,8 @@ echo "LAB-BLESS $(systemctl show -P ActiveState -P Result systemd-bless-boot.ser
 SYSTEMD_COLORS=0 bootctl status --no-pager 2>&1 | sed 's/^/LAB-BOOTCTL-STATUS /'
 SYSTEMD_COLORS=0 bootctl list --no-pager 2>&1 | sed 's/^/LAB-BOOTCTL-LIST /'
 systemctl --failed --no-legend --plain 2>&1 | sed 's/^/LAB-FAILED /'
+# ukiboot, when a scenario put it into the system: which entry does it say this system was booted from?
+if [ -x /usr/local/bin/ukiboot ]; then /usr/local/bin/ukiboot list 2>&1 | sed 's/^/LAB-UKIBOOT-LIST /'; fi
 for u in $(systemctl --failed --no-legend --plain | cut -d' ' -f1); do journalctl -b -u "$u" --no-pager -o cat 2>&1 | tail -n 20 | sed "s/^/LAB-JOURNAL $u /"; done
 echo "LAB-REPORT-END"
 } >/dev/ttyS0 2>&1

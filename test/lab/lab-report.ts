@@ -17,6 +17,8 @@ export interface LabReport {
   bless: string;
   bootctlStatus: string[];
   bootctlList: string[];
+  /** `ukiboot list` in the target, when ukiboot is installed there. */
+  ukibootList: string[];
   failedUnits: string[];
   /** /sys/firmware/initrd (retain_initrd): SHA-256 and size, and whether it was written to /dev/vda. */
   initrd?: { sha256: string; size: number; dumped: boolean };
@@ -27,7 +29,7 @@ export function parseLabReport(log: string): LabReport | null {
   const end = log.lastIndexOf("LAB-REPORT-END");
   const begin = log.lastIndexOf("LAB-REPORT-BEGIN", end);
   if (begin < 0 || end < 0) return null;
-  const r: LabReport = { state: "", cmdline: "", pcrs: {}, bootCountPath: "", bootedEntry: "", bless: "", bootctlStatus: [], bootctlList: [], failedUnits: [] };
+  const r: LabReport = { state: "", cmdline: "", pcrs: {}, bootCountPath: "", bootedEntry: "", bless: "", bootctlStatus: [], bootctlList: [], ukibootList: [], failedUnits: [] };
   for (const raw of log.slice(begin, end).split(/\r?\n/)) {
     // The console may interleave escape sequences of other writers: read from the marker on.
     const at = raw.indexOf("LAB-");
@@ -43,6 +45,7 @@ export function parseLabReport(log: string): LabReport | null {
     else if (tag === "LAB-BLESS") r.bless = value.trim();
     else if (tag === "LAB-BOOTCTL-STATUS") r.bootctlStatus.push(value);
     else if (tag === "LAB-BOOTCTL-LIST") r.bootctlList.push(value);
+    else if (tag === "LAB-UKIBOOT-LIST") r.ukibootList.push(value);
     else if (tag === "LAB-FAILED" && value.trim()) r.failedUnits.push(value.trim().split(/\s+/)[0]!);
     else if (tag === "LAB-INITRD") r.initrd = { sha256: rest[0] ?? "", size: Number(rest[1]), dumped: false };
     else if (tag === "LAB-INITRD-DUMPED" && r.initrd) r.initrd.dumped = true;
