@@ -7,7 +7,8 @@ import { createSourceReader, sourceSize } from "../bytes/byte-source.ts";
 import { checkKernelImage, KERNEL_HEADER_BYTES } from "../kexec/kernel-image.ts";
 import { parseKernelConfig } from "../initrd/kernel-config.ts";
 import { refuseInvalidInitrd, validateInitrd } from "../initrd/validate-initrd.ts";
-import type { BootEntry } from "../model/boot-entry.ts";
+import type { BootAddon, BootEntry } from "../model/boot-entry.ts";
+import { layoutInitrd } from "../initrd/initrd-layout.ts";
 import { addonsOf, mayChangeCmdline, plainKernelOf, ukiOf } from "../model/entry-rules.ts";
 import { appendCmdline } from "../cmdline/compose.ts";
 import { bootedEntryWord } from "../cmdline/booted-entry.ts";
@@ -20,6 +21,18 @@ import type { BootSession } from "./boot-session.ts";
 import { measureBoot } from "./measure-boot.ts";
 import { verifyEntry } from "./trust-context.ts";
 
+/** How a crash kernel differs from a boot of the same entry (docs/kdump.md). */
+export interface CrashLoad {
+  /** Kdump add-ons, applied after the entry's own; under enforce each must verify, or nothing is loaded. */
+  addons: BootAddon[];
+  /** Rewrites the composed command line; given only when the policy lets the line change (docs/kdump.md §3). */
+  rewrite?: (cmdline: string) => string;
+  /** A kdump initrd that takes the place of the whole merged initrd. */
+  initrd?: string;
+  /** A last check of the finished plan before it is loaded (that it fits the reserved memory). */
+  beforeLoad?: (plan: LoadPlan) => Promise<void>;
+}
+
 export interface LoadOptions {
   /** A confirmed edit of the command line (menu `e`, --cmdline). */
   editedCmdline?: string;
@@ -30,7 +43,8 @@ export interface LoadOptions {
   append?: string;
   /** Load even when the initrd check finds members the kernel would drop. */
   force?: boolean;
-  crash?: boolean;
+  /** Makes a crash kernel of the entry (src/flow/load-crash-kernel.ts): loaded with KEXEC_FILE_ON_CRASH, never measured. */
+  crash?: CrashLoad;
   /**
    * Extend the PCRs as systemd-stub would (default). A boot measures; `ukiboot load` on a running system
    * measures only when asked, because the PCRs then describe the running system, not the loaded one, and a
@@ -62,13 +76,16 @@ export async function planAndCheck(sys: Sys, session: BootSession, entry: BootEn
   const edited = append !== "" ? appendCmdline(opts.editedCmdline ?? entry.options, append) : opts.editedCmdline;
   // What is verified is sealed first, and read from the seal from then on: a writer on the ESP cannot change
   // it between the check and the load (docs/trust.md §4).
+  const target = opts.crash?.addons.length ? withAddons(entry, opts.crash.addons) : entry;
   if (session.trust.policy.mode !== "off") {
-    await sys.snapshots.take(signedFilesOf(entry));
+    await sys.snapshots.take(signedFilesOf(target));
     await confirmUnchanged(sys, entry);
   }
   // Signatures first: under enforce an unverified UKI is refused and unverified add-ons are left out.
-  const verified = await verifyEntry(sys, session.trust, entry);
-  const plan = await buildPlan(sys.fs, verified.entry, { ...(edited !== undefined ? { editedCmdline: edited } : {}), secureBoot });
+  const verified = await verifyEntry(sys, session.trust, target);
+  if (opts.crash) refuseLostKdumpAddons(opts.crash.addons, verified);
+  const built = await buildPlan(sys.fs, verified.entry, { ...(edited !== undefined ? { editedCmdline: edited } : {}), secureBoot });
+  const plan = opts.crash ? await asCrashPlan(sys, built, opts.crash) : built;
   await checkKernel(sys, plan);
   const configText = sys.kernel.config();
   const validation = await validateInitrd(plan.initrd, {
@@ -77,6 +94,37 @@ export async function planAndCheck(sys: Sys, session: BootSession, entry: BootEn
   });
   const problems = refuseInvalidInitrd(validation, { force: opts.force === true });
   return { plan, warnings: [...verified.warnings, ...plan.notes, ...problems.map((p) => p.message)] };
+}
+
+/** The entry with more add-ons after its own (a UKI entry; a plain kernel takes none). */
+function withAddons(entry: BootEntry, more: BootAddon[]): BootEntry {
+  return entry.kind === "type1-linux" ? entry : { ...entry, addons: [...addonsOf(entry), ...more] };
+}
+
+/**
+ * A kdump add-on the policy left out would leave the crash kernel without its options, under the very
+ * policy that forbids changing the line any other way: nothing is loaded instead (docs/kdump.md §5).
+ * @throws BootError naming the add-on and why it was left out
+ */
+function refuseLostKdumpAddons(wanted: BootAddon[], verified: { entry: BootEntry; warnings: string[] }): void {
+  const kept = new Set(addonsOf(verified.entry).map((a) => a.path));
+  const lost = wanted.find((a) => !kept.has(a.path));
+  if (!lost) return;
+  const why = verified.warnings.find((w) => w.includes(lost.fileName)) ?? "it does not verify";
+  throw new BootError(`Cannot load a crash kernel with the kdump add-on "${lost.path}": ${why}`, "Sign the kdump add-on with a key the policy trusts (ukify --secureboot-private-key), or remove it; nothing was loaded");
+}
+
+/** The entry's plan as a crash kernel: the rewritten line, and the kdump initrd in place of the merged one. */
+async function asCrashPlan(sys: Sys, plan: LoadPlan, crash: CrashLoad): Promise<LoadPlan> {
+  const cmdline = crash.rewrite ? crash.rewrite(plan.cmdline) : plan.cmdline;
+  checkCmdlineLength(cmdline);
+  if (crash.initrd === undefined) return { ...plan, cmdline };
+  const st = await sys.fs.stat(crash.initrd);
+  if (!st || st.kind !== "file") {
+    throw new BootError(`Cannot use the kdump initrd "${crash.initrd}": ${st ? "it is not a regular file" : "it does not exist"}`, "Build it (Debian: kdump-config load builds /var/lib/kdump/initrd.img-<version>), or name another with --initrd or in /etc/ukiboot/kdump.conf; nothing was loaded");
+  }
+  const initrd = layoutInitrd([{ kind: "kdump-initrd", origin: crash.initrd, source: { type: "range", path: crash.initrd, offset: 0, size: st.size } }], { style: "type1" });
+  return { ...plan, cmdline, initrd, notes: [...plan.notes, `the crash kernel gets the kdump initrd "${crash.initrd}" instead of the entry's own`] };
 }
 
 /** JSON with sorted keys: two entries built by different paths (discovery, a counter rename) compare by content. */
@@ -141,12 +189,14 @@ async function checkLoadMeasure(sys: Sys, session: BootSession, entry: BootEntry
   for (const w of planned.warnings) sys.log.warn(w);
   const checked = opts.crash ? planned : { ...planned, plan: withBootedEntry(sys, planned.plan, entry) };
   const crash = opts.crash ? { crash: true } : {};
+  if (opts.crash?.beforeLoad) await opts.crash.beforeLoad(checked.plan);
+  if (opts.crash) sys.log.info("not measuring the crash kernel: it starts only after a crash, when the PCRs describe the crashed system (docs/kdump.md §6)");
   // Loaded once before anything is measured: when the kernel refuses this image (its own signature check,
   // a format it cannot load, no memory), the PCRs stay as they were and the next entry is measured from
   // the same state, so a disk sealed to that entry's PCR 11 still unlocks (docs/measurements.md §4).
   sys.log.info(`loading "${entry.showTitle}" (${entry.id}) from ${checked.plan.label}`);
   await sys.kexec.load(checked.plan, { ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...crash });
-  if (opts.measure === false) return checked.plan;
+  if (opts.crash || opts.measure === false) return checked.plan;
   try {
     const measured = await measureBoot(sys, checked.plan, session.trust.policy.mode);
     for (const n of measured.notes) sys.log.info(n);

@@ -23,6 +23,8 @@ export type InitrdMemberKind =
   | "profile"
   | "addon-initrd"
   | "type1-initrd"
+  /** A crash kernel's own initrd (ukiboot kdump --initrd), in place of the merged one. */
+  | "kdump-initrd"
   /** ukiboot's own event log handed to the target (not a systemd-stub piece). */
   | "event-log";
 
@@ -123,6 +125,7 @@ const KIND_LABELS: Record<InitrdMemberKind, string> = {
   profile: "/.extra/profile archive",
   "addon-initrd": "add-on .initrd",
   "type1-initrd": "initrd file",
+  "kdump-initrd": "kdump initrd file",
   "event-log": "event log archive",
 };
 

@@ -14,6 +14,8 @@ export interface KernelImageCheck {
   format: KernelImageFormat;
   /** A sentence when the image is certainly unbootable; undefined otherwise. */
   problem?: string;
+  /** bzImage init_size (boot protocol 2.10+): the memory the kernel needs to decompress and start. */
+  initSize?: number;
 }
 
 /**
@@ -31,7 +33,8 @@ export function checkKernelImage(header: Uint8Array, size: number): KernelImageC
     if (needed > size) {
       return { format: "bzImage", problem: `the kernel image is truncated: its header says ${needed} bytes, but there are only ${size}` };
     }
-    return { format: "bzImage" };
+    const version = dv.getUint16(0x206, true);
+    return version >= 0x20a && header.byteLength >= 0x264 ? { format: "bzImage", initSize: dv.getUint32(0x260, true) } : { format: "bzImage" };
   }
   if (ascii(0x38, 4) === "ARM\x64") return { format: "arm64-image" };
   if (ascii(0, 2) === "MZ" && ascii(4, 4) === "zimg") return { format: "efi-zboot" };

@@ -39,6 +39,14 @@ export function kexecFileUnload(opts: { crash?: boolean } = {}): void {
   });
 }
 
+/** The memory crashkernel= reserved (/sys/kernel/kexec_crash_size), in bytes; undefined without the file. */
+export function crashKernelSize(): number | undefined {
+  const f = "/sys/kernel/kexec_crash_size";
+  if (!existsSync(f)) return undefined;
+  const n = Number(readFileSync(f, "utf8").trim());
+  return Number.isFinite(n) ? n : undefined;
+}
+
 /** Whether a kexec image is loaded (/sys/kernel/kexec_loaded, or kexec_crash_loaded). */
 export function isKexecLoaded(opts: { crash?: boolean } = {}): boolean | undefined {
   const f = opts.crash ? "/sys/kernel/kexec_crash_loaded" : "/sys/kernel/kexec_loaded";

@@ -34,6 +34,8 @@ export interface KexecLoader {
   unload(opts?: { crash?: boolean }): Promise<void>;
   /** reboot(LINUX_REBOOT_CMD_KEXEC). Returns only when it fails (it throws then). */
   exec(): Promise<void>;
+  /** /sys/kernel/kexec_crash_size: the bytes crashkernel= reserved; undefined when the kernel does not say. */
+  crashSize(): number | undefined;
   /** /sys/kernel/kexec_loaded (or kexec_crash_loaded); undefined when the kernel does not say. */
   isLoaded(opts?: { crash?: boolean }): boolean | undefined;
   /** Writes the exact kernel and merged initrd bytes to files (`ukiboot plan --write-*`). */

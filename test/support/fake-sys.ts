@@ -37,18 +37,26 @@ export class FakeKexec implements KexecLoader {
   /** A finer script: the errno name a given load fails with, or undefined to let it load. */
   failWhen: ((plan: LoadPlan) => string | undefined) | undefined;
   unloads = 0;
+  /** /sys/kernel/kexec_crash_size as the test sets it: 0 when crashkernel= reserved nothing. */
+  reservedForCrash: number | undefined = 2 ** 31;
+  /** The loads made with KEXEC_FILE_ON_CRASH, apart from the others. */
+  crashLoaded: LoadPlan[] = [];
   written: { kernel?: string; initrd?: string }[] = [];
 
-  async load(image: KexecImage): Promise<void> {
+  async load(image: KexecImage, opts: { crash?: boolean } = {}): Promise<void> {
     // The flow hands the loader a whole load plan; the port needs only its image part.
     const plan = image as LoadPlan;
     const errno = this.failures.get(plan.entryId) ?? this.failWhen?.(plan);
     if (errno) throw new SysCallError("kexec_file_load", "kernel=3, initrd=4", errnoByName(errno) ?? 22, { action: `load "${plan.label}"` });
-    this.loaded.push(plan);
+    (opts.crash ? this.crashLoaded : this.loaded).push(plan);
   }
-  async unload(): Promise<void> {
+  crashSize(): number | undefined {
+    return this.reservedForCrash;
+  }
+  async unload(opts: { crash?: boolean } = {}): Promise<void> {
     this.unloads++;
-    this.loaded = [];
+    if (opts.crash) this.crashLoaded = [];
+    else this.loaded = [];
   }
   async exec(): Promise<void> {
     this.execs++;

@@ -2,6 +2,7 @@
 import type { Command } from "../command.ts";
 import { bootCommand } from "./boot.ts";
 import { initCommand } from "./init.ts";
+import { kdumpCommand } from "./kdump.ts";
 import { inspectCommand } from "./inspect.ts";
 import { listCommand } from "./list.ts";
 import { menuCommand } from "./menu.ts";
@@ -16,6 +17,7 @@ export const commands: Command[] = [
   loadCommand,
   execCommand,
   unloadCommand,
+  kdumpCommand,
   bootCommand,
   initCommand,
   setDefaultCommand,

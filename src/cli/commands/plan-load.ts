@@ -126,24 +126,23 @@ ${ENTRY_HELP}
 export const loadCommand: Command = {
   name: "load",
   summary: "load an entry with kexec_file_load (like kexec -l); start it with ukiboot exec",
-  help: `Usage: ukiboot load [ENTRY-ID] [--esp DIR] [--profile N] [--cmdline S] [--append S] [--crash | --measure]
+  help: `Usage: ukiboot load [ENTRY-ID] [--esp DIR] [--profile N] [--cmdline S] [--append S] [--measure]
 
 Loads ENTRY-ID (default: the default entry) with kexec_file_load: its kernel, the merged initrd and the
 command line systemd-stub would use. Start it with "ukiboot exec" or "systemctl kexec".
 
 Nothing is measured into the TPM unless --measure is given: on a running system the PCRs describe the
 system that runs now, and extending them for a kernel that may never start would make them describe
-neither. A crash kernel is never measured.
+neither. A crash kernel is loaded with "ukiboot kdump".
 
 Options:
 ${ENTRY_HELP}
-  --crash          load it as the crash kernel (KEXEC_FILE_ON_CRASH), for kdump
-  --measure        extend the PCRs as systemd-stub would, for a kernel that is started next (not with --crash)
+  --measure        extend the PCRs as systemd-stub would, for a kernel that is started next
   -h, --help       show this help`,
   async run(args, io, platform) {
     const { values, positionals } = parseArgs({ args, options: { ...ENTRY_OPTIONS, crash: { type: "boolean" }, measure: { type: "boolean" } }, allowPositionals: true, strict: true });
     if (positionals.length > 1) throw new UsageError("expected at most one ENTRY-ID");
-    if (values.crash && values.measure) throw new UsageError("--measure cannot go with --crash: a crash kernel is never measured");
+    if (values.crash) throw new UsageError("--crash is gone: load a crash kernel with ukiboot kdump, which makes one from the entry (docs/kdump.md)");
     const sys = platform.sys({ ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
     const session = await openSession(sys, resolvePartitions(sys, values), trustOptions(values));
     const entry = selectEntry(session, positionals[0], values.profile);
@@ -151,10 +150,9 @@ ${ENTRY_HELP}
       ...(values.cmdline !== undefined ? { editedCmdline: values.cmdline } : {}),
       ...(values.append !== undefined ? { append: values.append } : {}),
       force: Boolean(values.force),
-      crash: Boolean(values.crash),
       measure: Boolean(values.measure),
     });
-    io.stdout.write(`Loaded ${entry.id}${values.crash ? " as the crash kernel" : ""} with: ${plan.cmdline}\n`);
+    io.stdout.write(`Loaded ${entry.id} with: ${plan.cmdline}\n`);
     return 0;
   },
 };

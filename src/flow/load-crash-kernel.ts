@@ -1,0 +1,132 @@
+/**
+ * `ukiboot kdump`: a crash kernel made from a UKI (docs/kdump.md). The entry the system booted (or a named
+ * one) is verified and planned as for a boot, with the kdump add-ons after its own, then its command line is
+ * rewritten for a crash kernel when the policy lets it change, its initrd replaced when a kdump initrd is
+ * configured, and it is loaded with KEXEC_FILE_ON_CRASH. It is never measured.
+ */
+import { BootError } from "../errors.ts";
+import { findEntryByPattern } from "../bls/default-entry.ts";
+import { createSourceReader, sourceSize } from "../bytes/byte-source.ts";
+import { crashCmdline } from "../kdump/crash-cmdline.ts";
+import { crashMemoryProblem } from "../kdump/crash-memory.ts";
+import { KDUMP_CONFIG_PATH, kdumpInitrdPath, type KdumpConfig } from "../kdump/kdump-config.ts";
+import { findKdumpAddons, kdumpAddonDirs } from "../kdump/kdump-addons.ts";
+import { checkKernelImage, KERNEL_HEADER_BYTES } from "../kexec/kernel-image.ts";
+import type { BootAddon, BootEntry } from "../model/boot-entry.ts";
+import { mayChangeCmdline, ukiOf, unameOf } from "../model/entry-rules.ts";
+import type { LoadPlan } from "../model/load-plan.ts";
+import { formatProblem, type Problem } from "../model/problem.ts";
+import type { Sys } from "../ports/sys.ts";
+import type { BootSession } from "./boot-session.ts";
+import { currentEntry } from "./current-entry.ts";
+import { type CrashLoad, loadEntry, planAndCheck } from "./load-entry.ts";
+
+export interface KdumpOptions {
+  config: KdumpConfig;
+  /** An entry id or glob; default: the config's `entry`, else the entry this system was booted from. */
+  entryId?: string;
+  /** A kdump initrd; default: the config's `initrd`, else the entry's own merged initrd. */
+  initrd?: string;
+  /** Plan and check only. */
+  dryRun?: boolean;
+}
+
+export interface CrashKernel {
+  entry: BootEntry;
+  /** Why this entry: "named", or where the booted entry's id came from. */
+  chosenBy: string;
+  plan: LoadPlan;
+  kdumpAddons: BootAddon[];
+  /** Words taken out of the entry's line; empty when the line was not rewritten. */
+  removed: string[];
+  /** false when the policy kept the UKI's signed line, and only kdump add-ons add to it. */
+  rewritten: boolean;
+  /** Bytes crashkernel= reserved, when the kernel says. */
+  reserved?: number;
+}
+
+/** The entry to take the crash kernel from, and why. @throws BootError when there is none */
+function chooseEntry(sys: Sys, session: BootSession, pattern: string | undefined): { entry: BootEntry; chosenBy: string } {
+  const entries = session.discovery.entries;
+  let chosenBy = "named";
+  if (pattern === undefined) {
+    const booted = currentEntry(sys);
+    if (!booted) {
+      throw new BootError(
+        "Cannot tell which entry this system was booted from: the kernel command line has no ukiboot.booted-entry credential and LoaderEntrySelected is not set",
+        `Name the entry: ukiboot kdump ENTRY-ID, or "entry ID" in ${KDUMP_CONFIG_PATH}; ukiboot list shows the ids`,
+      );
+    }
+    pattern = booted.id;
+    chosenBy = `the entry this system was booted from (${booted.source})`;
+  }
+  const index = findEntryByPattern(entries, pattern);
+  if (index === undefined) {
+    // The booted UKI may have been replaced by a file that is no entry at all (no .linux): say what was found.
+    const p = pattern.toLowerCase();
+    const why = session.discovery.problems.find((x: Problem) => x.file.toLowerCase().endsWith(`/${p}`));
+    throw new BootError(
+      `Cannot find the entry "${pattern}" (${chosenBy}) to take a crash kernel from${why ? `: ${formatProblem(why)}` : ""}`,
+      "Run ukiboot list to see the entry ids, and name one: ukiboot kdump ENTRY-ID; nothing was loaded",
+    );
+  }
+  return { entry: entries[index]!, chosenBy };
+}
+
+/** Checks that the crash kernel fits the reservation, before the kernel answers with a bare ENOMEM. */
+async function checkFits(sys: Sys, plan: LoadPlan, reserved: number): Promise<void> {
+  const size = sourceSize(plan.kernel);
+  const header = await createSourceReader(plan.kernel, (p, o, l) => sys.fs.readRange(p, o, l))(0, Math.min(KERNEL_HEADER_BYTES, size));
+  const { initSize } = checkKernelImage(header, size);
+  const problem = crashMemoryProblem({ kernel: size, ...(initSize !== undefined ? { initSize } : {}), initrd: plan.initrd.size }, reserved);
+  if (problem) {
+    throw new BootError(`Cannot load a crash kernel from "${plan.label}": ${problem}`, "Enlarge crashkernel= on the kernel command line and reboot, or use a smaller kdump initrd; nothing was loaded");
+  }
+}
+
+/** @throws BootError/SysCallError with the reason; nothing is loaded then, and an earlier crash kernel stays */
+export async function loadCrashKernel(sys: Sys, session: BootSession, opts: KdumpOptions): Promise<CrashKernel> {
+  const reserved = sys.kexec.crashSize();
+  if (!opts.dryRun) {
+    if (reserved === undefined) {
+      throw new BootError("Cannot load a crash kernel: this kernel has no crash kernel support (/sys/kernel/kexec_crash_size is missing)", "Boot a kernel built with CONFIG_CRASH_DUMP and CONFIG_KEXEC_FILE");
+    }
+    if (reserved === 0) {
+      throw new BootError(
+        "Cannot load a crash kernel: no memory is reserved for one (/sys/kernel/kexec_crash_size is 0)",
+        "Add crashkernel= (for example crashkernel=512M) to the kernel command line (in a UKI: its .cmdline or an add-on) and reboot; nothing was loaded",
+      );
+    }
+  }
+  const { entry, chosenBy } = chooseEntry(sys, session, opts.entryId ?? opts.config.entry);
+  const problems: Problem[] = [];
+  const kdumpAddons = await findKdumpAddons(sys.fs, entry, problems);
+  for (const p of problems) sys.log.warn(formatProblem(p));
+  const may = mayChangeCmdline(entry, { mode: session.trust.policy.mode, secureBoot: session.state.vars.secureBoot === true });
+  if (may !== true && kdumpAddons.length === 0) {
+    const uki = ukiOf(entry);
+    const dirs = uki ? kdumpAddonDirs(uki.loaderPath).join(" or ") : "a kdump directory";
+    throw new BootError(
+      `Cannot load a crash kernel from "${entry.id}": its signed command line may not change (${may.reason.replace(/^.*?: /, "")}), and there is no kdump add-on in ${dirs} to give the crash options`,
+      "Sign a kdump add-on (docs/kdump.md §5) and put it there; nothing was loaded",
+    );
+  }
+  const removed: string[] = [];
+  const initrdPattern = opts.initrd ?? opts.config.initrd;
+  const crash: CrashLoad = {
+    addons: kdumpAddons,
+    ...(may === true
+      ? {
+          rewrite: (line: string) => {
+            const r = crashCmdline(line, opts.config);
+            removed.push(...r.removed);
+            return r.cmdline;
+          },
+        }
+      : {}),
+    ...(initrdPattern !== undefined ? { initrd: kdumpInitrdPath(initrdPattern, unameOf(entry)) } : {}),
+    ...(reserved !== undefined && !opts.dryRun ? { beforeLoad: (plan: LoadPlan) => checkFits(sys, plan, reserved) } : {}),
+  };
+  const plan = opts.dryRun ? (await planAndCheck(sys, session, entry, { crash })).plan : await loadEntry(sys, session, entry, { crash });
+  return { entry, chosenBy, plan, kdumpAddons, removed, rewritten: may === true, ...(reserved !== undefined ? { reserved } : {}) };
+}
