@@ -21,7 +21,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["pe"],
   ["model"],
   ["bls"],
-  ["plan", "report"],
+  ["plan", "report", "kdump"],
   ["flow"],
   ["cli"],
   ["main.ts"],

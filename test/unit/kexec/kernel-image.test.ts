@@ -6,7 +6,13 @@ import { checkKernelImage, KERNEL_HEADER_BYTES } from "../../../src/kexec/kernel
 test("checkKernelImage() accepts the intact Debian bzImage and refuses it cut short", async () => {
   const k = new Uint8Array(readFileSync((await debianParts()).vmlinuz));
   const header = k.subarray(0, KERNEL_HEADER_BYTES);
-  expect(checkKernelImage(header, k.length)).toEqual({ format: "bzImage" });
+  const intact = checkKernelImage(header, k.length);
+  expect(intact.problem).toBeUndefined();
+  expect(intact.format).toBe("bzImage");
+  // init_size (0x260): the memory the kernel needs to decompress and start, more than the file itself.
+  const initSize = new DataView(k.buffer, k.byteOffset).getUint32(0x260, true);
+  expect(intact.initSize).toBe(initSize);
+  expect(initSize).toBeGreaterThan(k.length);
   const cut = checkKernelImage(header, Math.floor(k.length / 3));
   expect(cut.format).toBe("bzImage");
   expect(cut.problem).toMatch(/^the kernel image is truncated: its header says \d+ bytes, but there are only \d+$/);
