@@ -4,7 +4,7 @@
  * rewritten for a crash kernel when the policy lets it change, its initrd replaced when a kdump initrd is
  * configured, and it is loaded with KEXEC_FILE_ON_CRASH. It is never measured.
  */
-import { BootError } from "../errors.ts";
+import { BootError, SysCallError } from "../errors.ts";
 import { findEntryByPattern } from "../bls/default-entry.ts";
 import { createSourceReader, sourceSize } from "../bytes/byte-source.ts";
 import { crashCmdline } from "../kdump/crash-cmdline.ts";
@@ -84,6 +84,21 @@ async function checkFits(sys: Sys, plan: LoadPlan, reserved: number): Promise<vo
   }
 }
 
+/** Errnos with which the kernel says a crash kernel found no room in the reservation (docs/kdump.md §2). */
+const NO_ROOM = new Set(["ENOMEM", "EINVAL", "EADDRNOTAVAIL"]);
+
+/** A kexec_file_load failure that means no room in the reservation, said as such; anything else as it is. */
+function inReservation(e: unknown, reserved: number | undefined): never {
+  if (e instanceof SysCallError && e.syscall === "kexec_file_load" && NO_ROOM.has(e.errnoName) && reserved !== undefined) {
+    throw new BootError(
+      `${e.message}: the crash kernel found no room in the ${(reserved / (1 << 20)).toFixed(1)} MiB that crashkernel= reserved`,
+      "Enlarge crashkernel= on the kernel command line and reboot (docs/kdump.md §2); nothing was loaded",
+      { cause: e },
+    );
+  }
+  throw e;
+}
+
 /** @throws BootError/SysCallError with the reason; nothing is loaded then, and an earlier crash kernel stays */
 export async function loadCrashKernel(sys: Sys, session: BootSession, opts: KdumpOptions): Promise<CrashKernel> {
   const reserved = sys.kexec.crashSize();
@@ -127,6 +142,6 @@ export async function loadCrashKernel(sys: Sys, session: BootSession, opts: Kdum
     ...(initrdPattern !== undefined ? { initrd: kdumpInitrdPath(initrdPattern, unameOf(entry)) } : {}),
     ...(reserved !== undefined && !opts.dryRun ? { beforeLoad: (plan: LoadPlan) => checkFits(sys, plan, reserved) } : {}),
   };
-  const plan = opts.dryRun ? (await planAndCheck(sys, session, entry, { crash })).plan : await loadEntry(sys, session, entry, { crash });
+  const plan = opts.dryRun ? (await planAndCheck(sys, session, entry, { crash })).plan : await loadEntry(sys, session, entry, { crash }).catch((e) => inReservation(e, reserved));
   return { entry, chosenBy, plan, kdumpAddons, removed, rewritten: may === true, ...(reserved !== undefined ? { reserved } : {}) };
 }

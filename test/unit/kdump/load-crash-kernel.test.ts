@@ -143,6 +143,18 @@ describe("bad input loads nothing", () => {
     expect(sys.kexec.crashLoaded).toHaveLength(0);
   });
 
+  test("the kernel's own ENOMEM under KEXEC_FILE_ON_CRASH is said as no room in the reservation", async () => {
+    const { sys, session: s } = await session(flow, { verifyFlag: "off" });
+    // Our own check passes (2 GiB reserved); the kernel still finds no room.
+    sys.kexec.reservedForCrash = 2 ** 31;
+    sys.kexec.failWhen = () => "ENOMEM";
+    const err = await loadCrashKernel(sys, s, { config: DEFAULTS }).catch((e) => e);
+    expect(err).toBeInstanceOf(BootError);
+    expect(err.message).toMatch(/^Cannot load ".*": kexec_file_load\(.*\) failed with ENOMEM \(.*\): the crash kernel found no room in the 2048\.0 MiB that crashkernel= reserved$/);
+    expect(err.hint).toMatch(/^Enlarge crashkernel=/);
+    expect(sys.kexec.crashLoaded).toHaveLength(0);
+  });
+
   test("a missing kdump initrd names the file", async () => {
     const { sys, session: s } = await session(flow, { verifyFlag: "off" });
     const err = await loadCrashKernel(sys, s, { config: parseKdumpConfig("initrd /var/lib/kdump/initrd.img-%k\n", "kdump.conf").config }).catch((e) => e);
