@@ -53,8 +53,11 @@ export const OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
 const SECBOOT_CODE = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd";
 const SECBOOT_VARS = "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd";
 
-/** Console lines that mean the emulator, not the software under test, failed (docs/kexec.md §9). */
-const INFRA_FAULTS = [/double fault/i, /general protection fault/i, /KVM internal error/i, /emulation failure/i, /Kernel panic - not syncing: (?!Attempted to kill init)/];
+/**
+ * Console lines that mean the emulator, not the software under test, failed (docs/kexec.md §9). A panic that
+ * the kdump scenarios cause on purpose (sysrq c) is not one.
+ */
+const INFRA_FAULTS = [/double fault/i, /general protection fault/i, /KVM internal error/i, /emulation failure/i, /Kernel panic - not syncing: (?!Attempted to kill init|sysrq triggered crash)/];
 
 export class Vm {
   output = "";

@@ -21,6 +21,9 @@ test("a TCG double fault, a QEMU killed by a signal and a QEMU assertion are inf
 test("a plain timeout or a wrong answer is the scenario's own failure", () => {
   expect(infrastructureFault(vmWith("ukiboot: started\nukiboot: waiting for the ESP to appear (3 s left)\n"))).toBeNull();
   expect(infrastructureFault(vmWith("Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\n"))).toBeNull();
+  // The kdump scenarios panic the target on purpose; a panic in the boot kernel is still a fault.
+  expect(infrastructureFault(vmWith("[  80.1] Kernel panic - not syncing: sysrq triggered crash\n"))).toBeNull();
+  expect(infrastructureFault(vmWith("[   0.9] Kernel panic - not syncing: VFS: Unable to mount root fs\n"))).toStartWith("an emulator fault");
 });
 
 test("a timeout is not retried: the scenario runs once and its error stands", async () => {
