@@ -40,6 +40,11 @@ const PACKAGES = [
   "libtss2-tcti-device0",
   // systemd-cryptenroll talks to the lab's swtpm through this TCTI when it seals the LUKS key (test/lab/luks-root.ts)
   "libtss2-tcti-swtpm0",
+  // kdump (test/e2e/kdump.e2e.test.ts): kdump-tools-dump.service saves the dump with makedumpfile in the
+  // crash kernel; kexec-tools is what a plain "systemctl kexec" of systemd 257 loads a kernel with.
+  "kdump-tools",
+  "makedumpfile",
+  "kexec-tools",
 ];
 
 /** The kernel command line kernel-install puts into every UKI's .cmdline. */
@@ -137,8 +142,15 @@ systemctl --failed --no-legend --plain 2>&1 | sed 's/^/LAB-FAILED /'
 # ukiboot, when a scenario put it into the system: which entry does it say this system was booted from?
 if [ -x /usr/local/bin/ukiboot ]; then /usr/local/bin/ukiboot list 2>&1 | sed 's/^/LAB-UKIBOOT-LIST /'; fi
 for u in $(systemctl --failed --no-legend --plain | cut -d' ' -f1); do journalctl -b -u "$u" --no-pager -o cat 2>&1 | tail -n 20 | sed "s/^/LAB-JOURNAL $u /"; done
+# What the boot loader handed over besides the kernel: the credentials systemd imported, and the names of the
+# files in the uncompressed archives of the retained initrd (the stub's and ukiboot's .extra/ archives).
+# systemd imports the .cred files the stub passes into @encrypted (they are encrypted by design), the rest into @system.
+echo "LAB-CREDENTIALS $(for d in @system @encrypted; do ls /run/credentials/$d 2>/dev/null | sed "s|^|$d/|"; done | tr '\n' ' ')"
+[ -r /sys/firmware/initrd ] && grep -a -o '\.extra/[A-Za-z0-9_.@/-]*' /sys/firmware/initrd | sort -u | sed 's/^/LAB-EXTRA /'
 echo "LAB-REPORT-END"
 } >/dev/ttyS0 2>&1
+# A scenario's next step (a crash, a kexec), when it put one into the system; else power off.
+if [ -x /usr/local/sbin/lab-next ]; then exec /usr/local/sbin/lab-next >/dev/ttyS0 2>&1; fi
 systemctl poweroff
 `;
 
@@ -179,6 +191,11 @@ openssl pkey -in "$root/etc/kernel/pcr-private.pem" -pubout -out "$root/etc/kern
 chroot "$root" systemctl enable lab-report.service lab-boot-check.service
 # No login prompts on the consoles the report writes to (agetty hangs up the line it takes).
 chroot "$root" systemctl mask serial-getty@ttyS0.service getty@tty1.service
+# kdump: ukiboot loads the crash kernel (initrd-hooks/systemd/ukiboot-kdump.service), not kdump-tools with
+# kexec-tools; kdump-tools' dump service still saves the dump in the crash kernel (USE_KDUMP=1).
+chroot "$root" systemctl disable kdump-tools.service
+sed -i 's/^USE_KDUMP=.*/USE_KDUMP=1/' "$root/etc/default/kdump-tools"
+grep -q '^USE_KDUMP=1' "$root/etc/default/kdump-tools"
 mkdir -p "$root/efi"
 chroot "$root" env BOOT_ROOT=/efi kernel-install add "$kver" "/boot/vmlinuz-$kver"
 # The next install: a newer version string with tries 2, whose command line fails boot-complete.target.

@@ -22,6 +22,10 @@ export interface LabReport {
   failedUnits: string[];
   /** /sys/firmware/initrd (retain_initrd): SHA-256 and size, and whether it was written to /dev/vda. */
   initrd?: { sha256: string; size: number; dumped: boolean };
+  /** The names in /run/credentials/@system and @encrypted, as `@system/NAME` and `@encrypted/NAME`. */
+  credentials: string[];
+  /** `.extra/…` paths in the uncompressed archives of the retained initrd. */
+  extras: string[];
 }
 
 /** The last complete report in `log`, or null when there is none. */
@@ -29,7 +33,7 @@ export function parseLabReport(log: string): LabReport | null {
   const end = log.lastIndexOf("LAB-REPORT-END");
   const begin = log.lastIndexOf("LAB-REPORT-BEGIN", end);
   if (begin < 0 || end < 0) return null;
-  const r: LabReport = { state: "", cmdline: "", pcrs: {}, bootCountPath: "", bootedEntry: "", bless: "", bootctlStatus: [], bootctlList: [], ukibootList: [], failedUnits: [] };
+  const r: LabReport = { state: "", cmdline: "", pcrs: {}, bootCountPath: "", bootedEntry: "", bless: "", bootctlStatus: [], bootctlList: [], ukibootList: [], failedUnits: [], credentials: [], extras: [] };
   for (const raw of log.slice(begin, end).split(/\r?\n/)) {
     // The console may interleave escape sequences of other writers: read from the marker on.
     const at = raw.indexOf("LAB-");
@@ -49,6 +53,8 @@ export function parseLabReport(log: string): LabReport | null {
     else if (tag === "LAB-FAILED" && value.trim()) r.failedUnits.push(value.trim().split(/\s+/)[0]!);
     else if (tag === "LAB-INITRD") r.initrd = { sha256: rest[0] ?? "", size: Number(rest[1]), dumped: false };
     else if (tag === "LAB-INITRD-DUMPED" && r.initrd) r.initrd.dumped = true;
+    else if (tag === "LAB-CREDENTIALS") r.credentials = value.trim().split(/\s+/).filter(Boolean);
+    else if (tag === "LAB-EXTRA" && value.trim()) r.extras.push(value.trim());
   }
   return r;
 }
