@@ -34,6 +34,13 @@ const KDUMP_ADDON_CMDLINE = "reset_devices systemd.unit=kdump-tools-dump.service
 
 const UNITS = join(REPO_ROOT, "initrd-hooks", "systemd");
 
+/**
+ * The kdump initrd Debian's kdump-tools uses on a dracut system, which has no initramfs-tools to build its
+ * own: the kernel's /boot/initrd.img-<version> (kdump-config falls back to it). The Secure Boot scenario
+ * keeps the UKI's own merged initrd, so both ways are booted.
+ */
+const KDUMP_CONF = "# the distribution's kdump initrd, as kdump-tools would pick it\ninitrd /boot/initrd.img-%k\n";
+
 /** Reports what the loaded crash kernel is, then crashes the system (run by lab-report at the end of the boot). */
 const CRASH_NEXT = `#!/bin/sh
 echo "LAB-KDUMP-LOADED $(cat /sys/kernel/kexec_crash_loaded) $(cat /sys/kernel/kexec_crash_size)"
@@ -115,7 +122,7 @@ beforeAll(async () => {
   parts = await e2eReady();
   system = await debianSystem();
   const units = [join(UNITS, "ukiboot-kdump.service"), join(UNITS, "ukiboot-kexec.service")];
-  const common = { system, CRASH_NEXT, KEXEC_NEXT, KDUMP_ADDON_CMDLINE, CRASHKERNEL };
+  const common = { system, CRASH_NEXT, KEXEC_NEXT, KDUMP_ADDON_CMDLINE, CRASHKERNEL, KDUMP_CONF };
   const files = [system.rootImage, system.vmlinuz, system.initrd, BINARY, ...units];
 
   // kdump, no Secure Boot: booted LinuxBoot-style, the line is rewritten from the defaults.
@@ -124,7 +131,11 @@ beforeAll(async () => {
     mkdirSync(join(tree, "loader"), { recursive: true });
     writeFileSync(join(tree, "loader/loader.conf"), "timeout 0\n");
     await debianUki(join(tree, "EFI/Linux/debian-kdump.efi"), `${DEBIAN_CMDLINE} ${CRASHKERNEL}`);
-    await diskWith(out, tree, rootChanges(CRASH_NEXT, ["ukiboot-kdump.service"], ["ukiboot-kdump.service"]));
+    await diskWith(out, tree, [
+      ...rootChanges(CRASH_NEXT, ["ukiboot-kdump.service"], ["ukiboot-kdump.service"]),
+      { kind: "dir", path: "/etc/ukiboot" },
+      { kind: "text", path: "/etc/ukiboot/kdump.conf", text: KDUMP_CONF },
+    ]);
   }).then((d) => join(d, "disk.img"));
 
   // kdump under Secure Boot: the signed boot UKI, a UKI whose kernel and whole image the snakeoil key signed,
@@ -249,7 +260,7 @@ async function savedDump(root: string): Promise<{ stamp: string; dump: { size: n
 
 describe("kdump from a UKI", () => {
   test(
-    "ukiboot-kdump.service loads a crash kernel from the booted UKI with the line rewritten; a sysrq crash starts it and kdump-tools saves a makedumpfile dump to the root disk",
+    "ukiboot-kdump.service loads a crash kernel from the booted UKI with the line rewritten and the distribution's kdump initrd; a sysrq crash starts it and kdump-tools saves a makedumpfile dump to the root disk",
     async () => {
       const { log, status, report, root } = await crashAndDump("kdump-rewritten-line", kdumpDisk, { secure: false });
       expect(report.cmdline).toContain(CRASHKERNEL);
@@ -257,6 +268,8 @@ describe("kdump from a UKI", () => {
       // systemctl status shows what was loaded, from the unit's own output.
       expect(status).toContain('Loaded the crash kernel from "debian-kdump.efi", the entry this system was booted from (the ukiboot.booted-entry credential on the kernel command line)');
       expect(status).toContain("rewritten for a crash kernel; removed: crashkernel=384M");
+      // /etc/ukiboot/kdump.conf: the distribution's kdump initrd replaces the merged one, %k filled in.
+      expect(status).toContain(`initrd: "/boot/initrd.img-${system.kernelVersion}"`);
       expect(status).toContain("reserved by crashkernel=: 384.0 MiB");
       expect(status).toContain("not measured: a crash kernel starts only after a crash");
       expect(log.includes("Kernel panic - not syncing: sysrq triggered crash")).toBe(true);
@@ -284,6 +297,7 @@ describe("kdump from a UKI", () => {
       expect(status).toContain("LAB-KDUMP-LOADED 1 402653184");
       expect(status).toContain("kdump add-ons: /efi/EFI/Linux/debian-kdump.efi.extra.d/kdump/crash.addon.efi");
       expect(status).toContain("the UKI's signed command line, with only the kdump add-ons' options added");
+      expect(status).toContain("initrd: the entry's own, 2 members");
       // The signed line is untouched (crashkernel= stays), the add-on's options follow it, nothing else.
       const crash = crashCmdline(log);
       expect(crash).toBe(`${DEBIAN_CMDLINE} ${CRASHKERNEL} ${KDUMP_ADDON_CMDLINE}`);
