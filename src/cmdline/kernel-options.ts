@@ -19,8 +19,11 @@ export interface KernelOptions {
   unknown: string[];
 }
 
-/** Splits a kernel command line the way the kernel does: spaces separate, double quotes group. */
-export function splitKernelCmdline(cmdline: string): string[] {
+/**
+ * Splits a kernel command line the way the kernel does: spaces separate, double quotes group.
+ * `keepQuotes`: each word keeps its quotes, so that words can be joined back into a line that means the same.
+ */
+export function splitKernelCmdline(cmdline: string, opts: { keepQuotes?: boolean } = {}): string[] {
   const out: string[] = [];
   let cur = "";
   let quoted = false;
@@ -29,6 +32,7 @@ export function splitKernelCmdline(cmdline: string): string[] {
     if (ch === '"') {
       quoted = !quoted;
       has = true;
+      if (opts.keepQuotes) cur += ch;
     } else if (!quoted && /\s/.test(ch)) {
       if (has) out.push(cur);
       cur = "";

@@ -6,12 +6,12 @@
  */
 import { BootError, SysCallError } from "../errors.ts";
 import { findEntryByPattern } from "../bls/default-entry.ts";
-import { createSourceReader, sourceSize } from "../bytes/byte-source.ts";
+import { sourceSize } from "../bytes/byte-source.ts";
 import { crashCmdline } from "../kdump/crash-cmdline.ts";
-import { crashMemoryProblem } from "../kdump/crash-memory.ts";
+import { crashMemoryProblem, formatMiB } from "../kdump/crash-memory.ts";
 import { KDUMP_CONFIG_PATH, kdumpInitrdPath, type KdumpConfig } from "../kdump/kdump-config.ts";
 import { findKdumpAddons, kdumpAddonDirs } from "../kdump/kdump-addons.ts";
-import { checkKernelImage, KERNEL_HEADER_BYTES } from "../kexec/kernel-image.ts";
+import type { KernelImageCheck } from "../kexec/kernel-image.ts";
 import type { BootAddon, BootEntry } from "../model/boot-entry.ts";
 import { mayChangeCmdline, ukiOf, unameOf } from "../model/entry-rules.ts";
 import type { LoadPlan } from "../model/load-plan.ts";
@@ -74,11 +74,8 @@ function chooseEntry(sys: Sys, session: BootSession, pattern: string | undefined
 }
 
 /** Checks that the crash kernel fits the reservation, before the kernel answers with a bare ENOMEM. */
-async function checkFits(sys: Sys, plan: LoadPlan, reserved: number): Promise<void> {
-  const size = sourceSize(plan.kernel);
-  const header = await createSourceReader(plan.kernel, (p, o, l) => sys.fs.readRange(p, o, l))(0, Math.min(KERNEL_HEADER_BYTES, size));
-  const { initSize } = checkKernelImage(header, size);
-  const problem = crashMemoryProblem({ kernel: size, ...(initSize !== undefined ? { initSize } : {}), initrd: plan.initrd.size }, reserved);
+function checkFits(plan: LoadPlan, kernel: KernelImageCheck, reserved: number): void {
+  const problem = crashMemoryProblem({ kernel: sourceSize(plan.kernel), ...(kernel.initSize !== undefined ? { initSize: kernel.initSize } : {}), initrd: plan.initrd.size }, reserved);
   if (problem) {
     throw new BootError(`Cannot load a crash kernel from "${plan.label}": ${problem}`, "Enlarge crashkernel= on the kernel command line and reboot, or use a smaller kdump initrd; nothing was loaded");
   }
@@ -91,7 +88,7 @@ const NO_ROOM = new Set(["ENOMEM", "EINVAL", "EADDRNOTAVAIL"]);
 function inReservation(e: unknown, reserved: number | undefined): never {
   if (e instanceof SysCallError && e.syscall === "kexec_file_load" && NO_ROOM.has(e.errnoName) && reserved !== undefined) {
     throw new BootError(
-      `${e.message}: the crash kernel found no room in the ${(reserved / (1 << 20)).toFixed(1)} MiB that crashkernel= reserved`,
+      `${e.message}: the crash kernel found no room in the ${formatMiB(reserved)} that crashkernel= reserved`,
       "Enlarge crashkernel= on the kernel command line and reboot (docs/kdump.md §2); nothing was loaded",
       { cause: e },
     );
@@ -140,7 +137,7 @@ export async function loadCrashKernel(sys: Sys, session: BootSession, opts: Kdum
         }
       : {}),
     ...(initrdPattern !== undefined ? { initrd: kdumpInitrdPath(initrdPattern, unameOf(entry)) } : {}),
-    ...(reserved !== undefined && !opts.dryRun ? { beforeLoad: (plan: LoadPlan) => checkFits(sys, plan, reserved) } : {}),
+    ...(reserved !== undefined && !opts.dryRun ? { beforeLoad: (plan: LoadPlan, kernel: KernelImageCheck) => checkFits(plan, kernel, reserved) } : {}),
   };
   const plan = opts.dryRun ? (await planAndCheck(sys, session, entry, { crash })).plan : await loadEntry(sys, session, entry, { crash }).catch((e) => inReservation(e, reserved));
   return { entry, chosenBy, plan, kdumpAddons, removed, rewritten: may === true, ...(reserved !== undefined ? { reserved } : {}) };

@@ -4,7 +4,7 @@
  */
 import { BootError } from "../errors.ts";
 import { createSourceReader, sourceSize } from "../bytes/byte-source.ts";
-import { checkKernelImage, KERNEL_HEADER_BYTES } from "../kexec/kernel-image.ts";
+import { checkKernelImage, KERNEL_HEADER_BYTES, type KernelImageCheck } from "../kexec/kernel-image.ts";
 import { parseKernelConfig } from "../initrd/kernel-config.ts";
 import { refuseInvalidInitrd, validateInitrd } from "../initrd/validate-initrd.ts";
 import type { BootAddon, BootEntry } from "../model/boot-entry.ts";
@@ -29,8 +29,8 @@ export interface CrashLoad {
   rewrite?: (cmdline: string) => string;
   /** A kdump initrd that takes the place of the whole merged initrd. */
   initrd?: string;
-  /** A last check of the finished plan before it is loaded (that it fits the reserved memory). */
-  beforeLoad?: (plan: LoadPlan) => Promise<void>;
+  /** A last check of the finished plan and its kernel's header before it is loaded (that it fits the reserved memory). */
+  beforeLoad?: (plan: LoadPlan, kernel: KernelImageCheck) => void;
 }
 
 export interface LoadOptions {
@@ -55,17 +55,18 @@ export interface LoadOptions {
 }
 
 /** Refuses a kernel image that cannot boot, before the kernel gets the chance to crash on it. */
-async function checkKernel(sys: Sys, plan: LoadPlan): Promise<void> {
+async function checkKernel(sys: Sys, plan: LoadPlan): Promise<KernelImageCheck> {
   const size = sourceSize(plan.kernel);
   const header = await createSourceReader(plan.kernel, (p, o, l) => sys.fs.readRange(p, o, l))(0, Math.min(KERNEL_HEADER_BYTES, size));
   const check = checkKernelImage(header, size);
   if (check.problem) {
     throw new BootError(`Cannot boot "${plan.label}": ${check.problem}`, "Rebuild or reinstall this UKI; ukiboot tries the next entry");
   }
+  return check;
 }
 
 /** The plan of `entry` under the firmware's Secure Boot state, checked: signatures, kernel image and merged initrd. */
-export async function planAndCheck(sys: Sys, session: BootSession, entry: BootEntry, opts: LoadOptions = {}): Promise<{ plan: LoadPlan; warnings: string[] }> {
+export async function planAndCheck(sys: Sys, session: BootSession, entry: BootEntry, opts: LoadOptions = {}): Promise<{ plan: LoadPlan; warnings: string[]; kernel: KernelImageCheck }> {
   const secureBoot = session.state.vars.secureBoot === true;
   const append = opts.append ?? "";
   if (opts.editedCmdline !== undefined || append !== "") {
@@ -86,14 +87,14 @@ export async function planAndCheck(sys: Sys, session: BootSession, entry: BootEn
   if (opts.crash) refuseLostKdumpAddons(opts.crash.addons, verified);
   const built = await buildPlan(sys.fs, verified.entry, { ...(edited !== undefined ? { editedCmdline: edited } : {}), secureBoot });
   const plan = opts.crash ? await asCrashPlan(sys, built, opts.crash) : built;
-  await checkKernel(sys, plan);
+  const kernel = await checkKernel(sys, plan);
   const configText = sys.kernel.config();
   const validation = await validateInitrd(plan.initrd, {
     readRange: (p, o, l) => sys.fs.readRange(p, o, l),
     kernelConfig: configText === null ? null : parseKernelConfig(configText),
   });
   const problems = refuseInvalidInitrd(validation, { force: opts.force === true });
-  return { plan, warnings: [...verified.warnings, ...plan.notes, ...problems.map((p) => p.message)] };
+  return { plan, warnings: [...verified.warnings, ...plan.notes, ...problems.map((p) => p.message)], kernel };
 }
 
 /** The entry with more add-ons after its own (a UKI entry; a plain kernel takes none). */
@@ -189,7 +190,7 @@ async function checkLoadMeasure(sys: Sys, session: BootSession, entry: BootEntry
   for (const w of planned.warnings) sys.log.warn(w);
   const checked = opts.crash ? planned : { ...planned, plan: withBootedEntry(sys, planned.plan, entry) };
   const crash = opts.crash ? { crash: true } : {};
-  if (opts.crash?.beforeLoad) await opts.crash.beforeLoad(checked.plan);
+  opts.crash?.beforeLoad?.(checked.plan, planned.kernel);
   if (opts.crash) sys.log.info("not measuring the crash kernel: it starts only after a crash, when the PCRs describe the crashed system (docs/kdump.md §6)");
   // Loaded once before anything is measured: when the kernel refuses this image (its own signature check,
   // a format it cannot load, no memory), the PCRs stay as they were and the next entry is measured from

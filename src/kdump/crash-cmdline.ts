@@ -4,6 +4,7 @@
  * the reservation), then the options distributions give a crash kernel: reset devices the crashed kernel
  * left running, one CPU, polled interrupts, the unit that saves the dump, and memory kept small.
  */
+import { splitKernelCmdline } from "../cmdline/kernel-options.ts";
 
 /**
  * Debian kdump-tools' KDUMP_CMDLINE_APPEND, then the memory limits of Fedora kdump-utils: cgroup memory
@@ -44,22 +45,6 @@ export interface CrashCmdlineRules {
   append: readonly string[];
 }
 
-/** Splits a line into words as the kernel does (spaces separate, double quotes group), keeping each word's quotes. */
-function rawWords(cmdline: string): string[] {
-  const words: string[] = [];
-  let cur = "";
-  let quoted = false;
-  for (const ch of cmdline) {
-    if (ch === '"') quoted = !quoted;
-    if (!quoted && /\s/.test(ch)) {
-      if (cur) words.push(cur);
-      cur = "";
-    } else cur += ch;
-  }
-  if (cur) words.push(cur);
-  return words;
-}
-
 /** The option name of a word: quotes removed, up to "=", with "-" read as "_" as the kernel's parameq() does. */
 function optionName(word: string): string {
   const plain = word.replaceAll('"', "");
@@ -72,6 +57,6 @@ export function crashCmdline(cmdline: string, rules: CrashCmdlineRules): { cmdli
   const drop = new Set([...rules.remove, ...rules.append].map(optionName));
   const kept: string[] = [];
   const removed: string[] = [];
-  for (const w of rawWords(cmdline)) (drop.has(optionName(w)) ? removed : kept).push(w);
+  for (const w of splitKernelCmdline(cmdline, { keepQuotes: true })) (drop.has(optionName(w)) ? removed : kept).push(w);
   return { cmdline: [...kept, ...rules.append].join(" "), removed };
 }

@@ -8,12 +8,11 @@ import { parseArgs } from "node:util";
 import { BootError } from "../../errors.ts";
 import { openSession } from "../../flow/boot-session.ts";
 import { type CrashKernel, loadCrashKernel } from "../../flow/load-crash-kernel.ts";
+import { formatMiB } from "../../kdump/crash-memory.ts";
 import { KDUMP_CONFIG_PATH, parseKdumpConfig } from "../../kdump/kdump-config.ts";
 import type { Sys } from "../../ports/sys.ts";
 import { PARTITION_HELP, PARTITION_OPTIONS, resolvePartitions, trustOptions } from "../common-options.ts";
 import { UsageError, type Command } from "../command.ts";
-
-const mib = (n: number) => `${(n / (1 << 20)).toFixed(1)} MiB`;
 
 /** The configuration file: a missing default file means the defaults; a missing named one is an error. */
 async function readConfig(sys: Sys, path: string | undefined) {
@@ -32,11 +31,11 @@ function describe(k: CrashKernel, dryRun: boolean): string {
   const initrd = members.length === 1 && members[0]!.member.kind === "kdump-initrd" ? `"${members[0]!.member.origin}"` : `the entry's own, ${members.length} member${members.length === 1 ? "" : "s"}`;
   return [
     `${dryRun ? "Would load" : "Loaded"} the crash kernel from "${k.entry.id}", ${k.chosenBy}: ${k.plan.label}`,
-    `  initrd: ${initrd}, ${mib(k.plan.initrd.size)}`,
+    `  initrd: ${initrd}, ${formatMiB(k.plan.initrd.size)}`,
     `  kdump add-ons: ${k.kdumpAddons.length ? k.kdumpAddons.map((a) => a.path).join(", ") : "none"}`,
     `  command line: ${k.plan.cmdline}`,
     `  ${k.rewritten ? `rewritten for a crash kernel; removed: ${k.removed.length ? k.removed.join(" ") : "nothing"}` : "the UKI's signed command line, with only the kdump add-ons' options added (the policy forbids other changes)"}`,
-    ...(k.reserved !== undefined ? [`  reserved by crashkernel=: ${mib(k.reserved)}`] : []),
+    ...(k.reserved !== undefined ? [`  reserved by crashkernel=: ${formatMiB(k.reserved)}`] : []),
     "  not measured: a crash kernel starts only after a crash and is never measured into the TPM",
     "",
   ].join("\n");

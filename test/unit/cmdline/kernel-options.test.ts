@@ -6,6 +6,12 @@ test("splitKernelCmdline() splits at spaces and keeps double-quoted words togeth
   expect(splitKernelCmdline("")).toEqual([]);
 });
 
+test("splitKernelCmdline() with keepQuotes leaves each word as written, so the words join back into the same line", () => {
+  const line = 'console=ttyS0 foo="a b" "x y" e=""';
+  expect(splitKernelCmdline(`${line}  `, { keepQuotes: true })).toEqual(["console=ttyS0", 'foo="a b"', '"x y"', 'e=""']);
+  expect(splitKernelCmdline(line, { keepQuotes: true }).join(" ")).toBe(line);
+});
+
 test.each([
   ["ukiboot.dry-run", { dryRun: true }],
   ["ukiboot.dry-run=0", { dryRun: false }],
