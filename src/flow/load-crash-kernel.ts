@@ -13,7 +13,7 @@ import { KDUMP_CONFIG_PATH, kdumpInitrdPath, type KdumpConfig } from "../kdump/k
 import { findKdumpAddons, kdumpAddonDirs } from "../kdump/kdump-addons.ts";
 import type { KernelImageCheck } from "../kexec/kernel-image.ts";
 import type { BootAddon, BootEntry } from "../model/boot-entry.ts";
-import { mayChangeCmdline, ukiOf, unameOf } from "../model/entry-rules.ts";
+import { mayChangeCmdline, mayReplaceCrashInitrd, ukiOf, unameOf } from "../model/entry-rules.ts";
 import type { LoadPlan } from "../model/load-plan.ts";
 import { formatProblem, type Problem } from "../model/problem.ts";
 import type { Sys } from "../ports/sys.ts";
@@ -114,7 +114,8 @@ export async function loadCrashKernel(sys: Sys, session: BootSession, opts: Kdum
   const problems: Problem[] = [];
   const kdumpAddons = await findKdumpAddons(sys.fs, entry, problems);
   for (const p of problems) sys.log.warn(formatProblem(p));
-  const may = mayChangeCmdline(entry, { mode: session.trust.policy.mode, secureBoot: session.state.vars.secureBoot === true });
+  const trust = { mode: session.trust.policy.mode, secureBoot: session.state.vars.secureBoot === true };
+  const may = mayChangeCmdline(entry, trust);
   if (may !== true && kdumpAddons.length === 0) {
     const uki = ukiOf(entry);
     const dirs = uki ? kdumpAddonDirs(uki.loaderPath).join(" or ") : "a kdump directory";
@@ -123,8 +124,13 @@ export async function loadCrashKernel(sys: Sys, session: BootSession, opts: Kdum
       "Sign a kdump add-on (docs/kdump.md §5) and put it there; nothing was loaded",
     );
   }
-  const removed: string[] = [];
   const initrdPattern = opts.initrd ?? opts.config.initrd;
+  const initrdFile = initrdPattern !== undefined ? kdumpInitrdPath(initrdPattern, unameOf(entry)) : undefined;
+  if (initrdFile !== undefined) {
+    const mayInitrd = mayReplaceCrashInitrd(entry, trust, initrdFile);
+    if (mayInitrd !== true) throw new BootError(mayInitrd.reason, mayInitrd.hint);
+  }
+  const removed: string[] = [];
   const crash: CrashLoad = {
     addons: kdumpAddons,
     ...(may === true
@@ -136,7 +142,7 @@ export async function loadCrashKernel(sys: Sys, session: BootSession, opts: Kdum
           },
         }
       : {}),
-    ...(initrdPattern !== undefined ? { initrd: kdumpInitrdPath(initrdPattern, unameOf(entry)) } : {}),
+    ...(initrdFile !== undefined ? { initrd: initrdFile } : {}),
     ...(reserved !== undefined && !opts.dryRun ? { beforeLoad: (plan: LoadPlan, kernel: KernelImageCheck) => checkFits(plan, kernel, reserved) } : {}),
   };
   const plan = opts.dryRun ? (await planAndCheck(sys, session, entry, { crash })).plan : await loadEntry(sys, session, entry, { crash }).catch((e) => inReservation(e, reserved));

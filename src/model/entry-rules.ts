@@ -99,6 +99,20 @@ export function mayChangeCmdline(entry: BootEntry, t: TrustState): true | { reas
   };
 }
 
+/**
+ * Whether a kdump initrd file (`--initrd`, or `initrd` in kdump.conf) may replace the entry's initrd for a
+ * crash kernel, or why not (docs/kdump.md §4). No signature covers such a file, and the kernel does not
+ * check initrds on kexec, so while signatures rule the boot only a signed kdump add-on's `.initrd` may.
+ */
+export function mayReplaceCrashInitrd(entry: BootEntry, t: TrustState, file: string): true | { reason: string; hint: string } {
+  if (!locked(t)) return true;
+  const why = t.secureBoot ? "Secure Boot is on" : `signatures are enforced (${t.mode})`;
+  return {
+    reason: `Cannot load a crash kernel from "${entry.id}" with the kdump initrd ${file}: ${why}, and no signature covers that file`,
+    hint: "Remove `initrd` from /etc/ukiboot/kdump.conf (or drop --initrd) to use the entry's own signed initrd, or put the initrd into a signed kdump add-on (docs/kdump.md §5); nothing was loaded",
+  };
+}
+
 /** The plain kernel an entry boots without a UKI around it: a Type #1 `linux` kernel, or an `efi` EFI-stub kernel. */
 export function plainKernelOf(entry: BootEntry): EntryFile | undefined {
   if (entry.kind === "type1-linux") return entry.linux;

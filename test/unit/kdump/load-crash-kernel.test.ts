@@ -199,6 +199,18 @@ describe("under Secure Boot", () => {
     expect(sys.kexec.crashLoaded).toHaveLength(0);
   });
 
+  test("a kdump initrd file is refused: no signature covers it, and it would replace the signed initrd", async () => {
+    const { sys, session: s } = await session(signedEsp, { cmdline: booted("real.efi"), vars: SECURE_BOOT, trustFiles: [f.keys.db.crt] });
+    sys.kexec.reservedForCrash = 1 << 30;
+    const initrd = join(signedEsp, "initrd.cpio");
+    for (const opts of [{ config: DEFAULTS, initrd }, { config: parseKdumpConfig(`initrd ${initrd}\n`, "kdump.conf").config }]) {
+      const err = await loadCrashKernel(sys, s, opts).catch((e) => e);
+      expect(err.message).toBe(`Cannot load a crash kernel from "real.efi" with the kdump initrd ${initrd}: Secure Boot is on, and no signature covers that file`);
+      expect(err.hint).toMatch(/signed kdump add-on \(docs\/kdump\.md §5\); nothing was loaded$/);
+    }
+    expect(sys.kexec.crashLoaded).toHaveLength(0);
+  });
+
   test("without a kdump add-on there is no way to give the crash options, and it says where one goes", async () => {
     const esp = mkdtempSync(join(tmpdir(), "kdump-no-addon-"));
     mkdirSync(join(esp, "EFI/Linux"), { recursive: true });
