@@ -178,6 +178,43 @@ async function loadParts(): Promise<DebianParts> {
   };
 }
 
+/** systemd 262 from Debian forky, the second parity oracle: its stubs, systemd-boot, ukify and systemd-measure. */
+export interface Systemd262Parts {
+  version: 262;
+  linuxStub: string;
+  addonStub: string;
+  systemdBoot: string;
+  /** `python3 ukify` with PYTHONPATH set to forky's pefile. */
+  ukify: { argv: string[]; env: Record<string, string> };
+  /** systemd-measure run through forky's ld.so (this machine's glibc is older); append its arguments. */
+  measure: string[];
+}
+
+export const SYSTEMD_262_RELEASE = "forky";
+
+let parts262: Promise<Systemd262Parts> | undefined;
+
+/** Fetches (once) and returns forky's systemd 262 parts. */
+export function systemd262Parts(): Promise<Systemd262Parts> {
+  parts262 ??= (async () => {
+    const dirs = await fetchDebianPackages(SYSTEMD_262_RELEASE, ["systemd-boot-efi", "systemd-ukify", "python3-pefile", "systemd-tpm", "libsystemd-shared", "libc6", "libssl3t64"]);
+    const efi = join(dirs["systemd-boot-efi"]!, "usr/lib/systemd/boot/efi");
+    const libs = [join(dirs.libc6!, "usr/lib/x86_64-linux-gnu"), join(dirs.libssl3t64!, "usr/lib/x86_64-linux-gnu"), join(dirs["libsystemd-shared"]!, "usr/lib/x86_64-linux-gnu/systemd")].join(":");
+    return {
+      version: 262,
+      linuxStub: join(efi, "linuxx64.efi.stub"),
+      addonStub: join(efi, "addonx64.efi.stub"),
+      systemdBoot: join(efi, "systemd-bootx64.efi"),
+      ukify: {
+        argv: ["python3", join(dirs["systemd-ukify"]!, "usr/bin/ukify")],
+        env: { PYTHONPATH: join(dirs["python3-pefile"]!, "usr/lib/python3/dist-packages") },
+      },
+      measure: [join(dirs.libc6!, "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"), "--library-path", libs, join(dirs["systemd-tpm"]!, "usr/lib/systemd/systemd-measure")],
+    };
+  })();
+  return parts262;
+}
+
 /**
  * Debian's package ships no modules.dep (the postinst runs depmod), so generate it in the unpacked tree.
  * depmod looks under <base>/lib/modules, and the package uses /usr/lib/modules: a base with a lib link bridges that.

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { debianParts } from "../../build/debian.ts";
+import { debianParts, systemd262Parts } from "../../build/debian.ts";
 import { buildOnce } from "../lab/build-once.ts";
 import { run } from "../../build/lib/run-command.ts";
 
@@ -36,6 +36,8 @@ export interface UkiSpec {
   profiles?: ProfileSpec[];
   /** Extra sections, `--section NAME:TEXT`. */
   sections?: Record<string, string>;
+  /** Build with systemd 262's ukify and stubs (Debian forky) instead of 257's. */
+  systemd?: 262;
 }
 
 export interface AddonSpec {
@@ -54,9 +56,14 @@ export function fakeKernel(size: number): Uint8Array {
   return out;
 }
 
-async function ukify(args: string[], workDir: string): Promise<void> {
-  const parts = await debianParts();
-  await run([...parts.ukify.argv, ...args], { cwd: workDir, env: parts.ukify.env });
+/** The ukify and stubs of the chosen systemd: trixie's 257, or forky's 262. */
+async function tools(systemd: 262 | undefined): Promise<{ ukify: { argv: string[]; env: Record<string, string> }; linuxStub: string; addonStub: string }> {
+  return systemd === 262 ? await systemd262Parts() : await debianParts();
+}
+
+async function ukify(args: string[], workDir: string, systemd?: 262): Promise<void> {
+  const t = await tools(systemd);
+  await run([...t.ukify.argv, ...args], { cwd: workDir, env: t.ukify.env });
 }
 
 /** Writes `name` into `dir` and returns its path (ukify takes files for --linux/--initrd). */
@@ -67,8 +74,8 @@ function put(dir: string, name: string, data: string | Uint8Array): string {
 }
 
 /** Builds one UKI or add-on once per spec, stubs and code (test/lab/build-once.ts); returns its path. */
-async function cached(kind: string, key: unknown, build: (work: string, out: string) => Promise<void>): Promise<string> {
-  const parts = await debianParts();
+async function cached(kind: string, key: unknown, build: (work: string, out: string) => Promise<void>, systemd?: 262): Promise<string> {
+  const parts = await tools(systemd);
   // The stubs and ukify are inputs too, so a new Debian build gives new fixtures.
   const files = [parts.linuxStub, parts.addonStub, parts.ukify.argv.at(-1)!];
   const dir = await buildOnce(`fixture-${kind}`, { inputs: key, code: import.meta.path, files }, async (out) => {
@@ -89,32 +96,38 @@ function sectionArgs(sections: Record<string, string> | undefined): string[] {
  * @example await buildUki({ osRelease: "ID=acme\nPRETTY_NAME=\"Acme OS\"\n", cmdline: "quiet" })
  */
 export async function buildUki(spec: UkiSpec): Promise<string> {
-  return cached("uki", spec, async (work, out) => {
-    const parts = await debianParts();
-    const args = ["build", "--stub", parts.linuxStub, "--output", out];
-    if (spec.linux === "debian") args.push("--linux", parts.vmlinuz);
-    else args.push("--linux", put(work, "linux", fakeKernel(spec.linux ?? 4096)));
-    const uname = spec.uname ?? (spec.linux === "debian" ? undefined : "6.12.0-fake");
-    if (uname !== undefined) args.push("--uname", uname);
-    if (spec.osRelease !== undefined) args.push("--os-release", spec.osRelease);
-    if (spec.cmdline !== undefined) args.push("--cmdline", spec.cmdline);
-    if (spec.initrd !== undefined) args.push("--initrd", put(work, "initrd", spec.initrd));
-    if (spec.ucode !== undefined) args.push("--microcode", put(work, "ucode", spec.ucode));
-    if (spec.profile !== undefined) args.push("--profile", spec.profile);
-    args.push(...sectionArgs(spec.sections));
-    let n = 0;
-    for (const p of spec.profiles ?? []) {
-      const pout = join(work, `profile-${n++}.efi`);
-      const pargs = ["build", "--stub", parts.addonStub, "--output", pout, "--profile", p.profile];
-      if (p.cmdline !== undefined) pargs.push("--cmdline", p.cmdline);
-      if (p.osRelease !== undefined) pargs.push("--os-release", p.osRelease);
-      if (p.uname !== undefined) pargs.push("--uname", p.uname);
-      if (p.initrd !== undefined) pargs.push("--initrd", put(work, `profile-${n}-initrd`, p.initrd));
-      await ukify(pargs, work);
-      args.push("--join-profile", pout);
-    }
-    await ukify(args, work);
-  });
+  return cached(
+    "uki",
+    spec,
+    async (work, out) => {
+      const parts = await debianParts();
+      const t = await tools(spec.systemd);
+      const args = ["build", "--stub", t.linuxStub, "--output", out];
+      if (spec.linux === "debian") args.push("--linux", parts.vmlinuz);
+      else args.push("--linux", put(work, "linux", fakeKernel(spec.linux ?? 4096)));
+      const uname = spec.uname ?? (spec.linux === "debian" ? undefined : "6.12.0-fake");
+      if (uname !== undefined) args.push("--uname", uname);
+      if (spec.osRelease !== undefined) args.push("--os-release", spec.osRelease);
+      if (spec.cmdline !== undefined) args.push("--cmdline", spec.cmdline);
+      if (spec.initrd !== undefined) args.push("--initrd", put(work, "initrd", spec.initrd));
+      if (spec.ucode !== undefined) args.push("--microcode", put(work, "ucode", spec.ucode));
+      if (spec.profile !== undefined) args.push("--profile", spec.profile);
+      args.push(...sectionArgs(spec.sections));
+      let n = 0;
+      for (const p of spec.profiles ?? []) {
+        const pout = join(work, `profile-${n++}.efi`);
+        const pargs = ["build", "--stub", t.addonStub, "--output", pout, "--profile", p.profile];
+        if (p.cmdline !== undefined) pargs.push("--cmdline", p.cmdline);
+        if (p.osRelease !== undefined) pargs.push("--os-release", p.osRelease);
+        if (p.uname !== undefined) pargs.push("--uname", p.uname);
+        if (p.initrd !== undefined) pargs.push("--initrd", put(work, `profile-${n}-initrd`, p.initrd));
+        await ukify(pargs, work, spec.systemd);
+        args.push("--join-profile", pout);
+      }
+      await ukify(args, work, spec.systemd);
+    },
+    spec.systemd,
+  );
 }
 
 /**
