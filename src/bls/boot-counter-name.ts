@@ -13,6 +13,8 @@ export interface BootCounter {
   /** −1 when the name has no valid counter. */
   triesLeft: number;
   triesDone: number;
+  /** Whether the name spells out `-DONE` (bootctl 262 lists triesDone only then). */
+  doneWritten: boolean;
   /** The name after the next boot, for counted names only. */
   next?: string;
 }
@@ -48,7 +50,7 @@ function nextCounters(leftText: string, left: number, doneText: string | undefin
  * @example parseBootCounter("os-6.9+3.efi", ".efi") // {stripped: "os-6.9.efi", triesLeft: 3, triesDone: 0, next: "os-6.9+2-1.efi"}
  */
 export function parseBootCounter(fileName: string, suffix: string): BootCounter {
-  const none: BootCounter = { stripped: fileName, triesLeft: NOT_COUNTED, triesDone: NOT_COUNTED };
+  const none: BootCounter = { stripped: fileName, triesLeft: NOT_COUNTED, triesDone: NOT_COUNTED, doneWritten: false };
   const plus = fileName.lastIndexOf("+");
   if (plus < 0) return none;
   const left = parseCount(fileName, plus + 1);
@@ -68,8 +70,21 @@ export function parseBootCounter(fileName: string, suffix: string): BootCounter 
     stripped: prefix + rest,
     triesLeft: left.value,
     triesDone: done.value,
+    doneWritten,
     next: `${prefix}+${nextCounters(fileName.slice(plus + 1, left.end), left.value, doneWritten ? fileName.slice(left.end + 1, done.end) : undefined, done.value)}${rest}`,
   };
+}
+
+/**
+ * What looks like a boot counter in a name that has none, for a warning: systemd-boot then lists the entry
+ * under its full name and never counts its boots. undefined when the name has a valid counter or none at all.
+ * @example malformedCounter("os+1-x.conf", ".conf") // "+1-x"
+ */
+export function malformedCounter(fileName: string, suffix: string): string | undefined {
+  if (parseBootCounter(fileName, suffix).triesLeft !== NOT_COUNTED) return undefined;
+  const stem = fileName.toLowerCase().endsWith(suffix.toLowerCase()) ? fileName.slice(0, fileName.length - suffix.length) : fileName;
+  const m = /\+\d[^+]*$/.exec(stem);
+  return m?.[0];
 }
 
 /**

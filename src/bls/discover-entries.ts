@@ -5,7 +5,8 @@
  */
 import { mangleCmdline } from "../cmdline/mangle.ts";
 import { FormatError } from "../errors.ts";
-import type { BootAddon, BootEntry, EntryFile, EntrySource, UkiImageRef } from "../model/boot-entry.ts";
+import type { BootAddon, BootEntry, CompanionFile, EntryFile, EntrySource, UkiImageRef } from "../model/boot-entry.ts";
+import { scanCompanions } from "./companion-scan.ts";
 import { DEFAULT_LOADER_CONFIG, type LoaderConfig } from "../model/loader-config.ts";
 import type { Problem } from "../model/problem.ts";
 import { efiArchOfNodeArch, type EfiArch } from "../pe/efi-arch.ts";
@@ -17,12 +18,13 @@ import { TEXT_SECTION_MAX } from "../pe/uki-sections.ts";
 import type { ReadOnlyFs } from "../ports/fs.ts";
 import { CachingFs } from "./caching-fs.ts";
 import { applicableAddons, GLOBAL_ADDON_DIR, scanAddons, type LoadedAddon } from "./addons.ts";
-import { parseBootCounter, stripCounterFromPath } from "./boot-counter-name.ts";
+import { malformedCounter, parseBootCounter, stripCounterFromPath } from "./boot-counter-name.ts";
 import { sortBootEntries } from "./entry-order.ts";
 import { parseLoaderConf } from "./loader-conf.ts";
 import { filterEntryNames, hostPath, resolveLoaderPath } from "./partition-files.ts";
 import { describeFailure } from "./problems.ts";
 import { uniqueTitles } from "./titles.ts";
+import { resolveEntryExtras } from "./entry-extras.ts";
 import { parseType1Entry } from "./type1-entry.ts";
 import { readUkiEntries, TYPE2_DIR, TYPE2_SUFFIX, type UkiScanContext } from "./uki-entries.ts";
 import { toImageRef } from "./image-ref.ts";
@@ -196,6 +198,14 @@ async function readType1Entry(ctx: UkiScanContext, file: { root: string; source:
   if (!t) return undefined;
 
   const counter = parseBootCounter(file.fileName, TYPE1_SUFFIX);
+  const malformed = malformedCounter(file.fileName, TYPE1_SUFFIX);
+  if (malformed !== undefined) {
+    problems.push({
+      file: file.path,
+      message: `Not counting boots of "${file.fileName}": "${malformed}" is not a boot counter (+LEFT or +LEFT-DONE, digits only, right before ${TYPE1_SUFFIX}); the entry is listed under its whole name`,
+      severity: "warning",
+    });
+  }
   // The loader file must exist on the entry's own partition, or systemd-boot hides the entry (docs/entries.md §6).
   const target = await resolveLoaderPath(fs, file.root, t.loaderPath);
   if (!target || target.stat.kind !== "file") {
@@ -238,10 +248,11 @@ async function readType1Entry(ctx: UkiScanContext, file: { root: string; source:
   }
   try {
     const found = await readTargetImage(ctx, t.loader, file, targetFile, target.stat.size, t.profile ?? 0);
-    if (typeof found === "string") return drop(found);
+    if (typeof found === "string") return drop(found, found.includes("has no profile") ? t.profileLine : undefined);
     if (t.loader === "efi") return { ...base, kind: "type1-efi", efi: targetFile, ...(found ?? {}) };
     if (!found) return drop(`Cannot use entry: "${t.loaderPath}" is not a UKI`);
-    return { ...base, kind: "type1-uki", uki: targetFile, ...found, ...(t.profile !== undefined ? { profile: t.profile } : {}) };
+    const extras = await resolveEntryExtras(fs, file, t.extras, problems);
+    return { ...base, kind: "type1-uki", uki: targetFile, ...found, ...(t.profile !== undefined ? { profile: t.profile } : {}), extras };
   } catch (e) {
     return drop(describeFailure(`use the ${t.loader} target of entry`, target.path, e));
   }
@@ -259,7 +270,7 @@ async function readTargetImage(
   target: EntryFile,
   size: number,
   profile: number,
-): Promise<{ image: UkiImageRef; addons: BootAddon[] } | undefined | string> {
+): Promise<{ image: UkiImageRef; addons: BootAddon[]; companions: CompanionFile[] } | undefined | string> {
   const { pe, headerBytes } = await readPeHeaders(ctx.fs, target.path, size);
   if (!isNativeImage(pe, ctx.arch)) return `Cannot use entry: "${target.loaderPath}" has machine type 0x${pe.machine.toString(16)}, not the native ${ctx.arch}`;
   if (classifyPe(pe) !== "uki") {
@@ -269,7 +280,7 @@ async function readTargetImage(
       : `Cannot use entry: "${target.loaderPath}" is neither a UKI nor a Linux kernel, and kexec cannot start other EFI programs`;
   }
   const count = profileCount(pe);
-  if (profile >= count) return `Cannot use entry: "${target.loaderPath}" has no profile ${profile}`;
+  if (profile >= count) return `Cannot use entry: "${target.loaderPath}" has no profile ${profile} (it has ${count === 1 ? "only profile 0" : `profiles 0 to ${count - 1}`})`;
   const eff = effectiveSections(pe, profile);
   const image = toImageRef(target, pe, eff, profile, count);
   const unameSection = eff.byName[".uname"];
@@ -296,7 +307,7 @@ async function readTargetImage(
       severity: "warning",
     });
   }
-  return { image, addons };
+  return { image, addons, companions: await scanCompanions(ctx.fs, root, target.loaderPath) };
 }
 
 /** The same problem can be found once per profile; report it once. */

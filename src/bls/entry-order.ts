@@ -28,7 +28,7 @@ function compareText(a: string | undefined, b: string | undefined): number {
 /**
  * Negative when `a` comes first. Entries with no tries left sort last, as sd-boot does (its 257 man
  * page says first; the code and the UAPI text say last); then entries with a sort-key, ordered by
- * sort-key, machine-id and version (newest first); then ids, newest first; profiles ascending; finally
+ * sort-key, machine-id, version (newest first) and profile (262); then ids, newest first; profiles ascending; finally
  * more tries left first and fewer tries done first.
  */
 export function compareBootEntries(a: OrderFields, b: OrderFields): number {
@@ -39,7 +39,9 @@ export function compareBootEntries(a: OrderFields, b: OrderFields): number {
   const hasB = b.sortKey !== undefined;
   if (hasA !== hasB) return hasA ? -1 : 1;
   if (hasA && hasB) {
-    const r = compareText(a.sortKey, b.sortKey) || compareText(a.machineId, b.machineId) || -compareVersions(a.version, b.version);
+    // The profile comes after the version since 262, so that `bootctl link`'s per-profile entries of one UKI
+    // (same sort-key and version, ids "…@1", "…@2") list in profile order.
+    const r = compareText(a.sortKey, b.sortKey) || compareText(a.machineId, b.machineId) || -compareVersions(a.version, b.version) || (a.profile ?? 0) - (b.profile ?? 0);
     if (r !== 0) return r;
   }
   const r = -compareVersions(a.idWithoutProfile ?? a.id, b.idWithoutProfile ?? b.id);

@@ -1,14 +1,38 @@
 /**
  * Type #1 boot entries, `\loader\entries\*.conf` (docs/entries.md §6): the keys systemd-boot reads,
- * with the newer `uki` and `profile` keys that ukiboot adopts. Bad lines are reported and ignored; an
+ * with the newer `uki`, `profile` (259) and `extra` (261) keys that ukiboot adopts. Bad lines are reported and ignored; an
  * entry that cannot boot is dropped with one problem.
  */
 import type { EfiArch } from "../pe/efi-arch.ts";
+import type { ExtraKind } from "../model/boot-entry.ts";
 import type { Problem } from "../model/problem.ts";
 import { parseKeyValueText, parseUnsigned, type KeyValueLine } from "./key-value.ts";
 
 /** The key that says how the entry boots. */
 export type Type1Loader = "linux" | "efi" | "uki";
+
+
+/** One `extra` line of a `uki` entry. */
+export interface Type1Extra {
+  line: number;
+  /** `\` form, relative to the partition root. */
+  loaderPath: string;
+  kind: ExtraKind;
+}
+
+/** The kind of an `extra` file by its suffix, compared without case as systemd-boot does; undefined for others. */
+export function extraKindOf(path: string): ExtraKind | undefined {
+  const p = path.toLowerCase();
+  if (p.endsWith(".cred")) return "credential";
+  if (p.endsWith(".sysext.raw")) return "sysext";
+  if (p.endsWith(".confext.raw")) return "confext";
+  return undefined;
+}
+
+/** Whether a path as written in an entry has a `..` component, which would leave the partition. */
+function leavesPartition(value: string): boolean {
+  return value.split(/[\\/]/).includes("..");
+}
 
 export interface Type1Fields {
   title?: string;
@@ -24,8 +48,11 @@ export interface Type1Fields {
   options: string;
   devicetree?: string;
   architecture?: string;
-  /** `profile` for `uki` entries. */
+  /** `profile` for `uki` entries, and the line it is on. */
   profile?: number;
+  profileLine?: number;
+  /** `extra` lines of a `uki` entry, in order; bad ones are left out with a problem. */
+  extras: Type1Extra[];
 }
 
 export interface ParsedType1Entry {
@@ -66,6 +93,7 @@ export function parseType1Entry(text: string, opts: { source: string; arch: EfiA
   const loaders: KeyValueLine[] = [];
   const initrds: string[] = [];
   const options: string[] = [];
+  const extraLines: KeyValueLine[] = [];
   let ukiUrl: KeyValueLine | undefined;
   for (const l of lines) {
     if (SINGLE_KEYS.has(l.key)) {
@@ -76,7 +104,8 @@ export function parseType1Entry(text: string, opts: { source: string; arch: EfiA
     else if (l.key === "initrd") initrds.push(toLoaderPath(l.value));
     else if (l.key === "options") options.push(l.value);
     else if (l.key === "uki-url") ukiUrl = l;
-    // Other keys (devicetree-overlay, extra, grub_* written by kernel-install on Fedora) are ignored by
+    else if (l.key === "extra") extraLines.push(l);
+    // Other keys (devicetree-overlay, grub_* written by kernel-install on Fedora) are ignored by
     // systemd-boot without a message, and so by us.
   }
 
@@ -87,6 +116,7 @@ export function parseType1Entry(text: string, opts: { source: string; arch: EfiA
     return drop(`Cannot use entry: it has ${loaders.length} loader lines (${loaders.map((l) => `${l.key} on line ${l.line}`).join(", ")}), only one is allowed`, loaders[1]!.line);
   }
   const loader = loaders[0]!;
+  if (leavesPartition(loader.value)) return drop(`Cannot use entry: the ${loader.key} path "${loader.value}" leaves the partition (it has a ".." component)`, loader.line);
   const arch = single.get("architecture");
   if (arch && arch.value.toLowerCase() !== opts.arch) {
     return drop(`Cannot use entry: its architecture "${arch.value}" is not the native "${opts.arch}"`, arch.line);
@@ -96,7 +126,17 @@ export function parseType1Entry(text: string, opts: { source: string; arch: EfiA
     loaderPath: toLoaderPath(loader.value),
     initrds: loader.key === "linux" ? initrds : [],
     options: options.join(" "),
+    extras: [],
   };
+  for (const l of extraLines) {
+    const ignore = (why: string) => warn(l.line, `Ignoring "extra ${l.value}": ${why}`);
+    const kind = extraKindOf(l.value);
+    // systemd-boot loads extras only for `uki` entries; bootctl also ignores add-ons named there.
+    if (loader.key !== "uki") ignore('extras apply only to "uki" entries');
+    else if (leavesPartition(l.value)) ignore('the path leaves the partition (it has a ".." component)');
+    else if (!kind) ignore("only .cred, .sysext.raw and .confext.raw files can be extras");
+    else entry.extras.push({ line: l.line, loaderPath: toLoaderPath(l.value), kind });
+  }
   if (initrds.length > 0 && loader.key !== "linux") {
     warn(loader.line, `Ignoring the initrd lines: they apply only to "linux" entries, not to "${loader.key}"`);
   }
@@ -116,7 +156,10 @@ export function parseType1Entry(text: string, opts: { source: string; arch: EfiA
     const n = parseUnsigned(profile.value);
     if (n === undefined || n > 0xffff_ffffn) warn(profile.line, `Ignoring "profile ${profile.value}": the value is not a number up to 4294967295`);
     else if (loader.key !== "uki") warn(profile.line, `Ignoring "profile ${profile.value}": it applies only to "uki" entries`);
-    else entry.profile = Number(n);
+    else {
+      entry.profile = Number(n);
+      entry.profileLine = profile.line;
+    }
   }
   return { entry, problems };
 }

@@ -5,7 +5,7 @@
  */
 import { mangleCmdline } from "../cmdline/mangle.ts";
 import { FormatError } from "../errors.ts";
-import type { BootEntry, EntrySource, UkiProfileEntry } from "../model/boot-entry.ts";
+import type { BootEntry, CompanionFile, EntrySource, UkiProfileEntry } from "../model/boot-entry.ts";
 import type { Problem } from "../model/problem.ts";
 import type { EfiArch } from "../pe/efi-arch.ts";
 import type { PeImage, PeSection } from "../pe/pe.ts";
@@ -16,6 +16,7 @@ import { TEXT_SECTION_MAX, type UkiSectionName } from "../pe/uki-sections.ts";
 import type { ReadOnlyFs } from "../ports/fs.ts";
 import { lastValues, parseKeyValueText } from "./key-value.ts";
 import { applicableAddons, scanAddons, type LoadedAddon } from "./addons.ts";
+import { scanCompanions } from "./companion-scan.ts";
 import { parseBootCounter, stripCounterFromPath } from "./boot-counter-name.ts";
 import { toImageRef } from "./image-ref.ts";
 import { parseOsRelease, pickOsReleaseNames } from "./os-release.ts";
@@ -105,6 +106,7 @@ export async function readUkiEntries(ctx: UkiScanContext, file: UkiFile): Promis
   const texts = new SectionTexts(fs, pe);
   const count = profileCount(pe);
   let localAddons: Promise<LoadedAddon[]> | undefined;
+  let companions: Promise<CompanionFile[]> | undefined;
   const entries: BootEntry[] = [];
 
   for (let k = 0; k < count; k++) {
@@ -134,6 +136,7 @@ export async function readUkiEntries(ctx: UkiScanContext, file: UkiFile): Promis
       if (uname !== undefined) image.uname = uname;
       const options = cmdline === undefined ? "" : mangleCmdline(cmdline);
       if (cmdline !== undefined) image.cmdline = options;
+      companions ??= scanCompanions(fs, file.root, loaderPath);
       localAddons ??= scanAddons(fs, {
         root: file.root,
         // The stub looks for `<uki>.extra.d` with the boot counter removed from its path (docs/initrd.md §1).
@@ -165,6 +168,7 @@ export async function readUkiEntries(ctx: UkiScanContext, file: UkiFile): Promis
         ...(counter.next !== undefined ? { nextFileName: counter.next } : {}),
         image,
         addons,
+        companions: await companions,
       };
       for (const m of mismatched) {
         problems.push({

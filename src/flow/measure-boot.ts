@@ -1,5 +1,5 @@
 /**
- * TPM measurements before kexec, exactly as systemd-stub 257 would make them (docs/measurements.md §2,
+ * TPM measurements before kexec, exactly as systemd-boot and systemd-stub 262 would make them (docs/measurements.md §2,
  * docs/measurements.md §4): the chosen profile's sections into PCR 11, command lines, credentials, confexts and add-on pieces
  * into PCR 12, sysexts into PCR 13, in every active bank. The log of what was extended goes to the target
  * in the initrd at /.extra/tpm2-measure.log, and the target's systemd is told to do its own phase
@@ -12,6 +12,7 @@ import { bytesSource, createSourceReader, sourceSize, type ByteSource } from "..
 import { writeNewcArchive } from "../initrd/cpio-newc.ts";
 import { EXTRA_DIR, EXTRA_DIR_MODE, EXTRA_FILE_MODE } from "../initrd/cpio-targets.ts";
 import { layoutInitrd, type InitrdMemberKind } from "../initrd/initrd-layout.ts";
+import { ENTRY_EXTRA_ORDER, ENTRY_EXTRA_TARGETS } from "../initrd/entry-extras-archive.ts";
 import { sectionContents } from "../plan/build-plan.ts";
 import type { LoadPlan } from "../model/load-plan.ts";
 import type { Sys } from "../ports/sys.ts";
@@ -48,7 +49,14 @@ export async function measurementInputs(sys: Sys, plan: LoadPlan): Promise<Measu
     if (!m) return undefined;
     return createSourceReader(m.member.source, (p, o, l) => sys.fs.readRange(p, o, l))(0, m.size);
   };
-  const [credentials, globalCredentials, sysext, confext] = await Promise.all([whole("credentials"), whole("global-credentials"), whole("sysext"), whole("confext")]);
+  const [credentials, globalCredentials, sysext, globalSysext, confext, globalConfext] = await Promise.all(
+    (["credentials", "global-credentials", "sysext", "global-sysext", "confext", "global-confext"] as const).map(whole),
+  );
+  const entryExtras = [];
+  for (const kind of ENTRY_EXTRA_ORDER) {
+    const bytes = await whole(`entry-${kind === "credential" ? "credentials" : kind}`);
+    if (bytes) entryExtras.push({ pcr: ENTRY_EXTRA_TARGETS[kind].pcr, description: ENTRY_EXTRA_TARGETS[kind].description, bytes });
+  }
   return {
     kind: "uki",
     loadOptions: plan.composed.loadOptions,
@@ -59,7 +67,10 @@ export async function measurementInputs(sys: Sys, plan: LoadPlan): Promise<Measu
     ...(credentials ? { credentials } : {}),
     ...(globalCredentials ? { globalCredentials } : {}),
     ...(sysext ? { sysext } : {}),
+    ...(globalSysext ? { globalSysext } : {}),
     ...(confext ? { confext } : {}),
+    ...(globalConfext ? { globalConfext } : {}),
+    ...(entryExtras.length > 0 ? { entryExtras } : {}),
     addonUcode: addons.filter((a) => a.sections[".ucode"]).map((a) => ({ fileName: a.fileName, data: measured(sys, sectionContents(a, a.sections[".ucode"]!)) })),
     addonInitrds: addons.filter((a) => a.sections[".initrd"]).map((a) => ({ fileName: a.fileName, data: measured(sys, sectionContents(a, a.sections[".initrd"]!)) })),
   };

@@ -18,24 +18,21 @@ export interface CompanionRule {
   suffix: string;
   /** Names ending in this (case-insensitively) are left out. */
   excludeSuffix?: string;
-  /** Global directory on the same partition, in `\` form; null when the kind has none in 257. */
-  globalDir: string | null;
+  /** Global directory on the same partition, in `\` form. */
+  globalDir: string;
 }
 
 /**
- * The kinds and their rules. Global add-ons are processed before the UKI's own; global credentials form
- * their own archive. Global sysexts/confexts in \loader\extensions arrived in 258 and are left out here.
+ * The kinds and their rules. Global add-ons are processed before the UKI's own; global credentials, sysexts
+ * and confexts form their own archives. Global extensions in \loader\extensions arrived in 258.
  */
 export const COMPANION_RULES: Readonly<Record<CompanionKind, CompanionRule>> = {
   addons: { suffix: ".addon.efi", globalDir: "\\loader\\addons" },
   credentials: { suffix: ".cred", globalDir: "\\loader\\credentials" },
   // The stub takes every *.raw as a sysext "for compat", then drops the confexts again.
-  sysext: { suffix: ".raw", excludeSuffix: ".confext.raw", globalDir: null },
-  confext: { suffix: ".confext.raw", globalDir: null },
+  sysext: { suffix: ".raw", excludeSuffix: ".confext.raw", globalDir: "\\loader\\extensions" },
+  confext: { suffix: ".confext.raw", globalDir: "\\loader\\extensions" },
 };
-
-/** The 258 global extension directory, for callers that opt into it. */
-export const GLOBAL_EXTENSIONS_DIR = "\\loader\\extensions";
 
 /**
  * Names of the entries the stub would use, sorted by byte order: regular files whose name does not

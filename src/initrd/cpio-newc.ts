@@ -94,32 +94,61 @@ export function describeNewcArchive(spec: NewcArchiveSpec<NewcFileSource>): Byte
     if (files[i]!.name === files[i - 1]!.name) throw new RangeError(`Cannot write cpio archive "${spec.target}": the name "${files[i]!.name}" appears twice`);
   }
 
-  const parts: ByteSource[] = [];
-  let offset = 0;
-  let ino = 1;
-  const push = (p: ByteSource) => {
-    parts.push(p);
-    offset = checkedAdd(offset, sourceSize(p));
-  };
+  const w = new NewcWriter({ next: 1 });
+  w.prefix(spec.target, spec.dirMode);
+  for (const f of files) w.file(`${spec.target}/${f.name}`, spec.fileMode, f.content);
+  return w.finish();
+}
 
-  // Leading directories are 0555 and the last one gets dirMode, as pack_cpio_prefix() does.
-  const components = spec.target.split("/");
-  for (let i = 0; i < components.length; i++) {
-    const path = components.slice(0, i + 1).join("/");
-    const mode = i === components.length - 1 ? spec.dirMode : 0o555;
-    push(bytesSource(recordHeader({ ino: ino++, mode: S_IFDIR | mode, fileSize: 0, name: path, archiveOffset: offset })));
+/**
+ * Appends records the way systemd's pack_cpio_prefix(), pack_cpio_one() and pack_cpio_trailer() do. The inode
+ * counter is passed in so that archives built together can share it, as systemd-boot's archives of a Type #1
+ * entry's extras do (docs/initrd.md §4).
+ */
+export class NewcWriter {
+  private readonly parts: ByteSource[] = [];
+  private offset = 0;
+
+  constructor(private readonly inode: { next: number }) {}
+
+  get size(): number {
+    return this.offset;
   }
-  for (const f of files) {
-    const size = sourceSize(f.content);
-    if (size > 0xffffffff) throw new RangeError(`Cannot write cpio archive "${spec.target}": "${f.name}" is ${size} bytes, more than cpio can store`);
-    push(bytesSource(recordHeader({ ino: ino++, mode: S_IFREG | spec.fileMode, fileSize: size, name: `${spec.target}/${f.name}`, archiveOffset: offset })));
-    if (size > 0) push(f.content);
+
+  private push(p: ByteSource): void {
+    this.parts.push(p);
+    this.offset = checkedAdd(this.offset, sourceSize(p));
+  }
+
+  /** The directories of `target`, like mkdir -p: leading ones 0555, the last one `dirMode`. */
+  prefix(target: string, dirMode: number): void {
+    checkTarget(target);
+    checkMode(dirMode, "directory");
+    const components = target.split("/");
+    for (let i = 0; i < components.length; i++) {
+      const path = components.slice(0, i + 1).join("/");
+      const mode = i === components.length - 1 ? dirMode : 0o555;
+      this.push(bytesSource(recordHeader({ ino: this.inode.next++, mode: S_IFDIR | mode, fileSize: 0, name: path, archiveOffset: this.offset })));
+    }
+  }
+
+  /** One regular file at `path` (its directories must have been written). */
+  file(path: string, mode: number, content: ByteSource): void {
+    checkMode(mode, "file");
+    const size = sourceSize(content);
+    if (size > 0xffffffff) throw new RangeError(`Cannot write cpio file "${path}": it is ${size} bytes, more than cpio can store`);
+    this.push(bytesSource(recordHeader({ ino: this.inode.next++, mode: S_IFREG | mode, fileSize: size, name: path, archiveOffset: this.offset })));
+    if (size > 0) this.push(content);
     // Data padding is relative to the archive start; every record starts aligned, so this is the data's own padding.
-    const pad = alignUp(offset, 4) - offset;
-    if (pad > 0) push(zerosSource(pad));
+    const pad = alignUp(this.offset, 4) - this.offset;
+    if (pad > 0) this.push(zerosSource(pad));
   }
-  push(bytesSource(NEWC_TRAILER));
-  return concatSources(parts);
+
+  /** The trailer, and the archive. */
+  finish(): ByteSource {
+    this.push(bytesSource(NEWC_TRAILER));
+    return concatSources(this.parts);
+  }
 }
 
 /** Header, name, NUL and name padding of one record starting at `archiveOffset` (a multiple of 4). */

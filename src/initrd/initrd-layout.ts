@@ -10,6 +10,10 @@ import { copyLeaf, describeSource, sourceLeaves, sourceSize, zerosSource, type B
 export type InitrdMemberKind =
   | "addon-ucode"
   | "ucode"
+  /** systemd-boot's archives of a Type #1 entry's `extra` files (262), the stub's "previous" initrd. */
+  | "entry-credentials"
+  | "entry-sysext"
+  | "entry-confext"
   | "initrd"
   | "credentials"
   | "global-credentials"
@@ -112,6 +116,9 @@ export function materializeInitrd(layout: InitrdLayout, readRange?: ReadRangeSyn
 const KIND_LABELS: Record<InitrdMemberKind, string> = {
   "addon-ucode": "add-on .ucode",
   ucode: "UKI .ucode",
+  "entry-credentials": "entry credentials archive",
+  "entry-sysext": "entry system extension archive",
+  "entry-confext": "entry configuration extension archive",
   initrd: "UKI .initrd",
   credentials: "credentials archive",
   "global-credentials": "global credentials archive",

@@ -1,11 +1,12 @@
 /**
- * The order of the pieces of the merged initrd (docs/initrd.md §3): for a UKI, systemd-stub 257's
+ * The order of the pieces of the merged initrd (docs/initrd.md §3): for a UKI, systemd-stub 262's
  * order of add-on microcode, UKI sections, generated archives and add-on initrds; for a Type #1 `linux`
  * entry, its `initrd` lines in order. Layout and padding are initrd-layout.ts's job.
  */
 import { sourceSize, type ByteSource } from "../bytes/byte-source.ts";
 import { describeExtraFileArchive, type ExtraFileName } from "./cpio-targets.ts";
 import type { InitrdMember, InitrdMemberKind } from "./initrd-layout.ts";
+import type { ExtraKind } from "./entry-extras-archive.ts";
 
 /** An add-on's initrd pieces, already accepted (signature, .uname) by the caller. */
 export interface AddonInitrdPieces {
@@ -24,14 +25,16 @@ export interface Type2InitrdPieces {
   /** C(.ucode) and C(.initrd) of the selected profile. */
   ucode?: ByteSource | null;
   initrd?: ByteSource | null;
+  /** systemd-boot's archives of a Type #1 `uki` entry's extras (entry-extras-archive.ts), by kind. */
+  entryExtras?: Partial<Record<ExtraKind, ByteSource>>;
   /** Generated archives (describeTargetArchive), present only when at least one file matched. */
   credentials?: ByteSource | null;
   globalCredentials?: ByteSource | null;
   sysext?: ByteSource | null;
-  /** [≥258] only when the caller opts into global extensions. */
+  /** [≥258] from \loader\extensions. */
   globalSysext?: ByteSource | null;
   confext?: ByteSource | null;
-  /** [≥258] only when the caller opts into global extensions. */
+  /** [≥258] from \loader\extensions. */
   globalConfext?: ByteSource | null;
   /** Section contents C(s) of the selected profile; wrapped into /.extra archives here. */
   pcrsig?: ByteSource | null;
@@ -44,9 +47,10 @@ export interface Type2InitrdPieces {
 }
 
 /**
- * The members in systemd-stub 257's order: add-on .ucode in REVERSE load order (the early microcode
- * loader takes the first match, so later add-ons win), UKI .ucode, UKI .initrd, credentials, global
- * credentials, sysext, confext, .pcrsig, .pcrpkey, .osrel, .profile, then add-on .initrd in load order.
+ * The members in systemd-stub 262's order: add-on .ucode in REVERSE load order (the early microcode
+ * loader takes the first match, so later add-ons win), UKI .ucode, the entry's extras (what systemd-boot
+ * registered before the stub ran), UKI .initrd, credentials, global credentials, sysext, global sysext,
+ * confext, global confext, .pcrsig, .pcrpkey, .osrel, .profile, then add-on .initrd in load order.
  * Absent and empty pieces are left out.
  */
 export function planType2Initrd(p: Type2InitrdPieces): InitrdMember[] {
@@ -58,6 +62,9 @@ export function planType2Initrd(p: Type2InitrdPieces): InitrdMember[] {
   const addons = p.addons ?? [];
   for (let i = addons.length - 1; i >= 0; i--) add("addon-ucode", addons[i]!.ucode, addons[i]!.name);
   add("ucode", p.ucode, p.origin);
+  add("entry-credentials", p.entryExtras?.credential);
+  add("entry-sysext", p.entryExtras?.sysext);
+  add("entry-confext", p.entryExtras?.confext);
   add("initrd", p.initrd, p.origin);
   add("credentials", p.credentials);
   add("global-credentials", p.globalCredentials);

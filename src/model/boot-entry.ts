@@ -5,6 +5,7 @@
  * What each kind allows is decided in entry-rules.ts.
  */
 import type { UkiSectionName } from "../pe/uki-sections.ts";
+import type { ExtraKind } from "../initrd/entry-extras-archive.ts";
 
 export type EntryKind = "type1-linux" | "type1-efi" | "type1-uki" | "type2";
 export type EntrySource = "esp" | "xbootldr";
@@ -84,11 +85,24 @@ interface EntryBase {
   nextFileName?: string;
 }
 
-/** A UKI booted through the stub rules: its effective sections and the add-ons that apply. */
+export type CompanionFileKind = "credentials" | "sysext" | "confext";
+
+/** A credential or extension image the stub packs for a UKI (docs/initrd.md §1). */
+export interface CompanionFile extends EntryFile {
+  kind: CompanionFileKind;
+  /** `\loader\credentials` and `\loader\extensions`, or the UKI's own `.extra.d`. */
+  scope: "global" | "local";
+  fileName: string;
+  size: number;
+}
+
+/** A UKI booted through the stub rules: its effective sections, the add-ons that apply, and its companion files. */
 interface UkiParts {
   image: UkiImageRef;
   /** Add-ons that apply, global first, each group in byte order (docs/initrd.md §2). */
   addons: BootAddon[];
+  /** By kind, the UKI's own before the global ones, each group in byte order (companion-scan.ts). */
+  companions: CompanionFile[];
 }
 
 /** What Type #1 entry files add: the keys that name other files. */
@@ -122,11 +136,23 @@ export interface EfiEntry extends Type1Base, Partial<UkiParts> {
   efi: EntryFile;
 }
 
-/** Type #1 `uki` [≥258]: a UKI named by an entry file, with an optional `profile`. */
+export type { ExtraKind };
+
+/** One `extra` file of a `uki` entry that systemd-boot 262 would load: it exists, is a file and is not empty. */
+export interface EntryExtra extends EntryFile {
+  kind: ExtraKind;
+  /** Its base name, which becomes its name in the initrd. */
+  fileName: string;
+  size: number;
+}
+
+/** Type #1 `uki` [≥258]: a UKI named by an entry file, with an optional `profile` and `extra` files [261]. */
 export interface Type1UkiEntry extends Type1Base, UkiParts {
   kind: "type1-uki";
   uki: EntryFile;
   profile?: number;
+  /** The `extra` files in the order of their lines. */
+  extras: EntryExtra[];
 }
 
 export type BootEntry = UkiProfileEntry | LinuxEntry | EfiEntry | Type1UkiEntry;

@@ -1,5 +1,5 @@
 /**
- * Builds the load plan of an entry: what systemd-boot + systemd-stub 257 would hand the kernel, as byte
+ * Builds the load plan of an entry: what systemd-boot + systemd-stub 262 would hand the kernel, as byte
  * sources (docs/command-line.md command line, docs/initrd.md companion files and initrd order, docs/kexec.md §1 kexec).
  * Reads only directory listings and file sizes; section contents stay ranges until the loader copies them.
  */
@@ -7,12 +7,12 @@ import { composeType1Cmdline, composeType2Cmdline, type ComposedCmdline } from "
 import { checkCmdlineLength } from "../cmdline/kexec-cmdline.ts";
 import { BootError } from "../errors.ts";
 import { concatSources, type ByteSource, zerosSource } from "../bytes/byte-source.ts";
-import { COMPANION_RULES, selectCompanionFiles, ukiExtraDir, type CompanionRule } from "../initrd/companion-files.ts";
+import { scanCompanions } from "../bls/companion-scan.ts";
 import { describeTargetArchive, type CpioTargetName } from "../initrd/cpio-targets.ts";
+import { describeEntryExtraArchives } from "../initrd/entry-extras-archive.ts";
 import { layoutInitrd } from "../initrd/initrd-layout.ts";
 import { planType1Initrd, planType2Initrd, type AddonInitrdPieces } from "../initrd/initrd-plan.ts";
-import { resolveLoaderPath } from "../bls/partition-files.ts";
-import type { BootAddon, BootEntry, EfiEntry, LinuxEntry, SectionRef, UkiImageRef } from "../model/boot-entry.ts";
+import type { BootAddon, BootEntry, CompanionFile, CompanionFileKind, EfiEntry, LinuxEntry, SectionRef, UkiImageRef } from "../model/boot-entry.ts";
 import { addonsOf, ukiOf } from "../model/entry-rules.ts";
 import type { UkiSectionName } from "../pe/uki-sections.ts";
 import type { ReadOnlyFs } from "../ports/fs.ts";
@@ -38,24 +38,10 @@ function section(image: UkiImageRef, name: UkiSectionName): ByteSource | null {
   return s ? sectionContents(image, s) : null;
 }
 
-/** The companion files of one kind in `dirLoaderPath` on the partition at `root`, as archive inputs. */
-async function companionFiles(fs: ReadOnlyFs, root: string, dirLoaderPath: string, rule: CompanionRule): Promise<{ name: string; content: ByteSource }[]> {
-  const dir = await resolveLoaderPath(fs, root, dirLoaderPath);
-  if (!dir || dir.stat.kind !== "dir") return [];
-  const names = selectCompanionFiles(await fs.readDir(dir.path), rule);
-  const out: { name: string; content: ByteSource }[] = [];
-  for (const name of names) {
-    const st = await fs.stat(`${dir.path}/${name}`);
-    // Unreadable files are skipped, as the stub skips them.
-    if (st && st.kind === "file") out.push({ name, content: { type: "range", path: `${dir.path}/${name}`, offset: 0, size: st.size } });
-  }
-  return out;
-}
-
-async function archive(fs: ReadOnlyFs, root: string, dir: string, rule: CompanionRule, target: CpioTargetName): Promise<ByteSource | null> {
-  const files = await companionFiles(fs, root, dir, rule);
-  // One archive per kind, made only when at least one file matched (docs/initrd.md §4).
-  return files.length > 0 ? describeTargetArchive(target, files) : null;
+/** The archive of one kind and scope, made only when at least one file matched (docs/initrd.md §4). */
+function archive(files: readonly CompanionFile[], kind: CompanionFileKind, scope: CompanionFile["scope"], target: CpioTargetName): ByteSource | null {
+  const picked = files.filter((f) => f.kind === kind && f.scope === scope).map((f) => ({ name: f.fileName, content: { type: "range", path: f.path, offset: 0, size: f.size } as ByteSource }));
+  return picked.length > 0 ? describeTargetArchive(target, picked) : null;
 }
 
 /** Devicetrees cannot be handed over by kexec_file_load; say so instead of dropping them silently. */
@@ -89,16 +75,19 @@ async function planUki(fs: ReadOnlyFs, entry: BootEntry, image: UkiImageRef, opt
     );
   }
   // Companion files live next to the UKI on its own partition, under its name without the boot counter.
-  const extraDir = ukiExtraDir(image.loaderPath);
+  const companions = await scanCompanions(fs, entry.root, image.loaderPath);
   const addonPieces: AddonInitrdPieces[] = addons.map((a) => ({ name: a.fileName, ucode: section(a, ".ucode"), initrd: section(a, ".initrd") }));
   const members = planType2Initrd({
     origin: image.path,
     ucode: section(image, ".ucode"),
     initrd: section(image, ".initrd"),
-    credentials: await archive(fs, entry.root, extraDir, COMPANION_RULES.credentials, "credentials"),
-    globalCredentials: await archive(fs, entry.root, COMPANION_RULES.credentials.globalDir!, COMPANION_RULES.credentials, "globalCredentials"),
-    sysext: await archive(fs, entry.root, extraDir, COMPANION_RULES.sysext, "sysext"),
-    confext: await archive(fs, entry.root, extraDir, COMPANION_RULES.confext, "confext"),
+    entryExtras: entry.kind === "type1-uki" ? describeEntryExtraArchives(entry.extras.map((x) => ({ kind: x.kind, fileName: x.fileName, content: { type: "range", path: x.path, offset: 0, size: x.size } }))) : {},
+    credentials: archive(companions, "credentials", "local", "credentials"),
+    globalCredentials: archive(companions, "credentials", "global", "globalCredentials"),
+    sysext: archive(companions, "sysext", "local", "sysext"),
+    globalSysext: archive(companions, "sysext", "global", "globalSysext"),
+    confext: archive(companions, "confext", "local", "confext"),
+    globalConfext: archive(companions, "confext", "global", "globalConfext"),
     pcrsig: section(image, ".pcrsig"),
     pcrpkey: section(image, ".pcrpkey"),
     osrel: section(image, ".osrel"),

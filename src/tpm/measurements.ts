@@ -87,7 +87,15 @@ export interface MeasurementInputs {
   credentials?: Uint8Array;
   globalCredentials?: Uint8Array;
   sysext?: Uint8Array;
+  /** [≥258] \loader\extensions. */
+  globalSysext?: Uint8Array;
   confext?: Uint8Array;
+  globalConfext?: Uint8Array;
+  /**
+   * [262] systemd-boot's archives of a Type #1 `uki` entry's extras, in its order (credentials, sysexts,
+   * confexts), each with its PCR and description; measured by systemd-boot before anything else.
+   */
+  entryExtras?: { pcr: number; description: string; bytes: Uint8Array }[];
   /** Add-on `.ucode` pieces in add-on load order (global, then UKI-specific); measured in reverse. */
   addonUcode?: AddonPiece[];
   /** Add-on `.initrd` pieces in load order. */
@@ -137,6 +145,8 @@ export function planMeasurements(inputs: MeasurementInputs): MeasurementEvent[] 
     for (const p of pieces ?? []) events.push({ pcr: TPM2_PCR_KERNEL_CONFIG, data: p.data, eventType: "EV_EVENT_TAG", eventTag: tag, description: p.fileName });
   };
 
+  // Row 0: systemd-boot, as it registers the entry's extras as an initrd.
+  for (const x of inputs.entryExtras ?? []) archive(x.pcr, x.bytes, x.description);
   // Row 1: systemd-boot, before starting the image.
   ipl(TPM2_PCR_KERNEL_CONFIG, inputs.loadOptions);
   if (inputs.kind === "type1-linux") return events;
@@ -156,7 +166,9 @@ export function planMeasurements(inputs: MeasurementInputs): MeasurementEvent[] 
   archive(TPM2_PCR_KERNEL_CONFIG, inputs.credentials, "Credentials initrd"); // row 8
   archive(TPM2_PCR_KERNEL_CONFIG, inputs.globalCredentials, "Global credentials initrd");
   archive(TPM2_PCR_SYSEXTS, inputs.sysext, "System extension initrd"); // row 9
+  archive(TPM2_PCR_SYSEXTS, inputs.globalSysext, "Global system extension initrd");
   archive(TPM2_PCR_KERNEL_CONFIG, inputs.confext, "Configuration extension initrd"); // row 10
+  archive(TPM2_PCR_KERNEL_CONFIG, inputs.globalConfext, "Global configuration extension initrd");
   tagged([...(inputs.addonUcode ?? [])].reverse(), EVENT_TAG.ucodeAddon); // row 11: reverse load order
   tagged(inputs.addonInitrds, EVENT_TAG.initrdAddon); // row 12
   return events;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseBootCounter, stripCounterFromPath } from "../../../src/bls/boot-counter-name.ts";
+import { parseBootCounter, stripCounterFromPath, malformedCounter } from "../../../src/bls/boot-counter-name.ts";
 
 // [file name, suffix, stripped, triesLeft, triesDone, next] after systemd's test_extract_tries_one table, with the
 // next names the current Boot Loader Specification asks for: each number keeps its width (docs/efi-variables.md §5).
@@ -66,4 +66,15 @@ describe("stripCounterFromPath()", () => {
   ])("strips %p to %p", (path, expected) => {
     expect(stripCounterFromPath(path)).toBe(expected);
   });
+});
+
+describe("malformedCounter()", () => {
+  test.each([
+    ["os+1-x.conf", "+1-x"],
+    ["acme-commit_1.1.0+3a.conf", "+3a"],
+    ["os+3-1.conf", undefined],
+    ["os+3.conf", undefined],
+    ["c++.conf", undefined],
+    ["plain.conf", undefined],
+  ])("%p → %p", (name, expected) => expect(malformedCounter(name, ".conf")).toBe(expected));
 });

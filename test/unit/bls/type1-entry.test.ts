@@ -25,6 +25,7 @@ describe("parseType1Entry()", () => {
       loaderPath: "\\vmlinuz-6.10.2-200.fc40.x86_64",
       initrds: ["\\initramfs-6.10.2-200.fc40.x86_64.img"],
       options: "root=UUID=1234 ro rhgb quiet",
+      extras: [],
     });
   });
   test("keeps initrd order and joins options lines with one space", () => {
@@ -62,6 +63,40 @@ describe("parseType1Entry()", () => {
     const { entry, problems } = parse("uki /EFI/Linux/multi.efi\nprofile 2\ninitrd /x\n");
     expect(entry).toMatchObject({ loader: "uki", loaderPath: "\\EFI\\Linux\\multi.efi", profile: 2, initrds: [] });
     expect(problems).toHaveLength(1);
+  });
+  test("reads extra lines in order, with their line numbers and kinds (systemd-boot 262)", () => {
+    const { entry, problems } = parse("uki /acme/img.efi\nextra /acme/a.cred\nextra acme//b.SYSEXT.raw\nextra /acme/c.confext.raw\n");
+    expect(problems).toEqual([]);
+    expect(entry!.extras).toEqual([
+      { line: 2, loaderPath: "\\acme\\a.cred", kind: "credential" },
+      { line: 3, loaderPath: "\\acme\\b.SYSEXT.raw", kind: "sysext" },
+      { line: 4, loaderPath: "\\acme\\c.confext.raw", kind: "confext" },
+    ]);
+  });
+  test("an extra line is one path, spaces included, as systemd-boot reads it", () => {
+    expect(parse("uki /a.efi\nextra /x y.cred\n").entry!.extras).toEqual([{ line: 2, loaderPath: "\\x y.cred", kind: "credential" }]);
+  });
+  test("an extra with an unknown suffix, an add-on, or on a linux entry is ignored with a note naming the line", () => {
+    const { entry, problems } = parse("uki /a.efi\nextra /x.raw\nextra /y.addon.efi\n");
+    expect(entry!.extras).toEqual([]);
+    expect(problems.map((p) => [p.line, p.severity, p.message])).toEqual([
+      [2, "warning", 'Ignoring "extra /x.raw": only .cred, .sysext.raw and .confext.raw files can be extras'],
+      [3, "warning", 'Ignoring "extra /y.addon.efi": only .cred, .sysext.raw and .confext.raw files can be extras'],
+    ]);
+    const linux = parse("linux /vmlinuz\nextra /x.cred\n");
+    expect(linux.entry!.extras).toEqual([]);
+    expect(linux.problems.map((p) => [p.line, p.message])).toEqual([[2, 'Ignoring "extra /x.cred": extras apply only to "uki" entries']]);
+  });
+  test("a path that leaves the partition is refused with its line", () => {
+    const { entry, problems } = parse("uki /../other/a.efi\n");
+    expect(entry).toBeUndefined();
+    expect(problems.map((p) => [p.line, p.message])).toEqual([[1, 'Cannot use entry: the uki path "/../other/a.efi" leaves the partition (it has a ".." component)']]);
+    const extra = parse("uki /a.efi\nextra /acme/../../x.cred\n");
+    expect(extra.entry!.extras).toEqual([]);
+    expect(extra.problems.map((p) => [p.line, p.message])).toEqual([[2, 'Ignoring "extra /acme/../../x.cred": the path leaves the partition (it has a ".." component)']]);
+  });
+  test("remembers the line of profile, for a profile the UKI does not have", () => {
+    expect(parse("uki /a.efi\n\nprofile 3\n").entry).toMatchObject({ profile: 3, profileLine: 3 });
   });
   test("ignores profile on a linux entry and a non-numeric profile", () => {
     expect(parse("linux /a\nprofile 1\n").entry!.profile).toBeUndefined();

@@ -7,8 +7,9 @@ const enc = new TextEncoder();
 const s = (t: string) => bytesSource(enc.encode(t));
 
 describe("planType2Initrd()", () => {
-  test("orders every piece as systemd-stub 257 does", () => {
+  test("orders every piece as systemd-stub 262 does", () => {
     const members = planType2Initrd({
+      entryExtras: { credential: s("entry-cred"), sysext: s("entry-sysext"), confext: s("entry-confext") },
       origin: "\\EFI\\Linux\\x.efi",
       addons: [
         { name: "a.addon.efi", ucode: s("ucode-a"), initrd: s("initrd-a") },
@@ -31,6 +32,10 @@ describe("planType2Initrd()", () => {
       ["addon-ucode", "b.addon.efi"],
       ["addon-ucode", "a.addon.efi"],
       ["ucode", "\\EFI\\Linux\\x.efi"],
+      // systemd-boot's archives of a Type #1 entry's extras: the initrd registered before the stub ran.
+      ["entry-credentials", null],
+      ["entry-sysext", null],
+      ["entry-confext", null],
       ["initrd", "\\EFI\\Linux\\x.efi"],
       ["credentials", null],
       ["global-credentials", null],

@@ -26,6 +26,7 @@ const uki = (withCmdline: boolean): UkiProfileEntry => ({
   profile: 0,
   image: image(withCmdline),
   addons: [],
+  companions: [],
 });
 const linux: LinuxEntry = {
   ...base,
