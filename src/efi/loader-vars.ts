@@ -18,6 +18,10 @@ const loader = (name: string): VariableId => ({ name, guid: LOADER_GUID });
 /** Non-volatile variables the OS (bootctl, systemctl) and ukiboot may write after boot. */
 export const LoaderEntryOneShot = loader("LoaderEntryOneShot");
 export const LoaderEntryDefault = loader("LoaderEntryDefault");
+/** [260] Like LoaderEntryDefault, but never an entry boot counting marked bad. */
+export const LoaderEntryPreferred = loader("LoaderEntryPreferred");
+/** [258] The entry to boot after a system failure (docs/order-and-default.md §6). */
+export const LoaderEntrySysFail = loader("LoaderEntrySysFail");
 export const LoaderEntryLastBooted = loader("LoaderEntryLastBooted");
 export const LoaderConfigTimeout = loader("LoaderConfigTimeout");
 export const LoaderConfigTimeoutOneShot = loader("LoaderConfigTimeoutOneShot");
@@ -28,6 +32,8 @@ export const LoaderBootCountPath = loader("LoaderBootCountPath");
 export const LoaderDevicePartUUID = loader("LoaderDevicePartUUID");
 export const LoaderEntrySelected = loader("LoaderEntrySelected");
 export const LoaderEntries = loader("LoaderEntries");
+/** [258] Volatile: why the first stage (systemd-boot) saw a system failure. */
+export const LoaderSysFailReason = loader("LoaderSysFailReason");
 export const LoaderInfo = loader("LoaderInfo");
 export const LoaderFeatures = loader("LoaderFeatures");
 export const StubInfo = loader("StubInfo");

@@ -13,6 +13,7 @@ import { formatProblem } from "../model/problem.ts";
 import type { Sys } from "../ports/sys.ts";
 import { loadTrustContext, type TrustContext, type TrustOptions } from "./trust-context.ts";
 import { readLoaderVars, resolveLoaderState, type LoaderState } from "./loader-state.ts";
+import { systemFailure } from "../efi/sysfail.ts";
 
 export interface Partitions {
   esp: string;
@@ -38,7 +39,7 @@ export interface SessionOptions extends TrustOptions {
 export async function openSession(sys: Sys, partitions: Partitions, opts: SessionOptions = {}): Promise<BootSession> {
   const discovery = await discoverEntries(sys.fs, partitions);
   for (const p of discovery.problems) sys.log.warn(formatProblem(p));
-  const state = resolveLoaderState(discovery, readLoaderVars(sys.efivars), opts);
+  const state = resolveLoaderState(discovery, readLoaderVars(sys.efivars), { ...opts, systemFailure: systemFailure(sys.kernel.esrt()) });
   for (const n of state.notes) sys.log.warn(n);
   const trust = await loadTrustContext(sys, state.vars.secureBoot, opts);
   for (const p of trust.problems) sys.log.warn(p);

@@ -9,10 +9,14 @@ import {
   LoaderConfigTimeout,
   LoaderConfigTimeoutOneShot,
   LoaderDevicePartUUID,
+  LoaderEntries,
   LoaderEntryDefault,
   LoaderEntryLastBooted,
   LoaderEntryOneShot,
+  LoaderEntryPreferred,
   LoaderEntrySelected,
+  LoaderEntrySysFail,
+  LoaderSysFailReason,
   SecureBoot,
   StubDevicePartUUID,
   type VariableId,
@@ -28,7 +32,13 @@ export interface LoaderVars {
   location: string;
   oneShot?: string;
   defaultVar?: string;
+  preferredVar?: string;
+  sysFail?: string;
+  /** LoaderSysFailReason as the first stage left it. */
+  sysFailReason?: string;
   lastBooted?: string;
+  /** LoaderEntries: the ids the boot loader reported (bootctl's isReported). */
+  reported?: string[];
   timeout?: string;
   timeoutOneShot?: string;
   secureBoot?: boolean;
@@ -69,6 +79,12 @@ export function readLoaderVars(efivars: EfiVars): LoaderVars {
   };
   set("oneShot", str(read(LoaderEntryOneShot)));
   set("defaultVar", str(read(LoaderEntryDefault)));
+  set("preferredVar", str(read(LoaderEntryPreferred)));
+  set("sysFail", str(read(LoaderEntrySysFail)));
+  set("sysFailReason", str(read(LoaderSysFailReason)));
+  const entries = read(LoaderEntries);
+  // A list of NUL-terminated UTF-16 ids.
+  if (entries) vars.reported = decodeUtf16(entries.data).split("\0").filter((id) => id !== "");
   set("lastBooted", str(read(LoaderEntryLastBooted)));
   set("timeout", timeoutText(read(LoaderConfigTimeout)));
   set("timeoutOneShot", timeoutText(read(LoaderConfigTimeoutOneShot)));
@@ -95,10 +111,20 @@ export interface LoaderState {
  * The default entry and timeout for `discovery` under `vars`, plus ukiboot.entry= / ukiboot.timeout= from
  * the boot kernel's command line (a one-time override that wins over the variables, as a one-shot would).
  */
-export function resolveLoaderState(discovery: Discovery, vars: LoaderVars, opts: { entryOverride?: string; timeoutOverride?: string } = {}): LoaderState {
+export function resolveLoaderState(
+  discovery: Discovery,
+  vars: LoaderVars,
+  opts: { entryOverride?: string; timeoutOverride?: string; systemFailure?: string | null } = {},
+): LoaderState {
   const notes: string[] = [...vars.unreadable.map((u) => `Ignoring an EFI variable that cannot be read: ${u}`)];
+  // A failure systemd-boot saw before ukiboot ran, or one the ESRT shows now (docs/order-and-default.md §6).
+  const failure = vars.sysFailReason ?? opts.systemFailure ?? undefined;
   const inputs: DefaultInputs = {
+    ...(failure !== undefined ? { sysFailed: true } : {}),
+    ...(vars.sysFail !== undefined ? { sysFail: vars.sysFail } : {}),
     ...(vars.oneShot !== undefined ? { oneShot: vars.oneShot } : {}),
+    ...(vars.preferredVar !== undefined ? { preferredVar: vars.preferredVar } : {}),
+    ...(discovery.config.preferred !== undefined ? { loaderConfPreferred: discovery.config.preferred } : {}),
     ...(vars.defaultVar !== undefined ? { defaultVar: vars.defaultVar } : {}),
     ...(vars.lastBooted !== undefined ? { lastBooted: vars.lastBooted } : {}),
     ...(discovery.config.default !== undefined ? { loaderConfDefault: discovery.config.default } : {}),
@@ -115,6 +141,18 @@ export function resolveLoaderState(discovery: Discovery, vars: LoaderVars, opts:
   }
   if (vars.defaultVar !== undefined && vars.defaultVar.toLowerCase() !== "@saved" && findEntryByPattern(entries, vars.defaultVar) === undefined) {
     notes.push(`Ignoring LoaderEntryDefault="${vars.defaultVar}": it matches no entry`);
+  }
+  for (const [name, pattern] of [
+    ["LoaderEntryPreferred", vars.preferredVar],
+    ["loader.conf preferred", discovery.config.preferred],
+  ] as const) {
+    if (pattern === undefined || pattern.toLowerCase() === "@saved") continue;
+    if (findEntryByPattern(entries, pattern) === undefined) notes.push(`Ignoring ${name}="${pattern}": it matches no entry`);
+    else if (findEntryByPattern(entries, pattern, { skipBad: true }) === undefined) notes.push(`Ignoring ${name}="${pattern}": every entry it matches has no tries left`);
+  }
+  if (failure !== undefined) {
+    if (choice.reason === "sysfail") notes.push(`The firmware reports a system failure (${failure}): booting LoaderEntrySysFail="${vars.sysFail}"`);
+    else notes.push(`The firmware reports a system failure (${failure}), but ${vars.sysFail === undefined ? "LoaderEntrySysFail is not set" : `LoaderEntrySysFail="${vars.sysFail}" matches no entry`}: the usual default applies`);
   }
   const timeout = resolveTimeout({
     ...(discovery.config.timeout !== undefined ? { loaderConf: discovery.config.timeout } : {}),

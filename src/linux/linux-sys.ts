@@ -1,5 +1,5 @@
 /** The Linux implementation of every port of src/ports/sys.ts; only the composition root (src/main.ts) builds it. */
-import { existsSync, openSync, readFileSync } from "node:fs";
+import { existsSync, openSync, readdirSync, readFileSync } from "node:fs";
 import tty from "node:tty";
 import { basename, dirname } from "node:path";
 import { parseMountInfo } from "../disk/mountinfo.ts";
@@ -93,6 +93,14 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
       },
       isEfiBoot: () => existsSync("/sys/firmware/efi"),
       bootId: () => readText("/proc/sys/kernel/random/boot_id")?.trim() ?? null,
+      esrt() {
+        const dir = "/sys/firmware/efi/esrt/entries";
+        if (!existsSync(dir)) return null;
+        const n = (name: string, file: string) => Number(readText(`${dir}/${name}/${file}`)?.trim() ?? "NaN");
+        // entry0, entry1, … in the table's order.
+        const names = readdirSync(dir).filter((d) => /^entry\d+$/.test(d)).sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+        return names.map((d) => ({ fwType: n(d, "fw_type"), lastAttemptStatus: n(d, "last_attempt_status") }));
+      },
     },
     power: {
       reboot: () => rebootSystem(LINUX_REBOOT_CMD_RESTART),

@@ -12,6 +12,7 @@ import type { InitrdLayout } from "../initrd/initrd-layout.ts";
 import type { TpmTransport } from "../tpm/tpm2-client.ts";
 import type { ReadOnlyFs } from "./fs.ts";
 import type { Terminal } from "./terminal.ts";
+import type { EsrtEntry } from "../efi/sysfail.ts";
 
 export interface Progress {
   phase: "kernel" | "initrd";
@@ -117,6 +118,8 @@ export interface KernelFacts {
   isEfiBoot(): boolean;
   /** This boot's id (/proc/sys/kernel/random/boot_id), for the measurement log; null when unknown. */
   bootId(): string | null;
+  /** The EFI System Resource Table (/sys/firmware/efi/esrt/entries), in entry order; null when the kernel shows none. */
+  esrt(): EsrtEntry[] | null;
 }
 
 export interface Power {

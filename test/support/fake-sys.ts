@@ -4,6 +4,7 @@
  * scripted to fail with an errno), disks that appear when the test says, a clock that only moves when the
  * flow sleeps, and a log that keeps its lines. Fakes stand only at the syscall boundary.
  */
+import type { EsrtEntry } from "../../src/efi/sysfail.ts";
 import { existsSync, readFileSync, renameSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { errnoByName, SysCallError } from "../../src/errors.ts";
@@ -139,6 +140,8 @@ export interface FakeSysOptions {
   /** The boot kernel's command line (/proc/cmdline). */
   cmdline?: string;
   startedByKexec?: boolean;
+  /** The ESRT the kernel shows (SysFail); none by default. */
+  esrt?: EsrtEntry[];
   /** The disks' partitions, asked for on every scan: a function of the fake time lets a disk appear late. */
   partitions?: Partition[] | ((nowMs: number) => Partition[]);
   /** Device node → the fixture directory that mounting it shows. */
@@ -222,6 +225,7 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
       startedByKexec: () => opts.startedByKexec ?? false,
       isEfiBoot: () => opts.efi ?? false,
       bootId: () => "0123456789abcdef0123456789abcdef",
+      esrt: () => opts.esrt ?? null,
     },
     power: {
       reboot: () => void events.push("reboot"),

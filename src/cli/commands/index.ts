@@ -7,7 +7,7 @@ import { inspectCommand } from "./inspect.ts";
 import { listCommand } from "./list.ts";
 import { menuCommand } from "./menu.ts";
 import { execCommand, loadCommand, planCommand, unloadCommand } from "./plan-load.ts";
-import { setDefaultCommand, setOneshotCommand, setTimeoutCommand, setTimeoutOneshotCommand } from "./set-variables.ts";
+import { setDefaultCommand, setOneshotCommand, setPreferredCommand, setSysfailCommand, setTimeoutCommand, setTimeoutOneshotCommand } from "./set-variables.ts";
 
 export const commands: Command[] = [
   listCommand,
@@ -21,6 +21,8 @@ export const commands: Command[] = [
   bootCommand,
   initCommand,
   setDefaultCommand,
+  setPreferredCommand,
+  setSysfailCommand,
   setOneshotCommand,
   setTimeoutCommand,
   setTimeoutOneshotCommand,

@@ -32,7 +32,10 @@ async function entrySignatures(sys: Sys, session: BootSession): Promise<{ file: 
 }
 
 const REASON_TEXT = {
+  sysfail: "LoaderEntrySysFail after a system failure",
   oneshot: "LoaderEntryOneShot",
+  "efi-preferred": "LoaderEntryPreferred",
+  "loader.conf-preferred": "loader.conf preferred",
   "efi-default": "LoaderEntryDefault",
   "loader.conf": "loader.conf default",
   first: "first entry in menu order",
@@ -66,7 +69,7 @@ ${PARTITION_HELP}
     const selected = found >= 0 ? { selectedIndex: found } : {};
     const signatures = values.signatures ? await entrySignatures(sys, session) : undefined;
     if (values.json) {
-      const json = toBootctlJson(discovery.entries, { ...(defaultIndex === undefined ? {} : { defaultIndex }), ...selected });
+      const json = toBootctlJson(discovery.entries, { ...(defaultIndex === undefined ? {} : { defaultIndex }), ...selected, reported: state.vars.reported ?? [] });
       const out = signatures ? json.map((e, i) => ({ ...e, signature: signatures[i] })) : json;
       io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return 0;

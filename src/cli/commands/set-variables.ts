@@ -1,11 +1,19 @@
 /**
- * `ukiboot set-default`, `set-oneshot`, `set-timeout`, `set-timeout-oneshot`: write exactly what bootctl
+ * `ukiboot set-default`, `set-preferred`, `set-oneshot`, `set-sysfail`, `set-timeout`, `set-timeout-oneshot`: write exactly what bootctl
  * writes (UTF-16LE with NUL, attributes NV|BS|RT; an empty value deletes the variable), without bootctl's
  * requirement that systemd-boot be the running first stage. A value equal to the stored one is not written.
  */
 import { parseArgs } from "node:util";
 import { ATTRS_PERSISTENT, decodeUtf16, encodeUtf16 } from "../../efi/efivar-codec.ts";
-import { LoaderConfigTimeout, LoaderConfigTimeoutOneShot, LoaderEntryDefault, LoaderEntryOneShot, type VariableId } from "../../efi/loader-vars.ts";
+import {
+  LoaderConfigTimeout,
+  LoaderConfigTimeoutOneShot,
+  LoaderEntryDefault,
+  LoaderEntryOneShot,
+  LoaderEntryPreferred,
+  LoaderEntrySysFail,
+  type VariableId,
+} from "../../efi/loader-vars.ts";
 import { currentEntry } from "../../flow/current-entry.ts";
 import { parseTimeout } from "../../efi/timeout.ts";
 import { BootError } from "../../errors.ts";
@@ -29,7 +37,7 @@ export function writeLoaderString(sys: Pick<Sys, "efivars">, v: VariableId, valu
 
 /**
  * bootctl's special entry arguments: @current (the entry this system was booted from: ukiboot's booted-entry
- * credential, else LoaderEntrySelected; docs/efi-variables.md §8) and @oneshot.
+ * credential, else LoaderEntrySelected; docs/efi-variables.md §8), @default and @oneshot.
  */
 function resolveEntryArgument(sys: Sys, arg: string): string {
   if (arg === "@current") {
@@ -42,7 +50,7 @@ function resolveEntryArgument(sys: Sys, arg: string): string {
     }
     return current.id;
   }
-  const special: Record<string, VariableId> = { "@oneshot": LoaderEntryOneShot };
+  const special: Record<string, VariableId> = { "@default": LoaderEntryDefault, "@oneshot": LoaderEntryOneShot };
   const v = special[arg];
   if (!v) return arg;
   const cur = sys.efivars.read(v);
@@ -91,7 +99,27 @@ export const setDefaultCommand = makeCommand({
   variable: LoaderEntryDefault,
   argName: "ID",
   summary: "make an entry (id or glob) the default, as bootctl set-default",
-  describe: "Makes the entry ID (an id, a glob, @saved, @current or @oneshot) the default boot entry.",
+  describe: "Makes the entry ID (an id, a glob, @saved, @current, @default or @oneshot) the default boot entry.",
+  parse: resolveEntryArgument,
+});
+
+export const setPreferredCommand = makeCommand({
+  name: "set-preferred",
+  variable: LoaderEntryPreferred,
+  argName: "ID",
+  summary: "make an entry the default unless boot counting marked it bad, as bootctl set-preferred",
+  describe:
+    "Makes the entry ID (an id, a glob, @saved, @current, @default or @oneshot) the preferred boot entry: the\ndefault, except that an entry with no tries left is skipped for the next match (docs/order-and-default.md §5).",
+  parse: resolveEntryArgument,
+});
+
+export const setSysfailCommand = makeCommand({
+  name: "set-sysfail",
+  variable: LoaderEntrySysFail,
+  argName: "ID",
+  summary: "the entry to boot after a system failure, as bootctl set-sysfail",
+  describe:
+    "Makes the entry ID (an id or glob, @current, @default or @oneshot) the one booted when the firmware reports a\nsystem failure (a failed firmware update, from the ESRT; docs/order-and-default.md §6).",
   parse: resolveEntryArgument,
 });
 
@@ -100,7 +128,7 @@ export const setOneshotCommand = makeCommand({
   variable: LoaderEntryOneShot,
   argName: "ID",
   summary: "boot an entry once at the next boot, as bootctl set-oneshot",
-  describe: "Boots the entry ID (an id or glob, @current or @oneshot) once, at the next boot.",
+  describe: "Boots the entry ID (an id or glob, @current, @default or @oneshot) once, at the next boot.",
   parse: resolveEntryArgument,
 });
 

@@ -107,7 +107,7 @@ describe("consuming and saving variables", () => {
   });
 });
 
-describe("ukiboot set-default, set-oneshot, set-timeout", () => {
+describe("ukiboot set-default, set-preferred, set-oneshot, set-sysfail, set-timeout", () => {
   async function cli(args: string[]): Promise<{ code: number; out: string }> {
     let o = "";
     const io = { stdout: { write: (s: string) => (o += s) }, stderr: { write: (s: string) => (o += s) }, stdin: process.stdin, env: {} } as never;
@@ -118,11 +118,15 @@ describe("ukiboot set-default, set-oneshot, set-timeout", () => {
     const dir = efivars({});
     expect((await cli(["set-default", "beta.efi", "--efivarfs", dir])).code).toBe(0);
     expect((await cli(["set-oneshot", "gamma.efi", "--efivarfs", dir])).code).toBe(0);
+    expect((await cli(["set-preferred", "alpha.efi", "--efivarfs", dir])).code).toBe(0);
+    expect((await cli(["set-sysfail", "@default", "--efivarfs", dir])).code).toBe(0);
     expect((await cli(["set-timeout", "menu-force", "--efivarfs", dir])).code).toBe(0);
     expect((await cli(["set-timeout-oneshot", "10", "--efivarfs", dir])).code).toBe(0);
     const bytes = (n: string) => [...readFileSync(join(dir, `${n}-${GUID}`))];
     expect(bytes("LoaderEntryDefault")).toEqual([7, 0, 0, 0, ...encodeUtf16("beta.efi")]);
     expect(bytes("LoaderEntryOneShot")).toEqual([7, 0, 0, 0, ...encodeUtf16("gamma.efi")]);
+    expect(bytes("LoaderEntryPreferred")).toEqual([7, 0, 0, 0, ...encodeUtf16("alpha.efi")]);
+    expect(bytes("LoaderEntrySysFail")).toEqual([7, 0, 0, 0, ...encodeUtf16("beta.efi")]);
     expect(bytes("LoaderConfigTimeout")).toEqual([7, 0, 0, 0, ...encodeUtf16("menu-force")]);
     expect(bytes("LoaderConfigTimeoutOneShot")).toEqual([7, 0, 0, 0, ...encodeUtf16("10")]);
   });

@@ -16,9 +16,16 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("toBootctlJson()", () => {
-  test("uses bootctl's field order and leaves unset fields out", () => {
+  test("uses bootctl 262's field order and leaves unset fields out", () => {
     const [first] = toBootctlJson(d.entries, { defaultIndex: 0 });
-    expect(Object.keys(first!)).toEqual(["type", "source", "id", "path", "root", "title", "showTitle", "sortKey", "version", "options", "linux", "profile", "triesLeft", "triesDone", "isDefault", "addons", "cmdline"]);
+    expect(Object.keys(first!)).toEqual([
+      "type", "source", "id", "path", "root", "title", "showTitle", "sortKey", "version", "uname", "options", "linux", "profile", "isReported",
+      "triesLeft", "triesDone", "isDefault", "addons", "cmdline", "extras",
+    ]);
+  });
+  test("isReported follows LoaderEntries, ignoring case as ids do", () => {
+    const json = toBootctlJson(d.entries, { reported: [d.entries[0]!.id.toUpperCase()] });
+    expect(json.map((o) => o.isReported)).toEqual(d.entries.map((_, i) => i === 0));
   });
   test("leaves isDefault out when there is no default, and gives null addons when there are none", () => {
     const json = toBootctlJson(d.entries.map((e) => ({ ...e, addons: [] })));
