@@ -34,8 +34,8 @@ export interface UkiSpec {
   profile?: string;
   /** Further profiles, joined in order as profiles 1, 2, … */
   profiles?: ProfileSpec[];
-  /** Extra sections, `--section NAME:TEXT`. */
-  sections?: Record<string, string>;
+  /** Extra sections, `--section NAME:TEXT`; as pairs, a name may repeat. */
+  sections?: Record<string, string> | [string, string][];
   /** Build with systemd 262's ukify and stubs (Debian forky) instead of 257's. */
   systemd?: 262;
 }
@@ -87,8 +87,9 @@ async function cached(kind: string, key: unknown, build: (work: string, out: str
   return join(dir, `${kind}.efi`);
 }
 
-function sectionArgs(sections: Record<string, string> | undefined): string[] {
-  return Object.entries(sections ?? {}).flatMap(([name, text]) => ["--section", `${name}:${text}`]);
+function sectionArgs(sections: Record<string, string> | [string, string][] | undefined): string[] {
+  const pairs = Array.isArray(sections) ? sections : Object.entries(sections ?? {});
+  return pairs.flatMap(([name, text]) => ["--section", `${name}:${text}`]);
 }
 
 /**
