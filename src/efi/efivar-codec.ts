@@ -56,6 +56,25 @@ export function decodeUtf16(data: Uint8Array): string {
   return s;
 }
 
+/**
+ * A list of NUL-terminated UTF-16LE strings, as LoaderEntries holds the entry ids.
+ * @example decodeUtf16List(encodeUtf16("a.conf\0b.conf")) // ["a.conf", "b.conf"]
+ */
+export function decodeUtf16List(data: Uint8Array): string[] {
+  const out: string[] = [];
+  let s = "";
+  for (let i = 0; i + 1 < data.byteLength; i += 2) {
+    const c = data[i]! | (data[i + 1]! << 8);
+    if (c !== 0) s += String.fromCharCode(c);
+    else if (s !== "") {
+      out.push(s);
+      s = "";
+    }
+  }
+  if (s !== "") out.push(s);
+  return out;
+}
+
 /** A u64 LE number (as LoaderConfigTimeout may be stored by firmware tools). */
 export function encodeU64(n: bigint): Uint8Array {
   const out = new Uint8Array(8);

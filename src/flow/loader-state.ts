@@ -3,7 +3,7 @@
  * combined with the discovered entries into the default entry, the menu timeout, and sentences about every
  * variable ukiboot could not honour. Consuming one-shot variables is a separate step, done only when booting.
  */
-import { decodeU64, decodeUtf16, type EfiVariable, isNonVolatile } from "../efi/efivar-codec.ts";
+import { decodeU64, decodeUtf16, decodeUtf16List, type EfiVariable, isNonVolatile } from "../efi/efivar-codec.ts";
 import {
   LoaderBootCountPath,
   LoaderConfigTimeout,
@@ -83,8 +83,7 @@ export function readLoaderVars(efivars: EfiVars): LoaderVars {
   set("sysFail", str(read(LoaderEntrySysFail)));
   set("sysFailReason", str(read(LoaderSysFailReason)));
   const entries = read(LoaderEntries);
-  // A list of NUL-terminated UTF-16 ids.
-  if (entries) vars.reported = decodeUtf16(entries.data).split("\0").filter((id) => id !== "");
+  if (entries) vars.reported = decodeUtf16List(entries.data);
   set("lastBooted", str(read(LoaderEntryLastBooted)));
   set("timeout", timeoutText(read(LoaderConfigTimeout)));
   set("timeoutOneShot", timeoutText(read(LoaderConfigTimeoutOneShot)));

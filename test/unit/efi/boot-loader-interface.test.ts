@@ -15,7 +15,7 @@ import { bootDefault } from "../../support/boot-default.ts";
 import { openSession } from "../../../src/flow/boot-session.ts";
 import { toBootctlJson } from "../../../src/report/bootctl-json.ts";
 import { main } from "../../../src/main.ts";
-import { trixieBootctl } from "../../support/bootctl.ts";
+import { forkyBootctl, trixieBootctl } from "../../support/bootctl.ts";
 import { fakeSys } from "../../support/fake-sys.ts";
 
 const GUID = "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f";
@@ -71,6 +71,68 @@ describe("default entry precedence, against bootctl 257 on the same variables", 
       expect(theirs.find((e) => e.isDefault)?.id).toBe(expected);
     }, 60_000);
   }
+});
+
+/**
+ * systemd 262's variables (docs/order-and-default.md §5): LoaderEntryPreferred, and LoaderEntries for
+ * isReported, checked against forky's bootctl 262 where bootctl and systemd-boot agree. They differ on
+ * loader.conf `preferred` against LoaderEntryDefault and on preferred entries with no tries left
+ * (docs/efi-variables.md §6 (17)); the unit tests of pickDefaultEntry() cover those.
+ */
+describe("LoaderEntryPreferred and LoaderEntries, against bootctl 262 on the same variables", async () => {
+  const bootctl = await forkyBootctl();
+  const cases: [string, Record<string, string>, string][] = [
+    ["LoaderEntryPreferred over LoaderEntryDefault", { LoaderEntryPreferred: "alpha.efi", LoaderEntryDefault: "gamma.efi" }, "alpha.efi"],
+    ["LoaderEntryOneShot over LoaderEntryPreferred", { LoaderEntryOneShot: "gamma.efi", LoaderEntryPreferred: "alpha.efi" }, "gamma.efi"],
+    ["a LoaderEntryPreferred naming no entry falls to LoaderEntryDefault", { LoaderEntryPreferred: "nope.efi", LoaderEntryDefault: "gamma.efi" }, "gamma.efi"],
+    ["LoaderEntryPreferred as a glob", { LoaderEntryPreferred: "al*" }, "alpha.efi"],
+  ];
+  for (const [name, vars, expected] of cases) {
+    test(name, async () => {
+      const { discovery, state } = await openSession(fakeSys({ efivarfs: efivars(vars) }), { esp: ESP });
+      expect(toBootctlJson(discovery.entries, { defaultIndex: state.choice.index! }).find((e) => e.isDefault)?.id).toBe(expected);
+    });
+    // An explicit skip when forky's bootctl cannot run here, which npm test counts as a failure.
+    test.skipIf(typeof bootctl === "string")(`${name}: bootctl 262 agrees`, async () => {
+      if (typeof bootctl === "string") throw new Error(bootctl);
+      const theirs = await bootctl.run(ESP, undefined, { efivars: efivars(vars) });
+      expect(theirs.find((e) => e.isDefault)?.id).toBe(expected);
+    }, 60_000);
+  }
+
+  test.skipIf(typeof bootctl === "string")("isReported follows LoaderEntries, as in bootctl 262", async () => {
+    if (typeof bootctl === "string") throw new Error(bootctl);
+    const vars = { LoaderEntries: "alpha.efi\0gamma.efi" };
+    const { discovery, state } = await openSession(fakeSys({ efivarfs: efivars(vars) }), { esp: ESP });
+    const ours = toBootctlJson(discovery.entries, { reported: state.vars.reported ?? [] }).map((e) => [e.id, e.isReported]);
+    expect(ours).toEqual([["alpha.efi", true], ["beta.efi", false], ["gamma.efi", true]]);
+    const theirs = (await bootctl.run(ESP, undefined, { efivars: efivars(vars) })).map((e) => [e.id, e.isReported]);
+    expect(theirs).toEqual(ours);
+  }, 60_000);
+});
+
+describe("SysFail: LoaderEntrySysFail after a failed firmware update (docs/order-and-default.md §6)", () => {
+  const FAILED = [{ fwType: 2, lastAttemptStatus: 0 }, { fwType: 1, lastAttemptStatus: 6 }];
+  test("the ESRT shows a failed system firmware update: LoaderEntrySysFail wins over the one-shot, with a note", async () => {
+    const sys = fakeSys({ efivarfs: efivars({ LoaderEntrySysFail: "gamma.efi", LoaderEntryOneShot: "alpha.efi" }), esrt: FAILED });
+    const { state } = await openSession(sys, { esp: ESP });
+    expect(state.choice.reason).toBe("sysfail");
+    expect(state.notes).toContain('The firmware reports a system failure (firmware-updare-failure): booting LoaderEntrySysFail="gamma.efi"');
+  });
+  test("the first stage's LoaderSysFailReason counts as a failure too", async () => {
+    const { state } = await openSession(fakeSys({ efivarfs: efivars({ LoaderEntrySysFail: "gamma.efi", LoaderSysFailReason: "firmware-updare-failure" }) }), { esp: ESP });
+    expect(state.choice.reason).toBe("sysfail");
+  });
+  test("no failure: LoaderEntrySysFail is not used", async () => {
+    const { state } = await openSession(fakeSys({ efivarfs: efivars({ LoaderEntrySysFail: "gamma.efi" }), esrt: [{ fwType: 1, lastAttemptStatus: 0 }] }), { esp: ESP });
+    expect(state.choice).toMatchObject({ index: 1, reason: "loader.conf" });
+    expect(state.notes.join("\n")).not.toContain("system failure");
+  });
+  test("a failure but no LoaderEntrySysFail: the usual default, and a note saying so", async () => {
+    const { state } = await openSession(fakeSys({ efivarfs: efivars({}), esrt: FAILED }), { esp: ESP });
+    expect(state.choice.reason).toBe("loader.conf");
+    expect(state.notes).toContain("The firmware reports a system failure (firmware-updare-failure), but LoaderEntrySysFail is not set: the usual default applies");
+  });
 });
 
 describe("consuming and saving variables", () => {

@@ -1,5 +1,5 @@
-import { expect, test } from "bun:test";
-import { buildEfivarfsFile, decodeU64, decodeUtf16, encodeU64, encodeUtf16, parseEfivarfsFile } from "../../../src/efi/efivar-codec.ts";
+import { describe, expect, test } from "bun:test";
+import { buildEfivarfsFile, decodeU64, decodeUtf16, decodeUtf16List, encodeU64, encodeUtf16, parseEfivarfsFile } from "../../../src/efi/efivar-codec.ts";
 import { FormatError } from "../../../src/errors.ts";
 
 test("encodeUtf16() writes UTF-16LE with a terminating NUL, as bootctl does", () => {
@@ -26,4 +26,11 @@ test("u64 values round-trip little-endian", () => {
   expect([...encodeU64(0x0102n)]).toEqual([2, 1, 0, 0, 0, 0, 0, 0]);
   expect(decodeU64(encodeU64(2n ** 40n))).toBe(2n ** 40n);
   expect(decodeU64(new Uint8Array(4))).toBeUndefined();
+});
+
+describe("decodeUtf16List()", () => {
+  test("splits NUL-terminated ids, as LoaderEntries holds them", () => {
+    expect(decodeUtf16List(encodeUtf16("a.conf\0b.efi@2"))).toEqual(["a.conf", "b.efi@2"]);
+    expect(decodeUtf16List(new Uint8Array(0))).toEqual([]);
+  });
 });
