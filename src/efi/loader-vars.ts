@@ -20,7 +20,7 @@ export const LoaderEntryOneShot = loader("LoaderEntryOneShot");
 export const LoaderEntryDefault = loader("LoaderEntryDefault");
 /** [260] Like LoaderEntryDefault, but never an entry boot counting marked bad. */
 export const LoaderEntryPreferred = loader("LoaderEntryPreferred");
-/** [258] The entry to boot after a system failure (docs/order-and-default.md §6). */
+/** [258] The entry to boot after a system failure (docs/order-and-default.md §7). */
 export const LoaderEntrySysFail = loader("LoaderEntrySysFail");
 export const LoaderEntryLastBooted = loader("LoaderEntryLastBooted");
 export const LoaderConfigTimeout = loader("LoaderConfigTimeout");

@@ -1,5 +1,5 @@
 /**
- * SysFail (docs/order-and-default.md §6): whether the firmware reports a system failure that makes
+ * SysFail (docs/order-and-default.md §7): whether the firmware reports a system failure that makes
  * systemd-boot 262 boot LoaderEntrySysFail. systemd-boot knows one kind, a failed system firmware update,
  * from the EFI System Resource Table; Linux shows the same table under /sys/firmware/efi/esrt. As systemd-boot
  * does, the first entry of type "system firmware" decides.

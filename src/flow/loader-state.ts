@@ -116,7 +116,7 @@ export function resolveLoaderState(
   opts: { entryOverride?: string; timeoutOverride?: string; systemFailure?: string | null } = {},
 ): LoaderState {
   const notes: string[] = [...vars.unreadable.map((u) => `Ignoring an EFI variable that cannot be read: ${u}`)];
-  // A failure systemd-boot saw before ukiboot ran, or one the ESRT shows now (docs/order-and-default.md §6).
+  // A failure systemd-boot saw before ukiboot ran, or one the ESRT shows now (docs/order-and-default.md §7).
   const failure = vars.sysFailReason ?? opts.systemFailure ?? undefined;
   const inputs: DefaultInputs = {
     ...(failure !== undefined ? { sysFailed: true } : {}),

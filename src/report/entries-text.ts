@@ -35,11 +35,16 @@ function block(e: BootEntry, marks: string[]): string[] {
     ["uname", unameOf(e)],
     ["tries", e.triesLeft === NOT_COUNTED ? undefined : `${e.triesLeft} left, ${e.triesDone} done${e.triesLeft === 0 ? " (bad)" : ""}`],
     ...addonsOf(e).map((a): [string, string] => [`${a.scope} addon`, `${a.loaderPath}${a.cmdline ? ` (${a.cmdline})` : ""}`]),
+    // bootctl 262 calls every companion file "extra"; the kind and where it came from follow in brackets.
+    ...(e.kind === "type1-linux" ? [] : (e.companions ?? [])).map((c): [string, string] => ["extra", `${c.loaderPath} (${c.scope} ${COMPANION_TEXT[c.kind]})`]),
+    ...(e.kind === "type1-uki" ? e.extras : []).map((x): [string, string] => ["extra", `${x.loaderPath} (${x.kind}, from the entry)`]),
     ["options", e.options === "" ? undefined : e.options],
     ["cmdline", listedCmdline(e) || undefined],
   ];
   return rows.filter((r): r is [string, string] => r[1] !== undefined).map(([k, v]) => `${k.padStart(12)}: ${v}`);
 }
+
+const COMPANION_TEXT = { credentials: "credential", sysext: "sysext", confext: "confext" } as const;
 
 /**
  * The text listing. `defaultIndex` marks the entry that boots by default, `efiDefaultIndex` the one

@@ -119,7 +119,7 @@ export const setSysfailCommand = makeCommand({
   argName: "ID",
   summary: "the entry to boot after a system failure, as bootctl set-sysfail",
   describe:
-    "Makes the entry ID (an id or glob, @current, @default or @oneshot) the one booted when the firmware reports a\nsystem failure (a failed firmware update, from the ESRT; docs/order-and-default.md §6).",
+    "Makes the entry ID (an id or glob, @current, @default or @oneshot) the one booted when the firmware reports a\nsystem failure (a failed firmware update, from the ESRT; docs/order-and-default.md §7).",
   parse: resolveEntryArgument,
 });
 

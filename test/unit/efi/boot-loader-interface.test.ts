@@ -111,7 +111,7 @@ describe("LoaderEntryPreferred and LoaderEntries, against bootctl 262 on the sam
   }, 60_000);
 });
 
-describe("SysFail: LoaderEntrySysFail after a failed firmware update (docs/order-and-default.md §6)", () => {
+describe("SysFail: LoaderEntrySysFail after a failed firmware update (docs/order-and-default.md §7)", () => {
   const FAILED = [{ fwType: 2, lastAttemptStatus: 0 }, { fwType: 1, lastAttemptStatus: 6 }];
   test("the ESRT shows a failed system firmware update: LoaderEntrySysFail wins over the one-shot, with a note", async () => {
     const sys = fakeSys({ efivarfs: efivars({ LoaderEntrySysFail: "gamma.efi", LoaderEntryOneShot: "alpha.efi" }), esrt: FAILED });
