@@ -1,5 +1,6 @@
 /**
- * Benchmark: `dist/ukiboot list --json` against `bootctl list --json` (Debian trixie's systemd 257) on the
+ * Benchmark: `dist/ukiboot list --json` against `bootctl list --json` (Debian forky's systemd 262, the release
+ * ukiboot follows; trixie's 257 with BENCH_BOOTCTL=trixie) on the
  * same ESP with 200 UKIs and 50 Type #1 entries, timed in the same run, inside the same private mount
  * namespace. A second ESP whose UKIs each carry a 32 MiB .initrd shows that listing time follows the number of
  * entries, not their size.
@@ -11,11 +12,11 @@ import { build } from "../../build/build.ts";
 import { CACHE_DIR, debianParts, REPO_ROOT } from "../../build/debian.ts";
 import { run } from "../../build/lib/run-command.ts";
 import { buildUki, standInKernel } from "../lab/target-system.ts";
-import { trixieBootctl } from "../support/bootctl.ts";
+import { debianBootctl } from "../support/bootctl.ts";
 
 const BINARY = join(REPO_ROOT, "dist", "ukiboot");
 if (!existsSync(BINARY)) await build({ initramfs: false });
-const bootctl = await trixieBootctl();
+const bootctl = await debianBootctl(process.env.BENCH_BOOTCTL === "trixie" ? "trixie" : "forky");
 if (typeof bootctl === "string") throw new Error(`Cannot run the reference: ${bootctl}`);
 
 async function makeEsp(name: string, initrdBytes: number): Promise<string> {
@@ -78,7 +79,7 @@ async function timeBoth(esp: string): Promise<{ ukiboot: number; bootctl: number
 
 const small = await timeBoth(await makeEsp("list-250", 4096));
 const large = await timeBoth(await makeEsp("list-250-large", 32 << 20));
-console.log(`| ESP (${RUNS} runs each, mean) | entries listed (ukiboot / bootctl) | ukiboot list --json | bootctl list --json | ratio |`);
+console.log(`| ESP (${RUNS} runs each, mean) | entries listed (ukiboot / bootctl) | ukiboot list --json | bootctl ${bootctl.version} list --json | ratio |`);
 console.log("| --- | --- | --- | --- | --- |");
 for (const [name, r] of [["200 UKIs (4 KiB .initrd) + 50 Type #1", small], ["200 UKIs (32 MiB .initrd) + 50 Type #1", large]] as const) {
   console.log(`| ${name} | ${r.ukibootCount} / ${r.bootctlCount} | ${r.ukiboot.toFixed(0)} ms | ${r.bootctl.toFixed(0)} ms | ${(r.ukiboot / r.bootctl).toFixed(2)}x |`);

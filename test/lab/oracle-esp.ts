@@ -7,10 +7,14 @@
  *
  * systemd-boot 257 is EFI/BOOT/BOOTX64.EFI, so the firmware path is firmware → systemd-boot → systemd-stub,
  * and systemd-boot selects the profile (`default oracle.efi@1`). ukiboot reads the same ESP.
+ *
+ * The systemd 262 tree (oracleEsp262Tree) is the same UKI made by ukify 262 on systemd-stub 262, installed
+ * by `bootctl link` 262 as Type #1 `uki` entries with a credential, a sysext and a confext as `extra` files,
+ * plus global extensions in \loader\extensions, with systemd-boot 262 as the first stage.
  */
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { debianParts } from "../../build/debian.ts";
+import { debianParts, systemd262Parts, type DebianParts } from "../../build/debian.ts";
 import { InitramfsTree } from "../../build/lib/initramfs-tree.ts";
 import { run } from "../../build/lib/run-command.ts";
 import { buildOnce } from "./build-once.ts";
@@ -49,10 +53,26 @@ function cpio(files: Record<string, string>): Uint8Array {
   return tree.toCpio();
 }
 
+/** The entry ids of the 262 tree: `bootctl link` names one entry per profile, commit 1, VERSION_ID 13. */
+export const ORACLE_262_ENTRIES = ["oracle-commit_1.13.conf", "oracle-commit_1.13@1.conf"] as const;
+
 /** The ESP tree (without loader.conf, which each boot writes to choose the profile). */
-export async function oracleEspTree(system: DebianSystem): Promise<string> {
-  const parts = await debianParts();
-  const dir = await buildOnce("oracle-esp", { inputs: { system, cmdline: [oracleCmdline(0), oracleCmdline(1)] }, code: import.meta.path, single: true, files: [system.vmlinuz, system.initrd] }, async (out) => {
+export function oracleEspTree(system: DebianSystem): Promise<string> {
+  return buildTree(system, 257);
+}
+
+/** The systemd 262 tree: ukify, stubs and systemd-boot 262, the UKI installed by `bootctl link` with extras. */
+export function oracleEsp262Tree(system: DebianSystem): Promise<string> {
+  return buildTree(system, 262);
+}
+
+async function buildTree(system: DebianSystem, systemd: 257 | 262): Promise<string> {
+  const trixie = await debianParts();
+  const p262 = systemd === 262 ? await systemd262Parts() : undefined;
+  // The same recipe with the other release's ukify, stubs and systemd-boot.
+  const parts: DebianParts = p262 ? { ...trixie, ukify: p262.ukify, linuxStub: p262.linuxStub, addonStub: p262.addonStub, systemdBoot: p262.systemdBoot } : trixie;
+  const name = systemd === 262 ? "oracle-esp-262" : "oracle-esp";
+  const dir = await buildOnce(name, { inputs: { system, systemd, cmdline: [oracleCmdline(0), oracleCmdline(1)] }, code: import.meta.path, single: true, files: [system.vmlinuz, system.initrd, parts.linuxStub, parts.systemdBoot] }, async (out) => {
     const tree = join(out, "tree");
     const work = join(out, "work");
     mkdirSync(work, { recursive: true });
@@ -73,8 +93,10 @@ export async function oracleEspTree(system: DebianSystem): Promise<string> {
     // A profile PE carries only its own sections: the add-on stub, no kernel.
     await run([...parts.ukify.argv, "build", `--stub=${parts.addonStub}`, `--profile=@${p1}`, `--cmdline=${oracleCmdline(1)}`, `--output=${second}`], { env: parts.ukify.env });
     const osrel = file("os-release", 'PRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nNAME="Debian GNU/Linux"\nVERSION_ID="13"\nVERSION="13 (trixie)"\nID=debian\n');
+    // 257: a Type #2 UKI in \EFI\Linux. 262: built aside, then installed by `bootctl link`.
+    const ukiPath = systemd === 262 ? join(work, ORACLE_UKI) : join(tree, "EFI/Linux", ORACLE_UKI);
     await buildUki(parts, {
-      output: join(tree, "EFI/Linux", ORACLE_UKI),
+      output: ukiPath,
       linux: system.vmlinuz,
       initrds: [system.initrd],
       cmdline: oracleCmdline(0),
@@ -90,7 +112,17 @@ export async function oracleEspTree(system: DebianSystem): Promise<string> {
       ],
     });
 
-    const extra = `EFI/Linux/${ORACLE_UKI}.extra.d`;
+    if (systemd === 262) {
+      const { forkyBootctl } = await import("../support/bootctl.ts");
+      const bootctl = await forkyBootctl();
+      if (typeof bootctl === "string") throw new Error(`Cannot make the systemd 262 oracle ESP: ${bootctl}`);
+      const extras = [file("entry.cred", "an entry credential\n"), file("entry.sysext.raw", "an entry system extension\n"), file("entry.confext.raw", "an entry configuration extension\n")];
+      mkdirSync(join(tree, "loader"), { recursive: true });
+      await bootctl.write(tree, ["link", "--entry-token=literal:oracle", ...extras.map((x) => `--extra=${x}`), ukiPath]);
+      place("loader/extensions/global.sysext.raw", "a global system extension\n");
+      place("loader/extensions/global.confext.raw", "a global configuration extension\n");
+    }
+    const extra = systemd === 262 ? `oracle/${ORACLE_UKI}.extra.d` : `EFI/Linux/${ORACLE_UKI}.extra.d`;
     await buildAddon(parts, {
       output: join(tree, extra, "local.addon.efi"),
       cmdline: "lab.local-addon=1",

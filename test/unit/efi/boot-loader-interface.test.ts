@@ -100,13 +100,15 @@ describe("LoaderEntryPreferred and LoaderEntries, against bootctl 262 on the sam
     }, 60_000);
   }
 
-  test.skipIf(typeof bootctl === "string")("isReported follows LoaderEntries, as in bootctl 262", async () => {
+  test.skipIf(typeof bootctl === "string")("isReported follows LoaderEntries and isSelected LoaderEntrySelected, in ukiboot list --json as in bootctl 262", async () => {
     if (typeof bootctl === "string") throw new Error(bootctl);
-    const vars = { LoaderEntries: "alpha.efi\0gamma.efi" };
-    const { discovery, state } = await openSession(fakeSys({ efivarfs: efivars(vars) }), { esp: ESP });
-    const ours = toBootctlJson(discovery.entries, { reported: state.vars.reported ?? [] }).map((e) => [e.id, e.isReported]);
-    expect(ours).toEqual([["alpha.efi", true], ["beta.efi", false], ["gamma.efi", true]]);
-    const theirs = (await bootctl.run(ESP, undefined, { efivars: efivars(vars) })).map((e) => [e.id, e.isReported]);
+    const vars = { LoaderEntries: "alpha.efi\0gamma.efi", LoaderEntrySelected: "gamma.efi" };
+    let out = "";
+    const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => true }, stdin: process.stdin, env: {} } as never;
+    expect(await main(["list", "--json", "--esp", ESP, "--efivarfs", efivars(vars)], io)).toBe(0);
+    const ours = (JSON.parse(out) as Record<string, unknown>[]).map((e) => [e.id, e.isReported, e.isSelected]);
+    expect(ours).toEqual([["alpha.efi", true, false], ["beta.efi", false, false], ["gamma.efi", true, true]]);
+    const theirs = (await bootctl.run(ESP, undefined, { efivars: efivars(vars) })).map((e) => [e.id, e.isReported, e.isSelected]);
     expect(theirs).toEqual(ours);
   }, 60_000);
 });
