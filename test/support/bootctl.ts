@@ -32,6 +32,8 @@ export interface Bootctl {
   run(esp: string, xbootldr?: string, opts?: { efivars?: string }): Promise<Record<string, unknown>[]>;
   /** systemd's version: 257 or 262. */
   version: number;
+  /** Runs a variable verb (`set-preferred ID`, …) with `efivars` as /sys/firmware/efi/efivars, which it writes. */
+  setVariable(args: string[], efivars: string): Promise<{ stdout: string; stderr: string }>;
   /** Runs bootctl with `args` (after the ESP options) on a writable `esp`, as `bootctl link` needs. */
   write(esp: string, args: string[], opts?: { env?: Record<string, string> }): Promise<{ stdout: string; stderr: string }>;
   ld: string;
@@ -66,6 +68,18 @@ export async function debianBootctl(release: OracleRelease): Promise<Bootctl | s
   const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   return {
     version: SYSTEMD_VERSION[release],
+    setVariable(args, efivars) {
+      const script = [
+        "mount -t tmpfs tmpfs /sys/firmware",
+        "mkdir -p /sys/firmware/efi/efivars",
+        `mount --bind ${q(efivars)} /sys/firmware/efi/efivars`,
+        `exec ${q(ld)} --library-path ${q(libs)} ${q(bootctl)} --variables=yes ${args.map(q).join(" ")}`,
+      ].join(" && ");
+      // As PID 1 of a new PID namespace with an empty $container, bootctl does not think it runs in a container.
+      return run(["unshare", "-m", "-p", "--fork", "--mount-proc", "--propagation", "private", "sh", "-c", script], {
+        env: { SYSTEMD_LOG_LEVEL: "err", SYSTEMD_LOG_TARGET: "console", container: "" },
+      });
+    },
     async write(esp, args, opts = {}) {
       const mnt = mkdtempSync(join(tmpdir(), "ukiboot-bootctl-"));
       try {

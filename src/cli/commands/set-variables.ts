@@ -37,7 +37,7 @@ export function writeLoaderString(sys: Pick<Sys, "efivars">, v: VariableId, valu
 
 /**
  * bootctl's special entry arguments: @current (the entry this system was booted from: ukiboot's booted-entry
- * credential, else LoaderEntrySelected; docs/efi-variables.md §8), @default and @oneshot.
+ * credential, else LoaderEntrySelected; docs/efi-variables.md §8), @default, @oneshot and @sysfail.
  */
 function resolveEntryArgument(sys: Sys, arg: string): string {
   if (arg === "@current") {
@@ -50,8 +50,10 @@ function resolveEntryArgument(sys: Sys, arg: string): string {
     }
     return current.id;
   }
-  const special: Record<string, VariableId> = { "@default": LoaderEntryDefault, "@oneshot": LoaderEntryOneShot };
+  const special: Record<string, VariableId> = { "@default": LoaderEntryDefault, "@oneshot": LoaderEntryOneShot, "@sysfail": LoaderEntrySysFail };
   const v = special[arg];
+  // Ids never start with "@": anything else so spelled is a typo, which bootctl 262 refuses too.
+  if (!v && arg.startsWith("@") && arg.toLowerCase() !== "@saved") throw new UsageError(`unsupported special entry "${arg}": expected an id or glob, @saved, @current, @default, @oneshot or @sysfail`);
   if (!v) return arg;
   const cur = sys.efivars.read(v);
   if (!cur) throw new BootError(`Cannot resolve "${arg}": the variable ${v.name} is not set`, "Name the entry id instead");
@@ -99,7 +101,7 @@ export const setDefaultCommand = makeCommand({
   variable: LoaderEntryDefault,
   argName: "ID",
   summary: "make an entry (id or glob) the default, as bootctl set-default",
-  describe: "Makes the entry ID (an id, a glob, @saved, @current, @default or @oneshot) the default boot entry.",
+  describe: "Makes the entry ID (an id, a glob, @saved, @current, @default, @oneshot or @sysfail) the default boot entry.",
   parse: resolveEntryArgument,
 });
 
@@ -109,7 +111,7 @@ export const setPreferredCommand = makeCommand({
   argName: "ID",
   summary: "make an entry the default unless boot counting marked it bad, as bootctl set-preferred",
   describe:
-    "Makes the entry ID (an id, a glob, @saved, @current, @default or @oneshot) the preferred boot entry: the\ndefault, except that an entry with no tries left is skipped for the next match (docs/order-and-default.md §5).",
+    "Makes the entry ID (an id, a glob, @saved, @current, @default, @oneshot or @sysfail) the preferred boot entry: the\ndefault, except that an entry with no tries left is skipped for the next match (docs/order-and-default.md §5).",
   parse: resolveEntryArgument,
 });
 

@@ -100,6 +100,21 @@ describe("LoaderEntryPreferred and LoaderEntries, against bootctl 262 on the sam
     }, 60_000);
   }
 
+  test.skipIf(typeof bootctl === "string")("set-preferred and set-sysfail write the bytes bootctl 262 writes", async () => {
+    if (typeof bootctl === "string") throw new Error(bootctl);
+    for (const [verb, name] of [["set-preferred", "LoaderEntryPreferred"], ["set-sysfail", "LoaderEntrySysFail"]] as const) {
+      const theirs = efivars({});
+      const ours = efivars({});
+      await bootctl.setVariable([verb, "beta.efi"], theirs);
+      let out = "";
+      const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (out += t) }, stdin: process.stdin, env: {} } as never;
+      expect(await main([verb, "beta.efi", "--efivarfs", ours], io)).toBe(0);
+      const file = `${name}-${GUID}`;
+      expect(readdirSync(theirs)).toEqual([file]);
+      expect([...readFileSync(join(ours, file))]).toEqual([...readFileSync(join(theirs, file))]);
+    }
+  }, 60_000);
+
   test.skipIf(typeof bootctl === "string")("isReported follows LoaderEntries and isSelected LoaderEntrySelected, in ukiboot list --json as in bootctl 262", async () => {
     if (typeof bootctl === "string") throw new Error(bootctl);
     const vars = { LoaderEntries: "alpha.efi\0gamma.efi", LoaderEntrySelected: "gamma.efi" };
@@ -206,6 +221,15 @@ describe("ukiboot set-default, set-preferred, set-oneshot, set-sysfail, set-time
     const dir = efivars({ LoaderEntrySelected: "alpha.efi" });
     await cli(["set-default", "@current", "--efivarfs", dir]);
     expect([...readFileSync(join(dir, `LoaderEntryDefault-${GUID}`))]).toEqual([7, 0, 0, 0, ...encodeUtf16("alpha.efi")]);
+  });
+
+  test("@sysfail names LoaderEntrySysFail; an unknown @word is a usage error, as in bootctl 262", async () => {
+    const dir = efivars({ LoaderEntrySysFail: "gamma.efi" });
+    expect((await cli(["set-preferred", "@sysfail", "--efivarfs", dir])).code).toBe(0);
+    expect([...readFileSync(join(dir, `LoaderEntryPreferred-${GUID}`))]).toEqual([7, 0, 0, 0, ...encodeUtf16("gamma.efi")]);
+    const r = await cli(["set-default", "@latest", "--efivarfs", dir]);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('unsupported special entry "@latest"');
   });
 
   test("a bad timeout is a usage error; no efivarfs is a clear error", async () => {
