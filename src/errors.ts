@@ -19,7 +19,8 @@ export type FormatName =
   | "efivar"
   | "pkcs7"
   | "tpm"
-  | "cmdline";
+  | "cmdline"
+  | "boot-index";
 
 /** A read past the end of a buffer; parsers turn it into a FormatError with context. */
 export class BoundsError extends RangeError {
