@@ -21,7 +21,18 @@ export interface DownloadProgress {
   etaSeconds?: number;
 }
 
-export type DownloadFailure = "too-big" | "truncated" | "length-mismatch" | "stalled";
+export type DownloadFailure =
+  | "too-big"
+  | "truncated"
+  | "length-mismatch"
+  | "stalled"
+  | "http-status"
+  | "redirects"
+  | "refused"
+  | "dns"
+  | "tls"
+  | "timeout"
+  | "network";
 
 /** A download that cannot be used, as a sentence naming the URL, and what to do. */
 export class DownloadError extends BootError {
@@ -36,7 +47,7 @@ export class DownloadError extends BootError {
   }
 }
 
-const STALLED = Symbol("stalled");
+const STALLED: unique symbol = Symbol("stalled");
 
 export interface ReceiveOptions {
   url: string;
@@ -62,8 +73,17 @@ export async function receiveBody(o: ReceiveOptions): Promise<{ bytes: number }>
   let received = 0;
   for (;;) {
     const timer = o.clock.timer(limits.stallMs);
-    const next = await Promise.race([it.next(), timer.elapsed.then(() => STALLED)]);
-    timer.cancel();
+    let next: IteratorResult<Uint8Array> | typeof STALLED;
+    try {
+      next = await Promise.race([it.next(), timer.elapsed.then((): typeof STALLED => STALLED)]);
+    } catch (e) {
+      // The connection was cut in the middle (the runtime says ECONNRESET or the like).
+      const of = o.contentLength !== undefined ? ` of ${o.contentLength}` : "";
+      const why = (e instanceof Error ? e.message : String(e)).split(". ")[0];
+      throw new DownloadError(url, "truncated", `the transfer broke off after ${received}${of} bytes (${why})`, "Try again; check the server's logs if it keeps happening");
+    } finally {
+      timer.cancel();
+    }
     if (typeof next === "symbol") {
       // Not awaited: the body is still waiting for data, and its return() would wait with it.
       void Promise.resolve(it.return?.()).catch(() => {});

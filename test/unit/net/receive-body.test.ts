@@ -56,6 +56,15 @@ describe("receiveBody()", () => {
     expect(long.message).toBe(`Cannot download "${URL_}": the server announced 3000 bytes (Content-Length) and sent more`);
   });
 
+  test("a body that fails in the middle is a transfer that broke off, with the bytes that came", async () => {
+    async function* cut(): AsyncGenerator<Uint8Array> {
+      yield new Uint8Array(700);
+      throw new Error("ECONNRESET: The socket connection was closed unexpectedly. For more information, pass verbose");
+    }
+    const err = await receiveBody({ url: URL_, body: cut(), contentLength: 3000, limits: { maxBytes: 10_000, stallMs: 5000 }, clock: clock(), sink: () => {} }).catch((e) => e);
+    expect([err.reason, err.message]).toEqual(["truncated", `Cannot download "${URL_}": the transfer broke off after 700 of 3000 bytes (ECONNRESET: The socket connection was closed unexpectedly)`]);
+  });
+
   test("no data within the stall timeout ends it, saying how much had come", async () => {
     const err = await receiveBody({ url: URL_, body: chunks([500, 500], { stallAfter: 1 }), limits: { maxBytes: 10_000, stallMs: 5000 }, clock: clock(true), sink: () => {} }).catch((e) => e);
     expect(err.reason).toBe("stalled");
