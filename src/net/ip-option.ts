@@ -19,11 +19,14 @@ function isIpv4(s: string): boolean {
   return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
 }
 
-/** The prefix length of a dotted netmask, or undefined when its ones are not contiguous. */
-function prefixOf(mask: string): number | undefined {
+/** The prefix length of a netmask, dotted (`255.255.255.0`) or as bits (`24`); undefined when it is not one. */
+export function netmaskPrefix(mask: string): number | undefined {
+  if (/^\d{1,2}$/.test(mask)) return Number(mask) <= 32 ? Number(mask) : undefined;
   if (!isIpv4(mask)) return undefined;
   const bits = mask.split(".").map((p) => Number(p).toString(2).padStart(8, "0")).join("");
-  return /^1*0*$/.test(bits) ? bits.indexOf("0") === -1 ? 32 : bits.indexOf("0") : undefined;
+  if (!/^1*0*$/.test(bits)) return undefined;
+  const zero = bits.indexOf("0");
+  return zero < 0 ? 32 : zero;
 }
 
 /** The kernel's classful default when no netmask is given. */
@@ -53,7 +56,7 @@ export function parseIpOption(value: string): IpSetup | { error: string } {
   if (client === "") return { error: `a static setup needs an address: "${v}" has none` };
   if (!isIpv4(client)) return { error: `the address "${client}" is not an IPv4 address` };
   if (gateway !== "" && !isIpv4(gateway)) return { error: `the gateway "${gateway}" is not an IPv4 address` };
-  const prefixLength = netmask === "" ? classPrefix(client) : prefixOf(netmask);
+  const prefixLength = netmask === "" ? classPrefix(client) : isIpv4(netmask) ? netmaskPrefix(netmask) : undefined;
   if (prefixLength === undefined) return { error: `the netmask "${netmask}" is not a netmask` };
   const servers = dns.slice(0, 2).filter((d) => d !== "");
   const bad = servers.find((d) => !isIpv4(d));
