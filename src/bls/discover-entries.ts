@@ -248,7 +248,7 @@ async function readType1Entry(ctx: UkiScanContext, file: { root: string; source:
   }
   try {
     const found = await readTargetImage(ctx, t.loader, file, targetFile, target.stat.size, t.profile ?? 0);
-    if (typeof found === "string") return drop(found, found.includes("has no profile") ? t.profileLine : undefined);
+    if (found && "refused" in found) return drop(found.refused, found.onProfileLine ? t.profileLine : undefined);
     if (t.loader === "efi") return { ...base, kind: "type1-efi", efi: targetFile, ...(found ?? {}) };
     if (!found) return drop(`Cannot use entry: "${t.loaderPath}" is not a UKI`);
     const extras = await resolveEntryExtras(fs, file, t.extras, problems);
@@ -261,7 +261,7 @@ async function readType1Entry(ctx: UkiScanContext, file: { root: string; source:
 /**
  * For `efi` and `uki` entries: reads the target's headers. A UKI target is booted with the stub rules (its
  * sections and add-ons are returned); an `efi` target may also be a bare EFI-stub kernel (undefined).
- * Returns why the entry must be hidden as a string.
+ * Returns why the entry must be hidden as `refused`, and whether the `profile` line is the one to name.
  */
 async function readTargetImage(
   ctx: UkiScanContext,
@@ -270,17 +270,20 @@ async function readTargetImage(
   target: EntryFile,
   size: number,
   profile: number,
-): Promise<{ image: UkiImageRef; addons: BootAddon[]; companions: CompanionFile[] } | undefined | string> {
+): Promise<{ image: UkiImageRef; addons: BootAddon[]; companions: CompanionFile[] } | undefined | { refused: string; onProfileLine?: true }> {
   const { pe, headerBytes } = await readPeHeaders(ctx.fs, target.path, size);
-  if (!isNativeImage(pe, ctx.arch)) return `Cannot use entry: "${target.loaderPath}" has machine type 0x${pe.machine.toString(16)}, not the native ${ctx.arch}`;
+  if (!isNativeImage(pe, ctx.arch)) return { refused: `Cannot use entry: "${target.loaderPath}" has machine type 0x${pe.machine.toString(16)}, not the native ${ctx.arch}` };
   if (classifyPe(pe) !== "uki") {
     if (loader === "efi" && isLinuxKernelImage(headerBytes)) return undefined;
-    return loader === "uki"
-      ? `Cannot use entry: "${target.loaderPath}" is not a UKI`
-      : `Cannot use entry: "${target.loaderPath}" is neither a UKI nor a Linux kernel, and kexec cannot start other EFI programs`;
+    return {
+      refused:
+        loader === "uki"
+          ? `Cannot use entry: "${target.loaderPath}" is not a UKI`
+          : `Cannot use entry: "${target.loaderPath}" is neither a UKI nor a Linux kernel, and kexec cannot start other EFI programs`,
+    };
   }
   const count = profileCount(pe);
-  if (profile >= count) return `Cannot use entry: "${target.loaderPath}" has no profile ${profile} (it has ${count === 1 ? "only profile 0" : `profiles 0 to ${count - 1}`})`;
+  if (profile >= count) return { refused: `Cannot use entry: "${target.loaderPath}" has no profile ${profile} (it has ${count === 1 ? "only profile 0" : `profiles 0 to ${count - 1}`})`, onProfileLine: true };
   const eff = effectiveSections(pe, profile);
   const image = toImageRef(target, pe, eff, profile, count);
   const unameSection = eff.byName[".uname"];
