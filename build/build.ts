@@ -22,6 +22,8 @@ export interface BuildOptions {
   allowRescueShell?: boolean;
   /** Certificate files installed into the initramfs's trust.d (besides or instead of --trust). */
   imageAnchors?: string[];
+  /** PEM CA certificates pinned for HTTPS downloads (docs/network.md §3): installed in trust.d/tls. */
+  tlsCas?: string[];
 }
 
 /** The build-time definitions: embedded anchors (as PEM or base64 DER text) and the rescue-shell switch. */
@@ -57,6 +59,7 @@ export async function build(opts: BuildOptions = {}): Promise<{ binary: string; 
     ...(opts.zstdLevel ? { zstdLevel: opts.zstdLevel } : {}),
     ...(opts.imageAnchors?.length ? { anchors: opts.imageAnchors } : {}),
     ...(opts.allowRescueShell ? { allowRescueShell: true } : {}),
+    ...(opts.tlsCas?.length ? { tlsCas: opts.tlsCas } : {}),
   });
   writeFileSync(join(REPO_ROOT, "dist", "initramfs-report.json"), `${JSON.stringify(report, null, 2)}\n`);
   return { binary, initramfs: report };
@@ -69,6 +72,7 @@ if (import.meta.main) {
       modules: { type: "string" },
       trust: { type: "string", multiple: true },
       "trust-in-image": { type: "string", multiple: true },
+      "trust-tls": { type: "string", multiple: true },
       "allow-rescue-shell": { type: "boolean" },
       "no-initramfs": { type: "boolean" },
       "zstd-level": { type: "string" },
@@ -78,11 +82,12 @@ if (import.meta.main) {
   if (values.help) {
     console.log(
       [
-        "Usage: bun run build [-- --modules DIR] [--trust CERT…] [--allow-rescue-shell] [--no-initramfs] [--zstd-level N]",
+        "Usage: bun run build [-- --modules DIR] [--trust CERT…] [--trust-tls CA…] [--allow-rescue-shell] [--no-initramfs] [--zstd-level N]",
         "",
         "  --modules DIR         a lib/modules/<version> tree: ship the modules needed to read an ESP",
         "  --trust CERT          embed this certificate (PEM or DER) as a trust anchor; repeatable",
         "  --trust-in-image CERT install it in the initramfs's /etc/ukiboot/trust.d instead; repeatable",
+        "  --trust-tls CERT      pin this PEM CA for HTTPS downloads (only pinned CAs are then trusted); repeatable",
         "  --allow-rescue-shell  keep the rescue shell while signatures are enforced (lab images only)",
         "  --no-initramfs        only compile dist/ukiboot",
       ].join("\n"),
@@ -94,6 +99,7 @@ if (import.meta.main) {
     initramfs: !values["no-initramfs"],
     ...(values.trust ? { trust: values.trust } : {}),
     ...(values["trust-in-image"] ? { imageAnchors: values["trust-in-image"] } : {}),
+    ...(values["trust-tls"] ? { tlsCas: values["trust-tls"] } : {}),
     ...(values["allow-rescue-shell"] ? { allowRescueShell: true } : {}),
     ...(values["zstd-level"] ? { zstdLevel: Number(values["zstd-level"]) } : {}),
   });

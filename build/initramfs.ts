@@ -36,6 +36,12 @@ export const ESP_MODULES = [
   "tpm_crb",
 ];
 
+/**
+ * Drivers of common network cards, loaded only for a network boot (docs/network.md §4): listed in their own
+ * modules.net.dep, so a local boot never loads them. Missing ones (built in, or not in this kernel) are skipped.
+ */
+export const NET_MODULES = ["virtio_net", "e1000", "e1000e", "igb", "ixgbe", "r8169", "mlx5_core", "af_packet"];
+
 export interface InitramfsOptions {
   binary: string;
   busybox: string;
@@ -48,7 +54,12 @@ export interface InitramfsOptions {
   anchors?: string[];
   /** A lab image: the shim may offer its rescue shell even while signatures are enforced. */
   allowRescueShell?: boolean;
+  /** PEM CAs pinned for HTTPS downloads, installed in etc/ukiboot/trust.d/tls/ (never signing anchors). */
+  tlsCas?: string[];
 }
+
+/** Where pinned HTTPS CAs go in the image: src/linux/linux-network.ts reads them. */
+export const TLS_CA_DIR_IN_IMAGE = "etc/ukiboot/trust.d/tls";
 
 /** Where ukiboot reads trust anchors in its image (and on a running system): src/flow/trust-context.ts. */
 export const ANCHOR_DIR_IN_IMAGE = "etc/ukiboot/trust.d";
@@ -58,7 +69,7 @@ export interface InitramfsReport {
   rawBytes: number;
   compressedBytes: number;
   parts: Record<string, number>;
-  modules: { version: string; included: string[]; builtinOrMissing: string[] } | null;
+  modules: { version: string; included: string[]; builtinOrMissing: string[]; network: string[] } | null;
   libraries: string[];
 }
 
@@ -71,13 +82,26 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<InitramfsR
 
   tree.add({ type: "file", path: "init", data: readFileSync(join(REPO_ROOT, "initrd-hooks/common/init-shim.sh")), mode: 0o755 });
   tree.add({ type: "file", path: "usr/bin/ukiboot", data: readFileSync(opts.binary), mode: 0o755 });
-  if (opts.anchors?.length || opts.allowRescueShell) tree.add({ type: "dir", path: "etc/ukiboot" });
+  if (opts.anchors?.length || opts.allowRescueShell || opts.tlsCas?.length) tree.add({ type: "dir", path: "etc/ukiboot" });
   // Read by the shim (UKIBOOT_RESCUE_MARKER) when ukiboot itself cannot run; ukiboot has it compiled in.
   if (opts.allowRescueShell) tree.add({ type: "file", path: "etc/ukiboot/allow-rescue-shell", data: new Uint8Array(), mode: 0o444 });
   if (opts.anchors?.length) {
     tree.add({ type: "dir", path: ANCHOR_DIR_IN_IMAGE });
     for (const a of opts.anchors) tree.add({ type: "file", path: `${ANCHOR_DIR_IN_IMAGE}/${basename(a)}`, data: readFileSync(a), mode: 0o444 });
   }
+  if (opts.tlsCas?.length) {
+    if (!opts.anchors?.length) tree.add({ type: "dir", path: ANCHOR_DIR_IN_IMAGE });
+    tree.add({ type: "dir", path: TLS_CA_DIR_IN_IMAGE });
+    for (const ca of opts.tlsCas) {
+      const data = readFileSync(ca);
+      if (!data.toString("latin1").includes("-----BEGIN CERTIFICATE-----")) throw new Error(`Cannot pin the TLS CA "${ca}": it is not a PEM certificate; convert it with openssl x509 -outform PEM`);
+      tree.add({ type: "file", path: `${TLS_CA_DIR_IN_IMAGE}/${basename(ca).replace(/\.(crt|pem)$/i, "")}.pem`, data, mode: 0o444 });
+    }
+  }
+  // busybox udhcpc's script for network boots: it hands the lease to ukiboot (docs/network.md §4).
+  tree.add({ type: "dir", path: "usr/lib" });
+  tree.add({ type: "dir", path: "usr/lib/ukiboot" });
+  tree.add({ type: "file", path: "usr/lib/ukiboot/udhcpc-lease.sh", data: readFileSync(join(REPO_ROOT, "initrd-hooks/common/udhcpc-lease.sh")), mode: 0o755 });
 
   // The runtime's libraries; a library reachable under two names is stored once and linked.
   const libs = resolveLibraryClosure(opts.binary);
@@ -105,11 +129,15 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<InitramfsR
     const base = `lib/modules/${version}`;
     for (const rel of order) tree.add({ type: "file", path: `${base}/${rel}`, data: readFileSync(join(opts.modulesDir, rel)) });
     // A modules.dep with only what is shipped: ukiboot init loads exactly these, dependencies first.
-    const depText = order.map((p) => `${p}: ${(deps.get(p) ?? []).join(" ")}`.trimEnd()).join("\n") + "\n";
-    tree.add({ type: "file", path: `${base}/modules.dep`, data: new TextEncoder().encode(depText) });
+    const depText = (list: string[]) => list.map((p) => `${p}: ${(deps.get(p) ?? []).join(" ")}`.trimEnd()).join("\n") + "\n";
+    tree.add({ type: "file", path: `${base}/modules.dep`, data: new TextEncoder().encode(depText(order)) });
+    // The network drivers apart: loaded only when a network boot needs them.
+    const net = resolveModuleOrder(deps, NET_MODULES);
+    for (const rel of net.order) if (!tree.has(`${base}/${rel}`)) tree.add({ type: "file", path: `${base}/${rel}`, data: readFileSync(join(opts.modulesDir, rel)) });
+    tree.add({ type: "file", path: `${base}/modules.net.dep`, data: new TextEncoder().encode(depText(net.order)) });
     const builtin = join(opts.modulesDir, "modules.builtin");
     if (existsSync(builtin)) tree.add({ type: "file", path: `${base}/modules.builtin`, data: readFileSync(builtin) });
-    modules = { version, included: order.map(moduleName), builtinOrMissing: missing };
+    modules = { version, included: order.map(moduleName), builtinOrMissing: missing, network: net.order.map(moduleName) };
   }
 
   const cpio = tree.toCpio();

@@ -5,7 +5,7 @@
  */
 import { mangleCmdline } from "../cmdline/mangle.ts";
 import { FormatError } from "../errors.ts";
-import type { BootAddon, BootEntry, CompanionFile, EntryFile, EntrySource, UkiImageRef } from "../model/boot-entry.ts";
+import { NOT_COUNTED, type BootAddon, type BootEntry, type CompanionFile, type EntryFile, type EntrySource, type UkiImageRef } from "../model/boot-entry.ts";
 import { scanCompanions } from "./companion-scan.ts";
 import { DEFAULT_LOADER_CONFIG, type LoaderConfig } from "../model/loader-config.ts";
 import type { Problem } from "../model/problem.ts";
@@ -28,6 +28,7 @@ import { resolveEntryExtras } from "./entry-extras.ts";
 import { parseType1Entry } from "./type1-entry.ts";
 import { readUkiEntries, TYPE2_DIR, TYPE2_SUFFIX, type UkiScanContext } from "./uki-entries.ts";
 import { toImageRef } from "./image-ref.ts";
+import { resolveUkiUrl } from "../net/uki-url.ts";
 
 export const TYPE1_DIR = "\\loader\\entries";
 export const TYPE1_SUFFIX = ".conf";
@@ -42,6 +43,11 @@ export interface DiscoverOptions {
   xbootldr?: string;
   /** The native EFI architecture; default: that of the running process. */
   arch?: EfiArch;
+  /**
+   * The URL the boot loader came from (LoaderDeviceURL, or ukiboot.url=), against which a relative
+   * `uki-url :name.efi` is resolved (docs/network.md §1).
+   */
+  urlOrigin?: string;
 }
 
 export interface Discovery {
@@ -94,7 +100,7 @@ export async function discoverEntries(uncached: ReadOnlyFs, opts: DiscoverOption
     }
     const confs = await listEntryDir(fs, root, TYPE1_DIR, TYPE1_SUFFIX, problems);
     for (const name of confs.files) {
-      const e = await readType1Entry(ctx, { root, source, fileName: name, path: hostPath(confs.dir, [name]) });
+      const e = await readType1Entry(ctx, { root, source, fileName: name, path: hostPath(confs.dir, [name]) }, opts.urlOrigin);
       if (e) found.push(e);
     }
   }
@@ -179,7 +185,7 @@ async function listEntryDir(fs: ReadOnlyFs, root: string, dirLoaderPath: string,
   }
 }
 
-async function readType1Entry(ctx: UkiScanContext, file: { root: string; source: EntrySource; fileName: string; path: string }): Promise<BootEntry | undefined> {
+async function readType1Entry(ctx: UkiScanContext, file: { root: string; source: EntrySource; fileName: string; path: string }, urlOrigin?: string): Promise<BootEntry | undefined> {
   const { fs, problems } = ctx;
   const drop = (message: string, line?: number) => {
     problems.push({ file: file.path, ...(line === undefined ? {} : { line }), message, severity: "error" });
@@ -205,6 +211,35 @@ async function readType1Entry(ctx: UkiScanContext, file: { root: string; source:
       message: `Not counting boots of "${file.fileName}": "${malformed}" is not a boot counter (+LEFT or +LEFT-DONE, digits only, right before ${TYPE1_SUFFIX}); the entry is listed under its whole name`,
       severity: "warning",
     });
+  }
+  if (t.loader === "uki-url") {
+    const resolved = resolveUkiUrl(t.url ?? "", urlOrigin === undefined ? {} : { origin: urlOrigin });
+    // Without a usable URL systemd-boot hides the entry, and so does ukiboot (docs/network.md §1).
+    if ("error" in resolved) return drop(`Cannot use entry: its uki-url cannot be used: ${resolved.error}`);
+    const id = counter.stripped.toLowerCase();
+    return {
+      kind: "uki-url",
+      foundIn: "entry-file",
+      ukiUrl: t.url ?? "",
+      url: resolved.url,
+      id,
+      ...(t.title !== undefined ? { title: t.title } : {}),
+      showTitle: t.title ?? id,
+      ...(t.version !== undefined ? { version: t.version } : {}),
+      ...(t.sortKey !== undefined ? { sortKey: t.sortKey } : {}),
+      ...(t.machineId !== undefined ? { machineId: t.machineId } : {}),
+      ...(t.profile !== undefined ? { profile: t.profile } : {}),
+      source: file.source,
+      root: file.root,
+      dir: TYPE1_DIR,
+      fileName: file.fileName,
+      path: file.path,
+      loaderPath: `${TYPE1_DIR}\\${file.fileName}`,
+      options: t.options,
+      // A network entry is not counted: there is no file of it to rename (docs/network.md §5).
+      triesLeft: NOT_COUNTED,
+      triesDone: NOT_COUNTED,
+    };
   }
   // The loader file must exist on the entry's own partition, or systemd-boot hides the entry (docs/entries.md §6).
   const target = await resolveLoaderPath(fs, file.root, t.loaderPath);

@@ -9,7 +9,7 @@ import type { Problem } from "../model/problem.ts";
 import { parseKeyValueText, parseUnsigned, type KeyValueLine } from "./key-value.ts";
 
 /** The key that says how the entry boots. */
-export type Type1Loader = "linux" | "efi" | "uki";
+export type Type1Loader = "linux" | "efi" | "uki" | "uki-url";
 
 
 /** One `extra` line of a `uki` entry. */
@@ -40,8 +40,10 @@ export interface Type1Fields {
   machineId?: string;
   sortKey?: string;
   loader: Type1Loader;
-  /** The loader's path in `\` form, relative to the entry's partition root, with a leading `\`. */
+  /** The loader's path in `\` form, relative to the entry's partition root, with a leading `\`; "" for `uki-url`. */
   loaderPath: string;
+  /** `uki-url`'s value as written (an absolute URL or `:name`), resolved by the boot flow (docs/network.md §1). */
+  url?: string;
   /** `initrd` lines in order, `\` form; they apply to `linux` only. */
   initrds: string[];
   /** `options` lines joined with one space. */
@@ -94,36 +96,35 @@ export function parseType1Entry(text: string, opts: { source: string; arch: EfiA
   const initrds: string[] = [];
   const options: string[] = [];
   const extraLines: KeyValueLine[] = [];
-  let ukiUrl: KeyValueLine | undefined;
   for (const l of lines) {
     if (SINGLE_KEYS.has(l.key)) {
       const earlier = single.get(l.key);
       if (earlier) warn(earlier.line, `Ignoring "${earlier.key} ${earlier.value}": "${l.key}" is set again on line ${l.line}`);
       single.set(l.key, l);
-    } else if (l.key === "linux" || l.key === "efi" || l.key === "uki") loaders.push(l);
+    } else if (l.key === "linux" || l.key === "efi" || l.key === "uki" || l.key === "uki-url") loaders.push(l);
     else if (l.key === "initrd") initrds.push(toLoaderPath(l.value));
     else if (l.key === "options") options.push(l.value);
-    else if (l.key === "uki-url") ukiUrl = l;
     else if (l.key === "extra") extraLines.push(l);
     // Other keys (devicetree-overlay, grub_* written by kernel-install on Fedora) are ignored by
     // systemd-boot without a message, and so by us.
   }
 
-  if (ukiUrl) return drop(`Cannot use entry: "uki-url" network boot is not supported`, ukiUrl.line);
-  if (loaders.length === 0) return drop("Cannot use entry: it has no linux, efi or uki line");
+  if (loaders.length === 0) return drop("Cannot use entry: it has no linux, efi, uki or uki-url line");
   if (loaders.length > 1) {
     // 257 lets the last one win; newer systemd-boot drops such an entry, and so do we (docs/entries.md §6).
     return drop(`Cannot use entry: it has ${loaders.length} loader lines (${loaders.map((l) => `${l.key} on line ${l.line}`).join(", ")}), only one is allowed`, loaders[1]!.line);
   }
   const loader = loaders[0]!;
-  if (leavesPartition(loader.value)) return drop(`Cannot use entry: the ${loader.key} path "${loader.value}" leaves the partition (it has a ".." component)`, loader.line);
+  const isUrl = loader.key === "uki-url";
+  if (!isUrl && leavesPartition(loader.value)) return drop(`Cannot use entry: the ${loader.key} path "${loader.value}" leaves the partition (it has a ".." component)`, loader.line);
   const arch = single.get("architecture");
   if (arch && arch.value.toLowerCase() !== opts.arch) {
     return drop(`Cannot use entry: its architecture "${arch.value}" is not the native "${opts.arch}"`, arch.line);
   }
   const entry: Type1Fields = {
     loader: loader.key as Type1Loader,
-    loaderPath: toLoaderPath(loader.value),
+    loaderPath: isUrl ? "" : toLoaderPath(loader.value),
+    ...(isUrl ? { url: loader.value } : {}),
     initrds: loader.key === "linux" ? initrds : [],
     options: options.join(" "),
     extras: [],
@@ -155,7 +156,7 @@ export function parseType1Entry(text: string, opts: { source: string; arch: EfiA
   if (profile) {
     const n = parseUnsigned(profile.value);
     if (n === undefined || n > 0xffff_ffffn) warn(profile.line, `Ignoring "profile ${profile.value}": the value is not a number up to 4294967295`);
-    else if (loader.key !== "uki") warn(profile.line, `Ignoring "profile ${profile.value}": it applies only to "uki" entries`);
+    else if (loader.key !== "uki" && !isUrl) warn(profile.line, `Ignoring "profile ${profile.value}": it applies only to "uki" and "uki-url" entries`);
     else {
       entry.profile = Number(n);
       entry.profileLine = profile.line;

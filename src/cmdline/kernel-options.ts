@@ -16,6 +16,12 @@ export interface KernelOptions {
   debug: boolean;
   console?: string;
   verify?: string;
+  /** ukiboot.url=: a UKI or a boot index to boot over the network (docs/network.md §2). */
+  url?: string;
+  /** ukiboot.net=, else the kernel's ip=: how the network is set up for a network boot (docs/network.md §4). */
+  net?: string;
+  /** Which of the two `net` came from, for messages. */
+  netOption?: "ukiboot.net" | "ip";
   unknown: string[];
 }
 
@@ -49,6 +55,12 @@ export function splitKernelCmdline(cmdline: string, opts: { keepQuotes?: boolean
 export function parseKernelOptions(cmdline: string): KernelOptions {
   const o: KernelOptions = { dryRun: false, debug: false, unknown: [] };
   for (const word of splitKernelCmdline(cmdline)) {
+    // The kernel's own ip= (Debian's kernel ignores it: no CONFIG_IP_PNP) says how ukiboot sets the network up,
+    // unless ukiboot.net= says it; the last ip= wins, as in the kernel.
+    if (word.startsWith("ip=") && o.netOption !== "ukiboot.net") {
+      o.net = word.slice(3);
+      o.netOption = "ip";
+    }
     if (!word.startsWith("ukiboot.")) continue;
     const eq = word.indexOf("=");
     const key = (eq < 0 ? word : word.slice(0, eq)).slice("ukiboot.".length);
@@ -78,6 +90,16 @@ export function parseKernelOptions(cmdline: string): KernelOptions {
         break;
       case "verify":
         if (value) o.verify = value;
+        break;
+      case "url":
+        if (value) o.url = value;
+        else o.unknown.push(word);
+        break;
+      case "net":
+        if (value !== undefined) {
+          o.net = value;
+          o.netOption = "ukiboot.net";
+        } else o.unknown.push(word);
         break;
       default:
         o.unknown.push(word);

@@ -31,6 +31,8 @@ export const LoaderBootCountPath = loader("LoaderBootCountPath");
 /** Volatile, owned by the first stage: read only (docs/efi-variables.md §4). */
 export const LoaderDevicePartUUID = loader("LoaderDevicePartUUID");
 export const LoaderEntrySelected = loader("LoaderEntrySelected");
+/** [258] Volatile: the URL the first stage was loaded from over HTTP, the origin of relative `uki-url`s (docs/network.md §1). */
+export const LoaderDeviceURL = loader("LoaderDeviceURL");
 export const LoaderEntries = loader("LoaderEntries");
 /** [258] Volatile: why the first stage (systemd-boot) saw a system failure. */
 export const LoaderSysFailReason = loader("LoaderSysFailReason");

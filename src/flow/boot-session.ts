@@ -14,6 +14,10 @@ import type { Sys } from "../ports/sys.ts";
 import { loadTrustContext, type TrustContext, type TrustOptions } from "./trust-context.ts";
 import { readLoaderVars, resolveLoaderState, type LoaderState } from "./loader-state.ts";
 import { systemFailure } from "../efi/sysfail.ts";
+import type { IpSetup } from "../net/ip-option.ts";
+import { DEFAULT_LOADER_CONFIG } from "../model/loader-config.ts";
+import { uniqueTitles } from "../bls/titles.ts";
+import { networkEntriesOf } from "./network-entries.ts";
 
 export interface Partitions {
   esp: string;
@@ -21,11 +25,14 @@ export interface Partitions {
 }
 
 export interface BootSession {
-  partitions: Partitions;
+  /** null for a diskless network boot (ukiboot.url= and no ESP). */
+  partitions: Partitions | null;
   /** The entries in menu order; an entry renamed by boot counting is replaced here under its new name. */
   discovery: Discovery;
   state: LoaderState;
   trust: TrustContext;
+  /** How the network is brought up when a network entry is booted (docs/network.md §4). */
+  network: IpSetup | "system";
 }
 
 export interface SessionOptions extends TrustOptions {
@@ -33,17 +40,35 @@ export interface SessionOptions extends TrustOptions {
   entryOverride?: string;
   /** ukiboot.timeout=: the menu timeout, over loader.conf and LoaderConfigTimeout. */
   timeoutOverride?: string;
+  /** ip= or ukiboot.net= for a boot; "system" on a running system, whose network is up already (the default). */
+  network?: IpSetup | "system";
+  /** ukiboot.url=: the UKI or boot index to list before the local entries (docs/network.md §2). */
+  bootUrl?: string;
 }
 
-/** Discovers entries, reads the variables and the trust anchors; logs problems and unhonoured settings. Changes nothing. */
-export async function openSession(sys: Sys, partitions: Partitions, opts: SessionOptions = {}): Promise<BootSession> {
-  const discovery = await discoverEntries(sys.fs, partitions);
+/**
+ * Discovers entries (ukiboot.url='s first, then the partitions'), reads the variables and the trust anchors;
+ * logs problems and unhonoured settings. Changes nothing; only ukiboot.url= touches the network.
+ */
+export async function openSession(sys: Sys, partitions: Partitions | null, opts: SessionOptions = {}): Promise<BootSession> {
+  const vars = readLoaderVars(sys.efivars);
+  const network = opts.network ?? "system";
+  // A relative uki-url names a file next to where the boot loader came from (docs/network.md §1).
+  const urlOrigin = vars.deviceUrl ?? opts.bootUrl;
+  const local = partitions
+    ? await discoverEntries(sys.fs, { ...partitions, ...(urlOrigin !== undefined ? { urlOrigin } : {}) })
+    : { entries: [], config: { ...DEFAULT_LOADER_CONFIG, other: {} }, problems: [] };
+  const remote = opts.bootUrl !== undefined ? await networkEntriesOf(sys, opts.bootUrl, network) : { entries: [], problems: [] };
+  const entries: BootEntry[] = [...remote.entries, ...local.entries];
+  const titles = uniqueTitles(entries);
+  entries.forEach((e, i) => (e.showTitle = titles[i]!));
+  const discovery: Discovery = { ...local, entries, problems: [...remote.problems, ...local.problems] };
   for (const p of discovery.problems) sys.log.warn(formatProblem(p));
-  const state = resolveLoaderState(discovery, readLoaderVars(sys.efivars), { ...opts, systemFailure: systemFailure(sys.kernel.esrt()) });
+  const state = resolveLoaderState(discovery, vars, { ...opts, systemFailure: systemFailure(sys.kernel.esrt()) });
   for (const n of state.notes) sys.log.warn(n);
   const trust = await loadTrustContext(sys, state.vars.secureBoot, opts);
   for (const p of trust.problems) sys.log.warn(p);
-  return { partitions, discovery, state, trust };
+  return { partitions, discovery, state, trust, network };
 }
 
 /** The entry the default rules chose, if any. */

@@ -20,6 +20,7 @@ import type { Progress, Sys } from "../ports/sys.ts";
 import type { BootSession } from "./boot-session.ts";
 import { measureBoot } from "./measure-boot.ts";
 import { verifyEntry } from "./trust-context.ts";
+import { fetchEntry } from "./fetch-entry.ts";
 
 /** How a crash kernel differs from a boot of the same entry (docs/kdump.md). */
 export interface CrashLoad {
@@ -65,8 +66,35 @@ async function checkKernel(sys: Sys, plan: LoadPlan): Promise<KernelImageCheck> 
   return check;
 }
 
-/** The plan of `entry` under the firmware's Secure Boot state, checked: signatures, kernel image and merged initrd. */
-export async function planAndCheck(sys: Sys, session: BootSession, entry: BootEntry, opts: LoadOptions = {}): Promise<{ plan: LoadPlan; warnings: string[]; kernel: KernelImageCheck }> {
+export interface CheckedPlan {
+  plan: LoadPlan;
+  warnings: string[];
+  kernel: KernelImageCheck;
+  /** Closes what was fetched for the plan (a network entry's UKI) once the kernel holds its own copy. */
+  release(): void;
+}
+
+/**
+ * The plan of `entry` under the firmware's Secure Boot state, checked: signatures, kernel image and merged
+ * initrd. A network entry is fetched first and checked as the UKI it downloads (docs/network.md §5).
+ */
+export async function planAndCheck(sys: Sys, session: BootSession, listed: BootEntry, opts: LoadOptions = {}): Promise<CheckedPlan> {
+  if (listed.kind !== "uki-url") return { ...(await checkedPlan(sys, session, listed, opts, false)), release: () => undefined };
+  const download = opts.onProgress;
+  const fetched = await fetchEntry(sys, listed, session.network, download ? (p) => download({ phase: "download", done: p.received, total: p.total ?? p.received }) : undefined);
+  try {
+    const checked = await checkedPlan(sys, session, fetched.entry, opts, true);
+    // Messages name the URL, not the memory file it was read from.
+    const named = (s: string) => s.replaceAll(fetched.file.path, listed.url);
+    return { ...checked, plan: { ...checked.plan, label: listed.url, notes: checked.plan.notes.map(named) }, warnings: checked.warnings.map(named), release: () => fetched.file.close() };
+  } catch (e) {
+    fetched.file.close();
+    if (e instanceof BootError) throw new BootError(e.message.replaceAll(fetched.file.path, listed.url), e.hint, { cause: e });
+    throw e;
+  }
+}
+
+async function checkedPlan(sys: Sys, session: BootSession, entry: BootEntry, opts: LoadOptions, sealed: boolean): Promise<Omit<CheckedPlan, "release">> {
   const secureBoot = session.state.vars.secureBoot === true;
   const append = opts.append ?? "";
   if (opts.editedCmdline !== undefined || append !== "") {
@@ -78,7 +106,8 @@ export async function planAndCheck(sys: Sys, session: BootSession, entry: BootEn
   // What is verified is sealed first, and read from the seal from then on: a writer on the ESP cannot change
   // it between the check and the load (docs/trust.md §4).
   const target = opts.crash?.addons.length ? withAddons(entry, opts.crash.addons) : entry;
-  if (session.trust.policy.mode !== "off") {
+  // A fetched UKI is in a memory file sealed against writes: it is its own snapshot.
+  if (session.trust.policy.mode !== "off" && !sealed) {
     await sys.snapshots.take(signedFilesOf(target));
     await confirmUnchanged(sys, entry);
   }
@@ -99,7 +128,7 @@ export async function planAndCheck(sys: Sys, session: BootSession, entry: BootEn
 
 /** The entry with more add-ons after its own (a UKI entry; a plain kernel takes none). */
 function withAddons(entry: BootEntry, more: BootAddon[]): BootEntry {
-  return entry.kind === "type1-linux" ? entry : { ...entry, addons: [...addonsOf(entry), ...more] };
+  return entry.kind === "type1-linux" || entry.kind === "uki-url" ? entry : { ...entry, addons: [...addonsOf(entry), ...more] };
 }
 
 /**
@@ -187,6 +216,14 @@ function withBootedEntry(sys: Sys, plan: LoadPlan, entry: BootEntry): LoadPlan {
 
 async function checkLoadMeasure(sys: Sys, session: BootSession, entry: BootEntry, opts: LoadOptions): Promise<LoadPlan> {
   const planned = await planAndCheck(sys, session, entry, opts);
+  try {
+    return await loadAndMeasure(sys, session, entry, opts, planned);
+  } finally {
+    planned.release();
+  }
+}
+
+async function loadAndMeasure(sys: Sys, session: BootSession, entry: BootEntry, opts: LoadOptions, planned: CheckedPlan): Promise<LoadPlan> {
   for (const w of planned.warnings) sys.log.warn(w);
   const checked = opts.crash ? planned : { ...planned, plan: withBootedEntry(sys, planned.plan, entry) };
   const crash = opts.crash ? { crash: true } : {};

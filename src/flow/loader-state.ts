@@ -9,6 +9,7 @@ import {
   LoaderConfigTimeout,
   LoaderConfigTimeoutOneShot,
   LoaderDevicePartUUID,
+  LoaderDeviceURL,
   LoaderEntries,
   LoaderEntryDefault,
   LoaderEntryLastBooted,
@@ -43,6 +44,8 @@ export interface LoaderVars {
   timeoutOneShot?: string;
   secureBoot?: boolean;
   loaderDevicePartUuid?: string;
+  /** LoaderDeviceURL: the URL the first stage came from over HTTP. */
+  deviceUrl?: string;
   /** The first stage's selected entry: describes the boot of ukiboot itself, not the next one. */
   firstStageSelected?: string;
   bootCountPath?: { value: string; volatile: boolean };
@@ -90,6 +93,7 @@ export function readLoaderVars(efivars: EfiVars): LoaderVars {
   // The partition the first stage was loaded from: systemd-boot's variable, or the stub's (docs/entries.md §1).
   set("loaderDevicePartUuid", (str(read(LoaderDevicePartUUID)) || str(read(StubDevicePartUUID)))?.toLowerCase());
   set("firstStageSelected", str(read(LoaderEntrySelected)));
+  set("deviceUrl", str(read(LoaderDeviceURL)));
   const sb = read(SecureBoot);
   if (sb) vars.secureBoot = (sb.data[0] ?? 0) !== 0;
   const bcp = read(LoaderBootCountPath);

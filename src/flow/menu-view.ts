@@ -88,6 +88,7 @@ function toMenuEntries(session: BootSession, extras: Map<string, EntryExtras> = 
       tags: x?.tags ?? [],
       details: {
         file: e.loaderPath,
+        ...(e.kind === "uki-url" ? { url: e.url, ...(e.size !== undefined ? { size: e.size } : {}) } : {}),
         ...(x?.cmdline !== undefined ? { composedCmdline: x.cmdline } : {}),
         ...(image ? { sections: Object.values(image.sections).map((s) => ({ name: s.name, size: s.virtualSize })) } : {}),
         addons: addonsOf(e).map((a) => ({ path: a.loaderPath, ...(a.cmdline !== undefined ? { cmdline: a.cmdline } : {}) })),

@@ -16,6 +16,7 @@ import { mayOfferRescueShell } from "../model/entry-rules.ts";
 import { parseLockdown, resolveVerifyPolicy } from "../trust/verify-policy.ts";
 import { carryOut } from "./power.ts";
 import { runBoot } from "./run-boot.ts";
+import { parseIpOption, type IpSetup } from "../net/ip-option.ts";
 
 export const ESP_MOUNT = "/run/ukiboot/esp";
 export const XBOOTLDR_MOUNT = "/run/ukiboot/xbootldr";
@@ -84,8 +85,21 @@ async function waitForEsp(sys: Sys, opts: { selector?: string; loaderPartUuid?: 
   }
 }
 
-function sessionOptions(opts: KernelOptions): SessionOptions {
+/** The network setup of a boot: ukiboot.net= or ip=, else DHCP; a value that cannot be used switches it off, with a warning. */
+function networkSetup(sys: Sys, opts: KernelOptions): IpSetup {
+  if (opts.net === undefined) return { mode: "dhcp" };
+  const setup = parseIpOption(opts.net);
+  if ("error" in setup) {
+    sys.log.warn(`ignoring ${opts.netOption}=${opts.net}: ${setup.error}; the network stays off`);
+    return { mode: "off" };
+  }
+  return setup;
+}
+
+function sessionOptions(sys: Sys, opts: KernelOptions): SessionOptions {
   return {
+    network: networkSetup(sys, opts),
+    ...(opts.url !== undefined ? { bootUrl: opts.url } : {}),
     ...(opts.entry !== undefined ? { entryOverride: opts.entry } : {}),
     ...(opts.timeout !== undefined ? { timeoutOverride: opts.timeout } : {}),
     ...(opts.verify !== undefined ? { verifyCmdline: opts.verify } : {}),
@@ -108,22 +122,28 @@ function openConsole(sys: Sys, name: string | undefined): Terminal | null {
 async function bootFromEsp(sys: Sys, opts: KernelOptions, menuFor: ChooserFactory, out: { write(s: string): unknown }): Promise<number> {
   // The partition the firmware started the boot kernel from, when it was started by UEFI (docs/entries.md §1).
   const loaderPartUuid = readLoaderVars(sys.efivars).loaderDevicePartUuid;
+  // With ukiboot.url= the ESP is optional (a diskless boot): a disk present at once is used, none is waited for.
+  const diskless = opts.url !== undefined && opts.esp === undefined;
   const choice = await waitForEsp(sys, {
     ...(opts.esp ? { selector: opts.esp } : {}),
     ...(loaderPartUuid ? { loaderPartUuid } : {}),
-    waitSeconds: opts.wait ?? DEFAULT_WAIT_SECONDS,
+    waitSeconds: diskless ? (opts.wait ?? 0) : (opts.wait ?? DEFAULT_WAIT_SECONDS),
   });
-  if (!choice) {
+  if (!choice && diskless) sys.log.info(`no ESP found; booting from ukiboot.url=${opts.url} only`);
+  else if (!choice) {
     throw new BootError(
       opts.esp ? `Cannot find the ESP: no partition matches ukiboot.esp=${opts.esp}` : "Cannot find the ESP: no disk has a GPT partition of type EFI System Partition",
       "Attach the disk holding the ESP, or wait longer with ukiboot.wait=SECONDS",
     );
   }
-  sys.log.info(`using ESP ${choice.esp.device} (PARTUUID ${choice.esp.partUuid}): ${choice.reason}`);
-  for (const o of choice.others) sys.log.info(`also found an ESP on ${o.device}; not used`);
-  sys.mounts.mountReadOnly(choice.esp.device, ESP_MOUNT);
-  if (choice.xbootldr) sys.mounts.mountReadOnly(choice.xbootldr.device, XBOOTLDR_MOUNT);
-  const session = await openSession(sys, { esp: ESP_MOUNT, ...(choice.xbootldr ? { xbootldr: XBOOTLDR_MOUNT } : {}) }, sessionOptions(opts));
+  if (choice) {
+    sys.log.info(`using ESP ${choice.esp.device} (PARTUUID ${choice.esp.partUuid}): ${choice.reason}`);
+    for (const o of choice.others) sys.log.info(`also found an ESP on ${o.device}; not used`);
+    sys.mounts.mountReadOnly(choice.esp.device, ESP_MOUNT);
+    if (choice.xbootldr) sys.mounts.mountReadOnly(choice.xbootldr.device, XBOOTLDR_MOUNT);
+  }
+  const partitions = choice ? { esp: ESP_MOUNT, ...(choice.xbootldr ? { xbootldr: XBOOTLDR_MOUNT } : {}) } : null;
+  const session = await openSession(sys, partitions, sessionOptions(sys, opts));
   const lockdown = session.trust.lockdown;
   sys.log.info(`signatures: ${session.trust.policy.explanation}${lockdown ? `; kernel lockdown: ${lockdown}` : ""}`);
   if (opts.dryRun) {

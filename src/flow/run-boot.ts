@@ -57,6 +57,7 @@ export function bootOrder(entries: readonly BootEntry[], first: number): BootEnt
 
 /** The error for "nothing to boot here": says where ukiboot looked. */
 function noEntries(session: BootSession): BootError {
+  if (!session.partitions) return new BootError("Cannot boot: ukiboot.url= gave no entry, and there is no ESP", "Read the messages above about ukiboot.url=; check the server, or attach a disk with an ESP");
   const { esp, xbootldr } = session.partitions;
   const where = [esp, ...(xbootldr ? [xbootldr] : [])].map((p) => `"${p}"`).join(" or ");
   return new BootError(

@@ -173,7 +173,7 @@ export async function verifyEntry(sys: Sys, trust: TrustContext, entry: BootEntr
   if (!decision.bootable) throw new BootError(`Cannot boot "${signed.path}": ${decision.reason}`, decision.hint ?? what);
   if (report.verdict.status !== "verified") warnings.push(`"${signed.path}": ${decision.reason} (${trust.policy.explanation})`);
   const image = ukiOf(entry);
-  if (entry.kind === "type1-linux" || !image) return { entry, warnings };
+  if (entry.kind === "type1-linux" || entry.kind === "uki-url" || !image) return { entry, warnings };
   const revoked = await sbatRevocation(sys.fs, trust, image);
   if (revoked !== undefined) {
     if (isEnforcing(mode)) throw new BootError(`Cannot boot "${image.path}": ${revoked}`, "Install a newer build of this UKI: its vendor raised the minimum generation after a vulnerability");

@@ -12,6 +12,7 @@ import { Efivarfs } from "./efivarfs.ts";
 import { rebootSystem } from "./kexec.ts";
 import { LinuxKexecLoader } from "./kexec-loader.ts";
 import { loadAllModules } from "./modules.ts";
+import { LinuxNetwork } from "./linux-network.ts";
 import { mount, MountTable, sync } from "./mounts.ts";
 import { NodeFs } from "./node-fs.ts";
 import { SnapshotTable } from "./snapshots.ts";
@@ -119,5 +120,6 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
     clock: { now: () => performance.now(), sleep: (ms) => Bun.sleep(ms) },
     tpm: { open: () => openTpmDevice() },
     snapshots: { take: (paths) => snapshots.take(paths), release: () => snapshots.release() },
+    net: new LinuxNetwork(log),
   };
 }

@@ -5,11 +5,13 @@
 import { closeSync, fstatSync, readSync, writeSync } from "node:fs";
 import { SysCallError } from "../errors.ts";
 import { cString, sysCall } from "./libc.ts";
-import { MFD_CLOEXEC } from "./syscall-numbers.ts";
+import { F_ADD_SEALS, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, MFD_ALLOW_SEALING, MFD_CLOEXEC } from "./syscall-numbers.ts";
 
-export function memfdCreate(name: string): number {
-  return sysCall("memfd_create", [cString(name), MFD_CLOEXEC], {
-    args: `"${name}", MFD_CLOEXEC`,
+/** A memory file; `sealable` ones can be sealed against every later change (sealMemfd). */
+export function memfdCreate(name: string, opts: { sealable?: boolean } = {}): number {
+  const flags = opts.sealable ? MFD_CLOEXEC | MFD_ALLOW_SEALING : MFD_CLOEXEC;
+  return sysCall("memfd_create", [cString(name), flags], {
+    args: `"${name}", ${opts.sealable ? "MFD_CLOEXEC | MFD_ALLOW_SEALING" : "MFD_CLOEXEC"}`,
     action: `create the memory file "${name}"`,
     hints: { ENOMEM: "The machine is out of memory: close programs or boot with more memory" },
   });
@@ -83,4 +85,12 @@ export function fdSize(fd: number): number {
 
 export function closeFd(fd: number): void {
   closeSync(fd);
+}
+
+/** Seals a sealable memory file: from now on nobody, ukiboot included, can write, grow or shrink it (docs/trust.md §4). */
+export function sealMemfd(fd: number, what: string): void {
+  sysCall("fcntl", [fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL], {
+    args: `memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL`,
+    action: `seal ${what}`,
+  });
 }

@@ -45,13 +45,14 @@ export interface ModuleLoadReport {
 }
 
 /**
- * Loads every module listed in `<dir>/modules.dep` (the initramfs holds only the ones it needs), dependencies
+ * Loads every module listed in `<dir>/<list>` (the initramfs holds only the ones it needs; the network drivers
+ * are listed apart, in modules.net.dep, and loaded only for a network boot), dependencies
  * first, skipping those the kernel already has. A failing module is reported, not fatal: the ESP may still be
  * readable through built-in drivers.
  */
-export function loadAllModules(dir = `/lib/modules/${kernelRelease()}`): ModuleLoadReport {
+export function loadAllModules(dir = `/lib/modules/${kernelRelease()}`, list = "modules.dep"): ModuleLoadReport {
   const report: ModuleLoadReport = { loaded: [], skipped: [], failed: [] };
-  const depFile = join(dir, "modules.dep");
+  const depFile = join(dir, list);
   if (!existsSync(depFile)) return report;
   const deps = parseModulesDep(readFileSync(depFile, "utf8"));
   const { order } = resolveModuleOrder(deps, [...deps.keys()].map(moduleName));

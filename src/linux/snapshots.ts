@@ -7,9 +7,7 @@
  */
 import { closeSync, fstatSync, openSync } from "node:fs";
 import { basename } from "node:path";
-import { cString, sysCall } from "./libc.ts";
-import { closeFd, copyRangeAsync } from "./memfd.ts";
-import { F_ADD_SEALS, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, MFD_ALLOW_SEALING, MFD_CLOEXEC } from "./syscall-numbers.ts";
+import { closeFd, copyRangeAsync, memfdCreate, sealMemfd } from "./memfd.ts";
 
 export class SnapshotTable {
   private readonly copies = new Map<string, number>();
@@ -35,11 +33,7 @@ export class SnapshotTable {
 
 async function sealedCopy(path: string): Promise<number> {
   const name = `ukiboot-snapshot-${basename(path)}`;
-  const fd = sysCall("memfd_create", [cString(name), MFD_CLOEXEC | MFD_ALLOW_SEALING], {
-    args: `"${name}", MFD_CLOEXEC | MFD_ALLOW_SEALING`,
-    action: `copy "${path}" into memory before checking it`,
-    hints: { ENOMEM: "The machine is out of memory for a copy of this file: boot with more memory" },
-  });
+  const fd = memfdCreate(name, { sealable: true });
   try {
     const inFd = openSync(path, "r");
     try {
@@ -47,10 +41,7 @@ async function sealedCopy(path: string): Promise<number> {
     } finally {
       closeSync(inFd);
     }
-    sysCall("fcntl", [fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL], {
-      args: `memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL`,
-      action: `seal the copy of "${path}"`,
-    });
+    sealMemfd(fd, `the copy of "${path}"`);
     return fd;
   } catch (e) {
     closeFd(fd);

@@ -7,8 +7,9 @@
 import type { UkiSectionName } from "../pe/uki-sections.ts";
 import type { ExtraKind } from "../initrd/entry-extras-archive.ts";
 
-export type EntryKind = "type1-linux" | "type1-efi" | "type1-uki" | "type2";
-export type EntrySource = "esp" | "xbootldr";
+export type EntryKind = "type1-linux" | "type1-efi" | "type1-uki" | "type2" | "uki-url";
+/** The partition an entry is listed from, or "network" for entries that come from ukiboot.url= (docs/network.md §2). */
+export type EntrySource = "esp" | "xbootldr" | "network";
 
 /** triesLeft/triesDone of an entry without a boot counter. */
 export const NOT_COUNTED = -1;
@@ -155,7 +156,26 @@ export interface Type1UkiEntry extends Type1Base, UkiParts {
   extras: EntryExtra[];
 }
 
-export type BootEntry = UkiProfileEntry | LinuxEntry | EfiEntry | Type1UkiEntry;
+/**
+ * A UKI fetched over HTTP(S) when it is booted (docs/network.md): a Type #1 `uki-url` entry [≥258], the
+ * UKI `ukiboot.url=` names, or an entry of the boot index it names. It becomes a Type #2 entry of the
+ * downloaded file (src/flow/fetch-entry.ts), which is verified, planned and measured like a local one.
+ */
+export interface NetworkEntry extends EntryBase {
+  kind: "uki-url";
+  /** Where the entry was found: an entry file on the ESP, ukiboot.url= itself, or the index it names. */
+  foundIn: "entry-file" | "kernel-option" | "index";
+  /** The URL as written: a `uki-url` value may be relative (`:name.efi`). */
+  ukiUrl: string;
+  /** The absolute URL, resolved against the loader's origin (docs/network.md §1). */
+  url: string;
+  /** The UKI profile to boot (`profile` of the entry file or the index). */
+  profile?: number;
+  /** The UKI's size in bytes, once it was fetched. */
+  size?: number;
+}
+
+export type BootEntry = UkiProfileEntry | LinuxEntry | EfiEntry | Type1UkiEntry | NetworkEntry;
 
 /** The entry under a new file name (after a boot-counter rename), with its counter as that name says. */
 export function withFileName<E extends BootEntry>(entry: E, fileName: string, counter: { triesLeft: number; triesDone: number; next?: string }): E {

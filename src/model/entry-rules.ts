@@ -5,19 +5,25 @@
  * docs/trust.md §2, §5).
  */
 import { isEnforcing, type VerifyMode } from "../trust/verify-policy.ts";
-import type { BootAddon, BootEntry, EntryFile, EntryKind, UkiImageRef } from "./boot-entry.ts";
+import type { BootAddon, BootEntry, CompanionFile, EntryFile, EntryKind, UkiImageRef } from "./boot-entry.ts";
 
 /**
  * The UKI the entry boots through the stub rules (Type #2, Type #1 `uki`, or an `efi` target that is a
  * UKI): the image whose signature is verified and whose sections are measured. undefined for a plain kernel.
  */
 export function ukiOf(entry: BootEntry): UkiImageRef | undefined {
-  return entry.kind === "type1-linux" ? undefined : entry.image;
+  // A network entry has no image until it is fetched; the fetched one is a Type #2 entry.
+  return entry.kind === "type1-linux" || entry.kind === "uki-url" ? undefined : entry.image;
 }
 
 /** The add-ons that apply to the entry: none for a plain kernel. */
 export function addonsOf(entry: BootEntry): readonly BootAddon[] {
-  return entry.kind === "type1-linux" ? [] : (entry.addons ?? []);
+  return entry.kind === "type1-linux" || entry.kind === "uki-url" ? [] : (entry.addons ?? []);
+}
+
+/** The credentials and extension images the stub would pack for the entry: none for a plain kernel or an unfetched network entry. */
+export function companionsOf(entry: BootEntry): readonly CompanionFile[] {
+  return entry.kind === "type1-linux" || entry.kind === "uki-url" ? [] : (entry.companions ?? []);
 }
 
 /** The UKI's `.uname`, when the entry boots one that has it. */
@@ -27,7 +33,7 @@ export function unameOf(entry: BootEntry): string | undefined {
 
 /** The UKI profile the entry boots, for the kinds that name one. */
 export function profileOf(entry: BootEntry): number | undefined {
-  return entry.kind === "type2" || entry.kind === "type1-uki" ? entry.profile : undefined;
+  return entry.kind === "type2" || entry.kind === "type1-uki" || entry.kind === "uki-url" ? entry.profile : undefined;
 }
 
 /** The id that all profiles of one UKI share: that of profile 0. */

@@ -52,3 +52,13 @@ export function configurationOf(c: InterfaceConfig): { commands: string[][]; res
   const summary = `${c.device} ${c.address}/${c.prefixLength}, ${c.gateway ? `gateway ${c.gateway}` : "no gateway"}, ${c.dns.length ? `DNS ${c.dns.join(" ")}` : "no DNS"}`;
   return { commands, resolvConf, summary };
 }
+
+/** The `name=value` lines the udhcpc script writes (initrd-hooks/common/udhcpc-lease.sh), as udhcpc's variables. */
+export function parseLeaseText(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return out;
+}

@@ -5,7 +5,7 @@
  */
 
 /** The entry kinds of docs/entries.md §4 that can appear in the menu. */
-export type MenuEntryKind = "type1-linux" | "type1-efi" | "type1-uki" | "type2";
+export type MenuEntryKind = "type1-linux" | "type1-efi" | "type1-uki" | "type2" | "uki-url";
 
 /** One PE section of the entry's UKI, for the details view. */
 export interface MenuSection {
@@ -31,6 +31,9 @@ export interface MenuInitrdMember {
 export interface MenuEntryDetails {
   /** The entry's own file as a person would look for it (`\EFI\Linux\debian.efi`, `\loader\entries\x.conf`). */
   readonly file: string;
+  /** A network entry's URL (docs/network.md), and the UKI's size once it was fetched. */
+  readonly url?: string;
+  readonly size?: number;
   /** The command line the kernel would get (add-on command lines appended), when it differs from `cmdline`. */
   readonly composedCmdline?: string;
   readonly sections?: readonly MenuSection[];

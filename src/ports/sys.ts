@@ -13,9 +13,11 @@ import type { TpmTransport } from "../tpm/tpm2-client.ts";
 import type { ReadOnlyFs } from "./fs.ts";
 import type { Terminal } from "./terminal.ts";
 import type { EsrtEntry } from "../efi/sysfail.ts";
+import type { IpSetup } from "../net/ip-option.ts";
+import type { DownloadLimits, DownloadProgress } from "../net/receive-body.ts";
 
 export interface Progress {
-  phase: "kernel" | "initrd";
+  phase: "download" | "kernel" | "initrd";
   done: number;
   total: number;
 }
@@ -159,6 +161,34 @@ export interface Tpm {
   open(): TpmTransport | null;
 }
 
+/** A downloaded file in a sealed memory file: read at `path` (/proc/self/fd/N) until `close`, and never changed. */
+export interface FetchedFile {
+  path: string;
+  bytes: number;
+  /** The URL after redirects. */
+  finalUrl: string;
+  close(): void;
+}
+
+/** What a download may take (docs/network.md §3). */
+export interface FetchLimits extends DownloadLimits {
+  maxRedirects: number;
+  /** The longest wait for the response headers. */
+  answerMs: number;
+}
+
+/** The network of a network boot (docs/network.md §4), touched only when an entry or option needs it. */
+export interface Network {
+  /**
+   * Makes the network usable as `setup` says: loads the network drivers the image ships, configures an
+   * interface (DHCP through busybox udhcpc, or static), and returns one line saying what was configured.
+   * "system": the network of a running system, used as it is. @throws BootError when nothing could be configured
+   */
+  up(setup: IpSetup | "system"): Promise<string>;
+  /** One HTTP(S) download into a sealed memory file; pinned CAs from the image when it has some. @throws DownloadError */
+  download(url: string, limits: FetchLimits, onProgress?: (p: DownloadProgress) => void): Promise<FetchedFile>;
+}
+
 export interface Sys {
   fs: ReadOnlyFs;
   kexec: KexecLoader;
@@ -173,4 +203,5 @@ export interface Sys {
   clock: Clock;
   tpm: Tpm;
   snapshots: Snapshots;
+  net: Network;
 }

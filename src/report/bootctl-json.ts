@@ -4,7 +4,7 @@
  */
 import { parseBootCounter } from "../bls/boot-counter-name.ts";
 import { NOT_COUNTED, type BootEntry } from "../model/boot-entry.ts";
-import { addonsOf, profileOf, ukiOf, unameOf } from "../model/entry-rules.ts";
+import { addonsOf, companionsOf, profileOf, ukiOf, unameOf } from "../model/entry-rules.ts";
 import { namedFiles } from "./entry-files.ts";
 import { listedCmdline } from "./listed-cmdline.ts";
 
@@ -74,7 +74,7 @@ function companionPath(loaderPath: string, scope: "global" | "local", ukiDir: st
  */
 function extrasOf(e: BootEntry): string[] {
   const addons = addonsOf(e);
-  const companions = e.kind === "type1-linux" ? [] : (e.companions ?? []);
+  const companions = companionsOf(e);
   const dir = uki(e);
   const globalOf = (kind: string) => companions.filter((c) => c.scope === "global" && c.kind === kind).map((c) => c.loaderPath);
   // bootctl's order of the global directories: add-ons, confexts, sysexts, credentials.
@@ -116,6 +116,7 @@ export function toBootctlJson(entries: readonly BootEntry[], opts: { defaultInde
     if (files.linux) ordered.linux = slashPath(files.linux.loaderPath);
     if (files.efi) ordered.efi = slashPath(files.efi.loaderPath);
     if (files.uki) ordered.uki = slashPath(files.uki.loaderPath);
+    if (files.ukiUrl !== undefined) ordered.ukiUrl = files.ukiUrl;
     if (profile !== undefined) ordered.profile = profile;
     if (files.initrds.length > 0) ordered.initrd = files.initrds.map((f) => slashPath(f.loaderPath));
     if (files.devicetree) ordered.devicetree = slashPath(files.devicetree.loaderPath);

@@ -3,7 +3,7 @@
  * one line each naming file and line.
  */
 import { NOT_COUNTED, type BootEntry } from "../model/boot-entry.ts";
-import { addonsOf, profileOf, unameOf } from "../model/entry-rules.ts";
+import { addonsOf, companionsOf, profileOf, unameOf } from "../model/entry-rules.ts";
 import { namedFiles } from "./entry-files.ts";
 import { formatProblem, type Problem } from "../model/problem.ts";
 import { listedCmdline } from "./listed-cmdline.ts";
@@ -13,6 +13,7 @@ const KIND_TEXT: Record<BootEntry["kind"], string> = {
   "type1-efi": "Boot Loader Specification Type #1 (.conf), efi",
   "type1-uki": "Boot Loader Specification Type #1 (.conf), uki",
   type2: "Boot Loader Specification Type #2 (.efi)",
+  "uki-url": "Boot Loader Specification Type #1 (.conf), uki-url",
 };
 
 function block(e: BootEntry, marks: string[]): string[] {
@@ -22,7 +23,7 @@ function block(e: BootEntry, marks: string[]): string[] {
     ["type", KIND_TEXT[e.kind]],
     ["title", e.showTitle + (marks.length > 0 ? ` (${marks.join(", ")})` : "")],
     ["id", e.id],
-    ["source", `${e.path} (on the ${e.source === "esp" ? "EFI System Partition" : "XBOOTLDR partition"})`],
+    ["source", e.source === "network" ? `${e.path} (${e.kind === "uki-url" && e.foundIn === "index" ? "a boot index" : "ukiboot.url="})` : `${e.path} (on the ${e.source === "esp" ? "EFI System Partition" : "XBOOTLDR partition"})`],
     ["sort-key", e.sortKey],
     ["version", e.version],
     ["machine-id", e.machineId],
@@ -30,13 +31,14 @@ function block(e: BootEntry, marks: string[]): string[] {
     ["linux", files.linux?.loaderPath ?? (e.kind === "type2" ? e.loaderPath : undefined)],
     ["efi", files.efi?.loaderPath],
     ["uki", files.uki?.loaderPath],
+    ["uki-url", files.ukiUrl === undefined ? undefined : `${files.ukiUrl}${e.kind === "uki-url" && e.url !== files.ukiUrl ? ` (${e.url})` : ""}${e.kind === "uki-url" && e.size !== undefined ? `, ${e.size} bytes` : ""}`],
     ...files.initrds.map((f): [string, string] => ["initrd", f.loaderPath]),
     ["devicetree", files.devicetree?.loaderPath],
     ["uname", unameOf(e)],
     ["tries", e.triesLeft === NOT_COUNTED ? undefined : `${e.triesLeft} left, ${e.triesDone} done${e.triesLeft === 0 ? " (bad)" : ""}`],
     ...addonsOf(e).map((a): [string, string] => [`${a.scope} addon`, `${a.loaderPath}${a.cmdline ? ` (${a.cmdline})` : ""}`]),
     // bootctl 262 calls every companion file "extra"; the kind and where it came from follow in brackets.
-    ...(e.kind === "type1-linux" ? [] : (e.companions ?? [])).map((c): [string, string] => ["extra", `${c.loaderPath} (${c.scope} ${COMPANION_TEXT[c.kind]})`]),
+    ...companionsOf(e).map((c): [string, string] => ["extra", `${c.loaderPath} (${c.scope} ${COMPANION_TEXT[c.kind]})`]),
     ...(e.kind === "type1-uki" ? e.extras : []).map((x): [string, string] => ["extra", `${x.loaderPath} (${x.kind}, from the entry)`]),
     ["options", e.options === "" ? undefined : e.options],
     ["cmdline", listedCmdline(e) || undefined],

@@ -5,6 +5,8 @@ export interface NamedFiles {
   linux?: EntryFile;
   efi?: EntryFile;
   uki?: EntryFile;
+  /** A network entry's URL as written. */
+  ukiUrl?: string;
   initrds: readonly EntryFile[];
   devicetree?: EntryFile;
   architecture?: string;
@@ -20,6 +22,8 @@ export function namedFiles(e: BootEntry): NamedFiles {
       return { efi: e.efi, initrds: [], ...type1Extras(e) };
     case "type1-uki":
       return { uki: e.uki, initrds: [], ...type1Extras(e) };
+    case "uki-url":
+      return { ukiUrl: e.ukiUrl, initrds: [] };
   }
 }
 

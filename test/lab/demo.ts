@@ -2,28 +2,43 @@
  * `npm start`: installs what is missing, builds ukiboot and its initramfs, builds the demo ESP (real UKIs
  * made by ukify from the Debian kernel) and boots it in QEMU with the serial console on this terminal.
  * `npm start -- --linuxboot` starts the boot kernel directly instead of through OVMF firmware.
+ * `npm start -- --net` boots with no disk at all: the demo UKIs are served over HTTP and HTTPS from this
+ * machine's 127.0.0.1 (docs/network.md), and the boot kernel gets ukiboot.url= naming their index.
  * Quit QEMU with Ctrl-A then X.
  */
 import { parseArgs } from "node:util";
 import { build } from "../../build/build.ts";
 import { debianParts, ensureHostTools } from "../../build/debian.ts";
 import { BOOT_KERNEL_CMDLINE, buildEspScenario, DEMO_ESP } from "./esp-scenarios.ts";
+import { HTTPS_BASE, netInitramfs, servedTrees, startBootServer, USER_NETWORK } from "./net-lab.ts";
 import { startVm } from "./qemu.ts";
 
-const { values } = parseArgs({ args: Bun.argv.slice(2), options: { linuxboot: { type: "boolean" }, append: { type: "string" } } });
+const { values } = parseArgs({ args: Bun.argv.slice(2), options: { linuxboot: { type: "boolean" }, net: { type: "boolean" }, append: { type: "string" } } });
 
 await ensureHostTools();
 const parts = await debianParts();
 console.log("ukiboot demo: building dist/ukiboot and dist/initramfs.cpio.zst");
-const { initramfs } = await build({ modulesDir: parts.modulesDir });
-console.log("ukiboot demo: building the demo ESP (UKIs made by ukify with systemd-stub)");
-const esp = await buildEspScenario(DEMO_ESP, { initramfs: initramfs!.output });
-console.log(`ukiboot demo: booting ${esp.image} in QEMU (${values.linuxboot ? "boot kernel started directly" : "OVMF firmware"}); quit with Ctrl-A then X`);
-const vm = startVm({
-  interactive: true,
-  disks: [{ path: esp.image, iface: "nvme" }],
-  ...(values.linuxboot
-    ? { kernel: parts.vmlinuz, initrd: initramfs!.output, append: `${BOOT_KERNEL_CMDLINE}${values.append ? ` ${values.append}` : ""}` }
-    : { firmware: "ovmf" as const }),
-});
-process.exitCode = await vm.exited;
+const { binary, initramfs } = await build({ modulesDir: parts.modulesDir });
+const append = values.append ? ` ${values.append}` : "";
+
+if (values.net) {
+  console.log("ukiboot demo: building the served UKIs and a boot initramfs that pins the demo server's CA");
+  const netImage = await netInitramfs(binary);
+  const trees = await servedTrees(initramfs!.output);
+  const server = await startBootServer(binary, { demo: trees.demo.tree, signed: trees.signed.tree });
+  const url = `${HTTPS_BASE}/demo/index.json`;
+  console.log(`ukiboot demo: serving ${trees.demo.tree} over HTTP and HTTPS on 127.0.0.1; booting with no disk and ukiboot.url=${url}; quit with Ctrl-A then X`);
+  const vm = startVm({ interactive: true, kernel: parts.vmlinuz, initrd: netImage, append: `${BOOT_KERNEL_CMDLINE} ukiboot.url=${url}${append}`, extraArgs: USER_NETWORK });
+  process.exitCode = await vm.exited;
+  server.stop();
+} else {
+  console.log("ukiboot demo: building the demo ESP (UKIs made by ukify with systemd-stub)");
+  const esp = await buildEspScenario(DEMO_ESP, { initramfs: initramfs!.output });
+  console.log(`ukiboot demo: booting ${esp.image} in QEMU (${values.linuxboot ? "boot kernel started directly" : "OVMF firmware"}); quit with Ctrl-A then X`);
+  const vm = startVm({
+    interactive: true,
+    disks: [{ path: esp.image, iface: "nvme" }],
+    ...(values.linuxboot ? { kernel: parts.vmlinuz, initrd: initramfs!.output, append: `${BOOT_KERNEL_CMDLINE}${append}` } : { firmware: "ovmf" as const }),
+  });
+  process.exitCode = await vm.exited;
+}

@@ -5,9 +5,10 @@
  * flow sleeps, and a log that keeps its lines. Fakes stand only at the syscall boundary.
  */
 import type { EsrtEntry } from "../../src/efi/sysfail.ts";
-import { existsSync, readFileSync, renameSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, statSync } from "node:fs";
+import { DownloadError } from "../../src/net/receive-body.ts";
 import { basename, dirname, join } from "node:path";
-import { errnoByName, SysCallError } from "../../src/errors.ts";
+import { BootError, errnoByName, SysCallError } from "../../src/errors.ts";
 import { materializeSource, type ByteSource } from "../../src/bytes/byte-source.ts";
 import { materializeInitrd } from "../../src/initrd/initrd-layout.ts";
 import type { LoadPlan } from "../../src/model/load-plan.ts";
@@ -151,6 +152,13 @@ export interface FakeSysOptions {
   consoles?: Record<string, Terminal>;
   /** Every rename on the ESP fails with this errno (EROFS: a read-only ESP, ENOSPC: a full one). */
   renameFails?: string;
+  /**
+   * What the fake network serves: URL → a file whose bytes are the body, or a DownloadError to throw (the
+   * Linux layer's real downloads are tested in test/unit/linux/http-download.test.ts).
+   */
+  served?: Record<string, string | DownloadError>;
+  /** Bringing the network up fails with this error. */
+  networkFails?: Error;
   /** Runs when the flow seals files, standing for a writer on the ESP at that moment. */
   onSnapshot?: (paths: readonly string[]) => void;
 }
@@ -179,6 +187,7 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
   const partitions = opts.partitions ?? [];
   const kexec = new FakeKexec();
   kexec.onExec = () => events.push("exec");
+  let networkUp = false;
   return {
     fs,
     kexec,
@@ -248,6 +257,25 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
         events.push(`snapshot ${paths.join(" ")}`);
       },
       release: () => void events.push("release snapshots"),
+    },
+    net: {
+      async up(setup) {
+        events.push(`network up ${typeof setup === "string" ? setup : setup.mode}`);
+        if (opts.networkFails) throw opts.networkFails;
+        if (setup === "system" || networkUp) return "";
+        if (setup.mode === "off") throw new BootError("Cannot use the network: it is switched off (ip=off or ukiboot.net=off)", "Remove ip=off");
+        networkUp = true;
+        return "eth0 10.0.2.15/24, gateway 10.0.2.2, DNS 10.0.2.3 (DHCP)";
+      },
+      async download(url, _limits, onProgress) {
+        events.push(`download ${url}`);
+        const body = opts.served?.[url];
+        if (body === undefined) throw new DownloadError(url, "http-status", "the server answered 404 Not Found", "Check the URL and what the server serves");
+        if (body instanceof DownloadError) throw body;
+        const bytes = statSync(body).size;
+        onProgress?.({ received: bytes, total: bytes, bytesPerSecond: bytes });
+        return { path: body, bytes, finalUrl: url, close: () => void events.push(`close ${url}`) };
+      },
     },
   };
 }

@@ -14,6 +14,7 @@ const KIND_NAMES: Record<MenuEntry["kind"], string> = {
   "type1-efi": "Type #1 entry (efi)",
   "type1-uki": "Type #1 entry (uki)",
   type2: "Type #2 unified kernel image",
+  "uki-url": "network UKI (fetched when booted)",
 };
 
 const ACTION_TEXT: Record<string, string> = {
@@ -40,6 +41,8 @@ export function detailsLines(item: MenuItem, state: { defaultId: string | null }
   };
   field("id", e.id);
   field("file", e.details.file);
+  if (e.details.url !== undefined) field("url", e.details.url);
+  if (e.kind === "uki-url") field("size", e.details.size !== undefined ? formatBytes(e.details.size) : "known once fetched");
   field("kind", KIND_NAMES[e.kind]);
   if (e.version) field("version", e.version);
   if (e.profile !== undefined) field("profile", String(e.profile));

@@ -4,7 +4,7 @@
  * the ESP bind-mounted as a mount root in a private mount namespace. Fields are compared where bootctl and
  * systemd-boot agree; docs/efi-variables.md §6 lists every divergence left out here, by number.
  */
-import { profileOf } from "../../../src/model/entry-rules.ts";
+import { addonsOf, profileOf } from "../../../src/model/entry-rules.ts";
 import { describe, expect, test } from "bun:test";
 import { pickDefaultEntry } from "../../../src/bls/default-entry.ts";
 import { discoverEntries } from "../../../src/bls/discover-entries.ts";
@@ -95,7 +95,7 @@ for (const release of ["trixie", "forky"] as OracleRelease[]) {
           counted: e.triesLeft !== -1,
           hasMachineId: e.machineId !== undefined,
           untitledProfile: (profileOf(e) ?? 0) > 0 && /\(Profile #\d+\)$/.test(e.title ?? ""),
-          hasLocalAddons: e.kind !== "type1-linux" && (e.addons ?? []).some((a) => a.scope === "local"),
+          hasLocalAddons: addonsOf(e).some((a) => a.scope === "local"),
         };
         const mine = comparable(o, flags);
         const other = comparable(t!, flags);

@@ -41,12 +41,20 @@ describe("parseType1Entry()", () => {
     ["linux and efi", "linux /a\nefi /b\n"],
     ["two linux lines", "linux /a\nlinux /b\n"],
     ["a foreign architecture", "linux /a\narchitecture aa64\n"],
-    ["uki-url", "uki-url http://example.invalid/x.efi\n"],
+    ["uki and uki-url", "uki /a.efi\nuki-url http://example.invalid/x.efi\n"],
   ])("drops an entry with %s, with one error", (_n, text) => {
     const { entry, problems } = parse(text);
     expect(entry).toBeUndefined();
     expect(problems.filter((p) => p.severity === "error")).toHaveLength(1);
     expect(problems[0]!.file).toBe("e.conf");
+  });
+  test("reads uki-url as written, with its profile; initrd and extra lines do not apply to it", () => {
+    const { entry, problems } = parse("title Net\nuki-url :os.efi\nprofile 1\ninitrd /i\nextra /x.cred\noptions quiet\n");
+    expect(entry).toMatchObject({ loader: "uki-url", url: ":os.efi", profile: 1, initrds: [], extras: [], options: "quiet" });
+    expect(problems.map((p) => [p.line, p.message])).toEqual([
+      [5, 'Ignoring "extra /x.cred": extras apply only to "uki" entries'],
+      [2, 'Ignoring the initrd lines: they apply only to "linux" entries, not to "uki-url"'],
+    ]);
   });
   test("accepts the native architecture in any case", () => {
     expect(parse("linux /a\narchitecture X64\n").entry?.architecture).toBe("X64");

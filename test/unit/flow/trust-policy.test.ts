@@ -154,7 +154,7 @@ describe("anchors installed with the image", () => {
     expect(s.trust.store.anchors.map((a) => a.origin)).toEqual([`installed ${dir}/fleet.pem`]);
     const { plan } = await planAndCheck(sys, s, byId(s, "signed.conf"));
     expect(plan.label).toEndWith("vmlinuz-signed");
-    const report = await verifyPeFile(sys.fs, join(s.partitions.esp, "vmlinuz-signed"), s.trust.store);
+    const report = await verifyPeFile(sys.fs, join(s.partitions!.esp, "vmlinuz-signed"), s.trust.store);
     expect(report.verdict).toEqual({ status: "verified", signer: "/CN=ukiboot test db", anchor: `installed ${dir}/fleet.pem` });
   });
 });
