@@ -4,7 +4,8 @@
  * result is a Type #1 `uki` entry of that file, which is verified, planned and measured exactly as a local one.
  */
 import { BootError } from "../errors.ts";
-import { NOT_COUNTED, type NetworkEntry, type Type1UkiEntry, type UkiProfileEntry } from "../model/boot-entry.ts";
+import { NOT_COUNTED, type CompanionFile, type CompanionFileKind, type NetworkEntry, type Type1UkiEntry, type UkiProfileEntry } from "../model/boot-entry.ts";
+import { ADDON_SUFFIX, applicableAddons, readAddon, type LoadedAddon } from "../bls/addons.ts";
 import type { Problem } from "../model/problem.ts";
 import { readUkiEntries } from "../bls/uki-entries.ts";
 import { efiArchOfNodeArch } from "../pe/efi-arch.ts";
@@ -71,9 +72,12 @@ export async function networkUp(sys: Sys, setup: IpSetup | "system"): Promise<vo
 }
 
 export interface FetchedEntry {
-  /** The entry as a Type #1 `uki` entry of the downloaded file. */
+  /** The entry as a Type #1 `uki` entry of the downloaded files. */
   entry: Type1UkiEntry;
+  /** The UKI's download. */
   file: FetchedFile;
+  /** Closes every download of the entry: the UKI's and its extras'. */
+  close(): void;
 }
 
 /**
@@ -86,12 +90,68 @@ export async function fetchEntry(sys: Sys, entry: NetworkEntry, setup: IpSetup |
   sys.log.info(`fetching "${entry.showTitle}" from ${entry.url}`);
   const file = await downloadWithRetries(sys, entry.url, onProgress);
   entry.size = file.bytes;
+  const files = [file];
+  const close = () => files.forEach((f) => f.close());
   try {
-    return { entry: await asUkiEntry(sys, entry, file), file };
+    const uki = await asUkiEntry(sys, entry, file);
+    const extras = await fetchExtras(sys, entry.extras ?? [], files);
+    const { addons, mismatched } = applicableAddons(extras.addons, uki.image.uname);
+    for (const m of mismatched) sys.log.warn(`Ignoring add-on "${m.addon.loaderPath}": its .uname "${m.addon.uname ?? ""}" does not match "${uki.image.uname}"`);
+    return { entry: { ...uki, addons, companions: extras.companions }, file, close };
   } catch (e) {
-    file.close();
+    close();
     throw e;
   }
+}
+
+/** The kind of an extra by its name, as the stub tells them apart; undefined for others. */
+function extraKind(name: string): "addon" | CompanionFileKind | undefined {
+  const n = name.toLowerCase();
+  if (n.endsWith(ADDON_SUFFIX)) return "addon";
+  if (n.endsWith(".cred")) return "credentials";
+  if (n.endsWith(".sysext.raw")) return "sysext";
+  if (n.endsWith(".confext.raw")) return "confext";
+  return undefined;
+}
+
+/**
+ * Fetches the extras a boot index lists with the UKI (docs/network.md §5): add-ons are read as the stub reads
+ * them and verified with the UKI later; credentials and extensions go into the initrd as the stub packs them.
+ * One that cannot be fetched or used is left out with a warning, as the stub skips a file it cannot read.
+ * Global ones (from the served loader/ directories) come before the UKI's own `.extra.d`, each group by name.
+ */
+async function fetchExtras(sys: Sys, urls: readonly string[], files: FetchedFile[]): Promise<{ addons: LoadedAddon[]; companions: CompanionFile[] }> {
+  const addons: LoadedAddon[] = [];
+  const companions: CompanionFile[] = [];
+  const arch = efiArchOfNodeArch(process.arch) ?? "x64";
+  const byScopeAndName = (u: string) => `${new URL(u).pathname.includes(".extra.d/") ? 1 : 0}${lastName(u)}`;
+  for (const url of [...urls].sort((a, b) => (byScopeAndName(a) < byScopeAndName(b) ? -1 : 1))) {
+    const fileName = lastName(url);
+    const kind = extraKind(fileName);
+    if (!kind) {
+      sys.log.warn(`Ignoring the extra "${url}": only .addon.efi, .cred, .sysext.raw and .confext.raw files are extras`);
+      continue;
+    }
+    const scope = new URL(url).pathname.includes(".extra.d/") ? "local" : "global";
+    let got: FetchedFile | undefined;
+    try {
+      got = await downloadWithRetries(sys, url);
+      files.push(got);
+      if (kind === "addon") addons.push(await readAddon(sys.fs, { path: got.path, loaderPath: url, fileName, scope, arch }));
+      else companions.push({ kind, scope, fileName, path: got.path, loaderPath: url, size: got.bytes });
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      sys.log.warn(`Ignoring the extra "${url}": ${got ? why.replaceAll(got.path, url) : why}`);
+    }
+  }
+  // The stub's order: by kind, the UKI's own before the global ones (src/bls/companion-scan.ts).
+  const kinds: CompanionFileKind[] = ["credentials", "sysext", "confext"];
+  const ordered = kinds.flatMap((k) => [...companions.filter((c) => c.kind === k && c.scope === "local"), ...companions.filter((c) => c.kind === k && c.scope === "global")]);
+  return { addons, companions: ordered };
+}
+
+function lastName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.split("/").filter(Boolean).at(-1) ?? "");
 }
 
 async function asUkiEntry(sys: Sys, entry: NetworkEntry, file: FetchedFile): Promise<Type1UkiEntry> {

@@ -86,9 +86,9 @@ export async function planAndCheck(sys: Sys, session: BootSession, listed: BootE
     const checked = await checkedPlan(sys, session, fetched.entry, opts, true);
     // Messages name the URL, not the memory file it was read from.
     const named = (s: string) => s.replaceAll(fetched.file.path, listed.url);
-    return { ...checked, plan: { ...checked.plan, label: listed.url, notes: checked.plan.notes.map(named) }, warnings: checked.warnings.map(named), release: () => fetched.file.close() };
+    return { ...checked, plan: { ...checked.plan, label: listed.url, notes: checked.plan.notes.map(named) }, warnings: checked.warnings.map(named), release: fetched.close };
   } catch (e) {
-    fetched.file.close();
+    fetched.close();
     if (e instanceof BootError) throw new BootError(e.message.replaceAll(fetched.file.path, listed.url), e.hint, { cause: e });
     throw e;
   }

@@ -24,7 +24,7 @@ function lastComponent(url: string): string {
   return decodeURIComponent(new URL(url).pathname.split("/").filter(Boolean).at(-1) ?? "network");
 }
 
-function networkEntry(url: string, foundIn: NetworkEntry["foundIn"], fields: { id: string; title?: string; version?: string; sortKey?: string; profile?: number }): NetworkEntry {
+function networkEntry(url: string, foundIn: NetworkEntry["foundIn"], fields: { id: string; title?: string; version?: string; sortKey?: string; profile?: number; extras?: string[] }): NetworkEntry {
   return {
     kind: "uki-url",
     foundIn,
@@ -36,6 +36,7 @@ function networkEntry(url: string, foundIn: NetworkEntry["foundIn"], fields: { i
     ...(fields.version !== undefined ? { version: fields.version } : {}),
     ...(fields.sortKey !== undefined ? { sortKey: fields.sortKey } : {}),
     ...(fields.profile !== undefined ? { profile: fields.profile } : {}),
+    ...(fields.extras?.length ? { extras: fields.extras } : {}),
     source: "network",
     root: "",
     dir: "",

@@ -173,6 +173,8 @@ export interface NetworkEntry extends EntryBase {
   profile?: number;
   /** The UKI's size in bytes, once it was fetched. */
   size?: number;
+  /** Add-ons, credentials and extensions fetched with it: the URLs a boot index lists in `extras`. */
+  extras?: string[];
 }
 
 export type BootEntry = UkiProfileEntry | LinuxEntry | EfiEntry | Type1UkiEntry | NetworkEntry;

@@ -74,8 +74,9 @@ async function planUki(fs: ReadOnlyFs, entry: BootEntry, image: UkiImageRef, opt
       `Choose the entry of profile @${composed.profile} in the menu instead, or remove the "@" prefix`,
     );
   }
-  // Companion files live next to the UKI on its own partition, under its name without the boot counter.
-  const companions = await scanCompanions(fs, entry.root, image.loaderPath);
+  // Companion files live next to the UKI on its own partition, under its name without the boot counter; discovery
+  // listed them (a fetched UKI's came with it from the network), and only an entry made without them is scanned here.
+  const companions = "companions" in entry && entry.companions ? entry.companions : await scanCompanions(fs, entry.root, image.loaderPath);
   const addonPieces: AddonInitrdPieces[] = addons.map((a) => ({ name: a.fileName, ucode: section(a, ".ucode"), initrd: section(a, ".initrd") }));
   const members = planType2Initrd({
     origin: image.path,

@@ -24,7 +24,14 @@ let served: Record<string, string> = {};
 beforeAll(async () => {
   ESP = (await flowEsp()).esp;
   const index = [
-    { type: "type2", id: "flow-2.efi", showTitle: "Flow OS 2 (network)", version: "2", linux: "/EFI/Linux/flow-2.efi" },
+    {
+      type: "type2",
+      id: "flow-2.efi",
+      showTitle: "Flow OS 2 (network)",
+      version: "2",
+      linux: "/EFI/Linux/flow-2.efi",
+      extras: ["/loader/credentials/site.cred", "flow-2.efi.extra.d/extra.addon.efi", "flow-2.efi.extra.d/notes.txt", "flow-2.efi.extra.d/missing.cred"],
+    },
     { type: "type2", id: "flow-1.efi", showTitle: "Flow OS 1 (network)", version: "1", linux: "/EFI/Linux/flow-1.efi" },
     { type: "type1", id: "plain.conf", linux: "/vmlinuz" },
   ];
@@ -32,12 +39,16 @@ beforeAll(async () => {
   writeFileSync(join(dir, "index.json"), JSON.stringify(index));
   writeFileSync(join(dir, "junk.json"), "<html>not an index</html>");
   writeFileSync(join(dir, "not-pe.efi"), "<html>404 page served with status 200</html>");
+  writeFileSync(join(dir, "site.cred"), "a credential for every UKI\n");
   served = {
     [`${SERVER}/index.json`]: join(dir, "index.json"),
     [`${SERVER}/junk.json`]: join(dir, "junk.json"),
     [`${SERVER}/EFI/Linux/flow-2.efi`]: join(ESP, "EFI/Linux/flow-2.efi"),
     [`${SERVER}/EFI/Linux/flow-1.efi`]: join(ESP, "EFI/Linux/flow-1.efi"),
     [`${SERVER}/not-pe.efi`]: join(dir, "not-pe.efi"),
+    [`${SERVER}/loader/credentials/site.cred`]: join(dir, "site.cred"),
+    // An add-on made by ukify (its .cmdline is "extra=1").
+    [`${SERVER}/EFI/Linux/flow-2.efi.extra.d/extra.addon.efi`]: join(ESP, "EFI/Linux/not-a-uki.efi"),
     [`${SERVER}/truncated.efi`]: join(ESP, "EFI/Linux/truncated.efi"),
   };
 }, 120_000);
@@ -112,7 +123,18 @@ describe("ukiboot.url= naming an index", () => {
     expect(session.discovery.problems.map((p) => p.message)).toContain(`${SERVER}/index.json [2]: Ignoring "plain.conf": it boots a kernel with separate initrds, and only UKIs are booted over the network`);
     const r = await runBoot(sys, session, { chooser: null, menuFirst: false });
     expect(r.kind).toBe("started");
-    expect(sys.kexec.loaded[0]!.label).toBe(`${SERVER}/EFI/Linux/flow-2.efi`);
+    const plan = sys.kexec.loaded[0]!;
+    expect(plan.label).toBe(`${SERVER}/EFI/Linux/flow-2.efi`);
+    // The index's extras came with it: the add-on's command line, and the credential packed as the stub packs it.
+    expect(plan.cmdline).toBe("root=flow v=2 extra=1 systemd.set_credential=ukiboot.booted-entry:flow-2.efi");
+    expect(plan.initrd.members.map((m) => m.member.kind)).toContain("global-credentials");
+    const log = sys.log.text();
+    expect(log).toContain(`Ignoring the extra "${SERVER}/EFI/Linux/flow-2.efi.extra.d/notes.txt": only .addon.efi, .cred, .sysext.raw and .confext.raw files are extras`);
+    expect(log).toContain(`Ignoring the extra "${SERVER}/EFI/Linux/flow-2.efi.extra.d/missing.cred": Cannot download "${SERVER}/EFI/Linux/flow-2.efi.extra.d/missing.cred": the server answered 404 Not Found`);
+    // Every download was closed once the kernel held its copy.
+    expect(sys.events.filter((e) => e.startsWith("close"))).toEqual(
+      ["index.json", "EFI/Linux/flow-2.efi", "loader/credentials/site.cred", "EFI/Linux/flow-2.efi.extra.d/extra.addon.efi"].map((p) => `close ${SERVER}/${p}`),
+    );
   });
 
   test.each([
