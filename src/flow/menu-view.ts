@@ -45,6 +45,12 @@ async function entryExtras(sys: Sys, session: BootSession): Promise<Map<string, 
   const verdicts = new Map<string, ReturnType<typeof decideUki>>();
   for (const e of session.discovery.entries) {
     const extras: EntryExtras = { initrdMembers: [], tags: [], problems: [] };
+    if (e.kind === "uki-url") {
+      // Nothing of it is known before it is fetched, and the menu must not wait for the network.
+      extras.tags.push("network");
+      out.set(e.id, extras);
+      continue;
+    }
     const plan = await buildPlan(sys.fs, e, { secureBoot: session.state.vars.secureBoot === true }).catch((err: Error) => {
       extras.problems.push(err.message);
       return null;

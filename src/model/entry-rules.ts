@@ -80,6 +80,8 @@ function locked(t: TrustState): boolean {
  * `.cmdline` (or, for `uki`, options), when signatures rule the boot. systemd-stub drops the custom line then.
  */
 function signedCmdlineWins(entry: BootEntry, t: TrustState): boolean {
+  // A network UKI is not known before it is fetched: assume it has a .cmdline, as UKIs do (checked again once fetched).
+  if (entry.kind === "uki-url") return locked(t);
   const uki = entry.kind === "type2" || entry.kind === "type1-uki" ? entry.image : undefined;
   return uki !== undefined && locked(t) && (uki.sections[".cmdline"] !== undefined || entry.options !== "");
 }

@@ -28,7 +28,7 @@ if (values.net) {
   const server = await startBootServer(binary, { demo: trees.demo.tree, signed: trees.signed.tree });
   const url = `${HTTPS_BASE}/demo/index.json`;
   console.log(`ukiboot demo: serving ${trees.demo.tree} over HTTP and HTTPS on 127.0.0.1; booting with no disk and ukiboot.url=${url}; quit with Ctrl-A then X`);
-  const vm = startVm({ interactive: true, kernel: parts.vmlinuz, initrd: netImage, append: `${BOOT_KERNEL_CMDLINE} ukiboot.url=${url}${append}`, extraArgs: USER_NETWORK });
+  const vm = startVm({ interactive: true, kernel: parts.vmlinuz, initrd: netImage, append: `${BOOT_KERNEL_CMDLINE} ukiboot.url=${url} ukiboot.timeout=5${append}`, extraArgs: USER_NETWORK });
   process.exitCode = await vm.exited;
   server.stop();
 } else {

@@ -11,7 +11,7 @@ import { discoverEntries } from "../../../src/bls/discover-entries.ts";
 import { toBootctlJson } from "../../../src/report/bootctl-json.ts";
 import { NodeFs } from "../../../src/linux/node-fs.ts";
 import type { BootEntry } from "../../../src/model/boot-entry.ts";
-import { committedTree, linkTree, mixedTree, ukiTree } from "./esp-fixtures.ts";
+import { committedTree, linkTree, mixedTree, networkTree, ukiTree } from "./esp-fixtures.ts";
 import { type Bootctl, debianBootctl, type OracleRelease } from "../../support/bootctl.ts";
 import { join } from "node:path";
 
@@ -64,6 +64,8 @@ const trees: [string, () => Promise<{ esp: string; xbootldr?: string }>, { compa
   // bootctl 257 knows neither `uki` nor `extra`; these trees are 262's.
   ["bootctl-link", linkTree, { compareDefault: true, since: 262 }],
   ["mixed", mixedTree, { compareDefault: true, since: 262 }],
+  // (21) a relative uki-url without an origin URL: bootctl lists it, ukiboot reports it, as systemd-boot hides it.
+  ["network", networkTree, { compareDefault: true, since: 262 }],
 ];
 
 for (const release of ["trixie", "forky"] as OracleRelease[]) {

@@ -171,3 +171,16 @@ export function mixedTree(): Promise<{ esp: string }> {
     writeFileSync(join(esp, "loader/loader.conf"), "preferred acme-commit_*\ndefault other-*\ntimeout 3\n");
   }).then((dir) => ({ esp: join(dir, "esp") }));
 }
+
+/**
+ * Network entries (systemd-boot 258's `uki-url`, docs/network.md §1): an absolute one with options, title,
+ * version and sort key, and a relative one, which only the boot loader's origin URL resolves.
+ */
+export function networkTree(): Promise<{ esp: string }> {
+  return cachedTree("network-esp", { v: 1 }, async (dir) => {
+    const entries = join(dir, "esp/loader/entries");
+    mkdirSync(entries, { recursive: true });
+    writeFileSync(join(entries, "net.conf"), "title Network\nsort-key a\nversion 3\nuki-url http://10.0.2.2/boot/os.efi\noptions quiet\n");
+    writeFileSync(join(entries, "relative.conf"), "title Next to the loader\nuki-url :os.efi\n");
+  }).then((dir) => ({ esp: join(dir, "esp") }));
+}

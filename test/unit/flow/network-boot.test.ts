@@ -12,6 +12,7 @@ import { openSession } from "../../../src/flow/boot-session.ts";
 import { RETRY_BACKOFF_MS } from "../../../src/flow/fetch-entry.ts";
 import { INIT_EXIT, runInit } from "../../../src/flow/pid1.ts";
 import { runBoot } from "../../../src/flow/run-boot.ts";
+import { menuView } from "../../../src/flow/menu-view.ts";
 import { DownloadError } from "../../../src/net/receive-body.ts";
 import type { Partition } from "../../../src/ports/sys.ts";
 import { FLOW_KERNEL, flowEsp } from "../../lab/flow-esp.ts";
@@ -171,6 +172,18 @@ describe("Type #1 uki-url entries on the ESP", () => {
     expect(alone.discovery.problems.map((p) => p.message)).toContain(
       'Cannot use entry: its uki-url cannot be used: the relative URL ":flow-1.efi" needs the URL the boot loader came from, and there is none (no LoaderDeviceURL, no ukiboot.url=)',
     );
+  });
+
+  test("the menu lists a network entry tagged, with its URL, without fetching it; under enforce it is not editable", async () => {
+    const esp = espWith({ "net.conf": `title Network Flow\nsort-key 0\nuki-url ${SERVER}/EFI/Linux/flow-1.efi\n` });
+    const sys = netSys();
+    const session = await openSession(sys, { esp }, { network: { mode: "dhcp" }, verifyFlag: "enforce" });
+    const view = await menuView(sys, session, 100);
+    const e = view.entries.find((x) => x.id === "net.conf")!;
+    expect(e.tags).toEqual(["network"]);
+    expect(e.details.url).toBe(`${SERVER}/EFI/Linux/flow-1.efi`);
+    expect(e.editable).toEqual({ reason: "Entry not editable in SecureBoot mode." });
+    expect(sys.events.filter((x) => x.startsWith("download") || x.startsWith("network"))).toEqual([]);
   });
 
   test("the entry's options replace the UKI's .cmdline, as for a local `uki` entry", async () => {
