@@ -3,6 +3,8 @@
 # reads the file it writes and configures the interface itself, so the configuration is in one place.
 # udhcpc runs it as: udhcpc-lease.sh deconfig|bound|renew|leasefail|nak, with the lease in the environment.
 dir=${UKIBOOT_LEASE_DIR:-/run/ukiboot}
+# Set by udhcpc in the environment.
+interface=${interface:?udhcpc sets interface}
 case $1 in
 deconfig)
 	ip link set "$interface" up

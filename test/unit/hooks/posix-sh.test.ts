@@ -12,6 +12,7 @@ import { HOOKS_DIR, SHELLS } from "./sh-harness.ts";
 const SCRIPTS: Record<string, { sourced: boolean; api: string[]; subshellOnly?: string[] }> = {
   "common/init-shim.sh": { sourced: false, api: [] },
   "common/files.sh": { sourced: true, api: [] },
+  "common/udhcpc-lease.sh": { sourced: false, api: [] },
   // DRACUT_RESOLVE_DEPS is dracut's own, set in a subshell around one inst_binary call.
   "dracut/90ukiboot/module-setup.sh": { sourced: true, api: ["check", "depends", "installkernel", "install"], subshellOnly: ["DRACUT_RESOLVE_DEPS"] },
   "dracut/90ukiboot/ukiboot-hook.sh": { sourced: true, api: [] },
