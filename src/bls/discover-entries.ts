@@ -212,45 +212,12 @@ async function readType1Entry(ctx: UkiScanContext, file: { root: string; source:
       severity: "warning",
     });
   }
-  if (t.loader === "uki-url") {
-    const resolved = resolveUkiUrl(t.url ?? "", urlOrigin === undefined ? {} : { origin: urlOrigin });
-    // Without a usable URL systemd-boot hides the entry, and so does ukiboot (docs/network.md §1).
-    if ("error" in resolved) return drop(`Cannot use entry: its uki-url cannot be used: ${resolved.error}`);
-    const id = counter.stripped.toLowerCase();
-    return {
-      kind: "uki-url",
-      foundIn: "entry-file",
-      ukiUrl: t.url ?? "",
-      url: resolved.url,
-      id,
-      ...(t.title !== undefined ? { title: t.title } : {}),
-      showTitle: t.title ?? id,
-      ...(t.version !== undefined ? { version: t.version } : {}),
-      ...(t.sortKey !== undefined ? { sortKey: t.sortKey } : {}),
-      ...(t.machineId !== undefined ? { machineId: t.machineId } : {}),
-      ...(t.profile !== undefined ? { profile: t.profile } : {}),
-      source: file.source,
-      root: file.root,
-      dir: TYPE1_DIR,
-      fileName: file.fileName,
-      path: file.path,
-      loaderPath: `${TYPE1_DIR}\\${file.fileName}`,
-      options: t.options,
-      // A network entry is not counted: there is no file of it to rename (docs/network.md §5).
-      triesLeft: NOT_COUNTED,
-      triesDone: NOT_COUNTED,
-    };
-  }
-  // The loader file must exist on the entry's own partition, or systemd-boot hides the entry (docs/entries.md §6).
-  const target = await resolveLoaderPath(fs, file.root, t.loaderPath);
-  if (!target || target.stat.kind !== "file") {
-    return drop(`Cannot use entry: its ${t.loader} file "${t.loaderPath}" does not exist on ${file.source === "esp" ? "the ESP" : "XBOOTLDR"}`);
-  }
-  const targetFile: EntryFile = { path: target.path, loaderPath: t.loaderPath };
-  const base = {
-    id: counter.stripped.toLowerCase(),
+  // What every kind of entry file lists the same way: its names, order keys, place and options.
+  const id = counter.stripped.toLowerCase();
+  const listed = {
+    id,
     ...(t.title !== undefined ? { title: t.title } : {}),
-    showTitle: t.title ?? counter.stripped.toLowerCase(),
+    showTitle: t.title ?? id,
     ...(t.version !== undefined ? { version: t.version } : {}),
     ...(t.sortKey !== undefined ? { sortKey: t.sortKey } : {}),
     ...(t.machineId !== undefined ? { machineId: t.machineId } : {}),
@@ -261,6 +228,23 @@ async function readType1Entry(ctx: UkiScanContext, file: { root: string; source:
     path: file.path,
     loaderPath: `${TYPE1_DIR}\\${file.fileName}`,
     options: t.options,
+  };
+  if (t.loader === "uki-url") {
+    const resolved = resolveUkiUrl(t.url ?? "", urlOrigin === undefined ? {} : { origin: urlOrigin });
+    // Without a usable URL systemd-boot hides the entry, and so does ukiboot (docs/network.md §1).
+    if ("error" in resolved) return drop(`Cannot use entry: its uki-url cannot be used: ${resolved.error}`);
+    // A network entry is not counted: there is no file of it to rename (docs/network.md §5).
+    const profile = t.profile !== undefined ? { profile: t.profile } : {};
+    return { ...listed, kind: "uki-url", foundIn: "entry-file", ukiUrl: t.url ?? "", url: resolved.url, ...profile, triesLeft: NOT_COUNTED, triesDone: NOT_COUNTED };
+  }
+  // The loader file must exist on the entry's own partition, or systemd-boot hides the entry (docs/entries.md §6).
+  const target = await resolveLoaderPath(fs, file.root, t.loaderPath);
+  if (!target || target.stat.kind !== "file") {
+    return drop(`Cannot use entry: its ${t.loader} file "${t.loaderPath}" does not exist on ${file.source === "esp" ? "the ESP" : "XBOOTLDR"}`);
+  }
+  const targetFile: EntryFile = { path: target.path, loaderPath: t.loaderPath };
+  const base = {
+    ...listed,
     triesLeft: counter.triesLeft,
     triesDone: counter.triesDone,
     ...(counter.next !== undefined ? { nextFileName: counter.next } : {}),
