@@ -80,14 +80,27 @@ function aptOptions(dir: string): string[] {
   ];
 }
 
-async function aptForRelease(release: string): Promise<string[]> {
-  const dir = join(CACHE_DIR, "apt", release);
+/** Debian's name of a foreign architecture whose packages are fetched next to the host's (issue 17: arm64). */
+export type DebianArch = "amd64" | "arm64";
+
+/** The cache key of a release's packages: `trixie` for the host's architecture, `trixie-arm64` for another. */
+function releaseDir(release: string, arch?: DebianArch): string {
+  return arch === undefined || arch === hostDebianArch() ? release : `${release}-${arch}`;
+}
+
+export function hostDebianArch(): DebianArch {
+  return process.arch === "arm64" ? "arm64" : "amd64";
+}
+
+async function aptForRelease(release: string, arch?: DebianArch): Promise<string[]> {
+  const dir = join(CACHE_DIR, "apt", releaseDir(release, arch));
   mkdirSync(join(dir, "lists", "partial"), { recursive: true });
   mkdirSync(join(dir, "apt-cache", "archives", "partial"), { recursive: true });
-  const opts = aptOptions(dir);
+  const foreign = arch !== undefined && arch !== hostDebianArch();
+  const opts = [...aptOptions(dir), ...(foreign ? ["-o", `APT::Architecture=${arch}`, "-o", `APT::Architectures=${arch}`] : [])];
   const stamp = join(dir, "updated");
   if (!existsSync(stamp)) {
-    writeFileSync(join(dir, "sources.list"), `deb ${configuredDebianMirror()} ${release} main\n`);
+    writeFileSync(join(dir, "sources.list"), `deb${foreign ? ` [arch=${arch}]` : ""} ${configuredDebianMirror()} ${release} main\n`);
     await run(["apt-get", ...opts, "update"]);
     writeFileSync(stamp, new Date().toISOString());
   }
@@ -95,8 +108,8 @@ async function aptForRelease(release: string): Promise<string[]> {
 }
 
 /** Resolves a metapackage such as linux-image-cloud-amd64 to the versioned package it depends on. */
-export async function resolveDependency(release: string, meta: string, prefix: string): Promise<string> {
-  const opts = await aptForRelease(release);
+export async function resolveDependency(release: string, meta: string, prefix: string, arch?: DebianArch): Promise<string> {
+  const opts = await aptForRelease(release, arch);
   const { stdout } = await run(["apt-cache", ...opts, "depends", meta]);
   const dep = stdout.split("\n").map((l) => l.trim().replace(/^Depends:\s*/, "")).find((l) => l.startsWith(prefix) && l !== meta);
   if (!dep) throw new Error(`Cannot resolve "${meta}" in Debian ${release}: no dependency starting with "${prefix}"`);
@@ -105,19 +118,21 @@ export async function resolveDependency(release: string, meta: string, prefix: s
 
 /**
  * Downloads and unpacks packages of `release` into `.cache/debian/<release>/<package>/` (one tree per package)
- * and returns those directories. Already unpacked packages are reused.
+ * and returns those directories. Already unpacked packages are reused. `arch`: another architecture's
+ * packages, kept apart in `.cache/debian/<release>-<arch>/`.
  */
-export async function fetchDebianPackages(release: string, packages: string[]): Promise<Record<string, string>> {
+export async function fetchDebianPackages(release: string, packages: string[], arch?: DebianArch): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const todo: string[] = [];
+  const rel = releaseDir(release, arch);
   for (const p of packages) {
-    const dir = join(CACHE_DIR, "debian", release, p);
+    const dir = join(CACHE_DIR, "debian", rel, p);
     out[p] = dir;
     if (!existsSync(join(dir, ".unpacked"))) todo.push(p);
   }
   if (todo.length === 0) return out;
-  const opts = await aptForRelease(release);
-  const debs = join(CACHE_DIR, "debs", release);
+  const opts = await aptForRelease(release, arch);
+  const debs = join(CACHE_DIR, "debs", rel);
   mkdirSync(debs, { recursive: true });
   await run(["apt-get", ...opts, "download", ...todo], { cwd: debs });
   const files = readdirSync(debs);

@@ -5,6 +5,7 @@
 import { BootError } from "../errors.ts";
 import { createSourceReader, sourceSize } from "../bytes/byte-source.ts";
 import { checkKernelImage, KERNEL_HEADER_BYTES, type KernelImageCheck } from "../kexec/kernel-image.ts";
+import { identifyArm64Kernel } from "../kexec/arm64-kernel.ts";
 import { parseKernelConfig } from "../initrd/kernel-config.ts";
 import { refuseInvalidInitrd, validateInitrd } from "../initrd/validate-initrd.ts";
 import type { BootAddon, BootEntry } from "../model/boot-entry.ts";
@@ -55,15 +56,32 @@ export interface LoadOptions {
   onProgress?: (p: Progress) => void;
 }
 
-/** Refuses a kernel image that cannot boot, before the kernel gets the chance to crash on it. */
-async function checkKernel(sys: Sys, plan: LoadPlan): Promise<KernelImageCheck> {
+/**
+ * Refuses a kernel image that cannot boot, before the kernel gets the chance to crash on it. On arm64 it also
+ * says how the kernel is packed: a gzip stream or an EFI zboot payload is marked for the loader to undo,
+ * because kexec_file_load there takes a plain Image only (docs/kexec.md §10).
+ */
+async function prepareKernel(sys: Sys, plan: LoadPlan): Promise<{ plan: LoadPlan; kernel: KernelImageCheck }> {
   const size = sourceSize(plan.kernel);
-  const header = await createSourceReader(plan.kernel, (p, o, l) => sys.fs.readRange(p, o, l))(0, Math.min(KERNEL_HEADER_BYTES, size));
+  const read = createSourceReader(plan.kernel, (p, o, l) => sys.fs.readRange(p, o, l));
+  const header = await read(0, Math.min(KERNEL_HEADER_BYTES, size));
+  if (sys.kernel.machine() === "aarch64") {
+    const found = identifyArm64Kernel(header, size, `"${plan.label}"`);
+    if ("error" in found) throw new BootError(found.error.replace(/^Cannot use the kernel/, "Cannot boot"), "Rebuild or reinstall this UKI with an arm64 kernel; ukiboot tries the next entry");
+    if (found.kind === "image") return { plan, kernel: { format: "arm64-image" } };
+    if (found.kind === "gzip") {
+      return { plan: { ...plan, kernelEncoding: "gzip", notes: [...plan.notes, "the kernel is a gzip-compressed arm64 Image: ukiboot decompresses it before kexec_file_load"] }, kernel: { format: "arm64-image" } };
+    }
+    if (plan.kernel.type !== "range") throw new BootError(`Cannot boot "${plan.label}": its EFI zboot kernel is not one range of a file`, "Report this: ukiboot plans a UKI's .linux as one range");
+    const payload = { ...plan.kernel, offset: plan.kernel.offset + found.payloadOffset, size: found.payloadSize };
+    const note = `the kernel is an EFI zboot image with a ${found.compression} payload: ukiboot decompresses it before kexec_file_load, which takes a plain Image on arm64`;
+    return { plan: { ...plan, kernel: payload, kernelEncoding: found.compression, notes: [...plan.notes, note] }, kernel: { format: "efi-zboot" } };
+  }
   const check = checkKernelImage(header, size);
   if (check.problem) {
     throw new BootError(`Cannot boot "${plan.label}": ${check.problem}`, "Rebuild or reinstall this UKI; ukiboot tries the next entry");
   }
-  return check;
+  return { plan, kernel: check };
 }
 
 export interface CheckedPlan {
@@ -115,8 +133,7 @@ async function checkedPlan(sys: Sys, session: BootSession, entry: BootEntry, opt
   const verified = await verifyEntry(sys, session.trust, target);
   if (opts.crash) refuseLostKdumpAddons(opts.crash.addons, verified);
   const built = await buildPlan(sys.fs, verified.entry, { ...(edited !== undefined ? { editedCmdline: edited } : {}), secureBoot });
-  const plan = opts.crash ? await asCrashPlan(sys, built, opts.crash) : built;
-  const kernel = await checkKernel(sys, plan);
+  const { plan, kernel } = await prepareKernel(sys, opts.crash ? await asCrashPlan(sys, built, opts.crash) : built);
   const configText = sys.kernel.config();
   const validation = await validateInitrd(plan.initrd, {
     readRange: (p, o, l) => sys.fs.readRange(p, o, l),

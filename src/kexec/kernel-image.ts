@@ -1,5 +1,5 @@
 /**
- * A pre-flight check of the kernel image handed to kexec_file_load. The x86 bzImage loader checks the
+ * A pre-flight check of the kernel image handed to kexec_file_load on x86_64 (arm64: arm64-kernel.ts). The x86 bzImage loader checks the
  * setup header but not that the protected-mode code is all there, so a truncated kernel loads fine and
  * dies in its decompressor after the jump; checking the header's own size fields first turns that into a
  * message and a fallback to the next entry. (Linux boot protocol, Documentation/arch/x86/boot.rst.)
@@ -36,8 +36,10 @@ export function checkKernelImage(header: Uint8Array, size: number): KernelImageC
     const version = dv.getUint16(0x206, true);
     return version >= 0x20a && header.byteLength >= 0x264 ? { format: "bzImage", initSize: dv.getUint32(0x260, true) } : { format: "bzImage" };
   }
-  if (ascii(0x38, 4) === "ARM\x64") return { format: "arm64-image" };
-  if (ascii(0, 2) === "MZ" && ascii(4, 4) === "zimg") return { format: "efi-zboot" };
-  if (ascii(0, 2) === "MZ") return { format: "pe" };
+  // kexec_file_load on x86_64 has one loader, for bzImages: other kernels are named and refused here.
+  const x86Only = "kexec_file_load on x86_64 loads bzImages only";
+  if (ascii(0x38, 4) === "ARM\x64") return { format: "arm64-image", problem: `the kernel image is an arm64 Image, and ${x86Only}` };
+  if (ascii(0, 2) === "MZ" && ascii(4, 4) === "zimg") return { format: "efi-zboot", problem: `the kernel image is an EFI zboot image (another architecture's), and ${x86Only}` };
+  if (ascii(0, 2) === "MZ") return { format: "pe", problem: `the kernel image is a PE program without a Linux boot header, and ${x86Only}` };
   return { format: "unknown", problem: "the kernel image is neither a bzImage nor another format Linux can kexec" };
 }

@@ -1,6 +1,7 @@
 /** The Linux implementation of every port of src/ports/sys.ts; only the composition root (src/main.ts) builds it. */
 import { existsSync, openSync, readdirSync, readFileSync } from "node:fs";
 import tty from "node:tty";
+import { machine } from "node:os";
 import { basename, dirname } from "node:path";
 import { parseMountInfo } from "../disk/mountinfo.ts";
 import type { Sys } from "../ports/sys.ts";
@@ -93,6 +94,7 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
         }
       },
       isEfiBoot: () => existsSync("/sys/firmware/efi"),
+      machine: () => machine(),
       bootId: () => readText("/proc/sys/kernel/random/boot_id")?.trim() ?? null,
       esrt() {
         const dir = "/sys/firmware/efi/esrt/entries";

@@ -14,6 +14,8 @@ export interface LoadPlan {
   /** The file the kernel comes from, for messages (the UKI or the Type #1 `linux`/`efi` path). */
   label: string;
   kernel: ByteSource;
+  /** The kernel bytes are compressed this way and are undone before kexec_file_load (arm64, docs/kexec.md §10). */
+  kernelEncoding?: "gzip" | "zstd";
   initrd: InitrdLayout;
   cmdline: string;
   /** How the command line came about: LoadOptions, the profile booted, the PCR 12 pieces. */

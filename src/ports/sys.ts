@@ -27,6 +27,8 @@ export interface KexecImage {
   /** The file the kernel comes from, for messages. */
   label: string;
   kernel: ByteSource;
+  /** `kernel` is compressed this way (an arm64 gzip Image, a zboot payload): the loader undoes it first (docs/kexec.md §10). */
+  kernelEncoding?: "gzip" | "zstd";
   initrd: InitrdLayout;
   cmdline: string;
 }
@@ -122,6 +124,8 @@ export interface KernelFacts {
   bootId(): string | null;
   /** The EFI System Resource Table (/sys/firmware/efi/esrt/entries), in entry order; null when the kernel shows none. */
   esrt(): EsrtEntry[] | null;
+  /** The machine, as uname -m says it ("x86_64", "aarch64"): which kernel formats kexec_file_load takes. */
+  machine(): string;
 }
 
 export interface Power {

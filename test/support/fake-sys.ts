@@ -157,6 +157,8 @@ export interface FakeSysOptions {
    * Linux layer's real downloads are tested in test/unit/linux/http-download.test.ts).
    */
   served?: Record<string, string | DownloadError>;
+  /** uname -m of the fake machine: "x86_64" unless a test says "aarch64". */
+  machine?: string;
   /** Bringing the network up fails with this error. */
   networkFails?: Error;
   /** Runs when the flow seals files, standing for a writer on the ESP at that moment. */
@@ -235,6 +237,7 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
       isEfiBoot: () => opts.efi ?? false,
       bootId: () => "0123456789abcdef0123456789abcdef",
       esrt: () => opts.esrt ?? null,
+      machine: () => opts.machine ?? "x86_64",
     },
     power: {
       reboot: () => void events.push("reboot"),
