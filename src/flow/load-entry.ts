@@ -138,6 +138,7 @@ async function checkedPlan(sys: Sys, session: BootSession, entry: BootEntry, opt
   const validation = await validateInitrd(plan.initrd, {
     readRange: (p, o, l) => sys.fs.readRange(p, o, l),
     kernelConfig: configText === null ? null : parseKernelConfig(configText),
+    machine: sys.kernel.machine(),
   });
   const problems = refuseInvalidInitrd(validation, { force: opts.force === true });
   return { plan, warnings: [...verified.warnings, ...plan.notes, ...problems.map((p) => p.message)], kernel };

@@ -38,6 +38,11 @@ export interface ValidateOptions {
    * compressed members then get a warning instead of a check.
    */
   kernelConfig: KernelConfig | null;
+  /**
+   * The machine (uname -m) of the kernel that will read the initrd: the early microcode loader, and so the
+   * rules for where microcode must be, exist on x86 only (docs/initrd.md §5). Default: x86_64.
+   */
+  machine?: string;
 }
 
 /** kexec_file_load reads an initrd of at most 4 GiB (KEXEC_FILE_SIZE_MAX). */
@@ -56,6 +61,7 @@ export async function validateInitrd(layout: InitrdLayout, opts: ValidateOptions
   const warnings: InitrdProblem[] = [];
   const walks: InitrdValidation["walks"] = [];
   const config = opts.kernelConfig;
+  const x86 = (opts.machine ?? "x86_64") === "x86_64";
   const unchecked = new Set<KernelCompressor>();
   // The early microcode loader scans uncompressed archives from offset 0 and stops at the first other data.
   let inLeadingRaw = true;
@@ -96,7 +102,7 @@ export async function validateInitrd(layout: InitrdLayout, opts: ValidateOptions
     }
     for (const seg of walk.segments) {
       if (seg.type === "newc") {
-        for (const e of seg.entries) checkMicrocode(e, m, inLeadingRaw, problem);
+        if (x86) for (const e of seg.entries) checkMicrocode(e, m, inLeadingRaw, problem);
         if (!seg.trailer) inLeadingRaw = false;
         continue;
       }

@@ -85,6 +85,11 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
       },
       lockdown: () => readText("/sys/kernel/security/lockdown"),
       startedByKexec() {
+        if (machine() !== "x86_64") {
+          // No boot protocol field says it on arm64; the word ukiboot adds to every line it boots does
+          // (docs/kexec.md §6, docs/efi-variables.md §8).
+          return /(^|\s)systemd\.set_credential=ukiboot\.booted-entry:/.test(readText("/proc/cmdline") ?? "");
+        }
         // kexec_file_load sets the boot protocol's type_of_loader (offset 0x210 of the x86 boot_params) to
         // 0xD0, which /sys/kernel/boot_params/data shows (docs/kexec.md §6).
         try {
