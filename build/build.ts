@@ -8,11 +8,14 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseCertificateFile } from "../src/trust/certificate.ts";
 import { parseArgs } from "node:util";
-import { compileUkiboot } from "./compile.ts";
-import { debianParts, ensureHostTools, REPO_ROOT } from "./debian.ts";
+import { compileUkiboot, hostArch } from "./compile.ts";
+import { debianArm64Parts, debianParts, ensureHostTools, REPO_ROOT } from "./debian.ts";
+import { ARM64_LIBRARY_PATH } from "./lib/elf-deps.ts";
 import { buildInitramfs, type InitramfsReport } from "./initramfs.ts";
 
 export interface BuildOptions {
+  /** The target architecture; default the host's. arm64 builds into dist/arm64/ with Debian's arm64 parts. */
+  arch?: "x64" | "arm64";
   modulesDir?: string;
   initramfs?: boolean;
   zstdLevel?: number;
@@ -48,20 +51,27 @@ export function buildDefines(opts: Pick<BuildOptions, "trust" | "allowRescueShel
 }
 
 export async function build(opts: BuildOptions = {}): Promise<{ binary: string; initramfs: InitramfsReport | null }> {
-  const binary = await compileUkiboot({ define: buildDefines(opts) });
+  const arch = opts.arch ?? hostArch();
+  const foreign = arch !== hostArch();
+  const out = foreign ? join(REPO_ROOT, "dist", arch) : join(REPO_ROOT, "dist");
+  const binary = await compileUkiboot({ arch, outfile: join(out, "ukiboot"), define: buildDefines(opts) });
   if (opts.initramfs === false) return { binary, initramfs: null };
   await ensureHostTools();
   const parts = await debianParts();
+  const arm64 = arch === "arm64" && foreign ? await debianArm64Parts() : undefined;
+  const modulesDir = opts.modulesDir ?? arm64?.modulesDir;
   const report = await buildInitramfs({
     binary,
-    busybox: parts.busybox,
-    ...(opts.modulesDir ? { modulesDir: opts.modulesDir } : {}),
+    busybox: arm64?.busybox ?? parts.busybox,
+    output: join(out, "initramfs.cpio.zst"),
+    ...(arm64 ? { foreign: { sysroot: arm64.sysroot, libraryPath: ARM64_LIBRARY_PATH, appletLister: parts.busybox } } : {}),
+    ...(modulesDir ? { modulesDir } : {}),
     ...(opts.zstdLevel ? { zstdLevel: opts.zstdLevel } : {}),
     ...(opts.imageAnchors?.length ? { anchors: opts.imageAnchors } : {}),
     ...(opts.allowRescueShell ? { allowRescueShell: true } : {}),
     ...(opts.tlsCas?.length ? { tlsCas: opts.tlsCas } : {}),
   });
-  writeFileSync(join(REPO_ROOT, "dist", "initramfs-report.json"), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(out, "initramfs-report.json"), `${JSON.stringify(report, null, 2)}\n`);
   return { binary, initramfs: report };
 }
 
@@ -70,6 +80,7 @@ if (import.meta.main) {
     args: Bun.argv.slice(2),
     options: {
       modules: { type: "string" },
+      arch: { type: "string" },
       trust: { type: "string", multiple: true },
       "trust-in-image": { type: "string", multiple: true },
       "trust-tls": { type: "string", multiple: true },
@@ -82,8 +93,9 @@ if (import.meta.main) {
   if (values.help) {
     console.log(
       [
-        "Usage: bun run build [-- --modules DIR] [--trust CERT…] [--trust-tls CA…] [--allow-rescue-shell] [--no-initramfs] [--zstd-level N]",
+        "Usage: bun run build [-- --arch ARCH] [--modules DIR] [--trust CERT…] [--trust-tls CA…] [--allow-rescue-shell] [--no-initramfs] [--zstd-level N]",
         "",
+        "  --arch ARCH           x64 or arm64 (default: this machine's); another architecture builds into dist/ARCH/",
         "  --modules DIR         a lib/modules/<version> tree: ship the modules needed to read an ESP",
         "  --trust CERT          embed this certificate (PEM or DER) as a trust anchor; repeatable",
         "  --trust-in-image CERT install it in the initramfs's /etc/ukiboot/trust.d instead; repeatable",
@@ -94,7 +106,12 @@ if (import.meta.main) {
     );
     process.exit(0);
   }
+  if (values.arch !== undefined && values.arch !== "x64" && values.arch !== "arm64") {
+    console.error(`bun run build: --arch ${values.arch} is not supported; use x64 or arm64`);
+    process.exit(2);
+  }
   const r = await build({
+    ...(values.arch ? { arch: values.arch as "x64" | "arm64" } : {}),
     ...(values.modules ? { modulesDir: values.modules } : {}),
     initramfs: !values["no-initramfs"],
     ...(values.trust ? { trust: values.trust } : {}),
@@ -103,6 +120,6 @@ if (import.meta.main) {
     ...(values["allow-rescue-shell"] ? { allowRescueShell: true } : {}),
     ...(values["zstd-level"] ? { zstdLevel: Number(values["zstd-level"]) } : {}),
   });
-  console.log(`dist/ukiboot: ${Bun.file(r.binary).size} bytes`);
-  if (r.initramfs) console.log(`dist/initramfs.cpio.zst: ${r.initramfs.compressedBytes} bytes (${r.initramfs.rawBytes} uncompressed)`);
+  console.log(`${r.binary}: ${Bun.file(r.binary).size} bytes`);
+  if (r.initramfs) console.log(`${r.initramfs.output}: ${r.initramfs.compressedBytes} bytes (${r.initramfs.rawBytes} uncompressed)`);
 }

@@ -1,18 +1,20 @@
 /**
- * `dist/ukiboot`: one executable with `bun build --compile`, embedding the baseline x64 runtime from the npm
- * package @oven/bun-linux-x64-baseline (no AVX2 needed; a build never downloads a runtime).
+ * `dist/ukiboot`: one executable with `bun build --compile`, embedding the runtime of the target architecture
+ * from its npm package (build/runtimes.ts): x64's baseline build (no AVX2 needed), or arm64's. A build never
+ * lets Bun download a runtime.
  */
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { BunPlugin } from "bun";
 import { REPO_ROOT } from "./debian.ts";
 import { inkIgnoresCi } from "./ink-ignores-ci.ts";
+import { RUNTIMES, runtimeExecutable } from "./runtimes.ts";
 
-/** Runtimes per target, all from npm packages in node_modules. */
-export const RUNTIMES: Record<string, { target: string; pkg: string }> = {
-  x64: { target: "bun-linux-x64-baseline", pkg: "@oven/bun-linux-x64-baseline" },
-  arm64: { target: "bun-linux-arm64", pkg: "@oven/bun-linux-aarch64" },
-};
+/** The architecture this machine builds for unless told otherwise. */
+export function hostArch(): "x64" | "arm64" {
+  return process.arch === "arm64" ? "arm64" : "x64";
+}
+
 
 /**
  * Ink imports react-devtools-core only in development, but the bundler still follows the import and the
@@ -37,13 +39,10 @@ export interface CompileOptions {
 }
 
 export async function compileUkiboot(opts: CompileOptions = {}): Promise<string> {
-  const arch = opts.arch ?? "x64";
+  const arch = opts.arch ?? hostArch();
+  if (arch !== "x64" && arch !== "arm64") throw new Error(`Cannot compile for "${arch}": supported architectures are ${Object.keys(RUNTIMES).join(", ")}`);
   const rt = RUNTIMES[arch];
-  if (!rt) throw new Error(`Cannot compile for "${arch}": supported architectures are ${Object.keys(RUNTIMES).join(", ")}`);
-  const executablePath = join(REPO_ROOT, "node_modules", rt.pkg, "bin", "bun");
-  if (!existsSync(executablePath)) {
-    throw new Error(`Cannot compile for ${arch}: the runtime "${executablePath}" is missing; run npm install (the package ${rt.pkg} is a dependency)`);
-  }
+  const executablePath = await runtimeExecutable(arch);
   const outfile = opts.outfile ?? join(REPO_ROOT, "dist", "ukiboot");
   mkdirSync(join(outfile, ".."), { recursive: true });
   const result = await Bun.build({

@@ -244,13 +244,55 @@ async function ensureModulesDep(kdir: string, version: string): Promise<void> {
 }
 
 /** Metapackage resolution is remembered so later runs work from the cache alone. */
-async function cachedResolve(meta: string, prefix: string): Promise<string> {
-  const file = join(CACHE_DIR, "debian", TARGET_RELEASE, `${meta}.resolved`);
+async function cachedResolve(meta: string, prefix: string, arch?: DebianArch): Promise<string> {
+  const dir = join(CACHE_DIR, "debian", releaseDir(TARGET_RELEASE, arch));
+  const file = join(dir, `${meta}.resolved`);
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
-  const dep = await resolveDependency(TARGET_RELEASE, meta, prefix);
-  mkdirSync(join(CACHE_DIR, "debian", TARGET_RELEASE), { recursive: true });
+  const dep = await resolveDependency(TARGET_RELEASE, meta, prefix, arch);
+  mkdirSync(dir, { recursive: true });
   writeFileSync(file, dep);
   return dep;
+}
+
+/** Debian trixie's arm64 parts (issue 17): the cloud kernel, the aa64 stubs, busybox, and the C library. */
+export interface DebianArm64Parts {
+  kernelVersion: string;
+  /** A plain arm64 Image with an EFI stub (Debian does not build zboot kernels). */
+  vmlinuz: string;
+  kernelConfig: string;
+  modulesDir: string;
+  linuxStub: string;
+  addonStub: string;
+  systemdBoot: string;
+  busybox: string;
+  /** The unpacked libc6: ld.so and the libraries the arm64 ukiboot needs, as /usr/lib/aarch64-linux-gnu. */
+  sysroot: string;
+}
+
+let arm64Promise: Promise<DebianArm64Parts> | undefined;
+
+/** Fetches (once) and returns trixie's arm64 parts, with apt-get download for the arm64 architecture. */
+export function debianArm64Parts(): Promise<DebianArm64Parts> {
+  arm64Promise ??= (async () => {
+    const kernelPkg = await cachedResolve("linux-image-cloud-arm64", "linux-image-", "arm64");
+    const dirs = await fetchDebianPackages(TARGET_RELEASE, [kernelPkg, "systemd-boot-efi", "busybox-static", "libc6"], "arm64");
+    const kdir = dirs[kernelPkg]!;
+    const kernelVersion = kernelPkg.replace(/^linux-image-/, "");
+    await ensureModulesDep(kdir, kernelVersion);
+    const efi = join(dirs["systemd-boot-efi"]!, "usr/lib/systemd/boot/efi");
+    return {
+      kernelVersion,
+      vmlinuz: join(kdir, "boot", `vmlinuz-${kernelVersion}`),
+      kernelConfig: join(kdir, "boot", `config-${kernelVersion}`),
+      modulesDir: join(kdir, "usr/lib/modules", kernelVersion),
+      linuxStub: join(efi, "linuxaa64.efi.stub"),
+      addonStub: join(efi, "addonaa64.efi.stub"),
+      systemdBoot: join(efi, "systemd-bootaa64.efi"),
+      busybox: join(dirs["busybox-static"]!, "usr/bin/busybox"),
+      sysroot: dirs.libc6!,
+    };
+  })();
+  return arm64Promise;
 }
 
 if (import.meta.main) {

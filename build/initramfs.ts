@@ -56,6 +56,12 @@ export interface InitramfsOptions {
   allowRescueShell?: boolean;
   /** PEM CAs pinned for HTTPS downloads, installed in etc/ukiboot/trust.d/tls/ (never signing anchors). */
   tlsCas?: string[];
+  /**
+   * Another architecture's image (issue 17): the binary's libraries are looked up along `libraryPath` inside
+   * `sysroot` (that architecture's unpacked Debian libc6), and `appletLister`, a busybox that runs here, names
+   * the applets (the same release's busybox-static has the same ones on every architecture).
+   */
+  foreign?: { sysroot: string; libraryPath: string[]; appletLister: string };
 }
 
 /** Where pinned HTTPS CAs go in the image: src/linux/linux-network.ts reads them. */
@@ -104,7 +110,7 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<InitramfsR
   tree.add({ type: "file", path: "usr/lib/ukiboot/udhcpc-lease.sh", data: readFileSync(join(REPO_ROOT, "initrd-hooks/common/udhcpc-lease.sh")), mode: 0o755 });
 
   // The runtime's libraries; a library reachable under two names is stored once and linked.
-  const libs = resolveLibraryClosure(opts.binary);
+  const libs = opts.foreign ? resolveLibraryClosure(opts.binary, opts.foreign.libraryPath, opts.foreign.sysroot) : resolveLibraryClosure(opts.binary);
   const stored = new Map<string, string>();
   for (const lib of libs) {
     const first = stored.get(lib.hostPath);
@@ -116,7 +122,7 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<InitramfsR
   }
 
   tree.add({ type: "file", path: "bin/busybox", data: readFileSync(opts.busybox), mode: 0o755 });
-  const applets = (await run([opts.busybox, "--list-full"])).stdout.split("\n").filter(Boolean);
+  const applets = (await run([opts.foreign?.appletLister ?? opts.busybox, "--list-full"])).stdout.split("\n").filter(Boolean);
   for (const a of applets) {
     if (!tree.has(a)) tree.add({ type: "symlink", path: a, target: "/bin/busybox" });
   }
@@ -147,7 +153,7 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<InitramfsR
   await run(["zstd", "-q", "-f", `-${opts.zstdLevel ?? 15}`, "-T0", rawPath, "-o", output]);
   const parts = tree.sizeByPrefix({
     runtime: (p) => p === "usr/bin/ukiboot",
-    libraries: (p) => p.startsWith("lib/x86_64-linux-gnu") || p.startsWith("lib64"),
+    libraries: (p) => p.startsWith("lib/x86_64-linux-gnu") || p.startsWith("lib/aarch64-linux-gnu") || p.startsWith("lib64") || p === "lib/ld-linux-aarch64.so.1",
     busybox: (p) => p === "bin/busybox",
     modules: (p) => p.startsWith("lib/modules"),
     shim: (p) => p === "init",

@@ -78,16 +78,22 @@ export interface ResolvedLibrary {
   targetPath: string;
 }
 
+/** The loader's default directories on Debian arm64. */
+export const ARM64_LIBRARY_PATH = ["/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/lib", "/usr/lib"];
+
 /**
- * Every library the executable needs, transitively, plus its interpreter.
+ * Every library the executable needs, transitively, plus its interpreter. `sysroot`: the paths are those of
+ * another system whose files are under this directory (another architecture's Debian packages), each
+ * resolved inside it, as a merged-/usr Debian resolves them (/lib is /usr/lib).
  * @throws Error naming the missing library when one cannot be found.
  */
-export function resolveLibraryClosure(executable: string, searchPath = DEFAULT_LIBRARY_PATH): ResolvedLibrary[] {
+export function resolveLibraryClosure(executable: string, searchPath = DEFAULT_LIBRARY_PATH, sysroot?: string): ResolvedLibrary[] {
   const out = new Map<string, ResolvedLibrary>();
   const queue: { file: string; info: ElfInfo }[] = [];
+  const host = (p: string) => (sysroot ? inSysroot(sysroot, p) : p);
   const first = readElfInfo(new Uint8Array(readFileSync(executable)), executable);
   if (first.interpreter) {
-    out.set(first.interpreter, { name: first.interpreter, hostPath: realpathSync(first.interpreter), targetPath: first.interpreter });
+    out.set(first.interpreter, { name: first.interpreter, hostPath: realpathSync(host(first.interpreter)), targetPath: first.interpreter });
   }
   queue.push({ file: executable, info: first });
   while (queue.length > 0) {
@@ -95,12 +101,19 @@ export function resolveLibraryClosure(executable: string, searchPath = DEFAULT_L
     for (const lib of info.needed) {
       if ([...out.values()].some((l) => l.name === lib)) continue;
       const dirs = [...info.runpath, ...searchPath];
-      const dir = dirs.find((d) => existsSync(join(d, lib)));
-      if (!dir) throw new Error(`Cannot find the library "${lib}" needed by "${file}" in ${dirs.join(", ")}`);
+      const dir = dirs.find((d) => existsSync(host(join(d, lib))));
+      if (!dir) throw new Error(`Cannot find the library "${lib}" needed by "${file}" in ${dirs.map((d) => host(d)).join(", ")}`);
       const path = join(dir, lib);
-      out.set(path, { name: lib, hostPath: realpathSync(path), targetPath: path });
-      queue.push({ file: path, info: readElfInfo(new Uint8Array(readFileSync(realpathSync(path))), path) });
+      const real = realpathSync(host(path));
+      out.set(path, { name: lib, hostPath: real, targetPath: path });
+      queue.push({ file: path, info: readElfInfo(new Uint8Array(readFileSync(real)), path) });
     }
   }
   return [...out.values()];
+}
+
+/** `path` of the other system, under `sysroot`: /lib and /lib64 are read from /usr, as on a merged-/usr Debian. */
+function inSysroot(sysroot: string, path: string): string {
+  const merged = path.replace(/^\/(lib|lib64|bin|sbin)\//, "/usr/$1/");
+  return join(sysroot, merged);
 }

@@ -42,6 +42,11 @@ export async function decompressKernelInto(fd: number, leaves: Iterable<ByteLeaf
     stream.on("error", (e: Error) => reject(failure ?? fail(`cannot be decompressed: ${/unexpected end/i.test(e.message) ? "the stream ends before its end marker (the file is cut short)" : e.message}`)));
   });
   finished.catch(() => undefined);
+  // One waiter at a time, woken when the decoder drains or closes (no listener per chunk).
+  let closed = false;
+  let wake: (() => void) | undefined;
+  stream.on("drain", () => wake?.());
+  stream.on("close", () => ((closed = true), wake?.()));
   const buf = new Uint8Array(CHUNK);
   for (const leaf of leaves) {
     if (leaf.type !== "range") throw fail("is not one range of a file");
@@ -53,7 +58,7 @@ export async function decompressKernelInto(fd: number, leaves: Iterable<ByteLeaf
         done += n;
         onBytes?.(n);
         // Backpressure: wait until the decoder has taken this chunk before reading the next.
-        if (!stream.write(buf.slice(0, n))) await new Promise<void>((r) => (stream.once("drain", r), stream.once("close", r)));
+        if (!stream.write(buf.slice(0, n)) && !closed) await new Promise<void>((r) => (wake = r));
       }
     } finally {
       closeSync(inFd);

@@ -85,7 +85,7 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
       },
       lockdown: () => readText("/sys/kernel/security/lockdown"),
       startedByKexec() {
-        if (machine() !== "x86_64") {
+        if (process.arch !== "x64") {
           // No boot protocol field says it on arm64; the word ukiboot adds to every line it boots does
           // (docs/kexec.md §6, docs/efi-variables.md §8).
           return /(^|\s)systemd\.set_credential=ukiboot\.booted-entry:/.test(readText("/proc/cmdline") ?? "");
@@ -99,7 +99,8 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
         }
       },
       isEfiBoot: () => existsSync("/sys/firmware/efi"),
-      machine: () => machine(),
+      // The binary's own architecture is the machine's: ukiboot is built for the kernel it runs on.
+      machine: () => (process.arch === "arm64" ? "aarch64" : process.arch === "x64" ? "x86_64" : machine()),
       bootId: () => readText("/proc/sys/kernel/random/boot_id")?.trim() ?? null,
       esrt() {
         const dir = "/sys/firmware/efi/esrt/entries";

@@ -4,6 +4,8 @@
  * `npm start -- --linuxboot` starts the boot kernel directly instead of through OVMF firmware.
  * `npm start -- --net` boots with no disk at all: the demo UKIs are served over HTTP and HTTPS from this
  * machine's 127.0.0.1 (docs/network.md), and the boot kernel gets ukiboot.url= naming their index.
+ * `npm start -- --arch arm64` boots the demo on qemu-system-aarch64 with AAVMF: ukiboot built for arm64,
+ * target UKIs made with Debian's arm64 stub and kernel, the default one's kernel wrapped as EFI zboot.
  * Quit QEMU with Ctrl-A then X.
  */
 import { parseArgs } from "node:util";
@@ -11,17 +13,30 @@ import { build } from "../../build/build.ts";
 import { debianParts, ensureHostTools } from "../../build/debian.ts";
 import { BOOT_KERNEL_CMDLINE, buildEspScenario, DEMO_ESP } from "./esp-scenarios.ts";
 import { HTTPS_BASE, netInitramfs, servedTrees, startBootServer, USER_NETWORK } from "./net-lab.ts";
-import { startVm } from "./qemu.ts";
+import { AAVMF_CODE, startVm } from "./qemu.ts";
+import { arm64Esp } from "./arm64-lab.ts";
 
-const { values } = parseArgs({ args: Bun.argv.slice(2), options: { linuxboot: { type: "boolean" }, net: { type: "boolean" }, append: { type: "string" } } });
+const { values } = parseArgs({ args: Bun.argv.slice(2), options: { linuxboot: { type: "boolean" }, net: { type: "boolean" }, arch: { type: "string" }, append: { type: "string" } } });
 
-await ensureHostTools();
+if (values.arch !== undefined && values.arch !== "x64" && values.arch !== "arm64") {
+  console.error(`npm start: --arch ${values.arch} is not supported; use x64 or arm64`);
+  process.exit(2);
+}
+await ensureHostTools(values.arch === "arm64" ? { programs: { "qemu-system-aarch64": "qemu-system-arm" }, files: { [AAVMF_CODE]: "qemu-efi-aarch64" } } : {});
 const parts = await debianParts();
 console.log("ukiboot demo: building dist/ukiboot and dist/initramfs.cpio.zst");
 const { binary, initramfs } = await build({ modulesDir: parts.modulesDir });
 const append = values.append ? ` ${values.append}` : "";
 
-if (values.net) {
+if (values.arch === "arm64") {
+  // The demo on arm64: AAVMF starts the boot UKI, ukiboot shows its menu on ttyAMA0 and kexecs the choice.
+  console.log("ukiboot demo: building dist/arm64/ukiboot and its initramfs, and the arm64 ESP (ukify with Debian's arm64 stub and kernel)");
+  await build({ arch: "arm64" });
+  const esp = await arm64Esp();
+  console.log(`ukiboot demo: booting ${esp.image} in qemu-system-aarch64 (AAVMF firmware, TCG: slow); quit with Ctrl-A then X`);
+  const vm = startVm({ arch: "arm64", interactive: true, firmware: "ovmf", disks: [{ path: esp.image, iface: "nvme" }] });
+  process.exitCode = await vm.exited;
+} else if (values.net) {
   console.log("ukiboot demo: building the served UKIs and a boot initramfs that pins the demo server's CA");
   const netImage = await netInitramfs(binary);
   const trees = await servedTrees(initramfs!.output);

@@ -17,13 +17,15 @@ export interface VmDisk {
 }
 
 export interface VmOptions {
+  /** The machine: x86_64 (q35, OVMF), or arm64 (virt, AAVMF) for issue 17's scenarios. */
+  arch?: "x64" | "arm64";
   /** LinuxBoot style: a kernel and initrd given to QEMU directly. */
   kernel?: string;
   initrd?: string;
   append?: string;
   /**
-   * UEFI firmware boot (OVMF) from the disks; "ovmf-secure-boot": with Secure Boot on and the snakeoil
-   * certificate in PK, KEK and db (test/lab/secure-boot.ts), which needs SMM.
+   * UEFI firmware boot (OVMF, or AAVMF on arm64) from the disks; "ovmf-secure-boot": with Secure Boot on and
+   * the snakeoil certificate in PK, KEK and db (test/lab/secure-boot.ts), which needs SMM.
    */
   firmware?: "ovmf" | "ovmf-secure-boot";
   /** A copy of OVMF_VARS to use (to carry EFI variables between boots); a fresh one when absent. */
@@ -187,19 +189,30 @@ function kvmUsable(): boolean {
   return existsSync("/dev/kvm") && process.env.UKIBOOT_QEMU_KVM === "1";
 }
 
+/** AAVMF, Debian's build of the UEFI firmware for QEMU's arm64 virt machine (qemu-efi-aarch64). */
+export const AAVMF_CODE = "/usr/share/AAVMF/AAVMF_CODE.fd";
+export const AAVMF_VARS = "/usr/share/AAVMF/AAVMF_VARS.fd";
+
 export function startVm(opts: VmOptions): Vm {
   const dir = mkdtempSync(join(tmpdir(), "ukiboot-vm-"));
-  const args = ["qemu-system-x86_64", "-nodefaults", "-no-reboot", "-display", "none", "-m", String(opts.memoryMiB ?? 2048)];
+  const arm64 = opts.arch === "arm64";
+  const args = [arm64 ? "qemu-system-aarch64" : "qemu-system-x86_64", "-nodefaults", "-no-reboot", "-display", "none", "-m", String(opts.memoryMiB ?? 2048)];
   // One CPU: -smp 2 under TCG double-faulted guests in 4 of 6 runs here; -smp 1 was stable (docs/kexec.md §9).
-  if (opts.kvm && kvmUsable()) args.push("-accel", "kvm", "-cpu", "host");
+  if (opts.kvm && kvmUsable() && !arm64) args.push("-accel", "kvm", "-cpu", "host");
   else args.push("-accel", "tcg", "-cpu", "max", "-smp", "1");
-  args.push("-machine", opts.firmware === "ovmf-secure-boot" ? "q35,smm=on" : "q35");
+  args.push("-machine", arm64 ? "virt" : opts.firmware === "ovmf-secure-boot" ? "q35,smm=on" : "q35");
   args.push("-serial", opts.interactive ? "mon:stdio" : "stdio");
   args.push("-monitor", `unix:${join(dir, "monitor.sock")},server,nowait`);
   if (opts.kernel) args.push("-kernel", opts.kernel);
   if (opts.initrd) args.push("-initrd", opts.initrd);
   if (opts.append) args.push("-append", opts.append);
-  if (opts.firmware) {
+  if (opts.firmware && arm64) {
+    // AAVMF's flash devices are 64 MiB each: the code read-only, the variables a copy.
+    const vars = opts.varsFile ?? join(dir, "AAVMF_VARS.fd");
+    if (!opts.varsFile) copyFileSync(AAVMF_VARS, vars);
+    args.push("-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${AAVMF_CODE}`);
+    args.push("-drive", `if=pflash,format=raw,unit=1,file=${vars}`);
+  } else if (opts.firmware) {
     const secure = opts.firmware === "ovmf-secure-boot";
     const vars = opts.varsFile ?? join(dir, "OVMF_VARS.fd");
     if (!opts.varsFile) copyFileSync(secure ? SECBOOT_VARS : OVMF_VARS, vars);
