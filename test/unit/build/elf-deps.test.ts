@@ -1,8 +1,9 @@
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "../../../build/debian.ts";
-import { readElfInfo, resolveLibraryClosure } from "../../../build/lib/elf-deps.ts";
+import { debianArm64Parts, REPO_ROOT } from "../../../build/debian.ts";
+import { ARM64_LIBRARY_PATH, readElfInfo, resolveLibraryClosure } from "../../../build/lib/elf-deps.ts";
+import { runtimeExecutable } from "../../../build/runtimes.ts";
 import { run } from "../../../build/lib/run-command.ts";
 import { FormatError } from "../../../src/errors.ts";
 
@@ -35,3 +36,18 @@ test("readElfInfo() reads the interpreter and DT_NEEDED of the Bun runtime", () 
 test("readElfInfo() refuses a file that is not ELF", () => {
   expect(() => readElfInfo(new TextEncoder().encode("#!/bin/sh\n"), "script")).toThrow(FormatError);
 });
+
+test("the arm64 runtime's closure resolves inside Debian's arm64 libc6, as a merged-/usr system does (issue 17)", async () => {
+  const arm = await debianArm64Parts();
+  const runtime = await runtimeExecutable("arm64");
+  const info = readElfInfo(new Uint8Array(readFileSync(runtime)), runtime);
+  expect(info.interpreter).toBe("/lib/ld-linux-aarch64.so.1");
+  const libs = resolveLibraryClosure(runtime, ARM64_LIBRARY_PATH, arm.sysroot);
+  expect(libs.map((l) => l.targetPath).sort()).toEqual(
+    ["/lib/ld-linux-aarch64.so.1", ...["ld-linux-aarch64.so.1", "libc.so.6", "libdl.so.2", "libm.so.6", "libpthread.so.0"].map((n) => `/lib/aarch64-linux-gnu/${n}`)].sort(),
+  );
+  // Every one is read from the arm64 tree, never from this machine's /lib.
+  for (const l of libs) expect(l.hostPath.startsWith(`${arm.sysroot}/`)).toBe(true);
+  // And each is an AArch64 ELF (e_machine 183).
+  for (const l of libs) expect(readFileSync(l.hostPath).readUInt16LE(0x12)).toBe(183);
+}, 300_000);

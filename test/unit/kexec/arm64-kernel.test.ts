@@ -87,3 +87,13 @@ describe("identifyArm64Kernel()", () => {
     expect(identifyArm64Kernel(new Uint8Array(ARM64_HEADER_BYTES), 1_000_000, SOURCE)).toMatchObject({ error: expect.stringContaining("neither an arm64 Image") });
   });
 });
+
+test("Debian's arm64 kernel (trixie) is a plain Image with 4K pages, larger in memory than on disk", async () => {
+  const { debianArm64Parts } = await import("../../../build/debian.ts");
+  const { vmlinuz } = await debianArm64Parts();
+  const bytes = new Uint8Array(await Bun.file(vmlinuz).slice(0, ARM64_HEADER_BYTES).arrayBuffer());
+  const size = Bun.file(vmlinuz).size;
+  const found = identifyArm64Kernel(bytes, size, vmlinuz);
+  expect(found).toMatchObject({ kind: "image", pageSize: 4096 });
+  expect((found as { imageSize: number }).imageSize).toBeGreaterThan(size);
+}, 300_000);
