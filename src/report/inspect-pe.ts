@@ -15,6 +15,8 @@ import { addonDefect, classifyPe, effectiveSections, firstMatchSections, isNativ
 import { ADDON_PAYLOAD_SECTIONS, TEXT_SECTION_MAX, UKI_SECTIONS, type UkiSectionName } from "../pe/uki-sections.ts";
 import type { ReadOnlyFs } from "../ports/fs.ts";
 import { lastValues, parseKeyValueText } from "../bls/key-value.ts";
+import { describeKernelFormat } from "../kexec/kernel-format.ts";
+import { KERNEL_HEADER_BYTES } from "../kexec/kernel-image.ts";
 
 export interface InspectedSection {
   index: number;
@@ -60,6 +62,8 @@ export interface InspectReport {
   /** Add-ons: what it contributes, or why the stub would refuse it. */
   addon?: { usable: boolean; defect?: string; contributes: UkiSectionName[]; cmdline?: string; uname?: string };
   sbat?: string;
+  /** UKIs: how profile 0's .linux is packed and what kexec makes of it (docs/kexec.md §10). */
+  kernelFormat?: string;
 }
 
 const HASH_CHUNK = 1024 * 1024;
@@ -125,6 +129,11 @@ export async function inspectPeFile(fs: ReadOnlyFs, path: string, opts: { arch: 
     // A broken .sbat is shown as absent; the hash above still identifies it.
   }
   if (kind === "uki") {
+    const linux = effectiveSections(pe, 0).byName[".linux"];
+    if (linux) {
+      const header = await fs.readRange(path, linux.fileOffset, Math.min(KERNEL_HEADER_BYTES, linux.fileSize));
+      report.kernelFormat = describeKernelFormat(header, linux.fileSize, pe.arch, `${path} (.linux)`);
+    }
     report.profiles = [];
     for (let k = 0; k < profileCount(pe); k++) {
       const eff = effectiveSections(pe, k);

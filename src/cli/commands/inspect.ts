@@ -23,6 +23,7 @@ function formatReport(r: InspectReport): string {
     `kind:       ${r.kind === "uki" ? "Unified Kernel Image" : r.kind === "addon" ? "UKI add-on" : "plain PE image"}`,
     `machine:    ${r.machine}${r.arch ? ` (${r.arch})` : ""}${r.native ? "" : " (not native: ukiboot ignores it)"}`,
     `signed:     ${r.signed ? "yes (has a certificate table)" : "no"}`,
+    ...(r.kernelFormat ? [`linux:      ${r.kernelFormat}`] : []),
     "sections:",
     ...r.sections.map((s) => `  ${String(s.index).padStart(3)} ${s.name.padEnd(9)} offset 0x${s.fileOffset.toString(16).padStart(8, "0")}  virtual ${String(s.virtualSize).padStart(10)}  raw ${String(s.sizeOfRawData).padStart(10)}  sha256 ${s.sha256}`),
   ];
