@@ -15,7 +15,7 @@ import { addonDefect, classifyPe, effectiveSections, firstMatchSections, isNativ
 import { ADDON_PAYLOAD_SECTIONS, TEXT_SECTION_MAX, UKI_SECTIONS, type UkiSectionName } from "../pe/uki-sections.ts";
 import type { ReadOnlyFs } from "../ports/fs.ts";
 import { lastValues, parseKeyValueText } from "../bls/key-value.ts";
-import { describeKernelFormat } from "../kexec/kernel-format.ts";
+import { describeKernelFormat } from "./kernel-format.ts";
 import { KERNEL_HEADER_BYTES } from "../kexec/kernel-image.ts";
 
 export interface InspectedSection {

@@ -1,6 +1,6 @@
 /** `ukiboot inspect`'s kernel line (docs/kexec.md §10): the same checks as the boot, per architecture. */
 import { expect, test } from "bun:test";
-import { describeKernelFormat } from "../../../src/kexec/kernel-format.ts";
+import { describeKernelFormat } from "../../../src/report/kernel-format.ts";
 import { zbootImage } from "../../lab/zboot.ts";
 
 const image = (() => {

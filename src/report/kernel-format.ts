@@ -3,8 +3,8 @@
  * (docs/kexec.md §10), for `ukiboot inspect`: the same checks the boot makes before loading.
  */
 import type { EfiArch } from "../pe/efi-arch.ts";
-import { identifyArm64Kernel } from "./arm64-kernel.ts";
-import { checkKernelImage } from "./kernel-image.ts";
+import { identifyArm64Kernel } from "../kexec/arm64-kernel.ts";
+import { checkKernelImage } from "../kexec/kernel-image.ts";
 
 export function describeKernelFormat(header: Uint8Array, size: number, arch: EfiArch | undefined, source: string): string {
   if (arch === "aa64") {
