@@ -170,9 +170,10 @@ export function debianParts(): Promise<DebianParts> {
   return partsPromise;
 }
 
-async function loadParts(): Promise<DebianParts> {
-  const kernelPkg = await cachedResolve("linux-image-cloud-amd64", "linux-image-");
-  const dirs = await fetchDebianPackages(TARGET_RELEASE, [kernelPkg, "systemd-boot-efi", "systemd-ukify", "python3-pefile", "busybox-static"]);
+/** The kernel, stubs and busybox every architecture's parts have, from one release's unpacked packages. */
+type BootParts = Pick<DebianParts, "kernelVersion" | "vmlinuz" | "kernelConfig" | "modulesDir" | "linuxStub" | "addonStub" | "systemdBoot" | "busybox">;
+
+async function bootParts(kernelPkg: string, dirs: Record<string, string>, efiArch: "x64" | "aa64"): Promise<BootParts> {
   const kdir = dirs[kernelPkg]!;
   const kernelVersion = kernelPkg.replace(/^linux-image-/, "");
   await ensureModulesDep(kdir, kernelVersion);
@@ -182,10 +183,18 @@ async function loadParts(): Promise<DebianParts> {
     vmlinuz: join(kdir, "boot", `vmlinuz-${kernelVersion}`),
     kernelConfig: join(kdir, "boot", `config-${kernelVersion}`),
     modulesDir: join(kdir, "usr/lib/modules", kernelVersion),
-    linuxStub: join(efi, "linuxx64.efi.stub"),
-    addonStub: join(efi, "addonx64.efi.stub"),
-    systemdBoot: join(efi, "systemd-bootx64.efi"),
+    linuxStub: join(efi, `linux${efiArch}.efi.stub`),
+    addonStub: join(efi, `addon${efiArch}.efi.stub`),
+    systemdBoot: join(efi, `systemd-boot${efiArch}.efi`),
     busybox: join(dirs["busybox-static"]!, "usr/bin/busybox"),
+  };
+}
+
+async function loadParts(): Promise<DebianParts> {
+  const kernelPkg = await cachedResolve("linux-image-cloud-amd64", "linux-image-");
+  const dirs = await fetchDebianPackages(TARGET_RELEASE, [kernelPkg, "systemd-boot-efi", "systemd-ukify", "python3-pefile", "busybox-static"]);
+  return {
+    ...(await bootParts(kernelPkg, dirs, "x64")),
     ukify: {
       argv: ["python3", join(dirs["systemd-ukify"]!, "usr/bin/ukify")],
       env: { PYTHONPATH: join(dirs["python3-pefile"]!, "usr/lib/python3/dist-packages") },
@@ -254,17 +263,11 @@ async function cachedResolve(meta: string, prefix: string, arch?: DebianArch): P
   return dep;
 }
 
-/** Debian trixie's arm64 parts (issue 17): the cloud kernel, the aa64 stubs, busybox, and the C library. */
-export interface DebianArm64Parts {
-  kernelVersion: string;
-  /** A plain arm64 Image with an EFI stub (Debian does not build zboot kernels). */
-  vmlinuz: string;
-  kernelConfig: string;
-  modulesDir: string;
-  linuxStub: string;
-  addonStub: string;
-  systemdBoot: string;
-  busybox: string;
+/**
+ * Debian trixie's arm64 parts (issue 17): the cloud kernel (a plain arm64 Image with an EFI stub; Debian builds
+ * no zboot kernels), the aa64 stubs, busybox, and the C library.
+ */
+export interface DebianArm64Parts extends BootParts {
   /** The unpacked libc6: ld.so and the libraries the arm64 ukiboot needs, as /usr/lib/aarch64-linux-gnu. */
   sysroot: string;
 }
@@ -276,21 +279,7 @@ export function debianArm64Parts(): Promise<DebianArm64Parts> {
   arm64Promise ??= (async () => {
     const kernelPkg = await cachedResolve("linux-image-cloud-arm64", "linux-image-", "arm64");
     const dirs = await fetchDebianPackages(TARGET_RELEASE, [kernelPkg, "systemd-boot-efi", "busybox-static", "libc6"], "arm64");
-    const kdir = dirs[kernelPkg]!;
-    const kernelVersion = kernelPkg.replace(/^linux-image-/, "");
-    await ensureModulesDep(kdir, kernelVersion);
-    const efi = join(dirs["systemd-boot-efi"]!, "usr/lib/systemd/boot/efi");
-    return {
-      kernelVersion,
-      vmlinuz: join(kdir, "boot", `vmlinuz-${kernelVersion}`),
-      kernelConfig: join(kdir, "boot", `config-${kernelVersion}`),
-      modulesDir: join(kdir, "usr/lib/modules", kernelVersion),
-      linuxStub: join(efi, "linuxaa64.efi.stub"),
-      addonStub: join(efi, "addonaa64.efi.stub"),
-      systemdBoot: join(efi, "systemd-bootaa64.efi"),
-      busybox: join(dirs["busybox-static"]!, "usr/bin/busybox"),
-      sysroot: dirs.libc6!,
-    };
+    return { ...(await bootParts(kernelPkg, dirs, "aa64")), sysroot: dirs.libc6! };
   })();
   return arm64Promise;
 }

@@ -3,17 +3,15 @@
  * (dist/arm64/), target UKIs made by the real ukify with Debian's arm64 stub and cloud kernel, one of them with
  * its kernel wrapped as an EFI zboot image, and an ESP with a boot UKI for AAVMF.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "../../build/build.ts";
 import { debianArm64Parts, debianParts, REPO_ROOT, type DebianParts } from "../../build/debian.ts";
 import { buildOnce } from "./build-once.ts";
 import { makeGptDiskImage } from "./disk-image.ts";
 import { buildTargetUki, buildUki } from "./target-system.ts";
 import { zbootImage } from "./zboot.ts";
 
-export const ARM64_DIST = join(REPO_ROOT, "dist", "arm64");
-export const ARM64_INITRAMFS = join(ARM64_DIST, "initramfs.cpio.zst");
+export const ARM64_INITRAMFS = join(REPO_ROOT, "dist", "arm64", "initramfs.cpio.zst");
 /** The boot kernel's line on QEMU's virt machine, whose serial port is a PL011 (ttyAMA0). */
 export const ARM64_BOOT_CMDLINE = "console=ttyAMA0 panic=-1 quiet";
 const TARGET_CMDLINE = "console=ttyAMA0 panic=-1 quiet";
@@ -33,11 +31,6 @@ export async function arm64TargetParts(): Promise<DebianParts> {
     systemdBoot: arm.systemdBoot,
     busybox: arm.busybox,
   };
-}
-
-/** dist/arm64/ built, and rebuilt when older than the sources (as e2eReady does for the host's). */
-export async function arm64Ready(newestSource: number): Promise<void> {
-  if (!existsSync(ARM64_INITRAMFS) || statSync(ARM64_INITRAMFS).mtimeMs < newestSource) await build({ arch: "arm64" });
 }
 
 /**

@@ -17,7 +17,7 @@ export const BINARY = join(REPO_ROOT, "dist", "ukiboot");
 let ready: Promise<DebianParts> | undefined;
 
 /** The newest modification time of the files that go into dist/ (the program, the UI, the shim, the build). */
-export function newestSource(): number {
+function newestSource(): number {
   let newest = 0;
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
