@@ -4,6 +4,9 @@
  * `N passed, N failed` summed over everything it ran.
  * `npm test -- --unit` runs only the typecheck and the unit/UI tests.
  */
+import { mkdtempSync, rmSync, statfsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { build } from "../build/build.ts";
 import { debianParts, ensureHostTools, REPO_ROOT } from "../build/debian.ts";
 
@@ -17,6 +20,24 @@ interface Tally {
 
 const tallies: Tally[] = [];
 const unitOnly = Bun.argv.includes("--unit");
+
+// What the QEMU scenarios need on a fresh clone: the lab's images under .cache/ (about 12 GiB) and each
+// scenario's disk copies (up to 2 GiB at a time).
+const NEEDED_GIB = 20;
+const freeGiB = (path: string) => {
+  const s = statfsSync(path);
+  return (s.bavail * s.bsize) / 2 ** 30;
+};
+for (const [what, path] of [["the checkout (.cache/)", REPO_ROOT], ["the temporary directory", tmpdir()]] as const) {
+  const free = freeGiB(path);
+  if (!unitOnly && free < NEEDED_GIB) {
+    console.log(`ukiboot: only ${free.toFixed(1)} GiB free for ${what} at ${path}; the QEMU scenarios need about ${NEEDED_GIB} GiB: free some space (old /tmp/ukiboot-* directories?) or tests will fail on a full disk`);
+  }
+}
+
+// Every step's scratch files go under one directory, removed at the end even when a step crashed.
+const runScratch = mkdtempSync(join(tmpdir(), "ukiboot-run-"));
+process.env.TMPDIR = runScratch;
 
 async function step(name: string, cmd: string[], opts: { counts: "bun-test" | "exit-code"; env?: Record<string, string> }): Promise<void> {
   const t0 = performance.now();
@@ -81,3 +102,4 @@ if (skipped > 0) console.log(`${skipped} skipped test(s) count as failed: a tool
 const failed = tallies.reduce((s, t) => s + t.failed, 0) + skipped;
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed === 0 ? 0 : 1;
+rmSync(runScratch, { recursive: true, force: true });

@@ -6,7 +6,7 @@
  * PCR 11, so the TPM refuses and the system asks for the recovery passphrase, which still works.
  */
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DebianParts } from "../../build/debian.ts";
@@ -55,8 +55,11 @@ beforeAll(async () => {
   tamperedUki = join(dir, "tampered.efi");
 }, 900_000);
 
+/** Each boot's disk copy (640 MiB): removed after its test. */
+const scratch: string[] = [];
 afterEach(async () => {
   for (const t of tpms.splice(0)) await t.stop();
+  for (const d of scratch.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 
@@ -69,6 +72,7 @@ const PASSPHRASE_PROMPT = /Please enter passphrase for disk/;
  */
 async function bootSealed(name: string, opts: { uki?: string; edit?: string } = {}): Promise<{ report: LabReport; asked: boolean; log: string }> {
   const dir = mkdtempSync(join(tmpdir(), "ukiboot-sealed-"));
+  scratch.push(dir);
   const image = join(dir, "disk.img");
   await run(["cp", "--sparse=always", disk, image]);
   const mtools = { env: { MTOOLS_SKIP_CHECK: "1" } };

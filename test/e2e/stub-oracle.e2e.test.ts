@@ -9,7 +9,7 @@
  */
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -47,8 +47,11 @@ beforeAll(async () => {
   }
 }, 900_000);
 
+/** Each boot's disk copy and scratch disk: removed after its test. */
+const copies: string[] = [];
 afterEach(async () => {
   for (const t of tpms.splice(0)) await t.stop();
+  for (const d of copies.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 const MTOOLS = { env: { MTOOLS_SKIP_CHECK: "1" } };
@@ -62,6 +65,7 @@ interface Booted {
 /** A copy of the disk whose loader.conf makes `default` the default, and an empty scratch disk. */
 async function disksFor(disk: string, defaultId: string): Promise<{ image: string; scratch: string }> {
   const dir = mkdtempSync(join(tmpdir(), "ukiboot-oracle-"));
+  copies.push(dir);
   const image = join(dir, "disk.img");
   await run(["cp", "--sparse=always", disk, image]);
   const conf = join(dir, "loader.conf");
