@@ -24,5 +24,6 @@ export const kexecHints: Record<string, string> = {
   ENOMEM: "There is not enough memory for the new kernel and initrd (or crash-kernel memory is too small): reduce the initrd or enlarge crashkernel=",
   EADDRNOTAVAIL: "No memory hole is large enough for the kernel and initrd (or crash-kernel memory is too small): reduce the initrd or enlarge crashkernel=",
   ETXTBSY: "The kernel or initrd file is open for writing elsewhere: close the writer and try again",
-  ENOSYS: "This kernel has no kexec_file_load (CONFIG_KEXEC_FILE): use a boot kernel built with it",
+  ENOSYS:
+    "This kernel has no kexec_file_load (CONFIG_KEXEC_FILE): use a boot kernel built with it (Debian's arm64 kernels, trixie and forky, are built without it: docs/kexec.md §10)",
 };

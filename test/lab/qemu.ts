@@ -253,7 +253,7 @@ export function infrastructureFault(vm: Vm): string | null {
   if (fault) return `an emulator fault on the console ("${fault}")`;
   const signal = vm.proc.signalCode;
   if (signal && !vm.killed) return `QEMU was killed by ${signal}`;
-  const crash = vm.output.match(/qemu-system-x86_64: .*(Assertion|assertion|Aborted|core dumped|fatal).*/);
+  const crash = vm.output.match(/qemu-system-(?:x86_64|aarch64): .*(Assertion|assertion|Aborted|core dumped|fatal).*/);
   if (crash) return `QEMU crashed ("${crash[0]}")`;
   return null;
 }
