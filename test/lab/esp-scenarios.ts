@@ -158,6 +158,20 @@ export const DEMO_ESP: EspScenario = {
   ],
 };
 
+/**
+ * The boot-time benchmark's ESP (issue 18): three UKIs, no menu wait, so ukiboot and the kexec-tools
+ * baseline boot the same newest UKI unattended.
+ */
+export const BENCH_ESP: EspScenario = {
+  name: "bench-boot",
+  files: [
+    { kind: "target-uki", path: "EFI/Linux/bench-1.0.efi", spec: { name: "bench-1.0", version: "1.0" } },
+    { kind: "target-uki", path: "EFI/Linux/bench-2.0.efi", spec: { name: "bench-2.0", version: "2.0" } },
+    { kind: "target-uki", path: "EFI/Linux/bench-3.0.efi", spec: { name: "bench-3.0", version: "3.0" } },
+    { kind: "text", path: "loader/loader.conf", text: "timeout 0\n" },
+  ],
+};
+
 /** Issue 6 (a): the newest UKI carries a truncated kernel; the one before it is good. */
 export const BROKEN_DEFAULT_ESP: EspScenario = {
   name: "broken-default",

@@ -1,0 +1,107 @@
+/**
+ * Benchmark (issue 18): what ukiboot adds to a boot. QEMU under TCG with Debian's cloud kernel started
+ * LinuxBoot-style, one ESP with three UKIs and no menu wait, booted unattended by (a) ukiboot's initramfs and
+ * (b) the kexec-tools baseline (test/lab/kexec-tools-initramfs.ts), alternately, three times each. Each phase
+ * is the time from QEMU's start until the console line that ends it arrives; the table shows medians and the
+ * ratio (a)/(b) for time to the target and for image size. Both must boot the same UKI, or the benchmark
+ * fails. Run with `bun run bench boot`.
+ */
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { run } from "../../build/lib/run-command.ts";
+import { debianParts } from "../../build/debian.ts";
+import { BENCH_ESP, BOOT_KERNEL_CMDLINE, buildEspScenario } from "../lab/esp-scenarios.ts";
+import { kexecToolsInitramfs } from "../lab/kexec-tools-initramfs.ts";
+import { startVm } from "../lab/qemu.ts";
+import { parseTargetReport } from "../lab/target-system.ts";
+import { e2eReady, INITRAMFS } from "../support/e2e.ts";
+
+const ROUNDS = 3;
+
+interface Phase {
+  name: string;
+  line: RegExp;
+}
+
+const UKIBOOT_PHASES: Phase[] = [
+  { name: "kernel and initramfs unpack → first line", line: /ukiboot: started/ },
+  { name: "modules loaded", line: /ukiboot: loaded modules/ },
+  { name: "ESP found", line: /ukiboot: using ESP/ },
+  { name: "entries listed, default chosen", line: /ukiboot: default entry/ },
+  { name: "verified, planned (loading)", line: /ukiboot: loading "/ },
+  { name: "loaded, kexec starts", line: /ukiboot: starting the kernel/ },
+  { name: "target's first line", line: /UKIBOOT-TARGET-BEGIN/ },
+];
+
+const BASELINE_PHASES: Phase[] = [
+  { name: "kernel and initramfs unpack → first line", line: /baseline: started/ },
+  { name: "modules loaded", line: /baseline: loaded modules/ },
+  { name: "ESP found", line: /baseline: using ESP/ },
+  { name: "entries listed, default chosen", line: /baseline: loading / },
+  { name: "verified, planned (loading)", line: /baseline: loading / },
+  { name: "loaded, kexec starts", line: /baseline: loaded\r?$/m },
+  { name: "target's first line", line: /UKIBOOT-TARGET-BEGIN/ },
+];
+
+await e2eReady();
+const parts = await debianParts();
+const esp = await buildEspScenario(BENCH_ESP);
+const baseline = await kexecToolsInitramfs();
+
+/** One boot: the time of each phase's line from QEMU's start, and the target's report. */
+async function boot(initrd: string, phases: Phase[]): Promise<{ times: number[]; name: string }> {
+  const vm = startVm({ kernel: parts.vmlinuz, initrd, append: BOOT_KERNEL_CMDLINE, disks: [{ path: esp.image, iface: "nvme" }] });
+  const t0 = performance.now();
+  try {
+    const times: number[] = [];
+    for (const p of phases) {
+      // A boot that failed says so at once (the baseline's script, or ukiboot's rescue shell).
+      const m = await vm.expect(new RegExp(`${p.line.source}|baseline: [^\\n]*(failed|no ESP)|ukiboot: starting a rescue shell`, "m"), 120_000);
+      if (!p.line.test(m[0])) throw new Error(`bench boot: the boot failed ("${m[0].trim()}"):\n${vm.tail()}`);
+      times.push((performance.now() - t0) / 1000);
+    }
+    await vm.expect(/UKIBOOT-TARGET-END/, 120_000);
+    const report = parseTargetReport(vm.output);
+    if (!report) throw new Error(`no target report in:\n${vm.tail()}`);
+    return { times, name: report.name };
+  } finally {
+    await vm.kill();
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const runs: { a: number[][]; b: number[][] } = { a: [], b: [] };
+for (let i = 0; i < ROUNDS; i++) {
+  const a = await boot(INITRAMFS, UKIBOOT_PHASES);
+  const b = await boot(baseline.path, BASELINE_PHASES);
+  // systemd-boot's default here is the newest version; both must have booted it.
+  if (a.name !== "bench-3.0" || b.name !== "bench-3.0") {
+    console.error(`bench boot: wrong entry booted: ukiboot ${a.name}, baseline ${b.name}; both should boot bench-3.0`);
+    process.exit(1);
+  }
+  runs.a.push(a.times);
+  runs.b.push(b.times);
+  console.log(`round ${i + 1}: ukiboot ${a.times.at(-1)!.toFixed(1)} s, baseline ${b.times.at(-1)!.toFixed(1)} s to the target`);
+}
+
+const rows = UKIBOOT_PHASES.map((p, k) => {
+  const a = median(runs.a.map((t) => t[k]!));
+  const b = median(runs.b.map((t) => t[k]!));
+  return `| ${p.name} | ${a.toFixed(2)} s | ${b.toFixed(2)} s |`;
+});
+const ta = median(runs.a.map((t) => t.at(-1)!));
+const tb = median(runs.b.map((t) => t.at(-1)!));
+const sa = statSync(INITRAMFS).size;
+console.log(`\n${ROUNDS} boots each, TCG, medians of the time from QEMU's start until the line that ends each phase\n`);
+console.log("| phase ends | ukiboot (a) | kexec-tools baseline (b) |\n| --- | --- | --- |\n" + rows.join("\n"));
+console.log(`\n| measure | ukiboot (a) | baseline (b) | (a)/(b) |\n| --- | --- | --- | --- |`);
+console.log(`| QEMU start → target's first line | ${ta.toFixed(2)} s | ${tb.toFixed(2)} s | ${(ta / tb).toFixed(2)}x (goal ≤ 1.3x) |`);
+console.log(`| compressed initramfs | ${sa.toLocaleString("en-US")} bytes | ${baseline.compressedBytes.toLocaleString("en-US")} bytes | ${(sa / baseline.compressedBytes).toFixed(1)}x |`);
+
+// The floor any Bun program starts from: the runtime's own executable, compressed the same way.
+const scratch = mkdtempSync(join(tmpdir(), "bench-boot-"));
+await run(["zstd", "-q", "-f", "-15", "-T0", process.execPath, "-o", join(scratch, "bun.zst")]);
+const bare = statSync(join(scratch, "bun.zst")).size;
+rmSync(scratch, { recursive: true, force: true });
+console.log(`| compressed initramfs against the bare runtime (the bun executable, zstd -15) | ${sa.toLocaleString("en-US")} bytes | ${bare.toLocaleString("en-US")} bytes | ${(sa / bare).toFixed(2)}x (goal ≤ 2x, and ≤ 30 MB) |`);
