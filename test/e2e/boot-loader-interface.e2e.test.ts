@@ -3,21 +3,17 @@
  * file between boots): a one-shot entry set by the booted OS is booted once; a boot-counted entry is renamed
  * on the ESP and the target sees LoaderBootCountPath naming the new file.
  */
-import { afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildEspScenario, COUNTING_ESP, ONESHOT_ESP, type BuiltEsp } from "../lab/esp-scenarios.ts";
 import { OVMF_VARS } from "../lab/qemu.ts";
 import { run } from "../../build/lib/run-command.ts";
 import { parseTargetReport, type TargetReport } from "../lab/target-system.ts";
-import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, runScenario } from "../support/e2e.ts";
+import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, perTestScratch, runScenario } from "../support/e2e.ts";
 
 /** Each test's disk copies: removed after the test. */
-const scratch: string[] = [];
-afterEach(() => {
-  for (const d of scratch.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const scratchDir = perTestScratch();
 
 let oneshot: BuiltEsp;
 let counting: BuiltEsp;
@@ -46,8 +42,7 @@ describe("the Boot Loader Interface through ukiboot", () => {
   test(
     "a one-shot entry written by the booted OS boots once, and the default after that",
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), "ukiboot-oneshot-"));
-      scratch.push(dir);
+      const dir = scratchDir("ukiboot-oneshot-");
       const disk = join(dir, "disk.img");
       const vars = join(dir, "OVMF_VARS.fd");
       copyFileSync(oneshot.image, disk);
@@ -69,8 +64,7 @@ describe("the Boot Loader Interface through ukiboot", () => {
   test(
     "a counted entry is renamed +3 → +2-1 and the target sees LoaderBootCountPath; an entry at +0 sorts last",
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), "ukiboot-counting-"));
-      scratch.push(dir);
+      const dir = scratchDir("ukiboot-counting-");
       const disk = join(dir, "disk.img");
       const vars = join(dir, "OVMF_VARS.fd");
       copyFileSync(counting.image, disk);

@@ -3,9 +3,8 @@
  * by its own kernel-install with boot counting, booted by OVMF → ukiboot's boot UKI → kexec, and judged by
  * the real systemd-bless-boot (docs/efi-variables.md §5).
  */
-import { afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { copyFileSync, cpSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../../build/lib/run-command.ts";
 import { buildOnce } from "../lab/build-once.ts";
@@ -14,13 +13,10 @@ import { makeGptDiskImage } from "../lab/disk-image.ts";
 import { BOOT_KERNEL_CMDLINE, buildEspScenario, type EspScenario } from "../lab/esp-scenarios.ts";
 import { parseLabReport, type LabReport } from "../lab/lab-report.ts";
 import { OVMF_VARS } from "../lab/qemu.ts";
-import { BINARY, E2E_TIMEOUT_MS, e2eReady, INITRAMFS, keepConsole, runScenario } from "../support/e2e.ts";
+import { BINARY, E2E_TIMEOUT_MS, e2eReady, INITRAMFS, keepConsole, perTestScratch, runScenario } from "../support/e2e.ts";
 
 /** Each test's disk copies: removed after the test. */
-const scratch: string[] = [];
-afterEach(() => {
-  for (const d of scratch.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const scratchDir = perTestScratch();
 
 /** ukiboot's boot UKI where the firmware looks, and a loader.conf that boots the default at once. */
 const BOOT_ESP: EspScenario = {
@@ -87,8 +83,7 @@ describe("a Debian system installed by its own tools, through ukiboot", () => {
   test(
     "boot assessment end to end: systemd-bless-boot blesses the counted UKI; a new UKI that fails runs out of tries and the good one boots again",
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), "ukiboot-debian-"));
-      scratch.push(dir);
+      const dir = scratchDir("ukiboot-debian-");
       const image = join(dir, "disk.img");
       const vars = join(dir, "OVMF_VARS.fd");
       await run(["cp", "--sparse=always", disk, image]);

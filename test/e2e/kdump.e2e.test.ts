@@ -8,9 +8,8 @@
  *   add-on, credential and sysext; then a plain `systemctl kexec` (systemd 257 with kexec-tools) on the same
  *   ESP, for contrast.
  */
-import { afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { copyFileSync, cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type DebianParts, REPO_ROOT } from "../../build/debian.ts";
 import { run } from "../../build/lib/run-command.ts";
@@ -22,7 +21,7 @@ import { parseLabReport, type LabReport } from "../lab/lab-report.ts";
 import { changeRoot, extractRoot, listRoot, readRoot, type RootChange } from "../lab/root-image.ts";
 import { signWithSnakeoil } from "../lab/secure-boot.ts";
 import { buildAddon, buildUki } from "../lab/target-system.ts";
-import { BINARY, E2E_TIMEOUT_MS, e2eReady, INITRAMFS, keepConsole, runScenario } from "../support/e2e.ts";
+import { BINARY, E2E_TIMEOUT_MS, e2eReady, INITRAMFS, keepConsole, perTestScratch, runScenario } from "../support/e2e.ts";
 
 const ESP_MIB = 256;
 /** The root file system grown from the system's 600 MiB, so that the dump fits beside the system. */
@@ -179,15 +178,11 @@ beforeAll(async () => {
 }, 1_800_000);
 
 /** Each test's disk copies (about 2 GiB with the root read back): removed after the test. */
-const scratch: string[] = [];
-afterEach(() => {
-  for (const d of scratch.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const scratchDir = perTestScratch();
 
 /** A writable copy of `disk`. */
 async function copyOf(disk: string, prefix: string): Promise<{ dir: string; image: string }> {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(dir);
+  const dir = scratchDir(prefix);
   const image = join(dir, "disk.img");
   await run(["cp", "--sparse=always", disk, image]);
   return { dir, image };

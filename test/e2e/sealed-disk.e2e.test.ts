@@ -6,8 +6,7 @@
  * PCR 11, so the TPM refuses and the system asks for the recovery passphrase, which still works.
  */
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DebianParts } from "../../build/debian.ts";
 import { run } from "../../build/lib/run-command.ts";
@@ -18,7 +17,7 @@ import { BOOT_KERNEL_CMDLINE } from "../lab/esp-scenarios.ts";
 import { parseLabReport, type LabReport } from "../lab/lab-report.ts";
 import { RECOVERY_PASSPHRASE } from "../lab/luks-root.ts";
 import { startQemuSwtpm, type QemuSwtpm } from "../lab/swtpm-socket.ts";
-import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, keepConsole, runScenario } from "../support/e2e.ts";
+import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, keepConsole, perTestScratch, runScenario } from "../support/e2e.ts";
 
 let parts: DebianParts;
 let system: DebianSystem;
@@ -56,10 +55,9 @@ beforeAll(async () => {
 }, 900_000);
 
 /** Each boot's disk copy (640 MiB): removed after its test. */
-const scratch: string[] = [];
+const scratchDir = perTestScratch();
 afterEach(async () => {
   for (const t of tpms.splice(0)) await t.stop();
-  for (const d of scratch.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 
@@ -71,8 +69,7 @@ const PASSPHRASE_PROMPT = /Please enter passphrase for disk/;
  * `answerPrompt`: type the recovery passphrase when the system asks for it (and say that it asked).
  */
 async function bootSealed(name: string, opts: { uki?: string; edit?: string } = {}): Promise<{ report: LabReport; asked: boolean; log: string }> {
-  const dir = mkdtempSync(join(tmpdir(), "ukiboot-sealed-"));
-  scratch.push(dir);
+  const dir = scratchDir("ukiboot-sealed-");
   const image = join(dir, "disk.img");
   await run(["cp", "--sparse=always", disk, image]);
   const mtools = { env: { MTOOLS_SKIP_CHECK: "1" } };

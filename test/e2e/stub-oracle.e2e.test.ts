@@ -9,8 +9,7 @@
  */
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, openSync, readSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import type { DebianParts } from "../../build/debian.ts";
@@ -23,7 +22,7 @@ import { parseLabReport, type LabReport } from "../lab/lab-report.ts";
 import { ORACLE_262_ENTRIES, ORACLE_UKI, oracleEsp262Tree, oracleEspTree } from "../lab/oracle-esp.ts";
 import { startQemuSwtpm, type QemuSwtpm } from "../lab/swtpm-socket.ts";
 import type { VmOptions } from "../lab/qemu.ts";
-import { BINARY, E2E_TIMEOUT_MS, e2eReady, INITRAMFS, keepConsole, runScenario } from "../support/e2e.ts";
+import { BINARY, E2E_TIMEOUT_MS, e2eReady, INITRAMFS, keepConsole, perTestScratch, runScenario } from "../support/e2e.ts";
 
 let parts: DebianParts;
 let system: DebianSystem;
@@ -48,10 +47,9 @@ beforeAll(async () => {
 }, 900_000);
 
 /** Each boot's disk copy and scratch disk: removed after its test. */
-const copies: string[] = [];
+const scratchDir = perTestScratch();
 afterEach(async () => {
   for (const t of tpms.splice(0)) await t.stop();
-  for (const d of copies.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 const MTOOLS = { env: { MTOOLS_SKIP_CHECK: "1" } };
@@ -64,8 +62,7 @@ interface Booted {
 
 /** A copy of the disk whose loader.conf makes `default` the default, and an empty scratch disk. */
 async function disksFor(disk: string, defaultId: string): Promise<{ image: string; scratch: string }> {
-  const dir = mkdtempSync(join(tmpdir(), "ukiboot-oracle-"));
-  copies.push(dir);
+  const dir = scratchDir("ukiboot-oracle-");
   const image = join(dir, "disk.img");
   await run(["cp", "--sparse=always", disk, image]);
   const conf = join(dir, "loader.conf");

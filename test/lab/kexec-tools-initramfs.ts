@@ -65,7 +65,6 @@ function unxz(file: string): Uint8Array {
 
 export interface BaselineInitramfs {
   path: string;
-  rawBytes: number;
   compressedBytes: number;
 }
 
@@ -103,5 +102,5 @@ export async function kexecToolsInitramfs(): Promise<BaselineInitramfs> {
     await Bun.write(raw, tree.toCpio());
     await run(["zstd", "-q", "-f", "-15", "-T0", raw, "-o", join(out, "initramfs.cpio.zst")]);
   });
-  return { path: join(dir, "initramfs.cpio.zst"), rawBytes: statSync(join(dir, "initramfs.cpio")).size, compressedBytes: statSync(join(dir, "initramfs.cpio.zst")).size };
+  return { path: join(dir, "initramfs.cpio.zst"), compressedBytes: statSync(join(dir, "initramfs.cpio.zst")).size };
 }

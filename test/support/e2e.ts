@@ -2,7 +2,9 @@
  * Shared set-up for the QEMU scenarios: the built artifacts (building them when missing), the Debian
  * parts, a wall-time record per scenario for the README, and the standard retry on emulator faults.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { afterEach } from "bun:test";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "../../build/build.ts";
 import { debianParts, type DebianParts, REPO_ROOT } from "../../build/debian.ts";
@@ -42,6 +44,22 @@ export function e2eReady(): Promise<DebianParts> {
     return parts;
   })();
   return ready;
+}
+
+/**
+ * Scratch directories for one test's disk copies (hundreds of MiB each), removed after that test so a file's
+ * scenarios never hold them all at once. Call once at a test file's top level; it registers the afterEach.
+ */
+export function perTestScratch(): (prefix: string) => string {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  return (prefix) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    dirs.push(dir);
+    return dir;
+  };
 }
 
 const TIMES = join(REPO_ROOT, "test", ".tmp", "e2e-times.jsonl");
