@@ -9,6 +9,7 @@ import { moduleName, parseModulesDep, resolveModuleOrder } from "../src/kernel-m
 import { REPO_ROOT } from "./debian.ts";
 import { resolveLibraryClosure } from "./lib/elf-deps.ts";
 import { InitramfsTree } from "./lib/initramfs-tree.ts";
+import { plainModuleBytes, plainModulePath } from "./lib/plain-module.ts";
 import { run } from "./lib/run-command.ts";
 
 /** Modules an ESP needs (disk drivers, FAT, code pages), efivarfs, and TPM drivers for measurements. */
@@ -133,13 +134,18 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<InitramfsR
     const deps = parseModulesDep(readFileSync(join(opts.modulesDir, "modules.dep"), "utf8"));
     const { order, missing } = resolveModuleOrder(deps, ESP_MODULES);
     const base = `lib/modules/${version}`;
-    for (const rel of order) tree.add({ type: "file", path: `${base}/${rel}`, data: readFileSync(join(opts.modulesDir, rel)) });
+    // Shipped uncompressed: the image is compressed as a whole, and the kernel would otherwise decompress each.
+    const addModule = (rel: string) => {
+      const path = `${base}/${plainModulePath(rel)}`;
+      if (!tree.has(path)) tree.add({ type: "file", path, data: plainModuleBytes(join(opts.modulesDir!, rel)) });
+    };
+    for (const rel of order) addModule(rel);
     // A modules.dep with only what is shipped: ukiboot init loads exactly these, dependencies first.
-    const depText = (list: string[]) => list.map((p) => `${p}: ${(deps.get(p) ?? []).join(" ")}`.trimEnd()).join("\n") + "\n";
+    const depText = (list: string[]) => list.map((p) => `${plainModulePath(p)}: ${(deps.get(p) ?? []).map(plainModulePath).join(" ")}`.trimEnd()).join("\n") + "\n";
     tree.add({ type: "file", path: `${base}/modules.dep`, data: new TextEncoder().encode(depText(order)) });
     // The network drivers apart: loaded only when a network boot needs them.
     const net = resolveModuleOrder(deps, NET_MODULES);
-    for (const rel of net.order) if (!tree.has(`${base}/${rel}`)) tree.add({ type: "file", path: `${base}/${rel}`, data: readFileSync(join(opts.modulesDir, rel)) });
+    for (const rel of net.order) addModule(rel);
     tree.add({ type: "file", path: `${base}/modules.net.dep`, data: new TextEncoder().encode(depText(net.order)) });
     const builtin = join(opts.modulesDir, "modules.builtin");
     if (existsSync(builtin)) tree.add({ type: "file", path: `${base}/modules.builtin`, data: readFileSync(builtin) });

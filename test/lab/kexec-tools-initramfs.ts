@@ -12,6 +12,7 @@ import { debianParts, fetchDebianPackages } from "../../build/debian.ts";
 import { DEFAULT_LIBRARY_PATH, resolveLibraryClosure } from "../../build/lib/elf-deps.ts";
 import { InitramfsTree } from "../../build/lib/initramfs-tree.ts";
 import { run } from "../../build/lib/run-command.ts";
+import { plainModuleBytes } from "../../build/lib/plain-module.ts";
 import { moduleName, parseModulesDep, resolveModuleOrder } from "../../src/kernel-modules/module-deps.ts";
 import { buildOnce } from "./build-once.ts";
 
@@ -57,12 +58,6 @@ echo "baseline: kexec -e failed"
 exec sh
 `;
 
-function unxz(file: string): Uint8Array {
-  const p = Bun.spawnSync(["xz", "-dc", file]);
-  if (p.exitCode !== 0) throw new Error(`Cannot decompress the module "${file}" with xz: ${p.stderr.toString().trim()}`);
-  return p.stdout;
-}
-
 export interface BaselineInitramfs {
   path: string;
   compressedBytes: number;
@@ -93,7 +88,7 @@ export async function kexecToolsInitramfs(): Promise<BaselineInitramfs> {
     const names: string[] = [];
     for (const rel of order) {
       const file = join(parts.modulesDir, rel);
-      const data = rel.endsWith(".xz") ? unxz(file) : readFileSync(file);
+      const data = plainModuleBytes(file);
       tree.add({ type: "file", path: `lib/modules/${moduleName(rel)}.ko`, data });
       names.push(`${moduleName(rel)}.ko`);
     }
