@@ -29,6 +29,8 @@ export interface MenuIo extends Terminal {
 
 export interface RunMenuOptions extends MenuRequest {
   readonly io: MenuIo;
+  /** Input read before the menu loaded (the hidden menu's key): handled first, as if typed in the menu. */
+  readonly pendingInput?: string;
 }
 
 /** The theme and size runMenu and showProgress use for a terminal. */
@@ -71,6 +73,7 @@ export async function runMenu(opts: RunMenuOptions): Promise<MenuDecision> {
     terminal,
     clock,
     clearScreen: output.isTTY,
+    ...(opts.pendingInput ? { pendingInput: opts.pendingInput } : {}),
     onDecision: (d) => settle?.resolve(d),
   });
 

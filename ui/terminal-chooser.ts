@@ -1,13 +1,35 @@
 /**
  * The chooser of src/ports/chooser.ts on a terminal: the Ink menu and the progress view. Ink and React load
- * only when a menu is shown, so list, plan and load start faster without them.
+ * only when something is drawn: list, plan and load start faster without them, and an unattended boot with a
+ * hidden menu (`timeout 0`) never loads them unless a key arrives (docs/boot-time.md §4).
  */
 import type { ChooserFactory } from "../src/ports/chooser.ts";
+import { systemClock } from "./clock.ts";
+import { deferredProgress } from "./deferred-progress.ts";
+import { decisionWithoutKey, waitForKey } from "./hidden-key.ts";
+
+/** How long a load runs before its progress is drawn, unless the menu is already on the screen. */
+export const PROGRESS_DELAY_MS = 1000;
 
 export const terminalChooser: ChooserFactory = async (terminal) => {
-  const [{ runMenu }, { showProgress }] = await Promise.all([import("./run-menu.tsx"), import("./run-progress.tsx")]);
+  const progressCode = () => import("./run-progress.tsx");
+  // Set once the menu has been drawn: from then on progress is drawn at once, as the person is watching.
+  let drawnProgress: Awaited<ReturnType<typeof progressCode>> | undefined;
   return {
-    choose: (request) => runMenu({ ...request, io: terminal }),
-    progress: (title) => showProgress({ io: terminal, title }),
+    async choose(request) {
+      const unattended = decisionWithoutKey(request, terminal.env ?? process.env);
+      let pendingInput: string | null = null;
+      if (unattended) {
+        pendingInput = await waitForKey(terminal.stdin, request.config.hiddenKeyWindowMs, systemClock);
+        if (pendingInput === null) return unattended;
+      }
+      const [{ runMenu }, progress] = await Promise.all([import("./run-menu.tsx"), progressCode()]);
+      drawnProgress = progress;
+      return runMenu({ ...request, io: terminal, ...(pendingInput !== null ? { pendingInput } : {}) });
+    },
+    progress(title) {
+      if (drawnProgress) return drawnProgress.showProgress({ io: terminal, title });
+      return deferredProgress(async () => (await progressCode()).showProgress({ io: terminal, title }), PROGRESS_DELAY_MS, systemClock);
+    },
   };
 };

@@ -21,8 +21,19 @@ import { parseIpOption, type IpSetup } from "../net/ip-option.ts";
 export const ESP_MOUNT = "/run/ukiboot/esp";
 export const XBOOTLDR_MOUNT = "/run/ukiboot/xbootldr";
 export const DEFAULT_WAIT_SECONDS = 10;
-/** With menu-hidden, how long a key may arrive to open the menu; serial input arrives later than a keyboard's. */
+/**
+ * With menu-hidden, how long after ukiboot starts a key may arrive to open the menu; serial input arrives later
+ * than a keyboard's. The window runs while the ESP is found and listed: a key typed meanwhile waits in the
+ * console's input buffer and is read when the hidden menu starts (docs/order-and-default.md §4).
+ */
 export const HIDDEN_KEY_WINDOW_MS = 1000;
+/** The least the hidden menu waits for a key, whatever has passed: systemd-boot's own wait. */
+export const MIN_HIDDEN_KEY_WINDOW_MS = 100;
+
+/** What is left of the key window `HIDDEN_KEY_WINDOW_MS` after `elapsedMs` since start, never below systemd-boot's 100 ms. */
+export function hiddenKeyWindowLeft(elapsedMs: number): number {
+  return Math.max(MIN_HIDDEN_KEY_WINDOW_MS, HIDDEN_KEY_WINDOW_MS - Math.max(0, elapsedMs));
+}
 /** How long the console shows why nothing booted before the rescue shell takes over. */
 export const RESCUE_COUNTDOWN_SECONDS = 5;
 
@@ -119,7 +130,7 @@ function openConsole(sys: Sys, name: string | undefined): Terminal | null {
 }
 
 /** Finds, mounts and boots; returns the exit code for the shim. Unmounts what it mounted on every path. */
-async function bootFromEsp(sys: Sys, opts: KernelOptions, menuFor: ChooserFactory, out: { write(s: string): unknown }): Promise<number> {
+async function bootFromEsp(sys: Sys, opts: KernelOptions, menuFor: ChooserFactory, out: { write(s: string): unknown }, startedAt: number): Promise<number> {
   // The partition the firmware started the boot kernel from, when it was started by UEFI (docs/entries.md §1).
   const loaderPartUuid = readLoaderVars(sys.efivars).loaderDevicePartUuid;
   // With ukiboot.url= the ESP is optional (a diskless boot): a disk present at once is used, none is waited for.
@@ -161,7 +172,7 @@ async function bootFromEsp(sys: Sys, opts: KernelOptions, menuFor: ChooserFactor
     // With a console the menu comes first (a hidden one still boots the default after its short key window);
     // without one, or with menu-disabled, the default boots at once and the menu is offered only on failure.
     menuFirst: chooser !== null && session.state.timeout.timeout !== "menu-disabled",
-    hiddenKeyWindowMs: HIDDEN_KEY_WINDOW_MS,
+    hiddenKeyWindowMs: hiddenKeyWindowLeft(sys.clock.now() - startedAt),
     // ukiboot is the machine's boot loader here, so loader.conf's reboot-on-error is its to honour.
     rebootOnError: true,
   });
@@ -214,6 +225,7 @@ async function powerOffWithoutShell(sys: Sys): Promise<number> {
  * in an exit code the shim acts on.
  */
 export async function runInit(sys: Sys, env: InitEnvironment, menuFor: ChooserFactory, out: { write(s: string): unknown }): Promise<number> {
+  const startedAt = sys.clock.now();
   const opts = parseKernelOptions(sys.kernel.cmdline());
   sys.log.info(env.pid === undefined ? "started" : `started (pid ${env.pid})`);
   for (const u of opts.unknown) sys.log.warn(`ignoring the unknown or invalid kernel option "${u}"`);
@@ -229,7 +241,7 @@ export async function runInit(sys: Sys, env: InitEnvironment, menuFor: ChooserFa
     else loadModules(sys);
     mountEfivarfs(sys);
     shellAllowed = rescueShellAllowed(sys, opts);
-    const code = await bootFromEsp(sys, opts, menuFor, out);
+    const code = await bootFromEsp(sys, opts, menuFor, out, startedAt);
     return code === INIT_EXIT.failed && !shellAllowed && !env.hook ? await powerOffWithoutShell(sys) : code;
   } catch (e) {
     sys.log.error(formatError(e));

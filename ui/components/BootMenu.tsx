@@ -34,6 +34,8 @@ export interface BootMenuProps {
    * from the start is not cleared here: the caller clears before the first frame, so it is drawn once.
    */
   readonly clearScreen?: boolean;
+  /** Input already read from the terminal before the menu loaded (the hidden menu's key, ui/hidden-key.ts). */
+  readonly pendingInput?: string;
   /** Test hook: receives the controller so a test can inspect the state. */
   readonly onController?: (controller: MenuController) => void;
 }
@@ -62,6 +64,7 @@ export function BootMenu(props: BootMenuProps) {
   useEffect(() => {
     props.onController?.(controller);
     controller.start();
+    if (props.pendingInput) controller.feed(props.pendingInput);
     return () => controller.dispose();
   }, [controller]);
   useEffect(() => controller.resize(props.terminal), [controller, props.terminal.columns, props.terminal.rows]);

@@ -93,6 +93,12 @@ export interface MenuStateOptions {
   readonly theme: Theme;
 }
 
+/** Whether the menu starts hidden, waiting briefly for a key: `menu-hidden` with entries, no error and no forced menu. */
+export function startsHidden(opts: Pick<MenuStateOptions, "entries" | "config" | "error">): boolean {
+  const { config } = opts;
+  return !opts.error && opts.entries.length > 0 && !config.forceMenu && normalizeTimeout(config.timeout) === "menu-hidden" && config.hiddenKeyWindowMs > 0;
+}
+
 /** The state at start: menu with countdown, hidden menu waiting for a key, or already decided (menu disabled). */
 export function createMenuState(opts: MenuStateOptions): MenuState {
   const { entries, config, now } = opts;
@@ -135,7 +141,7 @@ export function createMenuState(opts: MenuStateOptions): MenuState {
     // menu-force, and hidden/disabled forced by the one-shot variable, show the menu with no countdown.
     return typeof timeout === "number" ? { ...start, countdownDeadline: now + timeout * 1000 } : start;
   }
-  if (timeout === "menu-hidden" && config.hiddenKeyWindowMs > 0) {
+  if (startsHidden(opts)) {
     return { ...start, phase: "hidden", hiddenDeadline: now + config.hiddenKeyWindowMs };
   }
   return decide(start, unattended(itemChoice(items[defaultIndex]!)));

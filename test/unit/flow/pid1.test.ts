@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ESP_TYPE_GUID } from "../../../src/disk/gpt.ts";
 import { decodeUtf16 } from "../../../src/efi/efivar-codec.ts";
-import { ESP_MOUNT, HIDDEN_KEY_WINDOW_MS, INIT_EXIT, runInit, type InitEnvironment } from "../../../src/flow/pid1.ts";
+import { ESP_MOUNT, HIDDEN_KEY_WINDOW_MS, hiddenKeyWindowLeft, INIT_EXIT, MIN_HIDDEN_KEY_WINDOW_MS, runInit, type InitEnvironment } from "../../../src/flow/pid1.ts";
 import type { ChooserFactory, MenuRequest } from "../../../src/ports/chooser.ts";
 import type { MenuDecision } from "../../../src/ports/menu.ts";
 import type { Partition } from "../../../src/ports/sys.ts";
@@ -151,7 +151,7 @@ describe("booting", () => {
     expect(sys.log.text()).toContain("info: the rescue shell was chosen");
   });
 
-  test("menu-hidden with a console: the chooser gets the hidden menu and ukiboot's 1 s key window, and the default boots", async () => {
+  test("menu-hidden with a console: the chooser gets the hidden menu and ukiboot's 1 s key window (nothing waited before it), and the default boots", async () => {
     const esp = espCopy({ "loader/loader.conf": "timeout menu-hidden\n" });
     const menu = scriptedChooser(boot("flow-2.efi", { unattended: true }));
     const r = await init({ esp, console: TERMINAL, chooser: menu.factory });
@@ -159,6 +159,25 @@ describe("booting", () => {
     expect(menu.requests[0]!.config.hiddenKeyWindowMs).toBe(HIDDEN_KEY_WINDOW_MS);
     expect(HIDDEN_KEY_WINDOW_MS).toBe(1000);
     expect(r.sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-2.efi"]);
+  });
+
+  test("the key window counts from ukiboot's start: after a 250 ms wait for the ESP, 750 ms are left", async () => {
+    const esp = espCopy({ "loader/loader.conf": "timeout menu-hidden\n" });
+    const menu = scriptedChooser(boot("flow-2.efi", { unattended: true }));
+    await init({ esp, console: TERMINAL, chooser: menu.factory, partitions: (ms) => (ms >= 250 ? [DISK] : []) });
+    expect(menu.requests[0]!.config.hiddenKeyWindowMs).toBe(750);
+  });
+
+  test("an ESP found after the key window has passed still gets systemd-boot's 100 ms for a key", async () => {
+    const esp = espCopy({ "loader/loader.conf": "timeout menu-hidden\n" });
+    const menu = scriptedChooser(boot("flow-2.efi", { unattended: true }));
+    await init({ esp, console: TERMINAL, chooser: menu.factory, cmdline: "ukiboot.wait=5", partitions: (ms) => (ms >= 2500 ? [DISK] : []) });
+    expect(menu.requests[0]!.config.hiddenKeyWindowMs).toBe(MIN_HIDDEN_KEY_WINDOW_MS);
+    expect(MIN_HIDDEN_KEY_WINDOW_MS).toBe(100);
+  });
+
+  test("hiddenKeyWindowLeft: what remains of 1 s, never under 100 ms", () => {
+    expect([0, 1, 400, 899, 900, 1000, 60_000, -5].map(hiddenKeyWindowLeft)).toEqual([1000, 999, 600, 101, 100, 100, 100, 1000]);
   });
 
   test("menu-disabled with a console boots the default without showing the menu", async () => {
