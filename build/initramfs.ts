@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { parseModulesAlias } from "../src/kernel-modules/module-alias.ts";
 import { moduleName, parseModulesDep, resolveModuleOrder } from "../src/kernel-modules/module-deps.ts";
 import { REPO_ROOT } from "./debian.ts";
 import { resolveLibraryClosure } from "./lib/elf-deps.ts";
@@ -147,6 +148,13 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<InitramfsR
     const net = resolveModuleOrder(deps, NET_MODULES);
     for (const rel of net.order) addModule(rel);
     tree.add({ type: "file", path: `${base}/modules.net.dep`, data: new TextEncoder().encode(depText(net.order)) });
+    // The aliases of what is shipped: ukiboot loads a driver only when a present device matches one.
+    const shipped = new Set([...order, ...net.order].map(moduleName));
+    const aliasFile = join(opts.modulesDir, "modules.alias");
+    if (existsSync(aliasFile)) {
+      const lines = parseModulesAlias(readFileSync(aliasFile, "utf8")).filter((a) => shipped.has(a.module));
+      tree.add({ type: "file", path: `${base}/modules.alias`, data: new TextEncoder().encode(lines.map((a) => `alias ${a.pattern} ${a.module}\n`).join("")) });
+    }
     const builtin = join(opts.modulesDir, "modules.builtin");
     if (existsSync(builtin)) tree.add({ type: "file", path: `${base}/modules.builtin`, data: readFileSync(builtin) });
     modules = { version, included: order.map(moduleName), builtinOrMissing: missing, network: net.order.map(moduleName) };

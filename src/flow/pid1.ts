@@ -76,7 +76,7 @@ function mountEfivarfs(sys: Sys): void {
 }
 
 /** Scans all disks until an ESP appears or `waitSeconds` pass, showing a countdown once per second. */
-async function waitForEsp(sys: Sys, opts: { selector?: string; loaderPartUuid?: string; waitSeconds: number }): Promise<EspChoice<Partition> | undefined> {
+async function waitForEsp(sys: Sys, opts: { selector?: string; loaderPartUuid?: string; waitSeconds: number; loadModules: boolean }): Promise<EspChoice<Partition> | undefined> {
   const deadline = sys.clock.now() + opts.waitSeconds * 1000;
   let lastShown = -1;
   for (;;) {
@@ -93,6 +93,8 @@ async function waitForEsp(sys: Sys, opts: { selector?: string; loaderPartUuid?: 
       lastShown = left;
     }
     await sys.clock.sleep(250);
+    // A disk that appears late (hot-plugged, or behind a controller whose driver just loaded) may need its driver.
+    if (opts.loadModules) loadModules(sys);
   }
 }
 
@@ -130,7 +132,7 @@ function openConsole(sys: Sys, name: string | undefined): Terminal | null {
 }
 
 /** Finds, mounts and boots; returns the exit code for the shim. Unmounts what it mounted on every path. */
-async function bootFromEsp(sys: Sys, opts: KernelOptions, menuFor: ChooserFactory, out: { write(s: string): unknown }, startedAt: number): Promise<number> {
+async function bootFromEsp(sys: Sys, opts: KernelOptions, menuFor: ChooserFactory, out: { write(s: string): unknown }, started: { at: number; loadModules: boolean }): Promise<number> {
   // The partition the firmware started the boot kernel from, when it was started by UEFI (docs/entries.md §1).
   const loaderPartUuid = readLoaderVars(sys.efivars).loaderDevicePartUuid;
   // With ukiboot.url= the ESP is optional (a diskless boot): a disk present at once is used, none is waited for.
@@ -139,6 +141,7 @@ async function bootFromEsp(sys: Sys, opts: KernelOptions, menuFor: ChooserFactor
     ...(opts.esp ? { selector: opts.esp } : {}),
     ...(loaderPartUuid ? { loaderPartUuid } : {}),
     waitSeconds: diskless ? (opts.wait ?? 0) : (opts.wait ?? DEFAULT_WAIT_SECONDS),
+    loadModules: started.loadModules,
   });
   if (!choice && diskless) sys.log.info(`no ESP found; booting from ukiboot.url=${opts.url} only`);
   else if (!choice) {
@@ -172,7 +175,7 @@ async function bootFromEsp(sys: Sys, opts: KernelOptions, menuFor: ChooserFactor
     // With a console the menu comes first (a hidden one still boots the default after its short key window);
     // without one, or with menu-disabled, the default boots at once and the menu is offered only on failure.
     menuFirst: chooser !== null && session.state.timeout.timeout !== "menu-disabled",
-    hiddenKeyWindowMs: hiddenKeyWindowLeft(sys.clock.now() - startedAt),
+    hiddenKeyWindowMs: hiddenKeyWindowLeft(sys.clock.now() - started.at),
     // ukiboot is the machine's boot loader here, so loader.conf's reboot-on-error is its to honour.
     rebootOnError: true,
   });
@@ -241,7 +244,7 @@ export async function runInit(sys: Sys, env: InitEnvironment, menuFor: ChooserFa
     else loadModules(sys);
     mountEfivarfs(sys);
     shellAllowed = rescueShellAllowed(sys, opts);
-    const code = await bootFromEsp(sys, opts, menuFor, out, startedAt);
+    const code = await bootFromEsp(sys, opts, menuFor, out, { at: startedAt, loadModules: !env.noModules });
     return code === INIT_EXIT.failed && !shellAllowed && !env.hook ? await powerOffWithoutShell(sys) : code;
   } catch (e) {
     sys.log.error(formatError(e));

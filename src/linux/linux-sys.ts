@@ -44,6 +44,8 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
   const table = new MountTable();
   const snapshots = new SnapshotTable();
   const resolve = (path: string) => snapshots.resolve(path);
+  // Modules tried at start are not tried again when the wait for the ESP looks for new devices.
+  const attemptedModules = new Set<string>();
   const log = new ConsoleLog(opts.stdio.stderr, { ...(opts.kmsg ? { kmsg: true } : {}), ...(opts.debug ? { debug: true } : {}) });
   return {
     fs: new NodeFs(resolve),
@@ -72,7 +74,7 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
       sync,
       systemMounts: () => parseMountInfo(readText("/proc/self/mountinfo") ?? ""),
     },
-    modules: { loadAll: () => loadAllModules() },
+    modules: { loadAll: () => loadAllModules(undefined, undefined, attemptedModules, { asyncProbe: true }) },
     kernel: {
       cmdline: () => readText("/proc/cmdline") ?? "",
       config() {

@@ -104,7 +104,10 @@ export interface Mounts {
 }
 
 export interface KernelModules {
-  /** Loads every module shipped under /lib/modules/$(uname -r), in dependency order. */
+  /**
+   * Loads the modules shipped under /lib/modules/$(uname -r) that the present devices need (by modalias),
+   * dependencies first; called again, only those for devices that appeared since (docs/boot-time.md §4).
+   */
   loadAll(): { loaded: string[]; failed: { error: unknown }[] };
 }
 

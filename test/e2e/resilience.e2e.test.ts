@@ -5,18 +5,20 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { DebianParts } from "../../build/debian.ts";
-import { BOOT_KERNEL_CMDLINE, BROKEN_DEFAULT_ESP, buildEspScenario, DEMO_ESP, type BuiltEsp } from "../lab/esp-scenarios.ts";
+import { BENCH_ESP, BOOT_KERNEL_CMDLINE, BROKEN_DEFAULT_ESP, buildEspScenario, DEMO_ESP, type BuiltEsp } from "../lab/esp-scenarios.ts";
 import { parseTargetReport } from "../lab/target-system.ts";
 import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, runScenario } from "../support/e2e.ts";
 
 let parts: DebianParts;
 let demo: BuiltEsp;
 let broken: BuiltEsp;
+let threeUkis: BuiltEsp;
 
 beforeAll(async () => {
   parts = await e2eReady();
   demo = await buildEspScenario(DEMO_ESP, { initramfs: INITRAMFS });
   broken = await buildEspScenario(BROKEN_DEFAULT_ESP);
+  threeUkis = await buildEspScenario(BENCH_ESP);
 }, 600_000);
 
 describe("unattended boot", () => {
@@ -89,4 +91,28 @@ describe("unattended boot", () => {
     expect(log).toContain("Attach the disk holding the ESP, or wait longer with ukiboot.wait=SECONDS");
     expect(log).toContain("ukiboot: exited with status 1");
   }, E2E_TIMEOUT_MS);
+});
+
+describe("drivers by the hardware found (docs/boot-time.md §4)", () => {
+  // Debian's cloud kernel has NVMe built in; SATA and virtio disks need modules, loaded only when their device is there.
+  for (const disk of [
+    { iface: "ahci" as const, name: "SATA (q35's AHCI)", device: "/dev/sda1", driver: "sd_mod", absent: "virtio_blk" },
+    { iface: "virtio" as const, name: "virtio-blk", device: "/dev/vda1", driver: "virtio_blk", absent: "sd_mod" },
+  ]) {
+    test(`an ESP on a ${disk.name} disk: ${disk.driver} is loaded for it (not ${disk.absent}), and the default boots`, async () => {
+      const { report, log } = await runScenario(
+        `esp-on-${disk.iface}`,
+        () => ({ kernel: parts.vmlinuz, initrd: INITRAMFS, append: BOOT_KERNEL_CMDLINE, disks: [{ path: threeUkis.image, iface: disk.iface }] }),
+        async (vm) => {
+          await vm.expect(/UKIBOOT-TARGET-END/, 240_000);
+          return { report: parseTargetReport(vm.output), log: vm.output };
+        },
+      );
+      const loaded = [...log.matchAll(/ukiboot: loaded modules: (.*)/g)].flatMap((m) => m[1]!.trim().split(" "));
+      expect(loaded).toContain(disk.driver);
+      expect(loaded).not.toContain(disk.absent);
+      expect(log).toContain(`ukiboot: using ESP ${disk.device} `);
+      expect(report?.name).toBe("bench-3.0");
+    }, E2E_TIMEOUT_MS);
+  }
 });

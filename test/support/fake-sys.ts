@@ -145,6 +145,8 @@ export interface FakeSysOptions {
   esrt?: EsrtEntry[];
   /** The disks' partitions, asked for on every scan: a function of the fake time lets a disk appear late. */
   partitions?: Partition[] | ((nowMs: number) => Partition[]);
+  /** What each call of modules.loadAll() reports loaded, as a function of the fake time (none by default). */
+  modulesLoaded?: (nowMs: number) => string[];
   /** Device node → the fixture directory that mounting it shows. */
   devices?: Record<string, string>;
   /** The console: a terminal, or none (not a TTY). `ukiboot.console=NAME` opens `consoles[NAME]`. */
@@ -228,7 +230,13 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
       sync: () => events.push("sync"),
       systemMounts: () => [],
     },
-    modules: { loadAll: () => ({ loaded: [], failed: [] }) },
+    modules: {
+      loadAll: () => {
+        const loaded = opts.modulesLoaded?.(clock.ms) ?? [];
+        if (loaded.length) events.push(`load modules ${loaded.join(" ")}`);
+        return { loaded, failed: [] };
+      },
+    },
     kernel: {
       cmdline: () => opts.cmdline ?? "",
       config: () => opts.kernelConfig ?? null,

@@ -88,6 +88,27 @@ const variable = (dir: string, name: string): string | null => {
 };
 
 describe("finding the ESP", () => {
+  test("while it waits for the ESP, drivers are loaded for devices that appeared; the disk behind one is then found", async () => {
+    const esp = espCopy();
+    let sdLoadedAt: number | undefined;
+    const r = await init({
+      esp,
+      // At 500 ms a SCSI disk shows up behind its controller; its driver (sd_mod) makes the partition appear.
+      modulesLoaded: (ms) => (ms >= 500 && sdLoadedAt === undefined ? ((sdLoadedAt = ms), ["sd_mod"]) : ms === 0 ? ["ahci", "vfat"] : []),
+      partitions: (ms) => (sdLoadedAt !== undefined && ms >= sdLoadedAt ? [DISK] : []),
+    });
+    expect(r.log).toContain("info: loaded modules: ahci vfat");
+    expect(r.log).toContain("info: loaded modules: sd_mod");
+    expect(r.sys.events.slice(0, 3)).toEqual(["load modules ahci vfat", "load modules sd_mod", `mount /dev/vda1 ${ESP_MOUNT}`]);
+    expect(r.sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-2.efi"]);
+  });
+
+  test("UKIBOOT_NO_MODULES=1: no module is loaded, at start or while waiting", async () => {
+    const r = await init({ env: { noModules: true }, modulesLoaded: () => ["sd_mod"], partitions: (ms) => (ms >= 500 ? [DISK] : []) });
+    expect(r.sys.events.filter((e) => e.startsWith("load modules"))).toEqual([]);
+    expect(r.sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-2.efi"]);
+  });
+
   test("an ESP that appears late is found within ukiboot.wait, with a countdown once a second", async () => {
     const esp = espCopy();
     const r = await init({ esp, cmdline: "ukiboot.wait=5", partitions: (ms) => (ms >= 2500 ? [DISK] : []) });
