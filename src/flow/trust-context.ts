@@ -127,8 +127,15 @@ export async function verifyPeFile(fs: ReadOnlyFs, path: string, store: TrustSto
   const st = await fs.stat(path);
   if (!st || st.kind !== "file") throw new BootError(`Cannot verify "${path}": it is not a readable file`, "Check the ESP");
   const head = await fs.readRange(path, 0, Math.min(AUTHENTICODE_HEAD_SIZE, st.size));
-  return verifyAuthenticodeFile(head, st.size, (offset, length) => fs.readRange(path, offset, length), store, { source: path });
+  // The digest reads the whole image: through one reused buffer where the filesystem can, so memory stays flat.
+  const buffer = fs.readRangeInto ? new Uint8Array(HASH_CHUNK) : undefined;
+  const hashRead =
+    fs.readRangeInto && buffer ? { read: async (offset: number, length: number) => buffer.subarray(0, await fs.readRangeInto!(path, offset, buffer.subarray(0, length))), chunkSize: HASH_CHUNK } : undefined;
+  return verifyAuthenticodeFile(head, st.size, (offset, length) => fs.readRange(path, offset, length), store, { source: path, ...(hashRead ? { hashRead } : {}) });
 }
+
+/** The read size when hashing an image: large enough that the syscalls do not count. */
+const HASH_CHUNK = 1024 * 1024;
 
 /**
  * Why SBAT revokes `image` (its `.sbat` against shim's SbatLevelRT), as a sentence naming the component, its

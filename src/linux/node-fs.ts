@@ -40,6 +40,21 @@ export class NodeFs implements ReadOnlyFs {
     return readRangeSync(this.resolve(path), offset, length);
   }
 
+  async readRangeInto(path: string, offset: number, into: Uint8Array): Promise<number> {
+    const fd = openSync(this.resolve(path), "r");
+    try {
+      let got = 0;
+      while (got < into.length) {
+        const n = readSync(fd, into, got, into.length - got, offset + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return got;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   async readDir(path: string): Promise<DirEntry[]> {
     const out: DirEntry[] = [];
     for (const e of readdirSync(path, { withFileTypes: true })) {

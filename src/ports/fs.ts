@@ -20,6 +20,11 @@ export interface ReadOnlyFs {
   readFile(path: string): Promise<Uint8Array>;
   /** Up to `length` bytes at `offset` (fewer at end of file) with one positional read. */
   readRange(path: string, offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: reads up to `into.length` bytes at `offset` into `into` and returns how many were read, so a whole
+   * file can be hashed through one buffer and memory stays flat in the file's size.
+   */
+  readRangeInto?(path: string, offset: number, into: Uint8Array): Promise<number>;
   /** Entries of a directory, unsorted; symlinks are reported as what they point to. */
   readDir(path: string): Promise<DirEntry[]>;
   /** null when the path does not exist. */

@@ -216,7 +216,7 @@ export async function verifyAuthenticodeFile(
   fileSize: number,
   read: RangeReader,
   trust: TrustStore,
-  opts: { source: string },
+  opts: { source: string; hashRead?: { read: RangeReader; chunkSize: number } },
 ): Promise<SignatureReport> {
   let layout: AuthenticodeLayout;
   try {
@@ -228,7 +228,10 @@ export async function verifyAuthenticodeFile(
   const t = layout.certificateTable;
   const table = t ? await read(t.offset, t.length) : undefined;
   const parsed = readSignatures(table, { source: opts.source, fileOffset: t?.offset ?? 0 });
-  const digests = await digestRanges(layout.ranges, read, digestAlgorithmsFor(parsed));
+  // hashRead may hand out the same buffer each time: the hash consumes each chunk before the next read.
+  const digests = opts.hashRead
+    ? await digestRanges(layout.ranges, opts.hashRead.read, digestAlgorithmsFor(parsed), { chunkSize: opts.hashRead.chunkSize })
+    : await digestRanges(layout.ranges, read, digestAlgorithmsFor(parsed));
   return verifySignatures(parsed, digests, trust);
 }
 

@@ -238,6 +238,25 @@ describe.skipIf(missing.length > 0)("verifyAuthenticodeImage() on sbsign-signed 
     }
   });
 
+  test("hashing through one reused buffer (memory flat in the image's size) gives the same report", async () => {
+    const s = store({ trustFiles: [file(f.keys.db.crt)] });
+    for (const path of [f.uki.db, f.uki.other, f.uki.unsigned]) {
+      const bytes = readBytes(path);
+      const buffer = new Uint8Array(4096);
+      let hashReads = 0;
+      const read = async (o: number, n: number) => {
+        // Poisons the previous chunk: a hash that kept a reference to it would come out wrong.
+        buffer.fill(0xa5);
+        buffer.set(bytes.subarray(o, o + n));
+        hashReads++;
+        return buffer.subarray(0, Math.min(n, bytes.length - o));
+      };
+      const reused = await verifyAuthenticodeFile(bytes.subarray(0, 4096), bytes.length, async (o, n) => bytes.slice(o, o + n), s, { source: path, hashRead: { read, chunkSize: buffer.length } });
+      expect(reused).toEqual(await verifyAuthenticodeImage(bytes, s, { source: path }));
+      expect(hashReads).toBeGreaterThan(bytes.length / buffer.length - 2);
+    }
+  });
+
   test("a --trust file that is not a certificate is a problem, not a failure", () => {
     const { store, problems } = buildTrustStore({ trustFiles: [{ name: "junk.pem", bytes: new TextEncoder().encode("hello") }, file(f.keys.db.crt)] });
     expect(problems).toEqual(['Ignoring trust anchor "junk.pem": Cannot read certificates from "junk.pem": it is neither DER nor PEM with a CERTIFICATE block']);
