@@ -7,25 +7,17 @@
 import type { MenuRequest } from "../src/ports/chooser.ts";
 import type { MenuDecision } from "../src/ports/menu.ts";
 import type { Clock } from "./clock.ts";
+// A type only: nothing of Ink is loaded by this import.
+import type { InputStream } from "./input/use-terminal-input.ts";
 import { startsHidden, createMenuState } from "./state/menu-state.ts";
 import { chooseTheme } from "./theme.ts";
 
-/** The parts of a tty.ReadStream used here; test streams implement only these. */
-export interface KeyInput {
-  isTTY?: boolean;
-  isRaw?: boolean;
-  setRawMode?: (raw: boolean) => unknown;
-  on(event: "data", fn: (chunk: string | Uint8Array) => void): unknown;
-  removeListener(event: "data", fn: (chunk: string | Uint8Array) => void): unknown;
-  resume?: () => unknown;
-  pause?: () => unknown;
-}
 
 /**
  * The first read from the terminal within `ms`, or null. Raw mode for the wait: a key typed before it (still
  * in the line discipline's buffer) is read at once, and nothing is echoed. The mode is restored afterwards.
  */
-export function waitForKey(input: KeyInput, ms: number, clock: Clock): Promise<string | null> {
+export function waitForKey(input: InputStream, ms: number, clock: Clock): Promise<string | null> {
   return new Promise((resolve) => {
     const wasRaw = input.isRaw === true;
     if (input.isTTY && input.setRawMode) input.setRawMode(true);

@@ -128,9 +128,9 @@ export async function verifyPeFile(fs: ReadOnlyFs, path: string, store: TrustSto
   if (!st || st.kind !== "file") throw new BootError(`Cannot verify "${path}": it is not a readable file`, "Check the ESP");
   const head = await fs.readRange(path, 0, Math.min(AUTHENTICODE_HEAD_SIZE, st.size));
   // The digest reads the whole image: through one reused buffer where the filesystem can, so memory stays flat.
-  const buffer = fs.readRangeInto ? new Uint8Array(HASH_CHUNK) : undefined;
-  const hashRead =
-    fs.readRangeInto && buffer ? { read: async (offset: number, length: number) => buffer.subarray(0, await fs.readRangeInto!(path, offset, buffer.subarray(0, length))), chunkSize: HASH_CHUNK } : undefined;
+  const readInto = fs.readRangeInto?.bind(fs);
+  const buffer = new Uint8Array(readInto ? HASH_CHUNK : 0);
+  const hashRead = readInto && { read: async (offset: number, length: number) => buffer.subarray(0, await readInto(path, offset, buffer.subarray(0, length))), chunkSize: HASH_CHUNK };
   return verifyAuthenticodeFile(head, st.size, (offset, length) => fs.readRange(path, offset, length), store, { source: path, ...(hashRead ? { hashRead } : {}) });
 }
 

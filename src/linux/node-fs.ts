@@ -13,16 +13,21 @@ function kindOf(s: { isFile(): boolean; isDirectory(): boolean }): FileKind {
 
 /** Up to `length` bytes at `offset` of a file or device, with positional reads (fewer at its end). */
 export function readRangeSync(path: string, offset: number, length: number): Uint8Array {
+  const buf = new Uint8Array(length);
+  return buf.subarray(0, readRangeIntoSync(path, offset, buf));
+}
+
+/** Fills `into` from `offset` (less at end of file); returns how many bytes were read. */
+function readRangeIntoSync(path: string, offset: number, into: Uint8Array): number {
   const fd = openSync(path, "r");
   try {
-    const buf = new Uint8Array(length);
     let got = 0;
-    while (got < length) {
-      const n = readSync(fd, buf, got, length - got, offset + got);
+    while (got < into.length) {
+      const n = readSync(fd, into, got, into.length - got, offset + got);
       if (n === 0) break;
       got += n;
     }
-    return buf.subarray(0, got);
+    return got;
   } finally {
     closeSync(fd);
   }
@@ -41,18 +46,7 @@ export class NodeFs implements ReadOnlyFs {
   }
 
   async readRangeInto(path: string, offset: number, into: Uint8Array): Promise<number> {
-    const fd = openSync(this.resolve(path), "r");
-    try {
-      let got = 0;
-      while (got < into.length) {
-        const n = readSync(fd, into, got, into.length - got, offset + got);
-        if (n === 0) break;
-        got += n;
-      }
-      return got;
-    } finally {
-      closeSync(fd);
-    }
+    return readRangeIntoSync(this.resolve(path), offset, into);
   }
 
   async readDir(path: string): Promise<DirEntry[]> {

@@ -7,7 +7,7 @@ import { useStdin } from "ink";
 import { useEffect, useRef } from "react";
 
 /** The parts of a tty.ReadStream the menu uses; test streams implement only these. */
-interface InputStream {
+export interface InputStream {
   isTTY?: boolean;
   isRaw?: boolean;
   setRawMode?: (raw: boolean) => unknown;
