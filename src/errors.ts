@@ -20,7 +20,9 @@ export type FormatName =
   | "pkcs7"
   | "tpm"
   | "cmdline"
-  | "boot-index";
+  | "boot-index"
+  | "fdt"
+  | "iomem";
 
 /** A read past the end of a buffer; parsers turn it into a FormatError with context. */
 export class BoundsError extends RangeError {
