@@ -251,7 +251,10 @@ async function loadAndMeasure(sys: Sys, session: BootSession, entry: BootEntry, 
   // a format it cannot load, no memory), the PCRs stay as they were and the next entry is measured from
   // the same state, so a disk sealed to that entry's PCR 11 still unlocks (docs/measurements.md §4).
   sys.log.info(`loading "${entry.showTitle}" (${entry.id}) from ${checked.plan.label}`);
-  await sys.kexec.load(checked.plan, { ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...crash });
+  const call = await sys.kexec.load(checked.plan, { ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...crash });
+  if (call === "kexec_load") {
+    sys.log.info("this kernel has no kexec_file_load: loaded with kexec_load, ukiboot placing the segments and handing the next kernel the running device tree with a new /chosen (docs/kexec.md §11)");
+  }
   if (opts.crash || opts.measure === false) return checked.plan;
   try {
     const measured = await measureBoot(sys, checked.plan, session.trust.policy.mode);

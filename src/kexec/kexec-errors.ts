@@ -25,5 +25,16 @@ export const kexecHints: Record<string, string> = {
   EADDRNOTAVAIL: "No memory hole is large enough for the kernel and initrd (or crash-kernel memory is too small): reduce the initrd or enlarge crashkernel=",
   ETXTBSY: "The kernel or initrd file is open for writing elsewhere: close the writer and try again",
   ENOSYS:
-    "This kernel has no kexec_file_load (CONFIG_KEXEC_FILE): use a boot kernel built with it (Debian's arm64 kernels, trixie and forky, are built without it: docs/kexec.md §10)",
+    "This kernel has no kexec_file_load (CONFIG_KEXEC_FILE): use a boot kernel built with it (on arm64 ukiboot falls back to kexec_load: docs/kexec.md §11)",
+};
+
+/** What kexec_load's errors mean (docs/kexec.md §11): the kernel checks no signature there, so lockdown refuses it. */
+export const kexecLoadHints: Record<string, string> = {
+  EPERM:
+    "The kernel refused kexec_load: ukiboot needs CAP_SYS_BOOT (run as root), kexec may be disabled (kernel.kexec_load_disabled), or the kernel is locked down, which forbids kexec_load because it checks no signature: use a boot kernel with kexec_file_load (CONFIG_KEXEC_FILE)",
+  EINVAL: "The kernel rejected a segment (not page-aligned, overlapping, or larger than its buffer): this is a ukiboot bug in placing the segments (docs/kexec.md §11)",
+  EADDRNOTAVAIL: "A segment lies outside the memory the kernel accepts for kexec: this is a ukiboot bug in reading /proc/iomem (docs/kexec.md §11)",
+  ENOMEM: "There is not enough memory to copy the kernel and initrd: give the machine more memory or make the initrd smaller",
+  EBUSY: "Another kexec load holds the kexec lock: wait and try again",
+  ENOSYS: "This kernel has neither kexec_file_load nor kexec_load (CONFIG_KEXEC): use a boot kernel built with kexec",
 };

@@ -2,8 +2,10 @@
 import { closeSync, openSync } from "node:fs";
 import { type ByteLeaf, sourceLeaves, sourceSize } from "../bytes/byte-source.ts";
 import { initrdChunks } from "../initrd/initrd-layout.ts";
-import type { KexecImage, KexecLoader, Progress } from "../ports/sys.ts";
-import { crashKernelSize, isKexecLoaded, kexecFileLoad, kexecFileUnload, rebootIntoKexec } from "./kexec.ts";
+import { SysCallError } from "../errors.ts";
+import type { KexecCall, KexecImage, KexecLoader, Progress } from "../ports/sys.ts";
+import { kexecLoadArm64 } from "./arm64-kexec-load.ts";
+import { crashKernelSize, isKexecLoaded, kexecFileLoad, kexecFileUnload, kexecUnload, rebootIntoKexec } from "./kexec.ts";
 import { closeFd, copyRangeAsync, memfdCreate, writeAll } from "./memfd.ts";
 import { decompressKernelInto } from "./decompress-kernel.ts";
 
@@ -82,10 +84,19 @@ export class LinuxKexecLoader implements KexecLoader {
   /** `resolve` maps a path to where it is read: its sealed copy once one was taken (snapshots.ts). */
   constructor(private readonly resolve: (path: string) => string = (path) => path) {}
 
-  async load(plan: KexecImage, opts: { crash?: boolean; onProgress?: (p: Progress) => void } = {}): Promise<void> {
+  async load(plan: KexecImage, opts: { crash?: boolean; onProgress?: (p: Progress) => void } = {}): Promise<KexecCall> {
     const { kernelFd, initrdFd } = await materialisePlan(plan, opts.onProgress, this.resolve);
+    const request = { kernelFd, initrdFd, cmdline: plan.cmdline, label: plan.label, ...(opts.crash ? { crash: true } : {}) };
     try {
-      kexecFileLoad({ kernelFd, initrdFd, cmdline: plan.cmdline, label: plan.label, ...(opts.crash ? { crash: true } : {}) });
+      try {
+        kexecFileLoad(request);
+        return "kexec_file_load";
+      } catch (e) {
+        // Debian's arm64 kernels have kexec_load only (docs/kexec.md §11).
+        if (!(e instanceof SysCallError && e.errnoName === "ENOSYS" && process.arch === "arm64")) throw e;
+        kexecLoadArm64(request);
+        return "kexec_load";
+      }
     } finally {
       // The kernel keeps its own copy of the segments once the call returns.
       closeFd(kernelFd);
@@ -94,7 +105,12 @@ export class LinuxKexecLoader implements KexecLoader {
   }
 
   async unload(opts: { crash?: boolean } = {}): Promise<void> {
-    kexecFileUnload(opts);
+    try {
+      kexecFileUnload(opts);
+    } catch (e) {
+      if (!(e instanceof SysCallError && e.errnoName === "ENOSYS" && process.arch === "arm64" && !opts.crash)) throw e;
+      kexecUnload();
+    }
   }
 
   async exec(): Promise<void> {

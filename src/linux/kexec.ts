@@ -3,9 +3,9 @@
  * caller can unmount and sync in between (as u-root's boot package does).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { kexecHints } from "../kexec/kexec-errors.ts";
-import { cString, REBOOT_MAGIC, sysCall } from "./libc.ts";
-import { KEXEC_FILE_NO_INITRAMFS, KEXEC_FILE_ON_CRASH, KEXEC_FILE_UNLOAD, LINUX_REBOOT_CMD_KEXEC } from "./syscall-numbers.ts";
+import { kexecHints, kexecLoadHints } from "../kexec/kexec-errors.ts";
+import { addressOf, cString, REBOOT_MAGIC, sysCall } from "./libc.ts";
+import { KEXEC_ARCH_DEFAULT, KEXEC_FILE_NO_INITRAMFS, KEXEC_FILE_ON_CRASH, KEXEC_FILE_UNLOAD, KEXEC_SEGMENT_MAX, LINUX_REBOOT_CMD_KEXEC } from "./syscall-numbers.ts";
 
 export interface KexecLoadRequest {
   kernelFd: number;
@@ -37,6 +37,41 @@ export function kexecFileUnload(opts: { crash?: boolean } = {}): void {
     action: "unload the kexec image",
     hints: kexecHints,
   });
+}
+
+/** One piece kexec_load copies: `bufBytes` at address `buf` go to physical `mem`, zero-filled up to `memBytes`. */
+export interface KexecSegment {
+  buf: number | Uint8Array;
+  bufBytes: number;
+  mem: number;
+  memBytes: number;
+}
+
+/**
+ * kexec_load(2): the older call, where the caller has placed every segment and names the entry point
+ * (docs/kexec.md §11). The segment list is `struct kexec_segment[]`: four machine words each.
+ */
+export function kexecLoad(entry: number, segments: KexecSegment[], label: string): void {
+  if (segments.length > KEXEC_SEGMENT_MAX) throw new Error(`kexec_load takes at most ${KEXEC_SEGMENT_MAX} segments, not ${segments.length}`);
+  const list = new Uint8Array(segments.length * 32);
+  const dv = new DataView(list.buffer);
+  segments.forEach((s, i) => {
+    dv.setBigUint64(i * 32, BigInt(typeof s.buf === "number" ? s.buf : addressOf(s.buf)), true);
+    dv.setBigUint64(i * 32 + 8, BigInt(s.bufBytes), true);
+    dv.setBigUint64(i * 32 + 16, BigInt(s.mem), true);
+    dv.setBigUint64(i * 32 + 24, BigInt(s.memBytes), true);
+  });
+  const where = segments.map((s) => `0x${s.mem.toString(16)}+0x${s.memBytes.toString(16)}`).join(" ");
+  sysCall("kexec_load", [entry, segments.length, list, KEXEC_ARCH_DEFAULT], {
+    args: `entry=0x${entry.toString(16)}, segments=[${where}], flags=0x0`,
+    action: `load "${label}"`,
+    hints: kexecLoadHints,
+  });
+}
+
+/** kexec_load with no segments: unloads what kexec_load loaded. */
+export function kexecUnload(): void {
+  sysCall("kexec_load", [0, 0, null, KEXEC_ARCH_DEFAULT], { args: "entry=0, segments=[], flags=0x0", action: "unload the kexec image", hints: kexecLoadHints });
 }
 
 /** The memory crashkernel= reserved (/sys/kernel/kexec_crash_size), in bytes; undefined without the file. */

@@ -45,6 +45,11 @@ function toWord(a: Arg): number | bigint {
   return a;
 }
 
+/** The address of `buf`'s bytes, for a structure that points at them (kexec_load's segment list). */
+export function addressOf(buf: Uint8Array): number {
+  return buf.byteLength === 0 ? 0 : ptr(buf);
+}
+
 /** A NUL-terminated C string in a buffer that lives as long as the caller holds it. */
 export function cString(s: string): Uint8Array {
   return new TextEncoder().encode(`${s}\0`);

@@ -5,7 +5,7 @@
 import { closeSync, fstatSync, readSync, writeSync } from "node:fs";
 import { SysCallError } from "../errors.ts";
 import { cString, sysCall } from "./libc.ts";
-import { F_ADD_SEALS, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, MFD_ALLOW_SEALING, MFD_CLOEXEC } from "./syscall-numbers.ts";
+import { F_ADD_SEALS, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, MAP_PRIVATE, MFD_ALLOW_SEALING, MFD_CLOEXEC, PROT_READ } from "./syscall-numbers.ts";
 
 /** A memory file; `sealable` ones can be sealed against every later change (sealMemfd). */
 export function memfdCreate(name: string, opts: { sealable?: boolean } = {}): number {
@@ -81,6 +81,15 @@ export async function copyRangeAsync(inFd: number, offset: number, length: numbe
 
 export function fdSize(fd: number): number {
   return fstatSync(fd).size;
+}
+
+/** Maps `size` bytes of `fd` read-only and returns their address, for a system call that takes a pointer. */
+export function mapReadOnly(fd: number, size: number, what: string): number {
+  return sysCall("mmap", [0, size, PROT_READ, MAP_PRIVATE, fd, 0], { args: `NULL, ${size}, PROT_READ, MAP_PRIVATE, fd=${fd}, 0`, action: `map ${what}` });
+}
+
+export function unmap(address: number, size: number): void {
+  sysCall("munmap", [address, size], { args: `0x${address.toString(16)}, ${size}`, action: "unmap a memory file" });
 }
 
 export function closeFd(fd: number): void {

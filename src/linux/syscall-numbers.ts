@@ -5,6 +5,9 @@
 
 export type SyscallName =
   | "kexec_file_load"
+  | "kexec_load"
+  | "mmap"
+  | "munmap"
   | "memfd_create"
   | "reboot"
   | "mount"
@@ -20,6 +23,9 @@ export type SyscallName =
 
 const X86_64: Record<SyscallName, number> = {
   kexec_file_load: 320,
+  kexec_load: 246,
+  mmap: 9,
+  munmap: 11,
   memfd_create: 319,
   reboot: 169,
   mount: 165,
@@ -37,6 +43,9 @@ const X86_64: Record<SyscallName, number> = {
 /** arm64 and riscv64 share the asm-generic table. */
 const GENERIC: Record<SyscallName, number> = {
   kexec_file_load: 294,
+  kexec_load: 104,
+  mmap: 222,
+  munmap: 215,
   memfd_create: 279,
   reboot: 142,
   mount: 40,
@@ -66,6 +75,10 @@ export function syscallNumber(name: SyscallName, arch: string = process.arch): n
 export const KEXEC_FILE_UNLOAD = 0x1;
 export const KEXEC_FILE_ON_CRASH = 0x2;
 export const KEXEC_FILE_NO_INITRAMFS = 0x4;
+export const KEXEC_ARCH_DEFAULT = 0;
+export const KEXEC_SEGMENT_MAX = 16;
+export const PROT_READ = 0x1;
+export const MAP_PRIVATE = 0x2;
 export const LINUX_REBOOT_MAGIC1 = 0xfee1dead;
 export const LINUX_REBOOT_MAGIC2 = 0x28121969;
 export const LINUX_REBOOT_CMD_KEXEC = 0x45584543;

@@ -33,9 +33,15 @@ export interface KexecImage {
   cmdline: string;
 }
 
+/**
+ * The call that loaded an image: kexec_file_load, or on an arm64 kernel without it kexec_load, where ukiboot
+ * places the segments and writes the next kernel's device tree itself (docs/kexec.md §11).
+ */
+export type KexecCall = "kexec_file_load" | "kexec_load";
+
 export interface KexecLoader {
-  /** Copies the image's bytes into memory files and calls kexec_file_load. @throws SysCallError */
-  load(image: KexecImage, opts?: { crash?: boolean; onProgress?: (p: Progress) => void }): Promise<void>;
+  /** Copies the image's bytes into memory files and loads them. @throws SysCallError */
+  load(image: KexecImage, opts?: { crash?: boolean; onProgress?: (p: Progress) => void }): Promise<KexecCall>;
   unload(opts?: { crash?: boolean }): Promise<void>;
   /** reboot(LINUX_REBOOT_CMD_KEXEC). Returns only when it fails (it throws then). */
   exec(): Promise<void>;

@@ -199,7 +199,8 @@ export function startVm(opts: VmOptions): Vm {
   const args = [arm64 ? "qemu-system-aarch64" : "qemu-system-x86_64", "-nodefaults", "-no-reboot", "-display", "none", "-m", String(opts.memoryMiB ?? 2048)];
   // One CPU: -smp 2 under TCG double-faulted guests in 4 of 6 runs here; -smp 1 was stable (docs/kexec.md §9).
   if (opts.kvm && kvmUsable() && !arm64) args.push("-accel", "kvm", "-cpu", "host");
-  else args.push("-accel", "tcg", "-cpu", "max", "-smp", "1");
+  // arm64 without FEAT_LPA2: with it, Debian's 6.12 kernel oopsed in trans_pgd_create_copy on every kexec here (docs/kexec.md §11).
+  else args.push("-accel", "tcg", "-cpu", arm64 ? "max,lpa2=off" : "max", "-smp", "1");
   args.push("-machine", arm64 ? "virt" : opts.firmware === "ovmf-secure-boot" ? "q35,smm=on" : "q35");
   args.push("-serial", opts.interactive ? "mon:stdio" : "stdio");
   args.push("-monitor", `unix:${join(dir, "monitor.sock")},server,nowait`);

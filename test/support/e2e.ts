@@ -7,8 +7,9 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "../../build/build.ts";
-import { debianParts, type DebianParts, REPO_ROOT } from "../../build/debian.ts";
-import { startVm, type Vm, type VmOptions, withVmRetry } from "../lab/qemu.ts";
+import { debianArm64Parts, debianParts, type DebianParts, ensureHostTools, REPO_ROOT } from "../../build/debian.ts";
+import { ARM64_INITRAMFS } from "../lab/arm64-lab.ts";
+import { AAVMF_CODE, startVm, type Vm, type VmOptions, withVmRetry } from "../lab/qemu.ts";
 
 /** Per-test deadline for QEMU scenarios (a scenario may boot twice when the first boot hits an emulator fault). */
 export const E2E_TIMEOUT_MS = 900_000;
@@ -44,6 +45,23 @@ export function e2eReady(): Promise<DebianParts> {
     return parts;
   })();
   return ready;
+}
+
+const ARM64_BINARY = join(REPO_ROOT, "dist", "arm64", "ukiboot");
+let arm64Ready: Promise<void> | undefined;
+
+/**
+ * The arm64 scenarios' parts (issue 17): qemu-system-aarch64 and AAVMF on the host, and dist/arm64/ built
+ * with Debian's arm64 parts when it is missing or older than the sources.
+ */
+export function e2eArm64Ready(): Promise<void> {
+  arm64Ready ??= (async () => {
+    await ensureHostTools({ programs: { "qemu-system-aarch64": "qemu-system-arm" }, files: { [AAVMF_CODE]: "qemu-efi-aarch64" } });
+    await debianArm64Parts();
+    const stale = !existsSync(ARM64_INITRAMFS) || !existsSync(ARM64_BINARY) || statSync(ARM64_INITRAMFS).mtimeMs < newestSource();
+    if (stale) await build({ arch: "arm64" });
+  })();
+  return arm64Ready;
 }
 
 /**

@@ -13,7 +13,7 @@ import { materializeSource, type ByteSource } from "../../src/bytes/byte-source.
 import { materializeInitrd } from "../../src/initrd/initrd-layout.ts";
 import type { LoadPlan } from "../../src/model/load-plan.ts";
 import type { DirEntry, FileStat, ReadOnlyFs } from "../../src/ports/fs.ts";
-import type { Clock, KexecImage, KexecLoader, Log, Partition, Sys } from "../../src/ports/sys.ts";
+import type { Clock, KexecCall, KexecImage, KexecLoader, Log, Partition, Sys } from "../../src/ports/sys.ts";
 import type { Terminal } from "../../src/ports/terminal.ts";
 import type { TpmTransport } from "../../src/tpm/tpm2-client.ts";
 import { Efivarfs } from "../../src/linux/efivarfs.ts";
@@ -45,12 +45,16 @@ export class FakeKexec implements KexecLoader {
   crashLoaded: LoadPlan[] = [];
   written: { kernel?: string; initrd?: string }[] = [];
 
-  async load(image: KexecImage, opts: { crash?: boolean } = {}): Promise<void> {
+  /** The call the fake kernel says it used: "kexec_load" as an arm64 kernel without kexec_file_load would. */
+  call: KexecCall = "kexec_file_load";
+
+  async load(image: KexecImage, opts: { crash?: boolean } = {}): Promise<KexecCall> {
     // The flow hands the loader a whole load plan; the port needs only its image part.
     const plan = image as LoadPlan;
     const errno = this.failures.get(plan.entryId) ?? this.failWhen?.(plan);
     if (errno) throw new SysCallError("kexec_file_load", "kernel=3, initrd=4", errnoByName(errno) ?? 22, { action: `load "${plan.label}"` });
     (opts.crash ? this.crashLoaded : this.loaded).push(plan);
+    return this.call;
   }
   crashSize(): number | undefined {
     return this.reservedForCrash;
