@@ -70,11 +70,11 @@ async function prepareKernel(sys: Sys, plan: LoadPlan): Promise<{ plan: LoadPlan
     if ("error" in found) throw new BootError(found.error.replace(/^Cannot use the kernel/, "Cannot boot"), "Rebuild or reinstall this UKI with an arm64 kernel; ukiboot tries the next entry");
     if (found.kind === "image") return { plan, kernel: { format: "arm64-image" } };
     if (found.kind === "gzip") {
-      return { plan: { ...plan, kernelEncoding: "gzip", notes: [...plan.notes, "the kernel is a gzip-compressed arm64 Image: ukiboot decompresses it before kexec_file_load"] }, kernel: { format: "arm64-image" } };
+      return { plan: { ...plan, kernelEncoding: "gzip", notes: [...plan.notes, "the kernel is a gzip-compressed arm64 Image: ukiboot decompresses it before loading, since the arm64 loaders take a plain Image"] }, kernel: { format: "arm64-image" } };
     }
     if (plan.kernel.type !== "range") throw new BootError(`Cannot boot "${plan.label}": its EFI zboot kernel is not one range of a file`, "Report this: ukiboot plans a UKI's .linux as one range");
     const payload = { ...plan.kernel, offset: plan.kernel.offset + found.payloadOffset, size: found.payloadSize };
-    const note = `the kernel is an EFI zboot image with a ${found.compression} payload: ukiboot decompresses it before kexec_file_load, which takes a plain Image on arm64`;
+    const note = `the kernel is an EFI zboot image with a ${found.compression} payload: ukiboot decompresses it before loading, since the arm64 loaders take a plain Image`;
     return { plan: { ...plan, kernel: payload, kernelEncoding: found.compression, notes: [...plan.notes, note] }, kernel: { format: "efi-zboot" } };
   }
   const check = checkKernelImage(header, size);

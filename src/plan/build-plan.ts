@@ -47,7 +47,7 @@ function archive(files: readonly CompanionFile[], kind: CompanionFileKind, scope
 /** Devicetrees cannot be handed over by kexec_file_load; say so instead of dropping them silently. */
 function devicetreeNotes(image: UkiImageRef, addons: readonly BootAddon[]): string[] {
   const notes: string[] = [];
-  if (image.sections[".dtb"] || image.dtbauto.length > 0) notes.push("the UKI's devicetree is measured but not applied: kexec_file_load cannot pass a devicetree (on arm64 the next kernel gets the running one's, docs/kexec.md §10)");
+  if (image.sections[".dtb"] || image.dtbauto.length > 0) notes.push("the UKI's devicetree is measured but not applied: kexec_file_load cannot pass a devicetree, and on arm64 the next kernel gets the running one's, from either call (docs/kexec.md §11)");
   for (const a of addons) {
     if (a.sections[".dtb"] || a.dtbauto.length > 0) notes.push(`the devicetree of add-on "${a.fileName}" is not applied (kexec_file_load cannot pass one) and not measured`);
   }

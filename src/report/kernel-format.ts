@@ -11,8 +11,8 @@ export function describeKernelFormat(header: Uint8Array, size: number, arch: Efi
     const k = identifyArm64Kernel(header, size, source);
     if ("error" in k) return `refused: ${k.error}`;
     if (k.kind === "image") return `arm64 Image${k.pageSize ? ` (${k.pageSize / 1024} KiB pages)` : ""}, ${k.imageSize} bytes in memory: loaded as it is`;
-    if (k.kind === "gzip") return "gzip-compressed arm64 Image: decompressed by ukiboot before kexec_file_load";
-    return `EFI zboot image, ${k.compression} payload of ${k.payloadSize} bytes at ${k.payloadOffset}: decompressed by ukiboot before kexec_file_load`;
+    if (k.kind === "gzip") return "gzip-compressed arm64 Image: decompressed by ukiboot before loading";
+    return `EFI zboot image, ${k.compression} payload of ${k.payloadSize} bytes at ${k.payloadOffset}: decompressed by ukiboot before loading`;
   }
   if (arch === "x64") {
     const c = checkKernelImage(header, size);

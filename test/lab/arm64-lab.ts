@@ -35,12 +35,15 @@ export async function arm64TargetParts(): Promise<DebianParts> {
 
 /**
  * The arm64 ESP: target-1.0 (the kernel as Debian ships it, a plain Image), target-zboot-2.0 (the same Image
- * in a gzip EFI zboot wrapper, the default by version), loader.conf with no menu wait, and the boot UKI at
- * EFI/BOOT/BOOTAA64.EFI around dist/arm64/initramfs.cpio.zst.
+ * in a gzip EFI zboot wrapper, the default by version), loader.conf with `menuTimeout` (0, no menu wait, for
+ * the scenarios; the demo shows the menu), and the boot UKI at EFI/BOOT/BOOTAA64.EFI around
+ * dist/arm64/initramfs.cpio.zst.
  */
-export async function arm64Esp(): Promise<{ tree: string; image: string }> {
+export async function arm64Esp(opts: { menuTimeout?: number } = {}): Promise<{ tree: string; image: string }> {
   const parts = await arm64TargetParts();
-  const dir = await buildOnce("esp-arm64", { inputs: { kernel: parts.kernelVersion, v: 1 }, code: import.meta.path, single: true, files: [ARM64_INITRAMFS] }, async (out) => {
+  const menuTimeout = opts.menuTimeout ?? 0;
+  const name = menuTimeout === 0 ? "esp-arm64" : "esp-arm64-menu";
+  const dir = await buildOnce(name, { inputs: { kernel: parts.kernelVersion, menuTimeout, v: 1 }, code: import.meta.path, single: true, files: [ARM64_INITRAMFS] }, async (out) => {
     const tree = join(out, "tree");
     const work = join(out, "work");
     mkdirSync(join(tree, "EFI/Linux"), { recursive: true });
@@ -53,7 +56,7 @@ export async function arm64Esp(): Promise<{ tree: string; image: string }> {
       buildTargetUki(parts, work, { name, version, output: join(tree, "EFI/Linux", `target-${name.replace(/-[\d.]+$/, "")}-${version}.efi`), cmdline: `${TARGET_CMDLINE} UKIBOOT_TARGET=${name}`, ...(linux ? { linux } : {}) });
     await target("plain-1.0", "1.0");
     await target("zboot-2.0", "2.0", zboot);
-    writeFileSync(join(tree, "loader/loader.conf"), "timeout 0\n");
+    writeFileSync(join(tree, "loader/loader.conf"), `timeout ${menuTimeout}\n`);
     await buildUki(parts, {
       output: join(tree, "EFI/BOOT/BOOTAA64.EFI"),
       linux: parts.vmlinuz,

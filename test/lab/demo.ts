@@ -32,9 +32,9 @@ if (values.arch === "arm64") {
   // The demo on arm64: AAVMF starts the boot UKI, ukiboot shows its menu on ttyAMA0 and kexecs the choice.
   console.log("ukiboot demo: building dist/arm64/ukiboot and its initramfs, and the arm64 ESP (ukify with Debian's arm64 stub and kernel)");
   await build({ arch: "arm64" });
-  const esp = await arm64Esp();
+  const esp = await arm64Esp({ menuTimeout: 10 });
   console.log(`ukiboot demo: booting ${esp.image} in qemu-system-aarch64 (AAVMF firmware, TCG: slow); quit with Ctrl-A then X`);
-  const vm = startVm({ arch: "arm64", interactive: true, firmware: "ovmf", disks: [{ path: esp.image, iface: "nvme" }] });
+  const vm = startVm({ arch: "arm64", interactive: true, firmware: "ovmf", disks: [{ path: esp.image, iface: "virtio" }] });
   process.exitCode = await vm.exited;
 } else if (values.net) {
   console.log("ukiboot demo: building the served UKIs and a boot initramfs that pins the demo server's CA");

@@ -77,7 +77,7 @@ describe("arm64 kernel formats in the plan", () => {
     expect(plan.kernelEncoding).toBe(encoding as "gzip" | "zstd");
     const linux = (e.kind === "type2" ? e.image : undefined)!.sections[".linux"]!;
     expect(plan.kernel).toMatchObject({ type: "range", offset: linux.fileOffset + ZBOOT_PAYLOAD_OFFSET });
-    expect(plan.notes).toContain(`the kernel is an EFI zboot image with a ${encoding} payload: ukiboot decompresses it before kexec_file_load, which takes a plain Image on arm64`);
+    expect(plan.notes).toContain(`the kernel is an EFI zboot image with a ${encoding} payload: ukiboot decompresses it before loading, since the arm64 loaders take a plain Image`);
   });
 
   test("a zboot kernel ukiboot cannot undo is refused by name, and the next entry boots", async () => {
@@ -87,6 +87,24 @@ describe("arm64 kernel formats in the plan", () => {
     expect(r.kind).toBe("started");
     expect(sys.log.text()).toContain(`Cannot boot "${join(ESP, "EFI/Linux/zboot-lzma-4.efi")}": it is an EFI zboot image compressed with lzma; only gzip and zstd are undone`);
     expect(sys.kexec.loaded[0]!.entryId).toBe("zboot-zstd-3.efi");
+  });
+
+  test("a kernel without kexec_file_load: the boot says it loaded with kexec_load, once per load", async () => {
+    const sys = aarch64();
+    sys.kexec.call = "kexec_load";
+    const session = await openSession(sys, { esp: ESP });
+    const r = await runBoot(sys, session, { chooser: null, menuFirst: false });
+    expect(r.kind).toBe("started");
+    const says = sys.log.text().split("\n").filter((l) => l.includes("this kernel has no kexec_file_load: loaded with kexec_load"));
+    expect(says).toHaveLength(1);
+    expect(says[0]).toContain("docs/kexec.md §11");
+  });
+
+  test("with kexec_file_load nothing is said about kexec_load", async () => {
+    const sys = aarch64();
+    const session = await openSession(sys, { esp: ESP });
+    await runBoot(sys, session, { chooser: null, menuFirst: false });
+    expect(sys.log.text()).not.toContain("loaded with kexec_load");
   });
 
   test("on x86_64 the same zboot UKI is refused as no bzImage", async () => {

@@ -14,7 +14,7 @@ const image = (() => {
 
 test.each([
   ["an arm64 Image on aa64", image, "aa64", "arm64 Image (4 KiB pages), 8192 bytes in memory: loaded as it is"],
-  ["a gzip Image on aa64", Bun.gzipSync(image), "aa64", "gzip-compressed arm64 Image: decompressed by ukiboot before kexec_file_load"],
+  ["a gzip Image on aa64", Bun.gzipSync(image), "aa64", "gzip-compressed arm64 Image: decompressed by ukiboot before loading"],
   ["an arm64 Image on x64", image, "x64", "refused: the kernel image is an arm64 Image, and kexec_file_load on x86_64 loads bzImages only"],
   ["text on aa64", new TextEncoder().encode("#!/bin/sh\n".padEnd(64)), "aa64", "refused: Cannot use the kernel k: it is neither an arm64 Image, a gzip stream, nor an EFI zboot image"],
 ] as const)("%s", (_n, bytes, arch, expected) => {
@@ -23,5 +23,5 @@ test.each([
 
 test("a zboot image names its payload", () => {
   const z = zbootImage(image, "zstd");
-  expect(describeKernelFormat(z.subarray(0, 0x268), z.byteLength, "aa64", "k")).toMatch(/^EFI zboot image, zstd payload of \d+ bytes at 4096: decompressed by ukiboot before kexec_file_load$/);
+  expect(describeKernelFormat(z.subarray(0, 0x268), z.byteLength, "aa64", "k")).toMatch(/^EFI zboot image, zstd payload of \d+ bytes at 4096: decompressed by ukiboot before loading$/);
 });
