@@ -76,6 +76,11 @@ export function kexecLoadArm64(req: KexecLoadRequest): void {
     segments.push({ buf: purgatory, bufBytes: purgatory.byteLength, mem: layout.purgatory.start, memBytes: layout.purgatory.end - layout.purgatory.start });
     kexecLoad(layout.purgatory.start, segments, req.label);
   } finally {
-    for (const m of maps) unmap(m.address, m.size);
+    // A failed unmap must not hide why the load failed; the mappings go with the process in any case.
+    for (const m of maps) {
+      try {
+        unmap(m.address, m.size);
+      } catch {}
+    }
   }
 }

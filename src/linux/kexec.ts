@@ -3,6 +3,7 @@
  * caller can unmount and sync in between (as u-root's boot package does).
  */
 import { existsSync, readFileSync } from "node:fs";
+import { BootError } from "../errors.ts";
 import { kexecHints, kexecLoadHints } from "../kexec/kexec-errors.ts";
 import { addressOf, cString, REBOOT_MAGIC, sysCall } from "./libc.ts";
 import { KEXEC_ARCH_DEFAULT, KEXEC_FILE_NO_INITRAMFS, KEXEC_FILE_ON_CRASH, KEXEC_FILE_UNLOAD, KEXEC_SEGMENT_MAX, LINUX_REBOOT_CMD_KEXEC } from "./syscall-numbers.ts";
@@ -52,7 +53,9 @@ export interface KexecSegment {
  * (docs/kexec.md §11). The segment list is `struct kexec_segment[]`: four machine words each.
  */
 export function kexecLoad(entry: number, segments: KexecSegment[], label: string): void {
-  if (segments.length > KEXEC_SEGMENT_MAX) throw new Error(`kexec_load takes at most ${KEXEC_SEGMENT_MAX} segments, not ${segments.length}`);
+  if (segments.length > KEXEC_SEGMENT_MAX) {
+    throw new BootError(`Cannot load "${label}": kexec_load takes at most ${KEXEC_SEGMENT_MAX} segments, and ukiboot made ${segments.length}`, "This is a ukiboot bug in placing the segments (docs/kexec.md §11)");
+  }
   const list = new Uint8Array(segments.length * 32);
   const dv = new DataView(list.buffer);
   segments.forEach((s, i) => {
