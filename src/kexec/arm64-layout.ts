@@ -4,13 +4,14 @@
  * initrd, the device tree and the purgatory in the lowest free pages above the Image's end and within 32 GiB
  * of its base (the reach older kernels' linear map needs). Every segment starts and ends on a page.
  */
+import { alignUp } from "../bytes/byte-reader.ts";
 import { BootError } from "../errors.ts";
 import type { PhysRange } from "./iomem.ts";
 
 const TWO_MIB = 2 * 1024 * 1024;
 const REACH = 32 * 1024 * 1024 * 1024;
 /** The arm64 boot protocol's limit on the device tree. */
-export const MAX_DTB_BYTES = 2 * 1024 * 1024;
+const MAX_DTB_BYTES = 2 * 1024 * 1024;
 
 export interface Arm64LayoutInput {
   /** The Image's bytes in the file, its `text_offset` (header byte 8) and `image_size` (byte 16; 0 when unstated). */
@@ -32,8 +33,6 @@ export interface Arm64Layout {
   dtb: PhysRange;
   purgatory: PhysRange;
 }
-
-const alignUp = (n: number, a: number) => Math.ceil(n / a) * a;
 
 /**
  * Places the pieces; `label` names what is loaded in the message.

@@ -4,9 +4,10 @@
  * its /chosen node and writes a new blob. Read and written here over bytes; nothing else is interpreted.
  */
 
+import { alignUp } from "../bytes/byte-reader.ts";
 import { FormatError } from "../errors.ts";
 
-export const FDT_MAGIC = 0xd00dfeed;
+const FDT_MAGIC = 0xd00dfeed;
 const HEADER_BYTES = 40;
 const BEGIN_NODE = 1;
 const END_NODE = 2;
@@ -66,7 +67,6 @@ export function parseFdt(blob: Uint8Array, source: string): Fdt {
     if (end < 0 || end >= limit) fail(`${what} at byte ${from} has no terminating NUL`);
     return [decoder.decode(blob.subarray(from, end)), end];
   };
-  const align4 = (n: number) => (n + 3) & ~3;
   const structEnd = structOff + structSize;
   let o = structOff;
   const token = () => {
@@ -83,7 +83,7 @@ export function parseFdt(blob: Uint8Array, source: string): Fdt {
     if (t === NOP) continue;
     if (t === BEGIN_NODE) {
       const [name, end] = cstring(o, structEnd, "a node name");
-      o = align4(end + 1);
+      o = alignUp(end + 1, 4);
       const node: FdtNode = { name, props: [], children: [] };
       if (stack.length === 0) {
         if (root) fail("it has more than one root node");
@@ -101,7 +101,7 @@ export function parseFdt(blob: Uint8Array, source: string): Fdt {
       if (nameOff >= stringsSize) fail(`a property at byte ${o - 12} names string ${nameOff}, past the strings block`);
       const [name] = cstring(stringsOff + nameOff, stringsOff + stringsSize, "a property name");
       stack[stack.length - 1]!.props.push({ name, value: blob.slice(o, o + len) });
-      o = align4(o + len);
+      o = alignUp(o + len, 4);
     } else if (t === END) {
       if (stack.length !== 0) fail(`its structure block ends with the node "${stack[stack.length - 1]!.name}" still open`);
       break;
@@ -136,7 +136,7 @@ export function serializeFdt(fdt: Fdt): Uint8Array {
     return b;
   };
   const padded = (b: Uint8Array) => {
-    const out = new Uint8Array((b.byteLength + 3) & ~3);
+    const out = new Uint8Array(alignUp(b.byteLength, 4));
     out.set(b);
     return out;
   };

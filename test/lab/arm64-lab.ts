@@ -7,11 +7,14 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { debianArm64Parts, debianParts, REPO_ROOT, type DebianParts } from "../../build/debian.ts";
 import { buildOnce } from "./build-once.ts";
+import { AAVMF_CODE } from "./qemu.ts";
 import { makeGptDiskImage } from "./disk-image.ts";
 import { buildTargetUki, buildUki } from "./target-system.ts";
 import { zbootImage } from "./zboot.ts";
 
 export const ARM64_INITRAMFS = join(REPO_ROOT, "dist", "arm64", "initramfs.cpio.zst");
+/** What the arm64 machine needs on this host, for ensureHostTools: QEMU for aarch64 and AAVMF. */
+export const ARM64_HOST_TOOLS = { programs: { "qemu-system-aarch64": "qemu-system-arm" }, files: { [AAVMF_CODE]: "qemu-efi-aarch64" } };
 /** The boot kernel's line on QEMU's virt machine, whose serial port is a PL011 (ttyAMA0). */
 export const ARM64_BOOT_CMDLINE = "console=ttyAMA0 panic=-1 quiet";
 const TARGET_CMDLINE = "console=ttyAMA0 panic=-1 quiet";

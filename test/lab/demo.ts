@@ -13,8 +13,8 @@ import { build } from "../../build/build.ts";
 import { debianParts, ensureHostTools } from "../../build/debian.ts";
 import { BOOT_KERNEL_CMDLINE, buildEspScenario, DEMO_ESP } from "./esp-scenarios.ts";
 import { HTTPS_BASE, netInitramfs, servedTrees, startBootServer, USER_NETWORK } from "./net-lab.ts";
-import { AAVMF_CODE, startVm } from "./qemu.ts";
-import { arm64Esp } from "./arm64-lab.ts";
+import { startVm } from "./qemu.ts";
+import { ARM64_HOST_TOOLS, arm64Esp } from "./arm64-lab.ts";
 
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { linuxboot: { type: "boolean" }, net: { type: "boolean" }, arch: { type: "string" }, append: { type: "string" } } });
 
@@ -22,7 +22,7 @@ if (values.arch !== undefined && values.arch !== "x64" && values.arch !== "arm64
   console.error(`npm start: --arch ${values.arch} is not supported; use x64 or arm64`);
   process.exit(2);
 }
-await ensureHostTools(values.arch === "arm64" ? { programs: { "qemu-system-aarch64": "qemu-system-arm" }, files: { [AAVMF_CODE]: "qemu-efi-aarch64" } } : {});
+await ensureHostTools(values.arch === "arm64" ? ARM64_HOST_TOOLS : {});
 const parts = await debianParts();
 console.log("ukiboot demo: building dist/ukiboot and dist/initramfs.cpio.zst");
 const { binary, initramfs } = await build({ modulesDir: parts.modulesDir });

@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "../../build/build.ts";
 import { debianArm64Parts, debianParts, type DebianParts, ensureHostTools, REPO_ROOT } from "../../build/debian.ts";
-import { ARM64_INITRAMFS } from "../lab/arm64-lab.ts";
-import { AAVMF_CODE, startVm, type Vm, type VmOptions, withVmRetry } from "../lab/qemu.ts";
+import { ARM64_HOST_TOOLS, ARM64_INITRAMFS } from "../lab/arm64-lab.ts";
+import { startVm, type Vm, type VmOptions, withVmRetry } from "../lab/qemu.ts";
 
 /** Per-test deadline for QEMU scenarios (a scenario may boot twice when the first boot hits an emulator fault). */
 export const E2E_TIMEOUT_MS = 900_000;
@@ -56,7 +56,7 @@ let arm64Ready: Promise<void> | undefined;
  */
 export function e2eArm64Ready(): Promise<void> {
   arm64Ready ??= (async () => {
-    await ensureHostTools({ programs: { "qemu-system-aarch64": "qemu-system-arm" }, files: { [AAVMF_CODE]: "qemu-efi-aarch64" } });
+    await ensureHostTools(ARM64_HOST_TOOLS);
     await debianArm64Parts();
     const stale = !existsSync(ARM64_INITRAMFS) || !existsSync(ARM64_BINARY) || statSync(ARM64_INITRAMFS).mtimeMs < newestSource();
     if (stale) await build({ arch: "arm64" });
