@@ -2,6 +2,7 @@
  * The report the Debian target system prints at multi-user.target (test/lab/debian-system.ts): LAB- lines
  * on the serial console between LAB-REPORT-BEGIN and LAB-REPORT-END.
  */
+import { parseMeasureLog, type MeasureLogRecord } from "../../src/tpm/event-log.ts";
 
 export interface LabReport {
   /** `systemctl is-system-running --wait`: running, degraded, … */
@@ -26,6 +27,16 @@ export interface LabReport {
   credentials: string[];
   /** `.extra/…` paths in the uncompressed archives of the retained initrd. */
   extras: string[];
+  /**
+   * The target systemd's own measurements (/run/log/systemd/tpm2-measure.log, one record a LAB-MEASURE line):
+   * the boot phases it extended into PCR 11, among others. systemd-pcrextend --graceful logs nothing when it
+   * skips, so these are exactly the extends it made.
+   */
+  measurements: MeasureLogRecord[];
+  /** LAB-MEASURE lines that are not a record (a console write cut into one, say): a reader of `measurements` checks this is empty. */
+  unreadableMeasurements: string[];
+  /** The journal of the three systemd-pcrphase units in this boot, for a reader who finds a phase missing. */
+  pcrphaseJournal: string[];
 }
 
 /** The last complete report in `log`, or null when there is none. */
@@ -33,7 +44,7 @@ export function parseLabReport(log: string): LabReport | null {
   const end = log.lastIndexOf("LAB-REPORT-END");
   const begin = log.lastIndexOf("LAB-REPORT-BEGIN", end);
   if (begin < 0 || end < 0) return null;
-  const r: LabReport = { state: "", cmdline: "", pcrs: {}, bootCountPath: "", bootedEntry: "", bless: "", bootctlStatus: [], bootctlList: [], ukibootList: [], failedUnits: [], credentials: [], extras: [] };
+  const r: LabReport = { state: "", cmdline: "", pcrs: {}, bootCountPath: "", bootedEntry: "", bless: "", bootctlStatus: [], bootctlList: [], ukibootList: [], failedUnits: [], credentials: [], extras: [], measurements: [], unreadableMeasurements: [], pcrphaseJournal: [] };
   for (const raw of log.slice(begin, end).split(/\r?\n/)) {
     // The console may interleave escape sequences of other writers: read from the marker on.
     const at = raw.indexOf("LAB-");
@@ -55,6 +66,15 @@ export function parseLabReport(log: string): LabReport | null {
     else if (tag === "LAB-INITRD-DUMPED" && r.initrd) r.initrd.dumped = true;
     else if (tag === "LAB-CREDENTIALS") r.credentials = value.trim().split(/\s+/).filter(Boolean);
     else if (tag === "LAB-EXTRA" && value.trim()) r.extras.push(value.trim());
+    else if (tag === "LAB-PCRPHASE") r.pcrphaseJournal.push(value);
+    else if (tag === "LAB-MEASURE") {
+      // Back to the log's own form, one record after an RFC 7464 record separator.
+      try {
+        r.measurements.push(...parseMeasureLog(`\x1e${value}\n`, { source: "a LAB-MEASURE line" }));
+      } catch {
+        r.unreadableMeasurements.push(value);
+      }
+    }
   }
   return r;
 }

@@ -13,6 +13,9 @@ const REPORT = [
   "LAB-EXTRA .extra/credentials/lab.cred",
   "LAB-EXTRA .extra/sysext/lab.sysext.raw",
   "LAB-FAILED ",
+  'LAB-MEASURE {"pcr":15,"digests":[{"hashAlg":"sha256","digest":"' + "11".repeat(32) + '"}],"content_type":"systemd","content":{"eventType":"machine-id","string":"machine-id:6c61"}}',
+  'LAB-MEASURE {"pcr":11,"digests":[{"hashAlg":"sha256","digest":"' + "22".repeat(32) + '"}],"content_type":"systemd","content":{"eventType":"phase","string":"enter-initrd"}}',
+  "LAB-PCRPHASE [   14.1] lab systemd[1]: Finished systemd-pcrphase-initrd.service - TPM PCR Barrier (initrd).",
   "LAB-REPORT-END",
 ].join("\r\n");
 
@@ -25,6 +28,23 @@ test("parseLabReport() reads the credentials systemd imported and the .extra nam
   expect(r.credentials).toEqual(["@system/ukiboot.booted-entry", "@encrypted/lab"]);
   expect(r.extras).toEqual([".extra/credentials/lab.cred", ".extra/sysext/lab.sysext.raw"]);
   expect(r.failedUnits).toEqual([]);
+});
+
+test("parseLabReport() reads the target systemd's own measurement log, record by record", () => {
+  const r = parseLabReport(REPORT)!;
+  expect(r.measurements.map((m) => [m.pcr, m.description])).toEqual([[15, "machine-id:6c61"], [11, "enter-initrd"]]);
+  expect(Buffer.from(r.measurements[1]!.digests[0]!.digest).toString("hex")).toBe("22".repeat(32));
+  expect(r.unreadableMeasurements).toEqual([]);
+  expect(r.pcrphaseJournal).toEqual(["[   14.1] lab systemd[1]: Finished systemd-pcrphase-initrd.service - TPM PCR Barrier (initrd)."]);
+  expect(parseLabReport("LAB-REPORT-BEGIN\nLAB-STATE running\nLAB-REPORT-END")!.measurements).toEqual([]);
+});
+
+test("parseLabReport() keeps a LAB-MEASURE line that is not a record aside, and still reads the rest of the report", () => {
+  const r = parseLabReport(REPORT.replace('"content_type":"systemd","content":{"eventType":"phase"', '"cont[   61.3] tpm'))!;
+  expect(r.measurements.map((m) => m.pcr)).toEqual([15]);
+  expect(r.unreadableMeasurements).toHaveLength(1);
+  expect(r.unreadableMeasurements[0]).toContain("[   61.3] tpm");
+  expect(r.extras).toHaveLength(2);
 });
 
 test("parseLabReport() takes the last complete report, and none without one", () => {
