@@ -66,8 +66,12 @@ is_turned_off() {
 signatures_enforced() {
 	[ -e "$UKIBOOT_RESCUE_MARKER" ] && return 1
 	if [ -r "$UKIBOOT_SECUREBOOT_VAR" ]; then
-		secure_boot=$(od -An -tu1 -j4 -N1 "$UKIBOOT_SECUREBOOT_VAR" 2>/dev/null)
-		[ "${secure_boot# }" != "" ] && [ "$((secure_boot))" -ne 0 ] && return 0
+		# Four attribute bytes, then the value. Read the whole file: efivarfs refuses to seek, and od -j then
+		# read the first attribute byte (6) as the value, which once took the shell away with Secure Boot off.
+		# Word splitting of od's numbers is intended.
+		# shellcheck disable=SC2046
+		set -- $(od -An -tu1 "$UKIBOOT_SECUREBOOT_VAR" 2>/dev/null)
+		[ $# -ge 5 ] && [ "$5" -ne 0 ] && return 0
 	fi
 	if [ -r "$UKIBOOT_LOCKDOWN_FILE" ]; then
 		case $(cat "$UKIBOOT_LOCKDOWN_FILE") in

@@ -163,7 +163,7 @@ test("the shells under test exist on this machine", () => {
 
 describe("whether signatures are enforced, decided by the shim itself when ukiboot cannot run (docs/trust.md §6)", () => {
   /** Sources the shim's functions and asks; each input file is given only when the case sets it. */
-  async function enforced(shell: string[], c: { secureBoot?: number; lockdown?: string; cmdline?: string; labImage?: boolean }): Promise<string> {
+  async function enforced(shell: string[], c: { secureBoot?: number; secureBootBytes?: readonly number[]; lockdown?: string; cmdline?: string; labImage?: boolean }): Promise<string> {
     const dir = scratchDir("enforced");
     const env: Record<string, string> = {
       UKIBOOT_SHIM_FUNCTIONS_ONLY: "1",
@@ -173,6 +173,7 @@ describe("whether signatures are enforced, decided by the shim itself when ukibo
       UKIBOOT_RESCUE_MARKER: join(dir, "allow-rescue-shell"),
     };
     if (c.secureBoot !== undefined) writeFileSync(env.UKIBOOT_SECUREBOOT_VAR!, Uint8Array.from([6, 0, 0, 0, c.secureBoot]));
+    if (c.secureBootBytes !== undefined) writeFileSync(env.UKIBOOT_SECUREBOOT_VAR!, Uint8Array.from(c.secureBootBytes));
     if (c.lockdown !== undefined) writeFileSync(env.UKIBOOT_LOCKDOWN_FILE!, `${c.lockdown}\n`);
     if (c.cmdline !== undefined) writeFileSync(env.UKIBOOT_CMDLINE_FILE!, `${c.cmdline}\n`);
     if (c.labImage) writeFileSync(env.UKIBOOT_RESCUE_MARKER!, "");
@@ -186,6 +187,9 @@ describe("whether signatures are enforced, decided by the shim itself when ukibo
       ["nothing known", {}, "open"],
       ["Secure Boot on", { secureBoot: 1 }, "enforced"],
       ["Secure Boot off", { secureBoot: 0 }, "open"],
+      // The attributes alone, no value: nothing known from it.
+      ["a SecureBoot variable cut short", { secureBootBytes: [6, 0, 0, 0] }, "open"],
+      ["Secure Boot 2 (a non-zero value other than 1)", { secureBootBytes: [6, 0, 0, 0, 2] }, "enforced"],
       ["lockdown integrity", { lockdown: "none [integrity] confidentiality" }, "enforced"],
       ["lockdown confidentiality", { lockdown: "none integrity [confidentiality]" }, "enforced"],
       ["no lockdown", { lockdown: "[none] integrity confidentiality" }, "open"],
