@@ -21,6 +21,16 @@ test("QEMU virt: the Image on the first 2 MiB boundary where it fits, the rest a
   expect(hex(l.purgatory)).toBe("44660000-44661000");
 });
 
+test("QEMU virt under AAVMF: RAM starts free at 1 GiB, so everything goes there, in order", () => {
+  const ram = usableRam(readFileSync(join(import.meta.dir, "../../fixtures/iomem/arm64-aavmf.txt"), "utf8"), "iomem");
+  const l = arm64Layout({ ...DEBIAN, ram }, "t");
+  // 40.3 MB is 0x2670000; the initrd's 2,023,412 bytes are 494 pages (0x1ee000); the tree 2 pages.
+  expect(hex(l.kernel)).toBe("40000000-42670000");
+  expect(hex(l.initrd)).toBe("42670000-4285e000");
+  expect(hex(l.dtb)).toBe("4285e000-42860000");
+  expect(hex(l.purgatory)).toBe("42860000-42861000");
+});
+
 test("an initrd too large for the rest of the Image's range goes to the next usable range", () => {
   const l = arm64Layout({ ...DEBIAN, initrdBytes: 100 * MiB }, "t");
   expect(hex(l.initrd)).toBe("4b100000-51500000");

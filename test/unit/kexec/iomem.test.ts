@@ -20,6 +20,25 @@ test("QEMU virt booted by -kernel: System RAM less its reserved children; the ke
   ]);
 });
 
+// Captured with cat /proc/iomem in ukiboot's rescue shell (Q in the menu): the same kernel started by AAVMF
+// from the ESP (EFI stub, memory map from the firmware), QEMU 7.2's virt machine, 2 GiB.
+test("QEMU virt under AAVMF: three System RAM ranges cut by the firmware's reserved ranges; one is all reserved", () => {
+  // Read off the fixture by hand. 40000000-bc43ffff less its five reserved children (the kernel's code and
+  // data stay usable); bc730000-bfbfffff less its eight; bffe0000-bfffffff is reserved whole. The top-level
+  // reserved ranges (04000000-07ffffff, bc440000-bc72ffff, bfc00000-bffdffff) are not RAM to start with.
+  expect(hex(usableRam(fixture("arm64-aavmf.txt"), "/proc/iomem"))).toEqual([
+    "40000000-abc4ffff",
+    "aebfd000-b049ffff",
+    "b06c0000-b51fffff",
+    "b9200000-b927ffff",
+    "b9281000-bc42efff",
+    "bc730000-bc9fffff",
+    "bec00000-bec87fff",
+    "bec89000-bf0e1fff",
+    "bf811000-bf811fff",
+  ]);
+});
+
 test("ranges are merged and a reserved range may cut one in two", () => {
   const text = ["40000000-4fffffff : System RAM", "50000000-5fffffff : System RAM", "  48000000-480fffff : reserved", "60000000-6fffffff : reserved"].join("\n");
   expect(hex(usableRam(text, "t"))).toEqual(["40000000-47ffffff", "48100000-5fffffff"]);
