@@ -13,11 +13,12 @@ import { closeSync, openSync, readSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import type { DebianParts } from "../../build/debian.ts";
+import { run } from "../../build/lib/run-command.ts";
+import { digest, fromHex, toHex } from "../../src/bytes/digest.ts";
 import { NodeFs } from "../../src/linux/node-fs.ts";
 import { inspectTrust } from "../../src/report/inspect-trust.ts";
 import type { MeasureLogRecord } from "../../src/tpm/event-log.ts";
 import { emptyTrustStore } from "../../src/trust/trust-store.ts";
-import { run } from "../../build/lib/run-command.ts";
 import { buildOnce } from "../lab/build-once.ts";
 import { debianSystem, type DebianSystem } from "../lab/debian-system.ts";
 import { makeGptDiskImage } from "../lab/disk-image.ts";
@@ -109,13 +110,13 @@ const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 /** `from` extended with each record's SHA-256 digest, as the TPM does it: PCR := H(PCR ‖ digest). */
 function extendSha256(from: string, records: MeasureLogRecord[]): string {
-  let pcr = Buffer.from(from, "hex");
+  let pcr = fromHex(from)!;
   for (const r of records) {
     const d = r.digests.find((x) => x.algorithm === "sha256");
     if (!d) throw new Error(`The target logged a PCR ${r.pcr} extend ("${r.description}") without a SHA-256 digest`);
-    pcr = createHash("sha256").update(pcr).update(d.digest).digest();
+    pcr = digest("sha256", pcr, d.digest);
   }
-  return pcr.toString("hex");
+  return toHex(pcr);
 }
 
 interface PlannedMember {
@@ -216,9 +217,9 @@ describe("the real systemd-stub as the oracle", () => {
         // sections there. The phases are the target's own doing: under systemd-stub the stock units run
         // `systemd-pcrextend --graceful`, which skips a phase without a word when it finds no TPM ready. A CI run
         // once ended with a different PCR 11 under each, and its report could not say which boot had measured
-        // what. So each PCR 11 is checked against the sections ukiboot predicts followed
-        // by the phases that boot's systemd logged, and ukiboot's boot (forced, not graceful:
-        // docs/measurements.md §4) must have logged all four.
+        // what. So each PCR 11 is checked against the sections ukiboot predicts followed by the phases that
+        // boot's systemd logged, and ukiboot's boot (forced, not graceful: docs/measurements.md §4) must have
+        // logged all four.
         const uki = plan.members.find((m) => m.kind === "initrd")!.origin!;
         const sections = (await inspectTrust(new NodeFs(), uki, { store: emptyTrustStore(), lockdown: undefined })).pcr11![profile]!.sha256;
         const phasesOf = (b: Booted) => b.report.measurements.filter((m) => m.pcr === 11);
