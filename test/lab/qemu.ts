@@ -56,13 +56,46 @@ const SECBOOT_CODE = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd";
 const SECBOOT_VARS = "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd";
 
 /**
- * Console lines that mean the emulator, not the software under test, failed (docs/kexec.md §9). A panic that
- * the kdump scenarios cause on purpose (sysrq c) is not one.
+ * Console lines that mean the emulator, not the software under test, failed (docs/kexec.md §9). They count
+ * only in the fault window (faultWindow): a panic of the target kernel, or anything after ukiboot started, is
+ * what a wrong initrd or command line from ukiboot causes, so it is the scenario's failure, never a fault.
  */
-const INFRA_FAULTS = [/double fault/i, /general protection fault/i, /KVM internal error/i, /emulation failure/i, /Kernel panic - not syncing: (?!Attempted to kill init|sysrq triggered crash)/];
+const CONSOLE_FAULTS = [
+  /double fault/i,
+  /general protection fault/i,
+  /KVM internal error/i,
+  /emulation failure/i,
+  // A panic because the initramfs has no working init is the image's own fault, whichever kernel shows it.
+  /Kernel panic - not syncing: (?!Attempted to kill init|No working init found|VFS: Unable to mount root)/,
+];
+
+/** QEMU's own messages (its standard error) that mean the emulator broke, wherever in the boot they come. */
+const QEMU_FAULTS = [/qemu-system-\S+: .*(?:Assertion|assertion|Aborted|core dumped|fatal).*/, /^qemu: fatal: .*/m, /^qemu: uncaught target signal.*/m, /TCG temporary leak.*/];
+
+/** The first line of ukiboot, from its shim or itself, on the console (possibly behind a kernel timestamp). */
+const UKIBOOT_STARTED = /^(?:\[[^\]]*\]\s*)?ukiboot: /m;
+/** The banner each kernel prints first: a second one means kexec (or a crash kernel) started the next kernel. */
+const KERNEL_BANNER = /Linux version \d/g;
+
+/**
+ * The part of a console in which an emulator fault may be recognised: the first kernel's boot, up to ukiboot's
+ * first line or the next kernel's banner, whichever comes first. A boot that never reaches ukiboot (a
+ * reference boot through systemd-boot) is the first kernel's up to the next banner.
+ */
+export function faultWindow(console: string): string {
+  let end = console.length;
+  const started = console.match(UKIBOOT_STARTED);
+  if (started?.index !== undefined) end = Math.min(end, started.index);
+  const banners = [...console.matchAll(KERNEL_BANNER)];
+  if (banners.length > 1) end = Math.min(end, console.lastIndexOf("\n", banners[1]!.index!) + 1);
+  return console.slice(0, end);
+}
 
 export class Vm {
+  /** The serial console and QEMU's own messages, in arrival order. */
   output = "";
+  /** QEMU's own messages (its standard error) alone. */
+  qemuMessages = "";
   private waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   readonly exited: Promise<number>;
   readonly monitorPath: string;
@@ -74,14 +107,16 @@ export class Vm {
   ) {
     this.monitorPath = join(dir, "monitor.sock");
     this.exited = proc.exited;
-    if (proc.stdout && typeof proc.stdout !== "number") void this.pump(proc.stdout as ReadableStream<Uint8Array>);
-    if (proc.stderr && typeof proc.stderr !== "number") void this.pump(proc.stderr as ReadableStream<Uint8Array>);
+    if (proc.stdout && typeof proc.stdout !== "number") void this.pump(proc.stdout as ReadableStream<Uint8Array>, false);
+    if (proc.stderr && typeof proc.stderr !== "number") void this.pump(proc.stderr as ReadableStream<Uint8Array>, true);
   }
 
-  private async pump(stream: ReadableStream<Uint8Array>): Promise<void> {
+  private async pump(stream: ReadableStream<Uint8Array>, qemu: boolean): Promise<void> {
     const dec = new TextDecoder();
     for await (const chunk of stream) {
-      this.output += dec.decode(chunk, { stream: true });
+      const text = dec.decode(chunk, { stream: true });
+      this.output += text;
+      if (qemu) this.qemuMessages += text;
       for (const w of [...this.waiters]) {
         const m = this.output.match(w.re);
         if (m) {
@@ -126,10 +161,11 @@ export class Vm {
     return this.output.replace(/\r/g, "").split("\n").slice(-lines).join("\n");
   }
 
-  /** The infrastructure fault seen on the console, if any. */
+  /** The emulator fault seen in the first kernel's part of the console (faultWindow), if any. */
   infraFault(): string | null {
-    for (const re of INFRA_FAULTS) {
-      const m = this.output.match(re);
+    const window = faultWindow(this.output);
+    for (const re of CONSOLE_FAULTS) {
+      const m = window.match(re);
       if (m) return m[0];
     }
     return null;
@@ -246,24 +282,36 @@ export function startVm(opts: VmOptions): Vm {
 /**
  * Why a failed scenario may be run again: an infrastructure fault recognised by its signature, never a plain
  * timeout or a wrong answer. TCG occasionally faults a guest on this kind of machine (a double fault, a
- * general protection fault or a panic in the boot kernel), and QEMU itself can crash; both say so on the
- * console or in the process's end. null when the failure is the scenario's own.
+ * general protection fault or a panic in the boot kernel before ukiboot runs), and QEMU itself can crash or
+ * assert; both say so in the first kernel's console, in QEMU's own messages or in how its process ended. null
+ * when the failure is the scenario's own.
  */
 export function infrastructureFault(vm: Vm): string | null {
   const fault = vm.infraFault();
-  if (fault) return `an emulator fault on the console ("${fault}")`;
+  if (fault) return `an emulator fault on the boot kernel's console ("${fault}")`;
   const signal = vm.proc.signalCode;
   if (signal && !vm.killed) return `QEMU was killed by ${signal}`;
-  const crash = vm.output.match(/qemu-system-(?:x86_64|aarch64): .*(Assertion|assertion|Aborted|core dumped|fatal).*/);
-  if (crash) return `QEMU crashed ("${crash[0]}")`;
+  for (const re of QEMU_FAULTS) {
+    const crash = (vm.qemuMessages ?? "").match(re);
+    if (crash) return `QEMU crashed ("${crash[0].trim()}")`;
+  }
   return null;
+}
+
+/** One retried boot, as the summary lists it. */
+export interface VmRetry {
+  /** Why the first attempt counted as the emulator's failure (infrastructureFault's words). */
+  signature: string;
+  /** The first attempt's error, first line. */
+  error: string;
 }
 
 /**
  * Runs `scenario` against a fresh VM; when it fails with a recognised infrastructure fault, runs it once
- * more on a new VM and says so with the reason. Any other failure, a timeout included, fails at once.
+ * more on a new VM, says so with the reason and reports the retry (onRetry). Any other failure, a timeout
+ * included, fails at once.
  */
-export async function withVmRetry<T>(make: () => Vm, scenario: (vm: Vm) => Promise<T>, opts: { log?: (s: string) => void } = {}): Promise<T> {
+export async function withVmRetry<T>(make: () => Vm, scenario: (vm: Vm) => Promise<T>, opts: { log?: (s: string) => void; onRetry?: (r: VmRetry) => void } = {}): Promise<T> {
   let firstError: Error | undefined;
   for (let attempt = 1; attempt <= 2; attempt++) {
     const vm = make();
@@ -274,6 +322,7 @@ export async function withVmRetry<T>(make: () => Vm, scenario: (vm: Vm) => Promi
       const fault = infrastructureFault(vm);
       if (attempt === 1 && fault) {
         firstError = err;
+        opts.onRetry?.({ signature: fault, error: err.message.split("\n")[0] ?? "" });
         opts.log?.(`QEMU attempt 1 failed with ${fault}; retrying once on a new VM.\n${vm.tail(15)}`);
         continue;
       }

@@ -1,57 +1,138 @@
-/** The QEMU runner runs a failed scenario again only for a fault it recognises, and says why. */
-import { expect, test } from "bun:test";
-import { infrastructureFault, Vm, withVmRetry } from "../../lab/qemu.ts";
+/**
+ * The QEMU runner runs a failed scenario again only for a fault it recognises in the emulator's part of the
+ * boot (the first kernel before ukiboot starts, and QEMU itself), and says why.
+ */
+import { describe, expect, test } from "bun:test";
+import { faultWindow, infrastructureFault, Vm, type VmRetry, withVmRetry } from "../../lab/qemu.ts";
 
-/** A VM double: its console output and how its process ended; the runner's other calls are harmless. */
-function vmWith(output: string, signalCode: string | null = null): Vm {
+/** A VM double: its console output, QEMU's own messages and how its process ended. */
+function vmWith(output: string, opts: { signalCode?: string | null; qemuMessages?: string } = {}): Vm {
   const vm = Object.create(Vm.prototype) as Vm;
-  Object.assign(vm, { output, killed: false, proc: { signalCode, kill() {} }, exited: Promise.resolve(0), dir: "/nonexistent" });
+  const qemuMessages = opts.qemuMessages ?? "";
+  Object.assign(vm, { output: output + qemuMessages, qemuMessages, killed: false, proc: { signalCode: opts.signalCode ?? null, kill() {} }, exited: Promise.resolve(0), dir: "/nonexistent" });
   vm.kill = async () => {
     vm.killed = true;
   };
   return vm;
 }
 
-test("a TCG double fault, a QEMU killed by a signal and a QEMU assertion are infrastructure faults", () => {
-  expect(infrastructureFault(vmWith("[    1.2] traps: double fault: 0000 [#1] SMP\n"))).toBe('an emulator fault on the console ("double fault")');
-  expect(infrastructureFault(vmWith("", "SIGSEGV"))).toBe("QEMU was killed by SIGSEGV");
-  expect(infrastructureFault(vmWith("qemu-system-x86_64: ../tcg/tcg.c:123: tcg_gen_code: Assertion `x' failed.\n"))).toStartWith("QEMU crashed");
+const BOOT_KERNEL = "[    0.000000] Linux version 6.12.57+deb13-cloud-amd64 (debian-kernel@lists.debian.org)\n[    1.0] Run /init as init process\n";
+const UKIBOOT = "ukiboot: started (pid 1)\nukiboot: using ESP /dev/nvme0n1p1\nukiboot: kexec: starting the new kernel\n";
+const TARGET = "[    0.000000] Linux version 6.12.57+deb13-cloud-amd64 (debian-kernel@lists.debian.org)\n";
+
+describe("faultWindow()", () => {
+  test("ends at ukiboot's first line, from the shim or the binary, with or without a kernel timestamp", () => {
+    expect(faultWindow(`${BOOT_KERNEL}${UKIBOOT}${TARGET}`)).toBe(BOOT_KERNEL);
+    expect(faultWindow(`${BOOT_KERNEL}[    2.5] ukiboot: started\n`)).toBe(BOOT_KERNEL);
+  });
+
+  test("ends at the second kernel's banner when ukiboot never printed (a reference boot)", () => {
+    expect(faultWindow(`${BOOT_KERNEL}EFI stub: Measured initrd\n${TARGET}panic\n`)).toBe(`${BOOT_KERNEL}EFI stub: Measured initrd\n`);
+  });
+
+  test("is the whole console when only one kernel ran and ukiboot never started", () => {
+    expect(faultWindow(BOOT_KERNEL)).toBe(BOOT_KERNEL);
+  });
 });
 
-test("a plain timeout or a wrong answer is the scenario's own failure", () => {
-  expect(infrastructureFault(vmWith("ukiboot: started\nukiboot: waiting for the ESP to appear (3 s left)\n"))).toBeNull();
-  expect(infrastructureFault(vmWith("Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\n"))).toBeNull();
-  // The kdump scenarios panic the target on purpose; a panic in the boot kernel is still a fault.
-  expect(infrastructureFault(vmWith("[  80.1] Kernel panic - not syncing: sysrq triggered crash\n"))).toBeNull();
-  expect(infrastructureFault(vmWith("[   0.9] Kernel panic - not syncing: VFS: Unable to mount root fs\n"))).toStartWith("an emulator fault");
+describe("infrastructureFault()", () => {
+  test("a TCG double fault or general protection fault in the boot kernel is the emulator's", () => {
+    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}[    1.2] traps: double fault: 0000 [#1] SMP\n`))).toBe(`an emulator fault on the boot kernel's console ("double fault")`);
+    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}general protection fault, probably for non-canonical address\n`))).toStartWith("an emulator fault");
+    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}[    1.3] Kernel panic - not syncing: Fatal exception\n`))).toStartWith("an emulator fault");
+  });
+
+  test("QEMU killed by a signal, or QEMU asserting, is the emulator's", () => {
+    expect(infrastructureFault(vmWith(BOOT_KERNEL, { signalCode: "SIGSEGV" }))).toBe("QEMU was killed by SIGSEGV");
+    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}${UKIBOOT}${TARGET}`, { qemuMessages: "qemu-system-x86_64: ../tcg/tcg.c:123: tcg_gen_code: Assertion `x' failed.\n" }))).toStartWith("QEMU crashed");
+  });
+
+  test("a panic of the target kernel (a wrong root= or initrd from ukiboot) is the scenario's failure", () => {
+    const console = `${BOOT_KERNEL}${UKIBOOT}${TARGET}[    2.1] VFS: Cannot open root device "/dev/nonexistent" or unknown-block(0,0)\n[    2.1] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n`;
+    expect(infrastructureFault(vmWith(console))).toBeNull();
+    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}${UKIBOOT}${TARGET}Kernel panic - not syncing: No working init found.\n`))).toBeNull();
+  });
+
+  test("anything after ukiboot started is the scenario's, even a fault signature", () => {
+    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}${UKIBOOT}[    9.0] traps: bun[1] general protection fault ip:42\n`))).toBeNull();
+    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}${UKIBOOT}[    9.0] double fault: 0000 [#1]\n`))).toBeNull();
+  });
+
+  test("a userspace general protection fault on the Debian target is the scenario's", () => {
+    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}${UKIBOOT}${TARGET}[   30.2] traps: systemd[1] general protection fault ip:7f0 sp:7ff error:0\n`))).toBeNull();
+  });
+
+  test("a boot kernel whose initramfs has no working init is the image's failure, not the emulator's", () => {
+    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}Kernel panic - not syncing: No working init found.  Try passing init= option to kernel.\n`))).toBeNull();
+    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\n`))).toBeNull();
+    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n`))).toBeNull();
+  });
+
+  test("a plain timeout is the scenario's", () => {
+    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}ukiboot: started\nukiboot: waiting for the ESP to appear (3 s left)\n`))).toBeNull();
+  });
+
+  test("the crash a kdump scenario causes on purpose, in the target, is not a fault", () => {
+    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}${UKIBOOT}${TARGET}[  80.1] Kernel panic - not syncing: sysrq triggered crash\n`))).toBeNull();
+  });
 });
 
-test("a timeout is not retried: the scenario runs once and its error stands", async () => {
-  let made = 0;
-  const logs: string[] = [];
-  const err = await withVmRetry(
-    () => (made++, vmWith("ukiboot: started\n")),
-    async () => {
-      throw new Error("No /UKIBOOT-TARGET/ on the serial console within 300 s");
-    },
-    { log: (s) => logs.push(s) },
-  ).catch((e: Error) => e);
-  expect(made).toBe(1);
-  expect((err as Error).message).toBe("No /UKIBOOT-TARGET/ on the serial console within 300 s");
-  expect(logs).toEqual([]);
-});
+describe("withVmRetry()", () => {
+  test("a timeout is not retried: the scenario runs once and its error stands", async () => {
+    let made = 0;
+    const logs: string[] = [];
+    const retries: VmRetry[] = [];
+    const err = await withVmRetry(
+      () => (made++, vmWith(`${BOOT_KERNEL}ukiboot: started\n`)),
+      async () => {
+        throw new Error("No /UKIBOOT-TARGET/ on the serial console within 300 s");
+      },
+      { log: (s) => logs.push(s), onRetry: (r) => retries.push(r) },
+    ).catch((e: Error) => e);
+    expect(made).toBe(1);
+    expect((err as Error).message).toBe("No /UKIBOOT-TARGET/ on the serial console within 300 s");
+    expect(logs).toEqual([]);
+    expect(retries).toEqual([]);
+  });
 
-test("a recognised fault is retried once on a new VM, and the retry is printed with its reason", async () => {
-  const vms = [vmWith("general protection fault, probably for non-canonical address\n"), vmWith("UKIBOOT-TARGET ok\n")];
-  const logs: string[] = [];
-  const result = await withVmRetry(
-    () => vms.shift()!,
-    async (vm) => {
-      if (!vm.output.includes("ok")) throw new Error("the guest faulted");
-      return "booted";
-    },
-    { log: (s) => logs.push(s) },
-  );
-  expect(result).toBe("booted");
-  expect(logs[0]).toStartWith('QEMU attempt 1 failed with an emulator fault on the console ("general protection fault"); retrying once on a new VM.');
+  test("a target panicking on root=/dev/nonexistent fails at once, with no second boot", async () => {
+    let made = 0;
+    const panic = `${BOOT_KERNEL}${UKIBOOT}${TARGET}Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n`;
+    const err = await withVmRetry(
+      () => (made++, vmWith(panic)),
+      async () => {
+        throw new Error("No /UKIBOOT-TARGET-END/ on the serial console within 240 s");
+      },
+    ).catch((e: Error) => e);
+    expect(made).toBe(1);
+    expect((err as Error).message).toStartWith("No /UKIBOOT-TARGET-END/");
+  });
+
+  test("a recognised fault is retried once on a new VM, printed with its reason and reported", async () => {
+    const vms = [vmWith(`${BOOT_KERNEL}general protection fault, probably for non-canonical address\n`), vmWith(`${BOOT_KERNEL}${UKIBOOT}UKIBOOT-TARGET ok\n`)];
+    const logs: string[] = [];
+    const retries: VmRetry[] = [];
+    const result = await withVmRetry(
+      () => vms.shift()!,
+      async (vm) => {
+        if (!vm.output.includes("ok")) throw new Error("the guest faulted\nmore");
+        return "booted";
+      },
+      { log: (s) => logs.push(s), onRetry: (r) => retries.push(r) },
+    );
+    expect(result).toBe("booted");
+    expect(logs[0]).toStartWith(`QEMU attempt 1 failed with an emulator fault on the boot kernel's console ("general protection fault"); retrying once on a new VM.`);
+    expect(retries).toEqual([{ signature: `an emulator fault on the boot kernel's console ("general protection fault")`, error: "the guest faulted" }]);
+  });
+
+  test("a fault on the second attempt too fails, naming both", async () => {
+    const fault = `${BOOT_KERNEL}double fault: 0000\n`;
+    const err = await withVmRetry(
+      () => vmWith(fault),
+      async () => {
+        throw new Error("the guest faulted");
+      },
+    ).catch((e: Error) => e);
+    expect((err as Error).message).toBe("the guest faulted\n(first attempt also failed: the guest faulted)");
+  });
 });
