@@ -4,10 +4,11 @@
  * ESP drivers). --trust embeds certificates as trust anchors, the only ones a boot without UEFI (a
  * LinuxBoot payload) has; --allow-rescue-shell keeps the rescue shell under enforce, for lab images.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseCertificateFile } from "../src/trust/certificate.ts";
 import { parseArgs } from "node:util";
+import { buildIsCurrent, buildKeys, clearBuildStamp, type StampOptions, writeBuildStamp } from "./build-stamp.ts";
 import { compileUkiboot, hostArch } from "./compile.ts";
 import { debianArm64Parts, debianParts, ensureHostTools, REPO_ROOT } from "./debian.ts";
 import { ARM64_LIBRARY_PATH } from "./lib/elf-deps.ts";
@@ -50,12 +51,49 @@ export function buildDefines(opts: Pick<BuildOptions, "trust" | "allowRescueShel
   };
 }
 
+/** Where a build of `arch` goes: dist/, or dist/<arch>/ for another architecture than this machine's. */
+export function distDir(arch: "x64" | "arm64" = hostArch()): string {
+  return arch === hostArch() ? join(REPO_ROOT, "dist") : join(REPO_ROOT, "dist", arch);
+}
+
+/** The options that make a build what it is, as its stamp records them (build/build-stamp.ts). */
+export function stampOptions(opts: BuildOptions): StampOptions {
+  return {
+    arch: opts.arch ?? hostArch(),
+    initramfs: opts.initramfs !== false,
+    ...(opts.modulesDir ? { modulesDir: opts.modulesDir } : {}),
+    ...(opts.zstdLevel ? { zstdLevel: opts.zstdLevel } : {}),
+    ...(opts.trust?.length ? { trust: opts.trust } : {}),
+    ...(opts.allowRescueShell ? { allowRescueShell: true } : {}),
+    ...(opts.imageAnchors?.length ? { imageAnchors: opts.imageAnchors } : {}),
+    ...(opts.tlsCas?.length ? { tlsCas: opts.tlsCas } : {}),
+  };
+}
+
+/**
+ * Builds unless dist/ already holds this build of the tree as it is (build/build-stamp.ts); for the tests, the
+ * demo and the benchmarks, which must never run a stale or differently built binary or image.
+ */
+export async function ensureBuilt(opts: BuildOptions = {}): Promise<{ built: boolean }> {
+  if (buildIsCurrent(distDir(opts.arch), stampOptions(opts))) return { built: false };
+  await build(opts);
+  return { built: true };
+}
+
 export async function build(opts: BuildOptions = {}): Promise<{ binary: string; initramfs: InitramfsReport | null }> {
   const arch = opts.arch ?? hostArch();
   const foreign = arch !== hostArch();
-  const out = foreign ? join(REPO_ROOT, "dist", arch) : join(REPO_ROOT, "dist");
+  const out = distDir(arch);
+  // The key of the tree as it is when the build starts: a source changed meanwhile makes the stamp stale.
+  const stamp = stampOptions(opts);
+  const keys = buildKeys(stamp);
+  mkdirSync(out, { recursive: true });
+  clearBuildStamp(out);
   const binary = await compileUkiboot({ arch, outfile: join(out, "ukiboot"), define: buildDefines(opts) });
-  if (opts.initramfs === false) return { binary, initramfs: null };
+  if (opts.initramfs === false) {
+    writeBuildStamp(out, keys, stamp);
+    return { binary, initramfs: null };
+  }
   await ensureHostTools();
   const parts = await debianParts();
   const arm64 = arch === "arm64" && foreign ? await debianArm64Parts() : undefined;
@@ -72,6 +110,7 @@ export async function build(opts: BuildOptions = {}): Promise<{ binary: string; 
     ...(opts.tlsCas?.length ? { tlsCas: opts.tlsCas } : {}),
   });
   writeFileSync(join(out, "initramfs-report.json"), `${JSON.stringify(report, null, 2)}\n`);
+  writeBuildStamp(out, keys, stamp);
   return { binary, initramfs: report };
 }
 

@@ -8,14 +8,14 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build } from "../../build/build.ts";
+import { ensureBuilt } from "../../build/build.ts";
 import { CACHE_DIR, debianParts, REPO_ROOT } from "../../build/debian.ts";
 import { run } from "../../build/lib/run-command.ts";
 import { buildUki, standInKernel } from "../lab/target-system.ts";
 import { debianBootctl } from "../support/bootctl.ts";
 
 const BINARY = join(REPO_ROOT, "dist", "ukiboot");
-if (!existsSync(BINARY)) await build({ initramfs: false });
+await ensureBuilt({ initramfs: false });
 const bootctl = await debianBootctl(process.env.BENCH_BOOTCTL === "trixie" ? "trixie" : "forky");
 if (typeof bootctl === "string") throw new Error(`Cannot run the reference: ${bootctl}`);
 

@@ -5,13 +5,13 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "../../build/build.ts";
+import { ensureBuilt } from "../../build/build.ts";
 import { CACHE_DIR, debianParts, REPO_ROOT } from "../../build/debian.ts";
 import { run } from "../../build/lib/run-command.ts";
 import { buildUki, standInKernel } from "../lab/target-system.ts";
 
 const BINARY = join(REPO_ROOT, "dist", "ukiboot");
-if (!existsSync(BINARY)) await build({ initramfs: false });
+await ensureBuilt({ initramfs: false });
 const ESP = join(CACHE_DIR, "bench", "menu-20", "esp");
 if (!existsSync(join(ESP, "done"))) {
   const parts = await debianParts();

@@ -6,14 +6,14 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "../../build/build.ts";
+import { ensureBuilt } from "../../build/build.ts";
 import { CACHE_DIR, debianParts, REPO_ROOT } from "../../build/debian.ts";
 import { InitramfsTree } from "../../build/lib/initramfs-tree.ts";
 import { run } from "../../build/lib/run-command.ts";
 import { buildAddon, buildUki, standInKernel } from "../lab/target-system.ts";
 
 const BINARY = join(REPO_ROOT, "dist", "ukiboot");
-if (!existsSync(BINARY)) await build({ initramfs: false });
+await ensureBuilt({ initramfs: false });
 
 /** An ESP whose UKI's .initrd is a newc archive of `mib` MiB, with three add-ons that each bring an initrd. */
 async function makeEsp(mib: number): Promise<{ esp: string; sources: string[] }> {
