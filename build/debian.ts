@@ -5,8 +5,9 @@
  *   `apt-get download` through a private sources list that reuses the mirror already configured on this
  *   machine, and unpacked with `dpkg -x` into the git-ignored cache. Nothing on the machine changes.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { withDirLock } from "./lib/dir-lock.ts";
 import { hasProgram, run } from "./lib/run-command.ts";
 
 export const REPO_ROOT = resolve(import.meta.dir, "..");
@@ -131,19 +132,26 @@ export async function fetchDebianPackages(release: string, packages: string[], a
     if (!existsSync(join(dir, ".unpacked"))) todo.push(p);
   }
   if (todo.length === 0) return out;
-  const opts = await aptForRelease(release, arch);
-  const debs = join(CACHE_DIR, "debs", rel);
-  mkdirSync(debs, { recursive: true });
-  await run(["apt-get", ...opts, "download", ...todo], { cwd: debs });
-  const files = readdirSync(debs);
-  for (const p of todo) {
-    const deb = files.filter((f) => f.startsWith(`${p}_`) && f.endsWith(".deb")).sort().at(-1);
-    if (!deb) throw new Error(`Cannot find the downloaded package "${p}" in ${debs}`);
-    const dir = out[p]!;
-    mkdirSync(dir, { recursive: true });
-    await run(["dpkg-deb", "-x", join(debs, deb), dir]);
-    writeFileSync(join(dir, ".unpacked"), deb);
-  }
+  // Two test processes may fetch at once (the QEMU scenarios' lanes): one release's downloads one at a time.
+  mkdirSync(join(CACHE_DIR, "debian"), { recursive: true });
+  await withDirLock(join(CACHE_DIR, "debian", `${rel}.lock`), `Debian ${rel} packages`, async () => {
+    const still = todo.filter((p) => !existsSync(join(out[p]!, ".unpacked")));
+    if (still.length === 0) return;
+    const opts = await aptForRelease(release, arch);
+    const debs = join(CACHE_DIR, "debs", rel);
+    mkdirSync(debs, { recursive: true });
+    await run(["apt-get", ...opts, "download", ...still], { cwd: debs });
+    const files = readdirSync(debs);
+    for (const p of still) {
+      const deb = files.filter((f) => f.startsWith(`${p}_`) && f.endsWith(".deb")).sort().at(-1);
+      if (!deb) throw new Error(`Cannot find the downloaded package "${p}" in ${debs}`);
+      const dir = out[p]!;
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      await run(["dpkg-deb", "-x", join(debs, deb), dir]);
+      writeFileSync(join(dir, ".unpacked"), deb);
+    }
+  });
   return out;
 }
 

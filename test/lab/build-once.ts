@@ -2,12 +2,14 @@
  * Build once, cache, rename: every fixture tree and image of the lab is built into a fresh directory and
  * renamed into place only when whole, under a key that hashes what it is built from and the code that
  * builds it (the caller's module and every file it imports, followed through relative imports). A change to
- * either builds it anew; nothing is keyed by a hand-bumped version stamp.
+ * either builds it anew; nothing is keyed by a hand-bumped version stamp. Two processes (the two lanes of QEMU
+ * scenarios) may ask for the same build at once: one builds under a lock, the other waits and takes the result.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { CACHE_DIR, REPO_ROOT } from "../../build/debian.ts";
+import { withDirLock, withDirLockSync } from "../../build/lib/dir-lock.ts";
 
 export const LAB_CACHE = join(CACHE_DIR, "lab");
 
@@ -60,12 +62,7 @@ function place(name: string, spec: BuildSpec): { dir: string; key: string; built
 
 /** Moves the scratch build into place; with `single`, removes the older builds of the same name. */
 function settle(name: string, spec: BuildSpec, key: string, scratch: string, dir: string): void {
-  try {
-    renameSync(scratch, dir);
-  } catch (e) {
-    // Another test process may have finished the same build first; theirs is as good as ours.
-    if (!existsSync(dir)) throw e;
-  }
+  renameSync(scratch, dir);
   if (!spec.single) return;
   const own = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-[0-9a-f]{16}$`);
   for (const old of readdirSync(LAB_CACHE)) if (old !== `${name}-${key}` && own.test(old)) rmSync(join(LAB_CACHE, old), { recursive: true, force: true });
@@ -86,26 +83,35 @@ function scratchFor(dir: string): string {
 export async function buildOnce(name: string, spec: BuildSpec, build: (dir: string) => Promise<void>): Promise<string> {
   const { dir, key, built } = place(name, spec);
   if (built) return dir;
-  const scratch = scratchFor(dir);
-  try {
-    await build(scratch);
-    settle(name, spec, key, scratch, dir);
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
-  return dir;
+  mkdirSync(LAB_CACHE, { recursive: true });
+  return withDirLock(`${dir}.lock`, `${name} (${key})`, async () => {
+    // Built by the process that held the lock before this one.
+    if (existsSync(dir)) return dir;
+    const scratch = scratchFor(dir);
+    try {
+      await build(scratch);
+      settle(name, spec, key, scratch, dir);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    return dir;
+  });
 }
 
 /** buildOnce for builds that must stay synchronous (fixtures made inside test.each tables). */
 export function buildOnceSync(name: string, spec: BuildSpec, build: (dir: string) => void): string {
   const { dir, key, built } = place(name, spec);
   if (built) return dir;
-  const scratch = scratchFor(dir);
-  try {
-    build(scratch);
-    settle(name, spec, key, scratch, dir);
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
-  return dir;
+  mkdirSync(LAB_CACHE, { recursive: true });
+  return withDirLockSync(`${dir}.lock`, `${name} (${key})`, () => {
+    if (existsSync(dir)) return dir;
+    const scratch = scratchFor(dir);
+    try {
+      build(scratch);
+      settle(name, spec, key, scratch, dir);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    return dir;
+  });
 }
