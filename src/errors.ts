@@ -22,7 +22,8 @@ export type FormatName =
   | "cmdline"
   | "boot-index"
   | "fdt"
-  | "iomem";
+  | "iomem"
+  | "proc-modules";
 
 /** A read past the end of a buffer; parsers turn it into a FormatError with context. */
 export class BoundsError extends RangeError {

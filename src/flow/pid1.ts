@@ -67,6 +67,25 @@ function loadModules(sys: Sys): void {
   for (const f of r.failed) sys.log.warn(formatError(f.error));
 }
 
+/**
+ * How the ukiboot.debug line that lists /proc/modules begins. It is the kernel's account of the drivers
+ * loaded, not ukiboot's, so a test can hold it against the hardware it attached (docs/boot-time.md §4).
+ */
+export const PROC_MODULES_DEBUG = "modules the kernel lists in /proc/modules:";
+
+/** With ukiboot.debug: one line with every module /proc/modules lists, "(none)" or why it could not be read. */
+function debugProcModules(sys: Sys): void {
+  let listed: string;
+  try {
+    const names = sys.modules.listLoaded();
+    // Parenthesised, so that neither word can be taken for a module's name.
+    listed = names === null ? "(unreadable)" : names.length ? names.join(" ") : "(none)";
+  } catch (e) {
+    listed = `(unreadable: ${formatError(e).replaceAll("\n", " ")})`;
+  }
+  sys.log.debug(`${PROC_MODULES_DEBUG} ${listed}`);
+}
+
 function mountEfivarfs(sys: Sys): void {
   try {
     sys.mounts.mountEfivarfs();
@@ -160,6 +179,8 @@ async function bootFromEsp(sys: Sys, opts: KernelOptions, menuFor: ChooserFactor
   const session = await openSession(sys, partitions, sessionOptions(sys, opts));
   const lockdown = session.trust.lockdown;
   sys.log.info(`signatures: ${session.trust.policy.explanation}${lockdown ? `; kernel lockdown: ${lockdown}` : ""}`);
+  // The ESP was found and listed with the drivers loaded so far: the last moment before the boot decides.
+  if (opts.debug) debugProcModules(sys);
   if (opts.dryRun) {
     await runBoot(sys, session, { chooser: null, menuFirst: false, dryRun: { out } });
     sys.log.info("dry run (ukiboot.dry-run): not booting");

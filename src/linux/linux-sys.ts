@@ -12,7 +12,7 @@ import { ConsoleLog } from "./console-log.ts";
 import { Efivarfs } from "./efivarfs.ts";
 import { rebootSystem } from "./kexec.ts";
 import { LinuxKexecLoader } from "./kexec-loader.ts";
-import { loadAllModules } from "./modules.ts";
+import { listLoadedModules, loadAllModules } from "./modules.ts";
 import { LinuxNetwork } from "./linux-network.ts";
 import { mount, MountTable, sync } from "./mounts.ts";
 import { NodeFs } from "./node-fs.ts";
@@ -74,7 +74,10 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
       sync,
       systemMounts: () => parseMountInfo(readText("/proc/self/mountinfo") ?? ""),
     },
-    modules: { loadAll: () => loadAllModules(undefined, undefined, attemptedModules, { asyncProbe: true }) },
+    modules: {
+      loadAll: () => loadAllModules(undefined, undefined, attemptedModules, { asyncProbe: true }),
+      listLoaded: () => listLoadedModules(),
+    },
     kernel: {
       cmdline: () => readText("/proc/cmdline") ?? "",
       config() {

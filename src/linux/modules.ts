@@ -4,11 +4,25 @@ import { join } from "node:path";
 import { SysCallError } from "../errors.ts";
 import { modulesForDevices, parseModulesAlias } from "../kernel-modules/module-alias.ts";
 import { moduleName, parseModulesDep, resolveModuleOrder } from "../kernel-modules/module-deps.ts";
+import { parseProcModules } from "../kernel-modules/proc-modules.ts";
 import { cString, sysCall } from "./libc.ts";
 import { MODULE_INIT_COMPRESSED_FILE } from "./syscall-numbers.ts";
 
 export function kernelRelease(): string {
   return readFileSync("/proc/sys/kernel/osrelease", "utf8").trim();
+}
+
+const PROC_MODULES = "/proc/modules";
+
+/** The names /proc/modules lists; null when it cannot be read. @throws FormatError when it is not the kernel's format */
+export function listLoadedModules(path = PROC_MODULES): string[] | null {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+  return parseProcModules(text, path);
 }
 
 export function isModuleLoaded(name: string): boolean {

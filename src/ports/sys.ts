@@ -115,6 +115,12 @@ export interface KernelModules {
    * dependencies first; called again, only those for devices that appeared since (docs/boot-time.md §4).
    */
   loadAll(): { loaded: string[]; failed: { error: unknown }[] };
+  /**
+   * The modules the running kernel lists in /proc/modules, by name: what is loaded, whoever loaded it.
+   * null when the file cannot be read (a kernel built without module support has none).
+   * @throws FormatError when it is not in the kernel's format
+   */
+  listLoaded(): string[] | null;
 }
 
 /** Facts about the running kernel. */

@@ -151,6 +151,8 @@ export interface FakeSysOptions {
   partitions?: Partition[] | ((nowMs: number) => Partition[]);
   /** What each call of modules.loadAll() reports loaded, as a function of the fake time (none by default). */
   modulesLoaded?: (nowMs: number) => string[];
+  /** What modules.listLoaded() returns (/proc/modules; null when unreadable, or throw); by default what loadAll() loaded so far. */
+  procModules?: () => string[] | null;
   /** Device node → the fixture directory that mounting it shows. */
   devices?: Record<string, string>;
   /** The console: a terminal, or none (not a TTY). `ukiboot.console=NAME` opens `consoles[NAME]`. */
@@ -196,6 +198,8 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
   const kexec = new FakeKexec();
   kexec.onExec = () => events.push("exec");
   let networkUp = false;
+  // The modules the fake kernel holds, as its /proc/modules would list them.
+  const inKernel: string[] = [];
   return {
     fs,
     kexec,
@@ -238,8 +242,10 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
       loadAll: () => {
         const loaded = opts.modulesLoaded?.(clock.ms) ?? [];
         if (loaded.length) events.push(`load modules ${loaded.join(" ")}`);
+        inKernel.push(...loaded);
         return { loaded, failed: [] };
       },
+      listLoaded: () => (opts.procModules ? opts.procModules() : [...inKernel]),
     },
     kernel: {
       cmdline: () => opts.cmdline ?? "",

@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ESP_TYPE_GUID } from "../../../src/disk/gpt.ts";
 import { decodeUtf16 } from "../../../src/efi/efivar-codec.ts";
-import { ESP_MOUNT, HIDDEN_KEY_WINDOW_MS, hiddenKeyWindowLeft, INIT_EXIT, MIN_HIDDEN_KEY_WINDOW_MS, runInit, type InitEnvironment } from "../../../src/flow/pid1.ts";
+import { ESP_MOUNT, HIDDEN_KEY_WINDOW_MS, hiddenKeyWindowLeft, INIT_EXIT, MIN_HIDDEN_KEY_WINDOW_MS, PROC_MODULES_DEBUG, runInit, type InitEnvironment } from "../../../src/flow/pid1.ts";
+import { parseProcModules } from "../../../src/kernel-modules/proc-modules.ts";
 import type { ChooserFactory, MenuRequest } from "../../../src/ports/chooser.ts";
 import type { MenuDecision } from "../../../src/ports/menu.ts";
 import type { Partition } from "../../../src/ports/sys.ts";
@@ -412,5 +413,48 @@ describe("under enforce no shell is offered (docs/trust.md §6)", () => {
     const warned = await init({ cmdline: "ukiboot.verify=warn ukiboot.wait=1", partitions: [] });
     expect(warned.code).toBe(INIT_EXIT.failed);
     expect(warned.log).toContain("starting the rescue shell in 5 s");
+  });
+});
+
+describe("ukiboot.debug lists /proc/modules before the boot decides (docs/boot-time.md §4)", () => {
+  const DUMP = `debug: ${PROC_MODULES_DEBUG}`;
+  const dumps = (log: string) => log.split("\n").filter((l) => l.startsWith(DUMP));
+
+  test("with ukiboot.debug: one line with the kernel's list, not ukiboot's, after the ESP is found and before the boot", async () => {
+    // ukiboot loaded ahci and vfat; the kernel lists more (loaded by someone else): the line shows the kernel's.
+    const r = await init({ cmdline: "ukiboot.debug", modulesLoaded: (ms) => (ms === 0 ? ["ahci", "vfat"] : []), procModules: () => ["sd_mod", "ahci", "fat", "vfat"] });
+    expect(r.log).toContain("info: loaded modules: ahci vfat");
+    expect(dumps(r.log)).toEqual([`${DUMP} sd_mod ahci fat vfat`]);
+    const lines = r.log.split("\n");
+    const at = lines.indexOf(`${DUMP} sd_mod ahci fat vfat`);
+    expect(at).toBeGreaterThan(lines.findIndex((l) => l.startsWith("info: using ESP /dev/vda1")));
+    expect(at).toBeLessThan(lines.indexOf('info: booting "Flow OS 2" (flow-2.efi), chosen by first'));
+    expect(r.sys.kexec.execs).toBe(1);
+  });
+
+  test("by default the fake kernel lists what ukiboot loaded; a dry run gets the line too", async () => {
+    const r = await init({ cmdline: "ukiboot.debug ukiboot.dry-run", modulesLoaded: (ms) => (ms === 0 ? ["virtio_blk", "vfat"] : []) });
+    expect(dumps(r.log)).toEqual([`${DUMP} virtio_blk vfat`]);
+    expect(r.code).toBe(INIT_EXIT.done);
+  });
+
+  test("without ukiboot.debug, or with ukiboot.debug=0, there is no such line and /proc/modules is not read", async () => {
+    for (const cmdline of ["", "ukiboot.debug=0"]) {
+      let reads = 0;
+      const r = await init({ cmdline, modulesLoaded: () => ["ahci"], procModules: () => (reads++, ["ahci"]) });
+      expect(r.log).not.toContain("/proc/modules");
+      expect(reads).toBe(0);
+      expect(r.sys.kexec.execs).toBe(1);
+    }
+  });
+
+  test("nothing listed, an unreadable file and a file in another format each say so in parentheses, and the boot goes on", async () => {
+    const none = await init({ cmdline: "ukiboot.debug", procModules: () => [] });
+    expect(dumps(none.log)).toEqual([`${DUMP} (none)`]);
+    const unreadable = await init({ cmdline: "ukiboot.debug", procModules: () => null });
+    expect(dumps(unreadable.log)).toEqual([`${DUMP} (unreadable)`]);
+    const garbled = await init({ cmdline: "ukiboot.debug", procModules: () => parseProcModules("not a module line\n", "/proc/modules") });
+    expect(dumps(garbled.log)).toEqual([`${DUMP} (unreadable: Cannot read /proc/modules: line 1 ("not a module line") is not "name size refcount deps state address")`]);
+    for (const r of [none, unreadable, garbled]) expect(r.sys.kexec.execs).toBe(1);
   });
 });
