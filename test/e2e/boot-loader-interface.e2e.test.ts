@@ -1,7 +1,8 @@
 /**
- * Issue 7's QEMU scenarios with OVMF firmware (EFI variables through efivarfs, kept in the firmware's NVRAM
- * file between boots): a one-shot entry set by the booted OS is booted once; a boot-counted entry is renamed
- * on the ESP and the target sees LoaderBootCountPath naming the new file.
+ * The Boot Loader Interface under QEMU with OVMF firmware (EFI variables through efivarfs, kept in the
+ * firmware's NVRAM file between boots): a one-shot entry set by the booted OS is booted once; a boot-counted
+ * entry is renamed on the ESP and the target sees LoaderBootCountPath naming the new file. Every check on
+ * the target's variables first checks that the target mounted efivarfs, without which none would show.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync } from "node:fs";
@@ -49,11 +50,13 @@ describe("the Boot Loader Interface through ukiboot", () => {
       copyFileSync(OVMF_VARS, vars);
       const first = await firmwareBoot("oneshot-1-default", disk, vars);
       expect(first.report.name).toBe("os-a");
+      expect(first.report.efivarfs).toBe("mounted");
       expect(first.log).toContain("UKIBOOT-TARGET-WROTE LoaderEntryOneShot=os-b.efi");
       const second = await firmwareBoot("oneshot-2-oneshot", disk, vars);
       expect(second.report.name).toBe("os-b");
       expect(second.log).toContain("chosen by oneshot");
-      // ukiboot deleted the variable before booting: the target does not see it.
+      // ukiboot deleted the variable before booting: the target does not see it, though it sees the variables.
+      expect(second.report.efivarfs).toBe("mounted");
       expect(Object.keys(second.report.efivars).some((k) => k.startsWith("LoaderEntryOneShot"))).toBe(false);
       const third = await firmwareBoot("oneshot-3-default", disk, vars);
       expect(third.report.name).toBe("os-a");
@@ -73,6 +76,7 @@ describe("the Boot Loader Interface through ukiboot", () => {
       // z (version 9.0) would sort first, but it has no tries left.
       expect(report.name).toBe("x");
       expect(log).toContain("boot counting: renamed x+3.efi to x+2-1.efi");
+      expect(report.efivarfs).toBe("mounted");
       expect(report.efivars["LoaderBootCountPath-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"]).toBe("\\EFI\\Linux\\x+2-1.efi");
       // The rename reached the disk: list the ESP (at 1 MiB) with mtools.
       const { stdout } = await run(["mdir", "-b", "-i", `${disk}@@1M`, "::/EFI/Linux"], { env: { MTOOLS_SKIP_CHECK: "1" } });

@@ -18,8 +18,18 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 # efivarfs is a module in Debian's cloud kernel; the initrd carries it (decompressed, for busybox insmod).
-[ -d /sys/firmware/efi/efivars ] && insmod /lib/efivarfs.ko 2>/dev/null; mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>/dev/null
+# Whether it mounted is reported: a missing variable means nothing when efivarfs is not there to show it.
+# Without /sys/firmware/efi (a LinuxBoot-style boot) there are no variables, and that is no failure.
+if [ -d /sys/firmware/efi ]; then
+  [ -d /sys/firmware/efi/efivars ] && insmod /lib/efivarfs.ko 2>/dev/null
+  err=$(mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>&1); rc=$?
+  # echo unquoted: mount's message on one line.
+  if [ $rc = 0 ]; then efivarfs=mounted; else efivarfs="failed: exit $rc: $(echo $err)"; fi
+else
+  efivarfs=absent
+fi
 echo "${SENTINEL}-BEGIN name=${name}"
+echo "${SENTINEL}-EFIVARFS $efivarfs"
 echo "${SENTINEL}-CMDLINE $(cat /proc/cmdline)"
 echo "${SENTINEL}-EFI $(ls /sys/firmware/efi 2>&1 | tr '\\n' ' ')"
 [ -r /sys/kernel/boot_params/data ] && echo "${SENTINEL}-LOADER $(od -An -tx1 -j 528 -N1 /sys/kernel/boot_params/data)"
@@ -175,7 +185,15 @@ export interface TargetReport {
   pcr12?: string;
   /** The boot protocol's type_of_loader as the target saw it ("d0" after kexec_file_load). */
   typeOfLoader?: string;
+  /**
+   * Whether the target mounted efivarfs, which `efivars` is read from: "absent" when the kernel has no
+   * /sys/firmware/efi (no EFI boot), "failed: <mount's error>" when it could not be mounted; undefined when
+   * the report has no such line. Checks on `efivars` mean something only when it is "mounted".
+   */
+  efivarfs?: EfivarfsState;
 }
+
+export type EfivarfsState = "mounted" | "absent" | `failed: ${string}`;
 
 export function parseTargetReport(log: string): TargetReport | null {
   const clean = log.replace(/\r/g, "");
@@ -191,6 +209,8 @@ export function parseTargetReport(log: string): TargetReport | null {
     if (f) report.files[f[1]!] = { size: Number(f[2]), sha256: f[3]! };
     const v = l.match(new RegExp(`^${SENTINEL}-EFIVAR (\\S+) (.*)$`));
     if (v) report.efivars[v[1]!] = v[2]!;
+    const ev = l.match(new RegExp(`^${SENTINEL}-EFIVARFS (mounted|absent|failed: .*)$`));
+    if (ev) report.efivarfs = ev[1]!.trimEnd() as EfivarfsState;
     const ld = l.match(new RegExp(`^${SENTINEL}-LOADER\\s+([0-9a-f]{2})`));
     if (ld) report.typeOfLoader = ld[1]!;
     const p = l.match(new RegExp(`^${SENTINEL}-PCR1([12]) (\\S+)`));
