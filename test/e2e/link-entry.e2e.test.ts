@@ -1,8 +1,10 @@
 /**
- * systemd 262's install layout through ukiboot (docs/entries.md §6): the real Debian target's UKI linked by
- * bootctl 262 (`bootctl link --extra=…`) as a Type #1 `uki` entry with a credential, a system extension and a
- * configuration extension, booted under OVMF → ukiboot's boot UKI → kexec. A newer entry that boot counting
- * marked bad is named by loader.conf `preferred`, and is skipped for `default`, as systemd-boot 262 does.
+ * A `bootctl link` ESP through ukiboot: the real Debian target's UKI linked by bootctl 262 (`bootctl link
+ * --extra=…`) as a Type #1 `uki` entry with a credential, a system extension and a configuration extension
+ * (docs/entries.md §6), booted under OVMF → ukiboot's boot UKI → kexec. A newer entry that boot counting
+ * marked bad is named by loader.conf `preferred`; ukiboot skips it and boots what `default` picks, by the
+ * rules of docs/order-and-default.md §5. Only the files are systemd's: systemd-boot never boots this ESP, so
+ * what this shows is ukiboot following its own documented reading of those rules, not parity with systemd-boot.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -66,9 +68,9 @@ beforeAll(async () => {
   disk = join(dir, "disk.img");
 }, 900_000);
 
-describe("a bootctl link entry with extras (systemd 262 layout)", () => {
+describe("an entry written by bootctl 262's `bootctl link`, with extras (docs/entries.md §6)", () => {
   test(
-    "boots with its credential, sysext and confext; loader.conf preferred names an entry with no tries left, so default picks the good one",
+    "ukiboot boots it with its credential, sysext and confext, and skips loader.conf preferred's entry with no tries left for default's (docs/order-and-default.md §5)",
     async () => {
       const scratch = mkdtempSync(join(tmpdir(), "ukiboot-link-"));
       try {
