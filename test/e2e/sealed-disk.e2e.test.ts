@@ -18,6 +18,7 @@ import { parseLabReport, type LabReport } from "../lab/lab-report.ts";
 import { RECOVERY_PASSPHRASE } from "../lab/luks-root.ts";
 import { startQemuSwtpm, type QemuSwtpm } from "../lab/swtpm-socket.ts";
 import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, keepConsole, perTestScratch, runScenario } from "../support/e2e.ts";
+import { expectPcrValue } from "../support/pcr-value.ts";
 
 let parts: DebianParts;
 let system: DebianSystem;
@@ -125,7 +126,11 @@ describe("a LUKS2 root sealed to a signed PCR 11 policy, booted through ukiboot"
       expect(good.log).toMatch(/Finished systemd-pcrphase-initrd\.service/);
       // The root was opened in the initrd (dm-0), with nobody typing anything.
       expect(good.log).toMatch(/EXT4-fs \(dm-0\)/);
-      expect(good.report.pcrs[11]).not.toBe("0".repeat(64));
+      // Every PCR compared here is a value the target read: a boot without a PCR file prints "none", and two
+      // such boots would compare equal, and unequal to zero.
+      const goodPcr11 = expectPcrValue(good.report.pcrs[11], "PCR 11 of the unlocking boot");
+      const goodPcr12 = expectPcrValue(good.report.pcrs[12], "PCR 12 of the unlocking boot");
+      expect(goodPcr11).not.toBe("0".repeat(64));
       // ukiboot checked the .pcrsig systemd-measure made against the PCR 11 it left in the TPM.
       expect(good.log).toContain("the UKI's .pcrsig signs the PCR 11 this boot reaches at enter-initrd");
 
@@ -136,16 +141,16 @@ describe("a LUKS2 root sealed to a signed PCR 11 policy, booted through ukiboot"
       expect(tampered.log).toMatch(/the \.pcrsig of ".*debian-.*\.efi" signs no PCR 11 value this boot reaches/);
       // The recovery passphrase still opens it, and the system comes up.
       expect(tampered.report.state).toMatch(/running|degraded/);
-      expect(tampered.report.pcrs[11]).not.toBe(good.report.pcrs[11]!);
+      expect(expectPcrValue(tampered.report.pcrs[11], "PCR 11 of the tampered UKI's boot")).not.toBe(goodPcr11);
       // Neither boot changed PCR 12: no add-on, credential or edited command line was measured.
-      expect(tampered.report.pcrs[12]).toBe(good.report.pcrs[12]!);
+      expect(expectPcrValue(tampered.report.pcrs[12], "PCR 12 of the tampered UKI's boot")).toBe(goodPcr12);
 
       // An edited command line goes into PCR 12, not PCR 11, as under systemd-stub: the disk still unlocks.
       const edited = await bootSealed("sealed-disk-edited-cmdline-unlocks", { edit: " lab.edited=1" });
       expect(edited.report.cmdline).toContain("lab.tamper=0 lab.edited=1");
       expect(edited.asked).toBe(false);
-      expect(edited.report.pcrs[11]).toBe(good.report.pcrs[11]!);
-      expect(edited.report.pcrs[12]).not.toBe(good.report.pcrs[12]!);
+      expect(expectPcrValue(edited.report.pcrs[11], "PCR 11 of the edited command line's boot")).toBe(goodPcr11);
+      expect(expectPcrValue(edited.report.pcrs[12], "PCR 12 of the edited command line's boot")).not.toBe(goodPcr12);
     },
     E2E_TIMEOUT_MS * 3,
   );

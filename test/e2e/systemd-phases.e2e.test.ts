@@ -17,6 +17,7 @@ import { FORCE_MEASURE_WORDS, SWITCH_ROOT_WORD, SYSTEMD_TARGET_CMDLINE } from ".
 import { buildSystemdTargetInitrd } from "../lab/systemd-target/initrd.ts";
 import { parseSystemdTargetReport, type SystemdTargetReport, type SystemdTargetStage } from "../lab/systemd-target/report.ts";
 import { E2E_TIMEOUT_MS, runScenario } from "../support/e2e.ts";
+import { expectPcrValue } from "../support/pcr-value.ts";
 
 let parts: DebianParts;
 let initrd: string;
@@ -128,7 +129,7 @@ describe("systemd 257 pcrphase without systemd-stub (docs/measurements.md §4)",
       if (row.why) expect(log).toContain(row.why);
       expect(log).not.toContain("Extended PCR index 11");
       expect(r.measureLog).toBeNull();
-      expect(r.pcr11).toBe(ZERO);
+      expect(expectPcrValue(r.pcr11, `PCR 11 of the ${row.name} boot's initrd`)).toBe(ZERO);
     }, E2E_TIMEOUT_MS);
   }
 
@@ -141,7 +142,7 @@ describe("systemd 257 pcrphase without systemd-stub (docs/measurements.md §4)",
     expect(initrdReport.managerEnv).toBe("SYSTEMD_FORCE_MEASURE=1");
     expect(initrdReport.units[PCRPHASE_INITRD]).toMatchObject({ ConditionResult: "yes", ActiveState: "active", Result: "success" });
     expect(loggedPhases(initrdReport)).toEqual(["enter-initrd"]);
-    expect(initrdReport.pcr11).toBe(phasePcr(["enter-initrd"]));
+    expect(expectPcrValue(initrdReport.pcr11, "PCR 11 of the EFI boot's initrd")).toBe(phasePcr(["enter-initrd"]));
 
     // PID 1 keeps its kernel-given environment across switch-root, and re-reads systemd.setenv=.
     const host = reports.host!;
@@ -150,7 +151,7 @@ describe("systemd 257 pcrphase without systemd-stub (docs/measurements.md §4)",
     expect(host.units["systemd-pcrphase-sysinit.service"]?.ActiveState).toBe("active");
     expect(host.units["systemd-pcrphase.service"]?.ActiveState).toBe("active");
     expect(loggedPhases(host)).toEqual(["enter-initrd", "leave-initrd", "sysinit", "ready"]);
-    expect(host.pcr11).toBe(phasePcr(["enter-initrd", "leave-initrd", "sysinit", "ready"]));
+    expect(expectPcrValue(host.pcr11, "PCR 11 of the EFI boot's host")).toBe(phasePcr(["enter-initrd", "leave-initrd", "sysinit", "ready"]));
     expect(log).toContain("Extended PCR index 11 with 'leave-initrd'");
   }, E2E_TIMEOUT_MS);
 
@@ -162,9 +163,9 @@ describe("systemd 257 pcrphase without systemd-stub (docs/measurements.md §4)",
     expect(initrdReport.efi).toBe(false);
     expect(initrdReport.managerEnv).toBeNull();
     expect(loggedPhases(initrdReport)).toEqual(["enter-initrd"]);
-    expect(initrdReport.pcr11).toBe(phasePcr(["enter-initrd"]));
+    expect(expectPcrValue(initrdReport.pcr11, "PCR 11 of the LinuxBoot boot's initrd")).toBe(phasePcr(["enter-initrd"]));
     const host = reports.host!;
     expect(loggedPhases(host)).toEqual(["enter-initrd", "leave-initrd", "sysinit", "ready"]);
-    expect(host.pcr11).toBe(phasePcr(["enter-initrd", "leave-initrd", "sysinit", "ready"]));
+    expect(expectPcrValue(host.pcr11, "PCR 11 of the LinuxBoot boot's host")).toBe(phasePcr(["enter-initrd", "leave-initrd", "sysinit", "ready"]));
   }, E2E_TIMEOUT_MS);
 });
