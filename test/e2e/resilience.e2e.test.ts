@@ -2,11 +2,13 @@
  * Unattended scenarios under QEMU (LinuxBoot style, so each is one boot of the boot kernel): a broken
  * default entry falls back to the next; an ESP disk that appears late is found within ukiboot.wait; no ESP
  * at all ends in a clear message and a working rescue shell; the drivers loaded are those of the disk
- * attached, as the boot kernel's /proc/modules shows.
+ * attached, as the boot kernel's /proc/modules shows; and a target kernel's panic is the scenario's failure,
+ * never retried as an emulator fault.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { DebianParts } from "../../build/debian.ts";
-import { BENCH_ESP, BOOT_KERNEL_CMDLINE, BROKEN_DEFAULT_ESP, buildEspScenario, DEMO_ESP, type BuiltEsp } from "../lab/esp-scenarios.ts";
+import { BENCH_ESP, BOOT_KERNEL_CMDLINE, BROKEN_DEFAULT_ESP, buildEspScenario, DEMO_ESP, PANICKING_TARGET_ESP, type BuiltEsp } from "../lab/esp-scenarios.ts";
+import { startVm, type VmRetry, withVmRetry } from "../lab/qemu.ts";
 import { procModulesDump } from "../lab/proc-modules-dump.ts";
 import { parseTargetReport } from "../lab/target-system.ts";
 import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, runScenario } from "../support/e2e.ts";
@@ -15,12 +17,14 @@ let parts: DebianParts;
 let demo: BuiltEsp;
 let broken: BuiltEsp;
 let threeUkis: BuiltEsp;
+let panicking: BuiltEsp;
 
 beforeAll(async () => {
   parts = await e2eReady();
   demo = await buildEspScenario(DEMO_ESP, { initramfs: INITRAMFS });
   broken = await buildEspScenario(BROKEN_DEFAULT_ESP);
   threeUkis = await buildEspScenario(BENCH_ESP);
+  panicking = await buildEspScenario(PANICKING_TARGET_ESP);
 }, 600_000);
 
 describe("unattended boot", () => {
@@ -119,4 +123,29 @@ describe("drivers by the hardware found (docs/boot-time.md §4)", () => {
       expect(report?.name).toBe("bench-3.0");
     }, E2E_TIMEOUT_MS);
   }
+});
+
+describe("the emulator-fault rule (docs/kexec.md §9)", () => {
+  test("a target that panics on root=/dev/nonexistent fails at once: one boot, no retry", async () => {
+    let boots = 0;
+    const retries: VmRetry[] = [];
+    const err = await withVmRetry(
+      () => {
+        boots++;
+        return startVm({ kernel: parts.vmlinuz, initrd: INITRAMFS, append: BOOT_KERNEL_CMDLINE, disks: [{ path: panicking.image, iface: "nvme" }] });
+      },
+      async (vm) => {
+        await vm.expect(/UKIBOOT-TARGET-END/, 240_000);
+      },
+      { onRetry: (r) => retries.push(r) },
+    ).then(
+      () => null,
+      (e: Error) => e,
+    );
+    // ukiboot handed over (its line is on the console), then the target kernel panicked and QEMU exited.
+    expect(err?.message).toContain("ukiboot: ");
+    expect(err?.message).toContain("Kernel panic - not syncing: VFS: Unable to mount root fs");
+    expect(boots).toBe(1);
+    expect(retries).toEqual([]);
+  }, E2E_TIMEOUT_MS);
 });

@@ -182,6 +182,16 @@ export const BROKEN_DEFAULT_ESP: EspScenario = {
   ],
 };
 
+/**
+ * A target that cannot start: no such rdinit and no such root, so its kernel panics with "VFS: Unable to
+ * mount root fs", what a wrong command line or initrd from ukiboot would cause. The fault rule must take that
+ * panic for the scenario's failure, never the emulator's (test/lab/qemu.ts).
+ */
+export const PANICKING_TARGET_ESP: EspScenario = {
+  name: "panicking-target",
+  files: [{ kind: "target-uki", path: "EFI/Linux/panics-1.0.efi", spec: { name: "panics-1.0", version: "1.0", cmdline: "console=ttyS0 panic=-1 rdinit=/nonexistent root=/dev/nonexistent" } }],
+};
+
 /** Issue 7 (a): the default target asks, as `bootctl set-oneshot` would, for the other entry at the next boot. */
 export const ONESHOT_ESP: EspScenario = {
   name: "oneshot",
