@@ -12,6 +12,7 @@ import type { BootEntry } from "../model/boot-entry.ts";
 import { formatProblem } from "../model/problem.ts";
 import type { Sys } from "../ports/sys.ts";
 import { loadTrustContext, type TrustContext, type TrustOptions } from "./trust-context.ts";
+import { readSecureBoot } from "./secure-boot.ts";
 import { readLoaderVars, resolveLoaderState, type LoaderState } from "./loader-state.ts";
 import { systemFailure } from "../efi/sysfail.ts";
 import type { IpSetup } from "../net/ip-option.ts";
@@ -66,7 +67,7 @@ export async function openSession(sys: Sys, partitions: Partitions | null, opts:
   for (const p of discovery.problems) sys.log.warn(formatProblem(p));
   const state = resolveLoaderState(discovery, vars, { ...opts, systemFailure: systemFailure(sys.kernel.esrt()) });
   for (const n of state.notes) sys.log.warn(n);
-  const trust = await loadTrustContext(sys, state.vars.secureBoot, opts);
+  const trust = await loadTrustContext(sys, readSecureBoot(sys), opts);
   for (const p of trust.problems) sys.log.warn(p);
   return { partitions, discovery, state, trust, network };
 }

@@ -13,7 +13,8 @@ import { chooseEsp, type EspChoice } from "./find-esp.ts";
 import { readLoaderVars } from "./loader-state.ts";
 import { builtWithRescueShell } from "../build-flags.ts";
 import { mayOfferRescueShell } from "../model/entry-rules.ts";
-import { parseLockdown, resolveVerifyPolicy } from "../trust/verify-policy.ts";
+import { resolveVerifyPolicy } from "../trust/verify-policy.ts";
+import { readSecureBoot } from "./secure-boot.ts";
 import { carryOut } from "./power.ts";
 import { runBoot } from "./run-boot.ts";
 import { parseIpOption, type IpSetup } from "../net/ip-option.ts";
@@ -223,12 +224,7 @@ async function bootFromEsp(sys: Sys, opts: KernelOptions, menuFor: ChooserFactor
  * boot uses.
  */
 function rescueShellAllowed(sys: Sys, opts: KernelOptions): boolean {
-  const lockdown = sys.kernel.lockdown();
-  const policy = resolveVerifyPolicy({
-    cmdlineValue: opts.verify,
-    secureBoot: readLoaderVars(sys.efivars).secureBoot,
-    lockdown: lockdown === null ? undefined : parseLockdown(lockdown),
-  });
+  const policy = resolveVerifyPolicy({ cmdlineValue: opts.verify, platform: readSecureBoot(sys) });
   return mayOfferRescueShell(policy.mode, builtWithRescueShell());
 }
 
@@ -259,7 +255,9 @@ export async function runInit(sys: Sys, env: InitEnvironment, menuFor: ChooserFa
     sys.log.close();
     return INIT_EXIT.done;
   }
-  let shellAllowed = true;
+  // Decided at once from what can be read before efivarfs is mounted (on an EFI boot without an answer, no
+  // shell), and again once the variables can answer: a failure in between must not open a shell.
+  let shellAllowed = rescueShellAllowed(sys, opts);
   try {
     if (env.noModules) sys.log.info("not loading modules (UKIBOOT_NO_MODULES=1): the initramfs generator loads them");
     else loadModules(sys);

@@ -13,14 +13,18 @@ import type { ReadOnlyFs } from "../ports/fs.ts";
 import type { Sys } from "../ports/sys.ts";
 import { AUTHENTICODE_HEAD_SIZE } from "../trust/authenticode-hash.ts";
 import { builtInAnchors } from "../trust/builtin-anchors.ts";
+import type { SecureBootState } from "../trust/secure-boot-state.ts";
 import { buildTrustStore, type TrustStore } from "../trust/trust-store.ts";
 import { type SignatureReport, verifyAuthenticodeFile } from "../trust/verify-authenticode.ts";
 import { decideAddon, decideUki, isEnforcing, parseLockdown, resolveVerifyPolicy, type LockdownMode, type VerifyPolicy } from "../trust/verify-policy.ts";
+import { readSecureBoot } from "./secure-boot.ts";
 
 export interface TrustContext {
   policy: VerifyPolicy;
   store: TrustStore;
   lockdown: LockdownMode | undefined;
+  /** Secure Boot as decided for this boot: on, or taken to be on when the firmware's answers disagree or are missing. */
+  secureBoot: SecureBootState;
   /** Anchors or settings that could not be used, one sentence each. */
   problems: string[];
   /**
@@ -64,12 +68,17 @@ async function installedAnchors(sys: Sys, dir: string, problems: string[]): Prom
   return out;
 }
 
-/** The policy and the anchors for this boot. Reading the variables and files is all it does. */
-export async function loadTrustContext(sys: Sys, secureBoot: boolean | undefined, opts: TrustOptions = {}): Promise<TrustContext> {
+/**
+ * The policy and the anchors for this boot. Reading the variables and files is all it does.
+ * `secureBoot` is the state the boot decided (readSecureBoot); a caller holding only the SecureBoot
+ * variable's reading (a boolean, or undefined) cannot decide from that alone, so the state is read here.
+ */
+export async function loadTrustContext(sys: Sys, secureBoot: SecureBootState | boolean | undefined, opts: TrustOptions = {}): Promise<TrustContext> {
+  const platform = typeof secureBoot === "object" ? secureBoot : readSecureBoot(sys);
   const lockdownText = sys.kernel.lockdown();
   const lockdown = lockdownText === null ? undefined : parseLockdown(lockdownText);
-  const policy = resolveVerifyPolicy({ flag: opts.verifyFlag, cmdlineValue: opts.verifyCmdline, secureBoot, lockdown });
-  const problems = [...policy.problems];
+  const policy = resolveVerifyPolicy({ flag: opts.verifyFlag, cmdlineValue: opts.verifyCmdline, platform });
+  const problems = [...(platform.note !== undefined ? [platform.note] : []), ...policy.problems];
   const trustFiles = [];
   for (const name of opts.trustFiles ?? []) {
     try {
@@ -116,6 +125,7 @@ export async function loadTrustContext(sys: Sys, secureBoot: boolean | undefined
     policy,
     store,
     lockdown,
+    secureBoot: platform,
     problems: [...problems, ...storeProblems],
     ...(revocations.length ? { revocationsUnknown: `what is revoked is unknown: ${revocations.join("; ")}` } : {}),
     ...(sbatLevel ? { sbatLevel } : {}),

@@ -115,6 +115,13 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
         const names = readdirSync(dir).filter((d) => /^entry\d+$/.test(d)).sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
         return names.map((d) => ({ fwType: n(d, "fw_type"), lastAttemptStatus: n(d, "last_attempt_status") }));
       },
+      bootParams() {
+        try {
+          return new Uint8Array(readFileSync("/sys/kernel/boot_params/data"));
+        } catch {
+          return null;
+        }
+      },
     },
     power: {
       reboot: () => rebootSystem(LINUX_REBOOT_CMD_RESTART),

@@ -141,6 +141,11 @@ export interface KernelFacts {
   esrt(): EsrtEntry[] | null;
   /** The machine, as uname -m says it ("x86_64", "aarch64"): which kernel formats kexec_file_load takes. */
   machine(): string;
+  /**
+   * The raw struct boot_params the kernel was started with (/sys/kernel/boot_params/data, x86 only), where its
+   * EFI stub left what it found about Secure Boot; null when the kernel shows none.
+   */
+  bootParams(): Uint8Array | null;
 }
 
 export interface Power {

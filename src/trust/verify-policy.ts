@@ -4,9 +4,9 @@
  * (docs/trust.md, docs/initrd.md §2 item 1).
  *
  * Precedence: `--verify` flag > `ukiboot.verify=` on the kernel command line > default. The default is
- * enforce when the firmware reports Secure Boot on or the kernel is locked down, else warn. With Secure
- * Boot on or lockdown active, a weaker explicit mode is refused (docs/trust.md: ukiboot MUST verify and fails
- * closed); the refusal is reported as a problem.
+ * enforce when signatures rule the boot (Secure Boot on or taken to be on, or the kernel locked down:
+ * secure-boot-state.ts decides), else warn. Then a weaker explicit mode is refused (docs/trust.md: ukiboot
+ * MUST verify and fails closed); the refusal is reported as a problem.
  */
 
 /**
@@ -52,9 +52,8 @@ export interface VerifyPolicyInput {
   flag?: string | undefined;
   /** Value of `ukiboot.verify=` on the boot kernel's command line, if given. */
   cmdlineValue?: string | undefined;
-  /** Whether the SecureBoot variable says on; undefined when there is no EFI (then: off). */
-  secureBoot: boolean | undefined;
-  lockdown: LockdownMode | undefined;
+  /** Whether nothing weaker than enforce may apply, and why, as a clause: decideSecureBoot()'s answer. */
+  platform: { signaturesRule: boolean; why: string };
 }
 
 export function parseVerifyMode(value: string): VerifyMode | undefined {
@@ -63,13 +62,12 @@ export function parseVerifyMode(value: string): VerifyMode | undefined {
 
 /**
  * Decides the verification mode.
- * @example resolveVerifyPolicy({ secureBoot: true, lockdown: "none" }).mode // "enforce"
+ * @example resolveVerifyPolicy({ platform: { signaturesRule: true, why: "Secure Boot is on" } }).mode // "enforce"
  */
 export function resolveVerifyPolicy(input: VerifyPolicyInput): VerifyPolicy {
   const problems: string[] = [];
-  const locked = input.lockdown === "integrity" || input.lockdown === "confidentiality";
-  const mustEnforce = input.secureBoot === true || locked;
-  const why = input.secureBoot === true ? "Secure Boot is on" : locked ? `the kernel is locked down (${input.lockdown})` : "";
+  const mustEnforce = input.platform.signaturesRule;
+  const why = input.platform.why;
 
   let explicit: { mode: VerifyMode; from: string } | undefined;
   for (const [value, from] of [
@@ -93,7 +91,7 @@ export function resolveVerifyPolicy(input: VerifyPolicyInput): VerifyPolicy {
     return { mode: explicit.mode, explanation: `${explicit.mode} because ${explicit.from}=${explicit.mode}`, problems };
   }
   if (mustEnforce) return { mode: "enforce", explanation: `enforce because ${why}`, problems };
-  return { mode: "warn", explanation: "warn because Secure Boot is off and the kernel is not locked down", problems };
+  return { mode: "warn", explanation: `warn because ${why}`, problems };
 }
 
 /**

@@ -171,6 +171,8 @@ export interface FakeSysOptions {
   networkFails?: Error;
   /** Runs when the flow seals files, standing for a writer on the ESP at that moment. */
   onSnapshot?: (paths: readonly string[]) => void;
+  /** The raw struct boot_params (/sys/kernel/boot_params/data); none by default, as on arm64. */
+  bootParams?: Uint8Array;
 }
 
 export type FakeSys = Sys & {
@@ -256,6 +258,7 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
       bootId: () => "0123456789abcdef0123456789abcdef",
       esrt: () => opts.esrt ?? null,
       machine: () => opts.machine ?? "x86_64",
+      bootParams: () => opts.bootParams ?? null,
     },
     power: {
       reboot: () => void events.push("reboot"),

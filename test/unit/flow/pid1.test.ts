@@ -407,6 +407,28 @@ describe("under enforce no shell is offered (docs/trust.md §6)", () => {
     expect(r.sys.kexec.loaded).toEqual([]);
   });
 
+  test("an EFI boot where nothing says whether Secure Boot is on (no efivarfs, no boot_params) fails closed: enforce, no shell, and why", async () => {
+    const r = await init({ efi: true, cmdline: "ukiboot.verify=warn" });
+    expect(r.log).toContain("warn: Secure Boot is taken to be on: this is an EFI boot, but the kernel shows no boot_params.secure_boot and the SecureBoot variable cannot be read");
+    expect(r.log).toContain("info: signatures: enforce because Secure Boot is taken to be on (nothing says whether it is)");
+    expect(r.log).toContain("warn: Ignoring ukiboot.verify=warn: Secure Boot is taken to be on (nothing says whether it is), so signatures are enforced");
+    expect(r.sys.kexec.loaded).toEqual([]);
+    expect(r.code).toBe(INIT_EXIT.noShell);
+  });
+
+  test("x86's boot_params answers for the kernel: disabled keeps warn without efivarfs; enabled against a SecureBoot variable that says off enforces", async () => {
+    const params = (value: number) => Object.assign(new Uint8Array(4096), { [0x1ec]: value });
+    const off = await init({ efi: true, bootParams: params(2) });
+    expect(off.log).toContain("info: signatures: warn because Secure Boot is off and the kernel is not locked down");
+    expect(off.sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-2.efi"]);
+    const vars = efivars();
+    writeFileSync(join(vars, `SecureBoot-${GLOBAL}`), Uint8Array.from([6, 0, 0, 0, 0]));
+    const disagree = await init({ efi: true, bootParams: params(3), efivarfs: vars });
+    expect(disagree.log).toContain("warn: Secure Boot is taken to be on: boot_params.secure_boot says enabled but the SecureBoot variable says off, and when the firmware's answers disagree signatures rule the boot");
+    expect(disagree.sys.kexec.loaded).toEqual([]);
+    expect(disagree.code).toBe(INIT_EXIT.noShell);
+  });
+
   test("ukiboot.verify=enforce without Secure Boot is enough to take the shell away; warn keeps it", async () => {
     const enforced = await init({ cmdline: "ukiboot.verify=enforce", partitions: [] , efivarfs: efivars() });
     expect(enforced.code).toBe(INIT_EXIT.noShell);

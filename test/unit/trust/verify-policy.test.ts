@@ -1,8 +1,17 @@
 import { describe, expect, test } from "bun:test";
-import { decideAddon, decideUki, parseLockdown, resolveVerifyPolicy, type SignatureVerdict, type VerifyPolicyInput } from "../../../src/trust/verify-policy.ts";
+import { decideSecureBoot } from "../../../src/trust/secure-boot-state.ts";
+import { decideAddon, decideUki, parseLockdown, resolveVerifyPolicy, type LockdownMode, type SignatureVerdict } from "../../../src/trust/verify-policy.ts";
+
+/** The settings, and what the firmware and kernel say: the SecureBoot variable (undefined: no EFI at all) and lockdown. */
+interface Case {
+  flag?: string;
+  cmdlineValue?: string;
+  secureBoot: boolean | undefined;
+  lockdown: LockdownMode | undefined;
+}
 
 describe("resolveVerifyPolicy()", () => {
-  const cases: [string, VerifyPolicyInput, string, string[]][] = [
+  const cases: [string, Case, string, string[]][] = [
     ["default without Secure Boot", { secureBoot: false, lockdown: "none" }, "warn", []],
     ["default without EFI", { secureBoot: undefined, lockdown: undefined }, "warn", []],
     ["default with Secure Boot", { secureBoot: true, lockdown: "none" }, "enforce", []],
@@ -16,8 +25,14 @@ describe("resolveVerifyPolicy()", () => {
     ["Secure Boot refuses off", { cmdlineValue: "off", secureBoot: true, lockdown: "none" }, "enforce", ["Ignoring ukiboot.verify=off: Secure Boot is on, so signatures are enforced"]],
     ["lockdown refuses warn", { flag: "warn", secureBoot: false, lockdown: "integrity" }, "enforce", ["Ignoring --verify=warn: the kernel is locked down (integrity), so signatures are enforced"]],
   ];
-  test.each(cases)("%s", (_name, input, mode, problems) => {
-    const p = resolveVerifyPolicy(input);
+  test.each(cases)("%s", (_name, { secureBoot, lockdown, ...settings }, mode, problems) => {
+    const platform = decideSecureBoot({
+      efiBoot: secureBoot !== undefined,
+      bootParams: undefined,
+      variable: secureBoot === undefined ? { state: "unknown", why: "cannot be read: there is no efivarfs" } : { state: secureBoot ? "on" : "off" },
+      lockdown,
+    });
+    const p = resolveVerifyPolicy({ ...settings, platform });
     expect(p.mode).toBe(mode as never);
     expect(p.problems).toEqual(problems);
     expect(p.explanation).toStartWith(`${mode} because `);
