@@ -59,7 +59,13 @@ export interface Type2CmdlineInput {
   options?: string | null;
   /** A command line the person confirmed in the editor; it replaces `options`. */
   editedLine: string | null;
-  secureBoot: boolean;
+  /**
+   * Why the UKI's own `.cmdline` wins over any custom line, as the command-line rule decided it
+   * (src/model/command-line-rule.ts, docs/trust.md §5), or null when a custom line replaces it. Decided
+   * there and only there, from the image and the trust state, so that no path to a UKI decides otherwise.
+   */
+  imageLineWins: string | null;
+  /** A confidential VM: the host's SMBIOS strings are not trusted. */
   confidentialVm?: boolean;
   /** Accepted add-ons (signature and .uname checks done); order does not matter, they are sorted here. */
   addons: readonly AddonCmdline[];
@@ -69,10 +75,10 @@ export interface Type2CmdlineInput {
 
 /**
  * systemd-boot's LoadOptions step, then systemd-stub's: a custom command line (edit or options, after the
- * "@N" prefix) replaces .cmdline unless Secure Boot is on and the UKI has .cmdline (or this is a
- * confidential VM); add-on command lines (global, then the UKI's, each sorted) are appended as one piece;
- * then the SMBIOS extra.
- * @example composeType2Cmdline({ukiCmdline: "root=/dev/sda1 quiet", profile: 0, editedLine: null, secureBoot: false, addons: []}).cmdline  // "root=/dev/sda1 quiet"
+ * "@N" prefix) replaces .cmdline unless the command-line rule says the UKI's own line wins (docs/trust.md §5:
+ * where systemd-stub drops it under Secure Boot, and wherever else signatures rule the boot); add-on command
+ * lines (global, then the UKI's, each sorted) are appended as one piece either way; then the SMBIOS extra.
+ * @example composeType2Cmdline({ukiCmdline: "root=/dev/sda1 quiet", profile: 0, editedLine: null, imageLineWins: null, addons: []}).cmdline  // "root=/dev/sda1 quiet"
  */
 export function composeType2Cmdline(input: Type2CmdlineInput): ComposedCmdline {
   const measured: MeasuredPiece[] = [];
@@ -97,12 +103,8 @@ export function composeType2Cmdline(input: Type2CmdlineInput): ComposedCmdline {
 
   const section = typeof input.ukiCmdline === "function" ? input.ukiCmdline(profile) : input.ukiCmdline;
   if (custom !== "") {
-    if (input.secureBoot && (section !== null || input.confidentialVm === true)) {
-      notes.push(
-        section !== null
-          ? "custom command line dropped: Secure Boot is on and the UKI has a .cmdline section"
-          : "custom command line dropped: Secure Boot is on in a confidential VM",
-      );
+    if (input.imageLineWins !== null) {
+      notes.push(`custom command line dropped: ${input.imageLineWins}`);
       custom = "";
     } else {
       measured.push({ pcr: 12, kind: "custom-cmdline", text: custom });

@@ -9,6 +9,7 @@ import { encodeUtf16, ATTRS_PERSISTENT } from "../efi/efivar-codec.ts";
 import { LoaderConfigTimeoutOneShot, LoaderEntryLastBooted, LoaderEntryOneShot } from "../efi/loader-vars.ts";
 import { formatError } from "../errors.ts";
 import type { BootEntry } from "../model/boot-entry.ts";
+import type { TrustState } from "../model/entry-rules.ts";
 import { formatProblem } from "../model/problem.ts";
 import type { Sys } from "../ports/sys.ts";
 import { loadTrustContext, type TrustContext, type TrustOptions } from "./trust-context.ts";
@@ -70,6 +71,15 @@ export async function openSession(sys: Sys, partitions: Partitions | null, opts:
   const trust = await loadTrustContext(sys, readSecureBoot(sys), opts);
   for (const p of trust.problems) sys.log.warn(p);
   return { partitions, discovery, state, trust, network };
+}
+
+/**
+ * Secure Boot (as decided for this boot, on when taken to be on), lockdown and the mode of this session: what
+ * the command-line rule and the crash initrd rule weigh (docs/trust.md §5).
+ */
+export function trustStateOf(session: BootSession): TrustState {
+  const { lockdown } = session.trust;
+  return { mode: session.trust.policy.mode, secureBoot: session.trust.secureBoot.secureBoot, ...(lockdown !== undefined ? { lockdown } : {}) };
 }
 
 /** The entry the default rules chose, if any. */

@@ -13,11 +13,12 @@ import { KDUMP_CONFIG_PATH, kdumpInitrdPath, type KdumpConfig } from "../kdump/k
 import { findKdumpAddons, kdumpAddonDirs } from "../kdump/kdump-addons.ts";
 import type { KernelImageCheck } from "../kexec/kernel-image.ts";
 import type { BootAddon, BootEntry } from "../model/boot-entry.ts";
-import { mayChangeCmdline, mayReplaceCrashInitrd, ukiOf, unameOf } from "../model/entry-rules.ts";
+import { mayReplaceCrashInitrd, ukiOf, unameOf } from "../model/entry-rules.ts";
+import { bootImageOf, commandLineRule } from "../model/command-line-rule.ts";
 import type { LoadPlan } from "../model/load-plan.ts";
 import { formatProblem, type Problem } from "../model/problem.ts";
 import type { Sys } from "../ports/sys.ts";
-import type { BootSession } from "./boot-session.ts";
+import { type BootSession, trustStateOf } from "./boot-session.ts";
 import { currentEntry } from "./current-entry.ts";
 import { type CrashLoad, loadEntry, planAndCheck } from "./load-entry.ts";
 
@@ -114,13 +115,15 @@ export async function loadCrashKernel(sys: Sys, session: BootSession, opts: Kdum
   const problems: Problem[] = [];
   const kdumpAddons = await findKdumpAddons(sys.fs, entry, problems);
   for (const p of problems) sys.log.warn(formatProblem(p));
-  const trust = { mode: session.trust.policy.mode, secureBoot: session.state.vars.secureBoot === true };
-  const may = mayChangeCmdline(entry, trust);
-  if (may !== true && kdumpAddons.length === 0) {
+  const trust = trustStateOf(session);
+  // The rewrite is a line from outside the UKI like any other: the same rule as for a boot (docs/trust.md §5).
+  const line = commandLineRule(bootImageOf(entry), trust);
+  const rewrites = !line.imageLineWins;
+  if (line.imageLineWins && kdumpAddons.length === 0) {
     const uki = ukiOf(entry);
     const dirs = uki ? kdumpAddonDirs(uki.loaderPath).join(" or ") : "a kdump directory";
     throw new BootError(
-      `Cannot load a crash kernel from "${entry.id}": its signed command line may not change (${may.reason.replace(/^.*?: /, "")}), and there is no kdump add-on in ${dirs} to give the crash options`,
+      `Cannot load a crash kernel from "${entry.id}": its signed command line may not change (${line.reason}), and there is no kdump add-on in ${dirs} to give the crash options`,
       "Sign a kdump add-on (docs/kdump.md §5) and put it there; nothing was loaded",
     );
   }
@@ -133,7 +136,7 @@ export async function loadCrashKernel(sys: Sys, session: BootSession, opts: Kdum
   const removed: string[] = [];
   const crash: CrashLoad = {
     addons: kdumpAddons,
-    ...(may === true
+    ...(rewrites
       ? {
           rewrite: (line: string) => {
             const r = crashCmdline(line, opts.config);
@@ -146,5 +149,5 @@ export async function loadCrashKernel(sys: Sys, session: BootSession, opts: Kdum
     ...(reserved !== undefined && !opts.dryRun ? { beforeLoad: (plan: LoadPlan, kernel: KernelImageCheck) => checkFits(plan, kernel, reserved) } : {}),
   };
   const plan = opts.dryRun ? (await planAndCheck(sys, session, entry, { crash })).plan : await loadEntry(sys, session, entry, { crash }).catch((e) => inReservation(e, reserved));
-  return { entry, chosenBy, plan, kdumpAddons, removed, rewritten: may === true, ...(reserved !== undefined ? { reserved } : {}) };
+  return { entry, chosenBy, plan, kdumpAddons, removed, rewritten: rewrites, ...(reserved !== undefined ? { reserved } : {}) };
 }

@@ -10,7 +10,8 @@ import { parseKernelConfig } from "../initrd/kernel-config.ts";
 import { refuseInvalidInitrd, validateInitrd } from "../initrd/validate-initrd.ts";
 import type { BootAddon, BootEntry } from "../model/boot-entry.ts";
 import { layoutInitrd } from "../initrd/initrd-layout.ts";
-import { addonsOf, mayChangeCmdline, plainKernelOf, ukiOf } from "../model/entry-rules.ts";
+import { addonsOf, plainKernelOf, ukiOf } from "../model/entry-rules.ts";
+import { mayChangeCmdline } from "../model/command-line-rule.ts";
 import { appendCmdline } from "../cmdline/compose.ts";
 import { bootedEntryWord } from "../cmdline/booted-entry.ts";
 import { checkCmdlineLength } from "../cmdline/kexec-cmdline.ts";
@@ -18,7 +19,7 @@ import type { LoadPlan } from "../model/load-plan.ts";
 import { buildPlan } from "../plan/build-plan.ts";
 import { discoverEntries } from "../bls/discover-entries.ts";
 import type { Progress, Sys } from "../ports/sys.ts";
-import type { BootSession } from "./boot-session.ts";
+import { type BootSession, trustStateOf } from "./boot-session.ts";
 import { measureBoot } from "./measure-boot.ts";
 import { verifyEntry } from "./trust-context.ts";
 import { fetchEntry } from "./fetch-entry.ts";
@@ -113,11 +114,12 @@ export async function planAndCheck(sys: Sys, session: BootSession, listed: BootE
 }
 
 async function checkedPlan(sys: Sys, session: BootSession, entry: BootEntry, opts: LoadOptions, sealed: boolean): Promise<Omit<CheckedPlan, "release">> {
-  const secureBoot = session.state.vars.secureBoot === true;
+  const trust = trustStateOf(session);
   const append = opts.append ?? "";
   if (opts.editedCmdline !== undefined || append !== "") {
     // One rule for every way a person changes a command line: the menu's editor, --cmdline and --append.
-    const ok = mayChangeCmdline(entry, { mode: session.trust.policy.mode, secureBoot });
+    // It is the rule the plan applies to entry options below, asked of the same image (docs/trust.md §5).
+    const ok = mayChangeCmdline(entry, trust);
     if (ok !== true) throw new BootError(ok.reason, ok.hint);
   }
   const edited = append !== "" ? appendCmdline(opts.editedCmdline ?? entry.options, append) : opts.editedCmdline;
@@ -132,7 +134,7 @@ async function checkedPlan(sys: Sys, session: BootSession, entry: BootEntry, opt
   // Signatures first: under enforce an unverified UKI is refused and unverified add-ons are left out.
   const verified = await verifyEntry(sys, session.trust, target);
   if (opts.crash) refuseLostKdumpAddons(opts.crash.addons, verified);
-  const built = await buildPlan(sys.fs, verified.entry, { ...(edited !== undefined ? { editedCmdline: edited } : {}), secureBoot });
+  const built = await buildPlan(sys.fs, verified.entry, { ...(edited !== undefined ? { editedCmdline: edited } : {}), trust });
   const { plan, kernel } = await prepareKernel(sys, opts.crash ? await asCrashPlan(sys, built, opts.crash) : built);
   const configText = sys.kernel.config();
   const validation = await validateInitrd(plan.initrd, {

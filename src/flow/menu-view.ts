@@ -8,14 +8,15 @@ import { LoaderConfigTimeout, LoaderEntryDefault, OsIndicationsSupported } from 
 import { parseTimeout } from "../efi/timeout.ts";
 import { BootError, formatError } from "../errors.ts";
 import { describeMember } from "../initrd/initrd-layout.ts";
-import { addonsOf, editability, hotkeyOf, mayOfferRescueShell, profileOf, ukiOf } from "../model/entry-rules.ts";
+import { addonsOf, hotkeyOf, mayOfferRescueShell, profileOf, ukiOf } from "../model/entry-rules.ts";
+import { editability } from "../model/command-line-rule.ts";
 import { buildPlan } from "../plan/build-plan.ts";
 import type { MenuConfig, MenuDecision, MenuEntry, MenuError, MenuProblem, StoredTimeout } from "../ports/menu.ts";
 import type { Sys } from "../ports/sys.ts";
 import type { decideUki } from "../trust/verify-policy.ts";
 import { builtWithRescueShell } from "../build-flags.ts";
 import { VERSION } from "../version.ts";
-import type { BootSession } from "./boot-session.ts";
+import { type BootSession, trustStateOf } from "./boot-session.ts";
 import { refusalOf } from "./trust-context.ts";
 
 /**
@@ -51,7 +52,7 @@ async function entryExtras(sys: Sys, session: BootSession): Promise<Map<string, 
       out.set(e.id, extras);
       continue;
     }
-    const plan = await buildPlan(sys.fs, e, { secureBoot: session.state.vars.secureBoot === true }).catch((err: Error) => {
+    const plan = await buildPlan(sys.fs, e, { trust: trustStateOf(session) }).catch((err: Error) => {
       extras.problems.push(err.message);
       return null;
     });
@@ -71,7 +72,7 @@ async function entryExtras(sys: Sys, session: BootSession): Promise<Map<string, 
 
 function toMenuEntries(session: BootSession, extras: Map<string, EntryExtras> = new Map()): MenuEntry[] {
   const { entries } = session.discovery;
-  const { choice, vars } = session.state;
+  const { choice } = session.state;
   return entries.map((e, i) => {
     const x = extras.get(e.id);
     const image = ukiOf(e);
@@ -87,7 +88,7 @@ function toMenuEntries(session: BootSession, extras: Map<string, EntryExtras> = 
       triesLeft: e.triesLeft,
       triesDone: e.triesDone,
       ...(profile !== undefined ? { profile } : {}),
-      editable: editability(e, { mode: session.trust.policy.mode, secureBoot: vars.secureBoot === true }),
+      editable: editability(e, trustStateOf(session)),
       // The editor edits what systemd-boot's does: the entry's own options (.cmdline for a UKI), not the add-ons.
       cmdline: e.options,
       ...(hotkey !== undefined ? { hotkey } : {}),

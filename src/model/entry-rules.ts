@@ -1,10 +1,10 @@
 /**
- * What each kind of entry allows, in one place: whether its command line may be changed, whether it may
- * boot under the verification mode, whether boots of it are counted, which UKI or kernel is verified and
- * measured for it, whether the rescue shell may be offered, and how the menu lists it (docs/entries.md §8,
- * docs/trust.md §2, §5).
+ * What each kind of entry allows, in one place: whether it may boot under the verification mode, whether
+ * boots of it are counted, which UKI or kernel is verified and measured for it, whether the rescue shell may
+ * be offered, and how the menu lists it (docs/entries.md §8, docs/trust.md §2). Whose command line boots is
+ * not the kind's to say but the image's: command-line-rule.ts (docs/trust.md §5).
  */
-import { isEnforcing, type VerifyMode } from "../trust/verify-policy.ts";
+import { isEnforcing, type LockdownMode, type VerifyMode } from "../trust/verify-policy.ts";
 import type { BootAddon, BootEntry, CompanionFile, EntryFile, EntryKind, UkiImageRef } from "./boot-entry.ts";
 
 /**
@@ -65,46 +65,25 @@ export function hotkeyOf(entry: BootEntry): string | undefined {
   return entry.kind === "type1-efi" ? undefined : "l";
 }
 
-/** Whether signatures rule this boot: Secure Boot on, or a mode that refuses what does not verify. */
+/** What decides whether signatures rule this boot: the firmware's Secure Boot, kernel lockdown, and the mode. */
 export interface TrustState {
   mode: VerifyMode;
   secureBoot: boolean;
-}
-
-function locked(t: TrustState): boolean {
-  return t.secureBoot || isEnforcing(t.mode);
-}
-
-/**
- * The UKI whose signed `.cmdline` wins over anything a person types: a Type #2 or `uki` entry whose UKI has a
- * `.cmdline` (or, for `uki`, options), when signatures rule the boot. systemd-stub drops the custom line then.
- */
-function signedCmdlineWins(entry: BootEntry, t: TrustState): boolean {
-  // A network UKI is not known before it is fetched: assume it has a .cmdline, as UKIs do (checked again once fetched).
-  if (entry.kind === "uki-url") return locked(t);
-  const uki = entry.kind === "type2" || entry.kind === "type1-uki" ? entry.image : undefined;
-  return uki !== undefined && locked(t) && (uki.sections[".cmdline"] !== undefined || entry.options !== "");
+  /** /sys/kernel/security/lockdown; integrity or confidentiality make the boot as strict as Secure Boot. */
+  lockdown?: LockdownMode;
+  /** A confidential VM: under Secure Boot systemd-stub then takes no command line from outside a UKI at all. */
+  confidentialVm?: boolean;
 }
 
 /**
- * Whether `e` may edit this entry, or the sentence systemd-boot shows when it may not (docs/menu.md §2):
- * under Secure Boot or enforce a UKI's embedded .cmdline (or entry options) wins.
+ * Why signatures rule this boot, as a clause for refusals ("Secure Boot is on"), or undefined when they do
+ * not: Secure Boot on, the kernel locked down, or a mode that refuses what does not verify (docs/trust.md §2).
  */
-export function editability(entry: BootEntry, t: TrustState): true | { reason: string } {
-  return signedCmdlineWins(entry, t) ? { reason: "Entry not editable in SecureBoot mode." } : true;
-}
-
-/**
- * Whether a command line given by a person (`--cmdline`, `--append`, an edit) may change this entry's, or
- * why not, as a sentence naming the entry and the rule (docs/trust.md §5).
- */
-export function mayChangeCmdline(entry: BootEntry, t: TrustState): true | { reason: string; hint: string } {
-  if (!signedCmdlineWins(entry, t)) return true;
-  const why = t.secureBoot ? "Secure Boot is on" : `signatures are enforced (${t.mode})`;
-  return {
-    reason: `Cannot change the command line of "${entry.id}": ${why}, and its UKI's signed .cmdline is what boots, as systemd-stub does`,
-    hint: "Boot it unchanged, or put the options into the UKI (ukify --cmdline) or a signed add-on",
-  };
+export function whySignaturesRule(t: TrustState): string | undefined {
+  if (t.secureBoot) return "Secure Boot is on";
+  if (t.lockdown === "integrity" || t.lockdown === "confidentiality") return `the kernel is locked down (${t.lockdown})`;
+  if (isEnforcing(t.mode)) return `signatures are enforced (${t.mode})`;
+  return undefined;
 }
 
 /**
@@ -113,8 +92,8 @@ export function mayChangeCmdline(entry: BootEntry, t: TrustState): true | { reas
  * check initrds on kexec, so while signatures rule the boot only a signed kdump add-on's `.initrd` may.
  */
 export function mayReplaceCrashInitrd(entry: BootEntry, t: TrustState, file: string): true | { reason: string; hint: string } {
-  if (!locked(t)) return true;
-  const why = t.secureBoot ? "Secure Boot is on" : `signatures are enforced (${t.mode})`;
+  const why = whySignaturesRule(t);
+  if (why === undefined) return true;
   return {
     reason: `Cannot load a crash kernel from "${entry.id}" with the kdump initrd ${file}: ${why}, and no signature covers that file`,
     hint: "Remove `initrd` from /etc/ukiboot/kdump.conf (or drop --initrd) to use the entry's own signed initrd, or put the initrd into a signed kdump add-on (docs/kdump.md §5); nothing was loaded",

@@ -13,7 +13,8 @@ import { describeEntryExtraArchives } from "../initrd/entry-extras-archive.ts";
 import { layoutInitrd } from "../initrd/initrd-layout.ts";
 import { planType1Initrd, planType2Initrd, type AddonInitrdPieces } from "../initrd/initrd-plan.ts";
 import type { BootAddon, BootEntry, CompanionFile, CompanionFileKind, EfiEntry, LinuxEntry, SectionRef, UkiImageRef } from "../model/boot-entry.ts";
-import { addonsOf, ukiOf } from "../model/entry-rules.ts";
+import { bootImage, commandLineRule } from "../model/command-line-rule.ts";
+import { addonsOf, ukiOf, type TrustState } from "../model/entry-rules.ts";
 import type { UkiSectionName } from "../pe/uki-sections.ts";
 import type { ReadOnlyFs } from "../ports/fs.ts";
 import type { LoadPlan } from "../model/load-plan.ts";
@@ -21,8 +22,8 @@ import type { LoadPlan } from "../model/load-plan.ts";
 export interface PlanOptions {
   /** A command line the person confirmed in the editor (menu `e`, or --cmdline). */
   editedCmdline?: string;
-  /** SecureBoot as the firmware reports it: decides whether a custom command line may replace .cmdline. */
-  secureBoot?: boolean;
+  /** Secure Boot, lockdown and the mode: with the image, they decide whether a custom line may replace .cmdline (docs/trust.md §5). */
+  trust: TrustState;
   /** Kernel command-line limit; 2047 bytes on x86_64. */
   cmdlineLimit?: number;
 }
@@ -59,13 +60,15 @@ async function planUki(fs: ReadOnlyFs, entry: BootEntry, image: UkiImageRef, opt
   const addons = addonsOf(entry);
   const linux = image.sections[".linux"];
   if (!linux) throw new BootError(`Cannot boot "${image.path}": it has no .linux section`, "Rebuild the UKI with ukify, or choose another entry");
+  // Asked of the image itself, whichever kind of entry named it: an `efi` entry's UKI is as signed as a Type #2 one.
+  const rule = commandLineRule(bootImage(image), opts.trust);
   const composed = composeType2Cmdline({
     ukiCmdline: image.sections[".cmdline"] ? (entry.kind === "type2" ? entry.options : (image.cmdline ?? "")) : null,
     profile: image.profile,
     // systemd-boot passes a Type #2 entry's .cmdline only for show; other kinds pass their options.
     options: entry.kind === "type2" ? null : entry.options === "" ? null : entry.options,
     editedLine: opts.editedCmdline ?? null,
-    secureBoot: opts.secureBoot === true,
+    imageLineWins: rule.imageLineWins ? rule.reason : null,
     addons: addons.map((a) => ({ name: a.fileName, scope: a.scope === "global" ? "global" : "uki", cmdline: a.cmdline ?? null })),
   });
   if (composed.profile !== image.profile) {
@@ -147,7 +150,7 @@ function finish(entry: BootEntry, opts: PlanOptions, p: Omit<LoadPlan, "entryId"
  * The plan for `entry`.
  * @throws BootError when the entry cannot be booted (missing files, a command line over the limit)
  */
-export async function buildPlan(fs: ReadOnlyFs, entry: BootEntry, opts: PlanOptions = {}): Promise<LoadPlan> {
+export async function buildPlan(fs: ReadOnlyFs, entry: BootEntry, opts: PlanOptions): Promise<LoadPlan> {
   if (entry.kind === "type1-linux") return planType1Linux(fs, entry, opts);
   // Every other kind boots its UKI through the stub rules; an `efi` entry without one names a plain EFI-stub kernel.
   const image = ukiOf(entry);

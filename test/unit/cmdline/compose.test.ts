@@ -2,7 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { appendCmdline, composeType1Cmdline, composeType2Cmdline, type AddonCmdline, type Type2CmdlineInput } from "../../../src/cmdline/compose.ts";
 
 const enc = new TextEncoder();
-const base: Type2CmdlineInput = { ukiCmdline: "root=/dev/vda2 quiet", profile: 0, editedLine: null, secureBoot: false, addons: [] };
+const base: Type2CmdlineInput = { ukiCmdline: "root=/dev/vda2 quiet", profile: 0, editedLine: null, imageLineWins: null, addons: [] };
+/** The command-line rule's reason when the UKI's own line wins (src/model/command-line-rule.ts decides it). */
+const WINS = "Secure Boot is on, and its UKI's signed .cmdline is what boots, as systemd-stub does";
 const compose = (over: Partial<Type2CmdlineInput>) => composeType2Cmdline({ ...base, ...over });
 
 describe("composeType2Cmdline()", () => {
@@ -21,16 +23,24 @@ describe("composeType2Cmdline()", () => {
   });
 
   test.each([
-    ["Secure Boot on and the UKI has .cmdline: the edit is dropped", { secureBoot: true }, "root=/dev/vda2 quiet", "custom command line dropped: Secure Boot is on and the UKI has a .cmdline section"],
-    ["Secure Boot on, no .cmdline: the edit is used", { secureBoot: true, ukiCmdline: null }, "single", null],
-    ["Secure Boot on, .cmdline present but empty: still dropped", { secureBoot: true, ukiCmdline: new Uint8Array([0]) }, "", "custom command line dropped: Secure Boot is on and the UKI has a .cmdline section"],
-    ["Secure Boot on in a confidential VM without .cmdline: dropped", { secureBoot: true, ukiCmdline: null, confidentialVm: true }, "", "custom command line dropped: Secure Boot is on in a confidential VM"],
-    ["Secure Boot off in a confidential VM: used", { confidentialVm: true }, "single", null],
+    ["the rule says the UKI's line wins: the edit is dropped, with the rule's reason", { imageLineWins: WINS }, "root=/dev/vda2 quiet", `custom command line dropped: ${WINS}`],
+    ["the rule says the UKI's line wins and .cmdline is present but empty: still dropped", { imageLineWins: WINS, ukiCmdline: new Uint8Array([0]) }, "", `custom command line dropped: ${WINS}`],
+    ["the rule lets a custom line replace .cmdline: the edit is used", {}, "single", null],
+    ["no .cmdline and the rule lets it: the edit is the line", { ukiCmdline: null }, "single", null],
   ] as const)("%s", (_, over, cmdline, note) => {
     const r = compose({ editedLine: "single", ...over });
     expect(r.cmdline).toBe(cmdline);
     expect(r.notes).toEqual(note === null ? [] : [note]);
     expect(r.measuredPieces.some((p) => p.kind === "custom-cmdline")).toBe(note === null);
+  });
+
+  test("when the UKI's line wins, signed add-ons' lines are still appended, as the stub appends them", () => {
+    const r = compose({ options: "init=/bin/sh", imageLineWins: WINS, addons: [{ name: "a.addon.efi", scope: "uki", cmdline: "console=ttyS0" }] });
+    expect(r.cmdline).toBe("root=/dev/vda2 quiet console=ttyS0");
+    expect(r.measuredPieces).toEqual([
+      { pcr: 12, kind: "load-options", text: "init=/bin/sh" },
+      { pcr: 12, kind: "addon-cmdline", text: "console=ttyS0" },
+    ]);
   });
 
   test("ignores LoadOptions whose first character is a control character", () => {

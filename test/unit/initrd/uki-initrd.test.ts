@@ -109,10 +109,10 @@ describe("a ukify-built UKI with an add-on", () => {
       ukiCmdline: text(ukiPath, uki[".cmdline"]!),
       profile: 0,
       editedLine: "init=/bin/sh",
-      secureBoot: true,
+      imageLineWins: "Secure Boot is on, and its UKI's signed .cmdline is what boots, as systemd-stub does",
       addons: [{ name: "serial.addon.efi", scope: "uki", cmdline: text(addonPath, addon[".cmdline"]!) }],
     });
     expect(r.cmdline).toBe("root=/dev/vda2 quiet console=ttyS0");
-    expect(r.notes).toEqual(["custom command line dropped: Secure Boot is on and the UKI has a .cmdline section"]);
+    expect(r.notes).toEqual(["custom command line dropped: Secure Boot is on, and its UKI's signed .cmdline is what boots, as systemd-stub does"]);
   });
 });

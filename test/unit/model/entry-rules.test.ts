@@ -1,7 +1,7 @@
-/** What each kind of entry allows under each mode: one table of rules (src/model/entry-rules.ts). */
+/** What each kind of entry allows under each mode: one table of rules (src/model/entry-rules.ts); whose command line boots is command-line-rule.test.ts. */
 import { describe, expect, test } from "bun:test";
 import type { BootEntry, EfiEntry, LinuxEntry, UkiImageRef, UkiProfileEntry } from "../../../src/model/boot-entry.ts";
-import { editability, isCounted, kindAllowed, mayChangeCmdline, mayOfferRescueShell, plainKernelOf, ukiOf } from "../../../src/model/entry-rules.ts";
+import { isCounted, kindAllowed, mayOfferRescueShell, mayReplaceCrashInitrd, plainKernelOf, ukiOf, whySignaturesRule } from "../../../src/model/entry-rules.ts";
 
 const base = { showTitle: "x", source: "esp" as const, root: "/esp", options: "", triesLeft: -1, triesDone: -1 };
 const image = (withCmdline: boolean): UkiImageRef => ({
@@ -44,25 +44,6 @@ const linux: LinuxEntry = {
 };
 const efiKernel: EfiEntry = { ...base, id: "e.conf", kind: "type1-efi", dir: "\\loader\\entries", fileName: "e.conf", path: "/esp/loader/entries/e.conf", loaderPath: "\\loader\\entries\\e.conf", efi: { path: "/esp/k.efi", loaderPath: "\\k.efi" } };
 
-describe("changing the command line", () => {
-  test("a UKI with .cmdline: allowed under warn without Secure Boot; refused under Secure Boot, enforce or strict", () => {
-    expect(mayChangeCmdline(uki(true), { mode: "warn", secureBoot: false })).toBe(true);
-    for (const t of [{ mode: "warn" as const, secureBoot: true }, { mode: "enforce" as const, secureBoot: false }, { mode: "strict" as const, secureBoot: false }]) {
-      const r = mayChangeCmdline(uki(true), t);
-      expect(r).not.toBe(true);
-      expect((r as { reason: string }).reason).toStartWith('Cannot change the command line of "a.efi": ');
-      expect(editability(uki(true), t)).toEqual({ reason: "Entry not editable in SecureBoot mode." });
-    }
-    expect((mayChangeCmdline(uki(true), { mode: "enforce", secureBoot: false }) as { reason: string }).reason).toContain("signatures are enforced (enforce)");
-  });
-
-  test("a UKI without .cmdline, and a Type #1 kernel, may be changed: no signature covers their line anyway", () => {
-    expect(mayChangeCmdline(uki(false), { mode: "enforce", secureBoot: true })).toBe(true);
-    expect(mayChangeCmdline(linux, { mode: "strict", secureBoot: true })).toBe(true);
-    expect(editability(linux, { mode: "enforce", secureBoot: true })).toBe(true);
-  });
-});
-
 describe("which kinds may boot, and what is verified", () => {
   test("strict refuses Type #1 kernels and EFI-stub kernels, with a reason and what to do; enforce allows them", () => {
     for (const e of [linux, efiKernel] as BootEntry[]) {
@@ -86,4 +67,13 @@ describe("which kinds may boot, and what is verified", () => {
 test("the rescue shell is offered under off and warn, never under enforce or strict unless the build allows it", () => {
   expect([mayOfferRescueShell("off", false), mayOfferRescueShell("warn", false), mayOfferRescueShell("enforce", false), mayOfferRescueShell("strict", false)]).toEqual([true, true, false, false]);
   expect(mayOfferRescueShell("enforce", true)).toBe(true);
+});
+
+test("signatures rule the boot under Secure Boot, kernel lockdown, enforce and strict, and the clause says which", () => {
+  expect(whySignaturesRule({ mode: "enforce", secureBoot: true, lockdown: "integrity" })).toBe("Secure Boot is on");
+  expect(whySignaturesRule({ mode: "enforce", secureBoot: false, lockdown: "confidentiality" })).toBe("the kernel is locked down (confidentiality)");
+  expect(whySignaturesRule({ mode: "strict", secureBoot: false, lockdown: "none" })).toBe("signatures are enforced (strict)");
+  expect(whySignaturesRule({ mode: "warn", secureBoot: false, lockdown: "none" })).toBeUndefined();
+  expect(mayReplaceCrashInitrd(linux, { mode: "off", secureBoot: false }, "/boot/kdump.img")).toBe(true);
+  expect((mayReplaceCrashInitrd(linux, { mode: "enforce", secureBoot: false, lockdown: "integrity" }, "/boot/kdump.img") as { reason: string }).reason).toContain("the kernel is locked down (integrity), and no signature covers that file");
 });

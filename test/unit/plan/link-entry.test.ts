@@ -20,6 +20,8 @@ import { fakeSys, readSource } from "../../support/fake-sys.ts";
 import { linkTree, mixedTree } from "../bls/esp-fixtures.ts";
 
 const fs = new NodeFs();
+/** Neither Secure Boot nor enforce: the entry's options are the line, as the profile's test expects. */
+const OFF = { mode: "off", secureBoot: false } as const;
 
 describe("a bootctl link entry with extras", () => {
   test("is listed with its extras in line order", async () => {
@@ -41,7 +43,7 @@ describe("a bootctl link entry with extras", () => {
     const { esp } = await mixedTree();
     const d = await discoverEntries(fs, { esp, arch: "x64" });
     const e = d.entries.find((x) => x.id === "acme-commit_1.1.0@1.conf")!;
-    const plan = await buildPlan(fs, e);
+    const plan = await buildPlan(fs, e, { trust: OFF });
     expect(plan.cmdline).toBe("root=/dev/vda2 factory-reset");
     expect(plan.initrd.members.map((m) => m.member.kind)).toEqual([
       "entry-credentials",
@@ -67,7 +69,7 @@ describe("a bootctl link entry with extras", () => {
   test("systemd-boot measures the extras before the load options; the stub's measurements follow", async () => {
     const { esp } = await mixedTree();
     const d = await discoverEntries(fs, { esp, arch: "x64" });
-    const plan = await buildPlan(fs, d.entries.find((x) => x.id === "acme-commit_1.1.0@1.conf")!);
+    const plan = await buildPlan(fs, d.entries.find((x) => x.id === "acme-commit_1.1.0@1.conf")!, { trust: OFF });
     const events = planMeasurements(await measurementInputs(fakeSys(), plan));
     const described = events.map((e) => `${e.pcr} ${e.description}`);
     expect(described.slice(0, 5)).toEqual(["12 Entry credentials initrd", "13 Entry system extension initrd", "12 Entry configuration extension initrd", "12 @1", "12 1"]);
