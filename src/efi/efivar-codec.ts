@@ -7,6 +7,8 @@ import { FormatError } from "../errors.ts";
 export const EFI_VARIABLE_NON_VOLATILE = 0x1;
 export const EFI_VARIABLE_BOOTSERVICE_ACCESS = 0x2;
 export const EFI_VARIABLE_RUNTIME_ACCESS = 0x4;
+/** Writes must be signed by a key of the variable's owner (KEK for db and dbx): what makes db a trust anchor. */
+export const EFI_VARIABLE_TIME_BASED_AUTHENTICATED_WRITE_ACCESS = 0x20;
 /** What systemd userspace (bootctl, systemctl) always writes: NV+BS+RT. */
 export const ATTRS_PERSISTENT = EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS;
 

@@ -3,7 +3,8 @@
  * anchors (built in, --trust files, UEFI db and shim's MokListRT; dbx revokes), and the verdict for an
  * entry before it is planned. The kernel itself only checks the inner .linux under lockdown.
  */
-import { Db, Dbx, MokListRT, MokListXRT, SbatLevelRT } from "../efi/loader-vars.ts";
+import { decideTrustVariable, isShimVariable, TRUST_VARIABLE_ROLE, type TrustVariableCopy, type TrustVariableName } from "../efi/trust-variables.ts";
+import { Db, Dbx, efivarfsName, MokListRT, MokListXRT, SbatLevelRT, type VariableId } from "../efi/loader-vars.ts";
 import { checkSbat, parseSbatLevel, parseSbatSection, type SbatLevel } from "../trust/sbat.ts";
 import type { UkiImageRef } from "../model/boot-entry.ts";
 import { BootError } from "../errors.ts";
@@ -32,8 +33,8 @@ export interface TrustContext {
    * nothing boots then, because a revoked image could not be told apart.
    */
   revocationsUnknown?: string;
-  /** shim's SbatLevelRT, when the firmware has one: images below its generations are revoked. */
-  sbatLevel?: SbatLevel;
+  /** shim's SbatLevelRT, when the firmware has one (rarely two copies, both honoured): images below its generations are revoked. */
+  sbatLevels: { level: SbatLevel; name: string }[];
 }
 
 /**
@@ -68,6 +69,42 @@ async function installedAnchors(sys: Sys, dir: string, problems: string[]): Prom
   return out;
 }
 
+const TRUST_VARIABLES: Record<TrustVariableName, VariableId> = { db: Db, dbx: Dbx, MokListRT, MokListXRT, SbatLevelRT };
+
+/**
+ * The copies of the firmware's trust variables that count (src/efi/trust-variables.ts decides), read from
+ * efivarfs with their attributes and from the kernel's MOK configuration table.
+ */
+function firmwareVariables(sys: Sys, problems: string[], unreadable: string[]): Record<TrustVariableName, TrustVariableCopy[]> {
+  const table = sys.kernel.mokTable();
+  const out = {} as Record<TrustVariableName, TrustVariableCopy[]>;
+  for (const [name, id] of Object.entries(TRUST_VARIABLES) as [TrustVariableName, VariableId][]) {
+    const cannot = (where: string, e: unknown) => {
+      problems.push(`Ignoring the ${name} variable: ${where} cannot be read (${(e as Error).message})`);
+      if (TRUST_VARIABLE_ROLE[name] === "revocation") unreadable.push(`the ${name} variable cannot be read (${(e as Error).message})`);
+    };
+    const path = `${sys.efivars.location}/${efivarfsName(id)}`;
+    let efivar;
+    try {
+      efivar = sys.efivars.read(id) ?? undefined;
+    } catch (e) {
+      cannot(`"${path}"`, e);
+    }
+    let mokTable: Uint8Array | null | undefined;
+    if (table && isShimVariable(name)) {
+      try {
+        mokTable = table.read(name);
+      } catch (e) {
+        cannot(`the MOK configuration table's copy "${table.location}/${name}"`, e);
+      }
+    }
+    const decision = decideTrustVariable({ name, path, efivar, ...(mokTable !== undefined ? { mokTable } : {}) });
+    problems.push(...decision.problems);
+    out[name] = decision.copies;
+  }
+  return out;
+}
+
 /**
  * The policy and the anchors for this boot. Reading the variables and files is all it does.
  * `secureBoot` is the state the boot decided (readSecureBoot); a caller holding only the SecureBoot
@@ -88,37 +125,29 @@ export async function loadTrustContext(sys: Sys, secureBoot: SecureBootState | b
     }
   }
   const unreadable: string[] = [];
-  const variable = (v: typeof Db) => {
+  const vars = firmwareVariables(sys, problems, unreadable);
+  const sbatLevels: TrustContext["sbatLevels"] = [];
+  for (const copy of vars.SbatLevelRT) {
     try {
-      return sys.efivars.read(v)?.data;
+      sbatLevels.push({ level: parseSbatLevel(copy.data, { source: copy.label }), name: copy.label });
     } catch (e) {
-      problems.push(`Ignoring the ${v.name} variable: it cannot be read (${(e as Error).message})`);
-      if (v === Dbx || v === MokListXRT || v === SbatLevelRT) unreadable.push(`the ${v.name} variable cannot be read (${(e as Error).message})`);
-      return undefined;
-    }
-  };
-  const sbatBytes = variable(SbatLevelRT);
-  let sbatLevel: SbatLevel | undefined;
-  if (sbatBytes) {
-    try {
-      sbatLevel = parseSbatLevel(sbatBytes, { source: "SbatLevelRT" });
-    } catch (e) {
-      problems.push(`Ignoring the SbatLevelRT variable: ${(e as Error).message}`);
-      unreadable.push(`the SbatLevelRT variable cannot be parsed (${(e as Error).message})`);
+      problems.push(`Ignoring the ${copy.label} variable: ${(e as Error).message}`);
+      unreadable.push(`the ${copy.label} variable cannot be parsed (${(e as Error).message})`);
     }
   }
-  const db = variable(Db);
-  const dbx = variable(Dbx);
-  const mok = variable(MokListRT);
-  const mokx = variable(MokListXRT);
+  const [db] = vars.db;
+  const [dbx] = vars.dbx;
+  const [mok] = vars.MokListRT;
+  const [mokx, ...moreMokx] = vars.MokListXRT;
   const { store, problems: storeProblems, unreadableRevocations } = buildTrustStore({
     builtIn: builtInAnchors(),
     installed: await installedAnchors(sys, opts.anchorDir ?? ANCHOR_DIR, problems),
     trustFiles,
-    ...(db ? { db } : {}),
-    ...(dbx ? { dbx } : {}),
-    ...(mok ? { mokListRT: mok } : {}),
-    ...(mokx ? { mokListXRT: mokx } : {}),
+    ...(db ? { db: db.data } : {}),
+    ...(dbx ? { dbx: dbx.data } : {}),
+    ...(mok ? { mokListRT: mok.data } : {}),
+    ...(mokx ? { mokListXRT: mokx.data } : {}),
+    moreRevocations: moreMokx.map((c) => ({ name: c.label, data: c.data })),
   });
   const revocations = [...unreadable, ...unreadableRevocations];
   return {
@@ -128,7 +157,7 @@ export async function loadTrustContext(sys: Sys, secureBoot: SecureBootState | b
     secureBoot: platform,
     problems: [...problems, ...storeProblems],
     ...(revocations.length ? { revocationsUnknown: `what is revoked is unknown: ${revocations.join("; ")}` } : {}),
-    ...(sbatLevel ? { sbatLevel } : {}),
+    sbatLevels,
   };
 }
 
@@ -153,13 +182,15 @@ const HASH_CHUNK = 1024 * 1024;
  * the firmware has no SbatLevelRT.
  */
 export async function sbatRevocation(fs: ReadOnlyFs, trust: TrustContext, image: UkiImageRef): Promise<string | undefined> {
-  const level = trust.sbatLevel;
   const s = image.sections[".sbat"];
-  if (!level || !s) return undefined;
+  if (trust.sbatLevels.length === 0 || !s) return undefined;
   try {
-    const found = checkSbat(parseSbatSection(await fs.readRange(image.path, s.fileOffset, s.fileSize), { source: image.path }), level);
-    if (!found) return undefined;
-    return `SBAT revokes it: its component "${found.component}" is at generation ${found.generation}, and SbatLevelRT (${level.date}) requires at least ${found.minimum}`;
+    const components = parseSbatSection(await fs.readRange(image.path, s.fileOffset, s.fileSize), { source: image.path });
+    for (const { level, name } of trust.sbatLevels) {
+      const found = checkSbat(components, level);
+      if (found) return `SBAT revokes it: its component "${found.component}" is at generation ${found.generation}, and ${name} (${level.date}) requires at least ${found.minimum}`;
+    }
+    return undefined;
   } catch (e) {
     return (e as Error).message;
   }

@@ -14,6 +14,7 @@ import { rebootSystem } from "./kexec.ts";
 import { LinuxKexecLoader } from "./kexec-loader.ts";
 import { listLoadedModules, loadAllModules } from "./modules.ts";
 import { LinuxNetwork } from "./linux-network.ts";
+import { openMokTable } from "./mok-table.ts";
 import { mount, MountTable, sync } from "./mounts.ts";
 import { NodeFs } from "./node-fs.ts";
 import { SnapshotTable } from "./snapshots.ts";
@@ -122,6 +123,8 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
           return null;
         }
       },
+      // A copied tree of variables is another machine's or another boot's: this kernel's table does not go with it.
+      mokTable: () => (opts.efivarfs === undefined ? openMokTable() : null),
     },
     power: {
       reboot: () => rebootSystem(LINUX_REBOOT_CMD_RESTART),

@@ -146,6 +146,20 @@ export interface KernelFacts {
    * EFI stub left what it found about Secure Boot; null when the kernel shows none.
    */
   bootParams(): Uint8Array | null;
+  /**
+   * The MOK configuration table shim hands the kernel (/sys/firmware/efi/mok-variables/): only code running
+   * before the firmware's boot services end can install one, so no root user of a booted system can forge
+   * it. null when the kernel shows none, or when EFI variables come from a copied tree (--efivarfs DIR).
+   */
+  mokTable(): MokTable | null;
+}
+
+/** The kernel's view of the MOK configuration table: one file per entry, holding the raw data with no attribute word. */
+export interface MokTable {
+  /** The directory, for messages. */
+  readonly location: string;
+  /** An entry's data ("MokListRT", "MokListXRT", "SbatLevelRT"); null when the table has none. @throws Error when it cannot be read */
+  read(name: string): Uint8Array | null;
 }
 
 export interface Power {

@@ -50,6 +50,11 @@ export interface TrustSources {
   dbx?: Uint8Array;
   mokListRT?: Uint8Array;
   mokListXRT?: Uint8Array;
+  /**
+   * Further revocation lists, each with the name verdicts give it: a second copy of MokListXRT that does not
+   * qualify as shim's but is honoured anyway, since more revocation is always safe (src/efi/trust-variables.ts).
+   */
+  moreRevocations?: { name: string; data: Uint8Array }[];
 }
 
 export function emptyTrustStore(): TrustStore {
@@ -114,5 +119,6 @@ export function buildTrustStore(sources: TrustSources): { store: TrustStore; pro
   addVariable("MokListRT", sources.mokListRT, false);
   addVariable("dbx", sources.dbx, true);
   addVariable("MokListXRT", sources.mokListXRT, true);
+  for (const r of sources.moreRevocations ?? []) addVariable(r.name, r.data, true);
   return { store, problems, unreadableRevocations };
 }

@@ -17,6 +17,7 @@ import type { Clock, KexecCall, KexecImage, KexecLoader, Log, Partition, Sys } f
 import type { Terminal } from "../../src/ports/terminal.ts";
 import type { TpmTransport } from "../../src/tpm/tpm2-client.ts";
 import { Efivarfs } from "../../src/linux/efivarfs.ts";
+import { openMokTable } from "../../src/linux/mok-table.ts";
 import { NodeFs } from "../../src/linux/node-fs.ts";
 
 const readSync = (path: string, offset: number, size: number) => new Uint8Array(readFileSync(path)).subarray(offset, offset + size);
@@ -173,6 +174,8 @@ export interface FakeSysOptions {
   onSnapshot?: (paths: readonly string[]) => void;
   /** The raw struct boot_params (/sys/kernel/boot_params/data); none by default, as on arm64. */
   bootParams?: Uint8Array;
+  /** A directory laid out like /sys/firmware/efi/mok-variables (shim's MOK configuration table); none by default. */
+  mokTable?: string;
 }
 
 export type FakeSys = Sys & {
@@ -259,6 +262,7 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
       esrt: () => opts.esrt ?? null,
       machine: () => opts.machine ?? "x86_64",
       bootParams: () => opts.bootParams ?? null,
+      mokTable: () => (opts.mokTable === undefined ? null : openMokTable(opts.mokTable)),
     },
     power: {
       reboot: () => void events.push("reboot"),

@@ -18,6 +18,9 @@ import { trustFixtures, type TrustFixtures } from "../trust/fixtures.ts";
 import { startSwTpm } from "../../lab/swtpm.ts";
 import { Tpm2Client } from "../../../src/tpm/tpm2-client.ts";
 import { toHex } from "../../../src/bytes/digest.ts";
+import { parseCertificateFile } from "../../../src/trust/certificate.ts";
+import { writeSignatureLists } from "../../../src/trust/efi-signature-list.ts";
+import { readBytes } from "../trust/fixtures.ts";
 
 const GLOBAL = "8be4df61-93ca-11d2-aa0d-00e098032b8c";
 const DB_GUID = "d719b2cb-3d3a-4596-a3bc-dad00e67656f";
@@ -189,6 +192,52 @@ describe("SBAT (docs/trust.md §3)", () => {
     const bad = await session(signedUkiEsp(), { verifyFlag: "enforce", trustFiles: [f.keys.db.crt], vars: level("shim,4\n") });
     const err = await planAndCheck(bad.sys, bad.session, bad.session.discovery.entries[0]!).catch((e) => e);
     expect(err.message).toContain('what is revoked is unknown: the SbatLevelRT variable cannot be parsed (Cannot read SbatLevelRT: it must start with "sbat,1,<date>", not "shim,4")');
+  });
+});
+
+describe("trust anchors only from where an attacker cannot write (docs/trust.md §3)", () => {
+  const SHIM = "605dab50-e046-4300-abb6-3dd810dd8b23";
+  /** An ESL holding the test db certificate, as mokutil or an attacker would put it into MokListRT. */
+  const dbKeyList = () => writeSignatureLists([{ kind: "x509", owner: SHIM, data: parseCertificateFile(readBytes(f.keys.db.crt), { source: "db.crt" })[0]!.der }]);
+  const withAttributes = (attributes: number, data: Uint8Array) => Uint8Array.from([attributes, 0, 0, 0, ...data]);
+  function signedUkiEsp(): string {
+    const esp = mkdtempSync(join(tmpdir(), "anchor-esp-"));
+    mkdirSync(join(esp, "EFI/Linux"), { recursive: true });
+    cpSync(f.uki.db, join(esp, "EFI/Linux/signed.efi"));
+    return esp;
+  }
+  async function verdict(vars: Record<string, Uint8Array>, mokTable?: Record<string, Uint8Array>) {
+    const table = mokTable && mkdtempSync(join(tmpdir(), "mok-variables-"));
+    for (const [name, bytes] of Object.entries(mokTable ?? {})) writeFileSync(join(table!, name), bytes);
+    const sys = fakeSys({ efivarfs: efivars({ ...SECURE_BOOT, ...vars }), ...(table ? { mokTable: table } : {}) });
+    const s = await openSession(sys, { esp: signedUkiEsp() }, {});
+    expect(s.trust.policy.mode).toBe("enforce");
+    const result = await verifyEntry(sys, s.trust, s.discovery.entries[0]!).then(() => "verified", (e: Error) => e.message);
+    return { result, log: sys.log.text() };
+  }
+
+  test("a non-volatile MokListRT, which any root user can create, lends its certificate to nothing; the log says why", async () => {
+    const planted = await verdict({ [`MokListRT-${SHIM}`]: withAttributes(0x7, dbKeyList()) });
+    expect(planted.result).toMatch(/^Cannot boot ".*signed\.efi": /);
+    expect(planted.log).toMatch(/warn: Ignoring the MokListRT variable for trust anchors: ".*\/MokListRT-605dab50-e046-4300-abb6-3dd810dd8b23" is non-volatile \(attributes 0x7\), so any root user of a booted system could have written it/);
+  });
+
+  test("shim's volatile MokListRT, or the kernel's MOK table, does anchor it", async () => {
+    expect((await verdict({ [`MokListRT-${SHIM}`]: withAttributes(0x6, dbKeyList()) })).result).toBe("verified");
+    // The table's copy counts even when a planted non-volatile copy sits in efivarfs beside it.
+    const both = await verdict({ [`MokListRT-${SHIM}`]: withAttributes(0x7, new Uint8Array(0)) }, { MokListRT: dbKeyList() });
+    expect(both.result).toBe("verified");
+    expect(both.log).toContain("warn: Ignoring the MokListRT variable for trust anchors:");
+  });
+
+  test("a db without authenticated write access is no anchor; a non-volatile MokListXRT still revokes, and says so", async () => {
+    const db = await verdict({ [`db-${DB_GUID}`]: withAttributes(0x7, dbKeyList()) });
+    expect(db.result).toMatch(/^Cannot boot /);
+    expect(db.log).toContain("without time-based authenticated write access (0x20)");
+    expect((await verdict({ [`db-${DB_GUID}`]: withAttributes(0x27, dbKeyList()) })).result).toBe("verified");
+    const revoked = await verdict({ [`db-${DB_GUID}`]: withAttributes(0x27, dbKeyList()), [`MokListXRT-${SHIM}`]: withAttributes(0x7, dbKeyList()) });
+    expect(revoked.result).toMatch(/^Cannot boot ".*signed\.efi": .*MokListXRT/);
+    expect(revoked.log).toContain("it is still honoured, because more revocation is always safe");
   });
 });
 
