@@ -31,7 +31,8 @@ const ENTRY_OPTIONS = {
 const ENTRY_HELP = `${PARTITION_HELP}
   --profile N      the profile N of a multi-profile UKI (default: the entry's own)
   --cmdline S      replace the entry's own command line, as an edit in the menu would; measured into
-                   PCR 12. Refused for a UKI with a signed .cmdline under Secure Boot or enforce
+                   PCR 12. Refused when the entry boots a UKI with a signed .cmdline under Secure
+                   Boot, lockdown, enforce or strict, whichever kind of entry names it
   --append S       add S to the entry's own command line (the same as --cmdline with S added), with
                    the same rules
   --force          load even when the initrd check finds members the kernel would drop
