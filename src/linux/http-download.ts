@@ -1,7 +1,8 @@
 /**
- * HTTP and HTTPS downloads through the runtime's own fetch (docs/network.md §3): redirects followed by hand and
- * counted, TLS checked against the system's CAs or only the pinned ones, a time limit for the answer, and the
- * body handed to receiveBody() chunk by chunk. Every failure is a DownloadError naming the URL.
+ * HTTP and HTTPS downloads through the runtime's own fetch (docs/network.md §3): redirects followed by hand,
+ * counted, and never from HTTPS to plain HTTP; TLS checked against the system's CAs or only the pinned ones,
+ * a time limit for the answer, and the body handed to receiveBody() chunk by chunk. Every failure is a
+ * DownloadError naming the URL.
  */
 import { DownloadError, receiveBody, type DownloadLimits, type DownloadProgress } from "../net/receive-body.ts";
 
@@ -61,6 +62,15 @@ export async function httpDownload(url: string, opts: HttpDownloadOptions): Prom
       await res.body?.cancel();
       if (!location) throw new DownloadError(current, "http-status", `the server answered ${res.status} without a Location`, "Fix the server's redirect");
       const next = new URL(location, current).href;
+      // Whoever chose HTTPS wanted the transfer protected: a server (or whoever answers for it) may not drop that.
+      if (new URL(current).protocol === "https:" && new URL(next).protocol !== "https:") {
+        throw new DownloadError(
+          current,
+          "redirects",
+          `the server redirects it to "${next}", from HTTPS to plain HTTP, where anyone on the way could read and change what comes`,
+          "Make the server redirect to an https:// URL, or name the final URL in ukiboot.url= or the entry",
+        );
+      }
       if (seen.has(next)) throw new DownloadError(url, "redirects", `the redirects go round in a loop (${[...seen, next].join(" → ")})`, "Fix the server's redirects");
       if (hop + 1 > opts.limits.maxRedirects) throw new DownloadError(url, "redirects", `it redirects more than ${opts.limits.maxRedirects} times`, "Point ukiboot at the final URL, or fix the server's redirects");
       current = next;

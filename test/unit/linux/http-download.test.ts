@@ -35,6 +35,8 @@ function routes(req: Request): Response | Promise<Response> {
   if (path === "/moved") return new Response(null, { status: 302, headers: { location: "/uki.efi" } });
   if (path === "/loop-a") return new Response(null, { status: 302, headers: { location: "/loop-b" } });
   if (path === "/loop-b") return new Response(null, { status: 302, headers: { location: "/loop-a" } });
+  if (path === "/to-https") return new Response(null, { status: 302, headers: { location: `${https.good}/uki.efi` } });
+  if (path === "/to-plain") return new Response(null, { status: 302, headers: { location: `${http}/uki.efi` } });
   if (path === "/stall") {
     const stream = new ReadableStream({ start(c) { c.enqueue(BODY.subarray(0, 100)); } });
     return new Response(stream);
@@ -120,6 +122,17 @@ describe("httpDownload()", () => {
     expect([loop.reason, loop.message]).toEqual(["redirects", `Cannot download "${http}/loop-a": the redirects go round in a loop (${http}/loop-a → ${http}/loop-b → ${http}/loop-a)`]);
     const far = await failure(`${http}/moved`, { limits: { maxBytes: 1 << 30, stallMs: 1500, maxRedirects: 0, answerMs: 5000 } });
     expect(far.message).toBe(`Cannot download "${http}/moved": it redirects more than 0 times`);
+  });
+
+  test("a redirect from HTTPS to plain HTTP is refused, naming both URLs; from HTTP to HTTPS is followed", async () => {
+    const down = await failure(`${https.good}/to-plain`, { ca: [ca] });
+    expect([down.reason, down.message, down.hint]).toEqual([
+      "redirects",
+      `Cannot download "${https.good}/to-plain": the server redirects it to "${http}/uki.efi", from HTTPS to plain HTTP, where anyone on the way could read and change what comes`,
+      "Make the server redirect to an https:// URL, or name the final URL in ukiboot.url= or the entry",
+    ]);
+    const up = await httpDownload(`${http}/to-https`, options({ ca: [ca] }));
+    expect(up).toEqual({ bytes: BODY.length, finalUrl: `${https.good}/uki.efi` });
   });
 
   test("connection refused, an unresolvable name", async () => {
