@@ -7,6 +7,7 @@ import { formatError } from "../errors.ts";
 import { NOT_COUNTED, type NetworkEntry } from "../model/boot-entry.ts";
 import type { Problem } from "../model/problem.ts";
 import { parseBootIndex } from "../net/boot-index.ts";
+import { networkEntryId } from "../net/network-entry-id.ts";
 import type { IpSetup } from "../net/ip-option.ts";
 import { resolveUkiUrl } from "../net/uki-url.ts";
 import type { Sys } from "../ports/sys.ts";
@@ -30,7 +31,8 @@ function networkEntry(url: string, foundIn: NetworkEntry["foundIn"], fields: { i
     foundIn,
     ukiUrl: url,
     url,
-    id: fields.id,
+    // Never the id a local entry has: settings meant for it must not pick a server's entry (network-entry-id.ts).
+    id: networkEntryId(fields.id),
     ...(fields.title !== undefined ? { title: fields.title } : {}),
     showTitle: fields.title ?? fields.id,
     ...(fields.version !== undefined ? { version: fields.version } : {}),

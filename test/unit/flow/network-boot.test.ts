@@ -8,6 +8,8 @@ import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ESP_TYPE_GUID } from "../../../src/disk/gpt.ts";
+import { encodeUtf16 } from "../../../src/efi/efivar-codec.ts";
+import { LOADER_GUID } from "../../../src/efi/loader-vars.ts";
 import { openSession } from "../../../src/flow/boot-session.ts";
 import { RETRY_BACKOFF_MS } from "../../../src/flow/fetch-entry.ts";
 import { INIT_EXIT, runInit } from "../../../src/flow/pid1.ts";
@@ -81,7 +83,7 @@ describe("ukiboot.url= naming a UKI, with no disk", () => {
     const plan = sys.kexec.loaded[0]!;
     expect(Buffer.from(readSource(plan.kernel)).equals(Buffer.from(FLOW_KERNEL))).toBe(true);
     expect(plan.label).toBe(`${SERVER}/EFI/Linux/flow-2.efi`);
-    expect(plan.cmdline).toBe("root=flow v=2 systemd.set_credential=ukiboot.booted-entry:flow-2.efi");
+    expect(plan.cmdline).toBe("root=flow v=2 systemd.set_credential=ukiboot.booted-entry:net:flow-2.efi");
     const log = sys.log.text();
     expect(log).toContain(`no ESP found; booting from ukiboot.url=${SERVER}/EFI/Linux/flow-2.efi only`);
     // Every message names the URL, not the file the download was read from.
@@ -118,7 +120,7 @@ describe("ukiboot.url= naming an index", () => {
     const sys = netSys();
     const session = await openSession(sys, { esp: ESP }, { bootUrl: `${SERVER}/index.json`, network: { mode: "dhcp" } });
     const ids = session.discovery.entries.map((e) => `${e.source}:${e.id}`);
-    expect(ids.slice(0, 2)).toEqual(["network:flow-2.efi", "network:flow-1.efi"]);
+    expect(ids.slice(0, 2)).toEqual(["network:net:flow-2.efi", "network:net:flow-1.efi"]);
     expect(ids).toContain("esp:flow-2.efi");
     // A Type #1 `linux` entry needs separate initrds: it is left out with its position.
     expect(session.discovery.problems.map((p) => p.message)).toContain(`${SERVER}/index.json [2]: Ignoring "plain.conf": it boots a kernel with separate initrds, and only UKIs are booted over the network`);
@@ -127,7 +129,7 @@ describe("ukiboot.url= naming an index", () => {
     const plan = sys.kexec.loaded[0]!;
     expect(plan.label).toBe(`${SERVER}/EFI/Linux/flow-2.efi`);
     // The index's extras came with it: the add-on's command line, and the credential packed as the stub packs it.
-    expect(plan.cmdline).toBe("root=flow v=2 extra=1 systemd.set_credential=ukiboot.booted-entry:flow-2.efi");
+    expect(plan.cmdline).toBe("root=flow v=2 extra=1 systemd.set_credential=ukiboot.booted-entry:net:flow-2.efi");
     expect(plan.initrd.members.map((m) => m.member.kind)).toContain("global-credentials");
     const log = sys.log.text();
     expect(log).toContain(`Ignoring the extra "${SERVER}/EFI/Linux/flow-2.efi.extra.d/notes.txt": only .addon.efi, .cred, .sysext.raw and .confext.raw files are extras`);
@@ -152,6 +154,32 @@ describe("ukiboot.url= naming an index", () => {
     expect(r.kind).toBe("started");
     expect(sys.kexec.loaded[0]!.entryId).toBe("flow-2.efi");
     expect(sys.kexec.loaded[0]!.label).toBe(join(ESP, "EFI/Linux/flow-2.efi"));
+  });
+
+  test("an index entry with a local entry's id does not replace it: the server's ids are namespaced (net:)", async () => {
+    const sys = netSys();
+    const session = await openSession(sys, { esp: ESP }, { bootUrl: `${SERVER}/index.json`, network: { mode: "dhcp" }, entryOverride: "flow-2.efi" });
+    const ids = session.discovery.entries.map((e) => `${e.source}:${e.id}`);
+    expect(ids.filter((i) => i.endsWith("flow-2.efi"))).toEqual(["network:net:flow-2.efi", "esp:flow-2.efi"]);
+    // ukiboot.entry= naming the local id picks the local entry, although the network one is listed first.
+    expect(session.discovery.entries[session.state.choice.index!]).toMatchObject({ source: "esp", id: "flow-2.efi" });
+  });
+
+  test("LoaderEntryOneShot naming a local id boots the local entry; naming net:ID boots the server's", async () => {
+    const oneShot = (value: string) => {
+      const dir = mkdtempSync(join(tmpdir(), "net-efivars-"));
+      writeFileSync(join(dir, `LoaderEntryOneShot-${LOADER_GUID}`), Uint8Array.from([7, 0, 0, 0, ...encodeUtf16(value)]));
+      return dir;
+    };
+    const local = netSys({ efivarfs: oneShot("flow-1.efi") });
+    const s = await openSession(local, { esp: ESP }, { bootUrl: `${SERVER}/index.json`, network: { mode: "dhcp" } });
+    expect((await runBoot(local, s, { chooser: null, menuFirst: false })).kind).toBe("started");
+    expect([local.kexec.loaded[0]!.entryId, local.kexec.loaded[0]!.label]).toEqual(["flow-1.efi", join(ESP, "EFI/Linux/flow-1.efi")]);
+    expect(local.events.filter((e) => e.startsWith("download"))).toEqual([`download ${SERVER}/index.json`]);
+    const remote = netSys({ efivarfs: oneShot("net:flow-1.efi") });
+    const r = await openSession(remote, { esp: ESP }, { bootUrl: `${SERVER}/index.json`, network: { mode: "dhcp" } });
+    expect((await runBoot(remote, r, { chooser: null, menuFirst: false })).kind).toBe("started");
+    expect([remote.kexec.loaded[0]!.entryId, remote.kexec.loaded[0]!.label]).toEqual(["net:flow-1.efi", `${SERVER}/EFI/Linux/flow-1.efi`]);
   });
 
   test("a relative ukiboot.url= is refused with why", async () => {
