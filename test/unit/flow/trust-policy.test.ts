@@ -119,6 +119,13 @@ describe("changing the command line", () => {
     }
   });
 
+  test("on an EFI boot where nothing says whether Secure Boot is on, the rule weighs it as on, as the policy does", async () => {
+    const sys = fakeSys({ efi: true });
+    const s = await openSession(sys, { esp: flow }, {});
+    const err = await planAndCheck(sys, s, s.discovery.entries[0]!, { append: "init=/bin/sh" }).catch((e) => e);
+    expect(err.message).toBe('Cannot change the command line of "flow-2.efi": Secure Boot is on, and its UKI\'s signed .cmdline is what boots, as systemd-stub does');
+  });
+
   test("under enforce without Secure Boot (lockdown, ukiboot.verify=enforce) the same refusal applies", async () => {
     const { sys, session: s } = await session(flow, { verifyFlag: "enforce" });
     const err = await planAndCheck(sys, s, s.discovery.entries[0]!, { append: "init=/bin/sh" }).catch((e) => e);
