@@ -6,16 +6,15 @@
  * PCR 11, so the TPM refuses and the system asks for the recovery passphrase, which still works.
  */
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DebianParts } from "../../build/debian.ts";
 import { run } from "../../build/lib/run-command.ts";
-import { buildOnce } from "../lab/build-once.ts";
-import { debianSystem, type DebianSystem } from "../lab/debian-system.ts";
-import { makeGptDiskImage } from "../lab/disk-image.ts";
+import type { DebianSystem } from "../lab/debian-system.ts";
 import { BOOT_KERNEL_CMDLINE } from "../lab/esp-scenarios.ts";
 import { parseLabReport, type LabReport } from "../lab/lab-report.ts";
 import { RECOVERY_PASSPHRASE } from "../lab/luks-root.ts";
+import { sealedDisk } from "../lab/sealed-disk.ts";
 import { startQemuSwtpm, type QemuSwtpm } from "../lab/swtpm-socket.ts";
 import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, keepConsole, perTestScratch, runScenario } from "../support/e2e.ts";
 import { expectPcrValue } from "../support/pcr-value.ts";
@@ -26,33 +25,9 @@ let disk: string;
 let tamperedUki: string;
 const tpms: QemuSwtpm[] = [];
 
-/** The UKI with "lab.tamper=0" in its .cmdline turned into "lab.tamper=1": one byte, the signature (none here) aside. */
-function tamper(uki: string, output: string): void {
-  const bytes = new Uint8Array(readFileSync(uki));
-  const marker = new TextEncoder().encode("lab.tamper=0");
-  const at = Buffer.from(bytes).indexOf(Buffer.from(marker));
-  if (at < 0) throw new Error(`Cannot tamper with "${uki}": its .cmdline has no "lab.tamper=0"`);
-  bytes[at + marker.length - 1] = "1".charCodeAt(0);
-  writeFileSync(output, bytes);
-}
-
 beforeAll(async () => {
   parts = await e2eReady();
-  system = await debianSystem();
-  const dir = await buildOnce("sealed-disk", { inputs: { system }, code: import.meta.path, single: true, files: [system.luksImage, system.luksUki] }, async (out) => {
-    const tree = join(out, "esp");
-    mkdirSync(join(tree, "EFI/Linux"), { recursive: true });
-    mkdirSync(join(tree, "loader"), { recursive: true });
-    writeFileSync(join(tree, "EFI/Linux", system.luksUkiName), readFileSync(system.luksUki));
-    writeFileSync(join(tree, "loader/loader.conf"), "timeout 0\n");
-    await makeGptDiskImage(join(out, "disk.img"), [
-      { kind: "esp", sizeMiB: 128, tree },
-      { kind: "root", sizeMiB: 640, image: system.luksImage },
-    ]);
-    tamper(system.luksUki, join(out, "tampered.efi"));
-  });
-  disk = join(dir, "disk.img");
-  tamperedUki = join(dir, "tampered.efi");
+  ({ system, disk, tamperedUki } = await sealedDisk());
 }, 900_000);
 
 /** Each boot's disk copy (640 MiB): removed after its test. */
@@ -60,7 +35,6 @@ const scratchDir = perTestScratch();
 afterEach(async () => {
   for (const t of tpms.splice(0)) await t.stop();
 });
-
 
 /** The systemd-ask-password prompt of systemd-cryptsetup on the console. */
 const PASSPHRASE_PROMPT = /Please enter passphrase for disk/;
