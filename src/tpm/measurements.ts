@@ -16,6 +16,11 @@ export type MeasuredBytes =
 /** TCG PC Client event types systemd-stub uses. */
 export const EV_IPL = 0x0000000d;
 export const EV_EVENT_TAG = 0x00000006;
+/**
+ * The TCG type of a boundary between stages; ukiboot's cap (src/tpm/pcr-cap.ts) is one, though its data is
+ * ukiboot's own text rather than the four bytes firmware uses.
+ */
+export const EV_SEPARATOR = 0x00000004;
 
 /** EV_EVENT_TAG ids (systemd src/fundamental/tpm2-pcr.h / docs). */
 export const EVENT_TAG = {
@@ -44,7 +49,7 @@ export interface MeasurementEvent {
   pcr: number;
   /** The bytes whose digest is extended. */
   data: MeasuredBytes;
-  eventType: "EV_IPL" | "EV_EVENT_TAG";
+  eventType: "EV_IPL" | "EV_EVENT_TAG" | "EV_SEPARATOR";
   /** For EV_EVENT_TAG: the tag id. */
   eventTag?: number;
   /** What the event log says (the string, section name, addon file name or a fixed text). */
