@@ -16,6 +16,7 @@ import { mayOfferRescueShell } from "../model/entry-rules.ts";
 import { resolveVerifyPolicy } from "../trust/verify-policy.ts";
 import { readSecureBoot } from "./secure-boot.ts";
 import { carryOut } from "./power.ts";
+import { capPcrs } from "./cap-pcrs.ts";
 import { runBoot } from "./run-boot.ts";
 import { parseIpOption, type IpSetup } from "../net/ip-option.ts";
 
@@ -277,6 +278,11 @@ export async function runInit(sys: Sys, env: InitEnvironment, menuFor: ChooserFa
     return INIT_EXIT.failed;
   } finally {
     for (const f of sys.mounts.releaseAll()) sys.log.warn(`could not unmount ${f.target}: ${f.error.message}`);
+    // Returning means no kernel started: what follows (the shim's shell, a dry run's shell, a power-off that
+    // may fail) is off the boot path, so no signed PCR 11 value may stay reachable. A distribution's boot
+    // goes on from its hook and must find the PCRs as its stub left them, or its own sealed disk would ask
+    // for a passphrase (docs/measurements.md §6).
+    if (!env.hook) await capPcrs(sys);
     sys.log.close();
   }
 }

@@ -20,6 +20,7 @@ import { NodeFs } from "./node-fs.ts";
 import { SnapshotTable } from "./snapshots.ts";
 import { LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_CMD_RESTART, MS_NODEV, MS_NOEXEC, MS_NOSUID } from "./syscall-numbers.ts";
 import { openTpmDevice } from "./tpm-device.ts";
+import { appendMeasureLog } from "./measure-log-file.ts";
 
 export interface LinuxSysOptions {
   /** The console ukiboot was started on: the default terminal for the menu, and where log lines go. */
@@ -141,7 +142,7 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
       },
     },
     clock: { now: () => performance.now(), sleep: (ms) => Bun.sleep(ms) },
-    tpm: { open: () => openTpmDevice() },
+    tpm: { open: () => openTpmDevice(), appendLog: (records) => appendMeasureLog(records) },
     snapshots: { take: (paths) => snapshots.take(paths), release: () => snapshots.release() },
     net: new LinuxNetwork(log),
   };

@@ -197,6 +197,11 @@ export interface Snapshots {
 export interface Tpm {
   /** A transport to the TPM 2.0 resource manager (/dev/tpmrm0), or null when there is none. */
   open(): TpmTransport | null;
+  /**
+   * Appends records to the measurement log this boot keeps in /run (systemd's path and JSON-SEQ form), where
+   * the rescue shell and the shim find what was extended (docs/measurements.md §6). @throws Error when it cannot be written
+   */
+  appendLog(records: string): void;
 }
 
 /** A downloaded file in a sealed memory file: read at `path` (/proc/self/fd/N) until `close`, and never changed. */

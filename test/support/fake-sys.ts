@@ -187,6 +187,8 @@ export type FakeSys = Sys & {
   mounted: Map<string, string>;
   /** Every call that changes the machine, in order: mount, rename, release, reboot, power-off. */
   events: string[];
+  /** What was appended to the measurement log kept in /run (tpm.appendLog), call by call. */
+  measureLog: string[];
 };
 
 /**
@@ -198,6 +200,7 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
   const views = new Map<string, string>();
   const mounted = new Map<string, string>();
   const events: string[] = [];
+  const measureLog: string[] = [];
   const fs = new MountedFs(views);
   const partitions = opts.partitions ?? [];
   const kexec = new FakeKexec();
@@ -213,6 +216,7 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
     clock,
     mounted,
     events,
+    measureLog,
     disks: { scan: () => ({ partitions: typeof partitions === "function" ? partitions(clock.ms) : partitions, skipped: [] }) },
     mounts: {
       mountReadOnly(device, target) {
@@ -276,7 +280,7 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
         return t;
       },
     },
-    tpm: { open: () => opts.tpm ?? null },
+    tpm: { open: () => opts.tpm ?? null, appendLog: (records) => void measureLog.push(records) },
     // The flow's part is asked here: which files it seals before verifying (the sealing itself is the
     // Linux layer's, tested in test/unit/linux/snapshots.test.ts).
     snapshots: {
