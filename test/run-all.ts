@@ -182,7 +182,7 @@ const laneLines: string[] = [];
 
 try {
   await ensureHostTools({
-    programs: { tmux: "tmux", sbsign: "sbsigntool", swtpm: "swtpm", swtpm_setup: "swtpm-tools", tpm2_pcrread: "tpm2-tools", bsdtar: "libarchive-tools", lz4: "lz4", openssl: "openssl", "hash-to-efi-sig-list": "efitools", mkinitramfs: "initramfs-tools", lzop: "lzop", bzip2: "bzip2", shellcheck: "shellcheck", checkbashisms: "devscripts", python3: "python3", busybox: "busybox", mmdebstrap: "mmdebstrap", cryptsetup: "cryptsetup-bin", "mkfs.ext4": "e2fsprogs" },
+    programs: { tmux: "tmux", sbsign: "sbsigntool", swtpm: "swtpm", swtpm_setup: "swtpm-tools", tpm2_pcrread: "tpm2-tools", bsdtar: "libarchive-tools", lz4: "lz4", openssl: "openssl", "hash-to-efi-sig-list": "efitools", mkinitramfs: "initramfs-tools", lzop: "lzop", bzip2: "bzip2", shellcheck: "shellcheck", checkbashisms: "devscripts", strace: "strace", python3: "python3", busybox: "busybox", mmdebstrap: "mmdebstrap", cryptsetup: "cryptsetup-bin", "mkfs.ext4": "e2fsprogs" },
   });
   const parts = await debianParts();
   console.log("=== build: dist/ukiboot and dist/initramfs.cpio.zst");

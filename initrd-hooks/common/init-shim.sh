@@ -20,6 +20,10 @@ UKIBOOT_SECUREBOOT_VAR=${UKIBOOT_SECUREBOOT_VAR:-/sys/firmware/efi/efivars/Secur
 UKIBOOT_LOCKDOWN_FILE=${UKIBOOT_LOCKDOWN_FILE:-/sys/kernel/security/lockdown}
 # Present only in lab images built with --allow-rescue-shell.
 UKIBOOT_RESCUE_MARKER=${UKIBOOT_RESCUE_MARKER:-/etc/ukiboot/allow-rescue-shell}
+# Where the PID-1 shim caps PCR 11 and 12 (docs/measurements.md §6): the kernel's TPM devices, the resource
+# manager first, and the measurement log ukiboot keeps in /run (systemd's path).
+UKIBOOT_TPM_DEVICES=${UKIBOOT_TPM_DEVICES:-/dev/tpmrm0 /dev/tpm0}
+UKIBOOT_MEASURE_LOG=${UKIBOOT_MEASURE_LOG:-/run/log/systemd/tpm2-measure.log}
 # Messages in colour codes are unreadable in a serial log.
 NO_COLOR=1
 export NO_COLOR
@@ -86,6 +90,105 @@ signatures_enforced() {
 	return 1
 }
 
+# The separator that caps PCR 11 and 12, as src/tpm/pcr-cap.ts defines it.
+cap_text='ukiboot: leaving the boot path'
+
+# The separator's digest in bank $1: cap_hex for the log; cap_alg (TPM_ALG_ID), cap_size (the command's
+# size) and cap_digest as octal escapes for printf. Fails for a bank it does not know.
+cap_bank() {
+	case $1 in
+	sha1)
+		cap_alg='\000\004' cap_size='\065'
+		cap_hex=59590c644722fa9af565af52dd72894181c1cf3b
+		cap_digest='\131\131\014\144\107\042\372\232\365\145\257\122\335\162\211\101\201\301\317\073'
+		;;
+	sha256)
+		cap_alg='\000\013' cap_size='\101'
+		cap_hex=e37d8b8d0a302474b8b0c390aef41b92d4069511cb8eb3726e1d93aced3d893e
+		cap_digest='\343\175\213\215\012\060\044\164\270\260\303\220\256\364\033\222\324\006\225\021\313\216\263\162\156\035\223\254\355\075\211\076'
+		;;
+	sha384)
+		cap_alg='\000\014' cap_size='\121'
+		cap_hex=0001b89836200128b9294b7400e378890e3eed791d5265aa64b85642dc5ff2b13ea132505889099cb5ab64a1b607908f
+		cap_digest='\000\001\270\230\066\040\001\050\271\051\113\164\000\343\170\211\016\076\355\171\035\122\145\252\144\270\126\102\334\137\362\261\076\241\062\120\130\211\011\234\265\253\144\241\266\007\220\217'
+		;;
+	sha512)
+		cap_alg='\000\015' cap_size='\141'
+		cap_hex=fb0c2f4bfb2211b54859387aeaba388ccb487afde6f9c748d5ff295885a3e5125d7e8dea619be24d9cfde4dac3171d97f89fae25dc4290344e1c6796a70c504f
+		cap_digest='\373\014\057\113\373\042\021\265\110\131\070\172\352\272\070\214\313\110\172\375\346\371\307\110\325\377\051\130\205\243\345\022\135\176\215\352\141\233\342\115\234\375\344\332\303\027\035\227\370\237\256\045\334\102\220\064\116\034\147\226\247\014\120\117'
+		;;
+	*) return 1 ;;
+	esac
+}
+
+# TPM2_PCR_Extend of PCR $1 (11 or 12) with the separator in bank $2, written by one printf so that it reaches
+# the TPM in one write(), as the kernel's TPM devices require. src/tpm/pcr-cap.ts builds the same bytes, and
+# test/unit/hooks/pcr-cap.test.ts holds the two together and checks them against tpm2_pcrextend.
+cap_command() {
+	cap_bank "$2" || return 1
+	case $1 in
+	11) cap_pcr='\013' ;;
+	12) cap_pcr='\014' ;;
+	*) return 1 ;;
+	esac
+	# Tag TPM_ST_SESSIONS, commandSize, TPM_CC_PCR_Extend; pcrHandle; authorizationSize 9 for one session:
+	# TPM_RS_PW, an empty nonce, no attributes, an empty password (a PCR's auth value); one TPMT_HA.
+	# shellcheck disable=SC2059 # the format is the command: its escapes are the bytes
+	printf "\200\002\000\000\000$cap_size\000\000\001\202""\000\000\000$cap_pcr""\000\000\000\011\100\000\000\011\000\000\000\000\000""\000\000\000\001$cap_alg$cap_digest"
+}
+
+# Sends the cap of PCR $2 in bank $3 to the TPM device $1; succeeds when the TPM answers TPM_RC_SUCCESS.
+# Command and response share one descriptor: the kernel keeps a response for the descriptor that wrote.
+cap_send() {
+	# Word splitting of od's numbers is intended.
+	# shellcheck disable=SC2046
+	set -- $({ cap_command "$2" "$3" >&3 && od -An -tu1 <&3; } 2>/dev/null 3<>"$1")
+	# The response code follows the tag (2 bytes) and the size (4).
+	[ $# -ge 10 ] && [ "$7" = 0 ] && [ "$8" = 0 ] && [ "$9" = 0 ] && [ "${10}" = 0 ]
+}
+
+# Whenever ukiboot returned to PID 1 no kernel was started, and a shell may follow: PCR 11 may still be what
+# it was at the start (zero, LinuxBoot-style), from where any TPM tool could extend it to a UKI's signed
+# value and unseal its disk. So PCR 11 and 12 get the separator (docs/measurements.md §6), here as well as
+# in ukiboot, which may not have run: capping twice changes nothing that matters, and the log shows both.
+# One command per bank, since the shim cannot ask which are active: a bank the TPM has but did not allocate
+# ignores its digest, and one it does not implement refuses that command alone.
+cap_pcrs() {
+	cap_device=
+	for cap_d in $UKIBOOT_TPM_DEVICES; do
+		if [ -c "$cap_d" ]; then
+			cap_device=$cap_d
+			break
+		fi
+	done
+	# Without a TPM there is nothing to cap.
+	[ -n "$cap_device" ] || return 0
+	cap_done=
+	for cap_n in 11 12; do
+		cap_digests=
+		cap_banks=
+		for cap_b in sha1 sha256 sha384 sha512; do
+			cap_send "$cap_device" "$cap_n" "$cap_b" || continue
+			cap_bank "$cap_b"
+			cap_digests="$cap_digests${cap_digests:+,}{\"hashAlg\":\"$cap_b\",\"digest\":\"$cap_hex\"}"
+			cap_banks="$cap_banks${cap_banks:+ }$cap_b"
+		done
+		if [ -z "$cap_digests" ]; then
+			say "Cannot cap PCR $cap_n through $cap_device: the TPM took none of the extends, so a secret sealed to this boot's PCR $cap_n could still be unsealed from a shell; check the TPM with dmesg | grep -i tpm"
+			continue
+		fi
+		cap_done="$cap_done $cap_n"
+		# One record as systemd writes them (JSON-SEQ), 0600 as systemd creates the file.
+		mkdir -p "${UKIBOOT_MEASURE_LOG%/*}" 2>/dev/null
+		(umask 077 && printf '\036{"pcr":%s,"digests":[%s],"content_type":"systemd","content":{"string":"%s"}}\n' "$cap_n" "$cap_digests" "$cap_text" >>"$UKIBOOT_MEASURE_LOG") 2>/dev/null ||
+			say "Cannot append to the measurement log \"$UKIBOOT_MEASURE_LOG\"; PCR $cap_n was extended all the same"
+	done
+	case $cap_done in
+	" 11 12") say "extended PCR 11 and 12 with \"$cap_text\" through $cap_device (banks $cap_banks): no secret sealed to this boot's PCR 11 unseals from here on" ;;
+	?*) say "extended PCR$cap_done with \"$cap_text\" through $cap_device (banks $cap_banks)" ;;
+	esac
+}
+
 # The generator ships the ESP modules (files.list) but udev only loads drivers for hardware it sees; file
 # systems and efivarfs have no hardware, so load them here, with the generator's modprobe and its blacklists.
 load_listed_modules() {
@@ -142,6 +245,8 @@ run_from_hook() {
 	rc=$?
 	describe_status "$rc"
 	if [ "$rc" -eq 3 ]; then
+		# No cap here (docs/measurements.md §6): this shell is the distribution's, as its own break and
+		# emergency shells are, and its boot goes on afterwards with the PCRs its stub measured.
 		# The menu only runs when stdin is a terminal, so the shell gets the same console.
 		say "starting a shell; type 'exit' to continue with the $generator boot"
 		sh -i
@@ -171,26 +276,33 @@ run_as_pid1() {
 	# signatures are enforced, where it powers off instead.
 	while :; do
 		"$UKIBOOT" init
-		status=$?
-		describe_status "$status"
-		# Under enforce no status leads to a shell (a dry run's 0 and a bad usage's 2 included): a shell could
-		# kexec a signed kernel with any initrd. Status 4 says ukiboot decided so; otherwise the shim decides
-		# for itself, which also covers a binary that could not run at all (126, 127, a signal).
-		if [ "$status" -eq 4 ] || signatures_enforced; then
-			[ "$status" -eq 4 ] || say "signatures are enforced, so no shell is offered; powering off in 10 s"
-			[ "$status" -eq 4 ] || sleep 10
-			say "powering off"
-			poweroff -f
-			sleep 10
-			continue
-		fi
-		say "starting a rescue shell; type 'exit' to run ukiboot again, 'poweroff -f' to power off."
-		if command -v setsid >/dev/null 2>&1 && command -v cttyhack >/dev/null 2>&1; then
-			setsid cttyhack sh
-		else
-			sh
-		fi
+		after_ukiboot $?
 	done
+}
+
+# What PID 1 does each time `ukiboot init` returns with status $1, or could not run at all.
+after_ukiboot() {
+	status=$1
+	describe_status "$status"
+	# Before any shell or power-off, whatever the status: ukiboot may have crashed before its own cap.
+	cap_pcrs
+	# Under enforce no status leads to a shell (a dry run's 0 and a bad usage's 2 included): a shell could
+	# kexec a signed kernel with any initrd. Status 4 says ukiboot decided so; otherwise the shim decides
+	# for itself, which also covers a binary that could not run at all (126, 127, a signal).
+	if [ "$status" -eq 4 ] || signatures_enforced; then
+		[ "$status" -eq 4 ] || say "signatures are enforced, so no shell is offered; powering off in 10 s"
+		[ "$status" -eq 4 ] || sleep 10
+		say "powering off"
+		poweroff -f
+		sleep 10
+		return
+	fi
+	say "starting a rescue shell; type 'exit' to run ukiboot again, 'poweroff -f' to power off."
+	if command -v setsid >/dev/null 2>&1 && command -v cttyhack >/dev/null 2>&1; then
+		setsid cttyhack sh
+	else
+		sh
+	fi
 }
 
 # Tests source the functions alone.
