@@ -15,8 +15,13 @@ UKIBOOT=${UKIBOOT:-/usr/bin/ukiboot}
 # Where the generators' hooks install files.list; its `module` lines are loaded in hook mode.
 UKIBOOT_FILES_LIST=${UKIBOOT_FILES_LIST:-/usr/lib/ukiboot/files.list}
 UKIBOOT_CMDLINE_FILE=${UKIBOOT_CMDLINE_FILE:-/proc/cmdline}
-# What decides, when ukiboot itself cannot run, whether signatures are enforced (docs/trust.md §6).
+# What decides, when ukiboot itself cannot run, whether signatures are enforced (docs/trust.md §2 and §6):
+# whether UEFI booted this kernel, x86's boot_params (where the kernel's EFI stub left what it found), the
+# SecureBoot variable, the mounts that tell whether efivarfs is there to answer for it, and lockdown.
+UKIBOOT_EFI_DIR=${UKIBOOT_EFI_DIR:-/sys/firmware/efi}
+UKIBOOT_BOOT_PARAMS=${UKIBOOT_BOOT_PARAMS:-/sys/kernel/boot_params/data}
 UKIBOOT_SECUREBOOT_VAR=${UKIBOOT_SECUREBOOT_VAR:-/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c}
+UKIBOOT_MOUNTS_FILE=${UKIBOOT_MOUNTS_FILE:-/proc/self/mounts}
 UKIBOOT_LOCKDOWN_FILE=${UKIBOOT_LOCKDOWN_FILE:-/sys/kernel/security/lockdown}
 # Present only in lab images built with --allow-rescue-shell.
 UKIBOOT_RESCUE_MARKER=${UKIBOOT_RESCUE_MARKER:-/etc/ukiboot/allow-rescue-shell}
@@ -64,28 +69,99 @@ is_turned_off() {
 	return 1
 }
 
-# Whether signatures are enforced, decided without ukiboot (for when it cannot run): not in a lab image;
-# otherwise Secure Boot on (the variable's first data byte, after the 4-byte attributes), the kernel locked
-# down, or ukiboot.verify=enforce or strict on the command line. ukiboot decides the same way itself.
+# Whether efivarfs is mounted where the SecureBoot variable is read. On an EFI boot the kernel creates that
+# directory whether or not efivarfs is mounted on it, and an empty directory must not pass for a firmware
+# without the variable.
+efivarfs_mounted() {
+	[ -r "$UKIBOOT_MOUNTS_FILE" ] || return 1
+	while read -r _ sb_target sb_type _; do
+		[ "$sb_target" = "${UKIBOOT_SECUREBOOT_VAR%/*}" ] && [ "$sb_type" = efivarfs ] && return 0
+	done <"$UKIBOOT_MOUNTS_FILE"
+	return 1
+}
+
+# Mounts efivarfs where the SecureBoot variable is read, unless it is already there.
+mount_efivarfs() {
+	[ -d "${UKIBOOT_SECUREBOOT_VAR%/*}" ] || return 0
+	efivarfs_mounted && return 0
+	mount -t efivarfs -o nosuid,nodev,noexec efivarfs "${UKIBOOT_SECUREBOOT_VAR%/*}" 2>/dev/null
+}
+
+# What x86's boot_params.secure_boot says, as on, off or nothing: the kernel's enum efi_secureboot_mode at
+# offset 0x1ec (492), 3 enabled, 2 disabled; 0 (no EFI stub filled it in), 1 (the stub could not tell) and
+# any value the kernel does not define say nothing. sysfs can seek, so od reads the one byte.
+boot_params_secure_boot() {
+	[ -r "$UKIBOOT_BOOT_PARAMS" ] || return 0
+	# Word splitting of od's number is intended.
+	# shellcheck disable=SC2046
+	set -- $(od -An -tu1 -j492 -N1 "$UKIBOOT_BOOT_PARAMS" 2>/dev/null)
+	case ${1:-} in
+	3) echo on ;;
+	2) echo off ;;
+	esac
+}
+
+# What the SecureBoot variable says, as on, off or nothing: its first data byte, after the 4-byte attributes.
+# A variable absent from a mounted efivarfs is off, as the kernel's EFI stub takes it (no root user can
+# delete a firmware's variable that exists); absent with no efivarfs mounted, or unreadable, or too short to
+# hold a value, it says nothing.
+secure_boot_variable() {
+	if [ ! -e "$UKIBOOT_SECUREBOOT_VAR" ]; then
+		efivarfs_mounted && echo off
+		return 0
+	fi
+	# Read the whole file: efivarfs refuses to seek, and with od -j the first attribute byte (6) would be
+	# taken for the value. Word splitting of od's numbers is intended.
+	# shellcheck disable=SC2046
+	set -- $(od -An -tu1 "$UKIBOOT_SECUREBOOT_VAR" 2>/dev/null)
+	[ $# -ge 5 ] || return 0
+	case $5 in
+	*[!0-9]*) ;;
+	0) echo off ;;
+	*) echo on ;;
+	esac
+}
+
+# Whether signatures are enforced, decided without ukiboot (for when it cannot run), by the rule ukiboot
+# itself follows (src/trust/secure-boot-state.ts): never in a lab image; otherwise when boot_params or the
+# SecureBoot variable says on (any "on" wins, since a lie can only make the shim stricter), when UEFI booted
+# this kernel and neither of them answers, when the kernel is locked down, or with ukiboot.verify=enforce or
+# strict on the command line. Leaves the reason in sb_why, for the message.
 signatures_enforced() {
 	[ -e "$UKIBOOT_RESCUE_MARKER" ] && return 1
-	if [ -r "$UKIBOOT_SECUREBOOT_VAR" ]; then
-		# Four attribute bytes, then the value. Read the whole file: efivarfs refuses to seek, and od -j then
-		# read the first attribute byte (6) as the value, which once took the shell away with Secure Boot off.
-		# Word splitting of od's numbers is intended.
-		# shellcheck disable=SC2046
-		set -- $(od -An -tu1 "$UKIBOOT_SECUREBOOT_VAR" 2>/dev/null)
-		[ $# -ge 5 ] && [ "$5" -ne 0 ] && return 0
-	fi
+	sb_params=$(boot_params_secure_boot)
+	sb_variable=$(secure_boot_variable)
+	case $sb_params,$sb_variable in
+	on,off | off,on)
+		sb_why="boot_params.secure_boot and the SecureBoot variable disagree on Secure Boot"
+		return 0
+		;;
+	on,* | *,on)
+		sb_why="Secure Boot is on"
+		return 0
+		;;
+	,)
+		if [ -e "$UKIBOOT_EFI_DIR" ]; then
+			sb_why="this is an EFI boot and neither boot_params.secure_boot nor the SecureBoot variable says whether Secure Boot is on"
+			return 0
+		fi
+		;;
+	esac
 	if [ -r "$UKIBOOT_LOCKDOWN_FILE" ]; then
 		case $(cat "$UKIBOOT_LOCKDOWN_FILE") in
-		*"[integrity]"* | *"[confidentiality]"*) return 0 ;;
+		*"[integrity]"* | *"[confidentiality]"*)
+			sb_why="the kernel is locked down"
+			return 0
+			;;
 		esac
 	fi
 	cmdline=
 	[ -r "$UKIBOOT_CMDLINE_FILE" ] && read -r cmdline <"$UKIBOOT_CMDLINE_FILE"
 	case " $cmdline " in
-	*" ukiboot.verify=enforce "* | *" ukiboot.verify=strict "*) return 0 ;;
+	*" ukiboot.verify=enforce "* | *" ukiboot.verify=strict "*)
+		sb_why="ukiboot.verify= on the kernel command line asks for it"
+		return 0
+		;;
 	esac
 	return 1
 }
@@ -265,9 +341,7 @@ run_as_pid1() {
 	# The kernel's lockdown state, which decides (with Secure Boot) whether signatures are enforced.
 	mount -t securityfs -o nosuid,nodev,noexec securityfs /sys/kernel/security 2>/dev/null || true
 	# The Secure Boot variable, for when ukiboot cannot run; ukiboot uses the mount as it finds it.
-	if [ -d /sys/firmware/efi/efivars ]; then
-		mount -t efivarfs -o nosuid,nodev,noexec efivarfs /sys/firmware/efi/efivars 2>/dev/null
-	fi
+	mount_efivarfs
 
 	# The kernel gives PID 1 /dev/console; keep all three streams on it.
 	exec </dev/console >/dev/console 2>&1
@@ -276,7 +350,11 @@ run_as_pid1() {
 	# signatures are enforced, where it powers off instead.
 	while :; do
 		"$UKIBOOT" init
-		after_ukiboot $?
+		status=$?
+		# ukiboot loads efivarfs' module when it is one, and unmounts what it mounted itself when it returns;
+		# mounting again lets the SecureBoot variable answer for the decision that follows.
+		mount_efivarfs
+		after_ukiboot "$status"
 	done
 }
 
@@ -290,7 +368,7 @@ after_ukiboot() {
 	# kexec a signed kernel with any initrd. Status 4 says ukiboot decided so; otherwise the shim decides
 	# for itself, which also covers a binary that could not run at all (126, 127, a signal).
 	if [ "$status" -eq 4 ] || signatures_enforced; then
-		[ "$status" -eq 4 ] || say "signatures are enforced, so no shell is offered; powering off in 10 s"
+		[ "$status" -eq 4 ] || say "signatures are enforced because $sb_why, so no shell is offered; powering off in 10 s"
 		[ "$status" -eq 4 ] || sleep 10
 		say "powering off"
 		poweroff -f

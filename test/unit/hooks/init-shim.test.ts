@@ -162,42 +162,127 @@ test("the shells under test exist on this machine", () => {
 });
 
 describe("whether signatures are enforced, decided by the shim itself when ukiboot cannot run (docs/trust.md §6)", () => {
-  /** Sources the shim's functions and asks; each input file is given only when the case sets it. */
-  async function enforced(shell: string[], c: { secureBoot?: number; secureBootBytes?: readonly number[]; lockdown?: string; cmdline?: string; labImage?: boolean }): Promise<string> {
+  /**
+   * The machine as the shim sees it, each input only when the case gives it: `efi` makes /sys/firmware/efi
+   * exist; `bootParams` is the byte at 0x1ec of a 4096-byte boot_params ("short": one too short to hold it);
+   * `efivars` is the variables' directory, mounted as efivarfs or only the kernel's empty mount point.
+   */
+  interface Machine {
+    efi?: boolean;
+    bootParams?: number | "short";
+    efivars?: "mounted" | "not mounted";
+    secureBoot?: number;
+    secureBootBytes?: readonly number[];
+    /** The variable exists but cannot be read (a directory stands in, which od cannot read even as root). */
+    secureBootUnreadable?: boolean;
+    lockdown?: string;
+    cmdline?: string;
+    labImage?: boolean;
+  }
+
+  /** Stand-in files for `c` in a fresh directory, and the environment that points the shim at them. */
+  function machine(c: Machine): Record<string, string> {
     const dir = scratchDir("enforced");
+    const efivars = join(dir, "efivars");
     const env: Record<string, string> = {
       UKIBOOT_SHIM_FUNCTIONS_ONLY: "1",
-      UKIBOOT_SECUREBOOT_VAR: join(dir, "SecureBoot"),
+      UKIBOOT_EFI_DIR: join(dir, "firmware-efi"),
+      UKIBOOT_BOOT_PARAMS: join(dir, "boot_params"),
+      UKIBOOT_SECUREBOOT_VAR: join(efivars, "SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"),
+      UKIBOOT_MOUNTS_FILE: join(dir, "mounts"),
       UKIBOOT_LOCKDOWN_FILE: join(dir, "lockdown"),
       UKIBOOT_CMDLINE_FILE: join(dir, "cmdline"),
       UKIBOOT_RESCUE_MARKER: join(dir, "allow-rescue-shell"),
+      UKIBOOT_TPM_DEVICES: join(dir, "no-tpm"),
     };
+    const mounts = ["proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0", "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0"];
+    if (c.efivars === "mounted") mounts.push(`efivarfs ${efivars} efivarfs rw,nosuid,nodev,noexec,relatime 0 0`);
+    writeFileSync(env.UKIBOOT_MOUNTS_FILE!, `${mounts.join("\n")}\n`);
+    if (c.efi) mkdirSync(env.UKIBOOT_EFI_DIR!);
+    if (c.bootParams !== undefined) {
+      const params = new Uint8Array(c.bootParams === "short" ? 0x100 : 4096);
+      if (typeof c.bootParams === "number") params[0x1ec] = c.bootParams;
+      writeFileSync(env.UKIBOOT_BOOT_PARAMS!, params);
+    }
+    if (c.efivars !== undefined || c.secureBoot !== undefined || c.secureBootBytes !== undefined || c.secureBootUnreadable) mkdirSync(efivars);
     if (c.secureBoot !== undefined) writeFileSync(env.UKIBOOT_SECUREBOOT_VAR!, Uint8Array.from([6, 0, 0, 0, c.secureBoot]));
     if (c.secureBootBytes !== undefined) writeFileSync(env.UKIBOOT_SECUREBOOT_VAR!, Uint8Array.from(c.secureBootBytes));
+    if (c.secureBootUnreadable) mkdirSync(env.UKIBOOT_SECUREBOOT_VAR!);
     if (c.lockdown !== undefined) writeFileSync(env.UKIBOOT_LOCKDOWN_FILE!, `${c.lockdown}\n`);
     if (c.cmdline !== undefined) writeFileSync(env.UKIBOOT_CMDLINE_FILE!, `${c.cmdline}\n`);
     if (c.labImage) writeFileSync(env.UKIBOOT_RESCUE_MARKER!, "");
-    const r = await runShell(shell, `. "${SHIM}"; if signatures_enforced; then echo enforced; else echo open; fi`, env);
+    return env;
+  }
+
+  /** Sources the shim's functions and asks signatures_enforced. */
+  async function enforced(shell: string[], c: Machine): Promise<string> {
+    const r = await runShell(shell, `. "${SHIM}"; if signatures_enforced; then echo enforced; else echo open; fi`, machine(c));
     expect(r.stderr).toBe("");
     return r.stdout.trim();
   }
 
+  // The rows of decideSecureBoot()'s table (test/unit/trust/secure-boot-state.test.ts), then the shim's own.
+  const cases: [string, Machine, "enforced" | "open"][] = [
+    ["x86, all agree on", { efi: true, bootParams: 3, efivars: "mounted", secureBoot: 1, lockdown: "none [integrity] confidentiality" }, "enforced"],
+    ["x86, all agree off", { efi: true, bootParams: 2, efivars: "mounted", secureBoot: 0, lockdown: "[none] integrity confidentiality" }, "open"],
+    ["x86, boot_params enabled, no efivarfs", { efi: true, bootParams: 3 }, "enforced"],
+    ["x86, boot_params disabled, no efivarfs: the kernel's own answer suffices", { efi: true, bootParams: 2 }, "open"],
+    ["x86, boot_params enabled, the variable off: they disagree", { efi: true, bootParams: 3, efivars: "mounted", secureBoot: 0 }, "enforced"],
+    ["x86, boot_params disabled, the variable on: they disagree", { efi: true, bootParams: 2, efivars: "mounted", secureBoot: 1 }, "enforced"],
+    ["x86, boot_params unset (no EFI stub), the variable off", { efi: true, bootParams: 0, efivars: "mounted", secureBoot: 0 }, "open"],
+    ["x86, boot_params unknown, no efivarfs: no answer on an EFI boot", { efi: true, bootParams: 1 }, "enforced"],
+    ["arm64, the variable on", { efi: true, efivars: "mounted", secureBoot: 1 }, "enforced"],
+    ["arm64, the variable off", { efi: true, efivars: "mounted", secureBoot: 0 }, "open"],
+    ["arm64, efivarfs mounted without a SecureBoot variable (as the kernel's stub reads it: off)", { efi: true, efivars: "mounted" }, "open"],
+    ["arm64, no efivarfs: no answer on an EFI boot", { efi: true, lockdown: "[none] integrity confidentiality" }, "enforced"],
+    ["arm64, the variable unreadable, even with lockdown", { efi: true, efivars: "mounted", secureBootUnreadable: true, lockdown: "none [integrity] confidentiality" }, "enforced"],
+    ["no EFI (a LinuxBoot payload): no Secure Boot", {}, "open"],
+    ["no EFI but locked down", { bootParams: 0, lockdown: "none integrity [confidentiality]" }, "enforced"],
+    ["Secure Boot off but locked down (lockdown= on the command line)", { efi: true, bootParams: 2, efivars: "mounted", secureBoot: 0, lockdown: "none [integrity] confidentiality" }, "enforced"],
+
+    ["EFI, the kernel's empty efivars directory with no efivarfs mounted on it: no answer", { efi: true, efivars: "not mounted" }, "enforced"],
+    ["EFI, boot_params too short to hold the field, no efivarfs: no answer", { efi: true, bootParams: "short" }, "enforced"],
+    ["EFI, boot_params with a value the kernel does not define, no efivarfs: no answer", { efi: true, bootParams: 9 }, "enforced"],
+    ["EFI, a SecureBoot variable cut short (the attributes alone): no answer", { efi: true, efivars: "mounted", secureBootBytes: [6, 0, 0, 0] }, "enforced"],
+    ["EFI, boot_params disabled, the variable cut short: the kernel's answer suffices", { efi: true, bootParams: 2, efivars: "mounted", secureBootBytes: [6, 0, 0, 0] }, "open"],
+    ["EFI, boot_params unset, efivarfs without the variable", { efi: true, bootParams: 0, efivars: "mounted" }, "open"],
+    ["EFI, boot_params enabled, efivarfs without the variable: they disagree", { efi: true, bootParams: 3, efivars: "mounted" }, "enforced"],
+    ["no EFI, a SecureBoot variable cut short", { secureBootBytes: [6, 0, 0, 0] }, "open"],
+    ["no EFI, the variable on", { secureBoot: 1 }, "enforced"],
+    ["no EFI, the variable off", { secureBoot: 0 }, "open"],
+    ["the variable 2 (a non-zero value other than 1)", { efi: true, efivars: "mounted", secureBootBytes: [6, 0, 0, 0, 2] }, "enforced"],
+    ["no EFI, lockdown integrity", { lockdown: "none [integrity] confidentiality" }, "enforced"],
+    ["no EFI, no lockdown", { lockdown: "[none] integrity confidentiality" }, "open"],
+    ["ukiboot.verify=strict with Secure Boot off", { efi: true, bootParams: 2, cmdline: "console=ttyS0 ukiboot.verify=strict quiet" }, "enforced"],
+    ["ukiboot.verify=enforce, no EFI", { cmdline: "ukiboot.verify=enforce" }, "enforced"],
+    ["ukiboot.verify=warn with Secure Boot off", { efi: true, bootParams: 2, cmdline: "ukiboot.verify=warn" }, "open"],
+    ["ukiboot.verify=warn cannot open an EFI boot without an answer", { efi: true, cmdline: "ukiboot.verify=warn" }, "enforced"],
+    ["a lab image under Secure Boot", { efi: true, bootParams: 3, efivars: "mounted", secureBoot: 1, labImage: true }, "open"],
+    ["a lab image on an EFI boot without an answer", { efi: true, labImage: true }, "open"],
+  ];
+
   for (const shell of SHELLS) {
-    test.each([
-      ["nothing known", {}, "open"],
-      ["Secure Boot on", { secureBoot: 1 }, "enforced"],
-      ["Secure Boot off", { secureBoot: 0 }, "open"],
-      // The attributes alone, no value: nothing known from it.
-      ["a SecureBoot variable cut short", { secureBootBytes: [6, 0, 0, 0] }, "open"],
-      ["Secure Boot 2 (a non-zero value other than 1)", { secureBootBytes: [6, 0, 0, 0, 2] }, "enforced"],
-      ["lockdown integrity", { lockdown: "none [integrity] confidentiality" }, "enforced"],
-      ["lockdown confidentiality", { lockdown: "none integrity [confidentiality]" }, "enforced"],
-      ["no lockdown", { lockdown: "[none] integrity confidentiality" }, "open"],
-      ["ukiboot.verify=strict", { cmdline: "console=ttyS0 ukiboot.verify=strict quiet" }, "enforced"],
-      ["ukiboot.verify=warn", { cmdline: "ukiboot.verify=warn" }, "open"],
-      ["a lab image under Secure Boot", { secureBoot: 1, labImage: true }, "open"],
-    ] as const)(`${shell.name}: %s`, async (_, c, expected) => {
+    test.each(cases)(`${shell.name}: %s`, async (_, c, expected) => {
       expect(await enforced(shell.argv, c)).toBe(expected);
+    });
+
+    test(`${shell.name}: PID 1 says why it powers off instead of offering a shell`, async () => {
+      const stubs = `poweroff() { echo "poweroff $*"; }\nsleep() { :; }\nsetsid() { echo shell; }\ncttyhack() { :; }\nsh() { echo shell; }\n`;
+      const run = (c: Machine) => runShell(shell.argv, `. "${SHIM}"\n${stubs}after_ukiboot 127`, machine(c));
+      const closed = await run({ efi: true });
+      expect(closed.stdout).toBe("poweroff -f\n");
+      expect(closed.stderr).toBe(
+        [
+          "ukiboot: exited with status 127: cannot run /usr/bin/ukiboot",
+          "ukiboot: signatures are enforced because this is an EFI boot and neither boot_params.secure_boot nor the SecureBoot variable says whether Secure Boot is on, so no shell is offered; powering off in 10 s",
+          "ukiboot: powering off",
+          "",
+        ].join("\n"),
+      );
+      const disagree = await run({ efi: true, bootParams: 3, efivars: "mounted", secureBoot: 0 });
+      expect(disagree.stderr).toContain("ukiboot: signatures are enforced because boot_params.secure_boot and the SecureBoot variable disagree on Secure Boot, so no shell is offered");
+      const open = await run({ efi: true, bootParams: 2 });
+      expect(open.stdout).toBe("shell\n");
     });
   }
 });

@@ -62,7 +62,11 @@ async function withShim(shell: string[], script: string, opts: { answers?: numbe
     UKIBOOT_SHIM_FUNCTIONS_ONLY: "1",
     UKIBOOT_TPM_DEVICES: opts.devices ?? `${join(dir, "no-tpmrm0")} /dev/null`,
     UKIBOOT_MEASURE_LOG: log,
+    // Not an EFI boot, so nothing here says signatures are enforced unless a test says so: never this host's own.
+    UKIBOOT_EFI_DIR: join(dir, "no-firmware-efi"),
+    UKIBOOT_BOOT_PARAMS: join(dir, "no-boot_params"),
     UKIBOOT_SECUREBOOT_VAR: join(dir, "SecureBoot"),
+    UKIBOOT_MOUNTS_FILE: join(dir, "no-mounts"),
     UKIBOOT_LOCKDOWN_FILE: join(dir, "lockdown"),
     UKIBOOT_CMDLINE_FILE: join(dir, "cmdline"),
     UKIBOOT_RESCUE_MARKER: join(dir, "allow-rescue-shell"),
