@@ -32,11 +32,38 @@ function makeMutable(path: string): void {
   }
 }
 
-export class Efivarfs implements EfiVars {
-  readonly available: boolean;
+/** Whether efivarfs is mounted at `dir`: the kernel makes the directory on every EFI boot, mounted or not. */
+function efivarfsMountedAt(dir: string, mounts = "/proc/self/mounts"): boolean {
+  let text: string;
+  try {
+    text = readFileSync(mounts, "utf8");
+  } catch {
+    return false;
+  }
+  return text.split("\n").some((line) => {
+    const [, point, type] = line.split(" ");
+    return type === "efivarfs" && point === dir;
+  });
+}
 
-  constructor(readonly location: string = EFIVARFS_DIR) {
-    this.available = existsSync(location);
+export class Efivarfs implements EfiVars {
+  private seen = false;
+
+  /**
+   * @param mounts where mounts are listed, for tests. The default location counts only with efivarfs mounted
+   * on it: an empty directory would make every variable, SecureBoot included, read as absent, and an absent
+   * SecureBoot as off (docs/trust.md §6). A copied tree (--efivarfs DIR) counts when it exists.
+   */
+  constructor(
+    readonly location: string = EFIVARFS_DIR,
+    private readonly mounts = "/proc/self/mounts",
+  ) {}
+
+  /** Asked again until it holds, since PID 1 mounts efivarfs after this object is made. */
+  get available(): boolean {
+    if (this.seen) return true;
+    this.seen = this.location === EFIVARFS_DIR ? efivarfsMountedAt(this.location, this.mounts) : existsSync(this.location);
+    return this.seen;
   }
 
   private path(v: VariableId): string {
