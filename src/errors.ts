@@ -16,6 +16,7 @@ export type FormatName =
   | "initrd"
   | "gpt"
   | "elf"
+  | "kernel"
   | "efivar"
   | "pkcs7"
   | "tpm"

@@ -16,6 +16,13 @@ export interface KernelImageCheck {
   problem?: string;
   /** bzImage init_size (boot protocol 2.10+): the memory the kernel needs to decompress and start. */
   initSize?: number;
+  /** bzImage boot protocol version, as the header writes it (0x020f is 2.15). */
+  protocol?: number;
+  /**
+   * bzImage (boot protocol 2.08+): where the compressed kernel is in the file, from payload_offset and
+   * payload_length, which count from the end of the setup sectors.
+   */
+  payload?: { offset: number; size: number };
 }
 
 /**
@@ -34,7 +41,14 @@ export function checkKernelImage(header: Uint8Array, size: number): KernelImageC
       return { format: "bzImage", problem: `the kernel image is truncated: its header says ${needed} bytes, but there are only ${size}` };
     }
     const version = dv.getUint16(0x206, true);
-    return version >= 0x20a && header.byteLength >= 0x264 ? { format: "bzImage", initSize: dv.getUint32(0x260, true) } : { format: "bzImage" };
+    const out: KernelImageCheck = { format: "bzImage", protocol: version };
+    if (version >= 0x208 && header.byteLength >= 0x250) {
+      const offset = (setupSects + 1) * 512 + dv.getUint32(0x248, true);
+      const length = dv.getUint32(0x24c, true);
+      if (offset + length <= size) out.payload = { offset, size: length };
+    }
+    if (version >= 0x20a && header.byteLength >= 0x264) out.initSize = dv.getUint32(0x260, true);
+    return out;
   }
   // kexec_file_load on x86_64 has one loader, for bzImages: other kernels are named and refused here.
   const x86Only = "kexec_file_load on x86_64 loads bzImages only";

@@ -13,6 +13,11 @@ test("checkKernelImage() accepts the intact Debian bzImage and refuses it cut sh
   const initSize = new DataView(k.buffer, k.byteOffset).getUint32(0x260, true);
   expect(intact.initSize).toBe(initSize);
   expect(initSize).toBeGreaterThan(k.length);
+  // Where its compressed kernel is (boot protocol 2.08+): Debian's is a zstd stream with its size appended.
+  expect(intact.protocol).toBe(0x020f);
+  const payload = intact.payload!;
+  expect([...k.subarray(payload.offset, payload.offset + 4)]).toEqual([0x28, 0xb5, 0x2f, 0xfd]);
+  expect(payload.offset + payload.size).toBeLessThanOrEqual(k.length);
   const cut = checkKernelImage(header, Math.floor(k.length / 3));
   expect(cut.format).toBe("bzImage");
   expect(cut.problem).toMatch(/^the kernel image is truncated: its header says \d+ bytes, but there are only \d+$/);
