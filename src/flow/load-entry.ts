@@ -6,6 +6,7 @@ import { BootError } from "../errors.ts";
 import { createSourceReader, sourceSize } from "../bytes/byte-source.ts";
 import { checkKernelImage, KERNEL_HEADER_BYTES, type KernelImageCheck } from "../kexec/kernel-image.ts";
 import { identifyArm64Kernel } from "../kexec/arm64-kernel.ts";
+import { readEmbeddedConfig } from "../kexec/ikconfig.ts";
 import { parseKernelConfig } from "../initrd/kernel-config.ts";
 import { refuseInvalidInitrd, validateInitrd } from "../initrd/validate-initrd.ts";
 import type { BootAddon, BootEntry } from "../model/boot-entry.ts";
@@ -136,12 +137,17 @@ async function checkedPlan(sys: Sys, session: BootSession, entry: BootEntry, opt
   if (opts.crash) refuseLostKdumpAddons(opts.crash.addons, verified);
   const built = await buildPlan(sys.fs, verified.entry, { ...(edited !== undefined ? { editedCmdline: edited } : {}), trust });
   const { plan, kernel } = await prepareKernel(sys, opts.crash ? await asCrashPlan(sys, built, opts.crash) : built);
-  const configText = sys.kernel.config();
-  const validation = await validateInitrd(plan.initrd, {
-    readRange: (p, o, l) => sys.fs.readRange(p, o, l),
-    kernelConfig: configText === null ? null : parseKernelConfig(configText),
-    machine: sys.kernel.machine(),
-  });
+  const readRange = (p: string, o: number, l: number) => sys.fs.readRange(p, o, l);
+  const machine = sys.kernel.machine();
+  // The kernel that will unpack the initrd is asked, from its own image, and only when a compressed member
+  // needs it (it may mean decompressing the kernel). The running kernel's configuration is not asked: it is
+  // another kernel's, which may lack what the target has or have what it lacks (docs/initrd.md §5).
+  const readTargetConfig = async () => {
+    const image = { read: createSourceReader(built.kernel, readRange), size: sourceSize(built.kernel) };
+    const found = await readEmbeddedConfig(image, { source: plan.label, machine });
+    return "config" in found ? parseKernelConfig(found.config) : { unknown: found.missing };
+  };
+  const validation = await validateInitrd(plan.initrd, { readRange, kernelConfig: readTargetConfig, machine });
   const problems = refuseInvalidInitrd(validation, { force: opts.force === true });
   return { plan, warnings: [...verified.warnings, ...plan.notes, ...problems.map((p) => p.message)], kernel };
 }

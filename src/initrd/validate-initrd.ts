@@ -30,14 +30,21 @@ export interface InitrdValidation {
   walks: { memberIndex: number; segments: MemberSegment[] }[];
 }
 
+/**
+ * Reads the target kernel's configuration when a member first needs it (reading it may mean decompressing
+ * the kernel), or says in a clause why it cannot be read.
+ */
+export type KernelConfigReader = () => Promise<KernelConfig | { unknown: string }>;
+
 export interface ValidateOptions {
   /** Reads ranges of files referenced by the layout (ReadOnlyFs.readRange fits). */
   readRange?: ReadRange;
   /**
-   * The configuration of the kernel that will unpack the initrd (the target kernel). null when unknown:
-   * compressed members then get a warning instead of a check.
+   * The configuration of the kernel that will unpack the initrd (the target kernel), or a reader that fetches
+   * it once a compressed member needs it. null, or a reader's `unknown`, when it cannot be known: compressed
+   * members then get one warning instead of a check.
    */
-  kernelConfig: KernelConfig | null;
+  kernelConfig: KernelConfig | null | KernelConfigReader;
   /**
    * The machine (uname -m) of the kernel that will read the initrd: the early microcode loader, and so the
    * rules for where microcode must be, exist on x86 only (docs/initrd.md §5). Default: x86_64.
@@ -60,7 +67,32 @@ export async function validateInitrd(layout: InitrdLayout, opts: ValidateOptions
   const errors: InitrdProblem[] = [];
   const warnings: InitrdProblem[] = [];
   const walks: InitrdValidation["walks"] = [];
-  const config = opts.kernelConfig;
+  const initrdIgnored = (): InitrdProblem => ({
+    severity: "error",
+    memberIndex: null,
+    member: "initrd",
+    offset: null,
+    message: "Cannot load the initrd: the kernel is built without CONFIG_BLK_DEV_INITRD and ignores every initrd",
+  });
+  let config = typeof opts.kernelConfig === "function" ? null : opts.kernelConfig;
+  let unknownBecause: string | undefined;
+  let pending = typeof opts.kernelConfig === "function" ? opts.kernelConfig : undefined;
+  /** The configuration, read once, when the first member needs it. */
+  const needConfig = async (): Promise<KernelConfig | null> => {
+    if (!pending) return config;
+    const read = pending;
+    pending = undefined;
+    const got = await read();
+    if ("unknown" in got) unknownBecause = got.unknown;
+    else {
+      config = got;
+      if (layout.size > 0 && !hasInitramfsSupport(config)) {
+        // The initrd as a whole is lost: that goes first, before anything said about a member.
+        errors.unshift(initrdIgnored());
+      }
+    }
+    return config;
+  };
   const x86 = (opts.machine ?? "x86_64") === "x86_64";
   const unchecked = new Set<KernelCompressor>();
   // The early microcode loader scans uncompressed archives from offset 0 and stops at the first other data.
@@ -86,9 +118,7 @@ export async function validateInitrd(layout: InitrdLayout, opts: ValidateOptions
   if (layout.size > KEXEC_INITRD_SIZE_MAX) {
     problem("error", null, null, `it is ${layout.size} bytes, more than kexec_file_load accepts (4 GiB)`, "Remove system extensions or add-ons from this boot");
   }
-  if (config && layout.size > 0 && !hasInitramfsSupport(config)) {
-    problem("error", null, null, "the kernel is built without CONFIG_BLK_DEV_INITRD and ignores every initrd");
-  }
+  if (config && layout.size > 0 && !hasInitramfsSupport(config)) errors.push(initrdIgnored());
 
   const last = layout.members.length - 1;
   for (const [i, m] of layout.members.entries()) {
@@ -118,8 +148,9 @@ export async function validateInitrd(layout: InitrdLayout, opts: ValidateOptions
         if (d.format === "unknown") problem("error", m, at, "it starts with neither a cpio archive nor a compression format the kernel knows (\"invalid magic at start of compressed archive\")");
         continue;
       }
-      if (config === null) unchecked.add(d.compressor);
-      else if (!canDecompress(config, d.compressor)) {
+      const known = await needConfig();
+      if (known === null) unchecked.add(d.compressor);
+      else if (!canDecompress(known, d.compressor)) {
         problem("error", m, at, `it is ${d.format}-compressed and the kernel is built without CONFIG_RD_${d.compressor.toUpperCase()} ("compression method ${d.compressor} not configured")`, "Recompress it with a format the kernel supports");
       }
       if (d.xz) {
@@ -132,7 +163,7 @@ export async function validateInitrd(layout: InitrdLayout, opts: ValidateOptions
             `its xz stream uses a ${d.xz.check === "reserved" ? `reserved (${d.xz.checkId})` : d.xz.check.toUpperCase()} integrity check; the kernel's xz decoder supports only CRC32 or none ("Input was encoded with settings that are not supported by this XZ decoder")`,
             "Recompress it with xz --check=crc32",
           );
-        } else if (d.xz.filters) checkXzFilters(d.xz.filters, m, at, config, problem);
+        } else if (d.xz.filters) checkXzFilters(d.xz.filters, m, at, known, problem);
       }
       if (d.format === "lz4-legacy" && i !== last) {
         problem("error", m, at, "legacy LZ4 reads to the end of the initrd, so the kernel fails (\"Decoding failed\") on the members after it", "Put this member last, or recompress it with another format");
@@ -141,7 +172,11 @@ export async function validateInitrd(layout: InitrdLayout, opts: ValidateOptions
   }
   if (unchecked.size > 0) {
     const list = [...unchecked].sort().join(", ");
-    problem("warning", null, null, `the kernel configuration is unknown, so it is not known whether the kernel can decompress ${list}`, "Provide the target kernel's configuration to check the compressed members");
+    if (unknownBecause !== undefined) {
+      problem("warning", null, null, `${unknownBecause}, so whether that kernel can decompress ${list} was not checked`, "Build the kernel with CONFIG_IKCONFIG=y to have its initrd checked against it");
+    } else {
+      problem("warning", null, null, `the kernel configuration is unknown, so it is not known whether the kernel can decompress ${list}`, "Provide the target kernel's configuration to check the compressed members");
+    }
   }
   return { errors, warnings, walks };
 }

@@ -82,14 +82,6 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
     },
     kernel: {
       cmdline: () => readText("/proc/cmdline") ?? "",
-      config() {
-        try {
-          return new TextDecoder().decode(Bun.gunzipSync(readFileSync("/proc/config.gz")));
-        } catch {
-          const release = readText("/proc/sys/kernel/osrelease");
-          return release === null ? null : readText(`/boot/config-${release.trim()}`);
-        }
-      },
       lockdown: () => readText("/sys/kernel/security/lockdown"),
       startedByKexec() {
         if (process.arch !== "x64") {

@@ -127,8 +127,6 @@ export interface KernelModules {
 export interface KernelFacts {
   /** /proc/cmdline, "" when unreadable. */
   cmdline(): string;
-  /** The running kernel's configuration (/proc/config.gz, or /boot/config-$(uname -r)); null when unreadable. */
-  config(): string | null;
   /** /sys/kernel/security/lockdown, or null when the kernel has no lockdown LSM. */
   lockdown(): string | null;
   /** Whether kexec started this kernel (docs/kexec.md §6). */

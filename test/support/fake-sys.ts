@@ -139,7 +139,6 @@ class MountedFs implements ReadOnlyFs {
 
 export interface FakeSysOptions {
   efivarfs?: string;
-  kernelConfig?: string;
   lockdown?: string;
   tpm?: TpmTransport;
   efi?: boolean;
@@ -258,7 +257,6 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
     },
     kernel: {
       cmdline: () => opts.cmdline ?? "",
-      config: () => opts.kernelConfig ?? null,
       lockdown: () => opts.lockdown ?? null,
       startedByKexec: () => opts.startedByKexec ?? false,
       isEfiBoot: () => opts.efi ?? false,

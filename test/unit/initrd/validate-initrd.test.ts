@@ -94,6 +94,34 @@ describe("validateInitrd()", () => {
     expect(v.warnings[0]!.message).toContain("gzip, zstd");
   });
 
+  test("reads the target's configuration only when a member needs it, and once (docs/initrd.md §5)", async () => {
+    let reads = 0;
+    const lazy = async () => (reads++, debianConfig);
+    const raw = await validateInitrd(layoutInitrd([m("ucode", ucode), m("osrel", osrel)], { style: "type2" }), { kernelConfig: lazy });
+    expect(raw.errors).toEqual([]);
+    expect(reads).toBe(0);
+    const packed = await validateInitrd(layoutInitrd([m("initrd", compress.zstd(main)), m("addon-initrd", compress.gzip(main), "g.addon.efi")], { style: "type2" }), { kernelConfig: lazy });
+    expect(packed.errors).toEqual([]);
+    expect(reads).toBe(1);
+  });
+
+  test("a configuration read on demand is checked as one given: the decompressors, then CONFIG_BLK_DEV_INITRD first", async () => {
+    const noInitrd = parseKernelConfig(readFileSync(join(FIXTURES, "config-no-initrd"), "utf8"));
+    const v = await validateInitrd(layoutInitrd([m("initrd", compress.zstd(main))], { style: "type2" }), { kernelConfig: async () => noInitrd });
+    expect(v.errors[0]!.message).toBe("Cannot load the initrd: the kernel is built without CONFIG_BLK_DEV_INITRD and ignores every initrd");
+    const zstdless = await validateInitrd(layoutInitrd([m("initrd", compress.zstd(main))], { style: "type2" }), { kernelConfig: async () => gzipXzOnly });
+    expect(zstdless.errors.map((e) => e.message).join()).toContain("built without CONFIG_RD_ZSTD");
+  });
+
+  test("a target whose configuration cannot be read is one warning that says why, not a refusal", async () => {
+    const why = 'the kernel in "/efi/vmlinuz" carries no configuration of its own (it is built without CONFIG_IKCONFIG=y)';
+    const v = await validateInitrd(layoutInitrd([m("initrd", compress.zstd(main)), m("addon-initrd", compress.gzip(main), "g.addon.efi")], { style: "type2" }), {
+      kernelConfig: async () => ({ unknown: why }),
+    });
+    expect(v.errors).toEqual([]);
+    expect(v.warnings.map((w) => w.message)).toEqual([`The initrd was checked only in part: ${why}, so whether that kernel can decompress gzip, zstd was not checked`]);
+  });
+
   test("refuses any initrd for a kernel without CONFIG_BLK_DEV_INITRD", async () => {
     const v = await check([m("initrd", main)], parseKernelConfig(readFileSync(join(FIXTURES, "config-no-initrd"), "utf8")));
     expect(v.errors.map((e) => e.memberIndex)).toEqual([null]);
