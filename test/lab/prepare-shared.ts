@@ -9,6 +9,7 @@ import { forkyBootctl } from "../support/bootctl.ts";
 import { e2eArm64Ready, e2eReady, INITRAMFS } from "../support/e2e.ts";
 import { debianSystem } from "./debian-system.ts";
 import { BENCH_ESP, buildEspScenario, DEMO_ESP } from "./esp-scenarios.ts";
+import { sealedDisk } from "./sealed-disk.ts";
 
 const steps: [string, () => Promise<unknown>][] = [
   ["dist/ (x86_64) and the Debian trixie parts", () => e2eReady()],
@@ -17,6 +18,7 @@ const steps: [string, () => Promise<unknown>][] = [
   ["the demo ESP", () => buildEspScenario(DEMO_ESP, { initramfs: INITRAMFS })],
   ["the three-UKI ESP", () => buildEspScenario(BENCH_ESP)],
   ["the Debian trixie system (mmdebstrap, kernel-install)", () => debianSystem()],
+  ["the sealed disk (the LUKS UKI and its LUKS2 root)", () => sealedDisk()],
   ["dist/arm64/ and the arm64 parts", () => e2eArm64Ready()],
 ];
 
