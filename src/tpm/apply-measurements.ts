@@ -3,7 +3,7 @@
  * every active bank (docs/measurements.md §4), and recording what was extended for the event log.
  */
 import { digest, MultiHasher, type DigestAlgorithm } from "../bytes/digest.ts";
-import { resolveMeasuredBytes, type MeasurementEvent } from "./measurements.ts";
+import { isPeImageDigest, resolveMeasuredBytes, type MeasurementEvent } from "./measurements.ts";
 import type { Tpm2Client } from "./tpm2-client.ts";
 import type { BankDigest } from "./tpm2-commands.ts";
 
@@ -16,8 +16,16 @@ export interface MeasuredRecord {
   eventTag?: number;
 }
 
-/** Digests of an event's data for each bank; a getter is called once. */
+/** Digests of an event's data for each bank; a getter is called once. A loaded image gives its Authenticode digests. */
 export async function digestEvent(event: MeasurementEvent, banks: readonly DigestAlgorithm[]): Promise<BankDigest[]> {
+  if (isPeImageDigest(event.data)) {
+    const digests = await event.data.authenticode(banks);
+    return banks.map((algorithm) => {
+      const d = digests[algorithm];
+      if (!d) throw new Error(`Internal error: no ${algorithm} Authenticode digest for "${event.description}"`);
+      return { algorithm, digest: d };
+    });
+  }
   if (typeof event.data === "object" && "chunks" in event.data) {
     const hasher = new MultiHasher(banks);
     for await (const chunk of event.data.chunks()) hasher.update(chunk);

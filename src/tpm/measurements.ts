@@ -1,10 +1,13 @@
 /**
- * What systemd-boot 257 and systemd-stub 257 measure before starting a kernel, as an ordered list of
- * events (docs/measurements.md §2 rows 1–12, docs/measurements.md §1 formula; systemd docs/TPM2_PCR_MEASUREMENTS.md).
- * Pure: the events carry the bytes to hash (or a getter for large ones); applyMeasurements() extends them.
+ * What the firmware, systemd-boot 257, systemd-stub 257 and the Linux EFI stub measure before a kernel runs,
+ * as an ordered list of events (docs/measurements.md §2, docs/measurements.md §1 formula; systemd
+ * docs/TPM2_PCR_MEASUREMENTS.md; Linux drivers/firmware/efi/libstub/efi-stub-helper.c).
+ * Pure: the events carry the bytes to hash (or a getter for large ones, or an image's Authenticode digest);
+ * applyMeasurements() extends them.
  *
  * Strings are measured as UTF-16LE *with* the 2-byte NUL, as the 257 code does (the document says without).
  */
+import type { DigestAlgorithm, Digests } from "../bytes/digest.ts";
 
 /** Bytes to hash, or a getter so a large section is read only when it is measured. */
 export type MeasuredBytes =
@@ -13,9 +16,26 @@ export type MeasuredBytes =
   /** Large data (a 100 MB .initrd) as a stream of chunks, hashed as it is read, never held whole. */
   | { chunks: () => AsyncIterable<Uint8Array> };
 
+/**
+ * A PE image as the firmware measures it when LoadImage() starts it: not a digest of its bytes but its
+ * Authenticode digest (the PE image hash), computed in each bank's own algorithm.
+ */
+export interface PeImageDigest {
+  authenticode: (algorithms: readonly DigestAlgorithm[]) => Promise<Digests>;
+}
+
+/** What an event extends: bytes to hash, or a loaded image's Authenticode digest. */
+export type MeasuredData = MeasuredBytes | PeImageDigest;
+
+export function isPeImageDigest(data: MeasuredData): data is PeImageDigest {
+  return typeof data === "object" && "authenticode" in data;
+}
+
 /** TCG PC Client event types systemd-stub uses. */
 export const EV_IPL = 0x0000000d;
 export const EV_EVENT_TAG = 0x00000006;
+/** The firmware's event for an EFI application it starts, in PCR 4. */
+export const EV_EFI_BOOT_SERVICES_APPLICATION = 0x80000003;
 /**
  * The TCG type of a boundary between stages; ukiboot's cap (src/tpm/pcr-cap.ts) is one, though its data is
  * ukiboot's own text rather than the four bytes firmware uses.
@@ -29,9 +49,15 @@ export const EVENT_TAG = {
   devicetreeAddon: 0x6c46f751,
   ucodeAddon: 0xdac08e1a,
   initrdAddon: 0x49dffe0f,
+  /** The Linux EFI stub's INITRD_EVENT_TAG_ID: the initrd it loaded through LoadFile2. */
+  linuxInitrd: 0x8f3b22ec,
+  /** The Linux EFI stub's LOAD_OPTIONS_EVENT_TAG_ID: the LoadOptions it was started with. */
+  linuxLoadOptions: 0x8f3b22ed,
 } as const;
 
 /** PCRs, as systemd names them (UAPI.7 Linux TPM PCR Registry). */
+export const TPM2_PCR_BOOT_LOADER_CODE = 4;
+export const TPM2_PCR_KERNEL_INITRD = 9;
 export const TPM2_PCR_KERNEL_BOOT = 11;
 export const TPM2_PCR_KERNEL_CONFIG = 12;
 export const TPM2_PCR_SYSEXTS = 13;
@@ -47,9 +73,9 @@ export const PCR11_SECTION_ORDER = [".linux", ".osrel", ".cmdline", ".initrd", "
 
 export interface MeasurementEvent {
   pcr: number;
-  /** The bytes whose digest is extended. */
-  data: MeasuredBytes;
-  eventType: "EV_IPL" | "EV_EVENT_TAG" | "EV_SEPARATOR";
+  /** The bytes whose digest is extended, or the image whose Authenticode digest is. */
+  data: MeasuredData;
+  eventType: "EV_IPL" | "EV_EVENT_TAG" | "EV_SEPARATOR" | "EV_EFI_BOOT_SERVICES_APPLICATION";
   /** For EV_EVENT_TAG: the tag id. */
   eventTag?: number;
   /** What the event log says (the string, section name, addon file name or a fixed text). */
@@ -70,14 +96,31 @@ export interface AddonPiece {
   data: MeasuredBytes;
 }
 
+/**
+ * An image the firmware would have started with LoadImage(): the UKI or plain kernel systemd-boot starts, an
+ * add-on the stub loads. `data` is its Authenticode digest; a kernel that is no PE image, which no firmware
+ * could start, gives the bytes of its file instead.
+ */
+export interface LoadedImage {
+  /** What the event log says: its path on its partition. */
+  description: string;
+  data: PeImageDigest | MeasuredBytes;
+}
+
 export interface MeasurementInputs {
   /**
    * systemd-boot's LoadOptions (row 1): for a UKI, `L` of docs/command-line.md §2 (the confirmed edit, with "@N " for
    * profiles > 0), null when there is none; for Type #1 `linux`, the docs/command-line.md §3 string. Measured when non-empty.
    */
   loadOptions?: string | null;
-  /** Type #1 `linux` entries get only row 1; the kernel measures its own image and initrd. */
+  /** A plain kernel (Type #1 `linux`, an `efi` EFI-stub kernel) gets the Linux EFI stub's events instead of systemd-stub's. */
   kind: "uki" | "type1-linux";
+  /** The image systemd-boot starts, as the firmware measures it into PCR 4. */
+  bootImage?: LoadedImage;
+  /** The add-ons the stub loads, in its order (global, then the UKI's own), as the firmware measures them into PCR 4. */
+  addonImages?: LoadedImage[];
+  /** A plain kernel's initrd, as its EFI stub loads it through LoadFile2 and measures it into PCR 9; absent when empty. */
+  initrd?: MeasuredBytes;
   /** The selected profile's effective sections (any order; PCR 11 order is applied here). */
   sections?: MeasuredSection[];
   /** The selected profile number; 0 is not measured. */
@@ -150,11 +193,26 @@ export function planMeasurements(inputs: MeasurementInputs): MeasurementEvent[] 
     for (const p of pieces ?? []) events.push({ pcr: TPM2_PCR_KERNEL_CONFIG, data: p.data, eventType: "EV_EVENT_TAG", eventTag: tag, description: p.fileName });
   };
 
+  const loaded = (image: LoadedImage | undefined) => {
+    if (!image) return;
+    const pe = isPeImageDigest(image.data);
+    events.push({ pcr: TPM2_PCR_BOOT_LOADER_CODE, data: image.data, eventType: pe ? "EV_EFI_BOOT_SERVICES_APPLICATION" : "EV_IPL", description: image.description });
+  };
+
   // Row 0: systemd-boot, as it registers the entry's extras as an initrd.
   for (const x of inputs.entryExtras ?? []) archive(x.pcr, x.bytes, x.description);
+  // The firmware, as systemd-boot loads the image.
+  loaded(inputs.bootImage);
   // Row 1: systemd-boot, before starting the image.
   ipl(TPM2_PCR_KERNEL_CONFIG, inputs.loadOptions);
-  if (inputs.kind === "type1-linux") return events;
+  if (inputs.kind === "type1-linux") {
+    // The Linux EFI stub: the LoadOptions it was given (systemd-boot's, with their NUL), then the initrd it loads.
+    if (inputs.loadOptions) {
+      events.push({ pcr: TPM2_PCR_KERNEL_INITRD, data: utf16WithNul(inputs.loadOptions), eventType: "EV_EVENT_TAG", eventTag: EVENT_TAG.linuxLoadOptions, description: "LOADED_IMAGE::LoadOptions" });
+    }
+    if (inputs.initrd) events.push({ pcr: TPM2_PCR_KERNEL_INITRD, data: inputs.initrd, eventType: "EV_EVENT_TAG", eventTag: EVENT_TAG.linuxInitrd, description: "Linux initrd" });
+    return events;
+  }
 
   // Row 2: the stub, as soon as it has picked the profile.
   const profile = inputs.profile ?? 0;
@@ -164,6 +222,8 @@ export function planMeasurements(inputs: MeasurementInputs): MeasurementEvent[] 
   }
   events.push(...pcr11Events(inputs.sections ?? [])); // row 3
   ipl(TPM2_PCR_KERNEL_CONFIG, inputs.customCmdline); // row 4
+  // The firmware, as the stub loads each add-on.
+  for (const a of inputs.addonImages ?? []) loaded(a);
   ipl(TPM2_PCR_KERNEL_CONFIG, inputs.addonCmdline); // row 5
   ipl(TPM2_PCR_KERNEL_CONFIG, inputs.smbiosCmdlineExtra); // row 6
   // Row 7 (add-on devicetrees) never applies: kexec cannot pass a devicetree, and the stub measures an
@@ -179,7 +239,9 @@ export function planMeasurements(inputs: MeasurementInputs): MeasurementEvent[] 
   return events;
 }
 
-export async function resolveMeasuredBytes(data: MeasuredBytes): Promise<Uint8Array> {
+/** The bytes an event's digest is taken of. @throws Error for a loaded image, which is extended with its Authenticode digest instead */
+export async function resolveMeasuredBytes(data: MeasuredData): Promise<Uint8Array> {
+  if (isPeImageDigest(data)) throw new Error("Internal error: a loaded image is measured by its Authenticode digest, not by its bytes");
   if (typeof data === "function") return await data();
   if (data instanceof Uint8Array) return data;
   const parts: Uint8Array[] = [];

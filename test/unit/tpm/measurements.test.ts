@@ -1,9 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { decideMeasurementOutcome, type MeasurementOutcome } from "../../../src/tpm/apply-measurements.ts";
-import { EVENT_TAG, planMeasurements, resolveMeasuredBytes, utf16WithNul, type MeasurementEvent } from "../../../src/tpm/measurements.ts";
+import { digestEvent } from "../../../src/tpm/apply-measurements.ts";
+import { EVENT_TAG, planMeasurements, resolveMeasuredBytes, utf16WithNul, type MeasurementEvent, type PeImageDigest } from "../../../src/tpm/measurements.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 const summary = (events: MeasurementEvent[]) => events.map((e) => [e.pcr, e.eventType, e.eventTag ?? null, e.description]);
+/** A PE image whose Authenticode digest is `fill` repeated, in every algorithm asked for. */
+const peImage = (fill: number): PeImageDigest => ({
+  authenticode: async (algorithms) => Object.fromEntries(algorithms.map((a) => [a, new Uint8Array(a === "sha1" ? 20 : a === "sha256" ? 32 : a === "sha384" ? 48 : 64).fill(fill)])),
+});
 
 test("utf16WithNul() is UTF-16LE with a 2-byte NUL, as the stub measures strings", () => {
   expect(utf16WithNul("1")).toEqual(new Uint8Array([0x31, 0, 0, 0]));
@@ -15,6 +20,11 @@ describe("planMeasurements()", () => {
     const events = planMeasurements({
       kind: "uki",
       loadOptions: "@2 quiet",
+      bootImage: { description: "\\EFI\\Linux\\os.efi", data: peImage(1) },
+      addonImages: [
+        { description: "\\loader\\addons\\a.addon.efi", data: peImage(2) },
+        { description: "\\EFI\\Linux\\os.efi.extra.d\\b.addon.efi", data: peImage(3) },
+      ],
       profile: 2,
       sections: [
         { name: ".cmdline", data: text("rw"), size: 2 },
@@ -41,6 +51,7 @@ describe("planMeasurements()", () => {
       ],
     });
     expect(summary(events)).toEqual([
+      [4, "EV_EFI_BOOT_SERVICES_APPLICATION", null, "\\EFI\\Linux\\os.efi"], // the firmware, as systemd-boot loads the UKI
       [12, "EV_IPL", null, "@2 quiet"], // row 1, systemd-boot
       [12, "EV_EVENT_TAG", EVENT_TAG.profile, "2"], // row 2
       [11, "EV_IPL", null, ".linux"], // row 3: name, then contents, canonical order
@@ -52,6 +63,8 @@ describe("planMeasurements()", () => {
       [11, "EV_IPL", null, ".profile"],
       [11, "EV_IPL", null, ".profile"],
       [12, "EV_IPL", null, "quiet"], // row 4
+      [4, "EV_EFI_BOOT_SERVICES_APPLICATION", null, "\\loader\\addons\\a.addon.efi"], // the firmware, as the stub loads the add-ons
+      [4, "EV_EFI_BOOT_SERVICES_APPLICATION", null, "\\EFI\\Linux\\os.efi.extra.d\\b.addon.efi"],
       [12, "EV_IPL", null, "debug"], // row 5
       [12, "EV_IPL", null, "console=ttyS0"], // row 6
       [12, "EV_IPL", null, "Credentials initrd"], // row 8
@@ -63,7 +76,12 @@ describe("planMeasurements()", () => {
       [12, "EV_EVENT_TAG", EVENT_TAG.initrdAddon, "a.addon.efi"], // row 12: load order
       [12, "EV_EVENT_TAG", EVENT_TAG.initrdAddon, "b.addon.efi"],
     ]);
-    const data = await Promise.all(events.map((e) => resolveMeasuredBytes(e.data)));
+    // A loaded image is extended with its Authenticode digest itself, in each bank's algorithm, not a digest of it.
+    expect(await digestEvent(events[0]!, ["sha1", "sha256"])).toEqual([
+      { algorithm: "sha1", digest: new Uint8Array(20).fill(1) },
+      { algorithm: "sha256", digest: new Uint8Array(32).fill(1) },
+    ]);
+    const data = await Promise.all(events.filter((e) => e.pcr !== 4).map((e) => resolveMeasuredBytes(e.data)));
     expect(data[0]).toEqual(utf16WithNul("@2 quiet"));
     expect(data[1]).toEqual(new Uint8Array([0x32, 0, 0, 0]));
     expect(data[2]).toEqual(text(".linux\0"));
@@ -87,9 +105,34 @@ describe("planMeasurements()", () => {
     expect(events.map((e) => e.description)).toEqual([".linux", ".linux", ".dtb", ".dtb", ".hwids", ".hwids"]);
   });
 
-  test("a Type #1 linux entry gets only its command line (the kernel measures the rest)", () => {
-    const events = planMeasurements({ kind: "type1-linux", loadOptions: "initrd=\\initrd.img root=/dev/sda1", sections: [{ name: ".linux", data: text("k"), size: 1 }], credentials: text("x") });
-    expect(summary(events)).toEqual([[12, "EV_IPL", null, "initrd=\\initrd.img root=/dev/sda1"]]);
+  test("a Type #1 linux entry: the firmware's PCR 4, systemd-boot's PCR 12, and the Linux EFI stub's PCR 9 (docs/measurements.md §2)", async () => {
+    const events = planMeasurements({
+      kind: "type1-linux",
+      loadOptions: "initrd=\\initrd.img root=/dev/sda1",
+      bootImage: { description: "\\vmlinuz-6.12", data: peImage(7) },
+      initrd: text("070701 the initrd"),
+      sections: [{ name: ".linux", data: text("k"), size: 1 }],
+      credentials: text("x"),
+    });
+    expect(summary(events)).toEqual([
+      [4, "EV_EFI_BOOT_SERVICES_APPLICATION", null, "\\vmlinuz-6.12"],
+      [12, "EV_IPL", null, "initrd=\\initrd.img root=/dev/sda1"],
+      [9, "EV_EVENT_TAG", 0x8f3b22ed, "LOADED_IMAGE::LoadOptions"],
+      [9, "EV_EVENT_TAG", 0x8f3b22ec, "Linux initrd"],
+    ]);
+    expect(await resolveMeasuredBytes(events[2]!.data)).toEqual(utf16WithNul("initrd=\\initrd.img root=/dev/sda1"));
+    expect(await resolveMeasuredBytes(events[3]!.data)).toEqual(text("070701 the initrd"));
+  });
+
+  test("a kernel without options or initrd gets neither PCR 9 event, as the stub measures only what it was given", () => {
+    const events = planMeasurements({ kind: "type1-linux", loadOptions: null, bootImage: { description: "\\vmlinuz", data: peImage(7) } });
+    expect(summary(events)).toEqual([[4, "EV_EFI_BOOT_SERVICES_APPLICATION", null, "\\vmlinuz"]]);
+  });
+
+  test("a kernel that is no PE image is measured into PCR 4 by its file's bytes (EV_IPL): no firmware could have started it", async () => {
+    const events = planMeasurements({ kind: "type1-linux", loadOptions: null, bootImage: { description: "\\Image.gz", data: text("gzip'd Image") } });
+    expect(summary(events)).toEqual([[4, "EV_IPL", null, "\\Image.gz"]]);
+    expect(await resolveMeasuredBytes(events[0]!.data)).toEqual(text("gzip'd Image"));
   });
 });
 
