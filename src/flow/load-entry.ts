@@ -21,7 +21,7 @@ import { buildPlan } from "../plan/build-plan.ts";
 import { discoverEntries } from "../bls/discover-entries.ts";
 import type { Progress, Sys } from "../ports/sys.ts";
 import { type BootSession, trustStateOf } from "./boot-session.ts";
-import { measureBoot } from "./measure-boot.ts";
+import { measureBoot, type VerifiedDigests } from "./measure-boot.ts";
 import { verifyEntry } from "./trust-context.ts";
 import { fetchEntry } from "./fetch-entry.ts";
 
@@ -90,6 +90,8 @@ export interface CheckedPlan {
   plan: LoadPlan;
   warnings: string[];
   kernel: KernelImageCheck;
+  /** The Authenticode SHA-256 digests verification computed, by path, so measuring does not hash those files again. */
+  digests: VerifiedDigests;
   /** Closes what was fetched for the plan (a network entry's UKI) once the kernel holds its own copy. */
   release(): void;
 }
@@ -149,7 +151,7 @@ async function checkedPlan(sys: Sys, session: BootSession, entry: BootEntry, opt
   };
   const validation = await validateInitrd(plan.initrd, { readRange, kernelConfig: readTargetConfig, machine });
   const problems = refuseInvalidInitrd(validation, { force: opts.force === true });
-  return { plan, warnings: [...verified.warnings, ...plan.notes, ...problems.map((p) => p.message)], kernel };
+  return { plan, warnings: [...verified.warnings, ...plan.notes, ...problems.map((p) => p.message)], kernel, digests: verified.digests };
 }
 
 /** The entry with more add-ons after its own (a UKI entry; a plain kernel takes none). */
@@ -265,7 +267,7 @@ async function loadAndMeasure(sys: Sys, session: BootSession, entry: BootEntry, 
   }
   if (opts.crash || opts.measure === false) return checked.plan;
   try {
-    const measured = await measureBoot(sys, checked.plan, session.trust.policy.mode);
+    const measured = await measureBoot(sys, checked.plan, session.trust.policy.mode, planned.digests);
     for (const n of measured.notes) sys.log.info(n);
     // Loaded again with the measurement log in the initrd (and the phase words): the same kernel, from the page cache.
     if (measured.plan !== checked.plan) await sys.kexec.load(measured.plan, crash);

@@ -1,24 +1,28 @@
 /**
- * TPM measurements before kexec, exactly as systemd-boot and systemd-stub 262 would make them (docs/measurements.md §2,
- * docs/measurements.md §4): the chosen profile's sections into PCR 11, command lines, credentials, confexts and add-on pieces
- * into PCR 12, sysexts into PCR 13, in every active bank. The log of what was extended goes to the target
- * in the initrd at /.extra/tpm2-measure.log, and the target's systemd is told to do its own phase
- * measurements, which it would otherwise skip because no stub set StubPcrKernelImage.
+ * TPM measurements before kexec, exactly as the firmware, systemd-boot, systemd-stub 262 and the Linux EFI stub
+ * would make them (docs/measurements.md §2, docs/measurements.md §4): the started UKI or kernel and the add-ons
+ * into PCR 4, the chosen profile's sections into PCR 11, command lines, credentials, confexts and add-on pieces
+ * into PCR 12, sysexts into PCR 13, a plain kernel's LoadOptions and initrd into PCR 9, in every active bank.
+ * The log of what was extended goes to the target in the initrd at /.extra/tpm2-measure.log, and the target's
+ * systemd is told to do its own phase measurements, which it would otherwise skip because no stub set
+ * StubPcrKernelImage.
  */
 import { appendCmdline } from "../cmdline/compose.ts";
 import { checkCmdlineLength } from "../cmdline/kexec-cmdline.ts";
 import { BootError, formatError } from "../errors.ts";
-import { bytesSource, createSourceReader, sourceSize, type ByteSource } from "../bytes/byte-source.ts";
+import { bytesSource, concatSources, createSourceReader, sourceSize, type ByteSource } from "../bytes/byte-source.ts";
+import type { DigestAlgorithm, Digests } from "../bytes/digest.ts";
 import { writeNewcArchive } from "../initrd/cpio-newc.ts";
 import { EXTRA_DIR, EXTRA_DIR_MODE, EXTRA_FILE_MODE } from "../initrd/cpio-targets.ts";
-import { layoutInitrd, type InitrdMemberKind } from "../initrd/initrd-layout.ts";
+import { initrdChunks, layoutInitrd, type InitrdMemberKind } from "../initrd/initrd-layout.ts";
 import { ENTRY_EXTRA_ORDER, ENTRY_EXTRA_TARGETS } from "../initrd/entry-extras-archive.ts";
 import { sectionContents } from "../plan/build-plan.ts";
 import type { LoadPlan } from "../model/load-plan.ts";
 import type { Sys } from "../ports/sys.ts";
 import { applyMeasurements, decideMeasurementOutcome, type MeasurementOutcome } from "../tpm/apply-measurements.ts";
 import { formatMeasureLog, MEASURE_LOG_INITRD_PATH } from "../tpm/event-log.ts";
-import { type MeasuredBytes, type MeasurementInputs, planMeasurements } from "../tpm/measurements.ts";
+import { type LoadedImage, type MeasuredBytes, type MeasurementInputs, planMeasurements } from "../tpm/measurements.ts";
+import { AUTHENTICODE_HEAD_SIZE, digestRanges, planAuthenticodeHash } from "../trust/authenticode-hash.ts";
 import { Tpm2Client } from "../tpm/tpm2-client.ts";
 import { parsePcrSignature, pcrSignatureMatch } from "../tpm/pcr-signature.ts";
 import type { VerifyMode } from "../trust/verify-policy.ts";
@@ -38,11 +42,49 @@ function measured(sys: Sys, source: ByteSource): MeasuredBytes {
   };
 }
 
-/** What systemd-stub would measure for this plan. */
-export async function measurementInputs(sys: Sys, plan: LoadPlan): Promise<MeasurementInputs> {
+/** Authenticode SHA-256 digests already computed by verification, by file path: what the seal holds, read once. */
+export type VerifiedDigests = ReadonlyMap<string, Uint8Array>;
+
+/**
+ * A file the firmware would have started, as it measures it: the Authenticode digest of a PE image in each
+ * bank's algorithm (reusing what verification computed of the same sealed bytes); a kernel that is no PE image
+ * gives its whole file's bytes, so that it is still in PCR 4 (docs/measurements.md §2).
+ */
+async function loadedImage(sys: Sys, file: { path: string; loaderPath: string; size: number }, known: VerifiedDigests | undefined): Promise<LoadedImage> {
+  const read = (offset: number, length: number) => sys.fs.readRange(file.path, offset, length);
+  const head = await read(0, Math.min(AUTHENTICODE_HEAD_SIZE, file.size));
+  let layout;
+  try {
+    layout = head[0] === 0x4d && head[1] === 0x5a ? planAuthenticodeHash(head, file.size, { source: file.path }) : undefined;
+  } catch {
+    // Headers no firmware would load either: the whole file is what is measured, as for any non-PE kernel.
+    layout = undefined;
+  }
+  if (!layout) return { description: file.loaderPath, data: measured(sys, { type: "range", path: file.path, offset: 0, size: file.size }) };
+  const ranges = layout.ranges;
+  return {
+    description: file.loaderPath,
+    data: {
+      async authenticode(algorithms: readonly DigestAlgorithm[]): Promise<Digests> {
+        const sha256 = known?.get(file.path);
+        const missing = algorithms.filter((a) => !(a === "sha256" && sha256));
+        const computed = missing.length > 0 ? await digestRanges(ranges, read, missing) : {};
+        return { ...computed, ...(sha256 && algorithms.includes("sha256") ? { sha256 } : {}) };
+      },
+    },
+  };
+}
+
+/** What the firmware and the stubs would measure for this plan. */
+export async function measurementInputs(sys: Sys, plan: LoadPlan, known?: VerifiedDigests): Promise<MeasurementInputs> {
   const pieces = plan.composed.measuredPieces;
   const text = (kind: (typeof pieces)[number]["kind"]) => pieces.find((p) => p.kind === kind)?.text ?? null;
-  if (!plan.uki) return { kind: "type1-linux", loadOptions: plan.composed.loadOptions };
+  const bootImage = await loadedImage(sys, plan.bootImage, known);
+  if (!plan.uki) {
+    // What the kernel's EFI stub would load through LoadFile2: systemd-boot's initrd, as laid out, before ukiboot's own log.
+    const initrd = plan.initrd.size > 0 ? measured(sys, concatSources([...initrdChunks(plan.initrd)].map((c) => c.leaf))) : undefined;
+    return { kind: "type1-linux", loadOptions: plan.composed.loadOptions, bootImage, ...(initrd ? { initrd } : {}) };
+  }
   const { image, addons } = plan.uki;
   const whole = async (kind: InitrdMemberKind) => {
     const m = plan.initrd.members.find((x) => x.member.kind === kind);
@@ -57,9 +99,13 @@ export async function measurementInputs(sys: Sys, plan: LoadPlan): Promise<Measu
     const bytes = await whole(`entry-${kind === "credential" ? "credentials" : kind}`);
     if (bytes) entryExtras.push({ pcr: ENTRY_EXTRA_TARGETS[kind].pcr, description: ENTRY_EXTRA_TARGETS[kind].description, bytes });
   }
+  const addonImages = [];
+  for (const a of addons) addonImages.push(await loadedImage(sys, { path: a.path, loaderPath: a.loaderPath, size: a.fileSize }, known));
   return {
     kind: "uki",
     loadOptions: plan.composed.loadOptions,
+    bootImage,
+    addonImages,
     sections: Object.values(image.sections).map((s) => ({ name: s.name, size: s.virtualSize, data: measured(sys, sectionContents(image, s)) })),
     profile: plan.composed.profile,
     customCmdline: text("custom-cmdline"),
@@ -112,7 +158,7 @@ export interface MeasureResult {
  * (and, after PCR 11 measurements, the words that make the target's systemd measure its phases).
  * @throws BootError when measuring failed and the mode is enforce
  */
-export async function measureBoot(sys: Sys, plan: LoadPlan, mode: VerifyMode): Promise<MeasureResult> {
+export async function measureBoot(sys: Sys, plan: LoadPlan, mode: VerifyMode, known?: VerifiedDigests): Promise<MeasureResult> {
   const transport = sys.tpm.open();
   let outcome: MeasurementOutcome;
   let signatureNote: string | null = null;
@@ -121,7 +167,7 @@ export async function measureBoot(sys: Sys, plan: LoadPlan, mode: VerifyMode): P
     try {
       const client = new Tpm2Client(transport);
       const { banks } = await client.activeBanks();
-      const events = planMeasurements(await measurementInputs(sys, plan));
+      const events = planMeasurements(await measurementInputs(sys, plan, known));
       outcome = { kind: "measured", records: await applyMeasurements(events, client, { banks }) };
       // Advice only: whatever goes wrong here must not turn a measured boot into a failed one.
       if (banks.includes("sha256")) signatureNote = await checkPcrSignature(sys, plan, client).catch((e: unknown) => `could not check the UKI's .pcrsig: ${formatError(e)}`);

@@ -15,6 +15,7 @@ import type { Sys } from "../ports/sys.ts";
 import { AUTHENTICODE_HEAD_SIZE } from "../trust/authenticode-hash.ts";
 import { builtInAnchors } from "../trust/builtin-anchors.ts";
 import type { SecureBootState } from "../trust/secure-boot-state.ts";
+import { fromHex } from "../bytes/digest.ts";
 import { buildTrustStore, type TrustStore } from "../trust/trust-store.ts";
 import { type SignatureReport, verifyAuthenticodeFile } from "../trust/verify-authenticode.ts";
 import { decideAddon, decideUki, isEnforcing, parseLockdown, resolveVerifyPolicy, type LockdownMode, type VerifyPolicy } from "../trust/verify-policy.ts";
@@ -196,6 +197,14 @@ export async function sbatRevocation(fs: ReadOnlyFs, trust: TrustContext, image:
   }
 }
 
+/** What verifying an entry leaves: the entry with the add-ons that may be used, warnings, and the digests computed. */
+export interface VerifiedEntry {
+  entry: BootEntry;
+  warnings: string[];
+  /** The Authenticode SHA-256 of each image verified, by path, for the PCR 4 measurement of the same sealed bytes. */
+  digests: Map<string, Uint8Array>;
+}
+
 /**
  * Applies the policy to an entry before it is planned (docs/trust.md §4): the mode must allow its kind; a
  * UKI that does not verify is refused under enforce (a warning under warn), and an add-on that does not is
@@ -203,25 +212,31 @@ export async function sbatRevocation(fs: ReadOnlyFs, trust: TrustContext, image:
  * chains to an anchor, though its initrds and options cannot be covered by one.
  * @throws BootError with the reason when the entry may not boot
  */
-export async function verifyEntry(sys: Sys, trust: TrustContext, entry: BootEntry): Promise<{ entry: BootEntry; warnings: string[] }> {
+export async function verifyEntry(sys: Sys, trust: TrustContext, entry: BootEntry): Promise<VerifiedEntry> {
   const mode = trust.policy.mode;
   const allowed = kindAllowed(entry, mode);
   if (allowed !== true) throw new BootError(allowed.reason, allowed.hint);
-  if (mode === "off") return { entry, warnings: [] };
+  const digests = new Map<string, Uint8Array>();
+  if (mode === "off") return { entry, warnings: [], digests };
   const signed = ukiOf(entry) ?? plainKernelOf(entry);
-  if (!signed) return { entry, warnings: [] };
+  if (!signed) return { entry, warnings: [], digests };
   const warnings: string[] = [];
+  const remember = (path: string, report: SignatureReport) => {
+    const sha256 = report.imageSha256 === undefined ? undefined : fromHex(report.imageSha256);
+    if (sha256) digests.set(path, sha256);
+  };
   if (trust.revocationsUnknown) {
     if (isEnforcing(mode)) throw new BootError(`Cannot boot "${signed.path}": ${trust.revocationsUnknown}`, "Repair or clear the revocation list in the firmware setup, or boot with Secure Boot off");
     warnings.push(`"${signed.path}" may be revoked: ${trust.revocationsUnknown}`);
   }
   const report = await verifyPeFile(sys.fs, signed.path, trust.store);
+  remember(signed.path, report);
   const decision = decideUki(report.verdict, mode);
   const what = ukiOf(entry) ? "Sign the UKI with a trusted key, or choose another entry" : "Sign the kernel with a trusted key (sbsign), or choose another entry";
   if (!decision.bootable) throw new BootError(`Cannot boot "${signed.path}": ${decision.reason}`, decision.hint ?? what);
   if (report.verdict.status !== "verified") warnings.push(`"${signed.path}": ${decision.reason} (${trust.policy.explanation})`);
   const image = ukiOf(entry);
-  if (entry.kind === "type1-linux" || entry.kind === "uki-url" || !image) return { entry, warnings };
+  if (entry.kind === "type1-linux" || entry.kind === "uki-url" || !image) return { entry, warnings, digests };
   const revoked = await sbatRevocation(sys.fs, trust, image);
   if (revoked !== undefined) {
     if (isEnforcing(mode)) throw new BootError(`Cannot boot "${image.path}": ${revoked}`, "Install a newer build of this UKI: its vendor raised the minimum generation after a vulnerability");
@@ -230,6 +245,7 @@ export async function verifyEntry(sys: Sys, trust: TrustContext, entry: BootEntr
   const addons = [];
   for (const a of addonsOf(entry)) {
     const r = await verifyPeFile(sys.fs, a.path, trust.store);
+    remember(a.path, r);
     const d = decideAddon(r.verdict, mode, a.fileName);
     if (d.problem) warnings.push(d.problem);
     const addonRevoked = d.use ? await sbatRevocation(sys.fs, trust, a) : undefined;
@@ -240,7 +256,7 @@ export async function verifyEntry(sys: Sys, trust: TrustContext, entry: BootEntr
     if (addonRevoked !== undefined) warnings.push(`Using add-on "${a.fileName}" although ${addonRevoked}`);
     if (d.use) addons.push(a);
   }
-  return { entry: { ...entry, addons }, warnings };
+  return { entry: { ...entry, addons }, warnings, digests };
 }
 
 /**

@@ -24,4 +24,9 @@ export interface LoadPlan {
   notes: string[];
   /** For UKI kinds: the image and the add-ons that were used, which the TPM measurements need. */
   uki?: { image: UkiImageRef; addons: BootAddon[] };
+  /**
+   * The file a firmware would have started for this entry, whole: the UKI, or the plain kernel (whose
+   * `kernel` may be narrowed to a compressed payload on arm64). Measured into PCR 4 (docs/measurements.md §2).
+   */
+  bootImage: { path: string; loaderPath: string; size: number };
 }

@@ -6,7 +6,7 @@
 import { composeType1Cmdline, composeType2Cmdline, type ComposedCmdline } from "../cmdline/compose.ts";
 import { checkCmdlineLength } from "../cmdline/kexec-cmdline.ts";
 import { BootError } from "../errors.ts";
-import { concatSources, type ByteSource, zerosSource } from "../bytes/byte-source.ts";
+import { concatSources, type ByteSource, sourceSize, zerosSource } from "../bytes/byte-source.ts";
 import { scanCompanions } from "../bls/companion-scan.ts";
 import { describeTargetArchive, type CpioTargetName } from "../initrd/cpio-targets.ts";
 import { describeEntryExtraArchives } from "../initrd/entry-extras-archive.ts";
@@ -100,6 +100,7 @@ async function planUki(fs: ReadOnlyFs, entry: BootEntry, image: UkiImageRef, opt
   });
   return finish(entry, opts, {
     label: image.path,
+    bootImage: { path: image.path, loaderPath: image.loaderPath, size: image.fileSize },
     // Exactly the file bytes of .linux, so an embedded Authenticode signature stays verifiable (docs/entries.md §4).
     kernel: { type: "range", path: image.path, offset: linux.fileOffset, size: linux.fileSize },
     initrd: layoutInitrd(members, { style: "type2" }),
@@ -121,7 +122,8 @@ async function planType1Linux(fs: ReadOnlyFs, entry: LinuxEntry, opts: PlanOptio
     options: entry.options === "" ? null : entry.options,
     editedLine: opts.editedCmdline ?? null,
   });
-  return finish(entry, opts, { label: linux.path, kernel, initrd: layoutInitrd(planType1Initrd(initrds), { style: "type1" }), composed, notes: [] });
+  const started = { path: linux.path, loaderPath: linux.loaderPath, size: sourceSize(kernel) };
+  return finish(entry, opts, { label: linux.path, bootImage: started, kernel, initrd: layoutInitrd(planType1Initrd(initrds), { style: "type1" }), composed, notes: [] });
 }
 
 /** A Type #1 `efi` entry whose target is a plain EFI-stub kernel: `options` become its command line. */
@@ -129,7 +131,8 @@ async function planType1Efi(fs: ReadOnlyFs, entry: EfiEntry, opts: PlanOptions):
   const efi = entry.efi;
   const kernel = await fileSource(fs, efi.path, `the kernel of "${entry.id}"`);
   const composed = composeType1Cmdline({ kind: "efi", initrds: [], options: entry.options === "" ? null : entry.options, editedLine: opts.editedCmdline ?? null });
-  return finish(entry, opts, { label: efi.path, kernel, initrd: layoutInitrd([], { style: "type1" }), composed, notes: [] });
+  const started = { path: efi.path, loaderPath: efi.loaderPath, size: sourceSize(kernel) };
+  return finish(entry, opts, { label: efi.path, bootImage: started, kernel, initrd: layoutInitrd([], { style: "type1" }), composed, notes: [] });
 }
 
 async function fileSource(fs: ReadOnlyFs, path: string, what: string): Promise<ByteSource> {

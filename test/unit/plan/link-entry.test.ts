@@ -66,13 +66,13 @@ describe("a bootctl link entry with extras", () => {
     expect(await names("global-sysext")).toEqual(["1 .extra", "2 .extra/global_sysext", "3 .extra/global_sysext/tools.sysext.raw"]);
   });
 
-  test("systemd-boot measures the extras before the load options; the stub's measurements follow", async () => {
+  test("systemd-boot measures the extras before the load options, the firmware the UKI as it starts; the stub's measurements follow", async () => {
     const { esp } = await mixedTree();
     const d = await discoverEntries(fs, { esp, arch: "x64" });
     const plan = await buildPlan(fs, d.entries.find((x) => x.id === "acme-commit_1.1.0@1.conf")!, { trust: OFF });
     const events = planMeasurements(await measurementInputs(fakeSys(), plan));
     const described = events.map((e) => `${e.pcr} ${e.description}`);
-    expect(described.slice(0, 5)).toEqual(["12 Entry credentials initrd", "13 Entry system extension initrd", "12 Entry configuration extension initrd", "12 @1", "12 1"]);
+    expect(described.slice(0, 6)).toEqual(["12 Entry credentials initrd", "13 Entry system extension initrd", "12 Entry configuration extension initrd", "4 \\acme\\acme-1.0.efi", "12 @1", "12 1"]);
     expect(described.slice(-3)).toEqual(["12 Global credentials initrd", "13 Global system extension initrd", "12 Global configuration extension initrd"]);
     const cred = plan.initrd.members.find((m) => m.member.kind === "entry-credentials")!;
     const bytes = await createSourceReader(cred.member.source, (p, o, l) => fs.readRange(p, o, l))(0, cred.size);
