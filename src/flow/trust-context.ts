@@ -6,7 +6,8 @@
 import { decideTrustVariable, isShimVariable, TRUST_VARIABLE_ROLE, type TrustVariableCopy, type TrustVariableName } from "../efi/trust-variables.ts";
 import { Db, Dbx, efivarfsName, MokListRT, MokListXRT, SbatLevelRT, type VariableId } from "../efi/loader-vars.ts";
 import { checkSbat, parseSbatLevel, parseSbatSection, type SbatLevel } from "../trust/sbat.ts";
-import type { UkiImageRef } from "../model/boot-entry.ts";
+import type { EntryFile, UkiImageRef } from "../model/boot-entry.ts";
+import { readPeHeaders } from "../pe/read-pe.ts";
 import { BootError } from "../errors.ts";
 import type { BootEntry } from "../model/boot-entry.ts";
 import { addonsOf, kindAllowed, plainKernelOf, ukiOf } from "../model/entry-rules.ts";
@@ -183,10 +184,31 @@ const HASH_CHUNK = 1024 * 1024;
  * the firmware has no SbatLevelRT.
  */
 export async function sbatRevocation(fs: ReadOnlyFs, trust: TrustContext, image: UkiImageRef): Promise<string | undefined> {
-  const s = image.sections[".sbat"];
-  if (trust.sbatLevels.length === 0 || !s) return undefined;
+  return sbatOf(fs, trust, image.path, async () => image.sections[".sbat"]);
+}
+
+/**
+ * The same for a plain kernel (Type #1 `linux`, an `efi` EFI-stub kernel), whose `.sbat` is found in its own
+ * section table: shim checks every image it loads against the same level, a kernel as much as a UKI. A kernel
+ * that is no PE image carries no `.sbat`, and nothing revokes it.
+ */
+export async function kernelSbatRevocation(fs: ReadOnlyFs, trust: TrustContext, kernel: EntryFile): Promise<string | undefined> {
+  return sbatOf(fs, trust, kernel.path, async () => {
+    const st = await fs.stat(kernel.path);
+    if (!st || st.kind !== "file") return undefined;
+    const head = await fs.readRange(kernel.path, 0, Math.min(2, st.size));
+    if (head[0] !== 0x4d || head[1] !== 0x5a) return undefined;
+    const { pe } = await readPeHeaders(fs, kernel.path, st.size);
+    return pe.sections.find((x) => x.name === ".sbat");
+  });
+}
+
+async function sbatOf(fs: ReadOnlyFs, trust: TrustContext, path: string, section: () => Promise<{ fileOffset: number; fileSize: number } | undefined>): Promise<string | undefined> {
+  if (trust.sbatLevels.length === 0) return undefined;
   try {
-    const components = parseSbatSection(await fs.readRange(image.path, s.fileOffset, s.fileSize), { source: image.path });
+    const s = await section();
+    if (!s) return undefined;
+    const components = parseSbatSection(await fs.readRange(path, s.fileOffset, s.fileSize), { source: path });
     for (const { level, name } of trust.sbatLevels) {
       const found = checkSbat(components, level);
       if (found) return `SBAT revokes it: its component "${found.component}" is at generation ${found.generation}, and ${name} (${level.date}) requires at least ${found.minimum}`;
@@ -209,7 +231,8 @@ export interface VerifiedEntry {
  * Applies the policy to an entry before it is planned (docs/trust.md §4): the mode must allow its kind; a
  * UKI that does not verify is refused under enforce (a warning under warn), and an add-on that does not is
  * left out; a plain kernel (Type #1 `linux`, an `efi` EFI-stub kernel) must itself carry a signature that
- * chains to an anchor, though its initrds and options cannot be covered by one.
+ * chains to an anchor, though its initrds and options cannot be covered by one. The UKI's, each add-on's and
+ * the plain kernel's `.sbat` are checked against shim's SbatLevelRT.
  * @throws BootError with the reason when the entry may not boot
  */
 export async function verifyEntry(sys: Sys, trust: TrustContext, entry: BootEntry): Promise<VerifiedEntry> {
@@ -236,7 +259,16 @@ export async function verifyEntry(sys: Sys, trust: TrustContext, entry: BootEntr
   if (!decision.bootable) throw new BootError(`Cannot boot "${signed.path}": ${decision.reason}`, decision.hint ?? what);
   if (report.verdict.status !== "verified") warnings.push(`"${signed.path}": ${decision.reason} (${trust.policy.explanation})`);
   const image = ukiOf(entry);
-  if (entry.kind === "type1-linux" || entry.kind === "uki-url" || !image) return { entry, warnings, digests };
+  if (!image) {
+    // A plain kernel: no add-ons, but the same SBAT level as a UKI.
+    const revoked = await kernelSbatRevocation(sys.fs, trust, signed);
+    if (revoked !== undefined) {
+      if (isEnforcing(mode)) throw new BootError(`Cannot boot "${signed.path}": ${revoked}`, "Install a newer build of this kernel: its vendor raised the minimum generation after a vulnerability");
+      warnings.push(`"${signed.path}": ${revoked}`);
+    }
+    return { entry, warnings, digests };
+  }
+  if (entry.kind === "type1-linux" || entry.kind === "uki-url") return { entry, warnings, digests };
   const revoked = await sbatRevocation(sys.fs, trust, image);
   if (revoked !== undefined) {
     if (isEnforcing(mode)) throw new BootError(`Cannot boot "${image.path}": ${revoked}`, "Install a newer build of this UKI: its vendor raised the minimum generation after a vulnerability");
@@ -271,7 +303,7 @@ export async function refusalOf(sys: Sys, trust: TrustContext, entry: BootEntry,
   if (!signed) return undefined;
   if (trust.revocationsUnknown) return trust.revocationsUnknown;
   const image = ukiOf(entry);
-  const revoked = image ? await sbatRevocation(sys.fs, trust, image) : undefined;
+  const revoked = image ? await sbatRevocation(sys.fs, trust, image) : await kernelSbatRevocation(sys.fs, trust, signed);
   if (revoked !== undefined) return revoked;
   let d = verdicts.get(signed.path);
   if (!d) {

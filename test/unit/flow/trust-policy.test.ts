@@ -11,7 +11,7 @@ import { BootError } from "../../../src/errors.ts";
 import { type BootSession, openSession, type SessionOptions } from "../../../src/flow/boot-session.ts";
 import type { BootEntry } from "../../../src/model/boot-entry.ts";
 import { loadEntry, planAndCheck } from "../../../src/flow/load-entry.ts";
-import { verifyEntry, verifyPeFile } from "../../../src/flow/trust-context.ts";
+import { refusalOf, verifyEntry, verifyPeFile } from "../../../src/flow/trust-context.ts";
 import { flowEsp } from "../../lab/flow-esp.ts";
 import { fakeSys } from "../../support/fake-sys.ts";
 import { trustFixtures, type TrustFixtures } from "../trust/fixtures.ts";
@@ -21,6 +21,8 @@ import { toHex } from "../../../src/bytes/digest.ts";
 import { parseCertificateFile } from "../../../src/trust/certificate.ts";
 import { writeSignatureLists } from "../../../src/trust/efi-signature-list.ts";
 import { readBytes } from "../trust/fixtures.ts";
+import { writeTinyPe } from "../trust/tiny-pe.ts";
+import { run } from "../../../build/lib/run-command.ts";
 
 const GLOBAL = "8be4df61-93ca-11d2-aa0d-00e098032b8c";
 const DB_GUID = "d719b2cb-3d3a-4596-a3bc-dad00e67656f";
@@ -199,6 +201,57 @@ describe("SBAT (docs/trust.md §3)", () => {
     const bad = await session(signedUkiEsp(), { verifyFlag: "enforce", trustFiles: [f.keys.db.crt], vars: level("shim,4\n") });
     const err = await planAndCheck(bad.sys, bad.session, bad.session.discovery.entries[0]!).catch((e) => e);
     expect(err.message).toContain('what is revoked is unknown: the SbatLevelRT variable cannot be parsed (Cannot read SbatLevelRT: it must start with "sbat,1,<date>", not "shim,4")');
+  });
+});
+
+describe("SBAT for a plain kernel (docs/trust.md §3, §4)", () => {
+  const SHIM = "605dab50-e046-4300-abb6-3dd810dd8b23";
+  const level = (text: string) => ({ [`SbatLevelRT-${SHIM}`]: Uint8Array.from([6, 0, 0, 0, ...new TextEncoder().encode(text)]) });
+  const SBAT = "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\nlinux,1,The Linux Developers,linux,6.12,https://linux.org\n";
+
+  /** An ESP with a Type #1 `linux` entry and an `efi` entry, both naming a PE kernel with `.sbat`, signed by the test db key. */
+  async function sbatKernelEsp(): Promise<string> {
+    const esp = mkdtempSync(join(tmpdir(), "sbat-kernel-esp-"));
+    mkdirSync(join(esp, "loader/entries"), { recursive: true });
+    // Its first section starts at 0x200, so "HdrS" lands at 0x202, where a bzImage's setup header says it is a
+    // kernel: an `efi` entry names only kernels and UKIs.
+    const text = new Uint8Array(4096).fill(0x90);
+    text.set(new TextEncoder().encode("HdrS"), 2);
+    const pe = writeTinyPe({ sections: [{ name: ".setup", data: text }, { name: ".sbat", data: new TextEncoder().encode(SBAT) }] });
+    expect(pe.at.sections[0]).toBe(0x200);
+    writeFileSync(join(esp, "kernel.unsigned"), pe.bytes);
+    await run(["sbsign", "--key", f.keys.db.key, "--cert", f.keys.db.crt, "--output", join(esp, "kernel.efi"), join(esp, "kernel.unsigned")]);
+    writeFileSync(join(esp, "loader/entries/linux.conf"), "title Linux\nlinux /kernel.efi\noptions console=ttyS0\n");
+    writeFileSync(join(esp, "loader/entries/efi.conf"), "title EFI\nefi /kernel.efi\noptions console=ttyS0\n");
+    return esp;
+  }
+
+  test("a signed kernel whose linux generation SbatLevelRT revokes is refused under enforce, with the sentence a UKI gets", async () => {
+    const esp = await sbatKernelEsp();
+    const { sys, session: s } = await session(esp, { verifyFlag: "enforce", trustFiles: [f.keys.db.crt], vars: level("sbat,1,2099010100\nlinux,2\n") });
+    for (const id of ["linux.conf", "efi.conf"]) {
+      const err = await verifyEntry(sys, s.trust, byId(s, id)).catch((e) => e);
+      expect(err).toBeInstanceOf(BootError);
+      expect(err.message).toBe(`Cannot boot "${join(esp, "kernel.efi")}": SBAT revokes it: its component "linux" is at generation 1, and SbatLevelRT (2099010100) requires at least 2`);
+      expect(err.hint).toBe("Install a newer build of this kernel: its vendor raised the minimum generation after a vulnerability");
+      // The menu marks it with the same reason.
+      expect(await refusalOf(sys, s.trust, byId(s, id), new Map())).toBe('SBAT revokes it: its component "linux" is at generation 1, and SbatLevelRT (2099010100) requires at least 2');
+    }
+  });
+
+  test("under warn it is a warning naming the file; a level it meets passes without a word", async () => {
+    const esp = await sbatKernelEsp();
+    const warned = await session(esp, { verifyFlag: "warn", trustFiles: [f.keys.db.crt], vars: level("sbat,1,2099010100\nlinux,2\n") });
+    expect((await verifyEntry(warned.sys, warned.session.trust, byId(warned.session, "linux.conf"))).warnings).toEqual([
+      `"${join(esp, "kernel.efi")}": SBAT revokes it: its component "linux" is at generation 1, and SbatLevelRT (2099010100) requires at least 2`,
+    ]);
+    const met = await session(esp, { verifyFlag: "enforce", trustFiles: [f.keys.db.crt], vars: level("sbat,1,2024010900\nlinux,1\nshim,4\n") });
+    expect((await verifyEntry(met.sys, met.session.trust, byId(met.session, "linux.conf"))).warnings).toEqual([]);
+  });
+
+  test("a kernel without .sbat (Debian's) is not revoked by any level", async () => {
+    const { sys, session: s } = await session(type1Esp(), { verifyFlag: "enforce", trustFiles: [f.keys.db.crt], vars: level("sbat,1,2099010100\nlinux,99\n") });
+    expect((await verifyEntry(sys, s.trust, byId(s, "signed.conf"))).warnings).toEqual([]);
   });
 });
 
