@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { LAB_CACHE } from "./build-once.ts";
 
 export interface VmDisk {
   path: string;
@@ -229,8 +230,8 @@ function kvmUsable(): boolean {
 export const AAVMF_CODE = "/usr/share/AAVMF/AAVMF_CODE.fd";
 export const AAVMF_VARS = "/usr/share/AAVMF/AAVMF_VARS.fd";
 
-export function startVm(opts: VmOptions): Vm {
-  const dir = mkdtempSync(join(tmpdir(), "ukiboot-vm-"));
+/** QEMU's command line for `opts`, with the VM's own files (monitor socket, NVRAM copy) in `dir`. */
+export function qemuArgs(opts: VmOptions, dir: string): string[] {
   const arm64 = opts.arch === "arm64";
   const args = [arm64 ? "qemu-system-aarch64" : "qemu-system-x86_64", "-nodefaults", "-no-reboot", "-display", "none", "-m", String(opts.memoryMiB ?? 2048)];
   // One CPU: -smp 2 under TCG double-faulted guests in 4 of 6 runs here; -smp 1 was stable (docs/kexec.md §9).
@@ -259,7 +260,10 @@ export function startVm(opts: VmOptions): Vm {
   }
   for (const [i, d] of (opts.disks ?? []).entries()) {
     const id = d.id ?? `disk${i}`;
-    args.push("-drive", `if=none,id=${id},format=raw,file=${d.path}`);
+    // A boot never writes a cached fixture: two lanes may boot the same one at once, and the next run must
+    // find it as built. Writes go to a temporary overlay; a scenario that keeps what the guest wrote boots a copy.
+    const snapshot = d.path.startsWith(`${LAB_CACHE}/`) ? ",snapshot=on" : "";
+    args.push("-drive", `if=none,id=${id},format=raw,file=${d.path}${snapshot}`);
     if (d.deferred) {
       // An empty PCIe root port to hot-plug the disk into later (Linux pciehp picks it up).
       args.push("-device", `pcie-root-port,id=hp${i},chassis=${i + 1},slot=${i + 1}`);
@@ -271,6 +275,12 @@ export function startVm(opts: VmOptions): Vm {
     args.push("-chardev", `socket,id=chrtpm,path=${opts.tpmSocket}`, "-tpmdev", "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-tis,tpmdev=tpm0");
   }
   args.push(...(opts.extraArgs ?? []));
+  return args;
+}
+
+export function startVm(opts: VmOptions): Vm {
+  const dir = mkdtempSync(join(tmpdir(), "ukiboot-vm-"));
+  const args = qemuArgs(opts, dir);
   const proc = Bun.spawn(args, {
     stdin: opts.interactive ? "inherit" : "pipe",
     stdout: opts.interactive ? "inherit" : "pipe",

@@ -3,7 +3,11 @@
  * boot (the first kernel before ukiboot starts, and QEMU itself), and says why.
  */
 import { describe, expect, test } from "bun:test";
-import { faultWindow, infrastructureFault, Vm, type VmRetry, withVmRetry } from "../../lab/qemu.ts";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LAB_CACHE } from "../../lab/build-once.ts";
+import { faultWindow, infrastructureFault, qemuArgs, Vm, type VmRetry, withVmRetry } from "../../lab/qemu.ts";
 
 /** A VM double: its console output, QEMU's own messages and how its process ended. */
 function vmWith(output: string, opts: { signalCode?: string | null; qemuMessages?: string } = {}): Vm {
@@ -134,5 +138,13 @@ describe("withVmRetry()", () => {
       },
     ).catch((e: Error) => e);
     expect((err as Error).message).toBe("the guest faulted\n(first attempt also failed: the guest faulted)");
+  });
+});
+
+describe("qemuArgs()", () => {
+  test("a cached fixture's disk is booted with snapshot=on, so no boot writes it; a scenario's own copy is written", () => {
+    const args = qemuArgs({ disks: [{ path: join(LAB_CACHE, "esp-demo-0123456789abcdef", "disk.img"), iface: "nvme" }, { path: "/tmp/ukiboot-copy/disk.img", iface: "nvme" }] }, mkdtempSync(join(tmpdir(), "vm-")));
+    const drives = args.filter((a) => a.startsWith("if=none,"));
+    expect(drives).toEqual([`if=none,id=disk0,format=raw,file=${join(LAB_CACHE, "esp-demo-0123456789abcdef", "disk.img")},snapshot=on`, "if=none,id=disk1,format=raw,file=/tmp/ukiboot-copy/disk.img"]);
   });
 });
