@@ -64,12 +64,18 @@ test(
         vm.type("\r");
         await Bun.sleep(2000);
         vm.type("O");
-        return { log: vm.output, exit: await Promise.race([vm.exited, Bun.sleep(120_000).then(() => -1)]) };
+        // The console is read once QEMU has exited and its pipe is drained, so that it holds the kernel's last words.
+        const exit = await Promise.race([vm.exited, Bun.sleep(120_000).then(() => -1)]);
+        await Bun.sleep(500);
+        return { log: vm.output, exit };
       },
     );
     expect(log).toContain("Reboot The System");
     expect(log).not.toContain("Rescue Shell");
     expect(log).not.toContain("starting a rescue shell");
+    // "Power Off The System" ended it: the boot kernel powered the machine off, and nothing panicked on the way.
+    expect(log).toContain("reboot: Power down");
+    expect(log).not.toContain("Kernel panic");
     expect(exit).toBe(0);
   },
   E2E_TIMEOUT_MS,
