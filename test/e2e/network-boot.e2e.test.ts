@@ -3,13 +3,14 @@
  * QEMU's user-mode network with a virtio NIC. HTTP and HTTPS servers on the host's 127.0.0.1 (the guest sees
  * them at 10.0.2.2) serve the demo UKIs and signed ones, each tree with the index `ukiboot list --json` made.
  * (a) no disk at all, ukiboot.url= names an index; (b) an ESP's `uki-url` entry over HTTPS with a pinned CA;
- * (c) the server answers 404, and the local entry boots; (d) under enforce, a tampered UKI served over HTTPS
- * is refused and the signed one after it boots.
+ * (c) the server answers 404, the next entry's server shows a certificate from a CA that is not pinned and
+ * is refused, and the local entry boots; (d) under enforce, a tampered UKI served over HTTPS is refused and
+ * the signed one after it boots.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { DebianParts } from "../../build/debian.ts";
 import { BOOT_KERNEL_CMDLINE, buildEspScenario, type BuiltEsp } from "../lab/esp-scenarios.ts";
-import { HTTP_BASE, HTTPS_BASE, NET_ESP, netCmdline, netInitramfs, servedTrees, startBootServer, USER_NETWORK, type BootServer } from "../lab/net-lab.ts";
+import { HTTP_BASE, HTTPS_BASE, HTTPS_OTHER_CA_BASE, NET_ESP, netCmdline, netInitramfs, servedTrees, startBootServer, USER_NETWORK, type BootServer } from "../lab/net-lab.ts";
 import { parseTargetReport } from "../lab/target-system.ts";
 import type { Vm } from "../lab/qemu.ts";
 import { BINARY, E2E_TIMEOUT_MS, e2eReady, INITRAMFS, keepConsole, runScenario } from "../support/e2e.ts";
@@ -70,12 +71,19 @@ describe("network boot", () => {
   );
 
   test(
-    "(c) the server answers 404: a clear message naming the URL, and the local entry boots",
+    "(c) the server answers 404, then the next server's certificate is from a CA that is not pinned: a clear message naming each URL, and the local entry boots",
     async () => {
       const log = await boot("net-404-fallback", `${BOOT_KERNEL_CMDLINE} ukiboot.entry=gone.conf`, true, /UKIBOOT-TARGET-END/);
       expect(log).toContain(`ukiboot: Cannot download "${HTTP_BASE}/gone.efi": the server answered 404 Not Found`);
+      expect(log).toContain('ukiboot: trying the next entry, "Server of another CA" (other-ca.conf)');
+      // A certificate valid in every respect but its issuer: only the pinned CA counts, not Bun's own.
+      expect(log).toContain(
+        `ukiboot: Cannot download "${HTTPS_OTHER_CA_BASE}/demo/EFI/Linux/target-2.0.efi": the server's certificate is not signed by a trusted CA (UNABLE_TO_VERIFY_LEAF_SIGNATURE)`,
+      );
       expect(log).toContain('ukiboot: trying the next entry, "Target OS local-1.0" (target-1.0.efi)');
       expect(parseTargetReport(log)?.name).toBe("local-1.0");
+      // Refused in the TLS handshake: the request never reached that server.
+      expect(server.requests.filter((r) => r.startsWith("https-other-ca "))).toEqual([]);
     },
     E2E_TIMEOUT_MS,
   );

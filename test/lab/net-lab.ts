@@ -21,6 +21,9 @@ export const HTTP_PORT = 18080;
 export const HTTPS_PORT = 18443;
 export const HTTP_BASE = `http://${HOST_FROM_GUEST}:${HTTP_PORT}`;
 export const HTTPS_BASE = `https://${HOST_FROM_GUEST}:${HTTPS_PORT}`;
+/** An HTTPS server whose certificate another CA signed, one the boot initramfs does not pin. */
+export const HTTPS_OTHER_CA_PORT = 18444;
+export const HTTPS_OTHER_CA_BASE = `https://${HOST_FROM_GUEST}:${HTTPS_OTHER_CA_PORT}`;
 
 /** QEMU's user-mode network with a virtio NIC: DHCP from QEMU, the host at 10.0.2.2. */
 export const USER_NETWORK = ["-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0"];
@@ -33,6 +36,21 @@ export async function netTestCa(): Promise<{ ca: string; cert: string; key: stri
     await run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", at("server.key"), "-out", at("server.csr"), "-subj", `/CN=${HOST_FROM_GUEST}`]);
     await Bun.write(at("server.ext"), `subjectAltName=IP:${HOST_FROM_GUEST}\n`);
     await run(["openssl", "x509", "-req", "-in", at("server.csr"), "-CA", at("ca.crt"), "-CAkey", at("ca.key"), "-set_serial", "2", "-days", "3650", "-extfile", at("server.ext"), "-out", at("server.crt")]);
+  });
+  return { ca: join(dir, "ca.crt"), cert: join(dir, "server.crt"), key: join(dir, "server.key") };
+}
+
+/**
+ * A second CA, never pinned, and a certificate for 10.0.2.2 signed by it: valid in every respect (name, dates)
+ * but its issuer, so the only reason to refuse it is the pin.
+ */
+export async function netOtherCa(): Promise<{ ca: string; cert: string; key: string }> {
+  const dir = await buildOnce("net-tls-other-ca", { inputs: { san: HOST_FROM_GUEST }, code: import.meta.path, single: true }, async (out) => {
+    const at = (n: string) => join(out, n);
+    await run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", at("ca.key"), "-out", at("ca.crt"), "-days", "3650", "-subj", "/CN=another CA the boot does not pin"]);
+    await run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", at("server.key"), "-out", at("server.csr"), "-subj", `/CN=${HOST_FROM_GUEST}`]);
+    await Bun.write(at("server.ext"), `subjectAltName=IP:${HOST_FROM_GUEST}\n`);
+    await run(["openssl", "x509", "-req", "-in", at("server.csr"), "-CA", at("ca.crt"), "-CAkey", at("ca.key"), "-set_serial", "3", "-days", "3650", "-extfile", at("server.ext"), "-out", at("server.crt")]);
   });
   return { ca: join(dir, "ca.crt"), cert: join(dir, "server.crt"), key: join(dir, "server.key") };
 }
@@ -58,30 +76,33 @@ export const NET_SIGNED_ESP: EspScenario = {
 
 /**
  * The ESP of the uki-url scenarios: a Type #1 `uki-url` entry over HTTPS first, one whose URL the server
- * does not have second, and a local UKI last.
+ * does not have second, one on the server whose certificate another CA signed third, and a local UKI last.
  */
 export const NET_ESP: EspScenario = {
   name: "net-uki-url",
   files: [
     { kind: "text", path: "loader/entries/net.conf", text: `title Network target\nsort-key a\nuki-url ${HTTPS_BASE}/demo/EFI/Linux/target-2.0.efi\n` },
     { kind: "text", path: "loader/entries/gone.conf", text: `title Gone from the server\nsort-key b\nuki-url ${HTTP_BASE}/gone.efi\n` },
+    { kind: "text", path: "loader/entries/other-ca.conf", text: `title Server of another CA\nsort-key c\nuki-url ${HTTPS_OTHER_CA_BASE}/demo/EFI/Linux/target-2.0.efi\n` },
     { kind: "target-uki", path: "EFI/Linux/target-1.0.efi", spec: { name: "local-1.0", version: "1.0" } },
     { kind: "text", path: "loader/loader.conf", text: "timeout 0\n" },
   ],
 };
 
 export interface BootServer {
-  /** Every request, as "http GET /path" or "https GET /path", in order. */
+  /** Every request, as "http GET /path", "https GET /path" or "https-other-ca GET /path", in order. */
   requests: string[];
   stop(): void;
 }
 
 /**
- * Serves `trees` (URL prefix → directory) over HTTP on 127.0.0.1:18080 and HTTPS on 127.0.0.1:18443, each
- * prefix with an index.json that `ukiboot list --json --esp DIR` printed.
+ * Serves `trees` (URL prefix → directory) over HTTP on 127.0.0.1:18080, HTTPS on 127.0.0.1:18443, and HTTPS
+ * with the other CA's certificate on 127.0.0.1:18444, each prefix with an index.json that
+ * `ukiboot list --json --esp DIR` printed.
  */
 export async function startBootServer(binary: string, trees: Record<string, string>): Promise<BootServer> {
   const { cert, key } = await netTestCa();
+  const other = await netOtherCa();
   const indexes: Record<string, string> = {};
   for (const [prefix, dir] of Object.entries(trees)) {
     indexes[prefix] = (await run([binary, "list", "--json", "--esp", dir])).stdout;
@@ -101,6 +122,7 @@ export async function startBootServer(binary: string, trees: Record<string, stri
   const servers: ReturnType<typeof Bun.serve>[] = [
     Bun.serve({ hostname: "127.0.0.1", port: HTTP_PORT, fetch: handler("http") }),
     Bun.serve({ hostname: "127.0.0.1", port: HTTPS_PORT, tls: { cert: readFileSync(cert, "utf8"), key: readFileSync(key, "utf8") }, fetch: handler("https") }),
+    Bun.serve({ hostname: "127.0.0.1", port: HTTPS_OTHER_CA_PORT, tls: { cert: readFileSync(other.cert, "utf8"), key: readFileSync(other.key, "utf8") }, fetch: handler("https-other-ca") }),
   ];
   return { requests, stop: () => servers.forEach((s) => s.stop(true)) };
 }
