@@ -7,6 +7,7 @@ import type { ChooserFactory } from "../src/ports/chooser.ts";
 import { systemClock } from "./clock.ts";
 import { deferredProgress } from "./deferred-progress.ts";
 import { decisionWithoutKey, waitForKey } from "./hidden-key.ts";
+import { lineProgress } from "./line-progress.ts";
 
 /** How long a load runs before its progress is drawn, unless the menu is already on the screen. */
 export const PROGRESS_DELAY_MS = 1000;
@@ -29,7 +30,8 @@ export const terminalChooser: ChooserFactory = async (terminal) => {
     },
     progress(title) {
       if (drawnProgress) return drawnProgress.showProgress({ io: terminal, title });
-      return deferredProgress(async () => (await progressCode()).showProgress({ io: terminal, title }), PROGRESS_DELAY_MS, systemClock);
+      const show = process.arch === "arm64" ? async () => lineProgress(terminal.stdout, title) : async () => (await progressCode()).showProgress({ io: terminal, title });
+      return deferredProgress(show, PROGRESS_DELAY_MS, systemClock);
     },
   };
 };
