@@ -299,6 +299,7 @@ export function startVm(opts: VmOptions): Vm {
 export function infrastructureFault(vm: Vm): string | null {
   const fault = vm.infraFault();
   if (fault) return `an emulator fault on the boot kernel's console ("${fault}")`;
+  if (firmwareStalled(vm.output)) return "the firmware stopped after its banner and started nothing";
   const signal = vm.proc.signalCode;
   if (signal && !vm.killed) return `QEMU was killed by ${signal}`;
   for (const re of QEMU_FAULTS) {
@@ -306,6 +307,19 @@ export function infrastructureFault(vm: Vm): string | null {
     if (crash) return `QEMU crashed ("${crash[0].trim()}")`;
   }
   return null;
+}
+
+/**
+ * AAVMF under TCG has, once in several runs here, printed its banner, cleared the screen and then sat idle
+ * until the deadline, before loading any image. A boot image it could not load would say so (BdsDxe's
+ * messages); nothing printable after the banner means no software under test ran.
+ */
+export function firmwareStalled(console: string): boolean {
+  const at = console.lastIndexOf("UEFI firmware (version");
+  if (at < 0) return false;
+  const after = console.slice(console.indexOf("\n", at) + 1 || console.length);
+  // Without the terminal's control sequences (ESC [ … letter, ESC [ = … h) nothing but blanks is left.
+  return after.replace(/\x1b\[[0-9;=?]*[A-Za-z]/g, "").trim() === "";
 }
 
 /** One retried boot, as the summary lists it. */

@@ -148,3 +148,14 @@ describe("qemuArgs()", () => {
     expect(drives).toEqual([`if=none,id=disk0,format=raw,file=${join(LAB_CACHE, "esp-demo-0123456789abcdef", "disk.img")},snapshot=on`, "if=none,id=disk1,format=raw,file=/tmp/ukiboot-copy/disk.img"]);
   });
 });
+
+describe("a firmware that stalls after its banner", () => {
+  const banner = "UEFI firmware (version  built at 13:10:49 on Nov  5 2024)\n";
+  test("banner, screen clears and nothing else: the emulator's fault", () => {
+    expect(infrastructureFault(vmWith(`${banner}\x1b[2J\x1b[01;01H\x1b[=3h\x1b[2J\x1b[01;01H\n`))).toBe("the firmware stopped after its banner and started nothing");
+  });
+  test("a firmware that says why it could not boot, or a kernel that started, is the scenario's", () => {
+    expect(infrastructureFault(vmWith(`${banner}BdsDxe: failed to load Boot0001 "UEFI Misc Device" from VenHw(…): Not Found\n`))).toBeNull();
+    expect(infrastructureFault(vmWith(`${banner}EFI stub: Booting Linux Kernel...\n`))).toBeNull();
+  });
+});
