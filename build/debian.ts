@@ -81,7 +81,7 @@ function aptOptions(dir: string): string[] {
   ];
 }
 
-/** Debian's name of a foreign architecture whose packages are fetched next to the host's (issue 17: arm64). */
+/** Debian's name of a foreign architecture whose packages are fetched next to the host's (arm64 on an x86_64 host). */
 export type DebianArch = "amd64" | "arm64";
 
 /** The cache key of a release's packages: `trixie` for the host's architecture, `trixie-arm64` for another. */
@@ -272,7 +272,7 @@ async function cachedResolve(meta: string, prefix: string, arch?: DebianArch): P
 }
 
 /**
- * Debian trixie's arm64 parts (issue 17): the cloud kernel (a plain arm64 Image with an EFI stub; Debian builds
+ * Debian trixie's arm64 parts: the cloud kernel (a plain arm64 Image with an EFI stub; Debian builds
  * no zboot kernels), the aa64 stubs, busybox, and the C library.
  */
 export interface DebianArm64Parts extends BootParts {

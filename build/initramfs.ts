@@ -59,7 +59,7 @@ export interface InitramfsOptions {
   /** PEM CAs pinned for HTTPS downloads, installed in etc/ukiboot/trust.d/tls/ (never signing anchors). */
   tlsCas?: string[];
   /**
-   * Another architecture's image (issue 17): the binary's libraries are looked up along `libraryPath` inside
+   * Another architecture's image: the binary's libraries are looked up along `libraryPath` inside
    * `sysroot` (that architecture's unpacked Debian libc6), and `appletLister`, a busybox that runs here, names
    * the applets (the same release's busybox-static has the same ones on every architecture).
    */

@@ -1,6 +1,6 @@
 /**
  * Turning whatever a file read or parse threw into one problem sentence, so that no input stops
- * discovery (issue 3: "the rest of the ESP still lists").
+ * discovery: one bad file must not hide the rest of the ESP, as systemd-boot still lists the others.
  */
 import { FormatError } from "../errors.ts";
 

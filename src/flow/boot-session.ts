@@ -74,7 +74,7 @@ export async function openSession(sys: Sys, partitions: Partitions | null, opts:
 }
 
 /**
- * Secure Boot (as decided for this boot, on when taken to be on), lockdown and the mode of this session: what
+ * Secure Boot (as decided for this boot, on when taken to be on), lockdown and the verification mode of this boot: what
  * the command-line rule and the crash initrd rule weigh (docs/trust.md §5).
  */
 export function trustStateOf(session: BootSession): TrustState {

@@ -1,6 +1,6 @@
 /**
  * Reading PE headers and single sections through positional reads, so that listing a 100 MB UKI costs
- * a few KiB (issue 3, item 4). The parsing itself is pe.ts; this file only decides what to read.
+ * a few KiB. The parsing itself is pe.ts; this file only decides what to read.
  */
 import { FormatError, hex } from "../errors.ts";
 import { canPrefetch, type ReadOnlyFs } from "../ports/fs.ts";

@@ -34,7 +34,7 @@ export const REPEATABLE_SECTIONS: readonly UkiSectionName[] = [".dtbauto", ".efi
 /** Sections an add-on may contribute; it needs at least one of them (docs/initrd.md §2). */
 export const ADDON_PAYLOAD_SECTIONS: readonly UkiSectionName[] = [".cmdline", ".dtb", ".dtbauto", ".initrd", ".ucode"];
 
-/** Small text sections that listing reads; everything else is read only when booting (issue 3, item 4). */
+/** Small text sections that listing reads; everything else is read only when booting. */
 export const LISTING_SECTIONS: readonly UkiSectionName[] = [".osrel", ".cmdline", ".uname", ".profile", ".sbat"];
 
 /**

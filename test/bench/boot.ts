@@ -1,5 +1,5 @@
 /**
- * Benchmark (issue 18): what ukiboot adds to a boot. QEMU under TCG with Debian's cloud kernel started
+ * Benchmark: what ukiboot adds to a boot. QEMU under TCG with Debian's cloud kernel started
  * LinuxBoot-style, one ESP with three UKIs and no menu wait, booted unattended by (a) ukiboot's initramfs and
  * (b) the kexec-tools baseline (test/lab/kexec-tools-initramfs.ts), alternately, three times each. Each phase
  * is the time from QEMU's start until the console line that ends it arrives; the table shows medians and the

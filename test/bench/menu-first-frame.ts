@@ -1,7 +1,7 @@
 /**
  * Benchmark: process start to the first complete menu frame ("Boot in N s." drawn) of the compiled
  * dist/ukiboot on a 20-entry ESP, under a pseudo-terminal. Reference in the same run: the same binary's
- * `--version` (the runtime's own start-up cost). Goal from issue 5: 150 ms or less.
+ * `--version` (the runtime's own start-up cost). Goal: 150 ms or less.
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

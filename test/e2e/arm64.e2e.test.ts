@@ -1,5 +1,5 @@
 /**
- * Issue 17's arm64 scenarios (docs/kexec.md §10–11): ukiboot built for arm64 on this x86_64 machine, in QEMU's
+ * The arm64 scenarios (docs/kexec.md §10–11): ukiboot built for arm64 on this x86_64 machine, in QEMU's
  * virt machine under TCG with Debian's arm64 cloud kernel as the boot kernel. That kernel has no
  * kexec_file_load, so both boots go through ukiboot's kexec_load path: its own segment layout, device tree
  * and purgatory. (a) LinuxBoot style, the target whose .linux is Debian's plain Image; (b) AAVMF starts the

@@ -1,5 +1,5 @@
 /**
- * Issue 2's two end-to-end scenarios: the compiled ukiboot in its initramfs finds the ESP on an NVMe disk,
+ * Two end-to-end scenarios: the compiled ukiboot in its initramfs finds the ESP on an NVMe disk,
  * kexecs the default UKI (built by the real ukify and systemd-stub), and the target prints its sentinel with
  * the UKI's own command line. (a) LinuxBoot style: QEMU starts the Debian kernel with our initramfs.
  * (b) Firmware: OVMF boots the boot UKI at EFI/BOOT/BOOTX64.EFI on the same ESP.

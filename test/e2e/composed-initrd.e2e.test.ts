@@ -1,5 +1,5 @@
 /**
- * Issue 4's QEMU scenario: a UKI with .ucode, a global and a per-UKI add-on (.cmdline and .initrd each),
+ * QEMU scenario: a UKI with .ucode, a global and a per-UKI add-on (.cmdline and .initrd each),
  * credentials, global credentials, a sysext and a confext. ukiboot's dry run shows the stub's member order;
  * then, from the rescue shell, `ukiboot load` + `ukiboot exec` boot it, and the target sees the composed
  * command line and every file with the right SHA-256.

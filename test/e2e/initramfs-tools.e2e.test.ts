@@ -1,5 +1,5 @@
 /**
- * Issue 6 (e): ukiboot inside an initramfs made by a real generator. Debian's mkinitramfs (initramfs-tools)
+ * ukiboot inside an initramfs made by a real generator. Debian's mkinitramfs (initramfs-tools)
  * builds the image for the trixie cloud kernel with the hook of initrd-hooks/initramfs-tools/; QEMU starts
  * that kernel and image LinuxBoot style with the demo ESP on NVMe. initramfs-tools' init runs udev, then our
  * init-premount script, which runs ukiboot, which kexecs the default UKI: the target prints its sentinel.

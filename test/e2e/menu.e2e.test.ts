@@ -1,5 +1,5 @@
 /**
- * Issue 5's QEMU scenario: the menu driven over the serial console as a person would: move to the second
+ * QEMU scenario: the menu driven over the serial console as a person would: move to the second
  * entry, edit its command line, append a token, boot; the target's sentinel shows the token.
  */
 import { beforeAll, expect, test } from "bun:test";

@@ -1,5 +1,5 @@
 /**
- * arm64 parts of the demo and the QEMU scenarios (issue 17, docs/kexec.md §10): ukiboot built for arm64
+ * arm64 parts of the demo and the QEMU scenarios (docs/kexec.md §10): ukiboot built for arm64
  * (dist/arm64/), target UKIs made by the real ukify with Debian's arm64 stub and cloud kernel, one of them with
  * its kernel wrapped as an EFI zboot image, and an ESP with a boot UKI for AAVMF.
  */

@@ -159,7 +159,7 @@ export const DEMO_ESP: EspScenario = {
 };
 
 /**
- * The boot-time benchmark's ESP (issue 18): three UKIs, no menu wait, so ukiboot and the kexec-tools
+ * The boot-time benchmark's ESP: three UKIs, no menu wait, so ukiboot and the kexec-tools
  * baseline boot the same newest UKI unattended.
  */
 export const BENCH_ESP: EspScenario = {
@@ -172,7 +172,7 @@ export const BENCH_ESP: EspScenario = {
   ],
 };
 
-/** Issue 6 (a): the newest UKI carries a truncated kernel; the one before it is good. */
+/** The newest UKI carries a truncated kernel; the one before it is good. */
 export const BROKEN_DEFAULT_ESP: EspScenario = {
   name: "broken-default",
   files: [
@@ -192,7 +192,7 @@ export const PANICKING_TARGET_ESP: EspScenario = {
   files: [{ kind: "target-uki", path: "EFI/Linux/panics-1.0.efi", spec: { name: "panics-1.0", version: "1.0", cmdline: "console=ttyS0 panic=-1 rdinit=/nonexistent root=/dev/nonexistent" } }],
 };
 
-/** Issue 7 (a): the default target asks, as `bootctl set-oneshot` would, for the other entry at the next boot. */
+/** The default target asks, as `bootctl set-oneshot` would, for the other entry at the next boot. */
 export const ONESHOT_ESP: EspScenario = {
   name: "oneshot",
   files: [
@@ -202,7 +202,7 @@ export const ONESHOT_ESP: EspScenario = {
   ],
 };
 
-/** Issue 7 (b): a counted entry with three tries, and a newer one with none left, which must sort last. */
+/** A counted entry with three tries, and a newer one with none left, which must sort last. */
 export const COUNTING_ESP: EspScenario = {
   name: "counting",
   files: [
@@ -213,7 +213,7 @@ export const COUNTING_ESP: EspScenario = {
 };
 
 /**
- * Issue 4: a UKI with .ucode, a global and a per-UKI add-on (each with .cmdline and .initrd), credentials,
+ * A UKI with .ucode, a global and a per-UKI add-on (each with .cmdline and .initrd), credentials,
  * global credentials, a sysext and a confext: everything systemd-stub would merge into the initrd.
  */
 export const COMPOSED_ESP: EspScenario = {
@@ -230,7 +230,7 @@ export const COMPOSED_ESP: EspScenario = {
   ],
 };
 
-/** Issue 8: a UKI and a global add-on with a command line, for measurements into PCR 11 and PCR 12. */
+/** A UKI and a global add-on with a command line, for measurements into PCR 11 and PCR 12. */
 export const MEASURED_ESP: EspScenario = {
   name: "measured",
   files: [
@@ -239,7 +239,7 @@ export const MEASURED_ESP: EspScenario = {
   ],
 };
 
-/** Issue 8: a UKI whose initrd runs systemd, to check PCR 11 after systemd's own enter-initrd measurement. */
+/** A UKI whose initrd runs systemd, to check PCR 11 after systemd's own enter-initrd measurement. */
 export const SYSTEMD_MEASURED_ESP: EspScenario = {
   name: "systemd-measured",
   files: [{ kind: "systemd-target-uki", path: "EFI/Linux/systemd.efi" }],

@@ -1,5 +1,5 @@
 /**
- * The reference of the boot-time benchmark (issue 18): the smallest initramfs that does ukiboot's job with
+ * The reference of the boot-time benchmark: the smallest initramfs that does ukiboot's job with
  * the established tools. Debian's busybox-static, kexec-tools 2.0.32 from forky (which splits a UKI itself
  * with `kexec -s`) with its libraries, the FAT modules, and a short init that mounts the ESP, loads the
  * newest UKI with `kexec -s -l` and starts it. kexec-tools does not apply a UKI's `.cmdline`, so the

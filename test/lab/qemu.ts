@@ -18,7 +18,7 @@ export interface VmDisk {
 }
 
 export interface VmOptions {
-  /** The machine: x86_64 (q35, OVMF), or arm64 (virt, AAVMF) for issue 17's scenarios. */
+  /** The machine: x86_64 (q35, OVMF), or arm64 (virt, AAVMF) for the arm64 scenarios. */
   arch?: "x64" | "arm64";
   /** LinuxBoot style: a kernel and initrd given to QEMU directly. */
   kernel?: string;

@@ -37,7 +37,7 @@ test("readElfInfo() refuses a file that is not ELF", () => {
   expect(() => readElfInfo(new TextEncoder().encode("#!/bin/sh\n"), "script")).toThrow(FormatError);
 });
 
-test("the arm64 runtime's closure resolves inside Debian's arm64 libc6, as a merged-/usr system does (issue 17)", async () => {
+test("the arm64 runtime's closure resolves inside Debian's arm64 libc6, as a merged-/usr system does", async () => {
   const arm = await debianArm64Parts();
   const runtime = await runtimeExecutable("arm64");
   const info = readElfInfo(new Uint8Array(readFileSync(runtime)), runtime);
