@@ -4,22 +4,14 @@
  * matrix over real files is test/unit/flow/command-line-rule.test.ts.
  */
 import { describe, expect, test } from "bun:test";
-import type { BootEntry, EfiEntry, LinuxEntry, NetworkEntry, Type1UkiEntry, UkiImageRef, UkiProfileEntry } from "../../../src/model/boot-entry.ts";
+import { ukiImageRef } from "../../support/uki-image-ref.ts";
+import type { BootEntry, EfiEntry, LinuxEntry, NetworkEntry, Type1UkiEntry, UkiProfileEntry } from "../../../src/model/boot-entry.ts";
 import { bootImageOf, commandLineRule, editability, mayChangeCmdline, type BootImage } from "../../../src/model/command-line-rule.ts";
 import type { TrustState } from "../../../src/model/entry-rules.ts";
 
 const base = { showTitle: "x", source: "esp" as const, root: "/esp", options: "console=ttyS0 init=/bin/sh", triesLeft: -1, triesDone: -1 };
 const type1 = (id: string) => ({ ...base, id, dir: "\\loader\\entries", fileName: id, path: `/esp/loader/entries/${id}`, loaderPath: `\\loader\\entries\\${id}` });
-const image = (withCmdline: boolean): UkiImageRef => ({
-  path: "/esp/EFI/Linux/a.efi",
-  loaderPath: "\\EFI\\Linux\\a.efi",
-  fileSize: 1,
-  profile: 0,
-  profileCount: 1,
-  sections: withCmdline ? { ".cmdline": { name: ".cmdline", fileOffset: 0, fileSize: 4, virtualSize: 4 } } : {},
-  dtbauto: [],
-  efifw: [],
-});
+const image = ukiImageRef;
 const parts = (withCmdline: boolean) => ({ image: image(withCmdline), addons: [], companions: [] });
 const type2 = (withCmdline: boolean): UkiProfileEntry => ({ ...base, id: "a.efi", kind: "type2", dir: "\\EFI\\Linux", fileName: "a.efi", path: "/esp/EFI/Linux/a.efi", loaderPath: "\\EFI\\Linux\\a.efi", profile: 0, ...parts(withCmdline) });
 const uki = (withCmdline: boolean): Type1UkiEntry => ({ ...type1("uki.conf"), kind: "type1-uki", uki: { path: "/esp/EFI/Linux/a.efi", loaderPath: "\\EFI\\Linux\\a.efi" }, extras: [], ...parts(withCmdline) });

@@ -1,19 +1,11 @@
 /** What each kind of entry allows under each mode: one table of rules (src/model/entry-rules.ts); whose command line boots is command-line-rule.test.ts. */
 import { describe, expect, test } from "bun:test";
-import type { BootEntry, EfiEntry, LinuxEntry, UkiImageRef, UkiProfileEntry } from "../../../src/model/boot-entry.ts";
+import { ukiImageRef } from "../../support/uki-image-ref.ts";
+import type { BootEntry, EfiEntry, LinuxEntry, UkiProfileEntry } from "../../../src/model/boot-entry.ts";
 import { isCounted, kindAllowed, mayOfferRescueShell, mayReplaceCrashInitrd, plainKernelOf, ukiOf, whySignaturesRule } from "../../../src/model/entry-rules.ts";
 
 const base = { showTitle: "x", source: "esp" as const, root: "/esp", options: "", triesLeft: -1, triesDone: -1 };
-const image = (withCmdline: boolean): UkiImageRef => ({
-  path: "/esp/EFI/Linux/a.efi",
-  loaderPath: "\\EFI\\Linux\\a.efi",
-  fileSize: 1,
-  profile: 0,
-  profileCount: 1,
-  sections: withCmdline ? { ".cmdline": { name: ".cmdline", fileOffset: 0, fileSize: 4, virtualSize: 4 } } : {},
-  dtbauto: [],
-  efifw: [],
-});
+const image = ukiImageRef;
 const uki = (withCmdline: boolean): UkiProfileEntry => ({
   ...base,
   id: "a.efi",
