@@ -75,6 +75,11 @@ const QEMU_FAULTS = [/qemu-system-\S+: .*(?:Assertion|assertion|Aborted|core dum
 
 /** The first line of ukiboot, from its shim or itself, on the console (possibly behind a kernel timestamp). */
 const UKIBOOT_STARTED = /^(?:\[[^\]]*\]\s*)?ukiboot: /m;
+/**
+ * The shim's lines when no kernel will be started without someone at the console: it opens the rescue shell,
+ * or powers off under enforce (initrd-hooks/common/init-shim.sh).
+ */
+export const GAVE_UP = /^(?:\[[^\]]*\]\s*)?ukiboot: (?:starting a rescue shell|powering off)/;
 /** The banner each kernel prints first: a second one means kexec (or a crash kernel) started the next kernel. */
 const KERNEL_BANNER = /Linux version \d/g;
 
@@ -97,9 +102,11 @@ export class Vm {
   output = "";
   /** QEMU's own messages (its standard error) alone. */
   qemuMessages = "";
-  private waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  private waiters: { find: (output: string) => RegExpMatchArray | null; resolve: (m: RegExpMatchArray) => void }[] = [];
   readonly exited: Promise<number>;
   readonly monitorPath: string;
+  /** How long a wait goes on after GAVE_UP: long enough for a scenario's own pattern printed just after it. */
+  gaveUpGraceMs = 15_000;
 
   constructor(
     readonly proc: Subprocess<"pipe" | "inherit", "pipe" | "inherit", "pipe" | "inherit">,
@@ -119,7 +126,7 @@ export class Vm {
       this.output += text;
       if (qemu) this.qemuMessages += text;
       for (const w of [...this.waiters]) {
-        const m = this.output.match(w.re);
+        const m = w.find(this.output);
         if (m) {
           this.waiters.splice(this.waiters.indexOf(w), 1);
           w.resolve(m);
@@ -128,15 +135,34 @@ export class Vm {
     }
   }
 
-  /** Waits for `re` on the console; rejects with the console tail at the deadline or when QEMU exits first. */
+  /**
+   * Waits for `re` on the console; rejects with the console tail at the deadline, when QEMU exits first, or
+   * gaveUpGraceMs after the shim gave up on booting (its rescue shell or power-off, GAVE_UP) during the
+   * wait, since nothing that follows comes by itself: a failed boot then fails in seconds, not at the deadline.
+   */
   async expect(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
     const now = this.output.match(re);
     if (now) return now;
+    const since = this.output.length;
+    const gaveUp = new RegExp(GAVE_UP.source, "m");
     let timer: Timer | undefined;
+    let graceTimer: Timer | undefined;
+    let rejectGaveUp: (e: Error) => void = () => {};
+    const found = { find: (output: string) => output.match(re), resolve: (_m: RegExpMatchArray) => {} };
+    const stopped = {
+      find: (output: string) => output.slice(since).match(gaveUp),
+      resolve: (m: RegExpMatchArray) => {
+        graceTimer = setTimeout(() => rejectGaveUp(new VmTimeout(re, timeoutMs, this, `No ${re} on the serial console: the shim gave up on booting ("${m[0].trim()}")`)), this.gaveUpGraceMs);
+      },
+    };
     try {
       return await Promise.race([
-        new Promise<RegExpMatchArray>((resolve) => this.waiters.push({ re, resolve })),
+        new Promise<RegExpMatchArray>((resolve) => {
+          found.resolve = resolve;
+          this.waiters.push(found, stopped);
+        }),
         new Promise<never>((_, reject) => {
+          rejectGaveUp = reject;
           timer = setTimeout(() => reject(new VmTimeout(re, timeoutMs, this)), timeoutMs);
         }),
         this.exited.then(async () => {
@@ -148,6 +174,8 @@ export class Vm {
       ]);
     } finally {
       clearTimeout(timer);
+      clearTimeout(graceTimer);
+      this.waiters = this.waiters.filter((w) => w !== found && w !== stopped);
     }
   }
 
@@ -322,6 +350,18 @@ export function firmwareStalled(console: string): boolean {
   return after.replace(/\x1b\[[0-9;=?]*[A-Za-z]/g, "").trim() === "";
 }
 
+/**
+ * When the guest's ukiboot crashed in the Bun runtime and the shim ran it again (run_ukiboot), the runtime's
+ * words; null otherwise. A scenario that passed after that counts as retried: the product recovered, but a
+ * run must show it, and the run fails when such recoveries and retries together are too many.
+ */
+export function recoveredRuntimeCrash(console: string): string | null {
+  if (!/ukiboot: running ukiboot once more/.test(console)) return null;
+  const panic = console.match(/panic\([^)]*\): ([^\n\r]*)/);
+  if (!panic && !/oh no: Bun has crashed/.test(console)) return null;
+  return `the Bun runtime crashed in the guest (${panic?.[1]?.trim() ?? "no panic line"}) and the shim ran ukiboot once more`;
+}
+
 /** One retried boot, as the summary lists it. */
 export interface VmRetry {
   /** Why the first attempt counted as the emulator's failure (infrastructureFault's words). */
@@ -340,7 +380,13 @@ export async function withVmRetry<T>(make: () => Vm, scenario: (vm: Vm) => Promi
   for (let attempt = 1; attempt <= 2; attempt++) {
     const vm = make();
     try {
-      return await scenario(vm);
+      const result = await scenario(vm);
+      const recovered = recoveredRuntimeCrash(vm.output);
+      if (recovered) {
+        opts.onRetry?.({ signature: recovered, error: "none: the scenario passed after the second run" });
+        opts.log?.(`${recovered}; the scenario passed.\n${vm.tail(15)}`);
+      }
+      return result;
     } catch (e) {
       const err = e as Error;
       const fault = infrastructureFault(vm);

@@ -7,7 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LAB_CACHE } from "../../lab/build-once.ts";
-import { faultWindow, infrastructureFault, qemuArgs, Vm, type VmRetry, withVmRetry } from "../../lab/qemu.ts";
+import { faultWindow, infrastructureFault, qemuArgs, recoveredRuntimeCrash, Vm, type VmRetry, withVmRetry } from "../../lab/qemu.ts";
 
 /** A VM double: its console output, QEMU's own messages and how its process ended. */
 function vmWith(output: string, opts: { signalCode?: string | null; qemuMessages?: string } = {}): Vm {
@@ -129,6 +129,37 @@ describe("withVmRetry()", () => {
     expect(retries).toEqual([{ signature: `an emulator fault on the boot kernel's console ("general protection fault")`, error: "the guest faulted" }]);
   });
 
+  const BUN_CRASH = "Loading Target OS zboot-2.0\n====\nBun v1.4.5 (a7733435c) Linux arm64\npanic(main thread): Segmentation fault at address 0xE240000B12064\noh no: Bun has crashed. This indicates a bug in Bun, not your code.\nukiboot: exited with status 139: killed by signal 11\n";
+
+  test("a scenario that passed after the shim ran a crashed ukiboot once more counts as retried, with the runtime's words", async () => {
+    const retries: VmRetry[] = [];
+    const logs: string[] = [];
+    const result = await withVmRetry(
+      () => vmWith(`${BOOT_KERNEL}${UKIBOOT}${BUN_CRASH}ukiboot: running ukiboot once more, since a crash need not happen twice\n${UKIBOOT}${TARGET}UKIBOOT-TARGET-END\n`),
+      async () => "booted",
+      { log: (s) => logs.push(s), onRetry: (r) => retries.push(r) },
+    );
+    expect(result).toBe("booted");
+    expect(retries).toEqual([
+      { signature: "the Bun runtime crashed in the guest (Segmentation fault at address 0xE240000B12064) and the shim ran ukiboot once more", error: "none: the scenario passed after the second run" },
+    ]);
+    expect(logs).toHaveLength(1);
+  });
+
+  test("a ukiboot killed on purpose (no runtime report) and run again is the scenario's business, not a retry", async () => {
+    const retries: VmRetry[] = [];
+    await withVmRetry(
+      () => vmWith(`${BOOT_KERNEL}ukiboot: exited with status 139: killed by signal 11\nukiboot: running ukiboot once more, since a crash need not happen twice\n`),
+      async () => "ok",
+      { onRetry: (r) => retries.push(r) },
+    );
+    expect(retries).toEqual([]);
+  });
+
+  test("a runtime crash with no second run (an old shim) is not reported as recovered", () => {
+    expect(recoveredRuntimeCrash(`${BOOT_KERNEL}${UKIBOOT}${BUN_CRASH}ukiboot: starting a rescue shell\n`)).toBeNull();
+  });
+
   test("a fault on the second attempt too fails, naming both", async () => {
     const fault = `${BOOT_KERNEL}double fault: 0000\n`;
     const err = await withVmRetry(
@@ -157,5 +188,52 @@ describe("a firmware that stalls after its banner", () => {
   test("a firmware that says why it could not boot, or a kernel that started, is the scenario's", () => {
     expect(infrastructureFault(vmWith(`${banner}BdsDxe: failed to load Boot0001 "UEFI Misc Device" from VenHw(…): Not Found\n`))).toBeNull();
     expect(infrastructureFault(vmWith(`${banner}EFI stub: Booting Linux Kernel...\n`))).toBeNull();
+  });
+});
+
+describe("Vm.expect() after the shim gave up", () => {
+  /** A Vm over a console the test writes, line by line; QEMU never exits. */
+  function liveVm(): { vm: Vm; say: (line: string) => void } {
+    let push: (s: string) => void = () => {};
+    const stdout = new ReadableStream<Uint8Array>({
+      start(c) {
+        push = (s) => c.enqueue(new TextEncoder().encode(s));
+      },
+    });
+    const proc = { stdout, stderr: null, exited: new Promise<number>(() => {}), signalCode: null, kill() {} };
+    const vm = new Vm(proc as never, "/nonexistent", []);
+    vm.gaveUpGraceMs = 50;
+    return { vm, say: (line) => push(`${line}\n`) };
+  }
+
+  test("a wait for the target ends soon after the rescue shell starts, saying so, not at its deadline", async () => {
+    const { vm, say } = liveVm();
+    const waiting = vm.expect(/UKIBOOT-TARGET-END/, 600_000).catch((e: Error) => e);
+    say("ukiboot: exited with status 139: killed by signal 11");
+    say("ukiboot: starting a rescue shell; type 'exit' to run ukiboot again, 'poweroff -f' to power off.");
+    const err = (await waiting) as Error;
+    expect(err).toBeInstanceOf(Error);
+    expect(err.message).toStartWith(`No /UKIBOOT-TARGET-END/ on the serial console: the shim gave up on booting ("ukiboot: starting a rescue shell`);
+  });
+
+  test("waiting for the rescue shell itself, or for what a shell typed before the wait prints, is not cut short", async () => {
+    const { vm, say } = liveVm();
+    const shell = vm.expect(/starting a rescue shell/, 1000);
+    say("ukiboot: starting a rescue shell; type 'exit' to run ukiboot again, 'poweroff -f' to power off.");
+    expect((await shell)[0]).toBe("starting a rescue shell");
+    const typed = vm.expect(/RESCUE-42/, 1000);
+    await Bun.sleep(100);
+    say("RESCUE-42");
+    expect((await typed)[0]).toBe("RESCUE-42");
+  });
+
+  test("a pattern that comes within the grace after the shim's line still matches", async () => {
+    const { vm, say } = liveVm();
+    vm.gaveUpGraceMs = 500;
+    const waiting = vm.expect(/The rescue shell is not available\./, 5000);
+    say("ukiboot: powering off");
+    await Bun.sleep(50);
+    say("The rescue shell is not available.");
+    expect((await waiting)[0]).toBe("The rescue shell is not available.");
   });
 });
