@@ -22,6 +22,8 @@ UKIBOOT_EFI_DIR=${UKIBOOT_EFI_DIR:-/sys/firmware/efi}
 UKIBOOT_BOOT_PARAMS=${UKIBOOT_BOOT_PARAMS:-/sys/kernel/boot_params/data}
 UKIBOOT_SECUREBOOT_VAR=${UKIBOOT_SECUREBOOT_VAR:-/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c}
 UKIBOOT_MOUNTS_FILE=${UKIBOOT_MOUNTS_FILE:-/proc/self/mounts}
+# Where ukiboot mounts the ESP and XBOOTLDR (src/flow/pid1.ts).
+UKIBOOT_RUN_DIR=${UKIBOOT_RUN_DIR:-/run/ukiboot}
 UKIBOOT_LOCKDOWN_FILE=${UKIBOOT_LOCKDOWN_FILE:-/sys/kernel/security/lockdown}
 # Present only in lab images built with --allow-rescue-shell.
 UKIBOOT_RESCUE_MARKER=${UKIBOOT_RESCUE_MARKER:-/etc/ukiboot/allow-rescue-shell}
@@ -349,12 +351,46 @@ run_as_pid1() {
 	# PID 1 never exits: whenever ukiboot returns, offer a rescue shell, then run ukiboot again; except while
 	# signatures are enforced, where it powers off instead.
 	while :; do
-		"$UKIBOOT" init
+		run_ukiboot
 		status=$?
 		# ukiboot loads efivarfs' module when it is one, and unmounts what it mounted itself when it returns;
 		# mounting again lets the SecureBoot variable answer for the decision that follows.
 		mount_efivarfs
 		after_ukiboot "$status"
+	done
+}
+
+# Runs `ukiboot init` as PID 1 and returns its status; when a signal killed it, says so and runs it once more
+# first. A crash of the runtime (the Bun runtime's own report says "a bug in Bun, not your code") need not
+# come back, and an unattended machine should boot rather than wait at a shell or power off. A second crash
+# is final. Nothing is capped in between: the second run is ukiboot, not a shell, and it may still boot a UKI
+# whose PCR 11 matters; it reads the same ESP, which the first run could not write but for counter renames.
+run_ukiboot() {
+	release_leftover_mounts
+	"$UKIBOOT" init
+	run_status=$?
+	if [ "$run_status" -gt 128 ] && [ "$run_status" -lt 256 ]; then
+		describe_status "$run_status"
+		say "running ukiboot once more, since a crash need not happen twice"
+		release_leftover_mounts
+		"$UKIBOOT" init
+		run_status=$?
+	fi
+	return "$run_status"
+}
+
+# ukiboot unmounts what it mounted under /run/ukiboot whenever it returns, but not when a signal kills it: the
+# next run would find its ESP mount point busy. Unmounts them, the deepest first (lazily when one is busy).
+release_leftover_mounts() {
+	[ -r "$UKIBOOT_MOUNTS_FILE" ] || return 0
+	leftover=
+	while read -r _ lm_target _; do
+		case $lm_target in
+		"$UKIBOOT_RUN_DIR"/*) leftover="$lm_target $leftover" ;;
+		esac
+	done <"$UKIBOOT_MOUNTS_FILE"
+	for lm_target in $leftover; do
+		umount "$lm_target" 2>/dev/null || umount -l "$lm_target" 2>/dev/null || say "Cannot unmount \"$lm_target\", which an earlier run of ukiboot left mounted"
 	done
 }
 

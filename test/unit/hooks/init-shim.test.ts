@@ -286,3 +286,59 @@ describe("whether signatures are enforced, decided by the shim itself when ukibo
     });
   }
 });
+
+describe("PID 1 runs ukiboot once more after a crash", () => {
+  /** A stand-in ukiboot that takes its exit statuses, one per run, from a list and counts its runs. */
+  function fakeUkiboot(statuses: string[]): { env: Record<string, string>; runs: () => number } {
+    const dir = scratchDir("run-ukiboot");
+    const runs = join(dir, "runs");
+    writeFileSync(runs, "");
+    const bin = join(dir, "ukiboot");
+    // A status above 128 is a signal: the stand-in kills itself with it, as a crashing runtime dies.
+    writeFileSync(
+      bin,
+      `#!/bin/sh\necho run >>"${runs}"\nn=$(wc -l <"${runs}")\nset -- ${statuses.join(" ")}\nshift $((n - 1))\ns=$1\nif [ "$s" -gt 128 ]; then kill -s $((s - 128)) $$; fi\nexit "$s"\n`,
+      { mode: 0o755 },
+    );
+    // No mounts file: the shim must never unmount this machine's own mounts.
+    return { env: { UKIBOOT_SHIM_FUNCTIONS_ONLY: "1", UKIBOOT: bin, UKIBOOT_MOUNTS_FILE: join(dir, "no-mounts") }, runs: () => readFileSync(runs, "utf8").split("\n").filter(Boolean).length };
+  }
+
+  for (const shell of SHELLS) {
+    test(`${shell.name}: killed by SIGSEGV, then booted: one more run, and its status is the one returned`, async () => {
+      const u = fakeUkiboot(["139", "0"]);
+      const r = await runShell(shell.argv, `. "${SHIM}"; run_ukiboot; echo "status $?"`, u.env);
+      expect(r.stdout).toBe("status 0\n");
+      expect(u.runs()).toBe(2);
+      // The shell reports the signal itself first ("Segmentation fault"), as it does on the console.
+      expect(r.stderr).toEndWith("ukiboot: exited with status 139: killed by signal 11\nukiboot: running ukiboot once more, since a crash need not happen twice\n");
+    });
+
+    test(`${shell.name}: a second crash is final: two runs, the second status returned`, async () => {
+      const u = fakeUkiboot(["139", "134", "0"]);
+      const r = await runShell(shell.argv, `. "${SHIM}"; run_ukiboot; echo "status $?"`, u.env);
+      expect(r.stdout).toBe("status 134\n");
+      expect(u.runs()).toBe(2);
+    });
+
+    test(`${shell.name}: what a killed ukiboot left mounted under /run/ukiboot is unmounted before the next run, and nothing else`, async () => {
+      const u = fakeUkiboot(["139", "0"]);
+      const mounts = join(scratchDir("leftover-mounts"), "mounts");
+      writeFileSync(
+        mounts,
+        ["proc /proc proc rw 0 0", "tmpfs /run tmpfs rw 0 0", "/dev/vda1 /run/ukiboot/esp vfat ro 0 0", "/dev/vda2 /run/ukiboot/xbootldr vfat ro 0 0", "/dev/vda3 /run/ukibootx ext4 ro 0 0", ""].join("\n"),
+      );
+      const r = await runShell(shell.argv, `. "${SHIM}"; umount() { echo "umount $*"; }; run_ukiboot; echo "status $?"`, { ...u.env, UKIBOOT_MOUNTS_FILE: mounts });
+      // Before each of the two runs (the fake mounts file does not change), the deepest last-mounted first.
+      expect(r.stdout).toBe("umount /run/ukiboot/xbootldr\numount /run/ukiboot/esp\n".repeat(2) + "status 0\n");
+    });
+
+    test.each([["1"], ["3"], ["4"], ["127"]])(`${shell.name}: status %s is ukiboot's own answer: no second run`, async (status) => {
+      const u = fakeUkiboot([status, "0"]);
+      const r = await runShell(shell.argv, `. "${SHIM}"; run_ukiboot; echo "status $?"`, u.env);
+      expect(r.stdout).toBe(`status ${status}\n`);
+      expect(u.runs()).toBe(1);
+      expect(r.stderr).toBe("");
+    });
+  }
+});
