@@ -18,6 +18,7 @@ import { bootedEntryWord } from "../cmdline/booted-entry.ts";
 import { checkCmdlineLength } from "../cmdline/kexec-cmdline.ts";
 import type { LoadPlan } from "../model/load-plan.ts";
 import { buildPlan } from "../plan/build-plan.ts";
+import { fileAt, filesOfPlan, firstDifference } from "../plan/plan-files.ts";
 import { discoverEntries } from "../bls/discover-entries.ts";
 import type { Progress, Sys } from "../ports/sys.ts";
 import { type BootSession, trustStateOf } from "./boot-session.ts";
@@ -137,8 +138,14 @@ async function checkedPlan(sys: Sys, session: BootSession, entry: BootEntry, opt
   // Signatures first: under enforce an unverified UKI is refused and unverified add-ons are left out.
   const verified = await verifyEntry(sys, session.trust, target);
   if (opts.crash) refuseLostKdumpAddons(opts.crash.addons, verified);
-  const built = await buildPlan(sys.fs, verified.entry, { ...(edited !== undefined ? { editedCmdline: edited } : {}), trust });
-  const { plan, kernel } = await prepareKernel(sys, opts.crash ? await asCrashPlan(sys, built, opts.crash) : built);
+  const planned = async () => {
+    const built = await buildPlan(sys.fs, verified.entry, { ...(edited !== undefined ? { editedCmdline: edited } : {}), trust });
+    return { built, plan: opts.crash ? await asCrashPlan(sys, built, opts.crash) : built };
+  };
+  // A fetched UKI is sealed by the network layer; anything else its plan reads is sealed here.
+  const fetchedImage = sealed ? ukiOf(entry)?.path : undefined;
+  const { built, plan: first } = await sealPlan(sys, entry, planned, fetchedImage);
+  const { plan, kernel } = await prepareKernel(sys, first);
   const readRange = (p: string, o: number, l: number) => sys.fs.readRange(p, o, l);
   const machine = sys.kernel.machine();
   // The kernel that will unpack the initrd is asked, from its own image, and only when a compressed member
@@ -152,6 +159,28 @@ async function checkedPlan(sys: Sys, session: BootSession, entry: BootEntry, opt
   const validation = await validateInitrd(plan.initrd, { readRange, kernelConfig: readTargetConfig, machine });
   const problems = refuseInvalidInitrd(validation, { force: opts.force === true });
   return { plan, warnings: [...verified.warnings, ...plan.notes, ...problems.map((p) => p.message)], kernel, digests: verified.digests };
+}
+
+/**
+ * Seals every file the plan reads (credentials, extensions, `extra` files, Type #1 initrds, a kdump initrd,
+ * besides the images sealed before verification), plans again from the sealed copies and requires the same
+ * plan. From then on the initrd check, both loads and the measurements read the same bytes, whatever is
+ * written to the ESP meanwhile (docs/trust.md §4).
+ * @throws BootError naming the file that changed between the two plans
+ */
+async function sealPlan<T extends { plan: LoadPlan }>(sys: Sys, entry: BootEntry, planned: () => Promise<T>, alreadySealed?: string): Promise<T> {
+  const first = await planned();
+  await sys.snapshots.take(filesOfPlan(first.plan).filter((p) => p !== alreadySealed));
+  const again = await planned();
+  const changed = firstDifference(first.plan, again.plan);
+  if (changed !== null) {
+    const file = fileAt(first.plan, changed) ?? fileAt(again.plan, changed);
+    throw new BootError(
+      `Cannot boot "${entry.path}": ${file ? `"${file}"` : "a file it loads"} changed on disk while ukiboot read it (the plan's ${changed} differs once it is sealed)`,
+      "Try again; if it keeps happening, something is rewriting the ESP while ukiboot runs",
+    );
+  }
+  return again;
 }
 
 /** The entry with more add-ons after its own (a UKI entry; a plain kernel takes none). */

@@ -40,9 +40,12 @@ function section(image: UkiImageRef, name: UkiSectionName): ByteSource | null {
 }
 
 /** The archive of one kind and scope, made only when at least one file matched (docs/initrd.md §4). */
-function archive(files: readonly CompanionFile[], kind: CompanionFileKind, scope: CompanionFile["scope"], target: CpioTargetName): ByteSource | null {
-  const picked = files.filter((f) => f.kind === kind && f.scope === scope).map((f) => ({ name: f.fileName, content: { type: "range", path: f.path, offset: 0, size: f.size } as ByteSource }));
-  return picked.length > 0 ? describeTargetArchive(target, picked) : null;
+async function archive(fs: ReadOnlyFs, files: readonly CompanionFile[], kind: CompanionFileKind, scope: CompanionFile["scope"], target: CpioTargetName): Promise<ByteSource | null> {
+  const picked = files.filter((f) => f.kind === kind && f.scope === scope);
+  if (picked.length === 0) return null;
+  const members = [];
+  for (const f of picked) members.push({ name: f.fileName, content: await fileSource(fs, f.path, `the ${kind} file "${f.fileName}" of the entry`) });
+  return describeTargetArchive(target, members);
 }
 
 /** Devicetrees cannot be handed over by kexec_file_load; say so instead of dropping them silently. */
@@ -85,13 +88,13 @@ async function planUki(fs: ReadOnlyFs, entry: BootEntry, image: UkiImageRef, opt
     origin: image.path,
     ucode: section(image, ".ucode"),
     initrd: section(image, ".initrd"),
-    entryExtras: entry.kind === "type1-uki" ? describeEntryExtraArchives(entry.extras.map((x) => ({ kind: x.kind, fileName: x.fileName, content: { type: "range", path: x.path, offset: 0, size: x.size } }))) : {},
-    credentials: archive(companions, "credentials", "local", "credentials"),
-    globalCredentials: archive(companions, "credentials", "global", "globalCredentials"),
-    sysext: archive(companions, "sysext", "local", "sysext"),
-    globalSysext: archive(companions, "sysext", "global", "globalSysext"),
-    confext: archive(companions, "confext", "local", "confext"),
-    globalConfext: archive(companions, "confext", "global", "globalConfext"),
+    entryExtras: entry.kind === "type1-uki" ? describeEntryExtraArchives(await Promise.all(entry.extras.map(async (x) => ({ kind: x.kind, fileName: x.fileName, content: await fileSource(fs, x.path, `the extra file "${x.fileName}" of "${entry.id}"`) })))) : {},
+    credentials: await archive(fs, companions, "credentials", "local", "credentials"),
+    globalCredentials: await archive(fs, companions, "credentials", "global", "globalCredentials"),
+    sysext: await archive(fs, companions, "sysext", "local", "sysext"),
+    globalSysext: await archive(fs, companions, "sysext", "global", "globalSysext"),
+    confext: await archive(fs, companions, "confext", "local", "confext"),
+    globalConfext: await archive(fs, companions, "confext", "global", "globalConfext"),
     pcrsig: section(image, ".pcrsig"),
     pcrpkey: section(image, ".pcrpkey"),
     osrel: section(image, ".osrel"),
@@ -135,6 +138,10 @@ async function planType1Efi(fs: ReadOnlyFs, entry: EfiEntry, opts: PlanOptions):
   return finish(entry, opts, { label: efi.path, bootImage: started, kernel, initrd: layoutInitrd([], { style: "type1" }), composed, notes: [] });
 }
 
+/**
+ * A whole file, at the size it has now: read again at plan time rather than taken from the listing, so that
+ * the plan made again from the sealed copies sees a file that changed (src/plan/plan-files.ts).
+ */
 async function fileSource(fs: ReadOnlyFs, path: string, what: string): Promise<ByteSource> {
   const st = await fs.stat(path);
   if (!st || st.kind !== "file") {

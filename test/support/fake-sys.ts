@@ -205,6 +205,8 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
   const kexec = new FakeKexec();
   kexec.onExec = () => events.push("exec");
   let networkUp = false;
+  /** The paths sealed since the last release, as SnapshotTable keeps them. */
+  const sealed = new Set<string>();
   // The modules the fake kernel holds, as its /proc/modules would list them.
   const inKernel: string[] = [];
   return {
@@ -282,11 +284,18 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
     // The flow's part is asked here: which files it seals before verifying (the sealing itself is the
     // Linux layer's, tested in test/unit/linux/snapshots.test.ts).
     snapshots: {
+      // As the Linux layer's table does, a path already sealed is not sealed again.
       take: async (paths) => {
-        opts.onSnapshot?.(paths.map((p) => fs.real(p)));
-        events.push(`snapshot ${paths.join(" ")}`);
+        const fresh = paths.filter((p) => !sealed.has(p));
+        if (fresh.length === 0) return;
+        for (const p of fresh) sealed.add(p);
+        opts.onSnapshot?.(fresh.map((p) => fs.real(p)));
+        events.push(`snapshot ${fresh.join(" ")}`);
       },
-      release: () => void events.push("release snapshots"),
+      release: () => {
+        sealed.clear();
+        events.push("release snapshots");
+      },
     },
     net: {
       async up(setup) {

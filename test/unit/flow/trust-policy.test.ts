@@ -340,4 +340,42 @@ describe("a file swapped between listing and sealing", () => {
     const s2 = await openSession(calm, { esp: flow }, { verifyFlag: "warn" });
     expect((await planAndCheck(calm, s2, byId(s2, "flow-2.efi"))).plan.cmdline).toBe("root=flow v=2");
   });
+
+  for (const mode of ["off", "warn"] as const) {
+    test(`under ${mode}: a credential beside the UKI is sealed with it, and one rewritten as it is sealed is refused by name, before anything is loaded`, async () => {
+      const esp = mkdtempSync(join(tmpdir(), "swap-cred-esp-"));
+      cpSync(flow, esp, { recursive: true });
+      const cred = join(esp, "EFI/Linux/flow-2.efi.extra.d/lab.cred");
+      mkdirSync(join(cred, ".."), { recursive: true });
+      writeFileSync(cred, "planned\n");
+      const sealed: string[] = [];
+      const sys = fakeSys({
+        efivarfs: efivars({}),
+        // A writer rewrites the credential just as ukiboot seals it: what is measured would differ from what was planned.
+        onSnapshot: (paths) => {
+          sealed.push(...paths);
+          for (const p of paths) if (p === cred) writeFileSync(p, "rewritten by someone else\n");
+        },
+      });
+      const s = await openSession(sys, { esp }, { verifyFlag: mode });
+      const err = await loadEntry(sys, s, byId(s, "flow-2.efi")).catch((e) => e);
+      expect(err).toBeInstanceOf(BootError);
+      expect(err.message).toStartWith(`Cannot boot "${join(esp, "EFI/Linux/flow-2.efi")}": "${cred}" changed on disk while ukiboot read it`);
+      expect(sealed).toContain(cred);
+      expect(sys.events.some((e) => e.startsWith("load"))).toBe(false);
+    });
+  }
+
+  test("a credential left alone is sealed once and the entry plans from the seal", async () => {
+    const esp = mkdtempSync(join(tmpdir(), "calm-cred-esp-"));
+    cpSync(flow, esp, { recursive: true });
+    const cred = join(esp, "EFI/Linux/flow-2.efi.extra.d/lab.cred");
+    mkdirSync(join(cred, ".."), { recursive: true });
+    writeFileSync(cred, "planned\n");
+    const sys = fakeSys({ efivarfs: efivars({}) });
+    const s = await openSession(sys, { esp }, { verifyFlag: "warn" });
+    const { plan } = await planAndCheck(sys, s, byId(s, "flow-2.efi"));
+    expect(plan.initrd.members.map((m) => m.member.kind)).toContain("credentials");
+    expect(sys.events.filter((e) => e.startsWith("snapshot"))).toEqual([`snapshot ${join(esp, "EFI/Linux/flow-2.efi")}`, `snapshot ${cred}`]);
+  });
 });
