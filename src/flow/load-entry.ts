@@ -23,7 +23,7 @@ import { discoverEntries } from "../bls/discover-entries.ts";
 import type { Progress, Sys } from "../ports/sys.ts";
 import { type BootSession, trustStateOf } from "./boot-session.ts";
 import { measureBoot, type VerifiedDigests } from "./measure-boot.ts";
-import { verifyEntry } from "./trust-context.ts";
+import { verifyEntry } from "./judge-entry.ts";
 import { fetchEntry } from "./fetch-entry.ts";
 
 /** How a crash kernel differs from a boot of the same entry (docs/kdump.md). */

@@ -13,11 +13,11 @@ import { editability } from "../model/command-line-rule.ts";
 import { buildPlan } from "../plan/build-plan.ts";
 import type { MenuConfig, MenuDecision, MenuEntry, MenuError, MenuProblem, StoredTimeout } from "../ports/menu.ts";
 import type { Sys } from "../ports/sys.ts";
-import type { decideUki } from "../trust/verify-policy.ts";
+import type { SignatureReport } from "../trust/verify-authenticode.ts";
 import { builtWithRescueShell } from "../build-flags.ts";
 import { VERSION } from "../version.ts";
 import { type BootSession, trustStateOf } from "./boot-session.ts";
-import { refusalOf } from "./trust-context.ts";
+import { refusalOf } from "./judge-entry.ts";
 
 /**
  * What the error screen shows for a failure: the message, and for a BootError (and SysCallError) its hint.
@@ -43,7 +43,8 @@ interface EntryExtras {
  */
 async function entryExtras(sys: Sys, session: BootSession): Promise<Map<string, EntryExtras>> {
   const out = new Map<string, EntryExtras>();
-  const verdicts = new Map<string, ReturnType<typeof decideUki>>();
+  // One verification per file: the profiles of one UKI share it.
+  const reports = new Map<string, SignatureReport>();
   for (const e of session.discovery.entries) {
     const extras: EntryExtras = { initrdMembers: [], tags: [], problems: [] };
     if (e.kind === "uki-url") {
@@ -60,7 +61,7 @@ async function entryExtras(sys: Sys, session: BootSession): Promise<Map<string, 
       extras.initrdMembers = plan.initrd.members.map((m) => ({ source: describeMember(m.member), size: m.size }));
       extras.cmdline = plan.cmdline;
     }
-    const refused = await refusalOf(sys, session.trust, e, verdicts);
+    const refused = await refusalOf(sys, session.trust, e, reports);
     if (refused !== undefined) {
       extras.tags.push("refused");
       extras.problems.push(`Refuses to boot: ${refused}`);

@@ -10,16 +10,14 @@ import type { EntryFile, UkiImageRef } from "../model/boot-entry.ts";
 import { readPeHeaders } from "../pe/read-pe.ts";
 import { BootError } from "../errors.ts";
 import type { BootEntry } from "../model/boot-entry.ts";
-import { addonsOf, kindAllowed, plainKernelOf, ukiOf } from "../model/entry-rules.ts";
 import type { ReadOnlyFs } from "../ports/fs.ts";
 import type { Sys } from "../ports/sys.ts";
 import { AUTHENTICODE_HEAD_SIZE } from "../trust/authenticode-hash.ts";
 import { builtInAnchors } from "../trust/builtin-anchors.ts";
 import type { SecureBootState } from "../trust/secure-boot-state.ts";
-import { fromHex } from "../bytes/digest.ts";
 import { buildTrustStore, type TrustStore } from "../trust/trust-store.ts";
 import { type SignatureReport, verifyAuthenticodeFile } from "../trust/verify-authenticode.ts";
-import { decideAddon, decideUki, isEnforcing, parseLockdown, resolveVerifyPolicy, type LockdownMode, type VerifyPolicy } from "../trust/verify-policy.ts";
+import { parseLockdown, resolveVerifyPolicy, type LockdownMode, type VerifyPolicy } from "../trust/verify-policy.ts";
 import { readSecureBoot } from "./secure-boot.ts";
 
 export interface TrustContext {
@@ -217,99 +215,4 @@ async function sbatOf(fs: ReadOnlyFs, trust: TrustContext, path: string, section
   } catch (e) {
     return (e as Error).message;
   }
-}
-
-/** What verifying an entry leaves: the entry with the add-ons that may be used, warnings, and the digests computed. */
-export interface VerifiedEntry {
-  entry: BootEntry;
-  warnings: string[];
-  /** The Authenticode SHA-256 of each image verified, by path, for the PCR 4 measurement of the same sealed bytes. */
-  digests: Map<string, Uint8Array>;
-}
-
-/**
- * Applies the policy to an entry before it is planned (docs/trust.md §4): the mode must allow its kind; a
- * UKI that does not verify is refused under enforce (a warning under warn), and an add-on that does not is
- * left out; a plain kernel (Type #1 `linux`, an `efi` EFI-stub kernel) must itself carry a signature that
- * chains to an anchor, though its initrds and options cannot be covered by one. The UKI's, each add-on's and
- * the plain kernel's `.sbat` are checked against shim's SbatLevelRT.
- * @throws BootError with the reason when the entry may not boot
- */
-export async function verifyEntry(sys: Sys, trust: TrustContext, entry: BootEntry): Promise<VerifiedEntry> {
-  const mode = trust.policy.mode;
-  const allowed = kindAllowed(entry, mode);
-  if (allowed !== true) throw new BootError(allowed.reason, allowed.hint);
-  const digests = new Map<string, Uint8Array>();
-  if (mode === "off") return { entry, warnings: [], digests };
-  const signed = ukiOf(entry) ?? plainKernelOf(entry);
-  if (!signed) return { entry, warnings: [], digests };
-  const warnings: string[] = [];
-  const remember = (path: string, report: SignatureReport) => {
-    const sha256 = report.imageSha256 === undefined ? undefined : fromHex(report.imageSha256);
-    if (sha256) digests.set(path, sha256);
-  };
-  if (trust.revocationsUnknown) {
-    if (isEnforcing(mode)) throw new BootError(`Cannot boot "${signed.path}": ${trust.revocationsUnknown}`, "Repair or clear the revocation list in the firmware setup, or boot with Secure Boot off");
-    warnings.push(`"${signed.path}" may be revoked: ${trust.revocationsUnknown}`);
-  }
-  const report = await verifyPeFile(sys.fs, signed.path, trust.store);
-  remember(signed.path, report);
-  const decision = decideUki(report.verdict, mode);
-  const what = ukiOf(entry) ? "Sign the UKI with a trusted key, or choose another entry" : "Sign the kernel with a trusted key (sbsign), or choose another entry";
-  if (!decision.bootable) throw new BootError(`Cannot boot "${signed.path}": ${decision.reason}`, decision.hint ?? what);
-  if (report.verdict.status !== "verified") warnings.push(`"${signed.path}": ${decision.reason} (${trust.policy.explanation})`);
-  const image = ukiOf(entry);
-  if (!image) {
-    // A plain kernel: no add-ons, but the same SBAT level as a UKI.
-    const revoked = await kernelSbatRevocation(sys.fs, trust, signed);
-    if (revoked !== undefined) {
-      if (isEnforcing(mode)) throw new BootError(`Cannot boot "${signed.path}": ${revoked}`, "Install a newer build of this kernel: its vendor raised the minimum generation after a vulnerability");
-      warnings.push(`"${signed.path}": ${revoked}`);
-    }
-    return { entry, warnings, digests };
-  }
-  if (entry.kind === "type1-linux" || entry.kind === "uki-url") return { entry, warnings, digests };
-  const revoked = await sbatRevocation(sys.fs, trust, image);
-  if (revoked !== undefined) {
-    if (isEnforcing(mode)) throw new BootError(`Cannot boot "${image.path}": ${revoked}`, "Install a newer build of this UKI: its vendor raised the minimum generation after a vulnerability");
-    warnings.push(`"${image.path}": ${revoked}`);
-  }
-  const addons = [];
-  for (const a of addonsOf(entry)) {
-    const r = await verifyPeFile(sys.fs, a.path, trust.store);
-    remember(a.path, r);
-    const d = decideAddon(r.verdict, mode, a.fileName);
-    if (d.problem) warnings.push(d.problem);
-    const addonRevoked = d.use ? await sbatRevocation(sys.fs, trust, a) : undefined;
-    if (addonRevoked !== undefined && isEnforcing(mode)) {
-      warnings.push(`Ignoring add-on "${a.fileName}": ${addonRevoked}`);
-      continue;
-    }
-    if (addonRevoked !== undefined) warnings.push(`Using add-on "${a.fileName}" although ${addonRevoked}`);
-    if (d.use) addons.push(a);
-  }
-  return { entry: { ...entry, addons }, warnings, digests };
-}
-
-/**
- * Why the policy would refuse `entry`, for the menu's marker and details, without loading anything; one
- * verification per file (profiles of one UKI share it). undefined when it may boot.
- */
-export async function refusalOf(sys: Sys, trust: TrustContext, entry: BootEntry, verdicts: Map<string, ReturnType<typeof decideUki>>): Promise<string | undefined> {
-  const allowed = kindAllowed(entry, trust.policy.mode);
-  if (allowed !== true) return allowed.reason;
-  if (!isEnforcing(trust.policy.mode)) return undefined;
-  const signed = ukiOf(entry) ?? plainKernelOf(entry);
-  if (!signed) return undefined;
-  if (trust.revocationsUnknown) return trust.revocationsUnknown;
-  const image = ukiOf(entry);
-  const revoked = image ? await sbatRevocation(sys.fs, trust, image) : await kernelSbatRevocation(sys.fs, trust, signed);
-  if (revoked !== undefined) return revoked;
-  let d = verdicts.get(signed.path);
-  if (!d) {
-    const report = await verifyPeFile(sys.fs, signed.path, trust.store).catch(() => undefined);
-    d = decideUki(report?.verdict ?? { status: "bad", reason: "it cannot be read" }, trust.policy.mode);
-    verdicts.set(signed.path, d);
-  }
-  return d.bootable ? undefined : d.reason;
 }

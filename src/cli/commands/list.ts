@@ -6,28 +6,19 @@ import { openSession } from "../../flow/boot-session.ts";
 import { PARTITION_HELP, PARTITION_OPTIONS, resolvePartitions, trustOptions } from "../common-options.ts";
 import type { Command } from "../command.ts";
 import { type BootSession } from "../../flow/boot-session.ts";
-import { sbatRevocation, verifyPeFile } from "../../flow/trust-context.ts";
-import { plainKernelOf, ukiOf } from "../../model/entry-rules.ts";
+import { judgeEntry, type SignatureLine } from "../../flow/judge-entry.ts";
+import type { SignatureReport } from "../../trust/verify-authenticode.ts";
 import type { Sys } from "../../ports/sys.ts";
 import { currentEntry } from "../../flow/current-entry.ts";
 
-/** Per entry, the verdict on the image it boots: who signed it, through which anchor from where, or why not. */
-async function entrySignatures(sys: Sys, session: BootSession): Promise<{ file: string | null; status: string; text: string; signer?: string; anchor?: string }[]> {
-  const out = [];
-  for (const e of session.discovery.entries) {
-    const image = ukiOf(e);
-    const file = (image ?? plainKernelOf(e))?.path;
-    if (!file) {
-      out.push({ file: null, status: "none", text: "no image to verify" });
-      continue;
-    }
-    const report = await verifyPeFile(sys.fs, file, session.trust.store).catch((err: Error) => ({ verdict: { status: "bad" as const, reason: err.message } }));
-    const v = report.verdict;
-    const revoked = v.status === "verified" && image ? await sbatRevocation(sys.fs, session.trust, image) : undefined;
-    if (revoked) out.push({ file, status: "revoked", text: `revoked: ${revoked}` });
-    else if (v.status === "verified") out.push({ file, status: v.status, signer: v.signer, anchor: v.anchor, text: `verified: signed by "${v.signer}", trusted through ${v.anchor}` });
-    else out.push({ file, status: v.status, text: `${v.status}: ${v.reason}` });
-  }
+/**
+ * Per entry, the signature of the image it boots, as the one verdict (judgeEntry) sees it: who signed it,
+ * through which anchor from where, or why not. Verified whatever the mode, since that is what was asked.
+ */
+async function entrySignatures(sys: Sys, session: BootSession): Promise<SignatureLine[]> {
+  const reports = new Map<string, SignatureReport>();
+  const out: SignatureLine[] = [];
+  for (const e of session.discovery.entries) out.push((await judgeEntry(sys, session.trust, e, { verifyWhenOff: true, reports })).signature);
   return out;
 }
 

@@ -11,7 +11,8 @@ import { BootError } from "../../../src/errors.ts";
 import { type BootSession, openSession, type SessionOptions } from "../../../src/flow/boot-session.ts";
 import type { BootEntry } from "../../../src/model/boot-entry.ts";
 import { loadEntry, planAndCheck } from "../../../src/flow/load-entry.ts";
-import { refusalOf, verifyEntry, verifyPeFile } from "../../../src/flow/trust-context.ts";
+import { verifyPeFile } from "../../../src/flow/trust-context.ts";
+import { refusalOf, verifyEntry } from "../../../src/flow/judge-entry.ts";
 import { flowEsp } from "../../lab/flow-esp.ts";
 import { fakeSys } from "../../support/fake-sys.ts";
 import { trustFixtures, type TrustFixtures } from "../trust/fixtures.ts";
@@ -189,7 +190,7 @@ describe("SBAT (docs/trust.md §3)", () => {
     expect(err.message).toMatch(/^Cannot boot ".*signed\.efi": SBAT revokes it: its component "systemd-stub" is at generation 1, and SbatLevelRT \(2099010100\) requires at least 99$/);
     // The menu marks it with the same reason.
     const { session: again } = await session(signedUkiEsp(), { verifyFlag: "enforce", trustFiles: [f.keys.db.crt], vars: level("sbat,1,2099010100\nsystemd-stub,99\n") });
-    const { refusalOf } = await import("../../../src/flow/trust-context.ts");
+    const { refusalOf } = await import("../../../src/flow/judge-entry.ts");
     expect(await refusalOf(sys, again.trust, again.discovery.entries[0]!, new Map())).toContain('SBAT revokes it: its component "systemd-stub"');
   });
 
@@ -237,6 +238,43 @@ describe("SBAT for a plain kernel (docs/trust.md §3, §4)", () => {
       // The menu marks it with the same reason.
       expect(await refusalOf(sys, s.trust, byId(s, id), new Map())).toBe('SBAT revokes it: its component "linux" is at generation 1, and SbatLevelRT (2099010100) requires at least 2');
     }
+  });
+
+  test("one verdict: the loader, the menu's marker and list --signatures agree on every entry, under every mode", async () => {
+    const esp = await sbatKernelEsp();
+    writeFileSync(join(esp, "loader/entries/unsigned.conf"), "title Unsigned\nlinux /kernel.unsigned\noptions console=ttyS0\n");
+    const { judgeEntry } = await import("../../../src/flow/judge-entry.ts");
+    const seen: string[] = [];
+    for (const verifyFlag of ["off", "warn", "enforce", "strict"] as const) {
+      const { sys, session: s } = await session(esp, { verifyFlag, trustFiles: [f.keys.db.crt], vars: level("sbat,1,2099010100\nlinux,2\n") });
+      for (const e of s.discovery.entries) {
+        const loads = await verifyEntry(sys, s.trust, e).then(
+          () => "boots",
+          (err: Error) => err.message,
+        );
+        const menu = await refusalOf(sys, s.trust, e, new Map());
+        const listed = (await judgeEntry(sys, s.trust, e, { verifyWhenOff: true })).signature;
+        // The menu marks exactly what the loader refuses, with the loader's reason.
+        expect(menu === undefined).toBe(loads === "boots");
+        if (menu !== undefined) expect(loads).toContain(menu);
+        seen.push(`${verifyFlag} ${e.id}: ${loads === "boots" ? "boots" : "refused"}, listed ${listed.status}`);
+      }
+    }
+    // list --signatures names the SBAT revocation of a plain kernel as it does a UKI's, whatever the mode.
+    expect(seen).toEqual([
+      "off unsigned.conf: boots, listed unsigned",
+      "off linux.conf: boots, listed revoked",
+      "off efi.conf: boots, listed revoked",
+      "warn unsigned.conf: boots, listed unsigned",
+      "warn linux.conf: boots, listed revoked",
+      "warn efi.conf: boots, listed revoked",
+      "enforce unsigned.conf: refused, listed unsigned",
+      "enforce linux.conf: refused, listed revoked",
+      "enforce efi.conf: refused, listed revoked",
+      "strict unsigned.conf: refused, listed unsigned",
+      "strict linux.conf: refused, listed revoked",
+      "strict efi.conf: refused, listed revoked",
+    ]);
   });
 
   test("under warn it is a warning naming the file; a level it meets passes without a word", async () => {
