@@ -4,8 +4,8 @@
  */
 import { BootError } from "../errors.ts";
 import { createSourceReader, sourceSize } from "../bytes/byte-source.ts";
-import { checkKernelImage, KERNEL_HEADER_BYTES, type KernelImageCheck } from "../kexec/kernel-image.ts";
-import { identifyArm64Kernel } from "../kexec/arm64-kernel.ts";
+import type { KernelImageCheck } from "../kexec/kernel-image.ts";
+import { classifyKernel, KERNEL_CLASSIFY_BYTES } from "../kexec/classify-kernel.ts";
 import { readEmbeddedConfig } from "../kexec/ikconfig.ts";
 import { parseKernelConfig } from "../initrd/kernel-config.ts";
 import { refuseInvalidInitrd, validateInitrd } from "../initrd/validate-initrd.ts";
@@ -67,24 +67,26 @@ export interface LoadOptions {
 async function prepareKernel(sys: Sys, plan: LoadPlan): Promise<{ plan: LoadPlan; kernel: KernelImageCheck }> {
   const size = sourceSize(plan.kernel);
   const read = createSourceReader(plan.kernel, (p, o, l) => sys.fs.readRange(p, o, l));
-  const header = await read(0, Math.min(KERNEL_HEADER_BYTES, size));
-  if (sys.kernel.machine() === "aarch64") {
-    const found = identifyArm64Kernel(header, size, `"${plan.label}"`);
-    if ("error" in found) throw new BootError(found.error.replace(/^Cannot use the kernel/, "Cannot boot"), "Rebuild or reinstall this UKI with an arm64 kernel; ukiboot tries the next entry");
-    if (found.kind === "image") return { plan, kernel: { format: "arm64-image" } };
-    if (found.kind === "gzip") {
+  const header = await read(0, Math.min(KERNEL_CLASSIFY_BYTES, size));
+  const k = classifyKernel(header, size, sys.kernel.machine(), `"${plan.label}"`);
+  switch (k.kind) {
+    case "refused":
+      throw new BootError(`Cannot boot "${plan.label}": ${k.problem}`, `Rebuild or reinstall this UKI${k.machine === "aarch64" ? " with an arm64 kernel" : ""}; ukiboot tries the next entry`);
+    case "unchecked":
+      throw new BootError(`Cannot boot "${plan.label}": ukiboot loads kernels on x86_64 and aarch64 only, and this machine is ${k.machine}`, "Boot this machine with another boot loader");
+    case "bzImage":
+      return { plan, kernel: k.check };
+    case "image":
+      return { plan, kernel: { format: "arm64-image" } };
+    case "gzip":
       return { plan: { ...plan, kernelEncoding: "gzip", notes: [...plan.notes, "the kernel is a gzip-compressed arm64 Image: ukiboot decompresses it before loading, since the arm64 loaders take a plain Image"] }, kernel: { format: "arm64-image" } };
+    case "zboot": {
+      if (plan.kernel.type !== "range") throw new BootError(`Cannot boot "${plan.label}": its EFI zboot kernel is not one range of a file`, "Report this: ukiboot plans a UKI's .linux as one range");
+      const payload = { ...plan.kernel, offset: plan.kernel.offset + k.payloadOffset, size: k.payloadSize };
+      const note = `the kernel is an EFI zboot image with a ${k.compression} payload: ukiboot decompresses it before loading, since the arm64 loaders take a plain Image`;
+      return { plan: { ...plan, kernel: payload, kernelEncoding: k.compression, notes: [...plan.notes, note] }, kernel: { format: "efi-zboot" } };
     }
-    if (plan.kernel.type !== "range") throw new BootError(`Cannot boot "${plan.label}": its EFI zboot kernel is not one range of a file`, "Report this: ukiboot plans a UKI's .linux as one range");
-    const payload = { ...plan.kernel, offset: plan.kernel.offset + found.payloadOffset, size: found.payloadSize };
-    const note = `the kernel is an EFI zboot image with a ${found.compression} payload: ukiboot decompresses it before loading, since the arm64 loaders take a plain Image`;
-    return { plan: { ...plan, kernel: payload, kernelEncoding: found.compression, notes: [...plan.notes, note] }, kernel: { format: "efi-zboot" } };
   }
-  const check = checkKernelImage(header, size);
-  if (check.problem) {
-    throw new BootError(`Cannot boot "${plan.label}": ${check.problem}`, "Rebuild or reinstall this UKI; ukiboot tries the next entry");
-  }
-  return { plan, kernel: check };
 }
 
 export interface CheckedPlan {

@@ -11,8 +11,7 @@
 import { gunzipSync } from "node:zlib";
 import { FormatError } from "../errors.ts";
 import type { SourceReader } from "../bytes/byte-source.ts";
-import { ARM64_HEADER_BYTES, identifyArm64Kernel } from "./arm64-kernel.ts";
-import { checkKernelImage, KERNEL_HEADER_BYTES } from "./kernel-image.ts";
+import { classifyKernel, KERNEL_CLASSIFY_BYTES } from "./classify-kernel.ts";
 import { inflateKernel, isInflatable, KernelInflateError, kernelCompressionOf, type KernelCompression } from "./kernel-inflate.ts";
 
 const START = Uint8Array.from([..."IKCFG_ST"].map((c) => c.charCodeAt(0)).concat([0x1f, 0x8b, 0x08]));
@@ -112,16 +111,21 @@ async function* region(image: KernelImageBytes, offset: number, size: number): A
 type KernelBody = { offset: number; size: number; compression: KernelCompression | "none"; expectedSize?: number } | { missing: string };
 
 async function kernelBody(image: KernelImageBytes, machine: string, source: string): Promise<KernelBody> {
-  const head = await image.read(0, Math.min(Math.max(KERNEL_HEADER_BYTES, ARM64_HEADER_BYTES), image.size));
-  if (machine === "aarch64") {
-    const k = identifyArm64Kernel(head, image.size, `"${source}"`);
-    if ("error" in k) return { missing: `is in no format ukiboot reads a configuration from (${k.error})` };
-    if (k.kind === "image") return { offset: 0, size: image.size, compression: "none" };
-    if (k.kind === "gzip") return { offset: 0, size: image.size, compression: "gzip" };
-    return { offset: k.payloadOffset, size: k.payloadSize, compression: k.compression };
+  const head = await image.read(0, Math.min(KERNEL_CLASSIFY_BYTES, image.size));
+  const k = classifyKernel(head, image.size, machine, `"${source}"`);
+  switch (k.kind) {
+    case "refused":
+      return { missing: `is in no format ukiboot reads a configuration from (${k.problem})` };
+    case "unchecked":
+      return { missing: `is for ${k.machine}, where ukiboot loads no kernels` };
+    case "image":
+      return { offset: 0, size: image.size, compression: "none" };
+    case "gzip":
+      return { offset: 0, size: image.size, compression: "gzip" };
+    case "zboot":
+      return { offset: k.payloadOffset, size: k.payloadSize, compression: k.compression };
   }
-  const check = checkKernelImage(head, image.size);
-  if (check.format !== "bzImage" || check.problem !== undefined) return { missing: "is no bzImage, so ukiboot cannot read its configuration" };
+  const check = k.check;
   if (!check.payload) {
     const v = check.protocol ?? 0;
     return { missing: `is a bzImage of boot protocol ${v >> 8}.${String(v & 0xff).padStart(2, "0")}, whose header does not say where its compressed kernel is (2.08 and later do)` };

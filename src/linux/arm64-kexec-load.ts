@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync, readSync } from "node:fs";
 import { BootError } from "../errors.ts";
-import { ARM64_HEADER_BYTES, identifyArm64Kernel } from "../kexec/arm64-kernel.ts";
+import { ARM64_HEADER_BYTES } from "../kexec/arm64-kernel.ts";
+import { classifyKernel } from "../kexec/classify-kernel.ts";
 import { arm64Layout } from "../kexec/arm64-layout.ts";
 import { arm64Purgatory, ARM64_PURGATORY_BYTES } from "../kexec/arm64-purgatory.ts";
 import { parseFdt, serializeFdt } from "../kexec/fdt.ts";
@@ -39,8 +40,8 @@ export function kexecLoadArm64(req: KexecLoadRequest): void {
   const header = new Uint8Array(ARM64_HEADER_BYTES);
   readSync(req.kernelFd, header, 0, header.byteLength, 0);
   const kernelBytes = fdSize(req.kernelFd);
-  const kernel = identifyArm64Kernel(header, kernelBytes, `of "${req.label}"`);
-  if ("error" in kernel) throw new BootError(kernel.error, "Rebuild the UKI with an arm64 kernel");
+  const kernel = classifyKernel(header, kernelBytes, "aarch64", `of "${req.label}"`);
+  if (kernel.kind === "refused") throw new BootError(`Cannot use the kernel of "${req.label}": ${kernel.problem}`, "Rebuild the UKI with an arm64 kernel");
   if (kernel.kind !== "image") throw new BootError(`Cannot load "${req.label}": its kernel is still compressed when it reaches kexec_load`, "This is a ukiboot bug: the loader decompresses arm64 kernels first (docs/kexec.md §10)");
   const textOffset = Number(new DataView(header.buffer).getBigUint64(8, true));
   const initrdBytes = req.initrdFd === null ? 0 : fdSize(req.initrdFd);
