@@ -13,14 +13,16 @@ import { KDUMP_CONFIG_PATH, kdumpInitrdPath, type KdumpConfig } from "../kdump/k
 import { findKdumpAddons, kdumpAddonDirs } from "../kdump/kdump-addons.ts";
 import type { KernelImageCheck } from "../kexec/kernel-image.ts";
 import type { BootAddon, BootEntry } from "../model/boot-entry.ts";
-import { mayReplaceCrashInitrd, ukiOf, unameOf } from "../model/entry-rules.ts";
+import { addonsOf, mayReplaceCrashInitrd, ukiOf, unameOf } from "../model/entry-rules.ts";
 import { bootImageOf, commandLineRule } from "../model/command-line-rule.ts";
 import type { LoadPlan } from "../model/load-plan.ts";
 import { formatProblem, type Problem } from "../model/problem.ts";
 import type { Sys } from "../ports/sys.ts";
 import { type BootSession, trustStateOf } from "./boot-session.ts";
 import { currentEntry } from "./current-entry.ts";
-import { type CrashLoad, loadEntry, planAndCheck } from "./load-entry.ts";
+import { loadEntry, type PlanTransform, planAndCheck } from "./load-entry.ts";
+import { layoutInitrd } from "../initrd/initrd-layout.ts";
+import { checkCmdlineLength } from "../cmdline/kexec-cmdline.ts";
 
 export interface KdumpOptions {
   config: KdumpConfig;
@@ -133,21 +135,72 @@ export async function loadCrashKernel(sys: Sys, session: BootSession, opts: Kdum
     const mayInitrd = mayReplaceCrashInitrd(entry, trust, initrdFile);
     if (mayInitrd !== true) throw new BootError(mayInitrd.reason, mayInitrd.hint);
   }
-  const removed: string[] = [];
-  const crash: CrashLoad = {
+  let removed: string[] = [];
+  const transform = crashTransform({
     addons: kdumpAddons,
     ...(rewrites
       ? {
           rewrite: (line: string) => {
             const r = crashCmdline(line, opts.config);
-            removed.push(...r.removed);
+            // The plan is made twice (the second time from the sealed copies): the last one counts.
+            removed = r.removed;
             return r.cmdline;
           },
         }
       : {}),
     ...(initrdFile !== undefined ? { initrd: initrdFile } : {}),
     ...(reserved !== undefined && !opts.dryRun ? { beforeLoad: (plan: LoadPlan, kernel: KernelImageCheck) => checkFits(plan, kernel, reserved) } : {}),
-  };
-  const plan = opts.dryRun ? (await planAndCheck(sys, session, entry, { crash })).plan : await loadEntry(sys, session, entry, { crash }).catch((e) => inReservation(e, reserved));
+  });
+  const plan = opts.dryRun ? (await planAndCheck(sys, session, entry, { transform })).plan : await loadEntry(sys, session, entry, { transform }).catch((e) => inReservation(e, reserved));
   return { entry, chosenBy, plan, kdumpAddons, removed, rewritten: rewrites, ...(reserved !== undefined ? { reserved } : {}) };
+}
+
+/** How a crash kernel differs from a boot of the same entry (docs/kdump.md). */
+export interface CrashLoad {
+  /** Kdump add-ons, applied after the entry's own; under enforce each must verify, or nothing is loaded. */
+  addons: BootAddon[];
+  /** Rewrites the composed command line; given only when the policy lets the line change (docs/kdump.md §3). */
+  rewrite?: (cmdline: string) => string;
+  /** A kdump initrd that takes the place of the whole merged initrd. */
+  initrd?: string;
+  /** A last check of the finished plan and its kernel's header before it is loaded (that it fits the reserved memory). */
+  beforeLoad?: (plan: LoadPlan, kernel: KernelImageCheck) => void;
+}
+
+/** The crash kernel as a transform of the load path (src/flow/load-entry.ts): loaded on crash, never measured. */
+export function crashTransform(crash: CrashLoad): PlanTransform {
+  return {
+    crash: true,
+    // The kdump add-ons after the entry's own; a plain kernel takes none.
+    entry: (entry) => (crash.addons.length === 0 || entry.kind === "type1-linux" || entry.kind === "uki-url" ? entry : { ...entry, addons: [...addonsOf(entry), ...crash.addons] }),
+    verified: (entry, warnings) => refuseLostKdumpAddons(crash.addons, entry, warnings),
+    plan: (sys, plan) => asCrashPlan(sys, plan, crash),
+    ...(crash.beforeLoad ? { beforeLoad: crash.beforeLoad } : {}),
+  };
+}
+
+/**
+ * A kdump add-on the policy left out would leave the crash kernel without its options, under the very
+ * policy that forbids changing the line any other way: nothing is loaded instead (docs/kdump.md §5).
+ * @throws BootError naming the add-on and why it was left out
+ */
+function refuseLostKdumpAddons(wanted: BootAddon[], verified: BootEntry, warnings: readonly string[]): void {
+  const kept = new Set(addonsOf(verified).map((a) => a.path));
+  const lost = wanted.find((a) => !kept.has(a.path));
+  if (!lost) return;
+  const why = warnings.find((w) => w.includes(lost.fileName)) ?? "it does not verify";
+  throw new BootError(`Cannot load a crash kernel with the kdump add-on "${lost.path}": ${why}`, "Sign the kdump add-on with a key the policy trusts (ukify --secureboot-private-key), or remove it; nothing was loaded");
+}
+
+/** The entry's plan as a crash kernel: the rewritten line, and the kdump initrd in place of the merged one. */
+async function asCrashPlan(sys: Sys, plan: LoadPlan, crash: CrashLoad): Promise<LoadPlan> {
+  const cmdline = crash.rewrite ? crash.rewrite(plan.cmdline) : plan.cmdline;
+  checkCmdlineLength(cmdline);
+  if (crash.initrd === undefined) return { ...plan, cmdline };
+  const st = await sys.fs.stat(crash.initrd);
+  if (!st || st.kind !== "file") {
+    throw new BootError(`Cannot use the kdump initrd "${crash.initrd}": ${st ? "it is not a regular file" : "it does not exist"}`, "Build it (Debian: kdump-config load builds /var/lib/kdump/initrd.img-<version>), or name another with --initrd or in /etc/ukiboot/kdump.conf; nothing was loaded");
+  }
+  const initrd = layoutInitrd([{ kind: "kdump-initrd", origin: crash.initrd, source: { type: "range", path: crash.initrd, offset: 0, size: st.size } }], { style: "type1" });
+  return { ...plan, cmdline, initrd, notes: [...plan.notes, `the crash kernel gets the kdump initrd "${crash.initrd}" instead of the entry's own`] };
 }

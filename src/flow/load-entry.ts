@@ -9,8 +9,7 @@ import { classifyKernel, KERNEL_CLASSIFY_BYTES } from "../kexec/classify-kernel.
 import { readEmbeddedConfig } from "../kexec/ikconfig.ts";
 import { parseKernelConfig } from "../initrd/kernel-config.ts";
 import { refuseInvalidInitrd, validateInitrd } from "../initrd/validate-initrd.ts";
-import type { BootAddon, BootEntry } from "../model/boot-entry.ts";
-import { layoutInitrd } from "../initrd/initrd-layout.ts";
+import type { BootEntry } from "../model/boot-entry.ts";
 import { addonsOf, plainKernelOf, ukiOf } from "../model/entry-rules.ts";
 import { mayChangeCmdline } from "../model/command-line-rule.ts";
 import { appendCmdline } from "../cmdline/compose.ts";
@@ -26,16 +25,21 @@ import { measureBoot, type VerifiedDigests } from "./measure-boot.ts";
 import { verifyEntry } from "./judge-entry.ts";
 import { fetchEntry } from "./fetch-entry.ts";
 
-/** How a crash kernel differs from a boot of the same entry (docs/kdump.md). */
-export interface CrashLoad {
-  /** Kdump add-ons, applied after the entry's own; under enforce each must verify, or nothing is loaded. */
-  addons: BootAddon[];
-  /** Rewrites the composed command line; given only when the policy lets the line change (docs/kdump.md §3). */
-  rewrite?: (cmdline: string) => string;
-  /** A kdump initrd that takes the place of the whole merged initrd. */
-  initrd?: string;
-  /** A last check of the finished plan and its kernel's header before it is loaded (that it fits the reserved memory). */
-  beforeLoad?: (plan: LoadPlan, kernel: KernelImageCheck) => void;
+/**
+ * How a load differs from a boot of the same entry, applied at fixed points of the one load path: a crash
+ * kernel (src/flow/load-crash-kernel.ts) is made this way, so that the path itself has no kdump branches.
+ */
+export interface PlanTransform {
+  /** The entry to verify and plan in place of the listed one (for example with more add-ons). */
+  entry(entry: BootEntry): BootEntry;
+  /** Looks at the verdict before anything is planned; throws to refuse. */
+  verified(entry: BootEntry, warnings: readonly string[]): void;
+  /** The plan to load, made from the boot's plan; planned again from the seal like it. */
+  plan(sys: Sys, plan: LoadPlan): Promise<LoadPlan>;
+  /** A last check of the finished plan and its kernel's header before it is loaded. */
+  beforeLoad?(plan: LoadPlan, kernel: KernelImageCheck): void;
+  /** Loaded with KEXEC_FILE_ON_CRASH: no booted-entry credential, and never measured (docs/kdump.md §6). */
+  crash: true;
 }
 
 export interface LoadOptions {
@@ -48,8 +52,8 @@ export interface LoadOptions {
   append?: string;
   /** Load even when the initrd check finds members the kernel would drop. */
   force?: boolean;
-  /** Makes a crash kernel of the entry (src/flow/load-crash-kernel.ts): loaded with KEXEC_FILE_ON_CRASH, never measured. */
-  crash?: CrashLoad;
+  /** Makes something else of the entry than a boot: a crash kernel (src/flow/load-crash-kernel.ts). */
+  transform?: PlanTransform;
   /**
    * Extend the PCRs as systemd-stub would (default). A boot measures; `ukiboot load` on a running system
    * measures only when asked, because the PCRs then describe the running system, not the loaded one, and a
@@ -131,7 +135,7 @@ async function checkedPlan(sys: Sys, session: BootSession, entry: BootEntry, opt
   const edited = append !== "" ? appendCmdline(opts.editedCmdline ?? entry.options, append) : opts.editedCmdline;
   // What is verified is sealed first, and read from the seal from then on: a writer on the ESP cannot change
   // it between the check and the load (docs/trust.md §4).
-  const target = opts.crash?.addons.length ? withAddons(entry, opts.crash.addons) : entry;
+  const target = opts.transform ? opts.transform.entry(entry) : entry;
   // A fetched UKI is in a memory file sealed against writes: it is its own snapshot.
   if (session.trust.policy.mode !== "off" && !sealed) {
     await sys.snapshots.take(signedFilesOf(target));
@@ -139,10 +143,10 @@ async function checkedPlan(sys: Sys, session: BootSession, entry: BootEntry, opt
   }
   // Signatures first: under enforce an unverified UKI is refused and unverified add-ons are left out.
   const verified = await verifyEntry(sys, session.trust, target);
-  if (opts.crash) refuseLostKdumpAddons(opts.crash.addons, verified);
+  opts.transform?.verified(verified.entry, verified.warnings);
   const planned = async () => {
     const built = await buildPlan(sys.fs, verified.entry, { ...(edited !== undefined ? { editedCmdline: edited } : {}), trust });
-    return { built, plan: opts.crash ? await asCrashPlan(sys, built, opts.crash) : built };
+    return { built, plan: opts.transform ? await opts.transform.plan(sys, built) : built };
   };
   // A fetched UKI is sealed by the network layer; anything else its plan reads is sealed here.
   const fetchedImage = sealed ? ukiOf(entry)?.path : undefined;
@@ -183,37 +187,6 @@ async function sealPlan<T extends { plan: LoadPlan }>(sys: Sys, entry: BootEntry
     );
   }
   return again;
-}
-
-/** The entry with more add-ons after its own (a UKI entry; a plain kernel takes none). */
-function withAddons(entry: BootEntry, more: BootAddon[]): BootEntry {
-  return entry.kind === "type1-linux" || entry.kind === "uki-url" ? entry : { ...entry, addons: [...addonsOf(entry), ...more] };
-}
-
-/**
- * A kdump add-on the policy left out would leave the crash kernel without its options, under the very
- * policy that forbids changing the line any other way: nothing is loaded instead (docs/kdump.md §5).
- * @throws BootError naming the add-on and why it was left out
- */
-function refuseLostKdumpAddons(wanted: BootAddon[], verified: { entry: BootEntry; warnings: string[] }): void {
-  const kept = new Set(addonsOf(verified.entry).map((a) => a.path));
-  const lost = wanted.find((a) => !kept.has(a.path));
-  if (!lost) return;
-  const why = verified.warnings.find((w) => w.includes(lost.fileName)) ?? "it does not verify";
-  throw new BootError(`Cannot load a crash kernel with the kdump add-on "${lost.path}": ${why}`, "Sign the kdump add-on with a key the policy trusts (ukify --secureboot-private-key), or remove it; nothing was loaded");
-}
-
-/** The entry's plan as a crash kernel: the rewritten line, and the kdump initrd in place of the merged one. */
-async function asCrashPlan(sys: Sys, plan: LoadPlan, crash: CrashLoad): Promise<LoadPlan> {
-  const cmdline = crash.rewrite ? crash.rewrite(plan.cmdline) : plan.cmdline;
-  checkCmdlineLength(cmdline);
-  if (crash.initrd === undefined) return { ...plan, cmdline };
-  const st = await sys.fs.stat(crash.initrd);
-  if (!st || st.kind !== "file") {
-    throw new BootError(`Cannot use the kdump initrd "${crash.initrd}": ${st ? "it is not a regular file" : "it does not exist"}`, "Build it (Debian: kdump-config load builds /var/lib/kdump/initrd.img-<version>), or name another with --initrd or in /etc/ukiboot/kdump.conf; nothing was loaded");
-  }
-  const initrd = layoutInitrd([{ kind: "kdump-initrd", origin: crash.initrd, source: { type: "range", path: crash.initrd, offset: 0, size: st.size } }], { style: "type1" });
-  return { ...plan, cmdline, initrd, notes: [...plan.notes, `the crash kernel gets the kdump initrd "${crash.initrd}" instead of the entry's own`] };
 }
 
 /** JSON with sorted keys: two entries built by different paths (discovery, a counter rename) compare by content. */
@@ -284,10 +257,11 @@ async function checkLoadMeasure(sys: Sys, session: BootSession, entry: BootEntry
 
 async function loadAndMeasure(sys: Sys, session: BootSession, entry: BootEntry, opts: LoadOptions, planned: CheckedPlan): Promise<LoadPlan> {
   for (const w of planned.warnings) sys.log.warn(w);
-  const checked = opts.crash ? planned : { ...planned, plan: withBootedEntry(sys, planned.plan, entry) };
-  const crash = opts.crash ? { crash: true } : {};
-  opts.crash?.beforeLoad?.(checked.plan, planned.kernel);
-  if (opts.crash) sys.log.info("not measuring the crash kernel: it starts only after a crash, when the PCRs describe the crashed system (docs/kdump.md §6)");
+  const asCrash = opts.transform?.crash === true;
+  const checked = asCrash ? planned : { ...planned, plan: withBootedEntry(sys, planned.plan, entry) };
+  const crash = asCrash ? { crash: true } : {};
+  opts.transform?.beforeLoad?.(checked.plan, planned.kernel);
+  if (asCrash) sys.log.info("not measuring the crash kernel: it starts only after a crash, when the PCRs describe the crashed system (docs/kdump.md §6)");
   // Loaded once before anything is measured: when the kernel refuses this image (its own signature check,
   // a format it cannot load, no memory), the PCRs stay as they were and the next entry is measured from
   // the same state, so a disk sealed to that entry's PCR 11 still unlocks (docs/measurements.md §4).
@@ -296,7 +270,7 @@ async function loadAndMeasure(sys: Sys, session: BootSession, entry: BootEntry, 
   if (call === "kexec_load") {
     sys.log.info("this kernel has no kexec_file_load: loaded with kexec_load, ukiboot placing the segments and handing the next kernel the running device tree with a new /chosen (docs/kexec.md §11)");
   }
-  if (opts.crash || opts.measure === false) return checked.plan;
+  if (asCrash || opts.measure === false) return checked.plan;
   try {
     const measured = await measureBoot(sys, checked.plan, session.trust.policy.mode, planned.digests);
     for (const n of measured.notes) sys.log.info(n);

@@ -11,6 +11,7 @@ import { BootError } from "../../../src/errors.ts";
 import { type BootSession, openSession, type SessionOptions } from "../../../src/flow/boot-session.ts";
 import type { BootEntry } from "../../../src/model/boot-entry.ts";
 import { loadEntry, planAndCheck } from "../../../src/flow/load-entry.ts";
+import { crashTransform } from "../../../src/flow/load-crash-kernel.ts";
 import { verifyPeFile } from "../../../src/flow/trust-context.ts";
 import { refusalOf, verifyEntry } from "../../../src/flow/judge-entry.ts";
 import { flowEsp } from "../../lab/flow-esp.ts";
@@ -147,7 +148,7 @@ describe("what `ukiboot load` measures", () => {
       const zero = await pcr11();
       await loadEntry(sys, s, s.discovery.entries[0]!, { measure: false });
       // A crash kernel is not measured even when measuring is not turned off.
-      await loadEntry(sys, s, s.discovery.entries[0]!, { crash: { addons: [] } });
+      await loadEntry(sys, s, s.discovery.entries[0]!, { transform: crashTransform({ addons: [] }) });
       expect(await pcr11()).toBe(zero);
       await loadEntry(sys, s, s.discovery.entries[0]!);
       expect(await pcr11()).not.toBe(zero);
