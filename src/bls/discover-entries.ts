@@ -114,6 +114,23 @@ export async function discoverEntries(uncached: ReadOnlyFs, opts: DiscoverOption
 }
 
 /**
+ * The entry in `entry`'s own file, read again with the same code as discoverEntries, without listing anything
+ * else: the load path asks it once the file is sealed (docs/trust.md §4). undefined when the file no longer
+ * holds an entry of that id. Titles are left as the file gives them (not made unique against the others).
+ */
+export async function rediscoverEntry(uncached: ReadOnlyFs, entry: BootEntry, opts: { arch?: EfiArch; urlOrigin?: string } = {}): Promise<BootEntry | undefined> {
+  const fs = new CachingFs(uncached);
+  const arch = opts.arch ?? efiArchOfNodeArch(process.arch) ?? "x64";
+  const problems: Problem[] = [];
+  const ctx: UkiScanContext = { fs, arch, problems, globalAddons: (root) => scanAddons(fs, { root, dirLoaderPath: GLOBAL_ADDON_DIR, scope: "global", arch, problems }) };
+  const file = { root: entry.root, source: entry.source, fileName: entry.fileName, path: entry.path };
+  const found = entry.path.toLowerCase().endsWith(TYPE1_SUFFIX)
+    ? [await readType1Entry(ctx, file, opts.urlOrigin)]
+    : await readUkiEntries(ctx, { ...file, dirLoaderPath: TYPE2_DIR });
+  return found.find((e) => e?.id === entry.id);
+}
+
+/**
  * One entry under two boot-counter names (`x+3.efi` and `x+2-1.efi` in one directory): a counter rename was
  * cut short, by power loss between FAT's new directory entry and the removal of the old one (docs/efi-variables.md
  * §5). Counters only ever go down, so the name with fewer tries left is the later state: keep it, drop the

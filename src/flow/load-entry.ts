@@ -18,7 +18,7 @@ import { checkCmdlineLength } from "../cmdline/kexec-cmdline.ts";
 import type { LoadPlan } from "../model/load-plan.ts";
 import { buildPlan } from "../plan/build-plan.ts";
 import { fileAt, filesOfPlan, firstDifference } from "../plan/plan-files.ts";
-import { discoverEntries } from "../bls/discover-entries.ts";
+import { rediscoverEntry } from "../bls/discover-entries.ts";
 import type { Progress, Sys } from "../ports/sys.ts";
 import { type BootSession, trustStateOf } from "./boot-session.ts";
 import { measureBoot, type VerifiedDigests } from "./measure-boot.ts";
@@ -189,23 +189,17 @@ async function sealPlan<T extends { plan: LoadPlan }>(sys: Sys, entry: BootEntry
   return again;
 }
 
-/** JSON with sorted keys: two entries built by different paths (discovery, a counter rename) compare by content. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
-  );
-}
-
 /**
- * After sealing, the entry is read again from the seal with the same discovery code and must be what was
+ * After sealing, the entry is read again from its own sealed file with the discovery code and must be what was
  * listed: its section table, its .cmdline and .uname, its add-ons. Otherwise a file swapped between listing
  * and sealing could pair a verified image with text read from another (docs/trust.md §4).
  * @throws BootError when it changed
  */
 async function confirmUnchanged(sys: Sys, entry: BootEntry): Promise<void> {
-  const again = (await discoverEntries(sys.fs, { esp: entry.root })).entries.find((e) => e.id === entry.id);
+  const again = await rediscoverEntry(sys.fs, entry);
   const strip = (e: BootEntry) => ({ ...e, showTitle: "" });
-  if (!again || canonical(strip(again)) !== canonical(strip(entry))) {
+  const changed = again ? firstDifference(strip(entry), strip(again)) : "(the entry is gone)";
+  if (changed !== null) {
     throw new BootError(`Cannot boot "${entry.path}": it changed on disk after it was listed`, "Try again; if it keeps happening, something is rewriting the ESP while ukiboot runs");
   }
 }
