@@ -1,10 +1,12 @@
 /**
- * Undoing a compressed kernel: which compressor packed it, told from the magic its own decompressor checks
- * (lib/decompress.c), and the runtime's gzip and zstd decoders, with a limit no kernel reaches. The arm64
- * loader undoes a gzip or zboot kernel with it (docs/kexec.md §10); the initrd check reads the configuration a kernel carries through it (docs/initrd.md §5).
+ * Undoing a compressed kernel as a stream: which compressor packed it, told from the magic its own
+ * decompressor checks (lib/decompress.c), and the runtime's gzip and zstd decoders fed chunk by chunk, so
+ * memory stays flat whatever the kernel's size. The arm64 loader undoes a gzip or zboot kernel with it
+ * (docs/kexec.md §10); the initrd check reads the configuration a kernel carries through it (docs/initrd.md §5).
  * Nothing here reads a file: the caller hands in the compressed chunks.
  */
-import { gunzipSync, zstdDecompressSync } from "node:zlib";
+import { Readable } from "node:stream";
+import { createGunzip, createZstdDecompress } from "node:zlib";
 
 /** The compressors a kernel can be built with (CONFIG_KERNEL_*). */
 export type KernelCompression = "gzip" | "zstd" | "xz" | "lzma" | "bzip2" | "lz4" | "lzo";
@@ -66,38 +68,41 @@ export interface InflateOptions {
   expectedSize?: number;
 }
 
-/** How much of the decompressed kernel each yielded chunk holds. */
-const OUT_CHUNK = 1024 * 1024;
-
 /**
- * The decompressed kernel, chunk by chunk. The compressed input is gathered first and undone by one call of the
- * runtime's synchronous decoder, on the calling thread: the arm64 runtime (Bun 1.4.5) has crashed while its
- * streaming decoder, which works on a thread pool, was under way (docs/kexec.md §9). So memory holds the
- * compressed and the decompressed kernel once each, and the decoder itself stops at `limit`. An error thrown
- * by `input` (a file that ends early) reaches the caller as it is.
+ * The decompressed kernel, chunk by chunk. Breaking out of the loop stops the decoder and the reading of
+ * `input`. An error thrown by `input` (a file that ends early) reaches the caller as it is.
  * @throws KernelInflateError when the stream is corrupt, ends early or inflates past the limit
  */
 export async function* inflateKernel(input: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, compression: InflatableCompression, opts: InflateOptions): AsyncGenerator<Uint8Array> {
   const limit = opts.limit ?? KERNEL_DECOMPRESSED_MAX;
   const fail = (problem: string, clause = `cannot be decompressed: the stream ${problem}`) => new KernelInflateError(opts.source, compression, problem, clause);
-  const parts: Uint8Array[] = [];
-  for await (const chunk of input) parts.push(chunk.slice());
-  const compressed = Buffer.concat(parts);
-  parts.length = 0;
-  let out: Buffer;
+  const decoder = compression === "gzip" ? createGunzip({ chunkSize: 64 * 1024 }) : createZstdDecompress({ chunkSize: 64 * 1024 });
+  // One compressed chunk buffered at a time: the decoder's own buffers give the rest of the backpressure.
+  const feed = Readable.from(input, { objectMode: true, highWaterMark: 1 });
+  let inputError: unknown;
+  feed.on("error", (e) => {
+    inputError = e;
+    decoder.destroy(e);
+  });
+  feed.pipe(decoder);
+  let written = 0;
   try {
-    out = compression === "gzip" ? gunzipSync(compressed, { maxOutputLength: limit }) : zstdDecompressSync(compressed, { maxOutputLength: limit });
+    for await (const chunk of decoder as AsyncIterable<Buffer>) {
+      written += chunk.byteLength;
+      if (written > limit) throw fail(`inflates past ${limit} bytes, more than any kernel`, `inflates past ${limit} bytes, more than any kernel`);
+      yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    }
   } catch (e) {
+    if (inputError !== undefined) throw inputError;
+    if (e instanceof KernelInflateError) throw e;
     const message = e instanceof Error ? e.message : String(e);
-    const code = (e as { code?: string }).code;
-    if (code === "ERR_BUFFER_TOO_LARGE" || /larger than|too large|exceed/i.test(message)) throw fail(`inflates past ${limit} bytes, more than any kernel`, `inflates past ${limit} bytes, more than any kernel`);
     if (/unexpected end/i.test(message)) throw fail("ends before its end marker (the file is cut short)");
     throw fail(`is corrupt (${message})`, `cannot be decompressed: ${message}`);
+  } finally {
+    feed.destroy();
+    decoder.destroy();
   }
-  if (opts.expectedSize !== undefined && out.byteLength < opts.expectedSize) {
-    throw fail(`ends after ${out.byteLength} of the ${opts.expectedSize} bytes its image states (the file is cut short)`);
-  }
-  for (let at = 0; at < out.byteLength; at += OUT_CHUNK) {
-    yield new Uint8Array(out.buffer, out.byteOffset + at, Math.min(OUT_CHUNK, out.byteLength - at));
+  if (opts.expectedSize !== undefined && written < opts.expectedSize) {
+    throw fail(`ends after ${written} of the ${opts.expectedSize} bytes its image states (the file is cut short)`);
   }
 }

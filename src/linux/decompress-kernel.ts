@@ -1,7 +1,7 @@
 /**
  * Undoing a compressed arm64 kernel into the kernel's memfd (docs/kexec.md §10): the compressed bytes are read
- * from their file ranges a megabyte at a time and undone by the runtime's gzip or zstd decoder
- * (src/kexec/kernel-inflate.ts), which costs twice the kernel's size in memory for a moment. The result must be an arm64
+ * from their file ranges a megabyte at a time and streamed through the runtime's gzip or zstd decoder
+ * (src/kexec/kernel-inflate.ts), so memory stays flat whatever the kernel's size. The result must be an arm64
  * Image, and no larger than any kernel is; a stream that is cut short, corrupt or ends early is refused with a
  * sentence naming the file.
  */

@@ -80,6 +80,19 @@ describe("inflateKernel()", () => {
     expect(e.clause).toBe("inflates past 1048576 bytes, more than any kernel");
   });
 
+  test("a reader that stops early stops the reading of the input too", async () => {
+    const zeros = Bun.zstdCompressSync(filler(5, 4 * 1024 * 1024) as Uint8Array<ArrayBuffer>);
+    let pulled = 0;
+    function* counted(): Generator<Uint8Array> {
+      for (const c of chunked(zeros, 16 * 1024)) {
+        pulled++;
+        yield c;
+      }
+    }
+    for await (const _ of inflateKernel(counted(), "zstd", { source: SOURCE })) break;
+    expect(pulled).toBeLessThan(Math.ceil(zeros.byteLength / (16 * 1024)));
+  });
+
   test("an error of the input's reader reaches the caller as it is", async () => {
     function* broken(): Generator<Uint8Array> {
       yield Bun.gzipSync(KERNEL as Uint8Array<ArrayBuffer>).subarray(0, 1000);
