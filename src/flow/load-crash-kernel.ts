@@ -20,7 +20,8 @@ import { formatProblem, type Problem } from "../model/problem.ts";
 import type { Sys } from "../ports/sys.ts";
 import { type BootSession, trustStateOf } from "./boot-session.ts";
 import { currentEntry } from "./current-entry.ts";
-import { loadEntry, type PlanTransform, planAndCheck } from "./load-entry.ts";
+import { loadEntry, planAndCheck } from "./load-entry.ts";
+import type { PlanTransform } from "./load/load-options.ts";
 import { layoutInitrd } from "../initrd/initrd-layout.ts";
 import { checkCmdlineLength } from "../cmdline/kexec-cmdline.ts";
 
