@@ -1,8 +1,8 @@
 /**
- * A progress view of one plain line, drawn without Ink. On arm64 the Bun runtime (1.4.5) has crashed with a
- * segmentation fault right after Ink was first imported while a boot's load was under way, twice in QEMU
- * under TCG (docs/kexec.md §11); until that is understood, an unattended arm64 boot says what it loads in a
- * line instead, and Ink loads there only for the menu, before any load starts.
+ * A progress view of one plain line, drawn without Ink. On arm64 in QEMU the Bun runtime (1.4.5) crashed
+ * twice right after Ink was first imported while a boot's load was under way; later crashes, with and without
+ * Ink, stopped once the guest CPU had no SVE (docs/kexec.md §11). An unattended boot needs no more than a line
+ * saying what it loads, so on arm64 Ink still loads only for the menu.
  */
 import type { ProgressUpdate, ProgressView } from "../src/ports/chooser.ts";
 import type { OutputStream } from "../src/ports/terminal.ts";

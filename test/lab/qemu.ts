@@ -107,6 +107,13 @@ export class Vm {
   readonly monitorPath: string;
   /** How long a wait goes on after GAVE_UP: long enough for a scenario's own pattern printed just after it. */
   gaveUpGraceMs = 15_000;
+  /**
+   * How long the firmware may stay silent after its banner before the wait ends (firmwareStalled): AAVMF under
+   * TCG goes on to print or start something within seconds when it works, and when it stalls it never does.
+   */
+  firmwareStallMs = 90_000;
+  /** When the console last grew. */
+  private lastOutputAt = Date.now();
 
   constructor(
     readonly proc: Subprocess<"pipe" | "inherit", "pipe" | "inherit", "pipe" | "inherit">,
@@ -124,6 +131,7 @@ export class Vm {
     for await (const chunk of stream) {
       const text = dec.decode(chunk, { stream: true });
       this.output += text;
+      this.lastOutputAt = Date.now();
       if (qemu) this.qemuMessages += text;
       for (const w of [...this.waiters]) {
         const m = w.find(this.output);
@@ -147,6 +155,7 @@ export class Vm {
     const gaveUp = new RegExp(GAVE_UP.source, "m");
     let timer: Timer | undefined;
     let graceTimer: Timer | undefined;
+    let stallTimer: Timer | undefined;
     let rejectGaveUp: (e: Error) => void = () => {};
     const found = { find: (output: string) => output.match(re), resolve: (_m: RegExpMatchArray) => {} };
     const stopped = {
@@ -164,6 +173,15 @@ export class Vm {
         new Promise<never>((_, reject) => {
           rejectGaveUp = reject;
           timer = setTimeout(() => reject(new VmTimeout(re, timeoutMs, this)), timeoutMs);
+          // A firmware that stalled after its banner ends the wait early; infrastructureFault then knows it.
+          stallTimer = setInterval(
+            () => {
+              if (Date.now() - this.lastOutputAt >= this.firmwareStallMs && firmwareStalled(this.output)) {
+                reject(new VmTimeout(re, timeoutMs, this, `No ${re} on the serial console: the firmware printed its banner and nothing more for ${this.firmwareStallMs / 1000} s`));
+              }
+            },
+            Math.min(5000, this.firmwareStallMs),
+          );
         }),
         this.exited.then(async () => {
           await Bun.sleep(50);
@@ -175,6 +193,7 @@ export class Vm {
     } finally {
       clearTimeout(timer);
       clearTimeout(graceTimer);
+      clearInterval(stallTimer);
       this.waiters = this.waiters.filter((w) => w !== found && w !== stopped);
     }
   }
@@ -254,6 +273,15 @@ function kvmUsable(): boolean {
   return existsSync("/dev/kvm") && process.env.UKIBOOT_QEMU_KVM === "1";
 }
 
+/**
+ * The arm64 guest's CPU: QEMU's "max" without LPA2 (which Debian's 6.12 kernels do not boot with 4 KiB pages)
+ * and without SVE. With SVE on, ukiboot's runtime died by a segmentation fault in most boots that decompress a
+ * kernel, at a random address, also when the decompression ran on the calling thread; the same work under
+ * QEMU's user-mode emulator, with SVE, never crashed (docs/kexec.md §9). The register state a guest kernel
+ * saves and restores for SVE is what system emulation adds, so the lab's arm64 CPU has none.
+ */
+const ARM64_CPU = "max,lpa2=off,sve=off";
+
 /** AAVMF, Debian's build of the UEFI firmware for QEMU's arm64 virt machine (qemu-efi-aarch64). */
 export const AAVMF_CODE = "/usr/share/AAVMF/AAVMF_CODE.fd";
 export const AAVMF_VARS = "/usr/share/AAVMF/AAVMF_VARS.fd";
@@ -265,7 +293,7 @@ export function qemuArgs(opts: VmOptions, dir: string): string[] {
   // One CPU: -smp 2 under TCG double-faulted guests in 4 of 6 runs here; -smp 1 was stable (docs/kexec.md §9).
   if (opts.kvm && kvmUsable() && !arm64) args.push("-accel", "kvm", "-cpu", "host");
   // arm64 without FEAT_LPA2: with it, Debian's 6.12 kernel oopsed in trans_pgd_create_copy on every kexec here (docs/kexec.md §11).
-  else args.push("-accel", "tcg", "-cpu", arm64 ? "max,lpa2=off" : "max", "-smp", "1");
+  else args.push("-accel", "tcg", "-cpu", arm64 ? ARM64_CPU : "max", "-smp", "1");
   args.push("-machine", arm64 ? "virt" : opts.firmware === "ovmf-secure-boot" ? "q35,smm=on" : "q35");
   args.push("-serial", opts.interactive ? "mon:stdio" : "stdio");
   args.push("-monitor", `unix:${join(dir, "monitor.sock")},server,nowait`);

@@ -237,3 +237,38 @@ describe("Vm.expect() after the shim gave up", () => {
     expect((await waiting)[0]).toBe("The rescue shell is not available.");
   });
 });
+
+describe("Vm.expect() on a firmware that stalls", () => {
+  function liveVm(): { vm: Vm; say: (line: string) => void } {
+    let push: (s: string) => void = () => {};
+    const stdout = new ReadableStream<Uint8Array>({
+      start(c) {
+        push = (s) => c.enqueue(new TextEncoder().encode(s));
+      },
+    });
+    const vm = new Vm({ stdout, stderr: null, exited: new Promise<number>(() => {}), signalCode: null, kill() {} } as never, "/nonexistent", []);
+    vm.firmwareStallMs = 100;
+    return { vm, say: (line) => push(`${line}\n`) };
+  }
+
+  test("a banner and then silence ends the wait early, and the retry rule recognises it", async () => {
+    const { vm, say } = liveVm();
+    const waiting = vm.expect(/UKIBOOT-TARGET-END/, 600_000).catch((e: Error) => e);
+    say("UEFI firmware (version  built at 13:10:49 on Nov  5 2024)");
+    say("\x1b[2J\x1b[01;01H\x1b[=3h");
+    const err = (await waiting) as Error;
+    expect(err.message).toStartWith("No /UKIBOOT-TARGET-END/ on the serial console: the firmware printed its banner and nothing more for 0.1 s");
+    expect(infrastructureFault(vm)).toBe("the firmware stopped after its banner and started nothing");
+  });
+
+  test("a firmware that goes on printing is waited for", async () => {
+    const { vm, say } = liveVm();
+    const waiting = vm.expect(/UKIBOOT-TARGET-END/, 2000);
+    say("UEFI firmware (version  built at 13:10:49 on Nov  5 2024)");
+    await Bun.sleep(50);
+    say("BdsDxe: loading Boot0001");
+    await Bun.sleep(300);
+    say("UKIBOOT-TARGET-END");
+    expect((await waiting)[0]).toBe("UKIBOOT-TARGET-END");
+  });
+});
