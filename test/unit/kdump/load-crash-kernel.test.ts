@@ -188,6 +188,27 @@ describe("under Secure Boot", () => {
     expect(k.rewritten).toBe(false);
     expect(k.plan.cmdline).toBe("root=/dev/vda2 ro ukiboot.addon=1");
     expect(sys.kexec.crashLoaded).toHaveLength(1);
+    // The kdump add-on is sealed with the UKI, before either is verified, and read from the seal from then on.
+    expect(sys.events.find((e) => e.startsWith("snapshot"))).toBe(`snapshot ${join(signedEsp, "EFI/Linux/real.efi")} ${join(signedEsp, "EFI/Linux/real.efi.extra.d/kdump/crash.addon.efi")}`);
+  });
+
+  test("a kdump add-on swapped for an unsigned one as it is sealed is judged as the unsigned one, and nothing is loaded", async () => {
+    const esp = mkdtempSync(join(tmpdir(), "kdump-swap-"));
+    cpSync(signedEsp, esp, { recursive: true });
+    const addon = join(esp, "EFI/Linux/real.efi.extra.d/kdump/crash.addon.efi");
+    const sys = fakeSys({
+      efivarfs: efivars(SECURE_BOOT),
+      cmdline: booted("real.efi"),
+      tpm: tpm.transport,
+      onSnapshot: (paths) => {
+        if (paths.includes(addon)) cpSync(f.addon.unsigned, addon);
+      },
+    });
+    const s = await openSession(sys, { esp }, { trustFiles: [f.keys.db.crt] });
+    sys.kexec.reservedForCrash = 1 << 30;
+    const err = await loadCrashKernel(sys, s, { config: DEFAULTS }).catch((e) => e);
+    expect(err.message).toStartWith(`Cannot load a crash kernel with the kdump add-on "${addon}": `);
+    expect(sys.kexec.crashLoaded).toHaveLength(0);
   });
 
   test("an unsigned kdump add-on is refused, naming it, and nothing is loaded", async () => {
