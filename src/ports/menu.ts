@@ -1,6 +1,6 @@
 /**
  * The menu's input model and its result: what the caller hands to runMenu() and what it gets back.
- * The lead maps discovered boot entries to MenuEntry; the menu never loads, writes variables or kexecs.
+ * The flow (src/flow/menu-view.ts) maps discovered boot entries to MenuEntry; the menu never loads, writes variables or kexecs.
  * Field meanings follow docs/entries.md §4, docs/menu.md and docs/order-and-default.md.
  */
 
