@@ -1,8 +1,10 @@
 /** Options several commands share, and resolving them into paths. */
 import { BootError } from "../errors.ts";
 import { findEspMountPoint } from "../disk/mountinfo.ts";
-import type { Partitions } from "../flow/boot-session.ts";
+import { type BootSession, openSession, type Partitions } from "../flow/boot-session.ts";
+import type { Platform } from "../ports/platform.ts";
 import type { Sys } from "../ports/sys.ts";
+import type { CommandIo } from "./command.ts";
 
 export const PARTITION_OPTIONS = {
   esp: { type: "string" },
@@ -41,4 +43,24 @@ export function resolvePartitions(sys: Pick<Sys, "mounts">, values: { esp?: stri
     if (boot && boot.fsType === "vfat") xbootldr = "/boot";
   }
   return { esp, ...(xbootldr ? { xbootldr } : {}) };
+}
+
+/** The Sys every command runs on: `--efivarfs` when given, and UKIBOOT_DEBUG's messages, for every command alike. */
+export function commandSys(platform: Platform, io: CommandIo, values: { efivarfs?: string | undefined }): Sys {
+  return platform.sys({ debug: Boolean(io.env.UKIBOOT_DEBUG), ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
+}
+
+/** The prologue of every command that reads an ESP: its Sys, then the session over the partitions and trust options. */
+export async function openCommandSession(
+  platform: Platform,
+  io: CommandIo,
+  values: { esp?: string | undefined; xbootldr?: string | undefined; efivarfs?: string | undefined; verify?: string | undefined; trust?: string[] | undefined },
+): Promise<{ sys: Sys; session: BootSession }> {
+  const sys = commandSys(platform, io, values);
+  return { sys, session: await sessionFor(sys, values) };
+}
+
+/** The session over the partitions and trust options the command line names, on a Sys the command already has. */
+export function sessionFor(sys: Sys, values: { esp?: string | undefined; xbootldr?: string | undefined; verify?: string | undefined; trust?: string[] | undefined }): Promise<BootSession> {
+  return openSession(sys, resolvePartitions(sys, values), trustOptions(values));
 }

@@ -1,8 +1,7 @@
 /** `ukiboot boot`: pick the default entry and kexec it (or print what would be loaded). */
 import { parseArgs } from "node:util";
-import { openSession } from "../../flow/boot-session.ts";
 import { runBoot } from "../../flow/run-boot.ts";
-import { PARTITION_HELP, PARTITION_OPTIONS, resolvePartitions, trustOptions } from "../common-options.ts";
+import { openCommandSession, PARTITION_HELP, PARTITION_OPTIONS } from "../common-options.ts";
 import type { Command } from "../command.ts";
 
 export const bootCommand: Command = {
@@ -22,8 +21,7 @@ ${PARTITION_HELP}
   -h, --help       show this help`,
   async run(args, io, platform) {
     const { values } = parseArgs({ args, options: { ...PARTITION_OPTIONS, "dry-run": { type: "boolean" } }, strict: true });
-    const sys = platform.sys({ debug: Boolean(io.env.UKIBOOT_DEBUG), ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
-    const session = await openSession(sys, resolvePartitions(sys, values), trustOptions(values));
+    const { sys, session } = await openCommandSession(platform, io, values);
     await runBoot(sys, session, { chooser: null, menuFirst: false, ...(values["dry-run"] ? { dryRun: { out: io.stdout } } : {}) });
     return 0;
   },

@@ -1,6 +1,7 @@
 /** `ukiboot inspect FILE`: what a PE file is to a boot loader, section by section and profile by profile. */
 import { parseArgs } from "node:util";
 import { UsageError, type Command } from "../command.ts";
+import { commandSys } from "../common-options.ts";
 import { inspectPeFile, type InspectReport } from "../../report/inspect-pe.ts";
 import { efiArchOfNodeArch } from "../../pe/efi-arch.ts";
 import { loadTrustContext } from "../../flow/trust-context.ts";
@@ -73,7 +74,7 @@ Options:
     if (positionals.length !== 1) throw new UsageError(`expected exactly one FILE, got ${positionals.length}`);
     const arch = efiArchOfNodeArch(process.arch) ?? "x64";
     const path = positionals[0]!;
-    const sys = platform.sys({ ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
+    const sys = commandSys(platform, io, values);
     const report = await inspectPeFile(sys.fs, path, { arch });
     const trust = await loadTrustContext(sys, readLoaderVars(sys.efivars).secureBoot, values.trust ? { trustFiles: values.trust } : {});
     for (const p of trust.problems) sys.log.warn(p);

@@ -6,12 +6,11 @@
  */
 import { parseArgs } from "node:util";
 import { BootError } from "../../errors.ts";
-import { openSession } from "../../flow/boot-session.ts";
 import { type CrashKernel, loadCrashKernel } from "../../flow/load-crash-kernel.ts";
 import { formatMiB } from "../../kdump/crash-memory.ts";
 import { KDUMP_CONFIG_PATH, parseKdumpConfig } from "../../kdump/kdump-config.ts";
 import type { Sys } from "../../ports/sys.ts";
-import { PARTITION_HELP, PARTITION_OPTIONS, resolvePartitions, trustOptions } from "../common-options.ts";
+import { commandSys, PARTITION_HELP, PARTITION_OPTIONS, sessionFor } from "../common-options.ts";
 import { UsageError, type Command } from "../command.ts";
 
 /** The configuration file: a missing default file means the defaults; a missing named one is an error. */
@@ -69,10 +68,10 @@ ${PARTITION_HELP}
     });
     if (positionals.length > 1) throw new UsageError("expected at most one ENTRY-ID");
     if (values.initrd !== undefined && !values.initrd.startsWith("/")) throw new UsageError(`invalid --initrd "${values.initrd}": give an absolute path`);
-    const sys = platform.sys({ ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
+    const sys = commandSys(platform, io, values);
     const { config, problems } = await readConfig(sys, values.config);
     for (const p of problems) sys.log.warn(p);
-    const session = await openSession(sys, resolvePartitions(sys, values), trustOptions(values));
+    const session = await sessionFor(sys, values);
     const dryRun = Boolean(values["dry-run"]);
     const loaded = await loadCrashKernel(sys, session, {
       config,

@@ -2,8 +2,7 @@
 import { parseArgs } from "node:util";
 import { toBootctlJson } from "../../report/bootctl-json.ts";
 import { formatEntriesText } from "../../report/entries-text.ts";
-import { openSession } from "../../flow/boot-session.ts";
-import { PARTITION_HELP, PARTITION_OPTIONS, resolvePartitions, trustOptions } from "../common-options.ts";
+import { openCommandSession, PARTITION_HELP, PARTITION_OPTIONS } from "../common-options.ts";
 import type { Command } from "../command.ts";
 import { type BootSession } from "../../flow/boot-session.ts";
 import { judgeEntry, type SignatureLine } from "../../flow/judge-entry.ts";
@@ -50,8 +49,7 @@ ${PARTITION_HELP}
   -h, --help       show this help`,
   async run(args, io, platform) {
     const { values } = parseArgs({ args, options: { ...PARTITION_OPTIONS, json: { type: "boolean" }, signatures: { type: "boolean" } }, strict: true });
-    const sys = platform.sys({ ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
-    const session = await openSession(sys, resolvePartitions(sys, values), trustOptions(values));
+    const { sys, session } = await openCommandSession(platform, io, values);
     const { discovery, state } = session;
     const defaultIndex = state.choice.index;
     // The entry this system was booted from, when it is on this ESP (docs/efi-variables.md §8).

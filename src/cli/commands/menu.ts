@@ -1,9 +1,8 @@
 /** `ukiboot menu`: the boot menu on the current terminal; boots what is chosen (or prints its plan). */
 import { parseArgs } from "node:util";
-import { openSession } from "../../flow/boot-session.ts";
 import { carryOut, describePowerAction } from "../../flow/power.ts";
 import { runBoot } from "../../flow/run-boot.ts";
-import { PARTITION_HELP, PARTITION_OPTIONS, resolvePartitions, trustOptions } from "../common-options.ts";
+import { openCommandSession, PARTITION_HELP, PARTITION_OPTIONS } from "../common-options.ts";
 import type { Command } from "../command.ts";
 
 export const menuCommand: Command = {
@@ -22,8 +21,7 @@ ${PARTITION_HELP}
   -h, --help       show this help`,
   async run(args, io, platform) {
     const { values } = parseArgs({ args, options: { ...PARTITION_OPTIONS, "dry-run": { type: "boolean" }, json: { type: "boolean" } }, strict: true });
-    const sys = platform.sys({ debug: Boolean(io.env.UKIBOOT_DEBUG), ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
-    const session = await openSession(sys, resolvePartitions(sys, values), trustOptions(values));
+    const { sys, session } = await openCommandSession(platform, io, values);
     const dryRun = values["dry-run"] ? { out: io.stdout, json: Boolean(values.json) } : undefined;
     const chooser = () => platform.chooser({ stdin: io.stdin, stdout: io.stdout, env: io.env });
     // On a running system the shell item leaves the menu, back to the shell it was started from.

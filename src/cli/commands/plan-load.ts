@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
 import { BootError } from "../../errors.ts";
 import { findEntryByPattern } from "../../bls/default-entry.ts";
-import { type BootSession, openSession } from "../../flow/boot-session.ts";
+import { type BootSession } from "../../flow/boot-session.ts";
 import { loadEntry, planAndCheck } from "../../flow/load-entry.ts";
 import { createSourceReader, sourceSize } from "../../bytes/byte-source.ts";
 import { detectFormat } from "../../initrd/compression.ts";
@@ -16,7 +16,7 @@ import { profileOf, ukiIdOf } from "../../model/entry-rules.ts";
 import { formatPlanText, planToJson } from "../../plan/format-plan.ts";
 import type { LoadPlan } from "../../model/load-plan.ts";
 import type { ReadOnlyFs } from "../../ports/fs.ts";
-import { PARTITION_HELP, PARTITION_OPTIONS, resolvePartitions, trustOptions } from "../common-options.ts";
+import { commandSys, openCommandSession, PARTITION_HELP, PARTITION_OPTIONS } from "../common-options.ts";
 import { UsageError, type Command } from "../command.ts";
 
 const ENTRY_OPTIONS = {
@@ -106,8 +106,7 @@ ${ENTRY_HELP}
       strict: true,
     });
     if (positionals.length > 1) throw new UsageError("expected at most one ENTRY-ID");
-    const sys = platform.sys({ ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
-    const session = await openSession(sys, resolvePartitions(sys, values), trustOptions(values));
+    const { sys, session } = await openCommandSession(platform, io, values);
     const entry = selectEntry(session, positionals[0], values.profile);
     const { plan, warnings } = await planAndCheck(sys, session, entry, {
       ...(values.cmdline !== undefined ? { editedCmdline: values.cmdline } : {}),
@@ -144,8 +143,7 @@ ${ENTRY_HELP}
     const { values, positionals } = parseArgs({ args, options: { ...ENTRY_OPTIONS, crash: { type: "boolean" }, measure: { type: "boolean" } }, allowPositionals: true, strict: true });
     if (positionals.length > 1) throw new UsageError("expected at most one ENTRY-ID");
     if (values.crash) throw new UsageError("--crash is gone: load a crash kernel with ukiboot kdump, which makes one from the entry (docs/kdump.md)");
-    const sys = platform.sys({ ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
-    const session = await openSession(sys, resolvePartitions(sys, values), trustOptions(values));
+    const { sys, session } = await openCommandSession(platform, io, values);
     const entry = selectEntry(session, positionals[0], values.profile);
     const plan = await loadEntry(sys, session, entry, {
       ...(values.cmdline !== undefined ? { editedCmdline: values.cmdline } : {}),
@@ -170,7 +168,7 @@ Options:
   -h, --help   show this help`,
   async run(args, io, platform) {
     parseArgs({ args, options: {}, strict: true });
-    const sys = platform.sys({ });
+    const sys = commandSys(platform, io, {});
     if (sys.kexec.isLoaded() === false) throw new BootError("Cannot start a kernel: none is loaded (/sys/kernel/kexec_loaded is 0)", "Load one first with ukiboot load");
     sys.mounts.sync();
     await sys.kexec.exec();
@@ -190,7 +188,7 @@ Options:
   -h, --help   show this help`,
   async run(args, io, platform) {
     const { values } = parseArgs({ args, options: { crash: { type: "boolean" } }, strict: true });
-    const sys = platform.sys({ });
+    const sys = commandSys(platform, io, {});
     await sys.kexec.unload({ crash: Boolean(values.crash) });
     io.stdout.write(`Unloaded the ${values.crash ? "crash " : ""}kexec image.\n`);
     return 0;

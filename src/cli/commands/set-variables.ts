@@ -19,6 +19,7 @@ import { parseTimeout } from "../../efi/timeout.ts";
 import { BootError } from "../../errors.ts";
 import type { Sys } from "../../ports/sys.ts";
 import { UsageError, type Command } from "../command.ts";
+import { commandSys } from "../common-options.ts";
 
 /** Writes `value` to `v` unless it already holds it; "" deletes. Returns what happened, for the message. */
 export function writeLoaderString(sys: Pick<Sys, "efivars">, v: VariableId, value: string): "written" | "unchanged" | "deleted" {
@@ -85,7 +86,7 @@ Options:
     async run(args, io, platform) {
       const { values, positionals } = parseArgs({ args, options: { efivarfs: { type: "string" } }, allowPositionals: true, strict: true });
       if (positionals.length !== 1) throw new UsageError(`expected exactly one ${spec.argName}`);
-      const sys = platform.sys({ ...(values.efivarfs ? { efivarfs: values.efivarfs } : {}) });
+      const sys = commandSys(platform, io, values);
       const value = spec.parse(sys, positionals[0]!);
       const what = writeLoaderString(sys, spec.variable, value);
       io.stdout.write(

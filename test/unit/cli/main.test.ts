@@ -57,3 +57,18 @@ test("inspect shows the sections of the current UKI specification, .hwids and a 
   expect(t.out()).toContain("  sections: .linux .osrel .cmdline .uname .sbat .hwids .efifw .efifw\n");
   expect(t.out().match(/^ +\d+ \.efifw /gm)).toHaveLength(2);
 }, 60_000);
+
+test("UKIBOOT_DEBUG reaches the Sys of every command that reads an ESP or a file, through the one prologue", async () => {
+  const { commandSys } = await import("../../../src/cli/common-options.ts");
+  const asked: unknown[] = [];
+  const platform = { sys: (opts: unknown) => (asked.push(opts), {}) } as never;
+  const t = io();
+  commandSys(platform, { ...t.io, env: { UKIBOOT_DEBUG: "1" } }, { efivarfs: "/tmp/vars" });
+  commandSys(platform, t.io, {});
+  expect(asked).toEqual([{ debug: true, efivarfs: "/tmp/vars" }, { debug: false }]);
+  // No command builds its Sys any other way (init, PID 1, has its own kernel-log Sys).
+  const { readdirSync, readFileSync } = await import("node:fs");
+  const dir = new URL("../../../src/cli/commands/", import.meta.url).pathname;
+  const direct = readdirSync(dir).filter((f) => f !== "init.ts" && /platform\.sys\(/.test(readFileSync(dir + f, "utf8")));
+  expect(direct).toEqual([]);
+});
