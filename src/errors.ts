@@ -88,18 +88,6 @@ export class SysCallError extends BootError {
   }
 }
 
-/** A subprocess a build or test script ran exited non-zero. */
-export class CommandFailedError extends Error {
-  override name = "CommandFailedError";
-  constructor(
-    readonly command: string[],
-    readonly exitCode: number | null,
-    readonly stderrTail: string,
-  ) {
-    super(`Command "${command.join(" ")}" failed with exit code ${exitCode}${stderrTail ? `: ${stderrTail}` : ""}`);
-  }
-}
-
 export function hex(n: number | bigint): string {
   return `0x${n.toString(16)}`;
 }

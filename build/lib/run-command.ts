@@ -1,5 +1,16 @@
 /** Spawning helpers for build and test scripts: run a command, throw CommandFailedError with the tail of stderr. */
-import { CommandFailedError } from "../../src/errors.ts";
+
+/** A subprocess a build or test script ran exited non-zero. */
+export class CommandFailedError extends Error {
+  override name = "CommandFailedError";
+  constructor(
+    readonly command: string[],
+    readonly exitCode: number | null,
+    readonly stderrTail: string,
+  ) {
+    super(`Command "${command.join(" ")}" failed with exit code ${exitCode}${stderrTail ? `: ${stderrTail}` : ""}`);
+  }
+}
 
 export interface RunOptions {
   cwd?: string;

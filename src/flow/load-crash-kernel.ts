@@ -15,7 +15,7 @@ import type { KernelImageCheck } from "../kexec/kernel-image.ts";
 import type { BootAddon, BootEntry } from "../model/boot-entry.ts";
 import { addonsOf, mayReplaceCrashInitrd, ukiOf, unameOf } from "../model/entry-rules.ts";
 import { bootImageOf, commandLineRule } from "../model/command-line-rule.ts";
-import type { LoadPlan } from "../model/load-plan.ts";
+import type { LoadPlan } from "../plan/load-plan.ts";
 import { formatProblem, type Problem } from "../model/problem.ts";
 import type { Sys } from "../ports/sys.ts";
 import { type BootSession, trustStateOf } from "./boot-session.ts";

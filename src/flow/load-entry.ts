@@ -14,7 +14,7 @@ import type { BootEntry } from "../model/boot-entry.ts";
 import { ukiOf } from "../model/entry-rules.ts";
 import { mayChangeCmdline } from "../model/command-line-rule.ts";
 import { appendCmdline } from "../cmdline/compose.ts";
-import type { LoadPlan } from "../model/load-plan.ts";
+import type { LoadPlan } from "../plan/load-plan.ts";
 import { buildPlan } from "../plan/build-plan.ts";
 import type { Sys } from "../ports/sys.ts";
 import { type BootSession, trustStateOf } from "./boot-session.ts";

@@ -17,7 +17,7 @@ import { EXTRA_DIR, EXTRA_DIR_MODE, EXTRA_FILE_MODE } from "../initrd/cpio-targe
 import { initrdChunks, layoutInitrd, type InitrdMemberKind } from "../initrd/initrd-layout.ts";
 import { ENTRY_EXTRA_ORDER, ENTRY_EXTRA_TARGETS } from "../initrd/entry-extras-archive.ts";
 import { sectionContents } from "../plan/build-plan.ts";
-import type { LoadPlan } from "../model/load-plan.ts";
+import type { LoadPlan } from "../plan/load-plan.ts";
 import type { Sys } from "../ports/sys.ts";
 import { applyMeasurements, decideMeasurementOutcome, type MeasurementOutcome } from "../tpm/apply-measurements.ts";
 import { formatMeasureLog, MEASURE_LOG_INITRD_PATH } from "../tpm/event-log.ts";

@@ -7,8 +7,8 @@
 import { BootError, formatError } from "../errors.ts";
 import { isBadEntry, type BootEntry } from "../model/boot-entry.ts";
 import { rebootsAfterFailedStart } from "../model/entry-rules.ts";
-import type { LoadPlan } from "../model/load-plan.ts";
-import { formatPlanText, planToJson } from "../plan/format-plan.ts";
+import type { LoadPlan } from "../plan/load-plan.ts";
+import { formatPlanText, planToJson } from "../report/format-plan.ts";
 import type { Chooser, ProgressView } from "../ports/chooser.ts";
 import type { MenuError } from "../ports/menu.ts";
 import type { Sys } from "../ports/sys.ts";

@@ -11,13 +11,13 @@ import { scanCompanions } from "../bls/companion-scan.ts";
 import { describeTargetArchive, type CpioTargetName } from "../initrd/cpio-targets.ts";
 import { describeEntryExtraArchives } from "../initrd/entry-extras-archive.ts";
 import { layoutInitrd } from "../initrd/initrd-layout.ts";
-import { planType1Initrd, planType2Initrd, type AddonInitrdPieces } from "../initrd/initrd-plan.ts";
+import { planType1Initrd, planType2Initrd, type AddonInitrdPieces } from "../initrd/initrd-order.ts";
 import type { BootAddon, BootEntry, CompanionFile, CompanionFileKind, EfiEntry, LinuxEntry, SectionRef, UkiImageRef } from "../model/boot-entry.ts";
 import { bootImage, commandLineRule } from "../model/command-line-rule.ts";
 import { addonsOf, ukiOf, type TrustState } from "../model/entry-rules.ts";
 import type { UkiSectionName } from "../pe/uki-sections.ts";
 import type { ReadOnlyFs } from "../ports/fs.ts";
-import type { LoadPlan } from "../model/load-plan.ts";
+import type { LoadPlan } from "./load-plan.ts";
 
 export interface PlanOptions {
   /** A command line the person confirmed in the editor (menu `e`, or --cmdline). */

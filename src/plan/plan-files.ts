@@ -4,7 +4,7 @@
  * checked, measured and loaded (twice, when the measurement log joins the initrd) are the same bytes.
  */
 import { sourceLeaves, type ByteSource } from "../bytes/byte-source.ts";
-import type { LoadPlan } from "../model/load-plan.ts";
+import type { LoadPlan } from "./load-plan.ts";
 
 /** Every file the plan reads, in the order it first reads it: the kernel's, then each initrd member's. */
 export function filesOfPlan(plan: LoadPlan): string[] {

@@ -1,7 +1,7 @@
 /** `ukiboot boot` as the flow tests drive it: open a session and run the one boot flow unattended. */
 import { openSession, type SessionOptions } from "../../src/flow/boot-session.ts";
 import { runBoot } from "../../src/flow/run-boot.ts";
-import type { LoadPlan } from "../../src/model/load-plan.ts";
+import type { LoadPlan } from "../../src/plan/load-plan.ts";
 import type { Sys } from "../../src/ports/sys.ts";
 
 export async function bootDefault(sys: Sys, req: SessionOptions & { esp: string; xbootldr?: string; dryRun: boolean; out: { write(s: string): unknown } }): Promise<LoadPlan> {

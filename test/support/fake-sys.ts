@@ -11,7 +11,7 @@ import { basename, dirname, join } from "node:path";
 import { BootError, errnoByName, SysCallError } from "../../src/errors.ts";
 import { materializeSource, type ByteSource } from "../../src/bytes/byte-source.ts";
 import { materializeInitrd } from "../../src/initrd/initrd-layout.ts";
-import type { LoadPlan } from "../../src/model/load-plan.ts";
+import type { LoadPlan } from "../../src/plan/load-plan.ts";
 import type { DirEntry, FileStat, ReadOnlyFs } from "../../src/ports/fs.ts";
 import type { Clock, KexecCall, KexecImage, KexecLoader, Log, Partition, Sys } from "../../src/ports/sys.ts";
 import type { Terminal } from "../../src/ports/terminal.ts";

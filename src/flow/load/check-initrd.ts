@@ -8,7 +8,7 @@ import { createSourceReader, sourceSize, type ByteSource } from "../../bytes/byt
 import { readEmbeddedConfig } from "../../kexec/ikconfig.ts";
 import { parseKernelConfig } from "../../initrd/kernel-config.ts";
 import { refuseInvalidInitrd, validateInitrd } from "../../initrd/validate-initrd.ts";
-import type { LoadPlan } from "../../model/load-plan.ts";
+import type { LoadPlan } from "../../plan/load-plan.ts";
 import type { Sys } from "../../ports/sys.ts";
 
 /**

@@ -6,7 +6,7 @@ import { BootError } from "../../errors.ts";
 import { createSourceReader, sourceSize } from "../../bytes/byte-source.ts";
 import type { KernelImageCheck } from "../../kexec/kernel-image.ts";
 import { classifyKernel, KERNEL_CLASSIFY_BYTES } from "../../kexec/classify-kernel.ts";
-import type { LoadPlan } from "../../model/load-plan.ts";
+import type { LoadPlan } from "../../plan/load-plan.ts";
 import type { Sys } from "../../ports/sys.ts";
 
 /**

@@ -7,7 +7,7 @@ import { appendCmdline } from "../../cmdline/compose.ts";
 import { bootedEntryWord } from "../../cmdline/booted-entry.ts";
 import { checkCmdlineLength } from "../../cmdline/kexec-cmdline.ts";
 import type { BootEntry } from "../../model/boot-entry.ts";
-import type { LoadPlan } from "../../model/load-plan.ts";
+import type { LoadPlan } from "../../plan/load-plan.ts";
 import type { Sys } from "../../ports/sys.ts";
 import type { BootSession } from "../boot-session.ts";
 import type { CheckedPlan, LoadOptions } from "./load-options.ts";

@@ -1,7 +1,7 @@
 /** What the load path (src/flow/load-entry.ts) takes and what its checking half hands its loading half. */
 import type { KernelImageCheck } from "../../kexec/kernel-image.ts";
 import type { BootEntry } from "../../model/boot-entry.ts";
-import type { LoadPlan } from "../../model/load-plan.ts";
+import type { LoadPlan } from "../../plan/load-plan.ts";
 import type { Progress, Sys } from "../../ports/sys.ts";
 import type { VerifiedDigests } from "../measure-boot.ts";
 

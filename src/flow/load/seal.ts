@@ -5,7 +5,7 @@
 import { BootError } from "../../errors.ts";
 import type { BootEntry } from "../../model/boot-entry.ts";
 import { addonsOf, plainKernelOf, ukiOf } from "../../model/entry-rules.ts";
-import type { LoadPlan } from "../../model/load-plan.ts";
+import type { LoadPlan } from "../../plan/load-plan.ts";
 import { fileAt, filesOfPlan, firstDifference } from "../../plan/plan-files.ts";
 import { rediscoverEntry } from "../../bls/discover-entries.ts";
 import type { Sys } from "../../ports/sys.ts";

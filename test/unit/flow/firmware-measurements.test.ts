@@ -13,7 +13,7 @@ import { digest, toHex, type DigestAlgorithm } from "../../../src/bytes/digest.t
 import { openSession } from "../../../src/flow/boot-session.ts";
 import { loadEntry, planAndCheck } from "../../../src/flow/load-entry.ts";
 import { measureBoot } from "../../../src/flow/measure-boot.ts";
-import type { LoadPlan } from "../../../src/model/load-plan.ts";
+import type { LoadPlan } from "../../../src/plan/load-plan.ts";
 import { parseMeasureLog, type MeasureLogRecord } from "../../../src/tpm/event-log.ts";
 import { utf16WithNul } from "../../../src/tpm/measurements.ts";
 import { Tpm2Client } from "../../../src/tpm/tpm2-client.ts";

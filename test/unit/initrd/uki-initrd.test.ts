@@ -11,7 +11,7 @@ import { bytesSource, concatSources, createSourceReader, zerosSource, type ByteS
 import { writeNewcArchive } from "../../../src/initrd/cpio-newc.ts";
 import { describeTargetArchive } from "../../../src/initrd/cpio-targets.ts";
 import { layoutInitrd, materializeInitrd } from "../../../src/initrd/initrd-layout.ts";
-import { planType2Initrd } from "../../../src/initrd/initrd-plan.ts";
+import { planType2Initrd } from "../../../src/initrd/initrd-order.ts";
 import { walkInitrdMember } from "../../../src/initrd/initrd-walk.ts";
 import { parseKernelConfig } from "../../../src/initrd/kernel-config.ts";
 import { validateInitrd } from "../../../src/initrd/validate-initrd.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { bytesSource, concatSources, zerosSource } from "../../../src/bytes/byte-source.ts";
 import { layoutInitrd } from "../../../src/initrd/initrd-layout.ts";
-import type { LoadPlan } from "../../../src/model/load-plan.ts";
+import type { LoadPlan } from "../../../src/plan/load-plan.ts";
 import { fileAt, filesOfPlan, firstDifference } from "../../../src/plan/plan-files.ts";
 
 const range = (path: string, offset: number, size: number) => ({ type: "range" as const, path, offset, size });

@@ -7,7 +7,7 @@
 import type { ComposedCmdline } from "../cmdline/compose.ts";
 import type { ByteSource } from "../bytes/byte-source.ts";
 import type { InitrdLayout } from "../initrd/initrd-layout.ts";
-import type { BootAddon, UkiImageRef } from "./boot-entry.ts";
+import type { BootAddon, UkiImageRef } from "../model/boot-entry.ts";
 
 export interface LoadPlan {
   entryId: string;

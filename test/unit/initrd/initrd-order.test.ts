@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { bytesSource, materializeSource } from "../../../src/bytes/byte-source.ts";
 import { writeNewcArchive } from "../../../src/initrd/cpio-newc.ts";
-import { planType1Initrd, planType2Initrd } from "../../../src/initrd/initrd-plan.ts";
+import { planType1Initrd, planType2Initrd } from "../../../src/initrd/initrd-order.ts";
 
 const enc = new TextEncoder();
 const s = (t: string) => bytesSource(enc.encode(t));

@@ -1,7 +1,7 @@
 /** Text and JSON forms of a load plan, for `ukiboot plan`, `boot --dry-run` and the menu's details view. */
 import { describeSource, sourceSize } from "../bytes/byte-source.ts";
 import { describeMember } from "../initrd/initrd-layout.ts";
-import type { LoadPlan } from "../model/load-plan.ts";
+import type { LoadPlan } from "../plan/load-plan.ts";
 
 /** Compression or format of each member's first bytes, when the caller has looked (see ukiboot plan). */
 export type MemberFormats = ReadonlyMap<number, string>;
