@@ -11,7 +11,7 @@ import { crashCmdline } from "../kdump/crash-cmdline.ts";
 import { crashMemoryProblem, formatMiB } from "../kdump/crash-memory.ts";
 import { KDUMP_CONFIG_PATH, kdumpInitrdPath, type KdumpConfig } from "../kdump/kdump-config.ts";
 import { findKdumpAddons, kdumpAddonDirs } from "../kdump/kdump-addons.ts";
-import type { KernelImageCheck } from "../kexec/kernel-image.ts";
+import type { KernelImageCheck } from "../kernel-image/kernel-image.ts";
 import type { BootAddon, BootEntry } from "../model/boot-entry.ts";
 import { addonsOf, mayReplaceCrashInitrd, ukiOf, unameOf } from "../model/entry-rules.ts";
 import { bootImageOf, commandLineRule } from "../model/command-line-rule.ts";

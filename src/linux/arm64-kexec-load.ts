@@ -5,13 +5,13 @@
  */
 import { existsSync, readFileSync, readSync } from "node:fs";
 import { BootError } from "../errors.ts";
-import { ARM64_HEADER_BYTES } from "../kexec/arm64-kernel.ts";
-import { classifyKernel } from "../kexec/classify-kernel.ts";
-import { arm64Layout } from "../kexec/arm64-layout.ts";
-import { arm64Purgatory, ARM64_PURGATORY_BYTES } from "../kexec/arm64-purgatory.ts";
-import { parseFdt, serializeFdt } from "../kexec/fdt.ts";
-import { usableRam } from "../kexec/iomem.ts";
-import { treeForNextKernel } from "../kexec/next-kernel-tree.ts";
+import { ARM64_HEADER_BYTES } from "../kernel-image/arm64-kernel.ts";
+import { classifyKernel } from "../kernel-image/classify-kernel.ts";
+import { arm64Layout } from "../kexec-segments/arm64-layout.ts";
+import { arm64Purgatory, ARM64_PURGATORY_BYTES } from "../kexec-segments/arm64-purgatory.ts";
+import { parseFdt, serializeFdt } from "../kexec-segments/fdt.ts";
+import { usableRam } from "../kexec-segments/iomem.ts";
+import { treeForNextKernel } from "../kexec-segments/next-kernel-tree.ts";
 import { type KexecLoadRequest, type KexecSegment, kexecLoad } from "./kexec.ts";
 import { fdSize, mapReadOnly, unmap } from "./memfd.ts";
 

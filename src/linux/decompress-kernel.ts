@@ -1,16 +1,16 @@
 /**
  * Undoing a compressed arm64 kernel into the kernel's memfd (docs/kexec.md §10): the compressed bytes are read
  * from their file ranges a megabyte at a time and streamed through the runtime's gzip or zstd decoder
- * (src/kexec/kernel-inflate.ts), so memory stays flat whatever the kernel's size. The result must be an arm64
+ * (src/kernel-image/kernel-inflate.ts), so memory stays flat whatever the kernel's size. The result must be an arm64
  * Image, and no larger than any kernel is; a stream that is cut short, corrupt or ends early is refused with a
  * sentence naming the file.
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import { BootError } from "../errors.ts";
 import { type ByteLeaf } from "../bytes/byte-source.ts";
-import { ARM64_HEADER_BYTES } from "../kexec/arm64-kernel.ts";
-import { classifyKernel } from "../kexec/classify-kernel.ts";
-import { inflateKernel, KERNEL_DECOMPRESSED_MAX, KernelInflateError } from "../kexec/kernel-inflate.ts";
+import { ARM64_HEADER_BYTES } from "../kernel-image/arm64-kernel.ts";
+import { classifyKernel } from "../kernel-image/classify-kernel.ts";
+import { inflateKernel, KERNEL_DECOMPRESSED_MAX, KernelInflateError } from "../kernel-image/kernel-inflate.ts";
 import { writeAll } from "./memfd.ts";
 
 export { KERNEL_DECOMPRESSED_MAX };

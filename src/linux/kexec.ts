@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { BootError } from "../errors.ts";
-import { kexecHints, kexecLoadHints } from "../kexec/kexec-errors.ts";
+import { kexecHints, kexecLoadHints } from "../kexec-segments/kexec-errors.ts";
 import { addressOf, cString, REBOOT_MAGIC, sysCall } from "./libc.ts";
 import { KEXEC_ARCH_DEFAULT, KEXEC_FILE_NO_INITRAMFS, KEXEC_FILE_ON_CRASH, KEXEC_FILE_UNLOAD, KEXEC_SEGMENT_MAX, LINUX_REBOOT_CMD_KEXEC } from "./syscall-numbers.ts";
 

@@ -16,7 +16,7 @@ import { ADDON_PAYLOAD_SECTIONS, TEXT_SECTION_MAX, UKI_SECTIONS, type UkiSection
 import type { ReadOnlyFs } from "../ports/fs.ts";
 import { lastValues, parseKeyValueText } from "../bls/key-value.ts";
 import { describeKernelFormat } from "./kernel-format.ts";
-import { KERNEL_HEADER_BYTES } from "../kexec/kernel-image.ts";
+import { KERNEL_HEADER_BYTES } from "../kernel-image/kernel-image.ts";
 
 export interface InspectedSection {
   index: number;

@@ -1,9 +1,9 @@
 /**
  * One sentence on how a kernel is packed and what kexec_file_load on its architecture makes of it
- * (docs/kexec.md §10), for `ukiboot inspect`: the boot's own classifier (src/kexec/classify-kernel.ts).
+ * (docs/kexec.md §10), for `ukiboot inspect`: the boot's own classifier (src/kernel-image/classify-kernel.ts).
  */
 import type { EfiArch } from "../pe/efi-arch.ts";
-import { classifyKernel, machineOfEfiArch } from "../kexec/classify-kernel.ts";
+import { classifyKernel, machineOfEfiArch } from "../kernel-image/classify-kernel.ts";
 
 export function describeKernelFormat(header: Uint8Array, size: number, arch: EfiArch | undefined, source: string): string {
   const k = classifyKernel(header, size, machineOfEfiArch(arch), source);

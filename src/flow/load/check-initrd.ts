@@ -5,7 +5,7 @@
  * may lack what the target has or have what it lacks.
  */
 import { createSourceReader, sourceSize, type ByteSource } from "../../bytes/byte-source.ts";
-import { readEmbeddedConfig } from "../../kexec/ikconfig.ts";
+import { readEmbeddedConfig } from "../../kernel-image/ikconfig.ts";
 import { parseKernelConfig } from "../../initrd/kernel-config.ts";
 import { refuseInvalidInitrd, validateInitrd } from "../../initrd/validate-initrd.ts";
 import type { LoadPlan } from "../../plan/load-plan.ts";

@@ -1,11 +1,11 @@
 /**
- * The pipeline's kernel step (src/flow/load-entry.ts): the one classifier (src/kexec/classify-kernel.ts) asked
+ * The pipeline's kernel step (src/flow/load-entry.ts): the one classifier (src/kernel-image/classify-kernel.ts) asked
  * of the planned kernel, which refuses what the machine's loaders would refuse and marks what ukiboot undoes.
  */
 import { BootError } from "../../errors.ts";
 import { createSourceReader, sourceSize } from "../../bytes/byte-source.ts";
-import type { KernelImageCheck } from "../../kexec/kernel-image.ts";
-import { classifyKernel, KERNEL_CLASSIFY_BYTES } from "../../kexec/classify-kernel.ts";
+import type { KernelImageCheck } from "../../kernel-image/kernel-image.ts";
+import { classifyKernel, KERNEL_CLASSIFY_BYTES } from "../../kernel-image/classify-kernel.ts";
 import type { LoadPlan } from "../../plan/load-plan.ts";
 import type { Sys } from "../../ports/sys.ts";
 

@@ -1,5 +1,5 @@
 /** What the load path (src/flow/load-entry.ts) takes and what its checking half hands its loading half. */
-import type { KernelImageCheck } from "../../kexec/kernel-image.ts";
+import type { KernelImageCheck } from "../../kernel-image/kernel-image.ts";
 import type { BootEntry } from "../../model/boot-entry.ts";
 import type { LoadPlan } from "../../plan/load-plan.ts";
 import type { Progress, Sys } from "../../ports/sys.ts";

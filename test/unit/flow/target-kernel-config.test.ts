@@ -14,7 +14,7 @@ import { InitrdRejectedError } from "../../../src/initrd/validate-initrd.ts";
 import { zbootImage } from "../../lab/zboot.ts";
 import { fakeSys } from "../../support/fake-sys.ts";
 import { compress, payloadArchive } from "../initrd/real-members.ts";
-import { arm64Image, bzImage, CONFIG_WITHOUT_RD_ZSTD, vmlinuxWithConfig } from "../kexec/config-kernels.ts";
+import { arm64Image, bzImage, CONFIG_WITHOUT_RD_ZSTD, vmlinuxWithConfig } from "../kernel-image/config-kernels.ts";
 
 /** An ESP with one Type #1 `linux` entry: `kernel` and a zstd-compressed initrd. */
 function esp(kernel: Uint8Array | string, initrd = compress.zstd(payloadArchive("zstd"))): string {

@@ -27,7 +27,7 @@ test("a zboot image names its payload", () => {
 });
 
 test("inspect and the boot ask one classifier: each sentence above follows from classifyKernel's class for the UKI's machine", async () => {
-  const { classifyKernel, machineOfEfiArch } = await import("../../../src/kexec/classify-kernel.ts");
+  const { classifyKernel, machineOfEfiArch } = await import("../../../src/kernel-image/classify-kernel.ts");
   expect(classifyKernel(image, image.byteLength, machineOfEfiArch("aa64"), "k").kind).toBe("image");
   expect(classifyKernel(image, image.byteLength, machineOfEfiArch("x64"), "k")).toEqual({ machine: "x86_64", kind: "refused", problem: "the kernel image is an arm64 Image, and kexec_file_load on x86_64 loads bzImages only" });
   expect(classifyKernel(image, image.byteLength, machineOfEfiArch("riscv64"), "k")).toEqual({ machine: "riscv64", kind: "unchecked" });

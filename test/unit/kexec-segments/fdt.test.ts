@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError } from "../../../src/errors.ts";
-import { childNode, deleteProp, type Fdt, getProp, parseFdt, serializeFdt, setProp, stringProp, u64Prop } from "../../../src/kexec/fdt.ts";
+import { childNode, deleteProp, type Fdt, getProp, parseFdt, serializeFdt, setProp, stringProp, u64Prop } from "../../../src/kexec-segments/fdt.ts";
 
 // QEMU 7.2's virt machine tree (-M virt,dumpdtb= with -cpu max -m 2048), laid out again by dtc 1.6 (dtc -I dtb -O dtb).
 const VIRT = new Uint8Array(readFileSync(join(import.meta.dir, "../../fixtures/fdt/qemu-virt.dtb")));

@@ -4,7 +4,7 @@
  * recognised from its first bytes, and each malformed header refused with its own sentence.
  */
 import { describe, expect, test } from "bun:test";
-import { identifyArm64Kernel, ARM64_HEADER_BYTES } from "../../../src/kexec/arm64-kernel.ts";
+import { identifyArm64Kernel, ARM64_HEADER_BYTES } from "../../../src/kernel-image/arm64-kernel.ts";
 
 /** An arm64 Image header: code0/code1, text_offset, image_size, flags, reserved, "ARM\x64" at 0x38, PE offset. */
 function imageHeader(o: { imageSize?: bigint; flags?: bigint; efi?: boolean } = {}): Uint8Array {

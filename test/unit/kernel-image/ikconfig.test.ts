@@ -1,5 +1,5 @@
 /**
- * The configuration a kernel image carries (CONFIG_IKCONFIG, src/kexec/ikconfig.ts), read as the kernel's
+ * The configuration a kernel image carries (CONFIG_IKCONFIG, src/kernel-image/ikconfig.ts), read as the kernel's
  * scripts/extract-ikconfig reads it: the gzip'd text between "IKCFG_ST" and "IKCFG_ED" in the decompressed
  * kernel. Debian's own kernels, amd64 bzImage and arm64 Image, carry none; the synthetic ones of
  * config-kernels.ts carry one in each packing.
@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { debianArm64Parts, debianParts } from "../../../build/debian.ts";
 import { bytesSource, createSourceReader, sourceSize, type SourceReader } from "../../../src/bytes/byte-source.ts";
-import { findEmbeddedConfig, readEmbeddedConfig } from "../../../src/kexec/ikconfig.ts";
+import { findEmbeddedConfig, readEmbeddedConfig } from "../../../src/kernel-image/ikconfig.ts";
 import { zbootImage } from "../../lab/zboot.ts";
 import { arm64Image, bzImage, CONFIG_WITHOUT_RD_ZSTD, vmlinuxWithConfig } from "./config-kernels.ts";
 

@@ -1,10 +1,10 @@
 /**
- * Undoing a compressed kernel as a stream (src/kexec/kernel-inflate.ts): the compressor told from its magic
+ * Undoing a compressed kernel as a stream (src/kernel-image/kernel-inflate.ts): the compressor told from its magic
  * as the kernel's decompressors tell it, the runtime's gzip and zstd decoders fed in chunks, and a stream that
  * is corrupt, ends early or inflates without end refused with a sentence naming the file.
  */
 import { describe, expect, test } from "bun:test";
-import { inflateKernel, KernelInflateError, kernelCompressionOf } from "../../../src/kexec/kernel-inflate.ts";
+import { inflateKernel, KernelInflateError, kernelCompressionOf } from "../../../src/kernel-image/kernel-inflate.ts";
 import { filler } from "./config-kernels.ts";
 
 const SOURCE = "/efi/vmlinuz-test";

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { debianParts } from "../../../build/debian.ts";
-import { checkKernelImage, KERNEL_HEADER_BYTES } from "../../../src/kexec/kernel-image.ts";
+import { checkKernelImage, KERNEL_HEADER_BYTES } from "../../../src/kernel-image/kernel-image.ts";
 
 test("checkKernelImage() accepts the intact Debian bzImage and refuses it cut short", async () => {
   const k = new Uint8Array(readFileSync((await debianParts()).vmlinuz));

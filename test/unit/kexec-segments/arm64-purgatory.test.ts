@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { arm64Purgatory, ARM64_PURGATORY_BYTES } from "../../../src/kexec/arm64-purgatory.ts";
+import { arm64Purgatory, ARM64_PURGATORY_BYTES } from "../../../src/kexec-segments/arm64-purgatory.ts";
 
 // The expected words were checked by disassembling the bytes with GNU objdump for aarch64 (binutils 2.40):
 // ldr x0, 0x18; mov x1, xzr; mov x2, xzr; mov x3, xzr; ldr x4, 0x20; br x4.

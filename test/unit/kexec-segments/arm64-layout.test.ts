@@ -2,8 +2,8 @@ import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BootError } from "../../../src/errors.ts";
-import { arm64Layout, type Arm64LayoutInput } from "../../../src/kexec/arm64-layout.ts";
-import { usableRam } from "../../../src/kexec/iomem.ts";
+import { arm64Layout, type Arm64LayoutInput } from "../../../src/kexec-segments/arm64-layout.ts";
+import { usableRam } from "../../../src/kexec-segments/iomem.ts";
 
 const VIRT_RAM = usableRam(readFileSync(join(import.meta.dir, "../../fixtures/iomem/arm64-virt-kernel.txt"), "utf8"), "iomem");
 const MiB = 1024 * 1024;

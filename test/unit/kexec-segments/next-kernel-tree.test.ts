@@ -1,8 +1,8 @@
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { getProp, parseFdt, serializeFdt, setProp, u64Prop } from "../../../src/kexec/fdt.ts";
-import { treeForNextKernel } from "../../../src/kexec/next-kernel-tree.ts";
+import { getProp, parseFdt, serializeFdt, setProp, u64Prop } from "../../../src/kexec-segments/fdt.ts";
+import { treeForNextKernel } from "../../../src/kexec-segments/next-kernel-tree.ts";
 
 const VIRT = new Uint8Array(readFileSync(join(import.meta.dir, "../../fixtures/fdt/qemu-virt.dtb")));
 const chosenOf = (blob: Uint8Array) => parseFdt(blob, "t").root.children.find((c) => c.name === "chosen")!;

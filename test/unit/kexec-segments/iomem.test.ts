@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError } from "../../../src/errors.ts";
-import { usableRam } from "../../../src/kexec/iomem.ts";
+import { usableRam } from "../../../src/kexec-segments/iomem.ts";
 
 const fixture = (name: string) => readFileSync(join(import.meta.dir, "../../fixtures/iomem", name), "utf8");
 const hex = (r: { start: number; end: number }[]) => r.map((x) => `${x.start.toString(16)}-${(x.end - 1).toString(16)}`);
