@@ -3,7 +3,7 @@
  * from its npm package (build/runtimes.ts): x64's baseline build (no AVX2 needed), or arm64's. A build never
  * lets Bun download a runtime.
  */
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { BunPlugin } from "bun";
 import { REPO_ROOT } from "./debian.ts";

@@ -36,7 +36,7 @@ export async function scanAddons(
   opts: { root: string; dirLoaderPath: string; scope: BootAddon["scope"]; arch: EfiArch; problems: Problem[] },
 ): Promise<LoadedAddon[]> {
   const dir = await resolveLoaderPath(fs, opts.root, opts.dirLoaderPath);
-  if (!dir || dir.stat.kind !== "dir") return [];
+  if (dir?.stat.kind !== "dir") return [];
   let list;
   try {
     list = await fs.readDir(dir.path);
@@ -69,7 +69,7 @@ export async function readAddon(
   file: { path: string; loaderPath: string; fileName: string; scope: BootAddon["scope"]; arch: EfiArch },
 ): Promise<LoadedAddon> {
   const st = await fs.stat(file.path);
-  if (!st || st.kind !== "file") throw new FormatError("addon", file.path, `Cannot use add-on "${file.path}": it is not a regular file`);
+  if (st?.kind !== "file") throw new FormatError("addon", file.path, `Cannot use add-on "${file.path}": it is not a regular file`);
   const { pe } = await readPeHeaders(fs, file.path, st.size);
   const defect = addonDefect(pe, file.arch);
   if (defect) throw new FormatError("addon", file.path, `Cannot use add-on "${file.path}": ${defect}`);

@@ -14,7 +14,7 @@ const KINDS: readonly CompanionFileKind[] = ["credentials", "sysext", "confext"]
 /** One directory listed once, and the files of each of `kinds` in it. */
 async function scanDir(fs: ReadOnlyFs, root: string, dirLoaderPath: string, kinds: readonly CompanionFileKind[], scope: CompanionFile["scope"]): Promise<CompanionFile[]> {
   const dir = await resolveLoaderPath(fs, root, dirLoaderPath);
-  if (!dir || dir.stat.kind !== "dir") return [];
+  if (dir?.stat.kind !== "dir") return [];
   const list = await fs.readDir(dir.path).catch(() => []);
   const out: CompanionFile[] = [];
   for (const kind of kinds) {

@@ -189,7 +189,7 @@ async function readConfigText(fs: ReadOnlyFs, path: string, kind: string, size: 
 /** Entry file names of one directory, filtered (docs/entries.md §2) and in byte order. */
 async function listEntryDir(fs: ReadOnlyFs, root: string, dirLoaderPath: string, suffix: string, problems: Problem[]): Promise<{ dir: string; files: string[] }> {
   const dir = await resolveLoaderPath(fs, root, dirLoaderPath);
-  if (!dir || dir.stat.kind !== "dir") return { dir: "", files: [] };
+  if (dir?.stat.kind !== "dir") return { dir: "", files: [] };
   try {
     const scan = filterEntryNames(await fs.readDir(dir.path), suffix);
     for (const n of scan.notFiles) {
@@ -256,7 +256,7 @@ async function readType1Entry(ctx: UkiScanContext, file: { root: string; source:
   }
   // The loader file must exist on the entry's own partition, or systemd-boot hides the entry (docs/entries.md §6).
   const target = await resolveLoaderPath(fs, file.root, t.loaderPath);
-  if (!target || target.stat.kind !== "file") {
+  if (target?.stat.kind !== "file") {
     return drop(`Cannot use entry: its ${t.loader} file "${t.loaderPath}" does not exist on ${file.source === "esp" ? "the ESP" : "XBOOTLDR"}`);
   }
   const targetFile: EntryFile = { path: target.path, loaderPath: t.loaderPath };

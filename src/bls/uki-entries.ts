@@ -71,7 +71,7 @@ async function openUki(ctx: UkiScanContext, file: UkiFile, report: (message: str
   let pe: PeImage;
   try {
     const st = await ctx.fs.stat(file.path);
-    if (!st || st.kind !== "file") throw new FormatError("uki", file.path, `Cannot use UKI "${file.path}": it is not a regular file`);
+    if (st?.kind !== "file") throw new FormatError("uki", file.path, `Cannot use UKI "${file.path}": it is not a regular file`);
     pe = (await readPeHeaders(ctx.fs, file.path, st.size)).pe;
   } catch (e) {
     report(describeFailure("read UKI", file.path, e));

@@ -9,7 +9,7 @@ export interface MountInfo {
 }
 
 /** Octal escapes (\040 for space) as the kernel writes them. */
-function unescape(s: string): string {
+function unescapeOctal(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
@@ -21,7 +21,7 @@ export function parseMountInfo(text: string): MountInfo[] {
     if (!left || !right) continue;
     const l = left.split(" ");
     const r = right.split(" ");
-    out.push({ root: unescape(l[3] ?? ""), mountPoint: unescape(l[4] ?? ""), fsType: r[0] ?? "", source: unescape(r[1] ?? "") });
+    out.push({ root: unescapeOctal(l[3] ?? ""), mountPoint: unescapeOctal(l[4] ?? ""), fsType: r[0] ?? "", source: unescapeOctal(r[1] ?? "") });
   }
   return out;
 }

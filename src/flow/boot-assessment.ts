@@ -31,7 +31,7 @@ export function removeStaleBootCountPath(sys: Sys, session: BootSession): void {
  * its widest (`+0-99`) keeps its name and still counts as a try. When the rename fails, that is logged and
  * the boot goes on uncounted, with the file as it was.
  */
-export function useOneTry(sys: Sys, session: BootSession, entry: BootEntry): { entry: BootEntry; used: boolean } {
+export function spendOneTry(sys: Sys, session: BootSession, entry: BootEntry): { entry: BootEntry; used: boolean } {
   if (!isCounted(entry) || entry.nextFileName === undefined) return { entry, used: false };
   if (session.state.vars.bootCountPath?.volatile) return { entry, used: false };
   const next = entry.nextFileName;

@@ -199,7 +199,7 @@ async function asCrashPlan(sys: Sys, plan: LoadPlan, crash: CrashLoad): Promise<
   checkCmdlineLength(cmdline);
   if (crash.initrd === undefined) return { ...plan, cmdline };
   const st = await sys.fs.stat(crash.initrd);
-  if (!st || st.kind !== "file") {
+  if (st?.kind !== "file") {
     throw new BootError(`Cannot use the kdump initrd "${crash.initrd}": ${st ? "it is not a regular file" : "it does not exist"}`, "Build it (Debian: kdump-config load builds /var/lib/kdump/initrd.img-<version>), or name another with --initrd or in /etc/ukiboot/kdump.conf; nothing was loaded");
   }
   const initrd = layoutInitrd([{ kind: "kdump-initrd", origin: crash.initrd, source: { type: "range", path: crash.initrd, offset: 0, size: st.size } }], { style: "type1" });

@@ -12,7 +12,7 @@ import { formatPlanText, planToJson } from "../report/format-plan.ts";
 import type { Chooser, ProgressView } from "../ports/chooser.ts";
 import type { MenuError } from "../ports/menu.ts";
 import type { Sys } from "../ports/sys.ts";
-import { announceCountedBoot, removeStaleBootCountPath, useOneTry } from "./boot-assessment.ts";
+import { announceCountedBoot, removeStaleBootCountPath, spendOneTry } from "./boot-assessment.ts";
 import { type BootSession, consumeOneShots, saveLastBooted } from "./boot-session.ts";
 import { loadEntry, planAndCheck } from "./load-entry.ts";
 import { applyVariableChanges, menuErrorFrom, menuView } from "./menu-view.ts";
@@ -89,7 +89,7 @@ async function bootFirstThatLoads(sys: Sys, session: BootSession, candidates: Bo
     if (i > 0) sys.log.info(`trying the next entry, "${candidate.showTitle}" (${candidate.id})`);
     else if (!opts.progress) sys.log.info(`booting "${candidate.showTitle}" (${candidate.id})${opts.reason ? `, chosen by ${opts.reason}` : ""}`);
     // A counted entry uses one of its tries before it is tried, as in systemd-boot: a try that fails counts.
-    const { entry, used: usedTry } = useOneTry(sys, session, candidate);
+    const { entry, used: usedTry } = spendOneTry(sys, session, candidate);
     // Shown from the first copied chunk on, so the checks' messages print before the view is drawn.
     let view: ProgressView | undefined;
     const progress = opts.progress;

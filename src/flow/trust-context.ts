@@ -9,7 +9,6 @@ import { checkSbat, parseSbatLevel, parseSbatSection, type SbatLevel } from "../
 import type { EntryFile, UkiImageRef } from "../model/boot-entry.ts";
 import { readPeHeaders } from "../pe/read-pe.ts";
 import { BootError } from "../errors.ts";
-import type { BootEntry } from "../model/boot-entry.ts";
 import type { ReadOnlyFs } from "../ports/fs.ts";
 import type { Sys } from "../ports/sys.ts";
 import { AUTHENTICODE_HEAD_SIZE } from "../trust/authenticode-hash.ts";
@@ -57,7 +56,7 @@ export interface TrustOptions {
 /** The certificates of the anchor directory, by name; none when it does not exist. */
 async function installedAnchors(sys: Sys, dir: string, problems: string[]): Promise<{ name: string; bytes: Uint8Array }[]> {
   const st = await sys.fs.stat(dir);
-  if (!st || st.kind !== "dir") return [];
+  if (st?.kind !== "dir") return [];
   const out = [];
   for (const e of (await sys.fs.readDir(dir)).filter((d) => d.kind === "file" && /\.(pem|crt|der)$/i.test(d.name)).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     try {
@@ -164,7 +163,7 @@ export async function loadTrustContext(sys: Sys, secureBoot: SecureBootState | b
 /** Verifies the Authenticode signature of one PE file against the anchors, reading it by range. */
 export async function verifyPeFile(fs: ReadOnlyFs, path: string, store: TrustStore): Promise<SignatureReport> {
   const st = await fs.stat(path);
-  if (!st || st.kind !== "file") throw new BootError(`Cannot verify "${path}": it is not a readable file`, "Check the ESP");
+  if (st?.kind !== "file") throw new BootError(`Cannot verify "${path}": it is not a readable file`, "Check the ESP");
   const head = await fs.readRange(path, 0, Math.min(AUTHENTICODE_HEAD_SIZE, st.size));
   // The digest reads the whole image: through one reused buffer where the filesystem can, so memory stays flat.
   const readInto = fs.readRangeInto?.bind(fs);
@@ -193,7 +192,7 @@ export async function sbatRevocation(fs: ReadOnlyFs, trust: TrustContext, image:
 export async function kernelSbatRevocation(fs: ReadOnlyFs, trust: TrustContext, kernel: EntryFile): Promise<string | undefined> {
   return sbatOf(fs, trust, kernel.path, async () => {
     const st = await fs.stat(kernel.path);
-    if (!st || st.kind !== "file") return undefined;
+    if (st?.kind !== "file") return undefined;
     const head = await fs.readRange(kernel.path, 0, Math.min(2, st.size));
     if (head[0] !== 0x4d || head[1] !== 0x5a) return undefined;
     const { pe } = await readPeHeaders(fs, kernel.path, st.size);

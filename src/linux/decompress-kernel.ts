@@ -7,7 +7,7 @@
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import { BootError } from "../errors.ts";
-import { type ByteLeaf } from "../bytes/byte-source.ts";
+import type { ByteLeaf } from "../bytes/byte-source.ts";
 import { ARM64_HEADER_BYTES } from "../kernel-image/arm64-kernel.ts";
 import { classifyKernel } from "../kernel-image/classify-kernel.ts";
 import { inflateKernel, KERNEL_DECOMPRESSED_MAX, KernelInflateError } from "../kernel-image/kernel-inflate.ts";

@@ -144,7 +144,7 @@ async function planType1Efi(fs: ReadOnlyFs, entry: EfiEntry, opts: PlanOptions):
  */
 async function fileSource(fs: ReadOnlyFs, path: string, what: string): Promise<ByteSource> {
   const st = await fs.stat(path);
-  if (!st || st.kind !== "file") {
+  if (st?.kind !== "file") {
     throw new BootError(`Cannot boot: ${what}, "${path}", is missing`, "Reinstall the kernel (kernel-install), or fix the entry file");
   }
   return { type: "range", path, offset: 0, size: st.size };

@@ -103,7 +103,7 @@ function sectionList(eff: EffectiveSections): { name: UkiSectionName; index: num
  */
 export async function inspectPeFile(fs: ReadOnlyFs, path: string, opts: { arch: EfiArch }): Promise<InspectReport> {
   const st = await fs.stat(path);
-  if (!st || st.kind !== "file") throw new FormatError("pe", path, `Cannot inspect "${path}": it is not a regular file`);
+  if (st?.kind !== "file") throw new FormatError("pe", path, `Cannot inspect "${path}": it is not a regular file`);
   const { pe } = await readPeHeaders(fs, path, st.size);
   const kind = classifyPe(pe);
   const report: InspectReport = {

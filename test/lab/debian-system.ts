@@ -146,7 +146,7 @@ for u in $(systemctl --failed --no-legend --plain | cut -d' ' -f1); do journalct
 # files in the uncompressed archives of the retained initrd (the stub's and ukiboot's .extra/ archives).
 # systemd imports the .cred files the stub passes into @encrypted (they are encrypted by design), the rest into @system.
 echo "LAB-CREDENTIALS $(for d in @system @encrypted; do ls /run/credentials/$d 2>/dev/null | sed "s|^|$d/|"; done | tr '\n' ' ')"
-[ -r /sys/firmware/initrd ] && grep -a -o '\.extra/[A-Za-z0-9_.@/-]*' /sys/firmware/initrd | sort -u | sed 's/^/LAB-EXTRA /'
+[ -r /sys/firmware/initrd ] && grep -a -o '.extra/[A-Za-z0-9_.@/-]*' /sys/firmware/initrd | sort -u | sed 's/^/LAB-EXTRA /'
 # systemd's own measurements in this boot (the phases it extended into PCR 11, …), one JSON record a line.
 [ -r /run/log/systemd/tpm2-measure.log ] && tr '\\036' '\\n' </run/log/systemd/tpm2-measure.log | grep . | sed 's/^/LAB-MEASURE /'
 # What the phase units said, in the initrd and after (systemd-pcrextend --graceful skips in silence otherwise).

@@ -24,7 +24,7 @@ export async function changeRoot(image: string, changes: RootChange[]): Promise<
       if (c.kind === "dir") lines.push(`mkdir ${path}`);
       else if (c.kind === "symlink") lines.push(`symlink ${path} ${c.target}`);
       else {
-        let from = c.kind === "file" ? c.from : join(work, `text-${i}`);
+        const from = c.kind === "file" ? c.from : join(work, `text-${i}`);
         if (c.kind === "text") writeFileSync(from, c.text);
         lines.push(`write ${from} ${path}`);
         lines.push(`set_inode_field ${path} mode 0${(0o100000 | (c.mode ?? 0o644)).toString(8)}`);

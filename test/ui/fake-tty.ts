@@ -96,7 +96,7 @@ export function replayTerminal(output: string, columns = 80, rows = 24): { scree
     screen[y]![x] = c;
     x++;
   };
-  // biome-ignore lint: control characters are the point here
+  // Control characters are the point here.
   const re = /\x1b\[([0-9;?]*)([A-Za-z])|\x1b[^[]|\r|\n|[^\x1b\r\n]/gu;
   for (const m of output.matchAll(re)) {
     const s = m[0];

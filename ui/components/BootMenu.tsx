@@ -61,12 +61,14 @@ export function BootMenu(props: BootMenuProps) {
   const state = useSyncExternalStore(controller.subscribe, controller.getState);
 
   useTerminalInput((text) => controller.feed(text));
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the controller starts once per mount; the props it reads here are the mount's
   useEffect(() => {
     props.onController?.(controller);
     controller.start();
     if (props.pendingInput) controller.feed(props.pendingInput);
     return () => controller.dispose();
   }, [controller]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a resize follows the terminal's size, not the identity of its object
   useEffect(() => controller.resize(props.terminal), [controller, props.terminal.columns, props.terminal.rows]);
   useScreenClearing(state, props.clearScreen ?? false);
 
@@ -105,6 +107,7 @@ function useScreenClearing(state: MenuState, enabled: boolean) {
   const shown = state.phase === "menu";
   const shownAtMount = useRef(shown);
   const first = useRef(true);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: state.redraws is the trigger (a repaint asked for), not a value the effect reads
   useEffect(() => {
     const skip = first.current && shownAtMount.current;
     first.current = false;

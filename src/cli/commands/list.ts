@@ -4,7 +4,7 @@ import { toBootctlJson } from "../../report/bootctl-json.ts";
 import { formatEntriesText } from "../../report/entries-text.ts";
 import { openCommandSession, PARTITION_HELP, PARTITION_OPTIONS } from "../common-options.ts";
 import type { Command } from "../command.ts";
-import { type BootSession } from "../../flow/boot-session.ts";
+import type { BootSession } from "../../flow/boot-session.ts";
 import { judgeEntry, type SignatureLine } from "../../flow/judge-entry.ts";
 import type { SignatureReport } from "../../trust/verify-authenticode.ts";
 import type { Sys } from "../../ports/sys.ts";

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
 import { BootError } from "../../errors.ts";
 import { findEntryByPattern } from "../../bls/default-entry.ts";
-import { type BootSession } from "../../flow/boot-session.ts";
+import type { BootSession } from "../../flow/boot-session.ts";
 import { loadEntry, planAndCheck } from "../../flow/load-entry.ts";
 import { createSourceReader, sourceSize } from "../../bytes/byte-source.ts";
 import { detectFormat } from "../../initrd/compression.ts";

@@ -1,5 +1,5 @@
 /** The shared-library closure of executables, resolved inside unpacked Debian package trees (no ld.so.cache). */
-import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join, posix } from "node:path";
 import { readElfInfo } from "../../../build/lib/elf-deps.ts";
 import type { InitramfsTree } from "../../../build/lib/initramfs-tree.ts";

@@ -2,8 +2,7 @@
  * ESP trees with real UKIs for the discovery, differential and fuzz tests. Built once (test/lab/build-once.ts) from fixtures of test/support/uki-fixtures.ts, plus a few files
  * broken on purpose. The committed Type #1 trees are in test/fixtures/bls/.
  */
-import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { buildOnce } from "../../lab/build-once.ts";
 import { parsePe } from "../../../src/pe/pe.ts";

@@ -3,8 +3,7 @@
  * the diff: a golden file is only as good as the person who checked it against the spec.
  */
 import { expectGoldenFile } from "../../support/golden.ts";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 
 export const GOLDEN_DIR = resolve(import.meta.dir, "../../golden/bls");
 

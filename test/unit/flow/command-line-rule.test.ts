@@ -156,7 +156,7 @@ async function attempt(s: Setting, id: string, source: Source): Promise<{ boots:
   }
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const cases = KINDS.flatMap((kind) =>
   MODES.flatMap((mode) =>
@@ -179,7 +179,7 @@ describe("the command line that would be loaded (docs/trust.md §5)", () => {
     const got = await attempt(s, kind.id, source);
     // One comparison, so that a failure shows what would have been loaded instead.
     if ("refused" in want.outcome) expect(got).toEqual({ refused: expect.stringMatching(want.outcome.refused) });
-    else if (source === "kdump") expect(got).toEqual({ boots: expect.stringMatching(new RegExp(`^${escape(want.outcome.boots)} .*reset_devices`)) });
+    else if (source === "kdump") expect(got).toEqual({ boots: expect.stringMatching(new RegExp(`^${escapeRegex(want.outcome.boots)} .*reset_devices`)) });
     else expect(got).toEqual({ boots: want.outcome.boots });
   });
 });

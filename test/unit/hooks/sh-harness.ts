@@ -4,8 +4,7 @@
  * without dracut, mkinitcpio or mkinitramfs. Also reads files.list the way the hooks do, for expectations.
  */
 import { expectGoldenFile } from "../../support/golden.ts";
-import { expect } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 

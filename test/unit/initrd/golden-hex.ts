@@ -4,8 +4,7 @@
  * The record parser here is deliberately separate from src/initrd so that the dump is a second reading.
  */
 import { expectGoldenFile } from "../../support/golden.ts";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 
 export const GOLDEN_CPIO_DIR = join(import.meta.dir, "../../golden/cpio");
 

@@ -8,7 +8,7 @@
  * A small fake kernel keeps fixtures fast; one UKI carries the real (Debian-signed) vmlinuz.
  */
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { debianParts, type DebianParts, fetchDebianPackages } from "../../../build/debian.ts";
 import { buildOnce } from "../../lab/build-once.ts";
