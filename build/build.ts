@@ -42,7 +42,9 @@ export function buildDefines(opts: Pick<BuildOptions, "trust" | "allowRescueShel
     // Refused here, with the file's name, rather than at every boot.
     parseCertificateFile(bytes, { source: file });
     const text = new TextDecoder().decode(bytes);
-    const pem = text.includes("-----BEGIN CERTIFICATE-----") ? text : `-----BEGIN CERTIFICATE-----\n${Buffer.from(bytes).toString("base64")}\n-----END CERTIFICATE-----\n`;
+    const pem = text.includes("-----BEGIN CERTIFICATE-----")
+      ? text
+      : `-----BEGIN CERTIFICATE-----\n${Buffer.from(bytes).toString("base64")}\n-----END CERTIFICATE-----\n`;
     return { name: basename(file), pem };
   });
   return {

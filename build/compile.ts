@@ -15,7 +15,6 @@ export function hostArch(): "x64" | "arm64" {
   return process.arch === "arm64" ? "arm64" : "x64";
 }
 
-
 /**
  * Ink imports react-devtools-core only in development, but the bundler still follows the import and the
  * compiled binary then fails at start; resolving it to an empty module is what works (docs/kexec.md §9).

@@ -71,13 +71,19 @@ export function configuredDebianMirror(): string {
 
 function aptOptions(dir: string): string[] {
   return [
-    `-o`, `Dir::Etc::SourceList=${join(dir, "sources.list")}`,
-    `-o`, `Dir::Etc::SourceParts=/dev/null`,
-    `-o`, `Dir::State::Lists=${join(dir, "lists")}`,
-    `-o`, `Dir::Cache=${join(dir, "apt-cache")}`,
-    `-o`, `Debug::NoLocking=1`,
+    `-o`,
+    `Dir::Etc::SourceList=${join(dir, "sources.list")}`,
+    `-o`,
+    `Dir::Etc::SourceParts=/dev/null`,
+    `-o`,
+    `Dir::State::Lists=${join(dir, "lists")}`,
+    `-o`,
+    `Dir::Cache=${join(dir, "apt-cache")}`,
+    `-o`,
+    `Debug::NoLocking=1`,
     // apt drops privileges to _apt for downloads, and _apt cannot write into the cache; no sandbox is needed for this.
-    `-o`, `APT::Sandbox::User=${process.getuid?.() === 0 ? "root" : process.env.USER ?? "nobody"}`,
+    `-o`,
+    `APT::Sandbox::User=${process.getuid?.() === 0 ? "root" : (process.env.USER ?? "nobody")}`,
   ];
 }
 
@@ -112,7 +118,10 @@ async function aptForRelease(release: string, arch?: DebianArch): Promise<string
 export async function resolveDependency(release: string, meta: string, prefix: string, arch?: DebianArch): Promise<string> {
   const opts = await aptForRelease(release, arch);
   const { stdout } = await run(["apt-cache", ...opts, "depends", meta]);
-  const dep = stdout.split("\n").map((l) => l.trim().replace(/^Depends:\s*/, "")).find((l) => l.startsWith(prefix) && l !== meta);
+  const dep = stdout
+    .split("\n")
+    .map((l) => l.trim().replace(/^Depends:\s*/, ""))
+    .find((l) => l.startsWith(prefix) && l !== meta);
   if (!dep) throw new Error(`Cannot resolve "${meta}" in Debian ${release}: no dependency starting with "${prefix}"`);
   return dep;
 }
@@ -143,7 +152,10 @@ export async function fetchDebianPackages(release: string, packages: string[], a
     await run(["apt-get", ...opts, "download", ...still], { cwd: debs });
     const files = readdirSync(debs);
     for (const p of still) {
-      const deb = files.filter((f) => f.startsWith(`${p}_`) && f.endsWith(".deb")).sort().at(-1);
+      const deb = files
+        .filter((f) => f.startsWith(`${p}_`) && f.endsWith(".deb"))
+        .sort()
+        .at(-1);
       if (!deb) throw new Error(`Cannot find the downloaded package "${p}" in ${debs}`);
       const dir = out[p]!;
       rmSync(dir, { recursive: true, force: true });
@@ -229,9 +241,21 @@ let parts262: Promise<Systemd262Parts> | undefined;
 /** Fetches (once) and returns forky's systemd 262 parts. */
 export function systemd262Parts(): Promise<Systemd262Parts> {
   parts262 ??= (async () => {
-    const dirs = await fetchDebianPackages(SYSTEMD_262_RELEASE, ["systemd-boot-efi", "systemd-ukify", "python3-pefile", "systemd-tpm", "libsystemd-shared", "libc6", "libssl3t64"]);
+    const dirs = await fetchDebianPackages(SYSTEMD_262_RELEASE, [
+      "systemd-boot-efi",
+      "systemd-ukify",
+      "python3-pefile",
+      "systemd-tpm",
+      "libsystemd-shared",
+      "libc6",
+      "libssl3t64",
+    ]);
     const efi = join(dirs["systemd-boot-efi"]!, "usr/lib/systemd/boot/efi");
-    const libs = [join(dirs.libc6!, "usr/lib/x86_64-linux-gnu"), join(dirs.libssl3t64!, "usr/lib/x86_64-linux-gnu"), join(dirs["libsystemd-shared"]!, "usr/lib/x86_64-linux-gnu/systemd")].join(":");
+    const libs = [
+      join(dirs.libc6!, "usr/lib/x86_64-linux-gnu"),
+      join(dirs.libssl3t64!, "usr/lib/x86_64-linux-gnu"),
+      join(dirs["libsystemd-shared"]!, "usr/lib/x86_64-linux-gnu/systemd"),
+    ].join(":");
     return {
       version: 262,
       linuxStub: join(efi, "linuxx64.efi.stub"),
@@ -241,7 +265,12 @@ export function systemd262Parts(): Promise<Systemd262Parts> {
         argv: ["python3", join(dirs["systemd-ukify"]!, "usr/bin/ukify")],
         env: { PYTHONPATH: join(dirs["python3-pefile"]!, "usr/lib/python3/dist-packages") },
       },
-      measure: [join(dirs.libc6!, "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"), "--library-path", libs, join(dirs["systemd-tpm"]!, "usr/lib/systemd/systemd-measure")],
+      measure: [
+        join(dirs.libc6!, "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"),
+        "--library-path",
+        libs,
+        join(dirs["systemd-tpm"]!, "usr/lib/systemd/systemd-measure"),
+      ],
     };
   })();
   return parts262;

@@ -102,7 +102,8 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<InitramfsR
     tree.add({ type: "dir", path: TLS_CA_DIR_IN_IMAGE });
     for (const ca of opts.tlsCas) {
       const data = readFileSync(ca);
-      if (!data.toString("latin1").includes("-----BEGIN CERTIFICATE-----")) throw new Error(`Cannot pin the TLS CA "${ca}": it is not a PEM certificate; convert it with openssl x509 -outform PEM`);
+      if (!data.toString("latin1").includes("-----BEGIN CERTIFICATE-----"))
+        throw new Error(`Cannot pin the TLS CA "${ca}": it is not a PEM certificate; convert it with openssl x509 -outform PEM`);
       tree.add({ type: "file", path: `${TLS_CA_DIR_IN_IMAGE}/${basename(ca).replace(/\.(crt|pem)$/i, "")}.pem`, data, mode: 0o444 });
     }
   }
@@ -142,7 +143,8 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<InitramfsR
     };
     for (const rel of order) addModule(rel);
     // A modules.dep with only what is shipped: ukiboot init loads exactly these, dependencies first.
-    const depText = (list: string[]) => list.map((p) => `${plainModulePath(p)}: ${(deps.get(p) ?? []).map(plainModulePath).join(" ")}`.trimEnd()).join("\n") + "\n";
+    const depText = (list: string[]) =>
+      list.map((p) => `${plainModulePath(p)}: ${(deps.get(p) ?? []).map(plainModulePath).join(" ")}`.trimEnd()).join("\n") + "\n";
     tree.add({ type: "file", path: `${base}/modules.dep`, data: new TextEncoder().encode(depText(order)) });
     // The network drivers apart: loaded only when a network boot needs them.
     const net = resolveModuleOrder(deps, NET_MODULES);
@@ -167,7 +169,8 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<InitramfsR
   await run(["zstd", "-q", "-f", `-${opts.zstdLevel ?? 15}`, "-T0", rawPath, "-o", output]);
   const parts = tree.sizeByPrefix({
     runtime: (p) => p === "usr/bin/ukiboot",
-    libraries: (p) => p.startsWith("lib/x86_64-linux-gnu") || p.startsWith("lib/aarch64-linux-gnu") || p.startsWith("lib64") || p === "lib/ld-linux-aarch64.so.1",
+    libraries: (p) =>
+      p.startsWith("lib/x86_64-linux-gnu") || p.startsWith("lib/aarch64-linux-gnu") || p.startsWith("lib64") || p === "lib/ld-linux-aarch64.so.1",
     busybox: (p) => p === "bin/busybox",
     modules: (p) => p.startsWith("lib/modules"),
     shim: (p) => p === "init",

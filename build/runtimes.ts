@@ -35,7 +35,8 @@ export async function runtimeExecutable(arch: "x64" | "arm64"): Promise<string> 
   const rt = RUNTIMES[arch];
   const installed = join(REPO_ROOT, "node_modules", rt.pkg, "bin", "bun");
   if (existsSync(installed)) return installed;
-  if (!rt.integrity) throw new Error(`Cannot compile for ${arch}: the runtime "${installed}" is missing; run npm install (the package ${rt.pkg} is a dependency)`);
+  if (!rt.integrity)
+    throw new Error(`Cannot compile for ${arch}: the runtime "${installed}" is missing; run npm install (the package ${rt.pkg} is a dependency)`);
   const dir = join(CACHE_DIR, "runtimes", `${rt.pkg.replace("/", "+")}-${rt.version}`);
   const exe = join(dir, "package", "bin", "bun");
   if (existsSync(exe)) return exe;
@@ -48,7 +49,9 @@ export async function runtimeExecutable(arch: "x64" | "arm64"): Promise<string> 
   const integrity = `sha512-${createHash("sha512").update(readFileSync(tarball)).digest("base64")}`;
   if (integrity !== rt.integrity) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`Cannot use ${rt.pkg}@${rt.version}: its tarball's integrity is ${integrity}, not the pinned ${rt.integrity}; check the npm registry configuration`);
+    throw new Error(
+      `Cannot use ${rt.pkg}@${rt.version}: its tarball's integrity is ${integrity}, not the pinned ${rt.integrity}; check the npm registry configuration`,
+    );
   }
   await run(["tar", "-xzf", tarball, "-C", dir]);
   rmSync(tarball);

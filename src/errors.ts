@@ -45,12 +45,7 @@ export class FormatError extends SyntaxError {
   readonly source: string;
   readonly offset: number | undefined;
   readonly line: number | undefined;
-  constructor(
-    format: FormatName,
-    source: string,
-    message: string,
-    opts: { offset?: number; line?: number; cause?: unknown } = {},
-  ) {
+  constructor(format: FormatName, source: string, message: string, opts: { offset?: number; line?: number; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.format = format;
     this.source = source;

@@ -62,7 +62,9 @@ export async function main(argv: string[], io: CommandIo, platformFor: (io: Comm
   }
   if (name === "--version") {
     // A lab image says so wherever anyone looks: its rescue shell survives enforce.
-    io.stdout.write(`ukiboot ${VERSION}${builtWithRescueShell() ? " (built with --allow-rescue-shell: the rescue shell stays available while signatures are enforced)" : ""}\n`);
+    io.stdout.write(
+      `ukiboot ${VERSION}${builtWithRescueShell() ? " (built with --allow-rescue-shell: the rescue shell stays available while signatures are enforced)" : ""}\n`,
+    );
     return 0;
   }
   const command: Command | undefined = commands.find((c) => c.name === name);

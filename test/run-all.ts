@@ -55,10 +55,15 @@ const freeGiB = (path: string) => {
   const s = statfsSync(path);
   return (s.bavail * s.bsize) / 2 ** 30;
 };
-for (const [what, path] of [["the checkout (.cache/)", REPO_ROOT], ["the temporary directory", tmpdir()]] as const) {
+for (const [what, path] of [
+  ["the checkout (.cache/)", REPO_ROOT],
+  ["the temporary directory", tmpdir()],
+] as const) {
   const free = freeGiB(path);
   if (!unitOnly && free < NEEDED_GIB) {
-    console.log(`ukiboot: only ${free.toFixed(1)} GiB free for ${what} at ${path}; the QEMU scenarios need about ${NEEDED_GIB} GiB: free some space (old /tmp/ukiboot-* directories?) or tests will fail on a full disk`);
+    console.log(
+      `ukiboot: only ${free.toFixed(1)} GiB free for ${what} at ${path}; the QEMU scenarios need about ${NEEDED_GIB} GiB: free some space (old /tmp/ukiboot-* directories?) or tests will fail on a full disk`,
+    );
   }
 }
 
@@ -68,7 +73,10 @@ process.env.TMPDIR = runScratch;
 const retryLog = join(runScratch, "retries.jsonl");
 
 /** Runs a command to its end; its output is printed live, or whole at the end when `buffered`. */
-async function runCommand(cmd: string[], opts: { env?: Record<string, string>; buffered?: boolean } = {}): Promise<{ code: number; text: string; seconds: number }> {
+async function runCommand(
+  cmd: string[],
+  opts: { env?: Record<string, string>; buffered?: boolean } = {},
+): Promise<{ code: number; text: string; seconds: number }> {
   const t0 = performance.now();
   const proc = Bun.spawn(cmd, { cwd: REPO_ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, ...opts.env } });
   let text = "";
@@ -139,12 +147,15 @@ async function runScenarios(): Promise<void> {
     .sort()
     .map((f) => `test/e2e/${f}`);
   const chosen = args.e2e ? positionals.map((p) => relative(REPO_ROOT, join(REPO_ROOT, p))) : all;
-  for (const f of chosen) if (!all.includes(f)) throw new Error(`--e2e ${f}: no such QEMU scenario file; the files are under test/e2e/ and end in .e2e.test.ts`);
+  for (const f of chosen)
+    if (!all.includes(f)) throw new Error(`--e2e ${f}: no such QEMU scenario file; the files are under test/e2e/ and end in .e2e.test.ts`);
   const times = parseFileTimes(existsSync(TIMES_FILE) ? readFileSync(TIMES_FILE, "utf8") : null);
   let count = args.e2e ? 1 : Number(args.lanes ?? 2);
   const mem = memory();
   if (count > 1 && mem.available < count * LANE_MEMORY_GIB + 2) {
-    console.log(`ukiboot: ${mem.available.toFixed(1)} GiB of memory available; ${count} lanes need about ${(count * LANE_MEMORY_GIB + 2).toFixed(1)} GiB, so the scenarios run in one lane`);
+    console.log(
+      `ukiboot: ${mem.available.toFixed(1)} GiB of memory available; ${count} lanes need about ${(count * LANE_MEMORY_GIB + 2).toFixed(1)} GiB, so the scenarios run in one lane`,
+    );
     count = 1;
   }
   let lanes = planLanes(chosen, times, count);
@@ -168,8 +179,14 @@ async function runScenarios(): Promise<void> {
   const wall = (performance.now() - t0) / 1000;
 
   for (const r of results) tallies.push(r.tally);
-  laneLines.push(...results.map((r) => `lane ${r.lane.name}: ${r.lane.files.length} files, ${r.tally.passed} passed, ${r.tally.failed} failed, ${r.tally.seconds.toFixed(1)} s`));
-  laneLines.push(`QEMU scenarios: ${wall.toFixed(1)} s wall in ${lanes.length} lane(s); peak memory in use ${peakUsed.toFixed(1)} GiB of ${mem.total.toFixed(1)} GiB`);
+  laneLines.push(
+    ...results.map(
+      (r) => `lane ${r.lane.name}: ${r.lane.files.length} files, ${r.tally.passed} passed, ${r.tally.failed} failed, ${r.tally.seconds.toFixed(1)} s`,
+    ),
+  );
+  laneLines.push(
+    `QEMU scenarios: ${wall.toFixed(1)} s wall in ${lanes.length} lane(s); peak memory in use ${peakUsed.toFixed(1)} GiB of ${mem.total.toFixed(1)} GiB`,
+  );
   if (args["record-times"]) {
     const merged = { ...(times ?? {}), ...Object.assign({}, ...results.map((r) => r.fileSeconds)) };
     const sorted = Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
@@ -182,7 +199,28 @@ const laneLines: string[] = [];
 
 try {
   await ensureHostTools({
-    programs: { tmux: "tmux", sbsign: "sbsigntool", swtpm: "swtpm", swtpm_setup: "swtpm-tools", tpm2_pcrread: "tpm2-tools", bsdtar: "libarchive-tools", lz4: "lz4", openssl: "openssl", "hash-to-efi-sig-list": "efitools", mkinitramfs: "initramfs-tools", lzop: "lzop", bzip2: "bzip2", shellcheck: "shellcheck", checkbashisms: "devscripts", strace: "strace", python3: "python3", busybox: "busybox", mmdebstrap: "mmdebstrap", cryptsetup: "cryptsetup-bin", "mkfs.ext4": "e2fsprogs" },
+    programs: {
+      tmux: "tmux",
+      sbsign: "sbsigntool",
+      swtpm: "swtpm",
+      swtpm_setup: "swtpm-tools",
+      tpm2_pcrread: "tpm2-tools",
+      bsdtar: "libarchive-tools",
+      lz4: "lz4",
+      openssl: "openssl",
+      "hash-to-efi-sig-list": "efitools",
+      mkinitramfs: "initramfs-tools",
+      lzop: "lzop",
+      bzip2: "bzip2",
+      shellcheck: "shellcheck",
+      checkbashisms: "devscripts",
+      strace: "strace",
+      python3: "python3",
+      busybox: "busybox",
+      mmdebstrap: "mmdebstrap",
+      cryptsetup: "cryptsetup-bin",
+      "mkfs.ext4": "e2fsprogs",
+    },
   });
   const parts = await debianParts();
   console.log("=== build: dist/ukiboot and dist/initramfs.cpio.zst");
@@ -221,7 +259,9 @@ const retries = existsSync(retryLog)
 
 console.log("\n=== summary");
 for (const t of tallies) {
-  console.log(`${t.name.padEnd(20)} ${String(t.passed).padStart(5)} passed ${String(t.failed).padStart(4)} failed ${t.skipped ? `${t.skipped} skipped ` : ""}(${t.seconds.toFixed(1)} s)`);
+  console.log(
+    `${t.name.padEnd(20)} ${String(t.passed).padStart(5)} passed ${String(t.failed).padStart(4)} failed ${t.skipped ? `${t.skipped} skipped ` : ""}(${t.seconds.toFixed(1)} s)`,
+  );
 }
 for (const l of laneLines) console.log(l);
 if (!unitOnly) {
@@ -229,7 +269,8 @@ if (!unitOnly) {
   retries.forEach((r, k) => console.log(`retried: ${k + 1}: ${r.name} (${r.signature})`));
 }
 const tooManyRetries = retries.length > MAX_RETRIES;
-if (tooManyRetries) console.log(`${retries.length} retried boots are more than the ${MAX_RETRIES} a run may have: the run fails, since faults this frequent can hide real ones`);
+if (tooManyRetries)
+  console.log(`${retries.length} retried boots are more than the ${MAX_RETRIES} a run may have: the run fails, since faults this frequent can hide real ones`);
 const passed = tallies.reduce((s, t) => s + t.passed, 0);
 // npm test installs every tool a test needs, so a skipped test means an install step is missing: it counts
 // as failed here rather than letting a green line hide what did not run.

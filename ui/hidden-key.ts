@@ -12,7 +12,6 @@ import type { InputStream } from "./input/use-terminal-input.ts";
 import { startsHidden, createMenuState } from "./state/menu-state.ts";
 import { chooseTheme } from "./theme.ts";
 
-
 /**
  * The first read from the terminal within `ms`, or null. Raw mode for the wait: a key typed before it (still
  * in the line discipline's buffer) is read at once, and nothing is echoed. The mode is restored afterwards.

@@ -14,7 +14,10 @@ import { TerminalOutput } from "./terminal-output.ts";
 /** At most this often a new frame is made, unless the step or the whole percent changes. */
 const MIN_UPDATE_INTERVAL_MS = 100;
 
-export function showProgress(opts: { io: Pick<MenuIo, "stdout" | "stdin" | "columns" | "rows" | "env" | "themeOptions" | "clock">; title: string }): ProgressView {
+export function showProgress(opts: {
+  io: Pick<MenuIo, "stdout" | "stdin" | "columns" | "rows" | "env" | "themeOptions" | "clock">;
+  title: string;
+}): ProgressView {
   const { io } = opts;
   const clock: Clock = io.clock ?? systemClock;
   const { theme, size } = terminalSetup(io);
@@ -35,8 +38,7 @@ export function showProgress(opts: { io: Pick<MenuIo, "stdout" | "stdin" | "colu
     update(u) {
       if (closed) return;
       const now = clock.now();
-      const changed =
-        u.label !== last.label || u.total !== last.total || progressPercent(u.done, u.total) !== progressPercent(last.done, last.total);
+      const changed = u.label !== last.label || u.total !== last.total || progressPercent(u.done, u.total) !== progressPercent(last.done, last.total);
       if (!changed && now - lastDrawn < MIN_UPDATE_INTERVAL_MS) {
         last = u;
         return;

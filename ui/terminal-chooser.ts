@@ -30,7 +30,8 @@ export const terminalChooser: ChooserFactory = async (terminal) => {
     },
     progress(title) {
       if (drawnProgress) return drawnProgress.showProgress({ io: terminal, title });
-      const show = process.arch === "arm64" ? async () => lineProgress(terminal.stdout, title) : async () => (await progressCode()).showProgress({ io: terminal, title });
+      const show =
+        process.arch === "arm64" ? async () => lineProgress(terminal.stdout, title) : async () => (await progressCode()).showProgress({ io: terminal, title });
       return deferredProgress(show, PROGRESS_DELAY_MS, systemClock);
     },
   };

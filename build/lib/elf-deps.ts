@@ -57,7 +57,10 @@ export function readElfInfo(bytes: Uint8Array, source: string): ElfInfo {
   const strtab = Number(strtabAddr - seg.vaddr + seg.offset);
   const str = (off: bigint) => cstr(bytes.subarray(strtab + Number(off), Math.min(bytes.length, strtab + Number(off) + 4096)));
   const needed = entries.filter(([t]) => t === DT_NEEDED).map(([, v]) => str(v));
-  const runpath = entries.filter(([t]) => t === DT_RUNPATH || t === DT_RPATH).flatMap(([, v]) => str(v).split(":")).filter(Boolean);
+  const runpath = entries
+    .filter(([t]) => t === DT_RUNPATH || t === DT_RPATH)
+    .flatMap(([, v]) => str(v).split(":"))
+    .filter(Boolean);
   return { interpreter, needed, runpath };
 }
 

@@ -17,6 +17,9 @@ export function plainModuleBytes(file: string): Uint8Array {
   const m = /\.ko\.(xz|zst|gz)$/.exec(file);
   if (!m) return readFileSync(file);
   const p = Bun.spawnSync([...DECOMPRESSORS[m[1]!]!, file]);
-  if (p.exitCode !== 0) throw new Error(`Cannot decompress the kernel module "${file}" with ${DECOMPRESSORS[m[1]!]![0]}: ${p.stderr.toString().trim()}; check that the modules tree is complete, or fetch the kernel package again`);
+  if (p.exitCode !== 0)
+    throw new Error(
+      `Cannot decompress the kernel module "${file}" with ${DECOMPRESSORS[m[1]!]![0]}: ${p.stderr.toString().trim()}; check that the modules tree is complete, or fetch the kernel package again`,
+    );
   return p.stdout;
 }

@@ -12,7 +12,13 @@ import { hostPath, resolveLoaderPath } from "./partition-files.ts";
 const KINDS: readonly CompanionFileKind[] = ["credentials", "sysext", "confext"];
 
 /** One directory listed once, and the files of each of `kinds` in it. */
-async function scanDir(fs: ReadOnlyFs, root: string, dirLoaderPath: string, kinds: readonly CompanionFileKind[], scope: CompanionFile["scope"]): Promise<CompanionFile[]> {
+async function scanDir(
+  fs: ReadOnlyFs,
+  root: string,
+  dirLoaderPath: string,
+  kinds: readonly CompanionFileKind[],
+  scope: CompanionFile["scope"],
+): Promise<CompanionFile[]> {
   const dir = await resolveLoaderPath(fs, root, dirLoaderPath);
   if (dir?.stat.kind !== "dir") return [];
   const list = await fs.readDir(dir.path).catch(() => []);
@@ -33,6 +39,18 @@ export async function scanCompanions(fs: ReadOnlyFs, root: string, ukiLoaderPath
   const local = await scanDir(fs, root, ukiExtraDir(ukiLoaderPath), KINDS, "local");
   // \loader\credentials and \loader\extensions (sysexts and confexts share it), each listed once.
   const globalDirs = [...new Set(KINDS.map((k) => COMPANION_RULES[k].globalDir))];
-  const global = (await Promise.all(globalDirs.map((d) => scanDir(fs, root, d, KINDS.filter((k) => COMPANION_RULES[k].globalDir === d), "global")))).flat();
+  const global = (
+    await Promise.all(
+      globalDirs.map((d) =>
+        scanDir(
+          fs,
+          root,
+          d,
+          KINDS.filter((k) => COMPANION_RULES[k].globalDir === d),
+          "global",
+        ),
+      ),
+    )
+  ).flat();
   return KINDS.flatMap((k) => [...local.filter((c) => c.kind === k), ...global.filter((c) => c.kind === k)]);
 }

@@ -46,7 +46,11 @@ const isSaved = (p: string | undefined) => p !== undefined && p.toLowerCase() ==
  * The first entry, in sorted order, whose id matches the pattern; both are lower-cased (docs/order-and-default.md §5).
  * With `skipBad`, entries whose boot counter reached zero do not match (the preferred settings).
  */
-export function findEntryByPattern(entries: readonly Pick<BootEntry, "id" | "triesLeft">[], pattern: string | undefined, opts: { skipBad?: boolean } = {}): number | undefined {
+export function findEntryByPattern(
+  entries: readonly Pick<BootEntry, "id" | "triesLeft">[],
+  pattern: string | undefined,
+  opts: { skipBad?: boolean } = {},
+): number | undefined {
   if (pattern === undefined || pattern === "") return undefined;
   const p = pattern.toLowerCase();
   const i = entries.findIndex((e) => matchGlob(p, e.id.toLowerCase()) && !(opts.skipBad && isBadEntry(e)));
@@ -73,18 +77,28 @@ export function pickDefaultEntry(entries: readonly Pickable[], inputs: DefaultIn
   const preferredVar = find(savedPreferredVar ? inputs.lastBooted : inputs.preferredVar, true);
   const efiDefault = preferredVar ?? find(savedVar ? inputs.lastBooted : inputs.defaultVar);
   if (efiDefault !== undefined) choice.efiDefaultIndex = efiDefault;
-  const pick = (index: number | undefined, reason: DefaultReason): DefaultChoice | undefined => (index === undefined ? undefined : { ...choice, index, reason });
+  const pick = (index: number | undefined, reason: DefaultReason): DefaultChoice | undefined =>
+    index === undefined ? undefined : { ...choice, index, reason };
 
   return (
     (inputs.sysFailed ? pick(find(inputs.sysFail), "sysfail") : undefined) ??
     pick(find(inputs.oneShot), "oneshot") ??
     pick(preferredVar, "efi-preferred") ??
     // With "@saved" in both places the variable already had its chance with LoaderEntryLastBooted.
-    pick(savedPreferredConf ? (savedPreferredVar ? undefined : find(inputs.lastBooted, true)) : find(inputs.loaderConfPreferred, true), "loader.conf-preferred") ??
+    pick(
+      savedPreferredConf ? (savedPreferredVar ? undefined : find(inputs.lastBooted, true)) : find(inputs.loaderConfPreferred, true),
+      "loader.conf-preferred",
+    ) ??
     pick(find(savedVar ? inputs.lastBooted : inputs.defaultVar), "efi-default") ??
     pick(savedConf ? (savedVar ? undefined : find(inputs.lastBooted)) : find(inputs.loaderConfDefault), "loader.conf") ??
     // systemd-boot never picks a profile > 0 by itself; appended entries (reboot, …) come after these.
-    pick(Math.max(0, entries.findIndex((e) => (e.profile ?? 0) === 0)), "first")!
+    pick(
+      Math.max(
+        0,
+        entries.findIndex((e) => (e.profile ?? 0) === 0),
+      ),
+      "first",
+    )!
   );
 }
 

@@ -118,11 +118,20 @@ export async function discoverEntries(uncached: ReadOnlyFs, opts: DiscoverOption
  * else: the load path asks it once the file is sealed (docs/trust.md §4). undefined when the file no longer
  * holds an entry of that id. Titles are left as the file gives them (not made unique against the others).
  */
-export async function rediscoverEntry(uncached: ReadOnlyFs, entry: BootEntry, opts: { arch?: EfiArch; urlOrigin?: string } = {}): Promise<BootEntry | undefined> {
+export async function rediscoverEntry(
+  uncached: ReadOnlyFs,
+  entry: BootEntry,
+  opts: { arch?: EfiArch; urlOrigin?: string } = {},
+): Promise<BootEntry | undefined> {
   const fs = new CachingFs(uncached);
   const arch = opts.arch ?? efiArchOfNodeArch(process.arch) ?? "x64";
   const problems: Problem[] = [];
-  const ctx: UkiScanContext = { fs, arch, problems, globalAddons: (root) => scanAddons(fs, { root, dirLoaderPath: GLOBAL_ADDON_DIR, scope: "global", arch, problems }) };
+  const ctx: UkiScanContext = {
+    fs,
+    arch,
+    problems,
+    globalAddons: (root) => scanAddons(fs, { root, dirLoaderPath: GLOBAL_ADDON_DIR, scope: "global", arch, problems }),
+  };
   const file = { root: entry.root, source: entry.source, fileName: entry.fileName, path: entry.path };
   const found = entry.path.toLowerCase().endsWith(TYPE1_SUFFIX)
     ? [await readType1Entry(ctx, file, opts.urlOrigin)]
@@ -187,13 +196,23 @@ async function readConfigText(fs: ReadOnlyFs, path: string, kind: string, size: 
 }
 
 /** Entry file names of one directory, filtered (docs/entries.md §2) and in byte order. */
-async function listEntryDir(fs: ReadOnlyFs, root: string, dirLoaderPath: string, suffix: string, problems: Problem[]): Promise<{ dir: string; files: string[] }> {
+async function listEntryDir(
+  fs: ReadOnlyFs,
+  root: string,
+  dirLoaderPath: string,
+  suffix: string,
+  problems: Problem[],
+): Promise<{ dir: string; files: string[] }> {
   const dir = await resolveLoaderPath(fs, root, dirLoaderPath);
   if (dir?.stat.kind !== "dir") return { dir: "", files: [] };
   try {
     const scan = filterEntryNames(await fs.readDir(dir.path), suffix);
     for (const n of scan.notFiles) {
-      problems.push({ file: hostPath(dir.path, [n.name]), message: `Ignoring "${n.name}": it is ${n.kind === "dir" ? "a directory" : "not a regular file"}`, severity: "warning" });
+      problems.push({
+        file: hostPath(dir.path, [n.name]),
+        message: `Ignoring "${n.name}": it is ${n.kind === "dir" ? "a directory" : "not a regular file"}`,
+        severity: "warning",
+      });
     }
     return { dir: dir.path, files: scan.files };
   } catch (e) {
@@ -202,7 +221,11 @@ async function listEntryDir(fs: ReadOnlyFs, root: string, dirLoaderPath: string,
   }
 }
 
-async function readType1Entry(ctx: UkiScanContext, file: { root: string; source: EntrySource; fileName: string; path: string }, urlOrigin?: string): Promise<BootEntry | undefined> {
+async function readType1Entry(
+  ctx: UkiScanContext,
+  file: { root: string; source: EntrySource; fileName: string; path: string },
+  urlOrigin?: string,
+): Promise<BootEntry | undefined> {
   const { fs, problems } = ctx;
   const drop = (message: string, line?: number) => {
     problems.push({ file: file.path, ...(line === undefined ? {} : { line }), message, severity: "error" });
@@ -252,7 +275,16 @@ async function readType1Entry(ctx: UkiScanContext, file: { root: string; source:
     if ("error" in resolved) return drop(`Cannot use entry: its uki-url cannot be used: ${resolved.error}`);
     // A network entry is not counted: there is no file of it to rename (docs/network.md §5).
     const profile = t.profile !== undefined ? { profile: t.profile } : {};
-    return { ...listed, kind: "uki-url", foundIn: "entry-file", ukiUrl: t.url ?? "", url: resolved.url, ...profile, triesLeft: NOT_COUNTED, triesDone: NOT_COUNTED };
+    return {
+      ...listed,
+      kind: "uki-url",
+      foundIn: "entry-file",
+      ukiUrl: t.url ?? "",
+      url: resolved.url,
+      ...profile,
+      triesLeft: NOT_COUNTED,
+      triesDone: NOT_COUNTED,
+    };
   }
   // The loader file must exist on the entry's own partition, or systemd-boot hides the entry (docs/entries.md §6).
   const target = await resolveLoaderPath(fs, file.root, t.loaderPath);
@@ -308,7 +340,8 @@ async function readTargetImage(
   profile: number,
 ): Promise<{ image: UkiImageRef; addons: BootAddon[]; companions: CompanionFile[] } | undefined | { refused: string; onProfileLine?: true }> {
   const { pe, headerBytes } = await readPeHeaders(ctx.fs, target.path, size);
-  if (!isNativeImage(pe, ctx.arch)) return { refused: `Cannot use entry: "${target.loaderPath}" has machine type 0x${pe.machine.toString(16)}, not the native ${ctx.arch}` };
+  if (!isNativeImage(pe, ctx.arch))
+    return { refused: `Cannot use entry: "${target.loaderPath}" has machine type 0x${pe.machine.toString(16)}, not the native ${ctx.arch}` };
   if (classifyPe(pe) !== "uki") {
     if (loader === "efi" && isLinuxKernelImage(headerBytes)) return undefined;
     return {
@@ -319,7 +352,11 @@ async function readTargetImage(
     };
   }
   const count = profileCount(pe);
-  if (profile >= count) return { refused: `Cannot use entry: "${target.loaderPath}" has no profile ${profile} (it has ${count === 1 ? "only profile 0" : `profiles 0 to ${count - 1}`})`, onProfileLine: true };
+  if (profile >= count)
+    return {
+      refused: `Cannot use entry: "${target.loaderPath}" has no profile ${profile} (it has ${count === 1 ? "only profile 0" : `profiles 0 to ${count - 1}`})`,
+      onProfileLine: true,
+    };
   const eff = effectiveSections(pe, profile);
   const image = toImageRef(target, pe, eff, profile, count);
   const unameSection = eff.byName[".uname"];

@@ -41,7 +41,11 @@ export function compareBootEntries(a: OrderFields, b: OrderFields): number {
   if (hasA && hasB) {
     // The profile comes after the version since 262, so that `bootctl link`'s per-profile entries of one UKI
     // (same sort-key and version, ids "…@1", "…@2") list in profile order.
-    const r = compareText(a.sortKey, b.sortKey) || compareText(a.machineId, b.machineId) || -compareVersions(a.version, b.version) || (a.profile ?? 0) - (b.profile ?? 0);
+    const r =
+      compareText(a.sortKey, b.sortKey) ||
+      compareText(a.machineId, b.machineId) ||
+      -compareVersions(a.version, b.version) ||
+      (a.profile ?? 0) - (b.profile ?? 0);
     if (r !== 0) return r;
   }
   const r = -compareVersions(a.idWithoutProfile ?? a.id, b.idWithoutProfile ?? b.id);

@@ -20,7 +20,14 @@ const BOOLEAN_KEYS = {
 } as const satisfies Record<string, keyof LoaderConfig>;
 
 /** Keys that are parsed and kept in `other` but change nothing in ukiboot (docs/order-and-default.md §3, docs/kexec.md §1). */
-const KEPT_KEYS = new Set(["console-mode", "log-level", "random-seed-mode", "secure-boot-enroll", "secure-boot-enroll-action", "secure-boot-enroll-timeout-sec"]);
+const KEPT_KEYS = new Set([
+  "console-mode",
+  "log-level",
+  "random-seed-mode",
+  "secure-boot-enroll",
+  "secure-boot-enroll-action",
+  "secure-boot-enroll-timeout-sec",
+]);
 
 export interface ParsedLoaderConf {
   config: LoaderConfig;

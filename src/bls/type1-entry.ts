@@ -11,7 +11,6 @@ import { parseKeyValueText, parseUnsigned, type KeyValueLine } from "./key-value
 /** The key that says how the entry boots. */
 export type Type1Loader = "linux" | "efi" | "uki" | "uki-url";
 
-
 /** One `extra` line of a `uki` entry. */
 export interface Type1Extra {
   line: number;
@@ -112,11 +111,15 @@ export function parseType1Entry(text: string, opts: { source: string; arch: EfiA
   if (loaders.length === 0) return drop("Cannot use entry: it has no linux, efi, uki or uki-url line");
   if (loaders.length > 1) {
     // 257 lets the last one win; newer systemd-boot drops such an entry, and so do we (docs/entries.md §6).
-    return drop(`Cannot use entry: it has ${loaders.length} loader lines (${loaders.map((l) => `${l.key} on line ${l.line}`).join(", ")}), only one is allowed`, loaders[1]!.line);
+    return drop(
+      `Cannot use entry: it has ${loaders.length} loader lines (${loaders.map((l) => `${l.key} on line ${l.line}`).join(", ")}), only one is allowed`,
+      loaders[1]!.line,
+    );
   }
   const loader = loaders[0]!;
   const isUrl = loader.key === "uki-url";
-  if (!isUrl && leavesPartition(loader.value)) return drop(`Cannot use entry: the ${loader.key} path "${loader.value}" leaves the partition (it has a ".." component)`, loader.line);
+  if (!isUrl && leavesPartition(loader.value))
+    return drop(`Cannot use entry: the ${loader.key} path "${loader.value}" leaves the partition (it has a ".." component)`, loader.line);
   const arch = single.get("architecture");
   if (arch && arch.value.toLowerCase() !== opts.arch) {
     return drop(`Cannot use entry: its architecture "${arch.value}" is not the native "${opts.arch}"`, arch.line);

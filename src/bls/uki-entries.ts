@@ -130,8 +130,7 @@ export async function readUkiEntries(ctx: UkiScanContext, file: UkiFile): Promis
       const cmdline = await texts.get(eff.byName[".cmdline"], ".cmdline");
       const uname = await texts.get(eff.byName[".uname"], ".uname");
 
-      const title =
-        profileTitle !== undefined ? `${names.name} (${profileTitle})` : k > 0 ? `${names.name} (${profileId ?? `Profile #${k + 1}`})` : names.name;
+      const title = profileTitle !== undefined ? `${names.name} (${profileTitle})` : k > 0 ? `${names.name} (${profileId ?? `Profile #${k + 1}`})` : names.name;
       const image = toImageRef({ path: file.path, loaderPath }, pe, eff, k, count);
       if (uname !== undefined) image.uname = uname;
       const options = cmdline === undefined ? "" : mangleCmdline(cmdline);

@@ -139,9 +139,7 @@ export function createSourceReader(source: ByteSource, readRange?: ReadRange): S
         if (!readRange) throw new Error(`Internal error: no range reader given for "${leaf.path}"`);
         const data = await readRange(leaf.path, leaf.offset + inLeaf, b - a);
         if (data.byteLength < b - a) {
-          throw new RangeError(
-            `Cannot read ${b - a} bytes at ${leaf.offset + inLeaf} of "${leaf.path}": the file ends after ${data.byteLength}`,
-          );
+          throw new RangeError(`Cannot read ${b - a} bytes at ${leaf.offset + inLeaf} of "${leaf.path}": the file ends after ${data.byteLength}`);
         }
         out.set(data.subarray(0, b - a), dst);
       }

@@ -61,6 +61,9 @@ export async function openCommandSession(
 }
 
 /** The session over the partitions and trust options the command line names, on a Sys the command already has. */
-export function sessionFor(sys: Sys, values: { esp?: string | undefined; xbootldr?: string | undefined; verify?: string | undefined; trust?: string[] | undefined }): Promise<BootSession> {
+export function sessionFor(
+  sys: Sys,
+  values: { esp?: string | undefined; xbootldr?: string | undefined; verify?: string | undefined; trust?: string[] | undefined },
+): Promise<BootSession> {
   return openSession(sys, resolvePartitions(sys, values), trustOptions(values));
 }

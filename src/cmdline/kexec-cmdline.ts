@@ -52,7 +52,10 @@ export interface KexecCmdline {
 export function encodeKexecCmdline(cmdline: string): KexecCmdline {
   const nul = cmdline.indexOf("\0");
   if (nul >= 0) {
-    throw new BootError(`Cannot pass the command line to the kernel: it contains a NUL character at position ${nul}`, "Remove the NUL character from the command line");
+    throw new BootError(
+      `Cannot pass the command line to the kernel: it contains a NUL character at position ${nul}`,
+      "Remove the NUL character from the command line",
+    );
   }
   const text = new TextEncoder().encode(cmdline);
   const bytes = new Uint8Array(text.byteLength + 1);

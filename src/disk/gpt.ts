@@ -32,9 +32,7 @@ const MAX_ENTRIES = 1024;
 /** Formats a 16-byte GUID in its mixed-endian on-disk layout as lowercase text. */
 export function guidToString(b: Uint8Array): string {
   const h = (i: number) => b[i]!.toString(16).padStart(2, "0");
-  return (
-    h(3) + h(2) + h(1) + h(0) + "-" + h(5) + h(4) + "-" + h(7) + h(6) + "-" + h(8) + h(9) + "-" + [10, 11, 12, 13, 14, 15].map(h).join("")
-  );
+  return h(3) + h(2) + h(1) + h(0) + "-" + h(5) + h(4) + "-" + h(7) + h(6) + "-" + h(8) + h(9) + "-" + [10, 11, 12, 13, 14, 15].map(h).join("");
 }
 
 /** Parses the GPT header from the bytes of LBA 1. @throws FormatError when there is no valid GPT. */

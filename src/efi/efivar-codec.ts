@@ -23,7 +23,12 @@ export function isNonVolatile(v: Pick<EfiVariable, "attributes">): boolean {
 
 /** Splits an efivarfs file into its attribute word and data. @throws FormatError when shorter than 4 bytes */
 export function parseEfivarfsFile(bytes: Uint8Array, source: string): EfiVariable {
-  if (bytes.byteLength < 4) throw new FormatError("efivar", source, `Cannot read the EFI variable "${source}": it is ${bytes.byteLength} bytes, shorter than its 4-byte attribute word`);
+  if (bytes.byteLength < 4)
+    throw new FormatError(
+      "efivar",
+      source,
+      `Cannot read the EFI variable "${source}": it is ${bytes.byteLength} bytes, shorter than its 4-byte attribute word`,
+    );
   const attributes = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
   return { attributes, data: bytes.subarray(4) };
 }

@@ -75,12 +75,15 @@ function attributeFault(r: TrustVariableReading, attributes: number): string | u
     if (attributes & EFI_VARIABLE_NON_VOLATILE) {
       return `is non-volatile (attributes ${hex(attributes)}), so any root user of a booted system could have written it, while shim creates it volatile at every boot`;
     }
-    if ((attributes & SHIM_ATTRIBUTES) !== SHIM_ATTRIBUTES) return `has attributes ${hex(attributes)}, not shim's volatile boot-service and runtime access (${hex(SHIM_ATTRIBUTES)})`;
+    if ((attributes & SHIM_ATTRIBUTES) !== SHIM_ATTRIBUTES)
+      return `has attributes ${hex(attributes)}, not shim's volatile boot-service and runtime access (${hex(SHIM_ATTRIBUTES)})`;
     return undefined;
   }
   const missing = [
     ...(attributes & EFI_VARIABLE_NON_VOLATILE ? [] : [`non-volatile (${hex(EFI_VARIABLE_NON_VOLATILE)})`]),
-    ...(attributes & EFI_VARIABLE_TIME_BASED_AUTHENTICATED_WRITE_ACCESS ? [] : [`time-based authenticated write access (${hex(EFI_VARIABLE_TIME_BASED_AUTHENTICATED_WRITE_ACCESS)})`]),
+    ...(attributes & EFI_VARIABLE_TIME_BASED_AUTHENTICATED_WRITE_ACCESS
+      ? []
+      : [`time-based authenticated write access (${hex(EFI_VARIABLE_TIME_BASED_AUTHENTICATED_WRITE_ACCESS)})`]),
   ];
   if ((attributes & DATABASE_ATTRIBUTES) === DATABASE_ATTRIBUTES) return undefined;
   return `has attributes ${hex(attributes)}, without ${missing.join(" and ")}, so it is not the firmware's authenticated signature database and whoever wrote it chose its contents`;

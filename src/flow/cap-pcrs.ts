@@ -46,5 +46,7 @@ export async function capPcrs(sys: Sys): Promise<void> {
     );
     return;
   }
-  sys.log.info(`extended ${PCRS} with "${PCR_CAP_TEXT}" (banks ${banks.join(", ")}): no signed PCR 11 value can be reached until the next reboot, so no sealed secret unseals from here`);
+  sys.log.info(
+    `extended ${PCRS} with "${PCR_CAP_TEXT}" (banks ${banks.join(", ")}): no signed PCR 11 value can be reached until the next reboot, so no sealed secret unseals from here`,
+  );
 }

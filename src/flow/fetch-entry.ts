@@ -96,7 +96,8 @@ export async function fetchEntry(sys: Sys, entry: NetworkEntry, setup: IpSetup |
     const uki = await asUkiEntry(sys, entry, file);
     const extras = await fetchExtras(sys, entry.extras ?? [], files);
     const { addons, mismatched } = applicableAddons(extras.addons, uki.image.uname);
-    for (const m of mismatched) sys.log.warn(`Ignoring add-on "${m.addon.loaderPath}": its .uname "${m.addon.uname ?? ""}" does not match "${uki.image.uname}"`);
+    for (const m of mismatched)
+      sys.log.warn(`Ignoring add-on "${m.addon.loaderPath}": its .uname "${m.addon.uname ?? ""}" does not match "${uki.image.uname}"`);
     return { entry: { ...uki, addons, companions: extras.companions }, file, close };
   } catch (e) {
     close();
@@ -146,7 +147,10 @@ async function fetchExtras(sys: Sys, urls: readonly string[], files: FetchedFile
   }
   // The stub's order: by kind, the UKI's own before the global ones (src/bls/companion-scan.ts).
   const kinds: CompanionFileKind[] = ["credentials", "sysext", "confext"];
-  const ordered = kinds.flatMap((k) => [...companions.filter((c) => c.kind === k && c.scope === "local"), ...companions.filter((c) => c.kind === k && c.scope === "global")]);
+  const ordered = kinds.flatMap((k) => [
+    ...companions.filter((c) => c.kind === k && c.scope === "local"),
+    ...companions.filter((c) => c.kind === k && c.scope === "global"),
+  ]);
   return { addons, companions: ordered };
 }
 

@@ -56,7 +56,9 @@ export interface JudgeOptions {
 async function report(sys: Sys, trust: TrustContext, path: string, cache: Map<string, SignatureReport> | undefined): Promise<SignatureReport> {
   const known = cache?.get(path);
   if (known) return known;
-  const r = await verifyPeFile(sys.fs, path, trust.store).catch((e: Error): SignatureReport => ({ verdict: { status: "bad", reason: e.message } }) as SignatureReport);
+  const r = await verifyPeFile(sys.fs, path, trust.store).catch(
+    (e: Error): SignatureReport => ({ verdict: { status: "bad", reason: e.message } }) as SignatureReport,
+  );
   cache?.set(path, r);
   return r;
 }
@@ -64,7 +66,8 @@ async function report(sys: Sys, trust: TrustContext, path: string, cache: Map<st
 function signatureLine(file: string, r: SignatureReport, revoked: string | undefined): SignatureLine {
   const v = r.verdict;
   if (revoked !== undefined) return { file, status: "revoked", text: `revoked: ${revoked}` };
-  if (v.status === "verified") return { file, status: "verified", signer: v.signer, anchor: v.anchor, text: `verified: signed by "${v.signer}", trusted through ${v.anchor}` };
+  if (v.status === "verified")
+    return { file, status: "verified", signer: v.signer, anchor: v.anchor, text: `verified: signed by "${v.signer}", trusted through ${v.anchor}` };
   return { file, status: v.status, text: `${v.status}: ${v.reason}` };
 }
 
@@ -89,7 +92,13 @@ export async function judgeEntry(sys: Sys, trust: TrustContext, entry: BootEntry
   if (!signed || !checked || mode === "off") return { entry, warnings, digests, signature };
   const r = checked;
 
-  const refuse = (reason: string, hint: string): EntryJudgement => ({ refusal: { message: `Cannot boot "${signed.path}": ${reason}`, reason, hint }, entry, warnings, digests, signature });
+  const refuse = (reason: string, hint: string): EntryJudgement => ({
+    refusal: { message: `Cannot boot "${signed.path}": ${reason}`, reason, hint },
+    entry,
+    warnings,
+    digests,
+    signature,
+  });
   if (trust.revocationsUnknown) {
     if (isEnforcing(mode)) return refuse(trust.revocationsUnknown, "Repair or clear the revocation list in the firmware setup, or boot with Secure Boot off");
     warnings.push(`"${signed.path}" may be revoked: ${trust.revocationsUnknown}`);
@@ -100,7 +109,9 @@ export async function judgeEntry(sys: Sys, trust: TrustContext, entry: BootEntry
   if (!decision.bootable) return refuse(decision.reason ?? r.verdict.status, decision.hint ?? signHint);
   if (r.verdict.status !== "verified") warnings.push(`"${signed.path}": ${decision.reason} (${trust.policy.explanation})`);
   if (revoked !== undefined) {
-    const newer = image ? "Install a newer build of this UKI: its vendor raised the minimum generation after a vulnerability" : "Install a newer build of this kernel: its vendor raised the minimum generation after a vulnerability";
+    const newer = image
+      ? "Install a newer build of this UKI: its vendor raised the minimum generation after a vulnerability"
+      : "Install a newer build of this kernel: its vendor raised the minimum generation after a vulnerability";
     if (isEnforcing(mode)) return refuse(revoked, newer);
     warnings.push(`"${signed.path}": ${revoked}`);
   }

@@ -79,9 +79,15 @@ function chooseEntry(sys: Sys, session: BootSession, pattern: string | undefined
 
 /** Checks that the crash kernel fits the reservation, before the kernel answers with a bare ENOMEM. */
 function checkFits(plan: LoadPlan, kernel: KernelImageCheck, reserved: number): void {
-  const problem = crashMemoryProblem({ kernel: sourceSize(plan.kernel), ...(kernel.initSize !== undefined ? { initSize: kernel.initSize } : {}), initrd: plan.initrd.size }, reserved);
+  const problem = crashMemoryProblem(
+    { kernel: sourceSize(plan.kernel), ...(kernel.initSize !== undefined ? { initSize: kernel.initSize } : {}), initrd: plan.initrd.size },
+    reserved,
+  );
   if (problem) {
-    throw new BootError(`Cannot load a crash kernel from "${plan.label}": ${problem}`, "Enlarge crashkernel= on the kernel command line and reboot, or use a smaller kdump initrd; nothing was loaded");
+    throw new BootError(
+      `Cannot load a crash kernel from "${plan.label}": ${problem}`,
+      "Enlarge crashkernel= on the kernel command line and reboot, or use a smaller kdump initrd; nothing was loaded",
+    );
   }
 }
 
@@ -105,7 +111,10 @@ export async function loadCrashKernel(sys: Sys, session: BootSession, opts: Kdum
   const reserved = sys.kexec.crashSize();
   if (!opts.dryRun) {
     if (reserved === undefined) {
-      throw new BootError("Cannot load a crash kernel: this kernel has no crash kernel support (/sys/kernel/kexec_crash_size is missing)", "Boot a kernel built with CONFIG_CRASH_DUMP and CONFIG_KEXEC_FILE");
+      throw new BootError(
+        "Cannot load a crash kernel: this kernel has no crash kernel support (/sys/kernel/kexec_crash_size is missing)",
+        "Boot a kernel built with CONFIG_CRASH_DUMP and CONFIG_KEXEC_FILE",
+      );
     }
     if (reserved === 0) {
       throw new BootError(
@@ -152,7 +161,9 @@ export async function loadCrashKernel(sys: Sys, session: BootSession, opts: Kdum
     ...(initrdFile !== undefined ? { initrd: initrdFile } : {}),
     ...(reserved !== undefined && !opts.dryRun ? { beforeLoad: (plan: LoadPlan, kernel: KernelImageCheck) => checkFits(plan, kernel, reserved) } : {}),
   });
-  const plan = opts.dryRun ? (await planAndCheck(sys, session, entry, { transform })).plan : await loadEntry(sys, session, entry, { transform }).catch((e) => inReservation(e, reserved));
+  const plan = opts.dryRun
+    ? (await planAndCheck(sys, session, entry, { transform })).plan
+    : await loadEntry(sys, session, entry, { transform }).catch((e) => inReservation(e, reserved));
   return { entry, chosenBy, plan, kdumpAddons, removed, rewritten: rewrites, ...(reserved !== undefined ? { reserved } : {}) };
 }
 
@@ -173,7 +184,10 @@ export function crashTransform(crash: CrashLoad): PlanTransform {
   return {
     crash: true,
     // The kdump add-ons after the entry's own; a plain kernel takes none.
-    entry: (entry) => (crash.addons.length === 0 || entry.kind === "type1-linux" || entry.kind === "uki-url" ? entry : { ...entry, addons: [...addonsOf(entry), ...crash.addons] }),
+    entry: (entry) =>
+      crash.addons.length === 0 || entry.kind === "type1-linux" || entry.kind === "uki-url"
+        ? entry
+        : { ...entry, addons: [...addonsOf(entry), ...crash.addons] },
     verified: (entry, warnings) => refuseLostKdumpAddons(crash.addons, entry, warnings),
     plan: (sys, plan) => asCrashPlan(sys, plan, crash),
     ...(crash.beforeLoad ? { beforeLoad: crash.beforeLoad } : {}),
@@ -190,7 +204,10 @@ function refuseLostKdumpAddons(wanted: BootAddon[], verified: BootEntry, warning
   const lost = wanted.find((a) => !kept.has(a.path));
   if (!lost) return;
   const why = warnings.find((w) => w.includes(lost.fileName)) ?? "it does not verify";
-  throw new BootError(`Cannot load a crash kernel with the kdump add-on "${lost.path}": ${why}`, "Sign the kdump add-on with a key the policy trusts (ukify --secureboot-private-key), or remove it; nothing was loaded");
+  throw new BootError(
+    `Cannot load a crash kernel with the kdump add-on "${lost.path}": ${why}`,
+    "Sign the kdump add-on with a key the policy trusts (ukify --secureboot-private-key), or remove it; nothing was loaded",
+  );
 }
 
 /** The entry's plan as a crash kernel: the rewritten line, and the kdump initrd in place of the merged one. */
@@ -200,8 +217,13 @@ async function asCrashPlan(sys: Sys, plan: LoadPlan, crash: CrashLoad): Promise<
   if (crash.initrd === undefined) return { ...plan, cmdline };
   const st = await sys.fs.stat(crash.initrd);
   if (st?.kind !== "file") {
-    throw new BootError(`Cannot use the kdump initrd "${crash.initrd}": ${st ? "it is not a regular file" : "it does not exist"}`, "Build it (Debian: kdump-config load builds /var/lib/kdump/initrd.img-<version>), or name another with --initrd or in /etc/ukiboot/kdump.conf; nothing was loaded");
+    throw new BootError(
+      `Cannot use the kdump initrd "${crash.initrd}": ${st ? "it is not a regular file" : "it does not exist"}`,
+      "Build it (Debian: kdump-config load builds /var/lib/kdump/initrd.img-<version>), or name another with --initrd or in /etc/ukiboot/kdump.conf; nothing was loaded",
+    );
   }
-  const initrd = layoutInitrd([{ kind: "kdump-initrd", origin: crash.initrd, source: { type: "range", path: crash.initrd, offset: 0, size: st.size } }], { style: "type1" });
+  const initrd = layoutInitrd([{ kind: "kdump-initrd", origin: crash.initrd, source: { type: "range", path: crash.initrd, offset: 0, size: st.size } }], {
+    style: "type1",
+  });
   return { ...plan, cmdline, initrd, notes: [...plan.notes, `the crash kernel gets the kdump initrd "${crash.initrd}" instead of the entry's own`] };
 }

@@ -35,12 +35,22 @@ export type { CheckedPlan, LoadOptions, PlanTransform } from "./load/load-option
 export async function planAndCheck(sys: Sys, session: BootSession, listed: BootEntry, opts: LoadOptions = {}): Promise<CheckedPlan> {
   if (listed.kind !== "uki-url") return { ...(await checkedPlan(sys, session, listed, opts, false)), release: () => undefined };
   const download = opts.onProgress;
-  const fetched = await fetchEntry(sys, listed, session.network, download ? (p) => download({ phase: "download", done: p.received, total: p.total ?? p.received }) : undefined);
+  const fetched = await fetchEntry(
+    sys,
+    listed,
+    session.network,
+    download ? (p) => download({ phase: "download", done: p.received, total: p.total ?? p.received }) : undefined,
+  );
   try {
     const checked = await checkedPlan(sys, session, fetched.entry, opts, true);
     // Messages name the URL, not the memory file it was read from.
     const named = (s: string) => s.replaceAll(fetched.file.path, listed.url);
-    return { ...checked, plan: { ...checked.plan, label: listed.url, notes: checked.plan.notes.map(named) }, warnings: checked.warnings.map(named), release: fetched.close };
+    return {
+      ...checked,
+      plan: { ...checked.plan, label: listed.url, notes: checked.plan.notes.map(named) },
+      warnings: checked.warnings.map(named),
+      release: fetched.close,
+    };
   } catch (e) {
     fetched.close();
     if (e instanceof BootError) throw new BootError(e.message.replaceAll(fetched.file.path, listed.url), e.hint, { cause: e });

@@ -151,11 +151,15 @@ export function resolveLoaderState(
   ] as const) {
     if (pattern === undefined || pattern.toLowerCase() === "@saved") continue;
     if (findEntryByPattern(entries, pattern) === undefined) notes.push(`Ignoring ${name}="${pattern}": it matches no entry`);
-    else if (findEntryByPattern(entries, pattern, { skipBad: true }) === undefined) notes.push(`Ignoring ${name}="${pattern}": every entry it matches has no tries left`);
+    else if (findEntryByPattern(entries, pattern, { skipBad: true }) === undefined)
+      notes.push(`Ignoring ${name}="${pattern}": every entry it matches has no tries left`);
   }
   if (failure !== undefined) {
     if (choice.reason === "sysfail") notes.push(`The firmware reports a system failure (${failure}): booting LoaderEntrySysFail="${vars.sysFail}"`);
-    else notes.push(`The firmware reports a system failure (${failure}), but ${vars.sysFail === undefined ? "LoaderEntrySysFail is not set" : `LoaderEntrySysFail="${vars.sysFail}" matches no entry`}: the usual default applies`);
+    else
+      notes.push(
+        `The firmware reports a system failure (${failure}), but ${vars.sysFail === undefined ? "LoaderEntrySysFail is not set" : `LoaderEntrySysFail="${vars.sysFail}" matches no entry`}: the usual default applies`,
+      );
   }
   const timeout = resolveTimeout({
     ...(discovery.config.timeout !== undefined ? { loaderConf: discovery.config.timeout } : {}),

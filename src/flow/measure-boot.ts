@@ -117,8 +117,12 @@ export async function measurementInputs(sys: Sys, plan: LoadPlan, known?: Verifi
     ...(confext ? { confext } : {}),
     ...(globalConfext ? { globalConfext } : {}),
     ...(entryExtras.length > 0 ? { entryExtras } : {}),
-    addonUcode: addons.filter((a) => a.sections[".ucode"]).map((a) => ({ fileName: a.fileName, data: measured(sys, sectionContents(a, a.sections[".ucode"]!)) })),
-    addonInitrds: addons.filter((a) => a.sections[".initrd"]).map((a) => ({ fileName: a.fileName, data: measured(sys, sectionContents(a, a.sections[".initrd"]!)) })),
+    addonUcode: addons
+      .filter((a) => a.sections[".ucode"])
+      .map((a) => ({ fileName: a.fileName, data: measured(sys, sectionContents(a, a.sections[".ucode"]!)) })),
+    addonInitrds: addons
+      .filter((a) => a.sections[".initrd"])
+      .map((a) => ({ fileName: a.fileName, data: measured(sys, sectionContents(a, a.sections[".initrd"]!)) })),
   };
 }
 
@@ -170,16 +174,21 @@ export async function measureBoot(sys: Sys, plan: LoadPlan, mode: VerifyMode, kn
       const events = planMeasurements(await measurementInputs(sys, plan, known));
       outcome = { kind: "measured", records: await applyMeasurements(events, client, { banks }) };
       // Advice only: whatever goes wrong here must not turn a measured boot into a failed one.
-      if (banks.includes("sha256")) signatureNote = await checkPcrSignature(sys, plan, client).catch((e: unknown) => `could not check the UKI's .pcrsig: ${formatError(e)}`);
+      if (banks.includes("sha256"))
+        signatureNote = await checkPcrSignature(sys, plan, client).catch((e: unknown) => `could not check the UKI's .pcrsig: ${formatError(e)}`);
     } catch (e) {
       outcome = { kind: "failed", error: e };
     }
   }
   const decision = decideMeasurementOutcome(outcome, mode);
   if (!decision.proceed) {
-    throw new BootError(decision.message ?? "Cannot boot: the TPM measurement failed", "Check the TPM (dmesg | grep -i tpm), or boot with ukiboot.verify=warn to continue without measurements", {
-      cause: outcome.kind === "failed" ? outcome.error : undefined,
-    });
+    throw new BootError(
+      decision.message ?? "Cannot boot: the TPM measurement failed",
+      "Check the TPM (dmesg | grep -i tpm), or boot with ukiboot.verify=warn to continue without measurements",
+      {
+        cause: outcome.kind === "failed" ? outcome.error : undefined,
+      },
+    );
   }
   const notes = decision.message ? [decision.message] : [];
   if (signatureNote) notes.push(signatureNote);

@@ -138,7 +138,12 @@ function toMenuConfig(sys: Sys, session: BootSession, hiddenKeyWindowMs: number,
 }
 
 /** The menu as the chooser gets it: entries with their details, the configuration and the discovery problems. */
-export async function menuView(sys: Sys, session: BootSession, hiddenKeyWindowMs: number, shell: "rescue" | "leave" = "rescue"): Promise<{ entries: MenuEntry[]; config: MenuConfig; problems: MenuProblem[] }> {
+export async function menuView(
+  sys: Sys,
+  session: BootSession,
+  hiddenKeyWindowMs: number,
+  shell: "rescue" | "leave" = "rescue",
+): Promise<{ entries: MenuEntry[]; config: MenuConfig; problems: MenuProblem[] }> {
   return {
     entries: toMenuEntries(session, await entryExtras(sys, session)),
     config: toMenuConfig(sys, session, hiddenKeyWindowMs, shell),

@@ -25,7 +25,11 @@ function lastComponent(url: string): string {
   return decodeURIComponent(new URL(url).pathname.split("/").filter(Boolean).at(-1) ?? "network");
 }
 
-function networkEntry(url: string, foundIn: NetworkEntry["foundIn"], fields: { id: string; title?: string; version?: string; sortKey?: string; profile?: number; extras?: string[] }): NetworkEntry {
+function networkEntry(
+  url: string,
+  foundIn: NetworkEntry["foundIn"],
+  fields: { id: string; title?: string; version?: string; sortKey?: string; profile?: number; extras?: string[] },
+): NetworkEntry {
   return {
     kind: "uki-url",
     foundIn,
@@ -53,7 +57,10 @@ function networkEntry(url: string, foundIn: NetworkEntry["foundIn"], fields: { i
 
 /** The entries of ukiboot.url=, and the problems met; never throws. */
 export async function networkEntriesOf(sys: Sys, value: string, setup: IpSetup | "system"): Promise<{ entries: NetworkEntry[]; problems: Problem[] }> {
-  const problem = (message: string): { entries: NetworkEntry[]; problems: Problem[] } => ({ entries: [], problems: [{ file: "ukiboot.url", message, severity: "error" }] });
+  const problem = (message: string): { entries: NetworkEntry[]; problems: Problem[] } => ({
+    entries: [],
+    problems: [{ file: "ukiboot.url", message, severity: "error" }],
+  });
   const resolved = resolveUkiUrl(value, {});
   if ("error" in resolved) return problem(`Ignoring ukiboot.url=${value}: ${resolved.error}`);
   const url = resolved.url;
@@ -63,7 +70,8 @@ export async function networkEntriesOf(sys: Sys, value: string, setup: IpSetup |
     const file = await downloadWithRetries(sys, url);
     let text: string;
     try {
-      if (file.bytes > INDEX_MAX_BYTES) return problem(`Cannot use the boot index "${url}": it is ${file.bytes} bytes, more than ${INDEX_MAX_BYTES}; the local entries remain`);
+      if (file.bytes > INDEX_MAX_BYTES)
+        return problem(`Cannot use the boot index "${url}": it is ${file.bytes} bytes, more than ${INDEX_MAX_BYTES}; the local entries remain`);
       text = new TextDecoder().decode(await sys.fs.readFile(file.path));
     } finally {
       file.close();

@@ -97,7 +97,10 @@ function mountEfivarfs(sys: Sys): void {
 }
 
 /** Scans all disks until an ESP appears or `waitSeconds` pass, showing a countdown once per second. */
-async function waitForEsp(sys: Sys, opts: { selector?: string; loaderPartUuid?: string; waitSeconds: number; loadModules: boolean }): Promise<EspChoice<Partition> | undefined> {
+async function waitForEsp(
+  sys: Sys,
+  opts: { selector?: string; loaderPartUuid?: string; waitSeconds: number; loadModules: boolean },
+): Promise<EspChoice<Partition> | undefined> {
   const deadline = sys.clock.now() + opts.waitSeconds * 1000;
   let lastShown = -1;
   for (;;) {
@@ -153,7 +156,13 @@ function openConsole(sys: Sys, name: string | undefined): Terminal | null {
 }
 
 /** Finds, mounts and boots; returns the exit code for the shim. Unmounts what it mounted on every path. */
-async function bootFromEsp(sys: Sys, opts: KernelOptions, menuFor: ChooserFactory, out: { write(s: string): unknown }, started: { at: number; loadModules: boolean }): Promise<number> {
+async function bootFromEsp(
+  sys: Sys,
+  opts: KernelOptions,
+  menuFor: ChooserFactory,
+  out: { write(s: string): unknown },
+  started: { at: number; loadModules: boolean },
+): Promise<number> {
   // The partition the firmware started the boot kernel from, when it was started by UEFI (docs/entries.md §1).
   const loaderPartUuid = readLoaderVars(sys.efivars).loaderDevicePartUuid;
   // With ukiboot.url= the ESP is optional (a diskless boot): a disk present at once is used, none is waited for.
@@ -167,7 +176,9 @@ async function bootFromEsp(sys: Sys, opts: KernelOptions, menuFor: ChooserFactor
   if (!choice && diskless) sys.log.info(`no ESP found; booting from ukiboot.url=${opts.url} only`);
   else if (!choice) {
     throw new BootError(
-      opts.esp ? `Cannot find the ESP: no partition matches ukiboot.esp=${opts.esp}` : "Cannot find the ESP: no disk has a GPT partition of type EFI System Partition",
+      opts.esp
+        ? `Cannot find the ESP: no partition matches ukiboot.esp=${opts.esp}`
+        : "Cannot find the ESP: no disk has a GPT partition of type EFI System Partition",
       "Attach the disk holding the ESP, or wait longer with ukiboot.wait=SECONDS",
     );
   }

@@ -57,7 +57,11 @@ export function bootOrder(entries: readonly BootEntry[], first: number): BootEnt
 
 /** The error for "nothing to boot here": says where ukiboot looked. */
 function noEntries(session: BootSession): BootError {
-  if (!session.partitions) return new BootError("Cannot boot: ukiboot.url= gave no entry, and there is no ESP", "Read the messages above about ukiboot.url=; check the server, or attach a disk with an ESP");
+  if (!session.partitions)
+    return new BootError(
+      "Cannot boot: ukiboot.url= gave no entry, and there is no ESP",
+      "Read the messages above about ukiboot.url=; check the server, or attach a disk with an ESP",
+    );
   const { esp, xbootldr } = session.partitions;
   const where = [esp, ...(xbootldr ? [xbootldr] : [])].map((p) => `"${p}"`).join(" or ");
   return new BootError(
@@ -132,7 +136,13 @@ function everyEntryFailed(failures: { id: string }[]): BootError {
 }
 
 /** Prints the plan of `entry` and changes nothing. */
-async function printPlan(sys: Sys, session: BootSession, entry: BootEntry, dryRun: NonNullable<RunOptions["dryRun"]>, editedCmdline?: string): Promise<LoadPlan> {
+async function printPlan(
+  sys: Sys,
+  session: BootSession,
+  entry: BootEntry,
+  dryRun: NonNullable<RunOptions["dryRun"]>,
+  editedCmdline?: string,
+): Promise<LoadPlan> {
   const { plan, warnings } = await planAndCheck(sys, session, entry, editedCmdline !== undefined ? { editedCmdline } : {});
   for (const w of warnings) sys.log.warn(w);
   dryRun.out.write(dryRun.json ? `${JSON.stringify(planToJson(plan), null, 2)}\n` : `${formatPlanText(plan)}\n`);
@@ -165,7 +175,10 @@ export async function runBoot(sys: Sys, session: BootSession, opts: RunOptions):
       if (!opts.chooser) throw noEntries(session);
       error = menuErrorFrom(noEntries(session));
     } else {
-      const r = await bootFirstThatLoads(sys, session, bootOrder(entries, first), { reason: session.state.choice.reason ?? "", rebootOnError: opts.rebootOnError ?? false });
+      const r = await bootFirstThatLoads(sys, session, bootOrder(entries, first), {
+        reason: session.state.choice.reason ?? "",
+        rebootOnError: opts.rebootOnError ?? false,
+      });
       if ("plan" in r) return { kind: "started", plan: r.plan };
       if (r.reboot) return { kind: "reboot" };
       const failed = everyEntryFailed(r.failures);

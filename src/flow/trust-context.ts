@@ -138,7 +138,11 @@ export async function loadTrustContext(sys: Sys, secureBoot: SecureBootState | b
   const [dbx] = vars.dbx;
   const [mok] = vars.MokListRT;
   const [mokx, ...moreMokx] = vars.MokListXRT;
-  const { store, problems: storeProblems, unreadableRevocations } = buildTrustStore({
+  const {
+    store,
+    problems: storeProblems,
+    unreadableRevocations,
+  } = buildTrustStore({
     builtIn: builtInAnchors(),
     installed: await installedAnchors(sys, opts.anchorDir ?? ANCHOR_DIR, problems),
     trustFiles,
@@ -168,8 +172,14 @@ export async function verifyPeFile(fs: ReadOnlyFs, path: string, store: TrustSto
   // The digest reads the whole image: through one reused buffer where the filesystem can, so memory stays flat.
   const readInto = fs.readRangeInto?.bind(fs);
   const buffer = new Uint8Array(readInto ? HASH_CHUNK : 0);
-  const hashRead = readInto && { read: async (offset: number, length: number) => buffer.subarray(0, await readInto(path, offset, buffer.subarray(0, length))), chunkSize: HASH_CHUNK };
-  return verifyAuthenticodeFile(head, st.size, (offset, length) => fs.readRange(path, offset, length), store, { source: path, ...(hashRead ? { hashRead } : {}) });
+  const hashRead = readInto && {
+    read: async (offset: number, length: number) => buffer.subarray(0, await readInto(path, offset, buffer.subarray(0, length))),
+    chunkSize: HASH_CHUNK,
+  };
+  return verifyAuthenticodeFile(head, st.size, (offset, length) => fs.readRange(path, offset, length), store, {
+    source: path,
+    ...(hashRead ? { hashRead } : {}),
+  });
 }
 
 /** The read size when hashing an image: large enough that the syscalls do not count. */
@@ -200,7 +210,12 @@ export async function kernelSbatRevocation(fs: ReadOnlyFs, trust: TrustContext, 
   });
 }
 
-async function sbatOf(fs: ReadOnlyFs, trust: TrustContext, path: string, section: () => Promise<{ fileOffset: number; fileSize: number } | undefined>): Promise<string | undefined> {
+async function sbatOf(
+  fs: ReadOnlyFs,
+  trust: TrustContext,
+  path: string,
+  section: () => Promise<{ fileOffset: number; fileSize: number } | undefined>,
+): Promise<string | undefined> {
   if (trust.sbatLevels.length === 0) return undefined;
   try {
     const s = await section();
@@ -208,7 +223,8 @@ async function sbatOf(fs: ReadOnlyFs, trust: TrustContext, path: string, section
     const components = parseSbatSection(await fs.readRange(path, s.fileOffset, s.fileSize), { source: path });
     for (const { level, name } of trust.sbatLevels) {
       const found = checkSbat(components, level);
-      if (found) return `SBAT revokes it: its component "${found.component}" is at generation ${found.generation}, and ${name} (${level.date}) requires at least ${found.minimum}`;
+      if (found)
+        return `SBAT revokes it: its component "${found.component}" is at generation ${found.generation}, and ${name} (${level.date}) requires at least ${found.minimum}`;
     }
     return undefined;
   } catch (e) {

@@ -10,19 +10,7 @@
  * - lz4-legacy: the only LZ4 container the kernel reads (`lz4 -l`); lz4-frame is not recognised by it.
  * - unknown: no magic the kernel knows ("invalid magic at start of compressed archive").
  */
-export type MemberFormat =
-  | "newc"
-  | "newc-crc"
-  | "cpio-other"
-  | "gzip"
-  | "bzip2"
-  | "lzma"
-  | "xz"
-  | "lzo"
-  | "lz4-legacy"
-  | "lz4-frame"
-  | "zstd"
-  | "unknown";
+export type MemberFormat = "newc" | "newc-crc" | "cpio-other" | "gzip" | "bzip2" | "lzma" | "xz" | "lzo" | "lz4-legacy" | "lz4-frame" | "zstd" | "unknown";
 
 /** The compressors the kernel can be built with, under their CONFIG_RD_* names. */
 export type KernelCompressor = "gzip" | "bzip2" | "lzma" | "xz" | "lzo" | "lz4" | "zstd";

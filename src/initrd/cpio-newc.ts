@@ -74,9 +74,7 @@ export interface NewcArchiveSpec<F> {
  * @example writeNewcArchive({target: ".extra", dirMode: 0o555, fileMode: 0o444, files: [{name: "os-release", bytes}]})
  */
 export function writeNewcArchive(spec: NewcArchiveSpec<NewcFile>): Uint8Array {
-  return materializeSource(
-    describeNewcArchive({ ...spec, files: spec.files.map((f) => ({ name: f.name, content: bytesSource(f.bytes) })) }),
-  );
+  return materializeSource(describeNewcArchive({ ...spec, files: spec.files.map((f) => ({ name: f.name, content: bytesSource(f.bytes) })) }));
 }
 
 /**

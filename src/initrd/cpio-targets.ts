@@ -27,7 +27,14 @@ export const CPIO_TARGETS: Readonly<Record<CpioTargetName, CpioTarget>> = {
   sysext: { target: ".extra/sysext", dirMode: 0o555, fileMode: 0o444, pcr: 13, description: "System extension initrd", since: 252 },
   globalSysext: { target: ".extra/global_sysext", dirMode: 0o555, fileMode: 0o444, pcr: 13, description: "Global system extension initrd", since: 258 },
   confext: { target: ".extra/confext", dirMode: 0o555, fileMode: 0o444, pcr: 12, description: "Configuration extension initrd", since: 256 },
-  globalConfext: { target: ".extra/global_confext", dirMode: 0o555, fileMode: 0o444, pcr: 12, description: "Global configuration extension initrd", since: 258 },
+  globalConfext: {
+    target: ".extra/global_confext",
+    dirMode: 0o555,
+    fileMode: 0o444,
+    pcr: 12,
+    description: "Global configuration extension initrd",
+    since: 258,
+  },
 };
 
 export type ExtraFileName = "pcrsig" | "pcrpkey" | "osrel" | "profile";

@@ -77,9 +77,7 @@ export function layoutInitrd(members: readonly InitrdMember[], opts: { style: In
   kept.forEach((m, i) => {
     const last = i === kept.length - 1;
     const pad =
-      opts.style === "type2"
-        ? kept.length === 1 ? 0 : alignUp(m.size, INITRD_ALIGNMENT) - m.size
-        : last ? 0 : alignUp(m.size, INITRD_ALIGNMENT) - m.size;
+      opts.style === "type2" ? (kept.length === 1 ? 0 : alignUp(m.size, INITRD_ALIGNMENT) - m.size) : last ? 0 : alignUp(m.size, INITRD_ALIGNMENT) - m.size;
     placed.push({ member: m.member, index: m.index, offset, size: m.size, padding: pad });
     offset = checkedAdd(checkedAdd(offset, m.size), pad);
   });

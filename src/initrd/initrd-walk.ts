@@ -110,7 +110,13 @@ export async function walkInitrdMember(read: SourceReader, size: number, opts: W
   return { segments, problems };
 }
 
-async function walkNewcArchive(win: Window, start: number, size: number, base: number, problems: WalkProblem[]): Promise<Extract<MemberSegment, { type: "newc" }>> {
+async function walkNewcArchive(
+  win: Window,
+  start: number,
+  size: number,
+  base: number,
+  problems: WalkProblem[],
+): Promise<Extract<MemberSegment, { type: "newc" }>> {
   const entries: NewcEntry[] = [];
   let crc = false;
   let pos = start;
@@ -120,19 +126,37 @@ async function walkNewcArchive(win: Window, start: number, size: number, base: n
   };
   for (;;) {
     if (pos >= size) return fail(pos, `the cpio archive at ${hex(base + start)} ends at ${hex(base + pos)} without a TRAILER!!! record`);
-    if (pos + NEWC_HEADER_SIZE > size) return fail(pos, `the cpio archive at ${hex(base + start)} ends inside the record header at ${hex(base + pos)}, before TRAILER!!!`);
+    if (pos + NEWC_HEADER_SIZE > size)
+      return fail(pos, `the cpio archive at ${hex(base + start)} ends inside the record header at ${hex(base + pos)}, before TRAILER!!!`);
     const header = await win.bytes(pos, NEWC_HEADER_SIZE);
     const magic = String.fromCharCode(...header.subarray(0, 6));
-    if (magic === "070707") return fail(pos, `the record at ${hex(base + pos)} is in the old portable (odc) cpio format; the kernel reads only newc ("use -H newc option")`);
-    if (magic !== "070701" && magic !== "070702") return fail(pos, `the record at ${hex(base + pos)} has no newc magic (found ${JSON.stringify(magic)}; "no cpio magic")`);
+    if (magic === "070707")
+      return fail(pos, `the record at ${hex(base + pos)} is in the old portable (odc) cpio format; the kernel reads only newc ("use -H newc option")`);
+    if (magic !== "070701" && magic !== "070702")
+      return fail(pos, `the record at ${hex(base + pos)} has no newc magic (found ${JSON.stringify(magic)}; "no cpio magic")`);
     if (pos === start) crc = magic === "070702";
     const fields: number[] = [];
     for (let i = 0; i < 13; i++) {
       const text = String.fromCharCode(...header.subarray(6 + i * 8, 14 + i * 8));
-      if (!/^[0-9A-Fa-f]{8}$/.test(text)) return fail(pos, `the record at ${hex(base + pos)} has a header field that is not 8 hex digits (${JSON.stringify(text)})`);
+      if (!/^[0-9A-Fa-f]{8}$/.test(text))
+        return fail(pos, `the record at ${hex(base + pos)} has a header field that is not 8 hex digits (${JSON.stringify(text)})`);
       fields.push(Number.parseInt(text, 16));
     }
-    const [ino, mode, , , nlink, mtime, fileSize, , , , , nameSize] = fields as [number, number, number, number, number, number, number, number, number, number, number, number, number];
+    const [ino, mode, , , nlink, mtime, fileSize, , , , , nameSize] = fields as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     if (nameSize === 0 || nameSize > PATH_MAX) return fail(pos, `the record at ${hex(base + pos)} has a name size of ${nameSize}`);
     const nameStart = pos + NEWC_HEADER_SIZE;
     if (nameStart + nameSize > size) return fail(pos, `the name of the record at ${hex(base + pos)} runs past the end of the member`);

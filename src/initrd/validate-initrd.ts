@@ -145,13 +145,25 @@ export async function validateInitrd(layout: InitrdLayout, opts: ValidateOptions
         continue;
       }
       if (d.compressor === null) {
-        if (d.format === "unknown") problem("error", m, at, "it starts with neither a cpio archive nor a compression format the kernel knows (\"invalid magic at start of compressed archive\")");
+        if (d.format === "unknown")
+          problem(
+            "error",
+            m,
+            at,
+            'it starts with neither a cpio archive nor a compression format the kernel knows ("invalid magic at start of compressed archive")',
+          );
         continue;
       }
       const known = await needConfig();
       if (known === null) unchecked.add(d.compressor);
       else if (!canDecompress(known, d.compressor)) {
-        problem("error", m, at, `it is ${d.format}-compressed and the kernel is built without CONFIG_RD_${d.compressor.toUpperCase()} ("compression method ${d.compressor} not configured")`, "Recompress it with a format the kernel supports");
+        problem(
+          "error",
+          m,
+          at,
+          `it is ${d.format}-compressed and the kernel is built without CONFIG_RD_${d.compressor.toUpperCase()} ("compression method ${d.compressor} not configured")`,
+          "Recompress it with a format the kernel supports",
+        );
       }
       if (d.xz) {
         if (!d.xz.headerValid) problem("error", m, at, "its xz stream header is damaged");
@@ -166,16 +178,34 @@ export async function validateInitrd(layout: InitrdLayout, opts: ValidateOptions
         } else if (d.xz.filters) checkXzFilters(d.xz.filters, m, at, known, problem);
       }
       if (d.format === "lz4-legacy" && i !== last) {
-        problem("error", m, at, "legacy LZ4 reads to the end of the initrd, so the kernel fails (\"Decoding failed\") on the members after it", "Put this member last, or recompress it with another format");
+        problem(
+          "error",
+          m,
+          at,
+          'legacy LZ4 reads to the end of the initrd, so the kernel fails ("Decoding failed") on the members after it',
+          "Put this member last, or recompress it with another format",
+        );
       }
     }
   }
   if (unchecked.size > 0) {
     const list = [...unchecked].sort().join(", ");
     if (unknownBecause !== undefined) {
-      problem("warning", null, null, `${unknownBecause}, so whether that kernel can decompress ${list} was not checked`, "Build the kernel with CONFIG_IKCONFIG=y to have its initrd checked against it");
+      problem(
+        "warning",
+        null,
+        null,
+        `${unknownBecause}, so whether that kernel can decompress ${list} was not checked`,
+        "Build the kernel with CONFIG_IKCONFIG=y to have its initrd checked against it",
+      );
     } else {
-      problem("warning", null, null, `the kernel configuration is unknown, so it is not known whether the kernel can decompress ${list}`, "Provide the target kernel's configuration to check the compressed members");
+      problem(
+        "warning",
+        null,
+        null,
+        `the kernel configuration is unknown, so it is not known whether the kernel can decompress ${list}`,
+        "Provide the target kernel's configuration to check the compressed members",
+      );
     }
   }
   return { errors, warnings, walks };
@@ -207,7 +237,13 @@ function checkXzFilters(filters: number[], m: PlacedMember, at: number, config: 
     if (id === XZ_FILTER_LZMA2) continue;
     const f = XZ_FILTERS[id];
     if (!f) {
-      problem("error", m, at, `its xz stream uses filter ${hex(id)}, which the kernel's xz decoder does not know`, "Recompress it with xz --check=crc32 and no extra filters");
+      problem(
+        "error",
+        m,
+        at,
+        `its xz stream uses filter ${hex(id)}, which the kernel's xz decoder does not know`,
+        "Recompress it with xz --check=crc32 and no extra filters",
+      );
     } else if (f.config === null) {
       problem("error", m, at, `its xz stream uses the ${f.name} filter, which the kernel's xz decoder does not implement`, "Recompress it without that filter");
     } else if (config && !isBuiltIn(config, f.config)) {

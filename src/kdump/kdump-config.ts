@@ -48,7 +48,10 @@ export function parseKdumpConfig(text: string, file: string): { config: KdumpCon
 export function kdumpInitrdPath(pattern: string, uname: string | undefined): string {
   if (!pattern.includes("%k")) return pattern;
   if (uname === undefined) {
-    throw new BootError(`Cannot name the kdump initrd "${pattern}": the entry has no .uname to put in place of %k`, `Give the initrd's full path with --initrd, or in ${KDUMP_CONFIG_PATH}`);
+    throw new BootError(
+      `Cannot name the kdump initrd "${pattern}": the entry has no .uname to put in place of %k`,
+      `Give the initrd's full path with --initrd, or in ${KDUMP_CONFIG_PATH}`,
+    );
   }
   return pattern.replaceAll("%k", uname);
 }

@@ -41,11 +41,19 @@ export function identifyArm64Kernel(header: Uint8Array, size: number, source: st
     const end = nameBytes.indexOf(0);
     const name = ascii(24, end < 0 ? nameBytes.byteLength : end);
     if (name === "") return fail("its EFI zboot header names no compression");
-    if (!/^[a-z0-9]+$/.test(name) || !KNOWN_COMPRESSIONS.has(name)) return fail(`it is an EFI zboot image compressed with "${name.replace(/[^\x20-\x7e]/g, "?")}", which ukiboot does not know; only gzip and zstd are undone`);
-    if (name !== "gzip" && name !== "zstd") return fail(`it is an EFI zboot image compressed with ${name}; only gzip and zstd are undone (build the kernel with CONFIG_KERNEL_GZIP or CONFIG_KERNEL_ZSTD)`);
+    if (!/^[a-z0-9]+$/.test(name) || !KNOWN_COMPRESSIONS.has(name))
+      return fail(
+        `it is an EFI zboot image compressed with "${name.replace(/[^\x20-\x7e]/g, "?")}", which ukiboot does not know; only gzip and zstd are undone`,
+      );
+    if (name !== "gzip" && name !== "zstd")
+      return fail(
+        `it is an EFI zboot image compressed with ${name}; only gzip and zstd are undone (build the kernel with CONFIG_KERNEL_GZIP or CONFIG_KERNEL_ZSTD)`,
+      );
     if (payloadSize === 0) return fail("its EFI zboot header says the compressed kernel is empty");
     if (payloadOffset + payloadSize > size) {
-      return fail(`its EFI zboot header puts the compressed kernel at bytes ${payloadOffset} to ${payloadOffset + payloadSize}, past the end of the file at ${size}`);
+      return fail(
+        `its EFI zboot header puts the compressed kernel at bytes ${payloadOffset} to ${payloadOffset + payloadSize}, past the end of the file at ${size}`,
+      );
     }
     return { kind: "zboot", payloadOffset, payloadSize, compression: name };
   }
@@ -54,7 +62,8 @@ export function identifyArm64Kernel(header: Uint8Array, size: number, source: st
     const flags = Number(dv.getBigUint64(24, true) & 0xffn);
     if (flags & 1) return fail("it is a big-endian arm64 Image, and kexec_file_load on arm64 loads little-endian kernels only");
     // image_size 0: a kernel older than 3.17, whose size in memory is not stated.
-    if (imageSize !== 0 && imageSize < size) return fail(`its arm64 header says the image takes ${imageSize} bytes in memory, fewer than the ${size} bytes of the file`);
+    if (imageSize !== 0 && imageSize < size)
+      return fail(`its arm64 header says the image takes ${imageSize} bytes in memory, fewer than the ${size} bytes of the file`);
     return { kind: "image", imageSize, pageSize: PAGE_SIZES[(flags >> 1) & 3], bigEndian: false };
   }
   return fail("it is neither an arm64 Image, a gzip stream, nor an EFI zboot image");

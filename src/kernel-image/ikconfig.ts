@@ -50,7 +50,12 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
  */
 export async function findEmbeddedConfig(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, opts: { source: string }): Promise<{ text: string } | null> {
   const damaged = (why: string, cause?: unknown) =>
-    new FormatError("kernel", opts.source, `the configuration embedded in the kernel in "${opts.source}" is damaged: ${why}`, cause === undefined ? {} : { cause });
+    new FormatError(
+      "kernel",
+      opts.source,
+      `the configuration embedded in the kernel in "${opts.source}" is damaged: ${why}`,
+      cause === undefined ? {} : { cause },
+    );
   // Searching: the last bytes of what came before, in case a marker straddles two chunks.
   let carry: Uint8Array = new Uint8Array(0);
   // Collecting: the block's bytes so far, and the tail in which an end marker may have begun.
@@ -128,7 +133,9 @@ async function kernelBody(image: KernelImageBytes, machine: string, source: stri
   const check = k.check;
   if (!check.payload) {
     const v = check.protocol ?? 0;
-    return { missing: `is a bzImage of boot protocol ${v >> 8}.${String(v & 0xff).padStart(2, "0")}, whose header does not say where its compressed kernel is (2.08 and later do)` };
+    return {
+      missing: `is a bzImage of boot protocol ${v >> 8}.${String(v & 0xff).padStart(2, "0")}, whose header does not say where its compressed kernel is (2.08 and later do)`,
+    };
   }
   const { offset, size } = check.payload;
   const compression = kernelCompressionOf(await image.read(offset, Math.min(8, size)));
@@ -156,12 +163,15 @@ export async function readEmbeddedConfig(image: KernelImageBytes, opts: { source
   }
   const raw = region(image, body.offset, body.size);
   const chunks =
-    compression === "none" ? raw : inflateKernel(raw, compression, { source: opts.source, ...(body.expectedSize !== undefined ? { expectedSize: body.expectedSize } : {}) });
+    compression === "none"
+      ? raw
+      : inflateKernel(raw, compression, { source: opts.source, ...(body.expectedSize !== undefined ? { expectedSize: body.expectedSize } : {}) });
   try {
     const found = await findEmbeddedConfig(chunks, { source: opts.source });
     return found ? { config: found.text } : { missing: `${subject} carries no configuration of its own (it is built without CONFIG_IKCONFIG=y)` };
   } catch (e) {
-    if (e instanceof KernelInflateError) return { missing: `${subject} cannot be decompressed to read its configuration: its ${e.compression} stream ${e.problem}` };
+    if (e instanceof KernelInflateError)
+      return { missing: `${subject} cannot be decompressed to read its configuration: its ${e.compression} stream ${e.problem}` };
     if (e instanceof FormatError && e.format === "kernel") return { missing: e.message };
     throw e;
   }

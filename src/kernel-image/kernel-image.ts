@@ -53,7 +53,8 @@ export function checkKernelImage(header: Uint8Array, size: number): KernelImageC
   // kexec_file_load on x86_64 has one loader, for bzImages: other kernels are named and refused here.
   const x86Only = "kexec_file_load on x86_64 loads bzImages only";
   if (ascii(0x38, 4) === "ARM\x64") return { format: "arm64-image", problem: `the kernel image is an arm64 Image, and ${x86Only}` };
-  if (ascii(0, 2) === "MZ" && ascii(4, 4) === "zimg") return { format: "efi-zboot", problem: `the kernel image is an EFI zboot image (another architecture's), and ${x86Only}` };
+  if (ascii(0, 2) === "MZ" && ascii(4, 4) === "zimg")
+    return { format: "efi-zboot", problem: `the kernel image is an EFI zboot image (another architecture's), and ${x86Only}` };
   if (ascii(0, 2) === "MZ") return { format: "pe", problem: `the kernel image is a PE program without a Linux boot header, and ${x86Only}` };
   return { format: "unknown", problem: "the kernel image is neither a bzImage nor another format Linux can kexec" };
 }

@@ -73,7 +73,11 @@ export interface InflateOptions {
  * `input`. An error thrown by `input` (a file that ends early) reaches the caller as it is.
  * @throws KernelInflateError when the stream is corrupt, ends early or inflates past the limit
  */
-export async function* inflateKernel(input: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, compression: InflatableCompression, opts: InflateOptions): AsyncGenerator<Uint8Array> {
+export async function* inflateKernel(
+  input: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+  compression: InflatableCompression,
+  opts: InflateOptions,
+): AsyncGenerator<Uint8Array> {
   const limit = opts.limit ?? KERNEL_DECOMPRESSED_MAX;
   const fail = (problem: string, clause = `cannot be decompressed: the stream ${problem}`) => new KernelInflateError(opts.source, compression, problem, clause);
   const decoder = compression === "gzip" ? createGunzip({ chunkSize: 64 * 1024 }) : createZstdDecompress({ chunkSize: 64 * 1024 });

@@ -64,7 +64,12 @@ export function aliasMatches(pattern: string, text: string): boolean {
  * shipped module depends on it (then it comes with that one). `shipped` are module names; the result keeps
  * their order.
  */
-export function modulesForDevices(shipped: readonly string[], dependencies: ReadonlySet<string>, aliases: readonly ModuleAlias[], modaliases: readonly string[]): string[] {
+export function modulesForDevices(
+  shipped: readonly string[],
+  dependencies: ReadonlySet<string>,
+  aliases: readonly ModuleAlias[],
+  modaliases: readonly string[],
+): string[] {
   const deviceAliases = new Map<string, string[]>();
   for (const a of aliases) {
     if (!isDeviceAlias(a.pattern)) continue;

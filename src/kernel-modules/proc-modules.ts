@@ -18,7 +18,10 @@ export function parseProcModules(text: string, source: string): string[] {
   text.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
     const m = LINE.exec(line);
-    if (!m) throw new FormatError("proc-modules", source, `Cannot read ${source}: line ${i + 1} ("${line}") is not "name size refcount deps state address"`, { line: i + 1 });
+    if (!m)
+      throw new FormatError("proc-modules", source, `Cannot read ${source}: line ${i + 1} ("${line}") is not "name size refcount deps state address"`, {
+        line: i + 1,
+      });
     names.push(m[1]!);
   });
   return names;

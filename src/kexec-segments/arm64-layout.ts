@@ -41,7 +41,10 @@ export interface Arm64Layout {
 export function arm64Layout(input: Arm64LayoutInput, label: string): Arm64Layout {
   const page = input.pageSize;
   if (input.dtbBytes > MAX_DTB_BYTES) {
-    throw new BootError(`Cannot load "${label}": its device tree would be ${input.dtbBytes} bytes, more than the 2 MiB the arm64 boot protocol allows`, "Boot this kernel from a boot kernel whose device tree is smaller");
+    throw new BootError(
+      `Cannot load "${label}": its device tree would be ${input.dtbBytes} bytes, more than the 2 MiB the arm64 boot protocol allows`,
+      "Boot this kernel from a boot kernel whose device tree is smaller",
+    );
   }
   const kernelMem = alignUp(Math.max(input.imageSize, input.kernelBytes), page);
   let kernel: PhysRange | undefined;
@@ -53,7 +56,10 @@ export function arm64Layout(input: Arm64LayoutInput, label: string): Arm64Layout
     }
   }
   const noRoom = (what: string, bytes: number) =>
-    new BootError(`Cannot load "${label}": no free range of usable RAM holds its ${what} (${bytes} bytes)`, "Give the machine more memory, or boot a smaller kernel or initrd");
+    new BootError(
+      `Cannot load "${label}": no free range of usable RAM holds its ${what} (${bytes} bytes)`,
+      "Give the machine more memory, or boot a smaller kernel or initrd",
+    );
   if (!kernel) throw noRoom("kernel", kernelMem);
 
   const taken: PhysRange[] = [kernel];

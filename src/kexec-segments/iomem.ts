@@ -33,7 +33,12 @@ export function usableRam(text: string, source: string): PhysRange[] {
     if (m[4] === "System RAM") ram.push({ start, end });
     else if (m[4] === "reserved") reserved.push({ start, end });
   });
-  if (!nonZero) throw new FormatError("iomem", source, `Cannot read ${source}: every address in it is zero, as the kernel shows it to a process without CAP_SYS_ADMIN; run ukiboot as root`);
+  if (!nonZero)
+    throw new FormatError(
+      "iomem",
+      source,
+      `Cannot read ${source}: every address in it is zero, as the kernel shows it to a process without CAP_SYS_ADMIN; run ukiboot as root`,
+    );
   if (ram.length === 0) throw new FormatError("iomem", source, `Cannot read ${source}: it lists no "System RAM"`);
   let usable = mergeRanges(ram);
   for (const r of reserved) usable = usable.flatMap((u) => subtract(u, r));

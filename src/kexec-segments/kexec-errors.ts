@@ -32,7 +32,8 @@ export const kexecHints: Record<string, string> = {
 export const kexecLoadHints: Record<string, string> = {
   EPERM:
     "The kernel refused kexec_load: ukiboot needs CAP_SYS_BOOT (run as root), kexec may be disabled (kernel.kexec_load_disabled), or the kernel is locked down, which forbids kexec_load because it checks no signature: use a boot kernel with kexec_file_load (CONFIG_KEXEC_FILE)",
-  EINVAL: "The kernel rejected a segment (not page-aligned, overlapping, or larger than its buffer): this is a ukiboot bug in placing the segments (docs/kexec.md §11)",
+  EINVAL:
+    "The kernel rejected a segment (not page-aligned, overlapping, or larger than its buffer): this is a ukiboot bug in placing the segments (docs/kexec.md §11)",
   EADDRNOTAVAIL: "A segment lies outside the memory the kernel accepts for kexec: this is a ukiboot bug in reading /proc/iomem (docs/kexec.md §11)",
   ENOMEM: "There is not enough memory to copy the kernel and initrd: give the machine more memory or make the initrd smaller",
   EBUSY: "Another kexec load holds the kexec lock: wait and try again",

@@ -42,12 +42,19 @@ export function kexecLoadArm64(req: KexecLoadRequest): void {
   const kernelBytes = fdSize(req.kernelFd);
   const kernel = classifyKernel(header, kernelBytes, "aarch64", `of "${req.label}"`);
   if (kernel.kind === "refused") throw new BootError(`Cannot use the kernel of "${req.label}": ${kernel.problem}`, "Rebuild the UKI with an arm64 kernel");
-  if (kernel.kind !== "image") throw new BootError(`Cannot load "${req.label}": its kernel is still compressed when it reaches kexec_load`, "This is a ukiboot bug: the loader decompresses arm64 kernels first (docs/kexec.md §10)");
+  if (kernel.kind !== "image")
+    throw new BootError(
+      `Cannot load "${req.label}": its kernel is still compressed when it reaches kexec_load`,
+      "This is a ukiboot bug: the loader decompresses arm64 kernels first (docs/kexec.md §10)",
+    );
   const textOffset = Number(new DataView(header.buffer).getBigUint64(8, true));
   const initrdBytes = req.initrdFd === null ? 0 : fdSize(req.initrdFd);
 
   if (!existsSync(FDT)) {
-    throw new BootError(`Cannot load "${req.label}" with kexec_load: ${FDT} is missing, so there is no device tree to hand the next kernel`, "Boot the boot kernel with a device tree (UEFI or a firmware that passes one), or use a boot kernel with kexec_file_load");
+    throw new BootError(
+      `Cannot load "${req.label}" with kexec_load: ${FDT} is missing, so there is no device tree to hand the next kernel`,
+      "Boot the boot kernel with a device tree (UEFI or a firmware that passes one), or use a boot kernel with kexec_file_load",
+    );
   }
   const fdt = parseFdt(new Uint8Array(readFileSync(FDT)), FDT);
   const ram = usableRam(readFileSync(IOMEM, "utf8"), IOMEM);
@@ -56,8 +63,22 @@ export function kexecLoadArm64(req: KexecLoadRequest): void {
   // The tree's size does not depend on where the initrd goes: its two addresses are fixed-width cells.
   const sizing = serializeFdt(treeForNextKernel(fdt, initrdBytes > 0 ? { ...chosen, initrd: { start: 0, end: 0 } } : chosen));
   const page = pageSize();
-  const layout = arm64Layout({ kernelBytes, textOffset, imageSize: kernel.imageSize, initrdBytes, dtbBytes: sizing.byteLength, purgatoryBytes: ARM64_PURGATORY_BYTES, ram, pageSize: page }, req.label);
-  const dtb = serializeFdt(treeForNextKernel(fdt, layout.initrd ? { ...chosen, initrd: { start: layout.initrd.start, end: layout.initrd.start + initrdBytes } } : chosen));
+  const layout = arm64Layout(
+    {
+      kernelBytes,
+      textOffset,
+      imageSize: kernel.imageSize,
+      initrdBytes,
+      dtbBytes: sizing.byteLength,
+      purgatoryBytes: ARM64_PURGATORY_BYTES,
+      ram,
+      pageSize: page,
+    },
+    req.label,
+  );
+  const dtb = serializeFdt(
+    treeForNextKernel(fdt, layout.initrd ? { ...chosen, initrd: { start: layout.initrd.start, end: layout.initrd.start + initrdBytes } } : chosen),
+  );
   const purgatory = arm64Purgatory(layout.dtb.start, layout.kernel.start);
 
   const maps: { address: number; size: number }[] = [];
@@ -68,10 +89,20 @@ export function kexecLoadArm64(req: KexecLoadRequest): void {
       return address;
     };
     const segments: KexecSegment[] = [
-      { buf: map(req.kernelFd, kernelBytes, `the kernel of "${req.label}"`), bufBytes: kernelBytes, mem: layout.kernel.start, memBytes: layout.kernel.end - layout.kernel.start },
+      {
+        buf: map(req.kernelFd, kernelBytes, `the kernel of "${req.label}"`),
+        bufBytes: kernelBytes,
+        mem: layout.kernel.start,
+        memBytes: layout.kernel.end - layout.kernel.start,
+      },
     ];
     if (layout.initrd && req.initrdFd !== null) {
-      segments.push({ buf: map(req.initrdFd, initrdBytes, `the initrd of "${req.label}"`), bufBytes: initrdBytes, mem: layout.initrd.start, memBytes: layout.initrd.end - layout.initrd.start });
+      segments.push({
+        buf: map(req.initrdFd, initrdBytes, `the initrd of "${req.label}"`),
+        bufBytes: initrdBytes,
+        mem: layout.initrd.start,
+        memBytes: layout.initrd.end - layout.initrd.start,
+      });
     }
     segments.push({ buf: dtb, bufBytes: dtb.byteLength, mem: layout.dtb.start, memBytes: layout.dtb.end - layout.dtb.start });
     segments.push({ buf: purgatory, bufBytes: purgatory.byteLength, mem: layout.purgatory.start, memBytes: layout.purgatory.end - layout.purgatory.start });

@@ -21,8 +21,16 @@ const CHUNK = 1024 * 1024;
  * Decompresses `leaves` (ranges of files, as a plan names them) into `fd`; returns the bytes written.
  * @throws BootError naming `label` when the stream is corrupt, cut short, too large, or not an arm64 Image
  */
-export async function decompressKernelInto(fd: number, leaves: Iterable<ByteLeaf>, encoding: "gzip" | "zstd", label: string, resolve: (path: string) => string, onBytes?: (n: number) => void): Promise<number> {
-  const fail = (why: string) => new BootError(`Cannot boot "${label}": its ${encoding}-compressed kernel ${why}`, "Rebuild or reinstall this UKI; ukiboot tries the next entry");
+export async function decompressKernelInto(
+  fd: number,
+  leaves: Iterable<ByteLeaf>,
+  encoding: "gzip" | "zstd",
+  label: string,
+  resolve: (path: string) => string,
+  onBytes?: (n: number) => void,
+): Promise<number> {
+  const fail = (why: string) =>
+    new BootError(`Cannot boot "${label}": its ${encoding}-compressed kernel ${why}`, "Rebuild or reinstall this UKI; ukiboot tries the next entry");
   /** The compressed bytes, read from each range of each file in turn. */
   function* compressed(): Generator<Uint8Array> {
     const buf = new Uint8Array(CHUNK);
@@ -55,6 +63,7 @@ export async function decompressKernelInto(fd: number, leaves: Iterable<ByteLeaf
     throw e;
   }
   const kind = classifyKernel(first ?? new Uint8Array(), written, "aarch64", `"${label}"`);
-  if (kind.kind !== "image") throw fail(`does not hold an arm64 Image: ${kind.kind === "refused" ? `Cannot use the kernel "${label}": ${kind.problem}` : `it holds ${kind.kind}`}`);
+  if (kind.kind !== "image")
+    throw fail(`does not hold an arm64 Image: ${kind.kind === "refused" ? `Cannot use the kernel "${label}": ${kind.problem}` : `it holds ${kind.kind}`}`);
   return written;
 }

@@ -118,7 +118,10 @@ export class Efivarfs implements EfiVars {
 
   private requireAvailable(v: VariableId): void {
     if (!this.available) {
-      throw new BootError(`Cannot write the EFI variable ${v.name}: there is no efivarfs at "${this.location}"`, "EFI variables need a UEFI boot with runtime services; on a LinuxBoot payload this setting is unavailable");
+      throw new BootError(
+        `Cannot write the EFI variable ${v.name}: there is no efivarfs at "${this.location}"`,
+        "EFI variables need a UEFI boot with runtime services; on a LinuxBoot payload this setting is unavailable",
+      );
     }
   }
 

@@ -20,7 +20,8 @@ export function renameNoReplace(dir: string, from: string, to: string): void {
     action: `rename the boot-counted entry "${from}" to "${to}"`,
     hints: {
       EEXIST: `"${to}" already exists: remove the stale copy so boot counting can continue`,
-      EROFS: "The ESP is read-only (a write-protected disk, or FAT errors made the kernel remount it read-only): check it with fsck.fat; until then this entry is not counted",
+      EROFS:
+        "The ESP is read-only (a write-protected disk, or FAT errors made the kernel remount it read-only): check it with fsck.fat; until then this entry is not counted",
       ENOSPC: "The ESP is full, and the longer name needs another directory entry: remove an old UKI from the ESP",
       EIO: "The disk reported an I/O error: check the ESP with fsck.fat and the disk's health",
       EINVAL: "This filesystem does not support RENAME_NOREPLACE",

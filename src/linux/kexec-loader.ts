@@ -30,7 +30,11 @@ async function appendLeaf(fd: number, leaf: ByteLeaf, onBytes: (n: number) => vo
 const ZEROS = new Uint8Array(64 * 1024);
 
 /** Writes the kernel and/or the merged initrd of `plan` into files (ukiboot plan --write-kernel/--write-initrd). */
-export async function writePlanToFiles(plan: KexecImage, files: { kernel?: string; initrd?: string }, resolve: (path: string) => string = (p) => p): Promise<void> {
+export async function writePlanToFiles(
+  plan: KexecImage,
+  files: { kernel?: string; initrd?: string },
+  resolve: (path: string) => string = (p) => p,
+): Promise<void> {
   const write = async (path: string, leaves: Iterable<ByteLeaf>) => {
     const fd = openSync(path, "w", 0o644);
     try {
@@ -49,11 +53,19 @@ export async function writePlanToFiles(plan: KexecImage, files: { kernel?: strin
       }
     } else await write(files.kernel, sourceLeaves(plan.kernel));
   }
-  if (files.initrd) await write(files.initrd, [...initrdChunks(plan.initrd)].map((c) => c.leaf));
+  if (files.initrd)
+    await write(
+      files.initrd,
+      [...initrdChunks(plan.initrd)].map((c) => c.leaf),
+    );
 }
 
 /** Writes the kernel and the merged initrd of `plan` into two new memfds, streaming piece by piece. */
-export async function materialisePlan(plan: KexecImage, onProgress?: (p: Progress) => void, resolve: (path: string) => string = (p) => p): Promise<{ kernelFd: number; initrdFd: number | null }> {
+export async function materialisePlan(
+  plan: KexecImage,
+  onProgress?: (p: Progress) => void,
+  resolve: (path: string) => string = (p) => p,
+): Promise<{ kernelFd: number; initrdFd: number | null }> {
   const kernelTotal = sourceSize(plan.kernel);
   const kernelFd = memfdCreate("ukiboot-kernel");
   try {

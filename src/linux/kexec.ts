@@ -6,7 +6,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { BootError } from "../errors.ts";
 import { kexecHints, kexecLoadHints } from "../kexec-segments/kexec-errors.ts";
 import { addressOf, cString, REBOOT_MAGIC, sysCall } from "./libc.ts";
-import { KEXEC_ARCH_DEFAULT, KEXEC_FILE_NO_INITRAMFS, KEXEC_FILE_ON_CRASH, KEXEC_FILE_UNLOAD, KEXEC_SEGMENT_MAX, LINUX_REBOOT_CMD_KEXEC } from "./syscall-numbers.ts";
+import {
+  KEXEC_ARCH_DEFAULT,
+  KEXEC_FILE_NO_INITRAMFS,
+  KEXEC_FILE_ON_CRASH,
+  KEXEC_FILE_UNLOAD,
+  KEXEC_SEGMENT_MAX,
+  LINUX_REBOOT_CMD_KEXEC,
+} from "./syscall-numbers.ts";
 
 export interface KexecLoadRequest {
   kernelFd: number;
@@ -54,7 +61,10 @@ export interface KexecSegment {
  */
 export function kexecLoad(entry: number, segments: KexecSegment[], label: string): void {
   if (segments.length > KEXEC_SEGMENT_MAX) {
-    throw new BootError(`Cannot load "${label}": kexec_load takes at most ${KEXEC_SEGMENT_MAX} segments, and ukiboot made ${segments.length}`, "This is a ukiboot bug in placing the segments (docs/kexec.md §11)");
+    throw new BootError(
+      `Cannot load "${label}": kexec_load takes at most ${KEXEC_SEGMENT_MAX} segments, and ukiboot made ${segments.length}`,
+      "This is a ukiboot bug in placing the segments (docs/kexec.md §11)",
+    );
   }
   const list = new Uint8Array(segments.length * 32);
   const dv = new DataView(list.buffer);

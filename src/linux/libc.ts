@@ -5,14 +5,7 @@
  */
 import { dlopen, FFIType, ptr, read } from "bun:ffi";
 import { BootError, SysCallError } from "../errors.ts";
-import {
-  FS_IOC_GETFLAGS,
-  FS_IOC_SETFLAGS,
-  LINUX_REBOOT_MAGIC1,
-  LINUX_REBOOT_MAGIC2,
-  syscallNumber,
-  type SyscallName,
-} from "./syscall-numbers.ts";
+import { FS_IOC_GETFLAGS, FS_IOC_SETFLAGS, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, syscallNumber, type SyscallName } from "./syscall-numbers.ts";
 
 type Lib = {
   symbols: {
@@ -72,7 +65,10 @@ export interface CallDescription {
 export function sysCall(name: SyscallName, args: Arg[], what: CallDescription): number {
   const nr = syscallNumber(name);
   if (nr === undefined) {
-    throw new BootError(`Cannot call ${name}: ukiboot has no system call table for the "${process.arch}" architecture`, "Use a boot kernel built for x86_64, arm64 or riscv64");
+    throw new BootError(
+      `Cannot call ${name}: ukiboot has no system call table for the "${process.arch}" architecture`,
+      "Use a boot kernel built for x86_64, arm64 or riscv64",
+    );
   }
   const words = args.map(toWord);
   while (words.length < 6) words.push(0);

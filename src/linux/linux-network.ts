@@ -32,13 +32,19 @@ async function runTool(argv: string[]): Promise<{ code: number; stderr: string }
 
 async function mustRun(argv: string[]): Promise<void> {
   const r = await runTool(argv).catch((e: Error) => ({ code: -1, stderr: e.message }));
-  if (r.code !== 0) throw new BootError(`Cannot configure the network: "${argv.join(" ")}" failed (status ${r.code})${r.stderr ? `: ${r.stderr}` : ""}`, "Check ip= or ukiboot.net= on the boot kernel's command line");
+  if (r.code !== 0)
+    throw new BootError(
+      `Cannot configure the network: "${argv.join(" ")}" failed (status ${r.code})${r.stderr ? `: ${r.stderr}` : ""}`,
+      "Check ip= or ukiboot.net= on the boot kernel's command line",
+    );
 }
 
 /** The interfaces other than loopback, in name order. */
 function interfaces(): string[] {
   try {
-    return readdirSync("/sys/class/net").filter((n) => n !== "lo").sort();
+    return readdirSync("/sys/class/net")
+      .filter((n) => n !== "lo")
+      .sort();
   } catch {
     return [];
   }
@@ -60,7 +66,11 @@ export class LinuxNetwork implements Network {
 
   async up(setup: IpSetup | "system"): Promise<string> {
     if (setup === "system" || this.configured) return "";
-    if (setup.mode === "off") throw new BootError("Cannot use the network: it is switched off (ip=off or ukiboot.net=off)", "Remove ip=off from the boot kernel's command line, or boot a local entry");
+    if (setup.mode === "off")
+      throw new BootError(
+        "Cannot use the network: it is switched off (ip=off or ukiboot.net=off)",
+        "Remove ip=off from the boot kernel's command line, or boot a local entry",
+      );
     const mods = loadAllModules(undefined, "modules.net.dep");
     if (mods.loaded.length) this.log.info(`loaded network drivers: ${mods.loaded.join(" ")}`);
     for (const f of mods.failed) this.log.warn(f.error.message);
@@ -81,7 +91,9 @@ export class LinuxNetwork implements Network {
       if (found.length) return found;
       if (performance.now() > deadline) {
         throw new BootError(
-          device ? `Cannot use the network: the interface "${device}" did not appear within ${LINK_WAIT_MS / 1000} s (there are: ${all.join(", ") || "none"})` : `Cannot use the network: no network interface appeared within ${LINK_WAIT_MS / 1000} s`,
+          device
+            ? `Cannot use the network: the interface "${device}" did not appear within ${LINK_WAIT_MS / 1000} s (there are: ${all.join(", ") || "none"})`
+            : `Cannot use the network: no network interface appeared within ${LINK_WAIT_MS / 1000} s`,
           "The image may lack the driver of this network card: build it with the card's module in --modules, or name the interface in ip=",
         );
       }
@@ -97,7 +109,9 @@ export class LinuxNetwork implements Network {
       const leaseFile = join(LEASE_DIR, `lease-${dev}`);
       rmSync(leaseFile, { force: true });
       await runTool(["ip", "link", "set", dev, "up"]);
-      const r = await runTool(["udhcpc", "-i", dev, "-f", "-q", "-n", "-t", String(DHCP_TRIES), "-T", String(DHCP_WAIT_S), "-s", UDHCPC_SCRIPT]).catch((e: Error) => ({ code: -1, stderr: e.message }));
+      const r = await runTool(["udhcpc", "-i", dev, "-f", "-q", "-n", "-t", String(DHCP_TRIES), "-T", String(DHCP_WAIT_S), "-s", UDHCPC_SCRIPT]).catch(
+        (e: Error) => ({ code: -1, stderr: e.message }),
+      );
       if (r.code !== 0 || !existsSync(leaseFile)) {
         failures.push(`${dev}: no lease after ${DHCP_TRIES} tries ${DHCP_WAIT_S} s apart${r.code === -1 ? ` (${r.stderr})` : ""}`);
         continue;
@@ -109,7 +123,10 @@ export class LinuxNetwork implements Network {
       }
       return lease;
     }
-    throw new BootError(`Cannot use the network: DHCP gave no usable lease (${failures.join("; ")})`, "Check the cable and the DHCP server, or set the address with ip=ADDRESS::GATEWAY:NETMASK::IFACE:off");
+    throw new BootError(
+      `Cannot use the network: DHCP gave no usable lease (${failures.join("; ")})`,
+      "Check the cable and the DHCP server, or set the address with ip=ADDRESS::GATEWAY:NETMASK::IFACE:off",
+    );
   }
 
   download(url: string, limits: FetchLimits, onProgress?: (p: DownloadProgress) => void): Promise<FetchedFile> {

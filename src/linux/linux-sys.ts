@@ -65,7 +65,10 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
         return EFIVARS_DIR;
       },
       renameOnEsp(path, newName) {
-        const mountPoint = table.list().filter((m) => path.startsWith(`${m}/`)).sort((a, b) => b.length - a.length)[0];
+        const mountPoint = table
+          .list()
+          .filter((m) => path.startsWith(`${m}/`))
+          .sort((a, b) => b.length - a.length)[0];
         renameOnReadOnlyMount(mountPoint ? table : null, mountPoint ?? "", dirname(path), basename(path), newName);
       },
       releaseAll() {
@@ -106,7 +109,9 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
         if (!existsSync(dir)) return null;
         const n = (name: string, file: string) => Number(readText(`${dir}/${name}/${file}`)?.trim() ?? "NaN");
         // entry0, entry1, … in the table's order.
-        const names = readdirSync(dir).filter((d) => /^entry\d+$/.test(d)).sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+        const names = readdirSync(dir)
+          .filter((d) => /^entry\d+$/.test(d))
+          .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
         return names.map((d) => ({ fwType: n(d, "fw_type"), lastAttemptStatus: n(d, "last_attempt_status") }));
       },
       bootParams() {

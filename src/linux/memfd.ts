@@ -5,7 +5,17 @@
 import { closeSync, fstatSync, readSync, writeSync } from "node:fs";
 import { SysCallError } from "../errors.ts";
 import { cString, sysCall } from "./libc.ts";
-import { F_ADD_SEALS, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, MAP_PRIVATE, MFD_ALLOW_SEALING, MFD_CLOEXEC, PROT_READ } from "./syscall-numbers.ts";
+import {
+  F_ADD_SEALS,
+  F_SEAL_GROW,
+  F_SEAL_SEAL,
+  F_SEAL_SHRINK,
+  F_SEAL_WRITE,
+  MAP_PRIVATE,
+  MFD_ALLOW_SEALING,
+  MFD_CLOEXEC,
+  PROT_READ,
+} from "./syscall-numbers.ts";
 
 /** A memory file; `sealable` ones can be sealed against every later change (sealMemfd). */
 export function memfdCreate(name: string, opts: { sealable?: boolean } = {}): number {

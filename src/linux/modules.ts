@@ -102,7 +102,12 @@ const MAX_PASSES = 4;
  * `asyncProbe`: the kernel probes the devices in the background (a SATA controller's empty ports take most of
  * a second to give up on); the wait for the ESP then sees its disk when it appears (docs/boot-time.md §4).
  */
-export function loadAllModules(dir = `/lib/modules/${kernelRelease()}`, list = "modules.dep", attempted = new Set<string>(), opts: { asyncProbe?: boolean } = {}): ModuleLoadReport {
+export function loadAllModules(
+  dir = `/lib/modules/${kernelRelease()}`,
+  list = "modules.dep",
+  attempted = new Set<string>(),
+  opts: { asyncProbe?: boolean } = {},
+): ModuleLoadReport {
   const report: ModuleLoadReport = { loaded: [], skipped: [], failed: [] };
   const depFile = join(dir, list);
   if (!existsSync(depFile)) return report;

@@ -184,7 +184,15 @@ export function withFileName<E extends BootEntry>(entry: E, fileName: string, co
   const path = `${entry.path.slice(0, entry.path.length - entry.fileName.length)}${fileName}`;
   const loaderPath = `${entry.dir}\\${fileName}`;
   const { nextFileName: _old, ...rest } = entry;
-  const renamed = { ...rest, fileName, path, loaderPath, triesLeft: counter.triesLeft, triesDone: counter.triesDone, ...(counter.next !== undefined ? { nextFileName: counter.next } : {}) } as E;
+  const renamed = {
+    ...rest,
+    fileName,
+    path,
+    loaderPath,
+    triesLeft: counter.triesLeft,
+    triesDone: counter.triesDone,
+    ...(counter.next !== undefined ? { nextFileName: counter.next } : {}),
+  } as E;
   // A Type #2 entry is its own UKI: the image is read from the new name too.
   if (renamed.kind === "type2" && renamed.image.path === entry.path) renamed.image = { ...renamed.image, path, loaderPath };
   return renamed;

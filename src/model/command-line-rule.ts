@@ -46,7 +46,8 @@ export function commandLineRule(image: BootImage, t: TrustState): CommandLineDec
   const why = whySignaturesRule(t);
   if (why === undefined) return { imageLineWins: false };
   if (image === "uki with .cmdline") return { imageLineWins: true, reason: `${why}, and its UKI's signed .cmdline is what boots, as systemd-stub does` };
-  if (image === "network uki, not fetched") return { imageLineWins: true, reason: `${why}, and a network UKI's own .cmdline is what boots, as systemd-stub does (checked again once it is fetched)` };
+  if (image === "network uki, not fetched")
+    return { imageLineWins: true, reason: `${why}, and a network UKI's own .cmdline is what boots, as systemd-stub does (checked again once it is fetched)` };
   if (image === "uki without .cmdline" && t.secureBoot && t.confidentialVm === true) {
     return { imageLineWins: true, reason: "Secure Boot is on in a confidential VM, where systemd-stub takes no command line from outside the UKI" };
   }

@@ -38,7 +38,8 @@ export function parseBootIndex(text: string, opts: { url: string }): BootIndex {
   } catch (e) {
     throw new FormatError("boot-index", opts.url, `Cannot read the boot index "${opts.url}": it is not JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (!Array.isArray(data)) throw new FormatError("boot-index", opts.url, `Cannot read the boot index "${opts.url}": it is not a JSON array of entries, as ukiboot list --json prints`);
+  if (!Array.isArray(data))
+    throw new FormatError("boot-index", opts.url, `Cannot read the boot index "${opts.url}": it is not a JSON array of entries, as ukiboot list --json prints`);
   const base = new URL(".", opts.url);
   const entries: IndexEntry[] = [];
   const problems: string[] = [];
@@ -51,7 +52,10 @@ export function parseBootIndex(text: string, opts: { url: string }): BootIndex {
     // Type #2 entries name their UKI in `linux`; Type #1 `uki` entries in `uki`; a Type #1 `linux` has initrds.
     const path = o.type === "type1" ? str(o.uki) : str(o.linux);
     if (!path) {
-      const why = o.type === "type1" && str(o.linux) ? "it boots a kernel with separate initrds, and only UKIs are booted over the network" : "it names no UKI (no \"linux\" for type2, no \"uki\" for type1)";
+      const why =
+        o.type === "type1" && str(o.linux)
+          ? "it boots a kernel with separate initrds, and only UKIs are booted over the network"
+          : 'it names no UKI (no "linux" for type2, no "uki" for type1)';
       return void problems.push(`${at}: Ignoring "${id}": ${why}`);
     }
     const resolve = (p: string): string | undefined => (p.split("/").includes("..") ? undefined : new URL(p.replace(/^\/+/, ""), base).href);

@@ -23,7 +23,10 @@ function isIpv4(s: string): boolean {
 export function netmaskPrefix(mask: string): number | undefined {
   if (/^\d{1,2}$/.test(mask)) return Number(mask) <= 32 ? Number(mask) : undefined;
   if (!isIpv4(mask)) return undefined;
-  const bits = mask.split(".").map((p) => Number(p).toString(2).padStart(8, "0")).join("");
+  const bits = mask
+    .split(".")
+    .map((p) => Number(p).toString(2).padStart(8, "0"))
+    .join("");
   if (!/^1*0*$/.test(bits)) return undefined;
   const zero = bits.indexOf("0");
   return zero < 0 ? 32 : zero;

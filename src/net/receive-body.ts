@@ -80,21 +80,36 @@ export async function receiveBody(o: ReceiveOptions): Promise<{ bytes: number }>
       // The connection was cut in the middle (the runtime says ECONNRESET or the like).
       const of = o.contentLength !== undefined ? ` of ${o.contentLength}` : "";
       const why = (e instanceof Error ? e.message : String(e)).split(". ")[0];
-      throw new DownloadError(url, "truncated", `the transfer broke off after ${received}${of} bytes (${why})`, "Try again; check the server's logs if it keeps happening");
+      throw new DownloadError(
+        url,
+        "truncated",
+        `the transfer broke off after ${received}${of} bytes (${why})`,
+        "Try again; check the server's logs if it keeps happening",
+      );
     } finally {
       timer.cancel();
     }
     if (typeof next === "symbol") {
       // Not awaited: the body is still waiting for data, and its return() would wait with it.
       void Promise.resolve(it.return?.()).catch(() => {});
-      throw new DownloadError(url, "stalled", `no data for ${limits.stallMs / 1000} s after ${received} bytes`, "Check the server and the network, then try again; the next entry boots meanwhile");
+      throw new DownloadError(
+        url,
+        "stalled",
+        `no data for ${limits.stallMs / 1000} s after ${received} bytes`,
+        "Check the server and the network, then try again; the next entry boots meanwhile",
+      );
     }
     if (next.done) break;
     const chunk = next.value;
     received += chunk.byteLength;
     if (o.contentLength !== undefined && received > o.contentLength) {
       await it.return?.();
-      throw new DownloadError(url, "length-mismatch", `the server announced ${o.contentLength} bytes (Content-Length) and sent more`, "Fix the server; a proxy may be rewriting the response");
+      throw new DownloadError(
+        url,
+        "length-mismatch",
+        `the server announced ${o.contentLength} bytes (Content-Length) and sent more`,
+        "Fix the server; a proxy may be rewriting the response",
+      );
     }
     if (received > limits.maxBytes) {
       await it.return?.();
@@ -112,7 +127,12 @@ export async function receiveBody(o: ReceiveOptions): Promise<{ bytes: number }>
     }
   }
   if (o.contentLength !== undefined && received < o.contentLength) {
-    throw new DownloadError(url, "truncated", `the transfer ended after ${received} of ${o.contentLength} bytes`, "Try again; check the server's logs if it keeps happening");
+    throw new DownloadError(
+      url,
+      "truncated",
+      `the transfer ended after ${received} of ${o.contentLength} bytes`,
+      "Try again; check the server's logs if it keeps happening",
+    );
   }
   return { bytes: received };
 }

@@ -43,8 +43,10 @@ function checkAbsolute(value: string): UrlResolution {
 export function resolveUkiUrl(value: string, opts: { origin?: string }): UrlResolution {
   if (!value.startsWith(":")) return checkAbsolute(value);
   const name = value.slice(1);
-  if (name === "" || /[/?#\\]/.test(name) || name === "." || name === "..") return { error: `the relative URL "${value}" must name a file: no "/", "?" or "#"` };
-  if (opts.origin === undefined) return { error: `the relative URL "${value}" needs the URL the boot loader came from, and there is none (no LoaderDeviceURL, no ukiboot.url=)` };
+  if (name === "" || /[/?#\\]/.test(name) || name === "." || name === "..")
+    return { error: `the relative URL "${value}" must name a file: no "/", "?" or "#"` };
+  if (opts.origin === undefined)
+    return { error: `the relative URL "${value}" needs the URL the boot loader came from, and there is none (no LoaderDeviceURL, no ukiboot.url=)` };
   const origin = checkAbsolute(opts.origin);
   if ("error" in origin) return { error: `the relative URL "${value}" cannot be resolved: ${origin.error}` };
   const url = replaceLastComponent(origin.url, encodeURIComponent(name));

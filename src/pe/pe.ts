@@ -124,7 +124,8 @@ function parseHeaders(r: ByteReader, source: string, fileSize: number, fail: (m:
   }
   // Everything up to Subsystem must be inside the optional header, because the Authenticode hash and
   // the inspect output use it.
-  if (optionalSize < L.OPT_SUBSYSTEM + 2) fail(`the optional header is ${optionalSize} bytes, too short for its fixed fields`, coff + L.COFF_SIZE_OF_OPTIONAL_HEADER);
+  if (optionalSize < L.OPT_SUBSYSTEM + 2)
+    fail(`the optional header is ${optionalSize} bytes, too short for its fixed fields`, coff + L.COFF_SIZE_OF_OPTIONAL_HEADER);
   const sizeOfHeaders = r.u32(opt + L.OPT_SIZE_OF_HEADERS);
   const subsystem = r.u16(opt + L.OPT_SUBSYSTEM);
   const pe32 = magic as typeof L.OPTIONAL_MAGIC_PE32 | typeof L.OPTIONAL_MAGIC_PE32_PLUS;

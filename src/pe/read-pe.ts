@@ -50,23 +50,28 @@ async function prefetchListingSections(fs: ReadOnlyFs, pe: PeImage): Promise<voi
  * what the stub sees. `max` refuses sections larger than that many bytes.
  * @throws FormatError when the section is larger than `max` or the file is shorter than its headers say
  */
-export async function readSection(
-  fs: ReadOnlyFs,
-  pe: PeImage,
-  section: PeSection,
-  opts: { contents: "file" | "memory"; max?: number },
-): Promise<Uint8Array> {
+export async function readSection(fs: ReadOnlyFs, pe: PeImage, section: PeSection, opts: { contents: "file" | "memory"; max?: number }): Promise<Uint8Array> {
   const size = opts.contents === "file" ? section.fileSize : section.virtualSize;
   if (opts.max !== undefined && size > opts.max) {
-    throw new FormatError("uki", pe.source, `Cannot read section "${section.name}" of "${pe.source}": it is ${hex(size)} bytes, more than the limit of ${hex(opts.max)}`, {
-      offset: section.headerOffset,
-    });
+    throw new FormatError(
+      "uki",
+      pe.source,
+      `Cannot read section "${section.name}" of "${pe.source}": it is ${hex(size)} bytes, more than the limit of ${hex(opts.max)}`,
+      {
+        offset: section.headerOffset,
+      },
+    );
   }
   const bytes = section.fileSize === 0 ? new Uint8Array(0) : await fs.readRange(pe.source, section.fileOffset, section.fileSize);
   if (bytes.length !== section.fileSize) {
-    throw new FormatError("uki", pe.source, `Cannot read section "${section.name}" of "${pe.source}": the file ends at ${hex(section.fileOffset + bytes.length)}, inside the section`, {
-      offset: section.fileOffset,
-    });
+    throw new FormatError(
+      "uki",
+      pe.source,
+      `Cannot read section "${section.name}" of "${pe.source}": the file ends at ${hex(section.fileOffset + bytes.length)}, inside the section`,
+      {
+        offset: section.fileOffset,
+      },
+    );
   }
   if (opts.contents === "file" || section.virtualSize <= bytes.length) return bytes;
   const full = new Uint8Array(section.virtualSize);

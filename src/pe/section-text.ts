@@ -19,7 +19,12 @@ export function decodeSectionText(bytes: Uint8Array, opts: { source: string; sec
   const nul = body.indexOf(0);
   const where = (rel: number) => (opts.offset === undefined ? {} : { offset: opts.offset + rel });
   if (nul >= 0) {
-    throw new FormatError("uki", opts.source, `Cannot read section "${opts.section}" of "${opts.source}": it has a NUL byte at +0x${nul.toString(16)} before its end`, where(nul));
+    throw new FormatError(
+      "uki",
+      opts.source,
+      `Cannot read section "${opts.section}" of "${opts.source}": it has a NUL byte at +0x${nul.toString(16)} before its end`,
+      where(nul),
+    );
   }
   try {
     return utf8.decode(body);

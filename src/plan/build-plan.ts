@@ -40,7 +40,13 @@ function section(image: UkiImageRef, name: UkiSectionName): ByteSource | null {
 }
 
 /** The archive of one kind and scope, made only when at least one file matched (docs/initrd.md §4). */
-async function archive(fs: ReadOnlyFs, files: readonly CompanionFile[], kind: CompanionFileKind, scope: CompanionFile["scope"], target: CpioTargetName): Promise<ByteSource | null> {
+async function archive(
+  fs: ReadOnlyFs,
+  files: readonly CompanionFile[],
+  kind: CompanionFileKind,
+  scope: CompanionFile["scope"],
+  target: CpioTargetName,
+): Promise<ByteSource | null> {
   const picked = files.filter((f) => f.kind === kind && f.scope === scope);
   if (picked.length === 0) return null;
   const members = [];
@@ -51,9 +57,13 @@ async function archive(fs: ReadOnlyFs, files: readonly CompanionFile[], kind: Co
 /** Devicetrees cannot be handed over by kexec_file_load; say so instead of dropping them silently. */
 function devicetreeNotes(image: UkiImageRef, addons: readonly BootAddon[]): string[] {
   const notes: string[] = [];
-  if (image.sections[".dtb"] || image.dtbauto.length > 0) notes.push("the UKI's devicetree is measured but not applied: kexec_file_load cannot pass a devicetree, and on arm64 the next kernel gets the running one's, from either call (docs/kexec.md §11)");
+  if (image.sections[".dtb"] || image.dtbauto.length > 0)
+    notes.push(
+      "the UKI's devicetree is measured but not applied: kexec_file_load cannot pass a devicetree, and on arm64 the next kernel gets the running one's, from either call (docs/kexec.md §11)",
+    );
   for (const a of addons) {
-    if (a.sections[".dtb"] || a.dtbauto.length > 0) notes.push(`the devicetree of add-on "${a.fileName}" is not applied (kexec_file_load cannot pass one) and not measured`);
+    if (a.sections[".dtb"] || a.dtbauto.length > 0)
+      notes.push(`the devicetree of add-on "${a.fileName}" is not applied (kexec_file_load cannot pass one) and not measured`);
   }
   return notes;
 }
@@ -88,7 +98,18 @@ async function planUki(fs: ReadOnlyFs, entry: BootEntry, image: UkiImageRef, opt
     origin: image.path,
     ucode: section(image, ".ucode"),
     initrd: section(image, ".initrd"),
-    entryExtras: entry.kind === "type1-uki" ? describeEntryExtraArchives(await Promise.all(entry.extras.map(async (x) => ({ kind: x.kind, fileName: x.fileName, content: await fileSource(fs, x.path, `the extra file "${x.fileName}" of "${entry.id}"`) })))) : {},
+    entryExtras:
+      entry.kind === "type1-uki"
+        ? describeEntryExtraArchives(
+            await Promise.all(
+              entry.extras.map(async (x) => ({
+                kind: x.kind,
+                fileName: x.fileName,
+                content: await fileSource(fs, x.path, `the extra file "${x.fileName}" of "${entry.id}"`),
+              })),
+            ),
+          )
+        : {},
     credentials: await archive(fs, companions, "credentials", "local", "credentials"),
     globalCredentials: await archive(fs, companions, "credentials", "global", "globalCredentials"),
     sysext: await archive(fs, companions, "sysext", "local", "sysext"),
@@ -126,14 +147,26 @@ async function planType1Linux(fs: ReadOnlyFs, entry: LinuxEntry, opts: PlanOptio
     editedLine: opts.editedCmdline ?? null,
   });
   const started = { path: linux.path, loaderPath: linux.loaderPath, size: sourceSize(kernel) };
-  return finish(entry, opts, { label: linux.path, bootImage: started, kernel, initrd: layoutInitrd(planType1Initrd(initrds), { style: "type1" }), composed, notes: [] });
+  return finish(entry, opts, {
+    label: linux.path,
+    bootImage: started,
+    kernel,
+    initrd: layoutInitrd(planType1Initrd(initrds), { style: "type1" }),
+    composed,
+    notes: [],
+  });
 }
 
 /** A Type #1 `efi` entry whose target is a plain EFI-stub kernel: `options` become its command line. */
 async function planType1Efi(fs: ReadOnlyFs, entry: EfiEntry, opts: PlanOptions): Promise<LoadPlan> {
   const efi = entry.efi;
   const kernel = await fileSource(fs, efi.path, `the kernel of "${entry.id}"`);
-  const composed = composeType1Cmdline({ kind: "efi", initrds: [], options: entry.options === "" ? null : entry.options, editedLine: opts.editedCmdline ?? null });
+  const composed = composeType1Cmdline({
+    kind: "efi",
+    initrds: [],
+    options: entry.options === "" ? null : entry.options,
+    editedLine: opts.editedCmdline ?? null,
+  });
   const started = { path: efi.path, loaderPath: efi.loaderPath, size: sourceSize(kernel) };
   return finish(entry, opts, { label: efi.path, bootImage: started, kernel, initrd: layoutInitrd([], { style: "type1" }), composed, notes: [] });
 }

@@ -78,12 +78,16 @@ function extrasOf(e: BootEntry): string[] {
   const dir = uki(e);
   const globalOf = (kind: string) => companions.filter((c) => c.scope === "global" && c.kind === kind).map((c) => c.loaderPath);
   // bootctl's order of the global directories: add-ons, confexts, sysexts, credentials.
-  const global = [...addons.filter((a) => a.scope === "global").map((a) => a.loaderPath), ...globalOf("confext"), ...globalOf("sysext"), ...globalOf("credentials")].map((p) =>
-    companionPath(p, "global", dir),
-  );
-  const local = [...addons.filter((a) => a.scope === "local").map((a) => a.loaderPath), ...companions.filter((c) => c.scope === "local").map((c) => c.loaderPath)].map((p) =>
-    companionPath(p, "local", dir),
-  );
+  const global = [
+    ...addons.filter((a) => a.scope === "global").map((a) => a.loaderPath),
+    ...globalOf("confext"),
+    ...globalOf("sysext"),
+    ...globalOf("credentials"),
+  ].map((p) => companionPath(p, "global", dir));
+  const local = [
+    ...addons.filter((a) => a.scope === "local").map((a) => a.loaderPath),
+    ...companions.filter((c) => c.scope === "local").map((c) => c.loaderPath),
+  ].map((p) => companionPath(p, "local", dir));
   const lines = e.kind === "type1-uki" ? e.extras.map((x) => slashPath(x.loaderPath)) : [];
   return [...global, ...local, ...lines];
 }
@@ -95,7 +99,10 @@ function extrasOf(e: BootEntry): string[] {
  * the ids in LoaderEntries.
  * @example JSON.stringify(toBootctlJson(entries, { defaultIndex: 0 }), null, 2)
  */
-export function toBootctlJson(entries: readonly BootEntry[], opts: { defaultIndex?: number; selectedIndex?: number; reported?: readonly string[] } = {}): BootctlEntryJson[] {
+export function toBootctlJson(
+  entries: readonly BootEntry[],
+  opts: { defaultIndex?: number; selectedIndex?: number; reported?: readonly string[] } = {},
+): BootctlEntryJson[] {
   const reported = new Set((opts.reported ?? []).map((id) => id.toLowerCase()));
   return entries.map((e, i) => {
     // Built in bootctl's field order; JSON.stringify keeps insertion order.
@@ -131,7 +138,10 @@ export function toBootctlJson(entries: readonly BootEntry[], opts: { defaultInde
     ordered.addons =
       addons.length === 0
         ? null
-        : addons.map((a) => ({ [a.scope === "global" ? "globalAddon" : "localAddon"]: companionPath(a.loaderPath, a.scope, uki(e)), options: a.cmdline ?? "" }));
+        : addons.map((a) => ({
+            [a.scope === "global" ? "globalAddon" : "localAddon"]: companionPath(a.loaderPath, a.scope, uki(e)),
+            options: a.cmdline ?? "",
+          }));
     const cmdline = listedCmdline(e);
     if (cmdline !== "") ordered.cmdline = cmdline;
     const extras = extrasOf(e);

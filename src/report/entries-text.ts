@@ -23,7 +23,12 @@ function block(e: BootEntry, marks: string[]): string[] {
     ["type", KIND_TEXT[e.kind]],
     ["title", e.showTitle + (marks.length > 0 ? ` (${marks.join(", ")})` : "")],
     ["id", e.id],
-    ["source", e.source === "network" ? `${e.path} (${e.kind === "uki-url" && e.foundIn === "index" ? "a boot index" : "ukiboot.url="})` : `${e.path} (on the ${e.source === "esp" ? "EFI System Partition" : "XBOOTLDR partition"})`],
+    [
+      "source",
+      e.source === "network"
+        ? `${e.path} (${e.kind === "uki-url" && e.foundIn === "index" ? "a boot index" : "ukiboot.url="})`
+        : `${e.path} (on the ${e.source === "esp" ? "EFI System Partition" : "XBOOTLDR partition"})`,
+    ],
     ["sort-key", e.sortKey],
     ["version", e.version],
     ["machine-id", e.machineId],
@@ -31,7 +36,12 @@ function block(e: BootEntry, marks: string[]): string[] {
     ["linux", files.linux?.loaderPath ?? (e.kind === "type2" ? e.loaderPath : undefined)],
     ["efi", files.efi?.loaderPath],
     ["uki", files.uki?.loaderPath],
-    ["uki-url", files.ukiUrl === undefined ? undefined : `${files.ukiUrl}${e.kind === "uki-url" && e.url !== files.ukiUrl ? ` (${e.url})` : ""}${e.kind === "uki-url" && e.size !== undefined ? `, ${e.size} bytes` : ""}`],
+    [
+      "uki-url",
+      files.ukiUrl === undefined
+        ? undefined
+        : `${files.ukiUrl}${e.kind === "uki-url" && e.url !== files.ukiUrl ? ` (${e.url})` : ""}${e.kind === "uki-url" && e.size !== undefined ? `, ${e.size} bytes` : ""}`,
+    ],
     ...files.initrds.map((f): [string, string] => ["initrd", f.loaderPath]),
     ["devicetree", files.devicetree?.loaderPath],
     ["uname", unameOf(e)],
@@ -52,7 +62,10 @@ const COMPANION_TEXT = { credentials: "credential", sysext: "sysext", confext: "
  * The text listing. `defaultIndex` marks the entry that boots by default, `efiDefaultIndex` the one
  * the LoaderEntryDefault variable selects, `selectedIndex` the one the running system was booted from.
  */
-export function formatEntriesText(entries: readonly BootEntry[], opts: { defaultIndex?: number; efiDefaultIndex?: number; selectedIndex?: number; problems?: readonly Problem[] } = {}): string {
+export function formatEntriesText(
+  entries: readonly BootEntry[],
+  opts: { defaultIndex?: number; efiDefaultIndex?: number; selectedIndex?: number; problems?: readonly Problem[] } = {},
+): string {
   const out: string[] = [];
   if (entries.length === 0) out.push("No boot loader entries found.");
   else out.push("Boot Loader Entries:");

@@ -74,7 +74,10 @@ async function hashSection(fs: ReadOnlyFs, pe: PeImage, s: PeSection): Promise<s
   for (let done = 0; done < s.fileSize; ) {
     const n = Math.min(HASH_CHUNK, s.fileSize - done);
     const chunk = await fs.readRange(pe.source, s.fileOffset + done, n);
-    if (chunk.length !== n) throw new FormatError("pe", pe.source, `Cannot read section "${s.name}" of "${pe.source}": the file ends inside it`, { offset: s.fileOffset + done + chunk.length });
+    if (chunk.length !== n)
+      throw new FormatError("pe", pe.source, `Cannot read section "${s.name}" of "${pe.source}": the file ends inside it`, {
+        offset: s.fileOffset + done + chunk.length,
+      });
     h.update(chunk);
     done += n;
   }
@@ -85,7 +88,11 @@ async function hashSection(fs: ReadOnlyFs, pe: PeImage, s: PeSection): Promise<s
 
 async function text(fs: ReadOnlyFs, pe: PeImage, s: PeSection | undefined, name: UkiSectionName): Promise<string | undefined> {
   if (!s) return undefined;
-  return decodeSectionText(await readSection(fs, pe, s, { contents: "file", max: TEXT_SECTION_MAX }), { source: pe.source, section: name, offset: s.fileOffset });
+  return decodeSectionText(await readSection(fs, pe, s, { contents: "file", max: TEXT_SECTION_MAX }), {
+    source: pe.source,
+    section: name,
+    offset: s.fileOffset,
+  });
 }
 
 function sectionList(eff: EffectiveSections): { name: UkiSectionName; index: number }[] {
@@ -119,7 +126,15 @@ export async function inspectPeFile(fs: ReadOnlyFs, path: string, opts: { arch: 
   };
   if (pe.arch) report.arch = pe.arch;
   for (const s of pe.sections) {
-    report.sections.push({ index: s.index, name: s.name, fileOffset: s.fileOffset, virtualSize: s.virtualSize, sizeOfRawData: s.sizeOfRawData, fileSize: s.fileSize, sha256: await hashSection(fs, pe, s) });
+    report.sections.push({
+      index: s.index,
+      name: s.name,
+      fileOffset: s.fileOffset,
+      virtualSize: s.virtualSize,
+      sizeOfRawData: s.sizeOfRawData,
+      fileSize: s.fileSize,
+      sha256: await hashSection(fs, pe, s),
+    });
   }
   const first = firstMatchSections(pe);
   try {
@@ -162,9 +177,13 @@ export async function inspectPeFile(fs: ReadOnlyFs, path: string, opts: { arch: 
     }
   } else if (kind === "addon") {
     const defect = addonDefect(pe, opts.arch);
-    const addon: NonNullable<InspectReport["addon"]> = { usable: defect === undefined, contributes: ADDON_PAYLOAD_SECTIONS.filter((n) => first.byName[n] !== undefined) };
+    const addon: NonNullable<InspectReport["addon"]> = {
+      usable: defect === undefined,
+      contributes: ADDON_PAYLOAD_SECTIONS.filter((n) => first.byName[n] !== undefined),
+    };
     if (defect) addon.defect = defect;
-    if (first.byName[".cmdline"]) addon.cmdline = mangleCmdline(await readSection(fs, pe, first.byName[".cmdline"], { contents: "file", max: TEXT_SECTION_MAX }));
+    if (first.byName[".cmdline"])
+      addon.cmdline = mangleCmdline(await readSection(fs, pe, first.byName[".cmdline"], { contents: "file", max: TEXT_SECTION_MAX }));
     try {
       const uname = await text(fs, pe, first.byName[".uname"], ".uname");
       if (uname !== undefined) addon.uname = uname;

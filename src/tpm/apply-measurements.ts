@@ -84,6 +84,7 @@ export function decideMeasurementOutcome(
   if (outcome.kind === "measured") return { proceed: true, severity: "none" };
   if (outcome.kind === "no-tpm") return { proceed: true, severity: "note", message: "No TPM 2.0 found: booting without measurements" };
   const detail = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
-  if (mode === "enforce" || mode === "strict") return { proceed: false, severity: "error", message: `Cannot boot without measuring it into the TPM: ${detail}` };
+  if (mode === "enforce" || mode === "strict")
+    return { proceed: false, severity: "error", message: `Cannot boot without measuring it into the TPM: ${detail}` };
   return { proceed: true, severity: "warning", message: `Booting although the TPM measurement failed: ${detail}` };
 }

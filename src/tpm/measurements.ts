@@ -69,7 +69,20 @@ export const TPM2_PCR_SYSEXTS = 13;
  * kexec cannot pass one, so none matches, as under the stub on a machine without one (docs/measurements.md
  * §2, checked against the real stub by test/e2e/stub-oracle.e2e.test.ts). Unknown names are not measured.
  */
-export const PCR11_SECTION_ORDER = [".linux", ".osrel", ".cmdline", ".initrd", ".ucode", ".splash", ".dtb", ".uname", ".sbat", ".pcrpkey", ".profile", ".hwids"] as const;
+export const PCR11_SECTION_ORDER = [
+  ".linux",
+  ".osrel",
+  ".cmdline",
+  ".initrd",
+  ".ucode",
+  ".splash",
+  ".dtb",
+  ".uname",
+  ".sbat",
+  ".pcrpkey",
+  ".profile",
+  ".hwids",
+] as const;
 
 export interface MeasurementEvent {
   pcr: number;
@@ -196,7 +209,12 @@ export function planMeasurements(inputs: MeasurementInputs): MeasurementEvent[] 
   const loaded = (image: LoadedImage | undefined) => {
     if (!image) return;
     const pe = isPeImageDigest(image.data);
-    events.push({ pcr: TPM2_PCR_BOOT_LOADER_CODE, data: image.data, eventType: pe ? "EV_EFI_BOOT_SERVICES_APPLICATION" : "EV_IPL", description: image.description });
+    events.push({
+      pcr: TPM2_PCR_BOOT_LOADER_CODE,
+      data: image.data,
+      eventType: pe ? "EV_EFI_BOOT_SERVICES_APPLICATION" : "EV_IPL",
+      description: image.description,
+    });
   };
 
   // Row 0: systemd-boot, as it registers the entry's extras as an initrd.
@@ -208,9 +226,22 @@ export function planMeasurements(inputs: MeasurementInputs): MeasurementEvent[] 
   if (inputs.kind === "type1-linux") {
     // The Linux EFI stub: the LoadOptions it was given (systemd-boot's, with their NUL), then the initrd it loads.
     if (inputs.loadOptions) {
-      events.push({ pcr: TPM2_PCR_KERNEL_INITRD, data: utf16WithNul(inputs.loadOptions), eventType: "EV_EVENT_TAG", eventTag: EVENT_TAG.linuxLoadOptions, description: "LOADED_IMAGE::LoadOptions" });
+      events.push({
+        pcr: TPM2_PCR_KERNEL_INITRD,
+        data: utf16WithNul(inputs.loadOptions),
+        eventType: "EV_EVENT_TAG",
+        eventTag: EVENT_TAG.linuxLoadOptions,
+        description: "LOADED_IMAGE::LoadOptions",
+      });
     }
-    if (inputs.initrd) events.push({ pcr: TPM2_PCR_KERNEL_INITRD, data: inputs.initrd, eventType: "EV_EVENT_TAG", eventTag: EVENT_TAG.linuxInitrd, description: "Linux initrd" });
+    if (inputs.initrd)
+      events.push({
+        pcr: TPM2_PCR_KERNEL_INITRD,
+        data: inputs.initrd,
+        eventType: "EV_EVENT_TAG",
+        eventTag: EVENT_TAG.linuxInitrd,
+        description: "Linux initrd",
+      });
     return events;
   }
 

@@ -48,7 +48,8 @@ export function parsePcrSignature(text: string, source: string): PcrSignatureEnt
     if (!isDigestAlgorithm(bank)) continue;
     if (!Array.isArray(list)) throw bad(`"${bank}" is not a list`);
     for (const e of list as Record<string, unknown>[]) {
-      if (!Array.isArray(e.pcrs) || !e.pcrs.every((p) => Number.isInteger(p)) || typeof e.pol !== "string") throw bad(`an entry of "${bank}" has no "pcrs" list or no "pol" digest`);
+      if (!Array.isArray(e.pcrs) || !e.pcrs.every((p) => Number.isInteger(p)) || typeof e.pol !== "string")
+        throw bad(`an entry of "${bank}" has no "pcrs" list or no "pol" digest`);
       out.push({ bank, pcrs: e.pcrs as number[], pkfp: typeof e.pkfp === "string" ? e.pkfp : "", pol: e.pol.toLowerCase() });
     }
   }

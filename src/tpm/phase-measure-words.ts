@@ -36,7 +36,10 @@ ExecStop=/usr/lib/systemd/systemd-pcrextend ${stop}
 
 /** The drop-ins as credentials, which systemd-debug-generator turns into drop-ins in the initrd and after switch-root. */
 export function pcrphaseWithoutEfiCredentialWords(): string[] {
-  return PCRPHASE_UNITS.map((unit) => `systemd.set_credential_binary=systemd.unit-dropin.${unit}~${NO_EFI_DROPIN_NAME}:${Buffer.from(pcrphaseWithoutEfiDropIn(unit)).toString("base64")}`);
+  return PCRPHASE_UNITS.map(
+    (unit) =>
+      `systemd.set_credential_binary=systemd.unit-dropin.${unit}~${NO_EFI_DROPIN_NAME}:${Buffer.from(pcrphaseWithoutEfiDropIn(unit)).toString("base64")}`,
+  );
 }
 
 /** For boots without EFI: the override for PID 1's unit conditions, plus the drop-ins. About 1000 characters. */

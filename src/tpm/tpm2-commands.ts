@@ -205,7 +205,11 @@ export function decodeGetCapabilityPcrsResponse(bytes: Uint8Array): PcrAllocatio
     const moreData = r.u8(at) !== 0;
     const capability = r.u32be(at + 1);
     if (capability !== TPM_CAP_PCRS) {
-      throw new FormatError("tpm", "TPM2_GetCapability", `Cannot decode the TPM's response to TPM2_GetCapability: it answered capability ${hex(capability)}, not TPM_CAP_PCRS`);
+      throw new FormatError(
+        "tpm",
+        "TPM2_GetCapability",
+        `Cannot decode the TPM's response to TPM2_GetCapability: it answered capability ${hex(capability)}, not TPM_CAP_PCRS`,
+      );
     }
     return { moreData, banks: readSelections(r, at + 5).selections };
   });

@@ -77,7 +77,7 @@ interface HeaderFields {
 }
 
 function readHeaderFields(r: ByteReader, fileSize: number, fail: Fail): HeaderFields {
-  if (r.size < 0x40 || r.u16(0) !== 0x5a4d) fail("it does not start with the DOS signature \"MZ\"", 0);
+  if (r.size < 0x40 || r.u16(0) !== 0x5a4d) fail('it does not start with the DOS signature "MZ"', 0);
   const pe = r.u32(0x3c);
   if (pe < 0x40) fail(`e_lfanew ${hex(pe)} points into the DOS header`, 0x3c);
   if (r.u32(pe) !== 0x00004550) fail(`there is no "PE\\0\\0" signature at ${hex(pe)}`, pe);
@@ -90,7 +90,8 @@ function readHeaderFields(r: ByteReader, fileSize: number, fail: Fail): HeaderFi
   const plus = magic === PE32_PLUS_MAGIC;
   const rvaCountOffset = opt + (plus ? 108 : 92);
   const dataDirectory = opt + (plus ? 112 : 96);
-  if (sizeOfOptionalHeader < rvaCountOffset + 4 - opt) fail(`SizeOfOptionalHeader ${hex(sizeOfOptionalHeader)} is too small for the fields Authenticode needs`, pe + 20);
+  if (sizeOfOptionalHeader < rvaCountOffset + 4 - opt)
+    fail(`SizeOfOptionalHeader ${hex(sizeOfOptionalHeader)} is too small for the fields Authenticode needs`, pe + 20);
   const sizeOfHeaders = r.u32(opt + 60);
   const rvaCount = r.u32(rvaCountOffset);
   const certEntry = dataDirectory + IMAGE_DIRECTORY_ENTRY_SECURITY * 8;
@@ -122,7 +123,11 @@ function readHeaderFields(r: ByteReader, fileSize: number, fail: Fail): HeaderFi
 /** The headers, less the checksum and the certificate table's directory entry. */
 function headerRanges(h: HeaderFields): ByteRange[] {
   const afterChecksum = h.checksumOffset + 4;
-  if (h.certEntryOffset === undefined) return [{ offset: 0, length: h.checksumOffset }, { offset: afterChecksum, length: h.sizeOfHeaders - afterChecksum }];
+  if (h.certEntryOffset === undefined)
+    return [
+      { offset: 0, length: h.checksumOffset },
+      { offset: afterChecksum, length: h.sizeOfHeaders - afterChecksum },
+    ];
   return [
     { offset: 0, length: h.checksumOffset },
     { offset: afterChecksum, length: h.certEntryOffset - afterChecksum },
@@ -147,8 +152,10 @@ function bodyRanges(h: HeaderFields, fileSize: number, fail: Fail): ByteRange[] 
   const table = h.certificateTable;
   if (table) {
     const certEnd = checkedAdd(table.offset, table.length);
-    if (certEnd > fileSize) fail(`the certificate table at ${hex(table.offset)} ends at ${hex(certEnd)}, past the end of the file at ${hex(fileSize)} (truncated)`, table.offset);
-    if (table.offset < sectionsEnd) fail(`the certificate table at ${hex(table.offset)} overlaps the headers or a section, which end at ${hex(sectionsEnd)}`, table.offset);
+    if (certEnd > fileSize)
+      fail(`the certificate table at ${hex(table.offset)} ends at ${hex(certEnd)}, past the end of the file at ${hex(fileSize)} (truncated)`, table.offset);
+    if (table.offset < sectionsEnd)
+      fail(`the certificate table at ${hex(table.offset)} overlaps the headers or a section, which end at ${hex(sectionsEnd)}`, table.offset);
     // Data after the table would be outside the digest (the trailing-data rule assumes the table is last).
     if (certEnd !== fileSize) fail(`the certificate table ends at ${hex(certEnd)}, before the end of the file at ${hex(fileSize)}`, table.offset);
   }
@@ -186,7 +193,10 @@ export function planAuthenticodeHash(head: Uint8Array, fileSize: number, opts: {
     };
   } catch (e) {
     if (e instanceof BoundsError) {
-      throw new FormatError("pe", source, `Cannot compute the Authenticode digest of "${source}": the headers are truncated at ${hex(e.offset)}`, { offset: e.offset, cause: e });
+      throw new FormatError("pe", source, `Cannot compute the Authenticode digest of "${source}": the headers are truncated at ${hex(e.offset)}`, {
+        offset: e.offset,
+        cause: e,
+      });
     }
     if (e instanceof RangeError) {
       throw new FormatError("pe", source, `Cannot compute the Authenticode digest of "${source}": ${e.message}`, { cause: e });

@@ -66,7 +66,8 @@ export function parseCertificateFile(bytes: Uint8Array, opts: { source: string }
     const der = new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ""), "base64"));
     out.push(parseCertificateDer(der, { source: `${opts.source} (certificate ${out.length + 1})` }));
   }
-  if (out.length === 0) throw new FormatError("pkcs7", opts.source, `Cannot read certificates from "${opts.source}": it is neither DER nor PEM with a CERTIFICATE block`);
+  if (out.length === 0)
+    throw new FormatError("pkcs7", opts.source, `Cannot read certificates from "${opts.source}": it is neither DER nor PEM with a CERTIFICATE block`);
   return out;
 }
 

@@ -155,11 +155,5 @@ export function parseGuid(text: string): Uint8Array {
   const m = /^([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})$/i.exec(text);
   if (!m) throw new RangeError(`Cannot parse GUID "${text}": expected 8-4-4-4-12 hex digits`);
   const hexBytes = (s: string) => s.match(/../g)!.map((x) => parseInt(x, 16));
-  return new Uint8Array([
-    ...hexBytes(m[1]!).reverse(),
-    ...hexBytes(m[2]!).reverse(),
-    ...hexBytes(m[3]!).reverse(),
-    ...hexBytes(m[4]!),
-    ...hexBytes(m[5]!),
-  ]);
+  return new Uint8Array([...hexBytes(m[1]!).reverse(), ...hexBytes(m[2]!).reverse(), ...hexBytes(m[3]!).reverse(), ...hexBytes(m[4]!), ...hexBytes(m[5]!)]);
 }

@@ -38,7 +38,10 @@ export function inspectKernelSignature(linux: Uint8Array, opts: { source: string
 }
 
 /** What kexec_file_load will do about the kernel's signature, as one sentence for inspect and the log. */
-export function describeKexecSignatureCheck(sig: KernelSignature, opts: { lockdown: LockdownMode | undefined }): { kernelChecks: boolean; mayRefuse: boolean; message: string } {
+export function describeKexecSignatureCheck(
+  sig: KernelSignature,
+  opts: { lockdown: LockdownMode | undefined },
+): { kernelChecks: boolean; mayRefuse: boolean; message: string } {
   const locked = opts.lockdown === "integrity" || opts.lockdown === "confidentiality";
   const own =
     sig.kind === "signed"

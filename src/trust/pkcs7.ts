@@ -54,7 +54,12 @@ export interface AuthenticodeSignature {
  */
 export function parseAuthenticodeSignature(der: Uint8Array, opts: { source: string }): AuthenticodeSignature {
   const fail = (message: string, cause?: unknown): never => {
-    throw new FormatError("pkcs7", opts.source, `Cannot parse the Authenticode signature of "${opts.source}": ${message}`, cause === undefined ? {} : { cause });
+    throw new FormatError(
+      "pkcs7",
+      opts.source,
+      `Cannot parse the Authenticode signature of "${opts.source}": ${message}`,
+      cause === undefined ? {} : { cause },
+    );
   };
   const asn1 = asn1js.fromBER(der);
   if (asn1.offset === -1) fail(`the PKCS#7 data is not valid DER (${asn1.result.error})`);
@@ -82,7 +87,8 @@ export function parseAuthenticodeSignature(der: Uint8Array, opts: { source: stri
   if (!(algorithm instanceof asn1js.Sequence) || !(signedDigest instanceof asn1js.OctetString)) fail("the DigestInfo is malformed");
   const algorithmOid = (algorithm as asn1js.Sequence).valueBlock.value[0];
   const digestAlgorithm = algorithmOid instanceof asn1js.ObjectIdentifier ? DIGEST_OIDS[algorithmOid.valueBlock.toString()] : undefined;
-  if (!digestAlgorithm) fail(`the image digest algorithm ${algorithmOid instanceof asn1js.ObjectIdentifier ? algorithmOid.valueBlock.toString() : "?"} is not supported`);
+  if (!digestAlgorithm)
+    fail(`the image digest algorithm ${algorithmOid instanceof asn1js.ObjectIdentifier ? algorithmOid.valueBlock.toString() : "?"} is not supported`);
 
   if (signedData.signerInfos.length !== 1) fail(`it has ${signedData.signerInfos.length} signers; Authenticode requires exactly one`);
   const signerInfo = signedData.signerInfos[0]!;
@@ -155,7 +161,13 @@ export async function checkSignerSignature(sig: AuthenticodeSignature): Promise<
   try {
     const ok =
       sig.signerInfo.signatureAlgorithm.algorithmId === OID_RSA_ENCRYPTION
-        ? await engine.verifyWithPublicKey(signedBytes, sig.signerInfo.signature, signer.subjectPublicKeyInfo, sig.signerInfo.signatureAlgorithm, WEBCRYPTO_HASH[sig.signerDigestAlgorithm])
+        ? await engine.verifyWithPublicKey(
+            signedBytes,
+            sig.signerInfo.signature,
+            signer.subjectPublicKeyInfo,
+            sig.signerInfo.signatureAlgorithm,
+            WEBCRYPTO_HASH[sig.signerDigestAlgorithm],
+          )
         : await engine.verifyWithPublicKey(signedBytes, sig.signerInfo.signature, signer.subjectPublicKeyInfo, sig.signerInfo.signatureAlgorithm);
     return ok ? { ok: true } : { ok: false, reason: "the signer's signature over the signed attributes does not verify with the signer certificate's key" };
   } catch (e) {

@@ -72,7 +72,11 @@ export function decideSecureBoot(e: SecureBootEvidence): SecureBootState {
   const answers = [fromBootParams, fromVariable];
   const bootParamsSays = e.bootParams === undefined ? "the kernel shows no boot_params.secure_boot" : `boot_params.secure_boot says ${e.bootParams}`;
   const variableSays =
-    e.variable.state === "unknown" ? `the SecureBoot variable ${e.variable.why}` : e.variable.state === "absent" ? "the firmware has no SecureBoot variable" : `the SecureBoot variable says ${e.variable.state}`;
+    e.variable.state === "unknown"
+      ? `the SecureBoot variable ${e.variable.why}`
+      : e.variable.state === "absent"
+        ? "the firmware has no SecureBoot variable"
+        : `the SecureBoot variable says ${e.variable.state}`;
 
   if (answers.includes("on") && answers.includes("off")) {
     return {

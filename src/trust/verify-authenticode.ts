@@ -11,13 +11,7 @@
  * verifyAuthenticodeFile() does exactly that given a RangeReader.
  */
 import { FormatError, hex } from "../errors.ts";
-import {
-  digestRanges,
-  digestRangesInMemory,
-  planAuthenticodeHash,
-  type AuthenticodeLayout,
-  type RangeReader,
-} from "./authenticode-hash.ts";
+import { digestRanges, digestRangesInMemory, planAuthenticodeHash, type AuthenticodeLayout, type RangeReader } from "./authenticode-hash.ts";
 import { findChain } from "./certificate-chain.ts";
 import { describeCertificate, tbsDigest, type CertificateInfo } from "./certificate.ts";
 import { bytesEqual, toHex, type DigestAlgorithm, type Digests } from "../bytes/digest.ts";
@@ -92,7 +86,8 @@ export function readSignatures(table: Uint8Array | undefined, opts: { source: st
     } catch (e) {
       if (e instanceof FormatError) return { offset: entry.offset, error: `its signature at ${hex(entry.offset)} is malformed: ${clause(e)}` };
       // The ASN.1 and X.509 code can throw anything on damaged input (a date out of range, say).
-      if (e instanceof Error && !e.message.startsWith("Internal error")) return { offset: entry.offset, error: `its signature at ${hex(entry.offset)} is malformed: ${e.message}` };
+      if (e instanceof Error && !e.message.startsWith("Internal error"))
+        return { offset: entry.offset, error: `its signature at ${hex(entry.offset)} is malformed: ${e.message}` };
       throw e;
     }
   });
@@ -113,7 +108,11 @@ export function digestAlgorithmsFor(parsed: ParsedSignatures): DigestAlgorithm[]
 export async function verifySignatures(parsed: ParsedSignatures, digests: Digests, trust: TrustStore): Promise<SignatureReport> {
   const imageSha256 = digests.sha256;
   if (!imageSha256) throw new Error("Internal error: verifySignatures() needs the SHA-256 image digest");
-  const report = (verdict: SignatureVerdict, signatures: SignatureDetails[] = []): SignatureReport => ({ verdict, imageSha256: toHex(imageSha256), signatures });
+  const report = (verdict: SignatureVerdict, signatures: SignatureDetails[] = []): SignatureReport => ({
+    verdict,
+    imageSha256: toHex(imageSha256),
+    signatures,
+  });
 
   const revokedImage = trust.revokedDigests.find((d) => bytesEqual(d.sha256, imageSha256));
   if (revokedImage) {
@@ -127,7 +126,12 @@ export async function verifySignatures(parsed: ParsedSignatures, digests: Digest
     details.push(
       await checkSlot(slot, digests, trust).catch((e: unknown): SignatureDetails => {
         if (e instanceof Error && e.message.startsWith("Internal error")) throw e;
-        return { offset: slot.offset, status: "bad", reason: `its signature at ${hex(slot.offset)} cannot be checked: ${e instanceof Error ? e.message : String(e)}`, chain: [] };
+        return {
+          offset: slot.offset,
+          status: "bad",
+          reason: `its signature at ${hex(slot.offset)} cannot be checked: ${e instanceof Error ? e.message : String(e)}`,
+          chain: [],
+        };
       }),
     );
   }

@@ -40,7 +40,9 @@ try {
   const b = theirs / RUNS;
   console.log(`| download (${RUNS} runs each, mean) | ukiboot into a memfd | curl -o /dev/null | ratio | ukiboot RSS before / peak |`);
   console.log("| --- | --- | --- | --- | --- |");
-  console.log(`| ${SIZE_MIB} MiB over loopback HTTP | ${a.toFixed(0)} ms | ${b.toFixed(0)} ms | ${(a / b).toFixed(2)}x | ${(rssBefore / MIB).toFixed(0)} / ${(peakRss() / MIB).toFixed(0)} MiB |`);
+  console.log(
+    `| ${SIZE_MIB} MiB over loopback HTTP | ${a.toFixed(0)} ms | ${b.toFixed(0)} ms | ${(a / b).toFixed(2)}x | ${(rssBefore / MIB).toFixed(0)} / ${(peakRss() / MIB).toFixed(0)} MiB |`,
+  );
 } finally {
   server.kill();
 }

@@ -19,10 +19,30 @@ if (!existsSync(raw)) await build({ modulesDir: parts.modulesDir });
 const work = mkdtempSync(join(tmpdir(), "bench-compress-"));
 const candidates: { name: string; file: string; compress: string[]; decompress: string[] }[] = [
   { name: "none", file: raw, compress: [], decompress: ["cat", raw] },
-  ...[3, 9, 15, 19].map((l) => ({ name: `zstd -${l}`, file: join(work, `z${l}.zst`), compress: ["zstd", "-q", "-f", `-${l}`, "-T0", raw, "-o", join(work, `z${l}.zst`)], decompress: ["zstd", "-dc", join(work, `z${l}.zst`)] })),
-  { name: "xz -6 (crc32)", file: join(work, "x.xz"), compress: ["sh", "-c", `xz -6 -T0 --check=crc32 -c ${raw} > ${join(work, "x.xz")}`], decompress: ["xz", "-dc", join(work, "x.xz")] },
-  { name: "gzip -9", file: join(work, "g.gz"), compress: ["sh", "-c", `gzip -9 -c ${raw} > ${join(work, "g.gz")}`], decompress: ["gzip", "-dc", join(work, "g.gz")] },
-  { name: "lz4 -l -9", file: join(work, "l.lz4"), compress: ["sh", "-c", `lz4 -l -9 -q -c ${raw} > ${join(work, "l.lz4")}`], decompress: ["lz4", "-dc", join(work, "l.lz4")] },
+  ...[3, 9, 15, 19].map((l) => ({
+    name: `zstd -${l}`,
+    file: join(work, `z${l}.zst`),
+    compress: ["zstd", "-q", "-f", `-${l}`, "-T0", raw, "-o", join(work, `z${l}.zst`)],
+    decompress: ["zstd", "-dc", join(work, `z${l}.zst`)],
+  })),
+  {
+    name: "xz -6 (crc32)",
+    file: join(work, "x.xz"),
+    compress: ["sh", "-c", `xz -6 -T0 --check=crc32 -c ${raw} > ${join(work, "x.xz")}`],
+    decompress: ["xz", "-dc", join(work, "x.xz")],
+  },
+  {
+    name: "gzip -9",
+    file: join(work, "g.gz"),
+    compress: ["sh", "-c", `gzip -9 -c ${raw} > ${join(work, "g.gz")}`],
+    decompress: ["gzip", "-dc", join(work, "g.gz")],
+  },
+  {
+    name: "lz4 -l -9",
+    file: join(work, "l.lz4"),
+    compress: ["sh", "-c", `lz4 -l -9 -q -c ${raw} > ${join(work, "l.lz4")}`],
+    decompress: ["lz4", "-dc", join(work, "l.lz4")],
+  },
 ];
 
 async function timeToUkiboot(initrd: string): Promise<number> {

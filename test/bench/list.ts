@@ -40,7 +40,10 @@ async function makeEsp(name: string, initrdBytes: number): Promise<string> {
   for (let i = 1; i <= 200; i++) writeFileSync(join(esp, `EFI/Linux/bench-6.${i}.efi`), bytes);
   writeFileSync(join(esp, "vmlinuz"), k);
   for (let i = 1; i <= 50; i++) {
-    writeFileSync(join(esp, `loader/entries/bench-5.${i}.conf`), `title Bench ${i}\nversion 5.${i}\nsort-key bench\nlinux /vmlinuz\noptions root=/dev/vda quiet\n`);
+    writeFileSync(
+      join(esp, `loader/entries/bench-5.${i}.conf`),
+      `title Bench ${i}\nversion 5.${i}\nsort-key bench\nlinux /vmlinuz\noptions root=/dev/vda quiet\n`,
+    );
   }
   writeFileSync(join(esp, "done"), "");
   return esp;
@@ -68,7 +71,9 @@ async function timeBoth(esp: string): Promise<{ ukiboot: number; bootctl: number
     `${q(process.execPath)} -e 'const f=(p)=>JSON.parse(require("fs").readFileSync(p,"utf8")).length; console.log("counts", f(${JSON.stringify(`${mnt}/ukiboot.json`)}), f(${JSON.stringify(`${mnt}/bootctl.json`)}))'`,
   ].join(" && ");
   try {
-    const { stdout } = await run(["unshare", "-m", "--propagation", "private", "sh", "-c", script], { env: { SYSTEMD_RELAX_ESP_CHECKS: "1", SYSTEMD_LOG_LEVEL: "err" } });
+    const { stdout } = await run(["unshare", "-m", "--propagation", "private", "sh", "-c", script], {
+      env: { SYSTEMD_RELAX_ESP_CHECKS: "1", SYSTEMD_LOG_LEVEL: "err" },
+    });
     const ns = (tag: string) => Number(stdout.match(new RegExp(`^${tag} (\\d+)$`, "m"))![1]) / 1e6;
     const counts = stdout.match(/^counts (\d+) (\d+)$/m)!;
     return { ukiboot: ns("ukiboot"), bootctl: ns("bootctl"), ukibootCount: Number(counts[1]), bootctlCount: Number(counts[2]) };
@@ -81,6 +86,11 @@ const small = await timeBoth(await makeEsp("list-250", 4096));
 const large = await timeBoth(await makeEsp("list-250-large", 32 << 20));
 console.log(`| ESP (${RUNS} runs each, mean) | entries listed (ukiboot / bootctl) | ukiboot list --json | bootctl ${bootctl.version} list --json | ratio |`);
 console.log("| --- | --- | --- | --- | --- |");
-for (const [name, r] of [["200 UKIs (4 KiB .initrd) + 50 Type #1", small], ["200 UKIs (32 MiB .initrd) + 50 Type #1", large]] as const) {
-  console.log(`| ${name} | ${r.ukibootCount} / ${r.bootctlCount} | ${r.ukiboot.toFixed(0)} ms | ${r.bootctl.toFixed(0)} ms | ${(r.ukiboot / r.bootctl).toFixed(2)}x |`);
+for (const [name, r] of [
+  ["200 UKIs (4 KiB .initrd) + 50 Type #1", small],
+  ["200 UKIs (32 MiB .initrd) + 50 Type #1", large],
+] as const) {
+  console.log(
+    `| ${name} | ${r.ukibootCount} / ${r.bootctlCount} | ${r.ukiboot.toFixed(0)} ms | ${r.bootctl.toFixed(0)} ms | ${(r.ukiboot / r.bootctl).toFixed(2)}x |`,
+  );
 }

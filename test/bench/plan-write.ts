@@ -36,7 +36,14 @@ async function makeEsp(mib: number): Promise<{ esp: string; sources: string[] }>
   writeFileSync(kernel, k);
   const osrel = join(dir, "os-release");
   writeFileSync(osrel, 'ID=bench\nPRETTY_NAME="Bench"\n');
-  await buildUki(parts, { output: join(esp, "EFI/Linux/big.efi"), linux: kernel, initrds: [sources[0]!], cmdline: "quiet", osRelease: `@${osrel}`, uname: "6.1.0-bench" });
+  await buildUki(parts, {
+    output: join(esp, "EFI/Linux/big.efi"),
+    linux: kernel,
+    initrds: [sources[0]!],
+    cmdline: "quiet",
+    osRelease: `@${osrel}`,
+    uname: "6.1.0-bench",
+  });
   await buildAddon(parts, { output: join(esp, "loader/addons/a1.addon.efi"), cmdline: "a1=1", initrd: sources[1]! });
   await buildAddon(parts, { output: join(esp, "loader/addons/a2.addon.efi"), cmdline: "a2=1", initrd: sources[2]! });
   await buildAddon(parts, { output: join(esp, "EFI/Linux/big.efi.extra.d/a3.addon.efi"), cmdline: "a3=1", initrd: sources[3]! });
@@ -82,7 +89,9 @@ try {
       const ukiboot = ["sh", "-c", `${BINARY} plan --esp ${esp} --efivarfs /nonexistent --verify ${verify} --write-initrd ${out} > /dev/null 2>&1`];
       await once(ukiboot);
       const { a: u, b: c } = await compare(ukiboot, cat);
-      rows.push(`| ${mib} MiB .initrd + 3 add-ons, --verify ${verify} | ${u.ms.toFixed(0)} ms | ${c.ms.toFixed(0)} ms | ${(u.ms / c.ms).toFixed(2)}x | ${(u.rssKiB / 1024).toFixed(0)} MiB | ${(c.rssKiB / 1024).toFixed(1)} MiB |`);
+      rows.push(
+        `| ${mib} MiB .initrd + 3 add-ons, --verify ${verify} | ${u.ms.toFixed(0)} ms | ${c.ms.toFixed(0)} ms | ${(u.ms / c.ms).toFixed(2)}x | ${(u.rssKiB / 1024).toFixed(0)} MiB | ${(c.rssKiB / 1024).toFixed(1)} MiB |`,
+      );
     }
   }
   console.log(`| initrd (${RUNS} runs each, alternating, median, into tmpfs) | ukiboot plan --write-initrd | cat | ratio | ukiboot peak RSS | cat peak RSS |`);

@@ -23,40 +23,58 @@ beforeAll(async () => {
 const LOADED_BY_KEXEC_LOAD = "ukiboot: this kernel has no kexec_file_load: loaded with kexec_load";
 
 describe("arm64", () => {
-  test("(a) LinuxBoot style: Debian's plain Image target boots through kexec_load with its own command line and initrd", async () => {
-    const run = await runScenario(
-      "arm64-linuxboot-image",
-      () => ({ arch: "arm64", kernel: vmlinuz, initrd: ARM64_INITRAMFS, append: `${ARM64_BOOT_CMDLINE} ukiboot.entry=target-plain-1.0.efi`, disks: [{ path: esp.image, iface: "virtio" }] }),
-      async (vm) => {
-        await vm.expect(/UKIBOOT-TARGET-END/, 600_000);
-        return { report: parseTargetReport(vm.output), log: vm.output };
-      },
-    );
-    expect(run.log).toContain(LOADED_BY_KEXEC_LOAD);
-    expect(run.log).not.toContain("EFI zboot");
-    expect(run.report?.name).toBe("plain-1.0");
-    expect(run.report?.cmdline).toBe("console=ttyAMA0 panic=-1 quiet UKIBOOT_TARGET=plain-1.0 systemd.set_credential=ukiboot.booted-entry:target-plain-1.0.efi");
-    // Files from the UKI's own initrd and from the os-release archive ukiboot appended: the whole merged initrd arrived.
-    expect(run.report?.files["/markers/name"]?.size).toBe("plain-1.0\n".length);
-    expect(run.report?.files["/.extra/os-release"]).toBeDefined();
-  }, E2E_TIMEOUT_MS);
+  test(
+    "(a) LinuxBoot style: Debian's plain Image target boots through kexec_load with its own command line and initrd",
+    async () => {
+      const run = await runScenario(
+        "arm64-linuxboot-image",
+        () => ({
+          arch: "arm64",
+          kernel: vmlinuz,
+          initrd: ARM64_INITRAMFS,
+          append: `${ARM64_BOOT_CMDLINE} ukiboot.entry=target-plain-1.0.efi`,
+          disks: [{ path: esp.image, iface: "virtio" }],
+        }),
+        async (vm) => {
+          await vm.expect(/UKIBOOT-TARGET-END/, 600_000);
+          return { report: parseTargetReport(vm.output), log: vm.output };
+        },
+      );
+      expect(run.log).toContain(LOADED_BY_KEXEC_LOAD);
+      expect(run.log).not.toContain("EFI zboot");
+      expect(run.report?.name).toBe("plain-1.0");
+      expect(run.report?.cmdline).toBe(
+        "console=ttyAMA0 panic=-1 quiet UKIBOOT_TARGET=plain-1.0 systemd.set_credential=ukiboot.booted-entry:target-plain-1.0.efi",
+      );
+      // Files from the UKI's own initrd and from the os-release archive ukiboot appended: the whole merged initrd arrived.
+      expect(run.report?.files["/markers/name"]?.size).toBe("plain-1.0\n".length);
+      expect(run.report?.files["/.extra/os-release"]).toBeDefined();
+    },
+    E2E_TIMEOUT_MS,
+  );
 
-  test("(b, c) AAVMF starts the boot UKI, which boots the default target, an EFI zboot kernel, keeping EFI runtime services", async () => {
-    const run = await runScenario(
-      "arm64-aavmf-zboot",
-      () => ({ arch: "arm64", firmware: "ovmf", disks: [{ path: esp.image, iface: "virtio" }] }),
-      async (vm) => {
-        await vm.expect(/UKIBOOT-TARGET-END/, 600_000);
-        return { report: parseTargetReport(vm.output), log: vm.output };
-      },
-    );
-    expect(run.log).toContain("the firmware booted from it (LoaderDevicePartUUID)");
-    expect(run.log).toContain("the kernel is an EFI zboot image with a gzip payload");
-    expect(run.log).toContain(LOADED_BY_KEXEC_LOAD);
-    expect(run.report?.name).toBe("zboot-2.0");
-    expect(run.report?.cmdline).toBe("console=ttyAMA0 panic=-1 quiet UKIBOOT_TARGET=zboot-2.0 systemd.set_credential=ukiboot.booted-entry:target-zboot-2.0.efi");
-    expect(run.report?.files["/markers/name"]?.size).toBe("zboot-2.0\n".length);
-    // The target found the firmware's runtime services through the tree's linux,uefi-* properties ukiboot kept.
-    expect(run.log).toMatch(/UKIBOOT-TARGET-EFI [^\n]*efivars/);
-  }, E2E_TIMEOUT_MS);
+  test(
+    "(b, c) AAVMF starts the boot UKI, which boots the default target, an EFI zboot kernel, keeping EFI runtime services",
+    async () => {
+      const run = await runScenario(
+        "arm64-aavmf-zboot",
+        () => ({ arch: "arm64", firmware: "ovmf", disks: [{ path: esp.image, iface: "virtio" }] }),
+        async (vm) => {
+          await vm.expect(/UKIBOOT-TARGET-END/, 600_000);
+          return { report: parseTargetReport(vm.output), log: vm.output };
+        },
+      );
+      expect(run.log).toContain("the firmware booted from it (LoaderDevicePartUUID)");
+      expect(run.log).toContain("the kernel is an EFI zboot image with a gzip payload");
+      expect(run.log).toContain(LOADED_BY_KEXEC_LOAD);
+      expect(run.report?.name).toBe("zboot-2.0");
+      expect(run.report?.cmdline).toBe(
+        "console=ttyAMA0 panic=-1 quiet UKIBOOT_TARGET=zboot-2.0 systemd.set_credential=ukiboot.booted-entry:target-zboot-2.0.efi",
+      );
+      expect(run.report?.files["/markers/name"]?.size).toBe("zboot-2.0\n".length);
+      // The target found the firmware's runtime services through the tree's linux,uefi-* properties ukiboot kept.
+      expect(run.log).toMatch(/UKIBOOT-TARGET-EFI [^\n]*efivars/);
+    },
+    E2E_TIMEOUT_MS,
+  );
 });

@@ -80,7 +80,13 @@ describe("the Boot Loader Interface through ukiboot", () => {
       expect(report.efivars["LoaderBootCountPath-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"]).toBe("\\EFI\\Linux\\x+2-1.efi");
       // The rename reached the disk: list the ESP (at 1 MiB) with mtools.
       const { stdout } = await run(["mdir", "-b", "-i", `${disk}@@1M`, "::/EFI/Linux"], { env: { MTOOLS_SKIP_CHECK: "1" } });
-      expect(stdout.split("\n").filter(Boolean).map((l) => l.replace(/^.*\//, "")).sort()).toEqual(["x+2-1.efi", "z+0-2.efi"]);
+      expect(
+        stdout
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => l.replace(/^.*\//, ""))
+          .sort(),
+      ).toEqual(["x+2-1.efi", "z+0-2.efi"]);
     },
     E2E_TIMEOUT_MS,
   );

@@ -19,35 +19,47 @@ beforeAll(async () => {
 }, 600_000);
 
 describe("booting a UKI end to end", () => {
-  test("LinuxBoot style: the target's sentinel shows the default UKI's own command line", async () => {
-    const report = await runScenario(
-      "linuxboot-nvme",
-      () => ({ kernel: parts.vmlinuz, initrd: INITRAMFS, append: BOOT_KERNEL_CMDLINE, disks: [{ path: esp.image, iface: "nvme" }] }),
-      async (vm) => {
-        await vm.expect(/UKIBOOT-TARGET-END/, 240_000);
-        return { report: parseTargetReport(vm.output), log: vm.output };
-      },
-    );
-    expect(report.log).toContain("ukiboot: using ESP /dev/nvme0n1p1");
-    expect(report.report?.name).toBe("demo-2.0");
-    // Exactly the .cmdline ukify embedded: nothing of the boot kernel's own command line leaks through.
-    expect(report.report?.cmdline).toBe("console=ttyS0 panic=-1 quiet UKIBOOT_TARGET=demo-2.0 FROM_UKI=1 systemd.set_credential=ukiboot.booted-entry:target-2.0.efi");
-    expect(report.report?.files["/markers/name"]?.size).toBe("demo-2.0\n".length);
-    // kexec_file_load marks the boot protocol's type_of_loader as kexec (0xD0): the hooks' loop guard relies on it.
-    expect(report.report?.typeOfLoader).toBe("d0");
-  }, E2E_TIMEOUT_MS);
+  test(
+    "LinuxBoot style: the target's sentinel shows the default UKI's own command line",
+    async () => {
+      const report = await runScenario(
+        "linuxboot-nvme",
+        () => ({ kernel: parts.vmlinuz, initrd: INITRAMFS, append: BOOT_KERNEL_CMDLINE, disks: [{ path: esp.image, iface: "nvme" }] }),
+        async (vm) => {
+          await vm.expect(/UKIBOOT-TARGET-END/, 240_000);
+          return { report: parseTargetReport(vm.output), log: vm.output };
+        },
+      );
+      expect(report.log).toContain("ukiboot: using ESP /dev/nvme0n1p1");
+      expect(report.report?.name).toBe("demo-2.0");
+      // Exactly the .cmdline ukify embedded: nothing of the boot kernel's own command line leaks through.
+      expect(report.report?.cmdline).toBe(
+        "console=ttyS0 panic=-1 quiet UKIBOOT_TARGET=demo-2.0 FROM_UKI=1 systemd.set_credential=ukiboot.booted-entry:target-2.0.efi",
+      );
+      expect(report.report?.files["/markers/name"]?.size).toBe("demo-2.0\n".length);
+      // kexec_file_load marks the boot protocol's type_of_loader as kexec (0xD0): the hooks' loop guard relies on it.
+      expect(report.report?.typeOfLoader).toBe("d0");
+    },
+    E2E_TIMEOUT_MS,
+  );
 
-  test("firmware boot: OVMF starts the boot UKI from the ESP, which kexecs the target UKI", async () => {
-    const report = await runScenario(
-      "ovmf-boot-uki",
-      () => ({ firmware: "ovmf", disks: [{ path: esp.image, iface: "nvme" }] }),
-      async (vm) => {
-        await vm.expect(/UKIBOOT-TARGET-END/, 300_000);
-        return { report: parseTargetReport(vm.output), log: vm.output };
-      },
-    );
-    expect(report.log).toContain("ukiboot: started");
-    expect(report.report?.name).toBe("demo-2.0");
-    expect(report.report?.cmdline).toBe("console=ttyS0 panic=-1 quiet UKIBOOT_TARGET=demo-2.0 FROM_UKI=1 systemd.set_credential=ukiboot.booted-entry:target-2.0.efi");
-  }, E2E_TIMEOUT_MS);
+  test(
+    "firmware boot: OVMF starts the boot UKI from the ESP, which kexecs the target UKI",
+    async () => {
+      const report = await runScenario(
+        "ovmf-boot-uki",
+        () => ({ firmware: "ovmf", disks: [{ path: esp.image, iface: "nvme" }] }),
+        async (vm) => {
+          await vm.expect(/UKIBOOT-TARGET-END/, 300_000);
+          return { report: parseTargetReport(vm.output), log: vm.output };
+        },
+      );
+      expect(report.log).toContain("ukiboot: started");
+      expect(report.report?.name).toBe("demo-2.0");
+      expect(report.report?.cmdline).toBe(
+        "console=ttyS0 panic=-1 quiet UKIBOOT_TARGET=demo-2.0 FROM_UKI=1 systemd.set_credential=ukiboot.booted-entry:target-2.0.efi",
+      );
+    },
+    E2E_TIMEOUT_MS,
+  );
 });

@@ -54,13 +54,18 @@ test(
     ].map((k) => log.indexOf(k));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(log).toContain("Loaded full.efi with: console=ttyS0 panic=-1 quiet UKIBOOT_TARGET=full GLOBAL_ADDON=1 LOCAL_ADDON=1 systemd.set_credential=ukiboot.booted-entry:full.efi");
+    expect(log).toContain(
+      "Loaded full.efi with: console=ttyS0 panic=-1 quiet UKIBOOT_TARGET=full GLOBAL_ADDON=1 LOCAL_ADDON=1 systemd.set_credential=ukiboot.booted-entry:full.efi",
+    );
 
     expect(target?.name).toBe("full");
     // .cmdline, then the global add-on's, then the UKI's own add-on's.
-    expect(target?.cmdline).toBe("console=ttyS0 panic=-1 quiet UKIBOOT_TARGET=full GLOBAL_ADDON=1 LOCAL_ADDON=1 systemd.set_credential=ukiboot.booted-entry:full.efi");
+    expect(target?.cmdline).toBe(
+      "console=ttyS0 panic=-1 quiet UKIBOOT_TARGET=full GLOBAL_ADDON=1 LOCAL_ADDON=1 systemd.set_credential=ukiboot.booted-entry:full.efi",
+    );
     const files = target!.files;
-    const expectFile = (path: string, content: string) => expect({ path, ...files[path] }).toEqual({ path, size: Buffer.byteLength(content), sha256: sha(content) });
+    const expectFile = (path: string, content: string) =>
+      expect({ path, ...files[path] }).toEqual({ path, size: Buffer.byteLength(content), sha256: sha(content) });
     expectFile("/.extra/credentials/a.cred", "credential a\n");
     expectFile("/.extra/credentials/b.cred", "credential b\n");
     expectFile("/.extra/global_credentials/g.cred", "global credential\n");

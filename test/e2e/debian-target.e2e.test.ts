@@ -35,32 +35,44 @@ beforeAll(async () => {
   system = await debianSystem();
   const boot = await buildEspScenario(BOOT_ESP, { initramfs: INITRAMFS });
   // One disk as an installed machine has it: the ESP (ukiboot and what kernel-install put there), then root.
-  const dir = await buildOnce("debian-disk", { inputs: { system }, code: import.meta.path, single: true, files: [boot.image, system.rootImage, join(system.espTree, "EFI/Linux", system.ukiName), BINARY] }, async (out) => {
-    const tree = join(out, "esp");
-    mkdirSync(tree, { recursive: true });
-    cpSync(boot.tree, tree, { recursive: true });
-    cpSync(system.espTree, tree, { recursive: true });
-    // ukiboot installed in the system too, as /usr/local/bin/ukiboot, so the system can ask it which entry it is.
-    const root = join(out, "root.img");
-    await run(["cp", "--sparse=always", system.rootImage, root]);
-    await run(["debugfs", "-w", "-R", `write ${BINARY} usr/local/bin/ukiboot`, root]);
-    await run(["debugfs", "-w", "-R", "set_inode_field usr/local/bin/ukiboot mode 0100755", root]);
-    await makeGptDiskImage(join(out, "disk.img"), [
-      { kind: "esp", sizeMiB: 256, tree },
-      { kind: "root", sizeMiB: 600, image: root },
-    ]);
-    rmSync(root);
-  });
+  const dir = await buildOnce(
+    "debian-disk",
+    {
+      inputs: { system },
+      code: import.meta.path,
+      single: true,
+      files: [boot.image, system.rootImage, join(system.espTree, "EFI/Linux", system.ukiName), BINARY],
+    },
+    async (out) => {
+      const tree = join(out, "esp");
+      mkdirSync(tree, { recursive: true });
+      cpSync(boot.tree, tree, { recursive: true });
+      cpSync(system.espTree, tree, { recursive: true });
+      // ukiboot installed in the system too, as /usr/local/bin/ukiboot, so the system can ask it which entry it is.
+      const root = join(out, "root.img");
+      await run(["cp", "--sparse=always", system.rootImage, root]);
+      await run(["debugfs", "-w", "-R", `write ${BINARY} usr/local/bin/ukiboot`, root]);
+      await run(["debugfs", "-w", "-R", "set_inode_field usr/local/bin/ukiboot mode 0100755", root]);
+      await makeGptDiskImage(join(out, "disk.img"), [
+        { kind: "esp", sizeMiB: 256, tree },
+        { kind: "root", sizeMiB: 600, image: root },
+      ]);
+      rmSync(root);
+    },
+  );
   disk = join(dir, "disk.img");
 }, 900_000);
 
 const MTOOLS = { env: { MTOOLS_SKIP_CHECK: "1" } };
 
-
 /** The UKI file names on the ESP of `image` (the ESP starts at 1 MiB). */
 async function ukisOn(image: string): Promise<string[]> {
   const { stdout } = await run(["mdir", "-b", "-i", `${image}@@1M`, "::/EFI/Linux"], MTOOLS);
-  return stdout.split("\n").filter(Boolean).map((l) => l.replace(/^.*\//, "")).sort();
+  return stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.replace(/^.*\//, ""))
+    .sort();
 }
 
 /** One OVMF boot of `image` with the NVRAM in `vars`, to the target's report and its power-off. */

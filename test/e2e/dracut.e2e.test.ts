@@ -73,7 +73,12 @@ describe("ukiboot in an initramfs made by dracut", () => {
     const { report, log } = await runScenario(
       "dracut-systemd-nvme",
       // systemd.show_status=1: systemd's own lines on the console show who ran the hook.
-      () => ({ kernel: parts.vmlinuz, initrd: systemdBuilt.image, append: `${BOOT_KERNEL_CMDLINE} systemd.show_status=1 root=/dev/nvme0n1p1`, disks: [{ path: esp.image, iface: "nvme" }] }),
+      () => ({
+        kernel: parts.vmlinuz,
+        initrd: systemdBuilt.image,
+        append: `${BOOT_KERNEL_CMDLINE} systemd.show_status=1 root=/dev/nvme0n1p1`,
+        disks: [{ path: esp.image, iface: "nvme" }],
+      }),
       async (vm) => {
         await vm.expect(/UKIBOOT-TARGET-END|emergency mode|dracut:\/# /, 300_000);
         return { report: parseTargetReport(vm.output), log: vm.output };

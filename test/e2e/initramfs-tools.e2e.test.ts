@@ -16,7 +16,8 @@ import { BINARY, e2eReady, INITRAMFS, runScenario } from "../support/e2e.ts";
 
 // The mount namespace mkinitramfs runs in needs root; elsewhere these scenarios are skipped, and say so.
 const isRoot = process.getuid?.() === 0;
-if (!isRoot) console.warn("the initramfs-tools scenarios will not run (npm test counts them as failed): building with mkinitramfs needs root (a private mount namespace)");
+if (!isRoot)
+  console.warn("the initramfs-tools scenarios will not run (npm test counts them as failed): building with mkinitramfs needs root (a private mount namespace)");
 
 let parts: DebianParts;
 let esp: BuiltEsp;
@@ -40,7 +41,14 @@ describe("ukiboot in an initramfs made by Debian's mkinitramfs", () => {
     expect(has("usr/lib/x86_64-linux-gnu/libc.so.6")).toBe(true);
     // The shim loads these with the image's modprobe; Debian's cloud kernel builds nvme in.
     const base = `usr/lib/modules/${parts.kernelVersion}/kernel`;
-    for (const m of ["fs/fat/fat.ko", "fs/fat/vfat.ko", "fs/nls/nls_cp437.ko", "fs/nls/nls_ascii.ko", "fs/efivarfs/efivarfs.ko", "drivers/block/virtio_blk.ko"]) {
+    for (const m of [
+      "fs/fat/fat.ko",
+      "fs/fat/vfat.ko",
+      "fs/nls/nls_cp437.ko",
+      "fs/nls/nls_ascii.ko",
+      "fs/efivarfs/efivarfs.ko",
+      "drivers/block/virtio_blk.ko",
+    ]) {
       expect(`${m}: ${has(`${base}/${m}`)}`).toBe(`${m}: true`);
     }
     expect(built.log).not.toMatch(/^E:/m);

@@ -110,7 +110,14 @@ async function diskWith(out: string, tree: string, changes: RootChange[]): Promi
 
 /** The Debian system's kernel and dracut initrd as a UKI made by ukify, as kernel-install would, with `cmdline`. */
 function debianUki(output: string, cmdline: string, linux = system.vmlinuz): Promise<string> {
-  return buildUki(parts, { output, linux, initrds: [system.initrd], cmdline, uname: system.kernelVersion, osRelease: "ID=debian\nVERSION_ID=13\nPRETTY_NAME=\"Debian GNU/Linux 13 (trixie)\"\n" });
+  return buildUki(parts, {
+    output,
+    linux,
+    initrds: [system.initrd],
+    cmdline,
+    uname: system.kernelVersion,
+    osRelease: 'ID=debian\nVERSION_ID=13\nPRETTY_NAME="Debian GNU/Linux 13 (trixie)"\n',
+  });
 }
 
 let kdumpDisk: string;
@@ -140,7 +147,13 @@ beforeAll(async () => {
   // kdump under Secure Boot: the signed boot UKI, a UKI whose kernel and whole image the snakeoil key signed,
   // and a signed kdump add-on in its extra.d/kdump/.
   const boot = await buildEspScenario(
-    { name: "kdump-secure-boot", files: [{ kind: "boot-uki", path: "EFI/BOOT/BOOTX64.EFI", cmdline: BOOT_KERNEL_CMDLINE, secureBoot: true }, { kind: "text", path: "loader/loader.conf", text: "timeout 0\n" }] },
+    {
+      name: "kdump-secure-boot",
+      files: [
+        { kind: "boot-uki", path: "EFI/BOOT/BOOTX64.EFI", cmdline: BOOT_KERNEL_CMDLINE, secureBoot: true },
+        { kind: "text", path: "loader/loader.conf", text: "timeout 0\n" },
+      ],
+    },
     { initramfs: INITRAMFS },
   );
   secureDisk = await buildOnce("kdump-secure-disk", { inputs: common, code: import.meta.path, single: true, files: [...files, boot.image] }, async (out) => {
@@ -236,7 +249,11 @@ async function crashAndDump(name: string, disk: string, vm: { secure: boolean })
   if (!report) throw new Error(`No report from the Debian target before the crash:\n${log.slice(-3000)}`);
   const root = join(dir, "root.img");
   await extractRoot(image, 1 + ESP_MIB, ROOT_MIB, root);
-  const status = log.split("\n").filter((l) => l.includes("LAB-KDUMP-")).map((l) => l.trim()).join("\n");
+  const status = log
+    .split("\n")
+    .filter((l) => l.includes("LAB-KDUMP-"))
+    .map((l) => l.trim())
+    .join("\n");
   return { log, status, report, root };
 }
 
@@ -261,7 +278,9 @@ describe("kdump from a UKI", () => {
       expect(report.cmdline).toContain(CRASHKERNEL);
       expect(status).toContain("LAB-KDUMP-LOADED 1 402653184");
       // systemctl status shows what was loaded, from the unit's own output.
-      expect(status).toContain('Loaded the crash kernel from "debian-kdump.efi", the entry this system was booted from (the ukiboot.booted-entry credential on the kernel command line)');
+      expect(status).toContain(
+        'Loaded the crash kernel from "debian-kdump.efi", the entry this system was booted from (the ukiboot.booted-entry credential on the kernel command line)',
+      );
       expect(status).toContain("rewritten for a crash kernel; removed: crashkernel=384M");
       // /etc/ukiboot/kdump.conf: the distribution's kdump initrd replaces the merged one, %k filled in.
       expect(status).toContain(`initrd: "/boot/initrd.img-${system.kernelVersion}"`);
@@ -314,7 +333,12 @@ describe("systemctl kexec through ukiboot, and without it", () => {
       const name = "kexec-ukiboot-then-plain";
       const log = await runScenario(
         name,
-        () => ({ kernel: parts.vmlinuz, initrd: INITRAMFS, append: `${BOOT_KERNEL_CMDLINE} ukiboot.entry=debian-a-1.0.efi`, disks: [{ path: image, iface: "nvme" }] }),
+        () => ({
+          kernel: parts.vmlinuz,
+          initrd: INITRAMFS,
+          append: `${BOOT_KERNEL_CMDLINE} ukiboot.entry=debian-a-1.0.efi`,
+          disks: [{ path: image, iface: "nvme" }],
+        }),
         async (m) => {
           try {
             await m.expect(/LAB-KEXEC-GO plain/, 900_000);
@@ -326,10 +350,17 @@ describe("systemctl kexec through ukiboot, and without it", () => {
           return m.output;
         },
       );
-      const reports = log.split("LAB-REPORT-END").slice(0, -1).map((part) => parseLabReport(`${part}LAB-REPORT-END`)!);
+      const reports = log
+        .split("LAB-REPORT-END")
+        .slice(0, -1)
+        .map((part) => parseLabReport(`${part}LAB-REPORT-END`)!);
       const [first, viaUkiboot] = reports;
       // The lab's lines only, so that a failure shows them and not the whole console.
-      const lab = log.split("\n").filter((l) => l.includes("LAB-KEXEC")).map((l) => l.trim()).join("\n");
+      const lab = log
+        .split("\n")
+        .filter((l) => l.includes("LAB-KEXEC"))
+        .map((l) => l.trim())
+        .join("\n");
       expect(first!.cmdline).toContain("lab.entry=a");
       expect(lab).toMatch(/LAB-KEXEC-STATUS .*Loaded debian-b-2\.0\.efi with: .*lab\.addon=1/);
       expect(lab).toContain("LAB-KEXEC-LOADED 1");
@@ -344,7 +375,9 @@ describe("systemctl kexec through ukiboot, and without it", () => {
       // Without ukiboot, systemd 257 finds the same default entry and hands the UKI to kexec-tools, which
       // cannot load a UKI: nothing is loaded, systemctl fails, and the system stays up (no third boot).
       expect(lab).toContain('LAB-KEXEC-PLAIN Found default boot loader entry in file "/efi/EFI/Linux/debian-b-2.0.efi"');
-      expect(lab).toMatch(/LAB-KEXEC-PLAIN Running \/usr\/sbin\/kexec --load "\/efi\/EFI\/Linux\/debian-b-2\.0\.efi" --append "root=LABEL=lab-root ro console=ttyS0 systemd\.show_status=error retain_initrd lab\.entry=b"/);
+      expect(lab).toMatch(
+        /LAB-KEXEC-PLAIN Running \/usr\/sbin\/kexec --load "\/efi\/EFI\/Linux\/debian-b-2\.0\.efi" --append "root=LABEL=lab-root ro console=ttyS0 systemd\.show_status=error retain_initrd lab\.entry=b"/,
+      );
       expect(lab).toContain("LAB-KEXEC-PLAIN Cannot determine the file type of /efi/EFI/Linux/debian-b-2.0.efi");
       expect(lab).toContain("LAB-KEXEC-PLAIN-EXIT 1");
       expect(reports).toHaveLength(2);

@@ -35,7 +35,13 @@ beforeAll(async () => {
   const bootctl = await forkyBootctl();
   if (typeof bootctl === "string") throw new Error(`Cannot make the bootctl link ESP: ${bootctl}`);
   const boot = await buildEspScenario(
-    { name: "link-boot", files: [{ kind: "boot-uki", path: "EFI/BOOT/BOOTX64.EFI", cmdline: BOOT_KERNEL_CMDLINE }, { kind: "text", path: "loader/loader.conf", text: LOADER_CONF }] },
+    {
+      name: "link-boot",
+      files: [
+        { kind: "boot-uki", path: "EFI/BOOT/BOOTX64.EFI", cmdline: BOOT_KERNEL_CMDLINE },
+        { kind: "text", path: "loader/loader.conf", text: LOADER_CONF },
+      ],
+    },
     { initramfs: INITRAMFS },
   );
   const files = [boot.image, system.rootImage, system.vmlinuz, system.initrd, bootctl.bootctl];
@@ -45,7 +51,8 @@ beforeAll(async () => {
     mkdirSync(work, { recursive: true });
     cpSync(boot.tree, tree, { recursive: true });
     const osRelease = 'ID=debian\nVERSION_ID=13\nPRETTY_NAME="Debian GNU/Linux 13 (trixie)"\n';
-    const uki = (name: string, cmdline: string) => buildUki(parts, { output: join(work, name), linux: system.vmlinuz, initrds: [system.initrd], cmdline, uname: system.kernelVersion, osRelease });
+    const uki = (name: string, cmdline: string) =>
+      buildUki(parts, { output: join(work, name), linux: system.vmlinuz, initrds: [system.initrd], cmdline, uname: system.kernelVersion, osRelease });
     await uki("good.efi", `${DEBIAN_CMDLINE} retain_initrd lab.entry=good`);
     await uki("bad.efi", `${DEBIAN_CMDLINE} lab.entry=bad`);
     writeFileSync(join(work, "lab.cred"), "a credential linked with the UKI\n");
@@ -94,7 +101,9 @@ describe("an entry written by bootctl 262's `bootctl link`, with extras (docs/en
         expect(report.cmdline).not.toContain("lab.entry=bad");
         expect(report.bootedEntry).toBe(GOOD);
         // systemd-boot's archives of the extras, retained by the kernel, and the credential systemd imported.
-        expect(report.extras).toEqual(expect.arrayContaining([".extra/credentials/lab.cred", ".extra/sysext/lab.sysext.raw", ".extra/confext/lab.confext.raw"]));
+        expect(report.extras).toEqual(
+          expect.arrayContaining([".extra/credentials/lab.cred", ".extra/sysext/lab.sysext.raw", ".extra/confext/lab.confext.raw"]),
+        );
         expect(report.credentials).toContain("@encrypted/lab");
       } finally {
         rmSync(scratch, { recursive: true, force: true });

@@ -72,7 +72,9 @@ test(
     expect(report?.files["/.extra/tpm2-measure.log"]).toBeDefined();
     // No EFI here: the drop-in credentials that make systemd measure its phases without --graceful.
     // The booted-entry credential, then the phase words (docs/command-line.md §6).
-    expect(report?.cmdline).toContain("ADDON_MEASURED=1 systemd.set_credential=ukiboot.booted-entry:measured.efi SYSTEMD_FORCE_MEASURE=1 systemd.set_credential_binary=systemd.unit-dropin.systemd-pcrphase-initrd.service~50-ukiboot-no-efi:");
+    expect(report?.cmdline).toContain(
+      "ADDON_MEASURED=1 systemd.set_credential=ukiboot.booted-entry:measured.efi SYSTEMD_FORCE_MEASURE=1 systemd.set_credential_binary=systemd.unit-dropin.systemd-pcrphase-initrd.service~50-ukiboot-no-efi:",
+    );
     expect(log).toContain("added SYSTEMD_FORCE_MEASURE to the command line");
   },
   E2E_TIMEOUT_MS,
@@ -87,7 +89,13 @@ test(
       () => {
         const tpm = startQemuSwtpm();
         tpms.push(tpm);
-        return { kernel: parts.vmlinuz, initrd: INITRAMFS, append: BOOT_KERNEL_CMDLINE, disks: [{ path: systemdEsp.image, iface: "nvme" }], tpmSocket: tpm.socket };
+        return {
+          kernel: parts.vmlinuz,
+          initrd: INITRAMFS,
+          append: BOOT_KERNEL_CMDLINE,
+          disks: [{ path: systemdEsp.image, iface: "nvme" }],
+          tpmSocket: tpm.socket,
+        };
       },
       async (vm) => {
         await vm.expect(/SYSTEMD-TARGET-END stage=initrd/, 400_000);

@@ -26,7 +26,7 @@ beforeAll(async () => {
     const k = standInKernel();
     writeFileSync(kernel, k);
     for (const v of ["1", "2", "3"]) {
-    const osrel = join(ROOT, `os-release-${v}`);
+      const osrel = join(ROOT, `os-release-${v}`);
       writeFileSync(osrel, `ID=pty\nPRETTY_NAME="Pty OS ${v}"\nVERSION_ID=${v}\n`);
       await buildUki(parts, { output: join(ESP, `EFI/Linux/pty-${v}.efi`), linux: kernel, cmdline: `v=${v}`, osRelease: `@${osrel}`, uname: "6.1.0-pty" });
     }

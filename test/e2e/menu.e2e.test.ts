@@ -36,7 +36,9 @@ test(
       },
     );
     expect(report?.name).toBe("demo-1.0");
-    expect(report?.cmdline).toBe("console=ttyS0 panic=-1 quiet UKIBOOT_TARGET=demo-1.0 UKIBOOT_TOKEN=menu-e2e systemd.set_credential=ukiboot.booted-entry:target-1.0.efi");
+    expect(report?.cmdline).toBe(
+      "console=ttyS0 panic=-1 quiet UKIBOOT_TARGET=demo-1.0 UKIBOOT_TOKEN=menu-e2e systemd.set_credential=ukiboot.booted-entry:target-1.0.efi",
+    );
     expect(log).not.toContain("Boot in 0 s.");
   },
   E2E_TIMEOUT_MS,

@@ -10,7 +10,18 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { DebianParts } from "../../build/debian.ts";
 import { BOOT_KERNEL_CMDLINE, buildEspScenario, type BuiltEsp } from "../lab/esp-scenarios.ts";
-import { HTTP_BASE, HTTPS_BASE, HTTPS_OTHER_CA_BASE, NET_ESP, netCmdline, netInitramfs, servedTrees, startBootServer, USER_NETWORK, type BootServer } from "../lab/net-lab.ts";
+import {
+  HTTP_BASE,
+  HTTPS_BASE,
+  HTTPS_OTHER_CA_BASE,
+  NET_ESP,
+  netCmdline,
+  netInitramfs,
+  servedTrees,
+  startBootServer,
+  USER_NETWORK,
+  type BootServer,
+} from "../lab/net-lab.ts";
 import { parseTargetReport } from "../lab/target-system.ts";
 import type { Vm } from "../lab/qemu.ts";
 import { BINARY, E2E_TIMEOUT_MS, e2eReady, INITRAMFS, keepConsole, runScenario } from "../support/e2e.ts";
@@ -33,7 +44,13 @@ afterAll(() => server?.stop());
 async function boot(name: string, append: string, disk: boolean, until: RegExp): Promise<string> {
   return runScenario(
     name,
-    () => ({ kernel: parts.vmlinuz, initrd: initramfs, append, ...(disk ? { disks: [{ path: esp.image, iface: "nvme" as const }] } : {}), extraArgs: USER_NETWORK }),
+    () => ({
+      kernel: parts.vmlinuz,
+      initrd: initramfs,
+      append,
+      ...(disk ? { disks: [{ path: esp.image, iface: "nvme" as const }] } : {}),
+      extraArgs: USER_NETWORK,
+    }),
     async (vm: Vm) => {
       await vm.expect(until, 300_000).finally(() => keepConsole(name, vm.output));
       return vm.output;

@@ -34,10 +34,16 @@ test(
     // (c) A Type #1 kernel signed by nobody db trusts is refused by ukiboot itself.
     expect(log).toMatch(/ukiboot: Cannot boot "\/run\/ukiboot\/esp\/vmlinuz-debian": its signer "[^"]*Debian[^"]*"[^\n]* chains to no trusted certificate/);
     // (f) A signed UKI whose .linux only Debian signed: the locked-down kernel refuses it, and the hint says why.
-    expect(log).toMatch(/ukiboot: Cannot load "\/run\/ukiboot\/esp\/EFI\/Linux\/target-3\.0\.efi": kexec_file_load\(.*\) failed with (EPERM|EKEYREJECTED|ENOKEY)/);
-    expect(log).toMatch(/(lockdown is on and the kernel image is not signed by a key this kernel trusts|must itself be signed by a key the running kernel trusts|not in the running kernel's keyring)/);
+    expect(log).toMatch(
+      /ukiboot: Cannot load "\/run\/ukiboot\/esp\/EFI\/Linux\/target-3\.0\.efi": kexec_file_load\(.*\) failed with (EPERM|EKEYREJECTED|ENOKEY)/,
+    );
+    expect(log).toMatch(
+      /(lockdown is on and the kernel image is not signed by a key this kernel trusts|must itself be signed by a key the running kernel trusts|not in the running kernel's keyring)/,
+    );
     // (b) A changed .cmdline byte breaks the UKI's signature: refused with the reason, and the next entry boots.
-    expect(log).toMatch(/ukiboot: Cannot boot "\/run\/ukiboot\/esp\/EFI\/Linux\/target-2\.0\.efi": its Authenticode sha256 digest [0-9a-f]{64} does not match the signed digest [0-9a-f]{64}: the image was changed after signing/);
+    expect(log).toMatch(
+      /ukiboot: Cannot boot "\/run\/ukiboot\/esp\/EFI\/Linux\/target-2\.0\.efi": its Authenticode sha256 digest [0-9a-f]{64} does not match the signed digest [0-9a-f]{64}: the image was changed after signing/,
+    );
     expect(report?.name).toBe("signed-1.0");
   },
   E2E_TIMEOUT_MS,

@@ -39,15 +39,22 @@ const tpms: QemuSwtpm[] = [];
 beforeAll(async () => {
   parts = await e2eReady();
   system = await debianSystem();
-  for (const [version, make] of [[257, oracleEspTree], [262, oracleEsp262Tree]] as const) {
+  for (const [version, make] of [
+    [257, oracleEspTree],
+    [262, oracleEsp262Tree],
+  ] as const) {
     const esp = await make(system);
     const probe = version === 262 ? join(esp, "loader/entries", ORACLE_262_ENTRIES[0]) : join(esp, "EFI/Linux", ORACLE_UKI);
-    const dir = await buildOnce(`oracle-disk-${version}`, { inputs: { system, version }, code: import.meta.path, single: true, files: [system.rootImage, probe] }, async (out) => {
-      await makeGptDiskImage(join(out, "disk.img"), [
-        { kind: "esp", sizeMiB: 256, tree: esp },
-        { kind: "root", sizeMiB: 600, image: system.rootImage },
-      ]);
-    });
+    const dir = await buildOnce(
+      `oracle-disk-${version}`,
+      { inputs: { system, version }, code: import.meta.path, single: true, files: [system.rootImage, probe] },
+      async (out) => {
+        await makeGptDiskImage(join(out, "disk.img"), [
+          { kind: "esp", sizeMiB: 256, tree: esp },
+          { kind: "root", sizeMiB: 600, image: system.rootImage },
+        ]);
+      },
+    );
     trees[version] = { esp, disk: join(dir, "disk.img") };
   }
 }, 900_000);
@@ -59,7 +66,6 @@ afterEach(async () => {
 });
 
 const MTOOLS = { env: { MTOOLS_SKIP_CHECK: "1" } };
-
 
 interface Booted {
   report: LabReport;
@@ -80,7 +86,12 @@ async function disksFor(disk: string, defaultId: string): Promise<{ image: strin
 }
 
 /** Boots, waits for the report, and reads back the initrd the target wrote to the scratch disk. */
-async function bootAndDump(name: string, options: (image: string, scratch: string, tpm: string) => VmOptions, disk: string, defaultId: string): Promise<Booted> {
+async function bootAndDump(
+  name: string,
+  options: (image: string, scratch: string, tpm: string) => VmOptions,
+  disk: string,
+  defaultId: string,
+): Promise<Booted> {
   const { image, scratch } = await disksFor(disk, defaultId);
   const report = await runScenario(
     name,
@@ -166,18 +177,34 @@ describe("the real systemd-stub as the oracle", () => {
       `systemd ${systemd}, ${what}, profile ${profile}: the initrd, member by member, and PCRs 11, 12 and 13 equal what systemd-stub gives the kernel`,
       async () => {
         const { esp, disk } = trees[systemd]!;
-        const stub = await bootAndDump(`oracle-stub-${tag}`, (image, scratch, tpm) => ({
-          firmware: "ovmf",
-          disks: [{ path: image, iface: "nvme" }, { path: scratch, iface: "virtio" }],
-          tpmSocket: tpm,
-        }), disk, entryId);
-        const ukiboot = await bootAndDump(`oracle-ukiboot-${tag}`, (image, scratch, tpm) => ({
-          kernel: parts.vmlinuz,
-          initrd: INITRAMFS,
-          append: BOOT_KERNEL_CMDLINE,
-          disks: [{ path: image, iface: "nvme" }, { path: scratch, iface: "virtio" }],
-          tpmSocket: tpm,
-        }), disk, entryId);
+        const stub = await bootAndDump(
+          `oracle-stub-${tag}`,
+          (image, scratch, tpm) => ({
+            firmware: "ovmf",
+            disks: [
+              { path: image, iface: "nvme" },
+              { path: scratch, iface: "virtio" },
+            ],
+            tpmSocket: tpm,
+          }),
+          disk,
+          entryId,
+        );
+        const ukiboot = await bootAndDump(
+          `oracle-ukiboot-${tag}`,
+          (image, scratch, tpm) => ({
+            kernel: parts.vmlinuz,
+            initrd: INITRAMFS,
+            append: BOOT_KERNEL_CMDLINE,
+            disks: [
+              { path: image, iface: "nvme" },
+              { path: scratch, iface: "virtio" },
+            ],
+            tpmSocket: tpm,
+          }),
+          disk,
+          entryId,
+        );
         expect(stub.report.cmdline).toContain(`lab.oracle-profile=${profile}`);
         expect(ukiboot.report.cmdline).toContain(`lab.oracle-profile=${profile}`);
 
@@ -192,14 +219,20 @@ describe("the real systemd-stub as the oracle", () => {
         }
         if (systemd === 262) {
           // systemd-boot's archives of the entry's extras and the stub's global extensions are really there.
-          expect(plan.members.map((m) => m.kind)).toEqual(expect.arrayContaining(["entry-credentials", "entry-sysext", "entry-confext", "global-sysext", "global-confext"]));
-          expect(stub.report.extras).toEqual(expect.arrayContaining([".extra/credentials/entry.cred", ".extra/sysext/entry.sysext.raw", ".extra/global_confext/global.confext.raw"]));
+          expect(plan.members.map((m) => m.kind)).toEqual(
+            expect.arrayContaining(["entry-credentials", "entry-sysext", "entry-confext", "global-sysext", "global-confext"]),
+          );
+          expect(stub.report.extras).toEqual(
+            expect.arrayContaining([".extra/credentials/entry.cred", ".extra/sysext/entry.sysext.raw", ".extra/global_confext/global.confext.raw"]),
+          );
         }
         const rows: string[] = [];
         for (const m of plan.members) {
           const a = sha256(stub.initrd.subarray(m.offset, m.offset + m.size));
           const b = sha256(ukiboot.initrd.subarray(m.offset, m.offset + m.size));
-          rows.push(`${String(m.offset).padStart(10)} ${String(m.size).padStart(10)} ${a.slice(0, 16)} ${a === b ? "==" : "!="} ${b.slice(0, 16)} ${m.kind}${m.origin ? ` (${m.origin})` : ""}`);
+          rows.push(
+            `${String(m.offset).padStart(10)} ${String(m.size).padStart(10)} ${a.slice(0, 16)} ${a === b ? "==" : "!="} ${b.slice(0, 16)} ${m.kind}${m.origin ? ` (${m.origin})` : ""}`,
+          );
         }
         console.log(`[oracle ${tag}] offset, size, SHA-256 under systemd-stub == under ukiboot, member:\n${rows.join("\n")}`);
         // systemd-stub's initrd is exactly the members of ukiboot's plan, in its order.
@@ -212,7 +245,8 @@ describe("the real systemd-stub as the oracle", () => {
 
         // Every PCR compared below is a value the target read: a boot without a PCR file prints "none", and
         // two such boots would compare equal.
-        const pcr = (b: Booted, index: number) => expectPcrValue(b.report.pcrs[index], `PCR ${index} under ${b === stub ? "systemd-stub" : "ukiboot"} (systemd ${systemd}, ${tag})`);
+        const pcr = (b: Booted, index: number) =>
+          expectPcrValue(b.report.pcrs[index], `PCR ${index} under ${b === stub ? "systemd-stub" : "ukiboot"} (systemd ${systemd}, ${tag})`);
         expect(pcr(ukiboot, 12)).toBe(pcr(stub, 12));
         expect(pcr(ukiboot, 13)).toBe(pcr(stub, 13));
         expect(pcr(stub, 12)).not.toBe("0".repeat(64));
@@ -228,8 +262,13 @@ describe("the real systemd-stub as the oracle", () => {
         const sections = (await inspectTrust(new NodeFs(), uki, { store: emptyTrustStore(), lockdown: undefined })).pcr11![profile]!.sha256;
         const phasesOf = (b: Booted) => b.report.measurements.filter((m) => m.pcr === 11);
         const words = (b: Booted) => phasesOf(b).map((m) => m.description);
-        console.log(`[oracle ${tag}] PCR 11 from the sections ${sections}; phases logged under systemd-stub [${words(stub).join(", ")}], under ukiboot [${words(ukiboot).join(", ")}]`);
-        for (const [who, b] of [["systemd-stub", stub], ["ukiboot", ukiboot]] as const) {
+        console.log(
+          `[oracle ${tag}] PCR 11 from the sections ${sections}; phases logged under systemd-stub [${words(stub).join(", ")}], under ukiboot [${words(ukiboot).join(", ")}]`,
+        );
+        for (const [who, b] of [
+          ["systemd-stub", stub],
+          ["ukiboot", ukiboot],
+        ] as const) {
           if (words(b).length < 4) console.log(`[oracle ${tag}] under ${who}, the phase units' journal:\n${b.report.pcrphaseJournal.join("\n")}`);
         }
         console.log(`[oracle ${tag}] PCR 11: systemd-stub ${stub.report.pcrs[11]}, ukiboot ${ukiboot.report.pcrs[11]}`);

@@ -44,7 +44,10 @@ function phasePcr(words: string[]): string {
 }
 
 /** Boots the systemd target with a fresh swtpm (one per attempt) and returns the report of `until` and the console. */
-async function bootTarget(name: string, opts: { efi: boolean; words: string[]; until: SystemdTargetStage }): Promise<{ reports: Partial<Record<SystemdTargetStage, SystemdTargetReport>>; log: string }> {
+async function bootTarget(
+  name: string,
+  opts: { efi: boolean; words: string[]; until: SystemdTargetStage },
+): Promise<{ reports: Partial<Record<SystemdTargetStage, SystemdTargetReport>>; log: string }> {
   return runScenario(
     `systemd-phases-${name}`,
     () => {
@@ -119,53 +122,65 @@ describe("systemd 257 pcrphase without systemd-stub (docs/measurements.md §4)",
   ];
 
   for (const row of SKIPS) {
-    test(`${row.name}: enter-initrd is not measured, PCR 11 stays zero`, async () => {
-      const { reports, log } = await bootTarget(row.name, { efi: row.efi, words: row.words, until: "initrd" });
-      const r = reports.initrd!;
-      expect(r.efi).toBe(row.efi);
-      expect(r.pid1Env).toBe(row.pid1 ? "SYSTEMD_FORCE_MEASURE=1" : null);
-      expect(r.managerEnv).toBe(row.manager ? "SYSTEMD_FORCE_MEASURE=1" : null);
-      expect(r.units[PCRPHASE_INITRD]?.ConditionResult).toBe(row.condition);
-      if (row.why) expect(log).toContain(row.why);
-      expect(log).not.toContain("Extended PCR index 11");
-      expect(r.measureLog).toBeNull();
-      expect(expectPcrValue(r.pcr11, `PCR 11 of the ${row.name} boot's initrd`)).toBe(ZERO);
-    }, E2E_TIMEOUT_MS);
+    test(
+      `${row.name}: enter-initrd is not measured, PCR 11 stays zero`,
+      async () => {
+        const { reports, log } = await bootTarget(row.name, { efi: row.efi, words: row.words, until: "initrd" });
+        const r = reports.initrd!;
+        expect(r.efi).toBe(row.efi);
+        expect(r.pid1Env).toBe(row.pid1 ? "SYSTEMD_FORCE_MEASURE=1" : null);
+        expect(r.managerEnv).toBe(row.manager ? "SYSTEMD_FORCE_MEASURE=1" : null);
+        expect(r.units[PCRPHASE_INITRD]?.ConditionResult).toBe(row.condition);
+        if (row.why) expect(log).toContain(row.why);
+        expect(log).not.toContain("Extended PCR index 11");
+        expect(r.measureLog).toBeNull();
+        expect(expectPcrValue(r.pcr11, `PCR 11 of the ${row.name} boot's initrd`)).toBe(ZERO);
+      },
+      E2E_TIMEOUT_MS,
+    );
   }
 
-  test("EFI boot with both words: enter-initrd in the initrd, then leave-initrd, sysinit and ready after switch-root", async () => {
-    const { reports, log } = await bootTarget("efi-both-words", { efi: true, words: [...FORCE_MEASURE_WORDS, SWITCH_ROOT_WORD], until: "host" });
-    const initrdReport = reports.initrd!;
-    expect(initrdReport.efi).toBe(true);
-    expect(initrdReport.acpiTpm2).toBe(true);
-    expect(initrdReport.pid1Env).toBe("SYSTEMD_FORCE_MEASURE=1");
-    expect(initrdReport.managerEnv).toBe("SYSTEMD_FORCE_MEASURE=1");
-    expect(initrdReport.units[PCRPHASE_INITRD]).toMatchObject({ ConditionResult: "yes", ActiveState: "active", Result: "success" });
-    expect(loggedPhases(initrdReport)).toEqual(["enter-initrd"]);
-    expect(expectPcrValue(initrdReport.pcr11, "PCR 11 of the EFI boot's initrd")).toBe(phasePcr(["enter-initrd"]));
+  test(
+    "EFI boot with both words: enter-initrd in the initrd, then leave-initrd, sysinit and ready after switch-root",
+    async () => {
+      const { reports, log } = await bootTarget("efi-both-words", { efi: true, words: [...FORCE_MEASURE_WORDS, SWITCH_ROOT_WORD], until: "host" });
+      const initrdReport = reports.initrd!;
+      expect(initrdReport.efi).toBe(true);
+      expect(initrdReport.acpiTpm2).toBe(true);
+      expect(initrdReport.pid1Env).toBe("SYSTEMD_FORCE_MEASURE=1");
+      expect(initrdReport.managerEnv).toBe("SYSTEMD_FORCE_MEASURE=1");
+      expect(initrdReport.units[PCRPHASE_INITRD]).toMatchObject({ ConditionResult: "yes", ActiveState: "active", Result: "success" });
+      expect(loggedPhases(initrdReport)).toEqual(["enter-initrd"]);
+      expect(expectPcrValue(initrdReport.pcr11, "PCR 11 of the EFI boot's initrd")).toBe(phasePcr(["enter-initrd"]));
 
-    // PID 1 keeps its kernel-given environment across switch-root, and re-reads systemd.setenv=.
-    const host = reports.host!;
-    expect(host.pid1Env).toBe("SYSTEMD_FORCE_MEASURE=1");
-    expect(host.managerEnv).toBe("SYSTEMD_FORCE_MEASURE=1");
-    expect(host.units["systemd-pcrphase-sysinit.service"]?.ActiveState).toBe("active");
-    expect(host.units["systemd-pcrphase.service"]?.ActiveState).toBe("active");
-    expect(loggedPhases(host)).toEqual(["enter-initrd", "leave-initrd", "sysinit", "ready"]);
-    expect(expectPcrValue(host.pcr11, "PCR 11 of the EFI boot's host")).toBe(phasePcr(["enter-initrd", "leave-initrd", "sysinit", "ready"]));
-    expect(log).toContain("Extended PCR index 11 with 'leave-initrd'");
-  }, E2E_TIMEOUT_MS);
+      // PID 1 keeps its kernel-given environment across switch-root, and re-reads systemd.setenv=.
+      const host = reports.host!;
+      expect(host.pid1Env).toBe("SYSTEMD_FORCE_MEASURE=1");
+      expect(host.managerEnv).toBe("SYSTEMD_FORCE_MEASURE=1");
+      expect(host.units["systemd-pcrphase-sysinit.service"]?.ActiveState).toBe("active");
+      expect(host.units["systemd-pcrphase.service"]?.ActiveState).toBe("active");
+      expect(loggedPhases(host)).toEqual(["enter-initrd", "leave-initrd", "sysinit", "ready"]);
+      expect(expectPcrValue(host.pcr11, "PCR 11 of the EFI boot's host")).toBe(phasePcr(["enter-initrd", "leave-initrd", "sysinit", "ready"]));
+      expect(log).toContain("Extended PCR index 11 with 'leave-initrd'");
+    },
+    E2E_TIMEOUT_MS,
+  );
 
-  test("LinuxBoot boot (no EFI): drop-ins passed as credentials on the command line measure all four phases", async () => {
-    const words = [FORCE_MEASURE_WORDS[0], ...pcrphaseWithoutEfiCredentialWords(), SWITCH_ROOT_WORD];
-    const { reports, log } = await bootTarget("linuxboot-credentials", { efi: false, words, until: "host" });
-    expect(log).toContain("Acquired 3 regular credentials");
-    const initrdReport = reports.initrd!;
-    expect(initrdReport.efi).toBe(false);
-    expect(initrdReport.managerEnv).toBeNull();
-    expect(loggedPhases(initrdReport)).toEqual(["enter-initrd"]);
-    expect(expectPcrValue(initrdReport.pcr11, "PCR 11 of the LinuxBoot boot's initrd")).toBe(phasePcr(["enter-initrd"]));
-    const host = reports.host!;
-    expect(loggedPhases(host)).toEqual(["enter-initrd", "leave-initrd", "sysinit", "ready"]);
-    expect(expectPcrValue(host.pcr11, "PCR 11 of the LinuxBoot boot's host")).toBe(phasePcr(["enter-initrd", "leave-initrd", "sysinit", "ready"]));
-  }, E2E_TIMEOUT_MS);
+  test(
+    "LinuxBoot boot (no EFI): drop-ins passed as credentials on the command line measure all four phases",
+    async () => {
+      const words = [FORCE_MEASURE_WORDS[0], ...pcrphaseWithoutEfiCredentialWords(), SWITCH_ROOT_WORD];
+      const { reports, log } = await bootTarget("linuxboot-credentials", { efi: false, words, until: "host" });
+      expect(log).toContain("Acquired 3 regular credentials");
+      const initrdReport = reports.initrd!;
+      expect(initrdReport.efi).toBe(false);
+      expect(initrdReport.managerEnv).toBeNull();
+      expect(loggedPhases(initrdReport)).toEqual(["enter-initrd"]);
+      expect(expectPcrValue(initrdReport.pcr11, "PCR 11 of the LinuxBoot boot's initrd")).toBe(phasePcr(["enter-initrd"]));
+      const host = reports.host!;
+      expect(loggedPhases(host)).toEqual(["enter-initrd", "leave-initrd", "sysinit", "ready"]);
+      expect(expectPcrValue(host.pcr11, "PCR 11 of the LinuxBoot boot's host")).toBe(phasePcr(["enter-initrd", "leave-initrd", "sysinit", "ready"]));
+    },
+    E2E_TIMEOUT_MS,
+  );
 });

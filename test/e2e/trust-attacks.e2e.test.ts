@@ -43,7 +43,8 @@ import { expectPcrValue } from "../support/pcr-value.ts";
 const CAP_SEPARATOR = "ukiboot: leaving the boot path";
 const ZERO_PCR = "0".repeat(64);
 /** The shim's line once it extended both PCRs, in whichever banks the TPM took (sha256 among them). */
-const SHIM_CAPPED = /ukiboot: extended PCR 11 and 12 with "ukiboot: leaving the boot path" through \/dev\/tpmrm0 \(banks [a-z0-9 ]*\bsha256\b[a-z0-9 ]*\): no secret sealed to this boot's PCR 11 unseals from here on/;
+const SHIM_CAPPED =
+  /ukiboot: extended PCR 11 and 12 with "ukiboot: leaving the boot path" through \/dev\/tpmrm0 \(banks [a-z0-9 ]*\bsha256\b[a-z0-9 ]*\): no secret sealed to this boot's PCR 11 unseals from here on/;
 /** ukiboot's own line after its cap, before it returns to the shim. */
 const UKIBOOT_CAPPED =
   /ukiboot: extended PCR 11 and 12 with "ukiboot: leaving the boot path" \(banks [a-z0-9, ]*\bsha256\b[a-z0-9, ]*\): no signed PCR 11 value can be reached until the next reboot, so no sealed secret unseals from here/;
@@ -183,7 +184,9 @@ describe("PCR 11 and 12 are capped before any rescue shell", () => {
             await Bun.sleep(1000);
             const inShell = await readPcrsInShell(vm);
             // ukiboot unmounted the ESP when it exited; the shell mounts it itself, read-only.
-            vm.type(`mkdir -p /mnt/esp && mount -o ro /dev/nvme0n1p1 /mnt/esp && ukiboot load --measure --esp /mnt/esp ${system.luksUkiName}; echo "LAB-LOAD-$((40+2)) status $?"\n`);
+            vm.type(
+              `mkdir -p /mnt/esp && mount -o ro /dev/nvme0n1p1 /mnt/esp && ukiboot load --measure --esp /mnt/esp ${system.luksUkiName}; echo "LAB-LOAD-$((40+2)) status $?"\n`,
+            );
             const loaded = await vm.expect(/LAB-LOAD-42 status (\d+)/, 240_000);
             const afterLoad = await readPcrsInShell(vm);
             // The attack's last step: start what was loaded. The disk must not unlock.

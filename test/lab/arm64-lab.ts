@@ -46,29 +46,39 @@ export async function arm64Esp(opts: { menuTimeout?: number } = {}): Promise<{ t
   const parts = await arm64TargetParts();
   const menuTimeout = opts.menuTimeout ?? 0;
   const name = menuTimeout === 0 ? "esp-arm64" : "esp-arm64-menu";
-  const dir = await buildOnce(name, { inputs: { kernel: parts.kernelVersion, menuTimeout, v: 1 }, code: import.meta.path, single: true, files: [ARM64_INITRAMFS] }, async (out) => {
-    const tree = join(out, "tree");
-    const work = join(out, "work");
-    mkdirSync(join(tree, "EFI/Linux"), { recursive: true });
-    mkdirSync(join(tree, "EFI/BOOT"), { recursive: true });
-    mkdirSync(join(tree, "loader"), { recursive: true });
-    const zboot = join(work, "vmlinuz.zboot");
-    mkdirSync(work, { recursive: true });
-    writeFileSync(zboot, zbootImage(readFileSync(parts.vmlinuz), "gzip"));
-    const target = (name: string, version: string, linux?: string) =>
-      buildTargetUki(parts, work, { name, version, output: join(tree, "EFI/Linux", `target-${name.replace(/-[\d.]+$/, "")}-${version}.efi`), cmdline: `${TARGET_CMDLINE} UKIBOOT_TARGET=${name}`, ...(linux ? { linux } : {}) });
-    await target("plain-1.0", "1.0");
-    await target("zboot-2.0", "2.0", zboot);
-    writeFileSync(join(tree, "loader/loader.conf"), `timeout ${menuTimeout}\n`);
-    await buildUki(parts, {
-      output: join(tree, "EFI/BOOT/BOOTAA64.EFI"),
-      linux: parts.vmlinuz,
-      initrds: [ARM64_INITRAMFS],
-      cmdline: ARM64_BOOT_CMDLINE,
-      osRelease: 'NAME="ukiboot"\nID=ukiboot\nPRETTY_NAME="ukiboot boot kernel (arm64)"\n',
-      uname: parts.kernelVersion,
-    });
-    await makeGptDiskImage(join(out, "disk.img"), [{ kind: "esp", sizeMiB: 256, tree }]);
-  });
+  const dir = await buildOnce(
+    name,
+    { inputs: { kernel: parts.kernelVersion, menuTimeout, v: 1 }, code: import.meta.path, single: true, files: [ARM64_INITRAMFS] },
+    async (out) => {
+      const tree = join(out, "tree");
+      const work = join(out, "work");
+      mkdirSync(join(tree, "EFI/Linux"), { recursive: true });
+      mkdirSync(join(tree, "EFI/BOOT"), { recursive: true });
+      mkdirSync(join(tree, "loader"), { recursive: true });
+      const zboot = join(work, "vmlinuz.zboot");
+      mkdirSync(work, { recursive: true });
+      writeFileSync(zboot, zbootImage(readFileSync(parts.vmlinuz), "gzip"));
+      const target = (name: string, version: string, linux?: string) =>
+        buildTargetUki(parts, work, {
+          name,
+          version,
+          output: join(tree, "EFI/Linux", `target-${name.replace(/-[\d.]+$/, "")}-${version}.efi`),
+          cmdline: `${TARGET_CMDLINE} UKIBOOT_TARGET=${name}`,
+          ...(linux ? { linux } : {}),
+        });
+      await target("plain-1.0", "1.0");
+      await target("zboot-2.0", "2.0", zboot);
+      writeFileSync(join(tree, "loader/loader.conf"), `timeout ${menuTimeout}\n`);
+      await buildUki(parts, {
+        output: join(tree, "EFI/BOOT/BOOTAA64.EFI"),
+        linux: parts.vmlinuz,
+        initrds: [ARM64_INITRAMFS],
+        cmdline: ARM64_BOOT_CMDLINE,
+        osRelease: 'NAME="ukiboot"\nID=ukiboot\nPRETTY_NAME="ukiboot boot kernel (arm64)"\n',
+        uname: parts.kernelVersion,
+      });
+      await makeGptDiskImage(join(out, "disk.img"), [{ kind: "esp", sizeMiB: 256, tree }]);
+    },
+  );
   return { tree: join(dir, "tree"), image: join(dir, "disk.img") };
 }

@@ -218,47 +218,54 @@ echo "${DEBIAN_CMDLINE}" > "$root/etc/kernel/cmdline"
 
 /** Builds (or reuses) the system. Needs root (mmdebstrap --mode=root), as npm test has. */
 export async function debianSystem(): Promise<DebianSystem> {
-  const dir = await buildOnce("debian-system", { inputs: { PACKAGES, overlay: overlay(), CUSTOMIZE, LUKS_CMDLINE, release: "trixie" }, code: import.meta.path, single: true }, async (out) => {
-    const overlayDir = join(out, "overlay");
-    for (const [path, text] of Object.entries(overlay())) {
-      mkdirSync(join(overlayDir, path, ".."), { recursive: true });
-      writeFileSync(join(overlayDir, path), text);
-    }
-    writeFileSync(join(out, "customize.sh"), CUSTOMIZE);
-    const root = join(out, "root");
-    await run([
-      "mmdebstrap",
-      "--mode=root",
-      "--variant=apt",
-      "--format=directory",
-      `--include=${PACKAGES.join(",")}`,
-      "--aptopt=APT::Install-Recommends \"false\"",
-      "--dpkgopt=path-exclude=/usr/share/doc/*",
-      "--dpkgopt=path-exclude=/usr/share/man/*",
-      "--dpkgopt=path-exclude=/usr/share/locale/*",
-      `--customize-hook=sh ${join(out, "customize.sh")} "$1" ${overlayDir}`,
-      "trixie",
-      root,
-      `deb ${configuredDebianMirror()} trixie main`,
-    ]);
-    const kver = readdirSync(join(root, "boot")).find((f) => f.startsWith("vmlinuz-"))!.slice("vmlinuz-".length);
-    copyFileSync(join(root, "boot", `vmlinuz-${kver}`), join(out, "vmlinuz"));
-    copyFileSync(join(root, "boot", `initrd.img-${kver}`), join(out, "initrd.img"));
-    copyFileSync(join(root, "etc/kernel/pcr-public.pem"), join(out, "pcr-public.pem"));
-    copyFileSync(join(root, "etc/kernel/pcr-private.pem"), join(out, "pcr-private.pem"));
-    // The ESP's part leaves the root file system: it goes onto the FAT partition.
-    renameSync(join(root, "efi"), join(out, "esp"));
-    renameSync(join(root, "efi-next"), join(out, "esp-next"));
-    renameSync(join(root, "efi-luks"), join(out, "esp-luks"));
-    mkdirSync(join(root, "efi"));
-    await run(["mkfs.ext4", "-q", "-L", ROOT_LABEL, "-d", root, "-E", "root_owner=0:0", join(out, "root.img"), "600M"]);
-    await encryptRoot(root, join(out, "root.img"), "/etc/kernel/pcr-public.pem", out);
-    await run(["rm", "-rf", root, overlayDir]);
-  });
+  const dir = await buildOnce(
+    "debian-system",
+    { inputs: { PACKAGES, overlay: overlay(), CUSTOMIZE, LUKS_CMDLINE, release: "trixie" }, code: import.meta.path, single: true },
+    async (out) => {
+      const overlayDir = join(out, "overlay");
+      for (const [path, text] of Object.entries(overlay())) {
+        mkdirSync(join(overlayDir, path, ".."), { recursive: true });
+        writeFileSync(join(overlayDir, path), text);
+      }
+      writeFileSync(join(out, "customize.sh"), CUSTOMIZE);
+      const root = join(out, "root");
+      await run([
+        "mmdebstrap",
+        "--mode=root",
+        "--variant=apt",
+        "--format=directory",
+        `--include=${PACKAGES.join(",")}`,
+        '--aptopt=APT::Install-Recommends "false"',
+        "--dpkgopt=path-exclude=/usr/share/doc/*",
+        "--dpkgopt=path-exclude=/usr/share/man/*",
+        "--dpkgopt=path-exclude=/usr/share/locale/*",
+        `--customize-hook=sh ${join(out, "customize.sh")} "$1" ${overlayDir}`,
+        "trixie",
+        root,
+        `deb ${configuredDebianMirror()} trixie main`,
+      ]);
+      const kver = readdirSync(join(root, "boot"))
+        .find((f) => f.startsWith("vmlinuz-"))!
+        .slice("vmlinuz-".length);
+      copyFileSync(join(root, "boot", `vmlinuz-${kver}`), join(out, "vmlinuz"));
+      copyFileSync(join(root, "boot", `initrd.img-${kver}`), join(out, "initrd.img"));
+      copyFileSync(join(root, "etc/kernel/pcr-public.pem"), join(out, "pcr-public.pem"));
+      copyFileSync(join(root, "etc/kernel/pcr-private.pem"), join(out, "pcr-private.pem"));
+      // The ESP's part leaves the root file system: it goes onto the FAT partition.
+      renameSync(join(root, "efi"), join(out, "esp"));
+      renameSync(join(root, "efi-next"), join(out, "esp-next"));
+      renameSync(join(root, "efi-luks"), join(out, "esp-luks"));
+      mkdirSync(join(root, "efi"));
+      await run(["mkfs.ext4", "-q", "-L", ROOT_LABEL, "-d", root, "-E", "root_owner=0:0", join(out, "root.img"), "600M"]);
+      await encryptRoot(root, join(out, "root.img"), "/etc/kernel/pcr-public.pem", out);
+      await run(["rm", "-rf", root, overlayDir]);
+    },
+  );
   const ukis = readdirSync(join(dir, "esp", "EFI", "Linux"));
   const luks = readdirSync(join(dir, "esp-luks", "EFI", "Linux"));
   const next = readdirSync(join(dir, "esp-next", "EFI", "Linux"));
-  if (ukis.length !== 1 || next.length !== 1) throw new Error(`The Debian system in ${dir} should hold one installed UKI and one next UKI, not ${ukis.join(", ")} and ${next.join(", ")}`);
+  if (ukis.length !== 1 || next.length !== 1)
+    throw new Error(`The Debian system in ${dir} should hold one installed UKI and one next UKI, not ${ukis.join(", ")} and ${next.join(", ")}`);
   const kernelVersion = ukis[0]!.replace(/^debian-/, "").replace(/\+\d+\.efi$/, "");
   if (!existsSync(join(dir, "root.img"))) throw new Error(`The Debian system in ${dir} has no root.img: remove the directory to build it again`);
   return {

@@ -16,7 +16,10 @@ import { HTTPS_BASE, netInitramfs, servedTrees, startBootServer, USER_NETWORK } 
 import { startVm } from "./qemu.ts";
 import { ARM64_HOST_TOOLS, arm64Esp } from "./arm64-lab.ts";
 
-const { values } = parseArgs({ args: Bun.argv.slice(2), options: { linuxboot: { type: "boolean" }, net: { type: "boolean" }, arch: { type: "string" }, append: { type: "string" } } });
+const { values } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: { linuxboot: { type: "boolean" }, net: { type: "boolean" }, arch: { type: "string" }, append: { type: "string" } },
+});
 
 if (values.arch !== undefined && values.arch !== "x64" && values.arch !== "arm64") {
   console.error(`npm start: --arch ${values.arch} is not supported; use x64 or arm64`);
@@ -42,8 +45,16 @@ if (values.arch === "arm64") {
   const trees = await servedTrees(initramfs!.output);
   const server = await startBootServer(binary, { demo: trees.demo.tree, signed: trees.signed.tree });
   const url = `${HTTPS_BASE}/demo/index.json`;
-  console.log(`ukiboot demo: serving ${trees.demo.tree} over HTTP and HTTPS on 127.0.0.1; booting with no disk and ukiboot.url=${url}; quit with Ctrl-A then X`);
-  const vm = startVm({ interactive: true, kernel: parts.vmlinuz, initrd: netImage, append: `${BOOT_KERNEL_CMDLINE} ukiboot.url=${url} ukiboot.timeout=5${append}`, extraArgs: USER_NETWORK });
+  console.log(
+    `ukiboot demo: serving ${trees.demo.tree} over HTTP and HTTPS on 127.0.0.1; booting with no disk and ukiboot.url=${url}; quit with Ctrl-A then X`,
+  );
+  const vm = startVm({
+    interactive: true,
+    kernel: parts.vmlinuz,
+    initrd: netImage,
+    append: `${BOOT_KERNEL_CMDLINE} ukiboot.url=${url} ukiboot.timeout=5${append}`,
+    extraArgs: USER_NETWORK,
+  });
   process.exitCode = await vm.exited;
   server.stop();
 } else {

@@ -50,7 +50,7 @@ export interface DracutImage {
 /** This machine's Debian release, whose dracut-core matches its udev, bash and libc. */
 function hostRelease(): string {
   const m = readFileSync("/etc/os-release", "utf8").match(/^VERSION_CODENAME=(\S+)$/m);
-  if (!m) throw new Error('Cannot build with dracut: /etc/os-release has no VERSION_CODENAME (this needs a Debian machine)');
+  if (!m) throw new Error("Cannot build with dracut: /etc/os-release has no VERSION_CODENAME (this needs a Debian machine)");
   return m[1]!.replace(/"/g, "");
 }
 
@@ -65,10 +65,19 @@ export async function buildDracutImage(opts: DracutOptions): Promise<DracutImage
   const dracutDeb = readFileSync(join(tree, ".unpacked"), "utf8").trim();
   const dir = await buildOnce(
     `dracut-image-${opts.init ?? "shell"}`,
-    { inputs: { dracutDeb, kernel: opts.kernelVersion, modules: DRACUT_MODULES[opts.init ?? "shell"] }, code: import.meta.path, single: true, files: [opts.binary, ...HOOK_FILES.map((f) => join(HOOKS_DIR, f))] },
+    {
+      inputs: { dracutDeb, kernel: opts.kernelVersion, modules: DRACUT_MODULES[opts.init ?? "shell"] },
+      code: import.meta.path,
+      single: true,
+      files: [opts.binary, ...HOOK_FILES.map((f) => join(HOOKS_DIR, f))],
+    },
     (out) => makeImage(out, tree, dracutDeb, opts),
   );
-  return { image: join(dir, "initrd.img"), listing: readFileSync(join(dir, "listing.txt"), "utf8").split("\n").filter(Boolean), log: readFileSync(join(dir, "dracut.log"), "utf8") };
+  return {
+    image: join(dir, "initrd.img"),
+    listing: readFileSync(join(dir, "listing.txt"), "utf8").split("\n").filter(Boolean),
+    log: readFileSync(join(dir, "dracut.log"), "utf8"),
+  };
 }
 
 /** Runs dracut into `dir`: initrd.img, its listing and dracut's log. */
@@ -88,13 +97,20 @@ async function makeImage(dir: string, tree: string, dracutDeb: string, opts: Dra
     "--no-hostonly",
     "--no-early-microcode",
     // Neither this machine's dracut.conf nor its conf.d: the image must not depend on how it is configured.
-    "--conf", "/dev/null",
-    "--confdir", confdir,
-    "--kver", opts.kernelVersion,
-    "--kmoddir", opts.modulesDir,
-    "--modules", DRACUT_MODULES[opts.init ?? "shell"].join(" "),
-    "--compress", "zstd",
-    "--tmpdir", work,
+    "--conf",
+    "/dev/null",
+    "--confdir",
+    confdir,
+    "--kver",
+    opts.kernelVersion,
+    "--kmoddir",
+    opts.modulesDir,
+    "--modules",
+    DRACUT_MODULES[opts.init ?? "shell"].join(" "),
+    "--compress",
+    "zstd",
+    "--tmpdir",
+    work,
     image,
   ];
   const env = {

@@ -50,14 +50,18 @@ export interface BuiltEsp {
 export async function buildEspScenario(s: EspScenario, opts: { initramfs?: string } = {}): Promise<BuiltEsp> {
   const parts = await debianParts();
   const initramfs = opts.initramfs && existsSync(opts.initramfs) ? [opts.initramfs] : [];
-  const dir = await buildOnce(`esp-${s.name}`, { inputs: { s, kernel: parts.kernelVersion }, code: import.meta.path, single: true, files: initramfs }, async (out) => {
-    const tree = join(out, "tree");
-    const work = join(out, "work");
-    mkdirSync(tree, { recursive: true });
-    for (const f of s.files) await placeFile(parts, tree, work, f, opts.initramfs);
-    await makeGptDiskImage(join(out, "disk.img"), [{ kind: "esp", sizeMiB: s.sizeMiB ?? 256, tree, ...(s.partUuid ? { partUuid: s.partUuid } : {}) }]);
-    rmSync(work, { recursive: true, force: true });
-  });
+  const dir = await buildOnce(
+    `esp-${s.name}`,
+    { inputs: { s, kernel: parts.kernelVersion }, code: import.meta.path, single: true, files: initramfs },
+    async (out) => {
+      const tree = join(out, "tree");
+      const work = join(out, "work");
+      mkdirSync(tree, { recursive: true });
+      for (const f of s.files) await placeFile(parts, tree, work, f, opts.initramfs);
+      await makeGptDiskImage(join(out, "disk.img"), [{ kind: "esp", sizeMiB: s.sizeMiB ?? 256, tree, ...(s.partUuid ? { partUuid: s.partUuid } : {}) }]);
+      rmSync(work, { recursive: true, force: true });
+    },
+  );
   return { tree: join(dir, "tree"), image: join(dir, "disk.img") };
 }
 
@@ -111,7 +115,14 @@ async function placeFile(parts: DebianParts, tree: string, work: string, f: EspF
       mkdirSync(work, { recursive: true });
       const osrel = join(work, "systemd-target.os-release");
       writeFileSync(osrel, 'NAME="Target OS"\nID=target\nPRETTY_NAME="Target OS with systemd"\nVERSION_ID=1.0\n');
-      await buildUki(parts, { output: dest, linux: parts.vmlinuz, initrds: [initrd.path], cmdline: SYSTEMD_TARGET_CMDLINE, osRelease: `@${osrel}`, uname: parts.kernelVersion });
+      await buildUki(parts, {
+        output: dest,
+        linux: parts.vmlinuz,
+        initrds: [initrd.path],
+        cmdline: SYSTEMD_TARGET_CMDLINE,
+        osRelease: `@${osrel}`,
+        uname: parts.kernelVersion,
+      });
       return;
     }
     case "boot-uki": {
@@ -189,7 +200,13 @@ export const BROKEN_DEFAULT_ESP: EspScenario = {
  */
 export const PANICKING_TARGET_ESP: EspScenario = {
   name: "panicking-target",
-  files: [{ kind: "target-uki", path: "EFI/Linux/panics-1.0.efi", spec: { name: "panics-1.0", version: "1.0", cmdline: "console=ttyS0 panic=-1 rdinit=/nonexistent root=/dev/nonexistent" } }],
+  files: [
+    {
+      kind: "target-uki",
+      path: "EFI/Linux/panics-1.0.efi",
+      spec: { name: "panics-1.0", version: "1.0", cmdline: "console=ttyS0 panic=-1 rdinit=/nonexistent root=/dev/nonexistent" },
+    },
+  ],
 };
 
 /** The default target asks, as `bootctl set-oneshot` would, for the other entry at the next boot. */
@@ -219,9 +236,23 @@ export const COUNTING_ESP: EspScenario = {
 export const COMPOSED_ESP: EspScenario = {
   name: "composed",
   files: [
-    { kind: "target-uki", path: "EFI/Linux/full.efi", spec: { name: "full", version: "1.0", ucode: { "kernel/x86/microcode/GenuineIntel.bin": "not really microcode\n" } } },
-    { kind: "addon", path: "loader/addons/global.addon.efi", cmdline: "GLOBAL_ADDON=1", initrdFiles: { "etc/addon-markers/global": "from the global add-on\n" } },
-    { kind: "addon", path: "EFI/Linux/full.efi.extra.d/local.addon.efi", cmdline: "LOCAL_ADDON=1", initrdFiles: { "etc/addon-markers/local": "from the UKI's own add-on\n" } },
+    {
+      kind: "target-uki",
+      path: "EFI/Linux/full.efi",
+      spec: { name: "full", version: "1.0", ucode: { "kernel/x86/microcode/GenuineIntel.bin": "not really microcode\n" } },
+    },
+    {
+      kind: "addon",
+      path: "loader/addons/global.addon.efi",
+      cmdline: "GLOBAL_ADDON=1",
+      initrdFiles: { "etc/addon-markers/global": "from the global add-on\n" },
+    },
+    {
+      kind: "addon",
+      path: "EFI/Linux/full.efi.extra.d/local.addon.efi",
+      cmdline: "LOCAL_ADDON=1",
+      initrdFiles: { "etc/addon-markers/local": "from the UKI's own add-on\n" },
+    },
     { kind: "text", path: "EFI/Linux/full.efi.extra.d/a.cred", text: "credential a\n" },
     { kind: "text", path: "EFI/Linux/full.efi.extra.d/b.cred", text: "credential b\n" },
     { kind: "text", path: "loader/credentials/g.cred", text: "global credential\n" },
@@ -254,7 +285,11 @@ export const SECURE_BOOT_ESP: EspScenario = {
   name: "secure-boot",
   files: [
     { kind: "debian-kernel", path: "vmlinuz-debian" },
-    { kind: "text", path: "loader/entries/debian-kernel.conf", text: "title Debian kernel as Debian signed it\nsort-key aaa\nlinux /vmlinuz-debian\noptions console=ttyS0\n" },
+    {
+      kind: "text",
+      path: "loader/entries/debian-kernel.conf",
+      text: "title Debian kernel as Debian signed it\nsort-key aaa\nlinux /vmlinuz-debian\noptions console=ttyS0\n",
+    },
     { kind: "target-uki", path: "EFI/Linux/target-3.0.efi", spec: { name: "kernel-untrusted-3.0", version: "3.0" }, secureBoot: "uki-only" },
     { kind: "target-uki", path: "EFI/Linux/target-2.0.efi", spec: { name: "tampered-2.0", version: "2.0" }, secureBoot: true, tamper: true },
     { kind: "target-uki", path: "EFI/Linux/target-1.0.efi", spec: { name: "signed-1.0", version: "1.0" }, secureBoot: true },

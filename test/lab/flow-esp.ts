@@ -36,7 +36,14 @@ export async function flowEsp(): Promise<FlowEsp> {
       return `@${f}`;
     };
     const uki = (name: string, v: string) =>
-      buildUki(parts, { output: join(esp, "EFI/Linux", name), linux: join(dir, "kernel"), initrds: [join(dir, "initrd")], cmdline: `root=flow v=${v}`, osRelease: osrel(v), uname: "6.1.0-flow" });
+      buildUki(parts, {
+        output: join(esp, "EFI/Linux", name),
+        linux: join(dir, "kernel"),
+        initrds: [join(dir, "initrd")],
+        cmdline: `root=flow v=${v}`,
+        osRelease: osrel(v),
+        uname: "6.1.0-flow",
+      });
     await uki("flow-1.efi", "1");
     await uki("flow-2.efi", "2");
     // An add-on where a UKI should be: it has no .linux.
@@ -48,7 +55,13 @@ export async function flowEsp(): Promise<FlowEsp> {
     // An ESP whose newest UKI carries a kernel cut short: the kernel would accept it and crash later.
     mkdirSync(join(truncated, "EFI/Linux"), { recursive: true });
     writeFileSync(join(dir, "kernel-cut"), FLOW_KERNEL.subarray(0, 2048));
-    await buildUki(parts, { output: join(truncated, "EFI/Linux/flow-9.efi"), linux: join(dir, "kernel-cut"), cmdline: "v=9", osRelease: osrel("9"), uname: "6.1.0-flow" });
+    await buildUki(parts, {
+      output: join(truncated, "EFI/Linux/flow-9.efi"),
+      linux: join(dir, "kernel-cut"),
+      cmdline: "v=9",
+      osRelease: osrel("9"),
+      uname: "6.1.0-flow",
+    });
     writeFileSync(join(truncated, "EFI/Linux/flow-2.efi"), readFileSync(join(esp, "EFI/Linux/flow-2.efi")));
   });
   return { root, esp: join(root, "esp"), truncatedKernelEsp: join(root, "esp-truncated-kernel") };

@@ -17,7 +17,18 @@ import { moduleName, parseModulesDep, resolveModuleOrder } from "../../src/kerne
 import { buildOnce } from "./build-once.ts";
 
 /** kexec-tools and the libraries it links (libxenctrl and what that needs), all from forky. */
-const KEXEC_PACKAGES = ["kexec-tools", "libc6", "libxenmisc4.20", "libxentoollog1", "libxencall1", "libxenevtchn1", "libxengnttab1", "libxenforeignmemory1", "libxendevicemodel1", "libxentoolcore1"];
+const KEXEC_PACKAGES = [
+  "kexec-tools",
+  "libc6",
+  "libxenmisc4.20",
+  "libxentoollog1",
+  "libxencall1",
+  "libxenevtchn1",
+  "libxengnttab1",
+  "libxenforeignmemory1",
+  "libxendevicemodel1",
+  "libxentoolcore1",
+];
 
 /** What mounting a FAT ESP needs on Debian's cloud kernel (the disk drivers there are built in). */
 const FAT_MODULES = ["vfat", "nls_cp437", "nls_ascii", "nls_utf8", "nls_iso8859_1"];
@@ -68,34 +79,40 @@ export async function kexecToolsInitramfs(): Promise<BaselineInitramfs> {
   const parts = await debianParts();
   const pkgs = await fetchDebianPackages("forky", KEXEC_PACKAGES);
   const kexecVersion = readFileSync(join(pkgs["kexec-tools"]!, ".unpacked"), "utf8").trim();
-  const dir = await buildOnce("kexec-tools-initramfs", { inputs: { kernel: parts.kernelVersion, kexecVersion, INIT, FAT_MODULES }, code: import.meta.path, single: true }, async (out) => {
-    // One merged root of the forky packages, where the library closure is resolved as on a forky system.
-    const sysroot = join(out, "sysroot");
-    mkdirSync(sysroot, { recursive: true });
-    for (const p of KEXEC_PACKAGES) await run(["cp", "-a", `${pkgs[p]}/.`, sysroot]);
-    const tree = new InitramfsTree();
-    for (const d of ["proc", "sys", "dev", "tmp", "esp", "bin", "sbin", "etc", "lib/modules"]) tree.add({ type: "dir", path: d });
-    tree.add({ type: "chardev", path: "dev/console", major: 5, minor: 1, mode: 0o600 });
-    tree.add({ type: "file", path: "init", data: new TextEncoder().encode(INIT), mode: 0o755 });
-    tree.add({ type: "file", path: "bin/busybox", data: readFileSync(parts.busybox), mode: 0o755 });
-    for (const a of (await run([parts.busybox, "--list-full"])).stdout.split("\n").filter(Boolean)) if (!tree.has(a)) tree.add({ type: "symlink", path: a, target: "/bin/busybox" });
-    const kexec = join(sysroot, "usr/sbin/kexec");
-    tree.add({ type: "file", path: "sbin/kexec", data: readFileSync(kexec), mode: 0o755 });
-    for (const lib of resolveLibraryClosure(kexec, DEFAULT_LIBRARY_PATH, sysroot)) tree.add({ type: "file", path: lib.targetPath, data: readFileSync(lib.hostPath), mode: 0o755 });
-    // busybox insmod takes plain modules: Debian's are xz-compressed, so they are unpacked here.
-    const deps = parseModulesDep(readFileSync(join(parts.modulesDir, "modules.dep"), "utf8"));
-    const { order } = resolveModuleOrder(deps, FAT_MODULES);
-    const names: string[] = [];
-    for (const rel of order) {
-      const file = join(parts.modulesDir, rel);
-      const data = plainModuleBytes(file);
-      tree.add({ type: "file", path: `lib/modules/${moduleName(rel)}.ko`, data });
-      names.push(`${moduleName(rel)}.ko`);
-    }
-    tree.add({ type: "file", path: "etc/modules.order", data: new TextEncoder().encode(`${names.join("\n")}\n`) });
-    const raw = join(out, "initramfs.cpio");
-    await Bun.write(raw, tree.toCpio());
-    await run(["zstd", "-q", "-f", "-15", "-T0", raw, "-o", join(out, "initramfs.cpio.zst")]);
-  });
+  const dir = await buildOnce(
+    "kexec-tools-initramfs",
+    { inputs: { kernel: parts.kernelVersion, kexecVersion, INIT, FAT_MODULES }, code: import.meta.path, single: true },
+    async (out) => {
+      // One merged root of the forky packages, where the library closure is resolved as on a forky system.
+      const sysroot = join(out, "sysroot");
+      mkdirSync(sysroot, { recursive: true });
+      for (const p of KEXEC_PACKAGES) await run(["cp", "-a", `${pkgs[p]}/.`, sysroot]);
+      const tree = new InitramfsTree();
+      for (const d of ["proc", "sys", "dev", "tmp", "esp", "bin", "sbin", "etc", "lib/modules"]) tree.add({ type: "dir", path: d });
+      tree.add({ type: "chardev", path: "dev/console", major: 5, minor: 1, mode: 0o600 });
+      tree.add({ type: "file", path: "init", data: new TextEncoder().encode(INIT), mode: 0o755 });
+      tree.add({ type: "file", path: "bin/busybox", data: readFileSync(parts.busybox), mode: 0o755 });
+      for (const a of (await run([parts.busybox, "--list-full"])).stdout.split("\n").filter(Boolean))
+        if (!tree.has(a)) tree.add({ type: "symlink", path: a, target: "/bin/busybox" });
+      const kexec = join(sysroot, "usr/sbin/kexec");
+      tree.add({ type: "file", path: "sbin/kexec", data: readFileSync(kexec), mode: 0o755 });
+      for (const lib of resolveLibraryClosure(kexec, DEFAULT_LIBRARY_PATH, sysroot))
+        tree.add({ type: "file", path: lib.targetPath, data: readFileSync(lib.hostPath), mode: 0o755 });
+      // busybox insmod takes plain modules: Debian's are xz-compressed, so they are unpacked here.
+      const deps = parseModulesDep(readFileSync(join(parts.modulesDir, "modules.dep"), "utf8"));
+      const { order } = resolveModuleOrder(deps, FAT_MODULES);
+      const names: string[] = [];
+      for (const rel of order) {
+        const file = join(parts.modulesDir, rel);
+        const data = plainModuleBytes(file);
+        tree.add({ type: "file", path: `lib/modules/${moduleName(rel)}.ko`, data });
+        names.push(`${moduleName(rel)}.ko`);
+      }
+      tree.add({ type: "file", path: "etc/modules.order", data: new TextEncoder().encode(`${names.join("\n")}\n`) });
+      const raw = join(out, "initramfs.cpio");
+      await Bun.write(raw, tree.toCpio());
+      await run(["zstd", "-q", "-f", "-15", "-T0", raw, "-o", join(out, "initramfs.cpio.zst")]);
+    },
+  );
   return { path: join(dir, "initramfs.cpio.zst"), compressedBytes: statSync(join(dir, "initramfs.cpio.zst")).size };
 }

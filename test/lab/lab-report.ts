@@ -44,7 +44,23 @@ export function parseLabReport(log: string): LabReport | null {
   const end = log.lastIndexOf("LAB-REPORT-END");
   const begin = log.lastIndexOf("LAB-REPORT-BEGIN", end);
   if (begin < 0 || end < 0) return null;
-  const r: LabReport = { state: "", cmdline: "", pcrs: {}, bootCountPath: "", bootedEntry: "", bless: "", bootctlStatus: [], bootctlList: [], ukibootList: [], failedUnits: [], credentials: [], extras: [], measurements: [], unreadableMeasurements: [], pcrphaseJournal: [] };
+  const r: LabReport = {
+    state: "",
+    cmdline: "",
+    pcrs: {},
+    bootCountPath: "",
+    bootedEntry: "",
+    bless: "",
+    bootctlStatus: [],
+    bootctlList: [],
+    ukibootList: [],
+    failedUnits: [],
+    credentials: [],
+    extras: [],
+    measurements: [],
+    unreadableMeasurements: [],
+    pcrphaseJournal: [],
+  };
   for (const raw of log.slice(begin, end).split(/\r?\n/)) {
     // The console may interleave escape sequences of other writers: read from the marker on.
     const at = raw.indexOf("LAB-");

@@ -46,7 +46,25 @@ export async function encryptRoot(root: string, rootImage: string, publicKeyInRo
   const key = join(out, "recovery.key");
   writeFileSync(key, RECOVERY_PASSPHRASE);
   // PBKDF2 with few iterations: the passphrase is a lab secret, and Argon2 under TCG would take minutes.
-  await run(["cryptsetup", "reencrypt", "--encrypt", "--type", "luks2", "--batch-mode", "--uuid", LUKS_UUID, "--reduce-device-size", `${HEADER_MIB}M`, "--key-file", key, "--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000", image]);
+  await run([
+    "cryptsetup",
+    "reencrypt",
+    "--encrypt",
+    "--type",
+    "luks2",
+    "--batch-mode",
+    "--uuid",
+    LUKS_UUID,
+    "--reduce-device-size",
+    `${HEADER_MIB}M`,
+    "--key-file",
+    key,
+    "--pbkdf",
+    "pbkdf2",
+    "--pbkdf-force-iterations",
+    "1000",
+    image,
+  ]);
 
   // The TPM the system will boot with, started once here to seal the key; its state goes with the image.
   const tpmState = join(out, "tpm-state");
@@ -55,10 +73,25 @@ export async function encryptRoot(root: string, rootImage: string, publicKeyInRo
   mkdirSync(lab, { recursive: true });
   // The swtpm TCTI finds the control channel next to the server socket, as <path>.ctrl.
   const server = join(lab, "swtpm.sock");
-  const swtpm: Subprocess = Bun.spawn(["swtpm", "socket", "--tpm2", "--tpmstate", `dir=${tpmState}`, "--server", `type=unixio,path=${server}`, "--ctrl", `type=unixio,path=${server}.ctrl`, "--flags", "startup-clear,not-need-init"], {
-    stdout: "ignore",
-    stderr: "pipe",
-  });
+  const swtpm: Subprocess = Bun.spawn(
+    [
+      "swtpm",
+      "socket",
+      "--tpm2",
+      "--tpmstate",
+      `dir=${tpmState}`,
+      "--server",
+      `type=unixio,path=${server}`,
+      "--ctrl",
+      `type=unixio,path=${server}.ctrl`,
+      "--flags",
+      "startup-clear,not-need-init",
+    ],
+    {
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+  );
   const mounts: string[] = [];
   try {
     await waitFor(server, 5000, "swtpm's socket");

@@ -82,10 +82,19 @@ export async function buildMkinitramfsImage(opts: MkinitramfsOptions): Promise<M
   const toolsVersion = await ensureMkinitramfs();
   const dir = await buildOnce(
     "mkinitramfs-image",
-    { inputs: { toolsVersion, kernel: opts.kernelVersion, conf: DEBIAN_INITRAMFS_CONF }, code: import.meta.path, single: true, files: [opts.binary, ...HOOK_FILES.map((f) => join(HOOKS_DIR, f))] },
+    {
+      inputs: { toolsVersion, kernel: opts.kernelVersion, conf: DEBIAN_INITRAMFS_CONF },
+      code: import.meta.path,
+      single: true,
+      files: [opts.binary, ...HOOK_FILES.map((f) => join(HOOKS_DIR, f))],
+    },
     (out) => makeImage(out, toolsVersion, opts),
   );
-  return { image: join(dir, "initrd.img"), contents: readFileSync(join(dir, "contents.txt"), "utf8").split("\n").filter(Boolean), log: readFileSync(join(dir, "mkinitramfs.log"), "utf8") };
+  return {
+    image: join(dir, "initrd.img"),
+    contents: readFileSync(join(dir, "contents.txt"), "utf8").split("\n").filter(Boolean),
+    log: readFileSync(join(dir, "mkinitramfs.log"), "utf8"),
+  };
 }
 
 /** Runs mkinitramfs into `dir`: initrd.img, its contents and mkinitramfs's log. */

@@ -32,10 +32,43 @@ export const USER_NETWORK = ["-netdev", "user,id=net0", "-device", "virtio-net-p
 export async function netTestCa(): Promise<{ ca: string; cert: string; key: string }> {
   const dir = await buildOnce("net-tls", { inputs: { san: HOST_FROM_GUEST, v: 1 }, code: import.meta.path, single: true }, async (out) => {
     const at = (n: string) => join(out, n);
-    await run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", at("ca.key"), "-out", at("ca.crt"), "-days", "3650", "-subj", "/CN=ukiboot network test CA"]);
+    await run([
+      "openssl",
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      at("ca.key"),
+      "-out",
+      at("ca.crt"),
+      "-days",
+      "3650",
+      "-subj",
+      "/CN=ukiboot network test CA",
+    ]);
     await run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", at("server.key"), "-out", at("server.csr"), "-subj", `/CN=${HOST_FROM_GUEST}`]);
     await Bun.write(at("server.ext"), `subjectAltName=IP:${HOST_FROM_GUEST}\n`);
-    await run(["openssl", "x509", "-req", "-in", at("server.csr"), "-CA", at("ca.crt"), "-CAkey", at("ca.key"), "-set_serial", "2", "-days", "3650", "-extfile", at("server.ext"), "-out", at("server.crt")]);
+    await run([
+      "openssl",
+      "x509",
+      "-req",
+      "-in",
+      at("server.csr"),
+      "-CA",
+      at("ca.crt"),
+      "-CAkey",
+      at("ca.key"),
+      "-set_serial",
+      "2",
+      "-days",
+      "3650",
+      "-extfile",
+      at("server.ext"),
+      "-out",
+      at("server.crt"),
+    ]);
   });
   return { ca: join(dir, "ca.crt"), cert: join(dir, "server.crt"), key: join(dir, "server.key") };
 }
@@ -47,10 +80,43 @@ export async function netTestCa(): Promise<{ ca: string; cert: string; key: stri
 export async function netOtherCa(): Promise<{ ca: string; cert: string; key: string }> {
   const dir = await buildOnce("net-tls-other-ca", { inputs: { san: HOST_FROM_GUEST }, code: import.meta.path, single: true }, async (out) => {
     const at = (n: string) => join(out, n);
-    await run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", at("ca.key"), "-out", at("ca.crt"), "-days", "3650", "-subj", "/CN=another CA the boot does not pin"]);
+    await run([
+      "openssl",
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      at("ca.key"),
+      "-out",
+      at("ca.crt"),
+      "-days",
+      "3650",
+      "-subj",
+      "/CN=another CA the boot does not pin",
+    ]);
     await run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", at("server.key"), "-out", at("server.csr"), "-subj", `/CN=${HOST_FROM_GUEST}`]);
     await Bun.write(at("server.ext"), `subjectAltName=IP:${HOST_FROM_GUEST}\n`);
-    await run(["openssl", "x509", "-req", "-in", at("server.csr"), "-CA", at("ca.crt"), "-CAkey", at("ca.key"), "-set_serial", "3", "-days", "3650", "-extfile", at("server.ext"), "-out", at("server.crt")]);
+    await run([
+      "openssl",
+      "x509",
+      "-req",
+      "-in",
+      at("server.csr"),
+      "-CA",
+      at("ca.crt"),
+      "-CAkey",
+      at("ca.key"),
+      "-set_serial",
+      "3",
+      "-days",
+      "3650",
+      "-extfile",
+      at("server.ext"),
+      "-out",
+      at("server.crt"),
+    ]);
   });
   return { ca: join(dir, "ca.crt"), cert: join(dir, "server.crt"), key: join(dir, "server.key") };
 }
@@ -59,9 +125,20 @@ export async function netOtherCa(): Promise<{ ca: string; cert: string; key: str
 export async function netInitramfs(binary: string): Promise<string> {
   const parts = await debianParts();
   const { ca } = await netTestCa();
-  const dir = await buildOnce("net-initramfs", { inputs: { kernel: parts.kernelVersion }, code: import.meta.path, single: true, files: [binary, ca, SNAKEOIL_CERT] }, async (out) => {
-    await buildInitramfs({ binary, busybox: parts.busybox, modulesDir: parts.modulesDir, tlsCas: [ca], anchors: [SNAKEOIL_CERT], output: join(out, "initramfs.cpio.zst") });
-  });
+  const dir = await buildOnce(
+    "net-initramfs",
+    { inputs: { kernel: parts.kernelVersion }, code: import.meta.path, single: true, files: [binary, ca, SNAKEOIL_CERT] },
+    async (out) => {
+      await buildInitramfs({
+        binary,
+        busybox: parts.busybox,
+        modulesDir: parts.modulesDir,
+        tlsCas: [ca],
+        anchors: [SNAKEOIL_CERT],
+        output: join(out, "initramfs.cpio.zst"),
+      });
+    },
+  );
   return join(dir, "initramfs.cpio.zst");
 }
 
@@ -83,7 +160,11 @@ export const NET_ESP: EspScenario = {
   files: [
     { kind: "text", path: "loader/entries/net.conf", text: `title Network target\nsort-key a\nuki-url ${HTTPS_BASE}/demo/EFI/Linux/target-2.0.efi\n` },
     { kind: "text", path: "loader/entries/gone.conf", text: `title Gone from the server\nsort-key b\nuki-url ${HTTP_BASE}/gone.efi\n` },
-    { kind: "text", path: "loader/entries/other-ca.conf", text: `title Server of another CA\nsort-key c\nuki-url ${HTTPS_OTHER_CA_BASE}/demo/EFI/Linux/target-2.0.efi\n` },
+    {
+      kind: "text",
+      path: "loader/entries/other-ca.conf",
+      text: `title Server of another CA\nsort-key c\nuki-url ${HTTPS_OTHER_CA_BASE}/demo/EFI/Linux/target-2.0.efi\n`,
+    },
     { kind: "target-uki", path: "EFI/Linux/target-1.0.efi", spec: { name: "local-1.0", version: "1.0" } },
     { kind: "text", path: "loader/loader.conf", text: "timeout 0\n" },
   ],
@@ -122,7 +203,12 @@ export async function startBootServer(binary: string, trees: Record<string, stri
   const servers: ReturnType<typeof Bun.serve>[] = [
     Bun.serve({ hostname: "127.0.0.1", port: HTTP_PORT, fetch: handler("http") }),
     Bun.serve({ hostname: "127.0.0.1", port: HTTPS_PORT, tls: { cert: readFileSync(cert, "utf8"), key: readFileSync(key, "utf8") }, fetch: handler("https") }),
-    Bun.serve({ hostname: "127.0.0.1", port: HTTPS_OTHER_CA_PORT, tls: { cert: readFileSync(other.cert, "utf8"), key: readFileSync(other.key, "utf8") }, fetch: handler("https-other-ca") }),
+    Bun.serve({
+      hostname: "127.0.0.1",
+      port: HTTPS_OTHER_CA_PORT,
+      tls: { cert: readFileSync(other.cert, "utf8"), key: readFileSync(other.key, "utf8") },
+      fetch: handler("https-other-ca"),
+    }),
   ];
   return { requests, stop: () => servers.forEach((s) => s.stop(true)) };
 }

@@ -71,7 +71,12 @@ const CONSOLE_FAULTS = [
 ];
 
 /** QEMU's own messages (its standard error) that mean the emulator broke, wherever in the boot they come. */
-const QEMU_FAULTS = [/qemu-system-\S+: .*(?:Assertion|assertion|Aborted|core dumped|fatal).*/, /^qemu: fatal: .*/m, /^qemu: uncaught target signal.*/m, /TCG temporary leak.*/];
+const QEMU_FAULTS = [
+  /qemu-system-\S+: .*(?:Assertion|assertion|Aborted|core dumped|fatal).*/,
+  /^qemu: fatal: .*/m,
+  /^qemu: uncaught target signal.*/m,
+  /TCG temporary leak.*/,
+];
 
 /** The first line of ukiboot, from its shim or itself, on the console (possibly behind a kernel timestamp). */
 const UKIBOOT_STARTED = /^(?:\[[^\]]*\]\s*)?ukiboot: /m;
@@ -161,7 +166,10 @@ export class Vm {
     const stopped = {
       find: (output: string) => output.slice(since).match(gaveUp),
       resolve: (m: RegExpMatchArray) => {
-        graceTimer = setTimeout(() => rejectGaveUp(new VmTimeout(re, timeoutMs, this, `No ${re} on the serial console: the shim gave up on booting ("${m[0].trim()}")`)), this.gaveUpGraceMs);
+        graceTimer = setTimeout(
+          () => rejectGaveUp(new VmTimeout(re, timeoutMs, this, `No ${re} on the serial console: the shim gave up on booting ("${m[0].trim()}")`)),
+          this.gaveUpGraceMs,
+        );
       },
     };
     try {
@@ -177,7 +185,14 @@ export class Vm {
           stallTimer = setInterval(
             () => {
               if (Date.now() - this.lastOutputAt >= this.firmwareStallMs && firmwareStalled(this.output)) {
-                reject(new VmTimeout(re, timeoutMs, this, `No ${re} on the serial console: the firmware printed its banner and nothing more for ${this.firmwareStallMs / 1000} s`));
+                reject(
+                  new VmTimeout(
+                    re,
+                    timeoutMs,
+                    this,
+                    `No ${re} on the serial console: the firmware printed its banner and nothing more for ${this.firmwareStallMs / 1000} s`,
+                  ),
+                );
               }
             },
             Math.min(5000, this.firmwareStallMs),
@@ -403,7 +418,11 @@ export interface VmRetry {
  * more on a new VM, says so with the reason and reports the retry (onRetry). Any other failure, a timeout
  * included, fails at once.
  */
-export async function withVmRetry<T>(make: () => Vm, scenario: (vm: Vm) => Promise<T>, opts: { log?: (s: string) => void; onRetry?: (r: VmRetry) => void } = {}): Promise<T> {
+export async function withVmRetry<T>(
+  make: () => Vm,
+  scenario: (vm: Vm) => Promise<T>,
+  opts: { log?: (s: string) => void; onRetry?: (r: VmRetry) => void } = {},
+): Promise<T> {
   let firstError: Error | undefined;
   for (let attempt = 1; attempt <= 2; attempt++) {
     const vm = make();

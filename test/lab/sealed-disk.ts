@@ -32,17 +32,21 @@ function tamper(uki: string, output: string): void {
 /** Builds (or reuses) the sealed disk and the tampered UKI. */
 export async function sealedDisk(): Promise<SealedDisk> {
   const system = await debianSystem();
-  const dir = await buildOnce("sealed-disk", { inputs: { system }, code: import.meta.path, single: true, files: [system.luksImage, system.luksUki] }, async (out) => {
-    const tree = join(out, "esp");
-    mkdirSync(join(tree, "EFI/Linux"), { recursive: true });
-    mkdirSync(join(tree, "loader"), { recursive: true });
-    writeFileSync(join(tree, "EFI/Linux", system.luksUkiName), readFileSync(system.luksUki));
-    writeFileSync(join(tree, "loader/loader.conf"), "timeout 0\n");
-    await makeGptDiskImage(join(out, "disk.img"), [
-      { kind: "esp", sizeMiB: 128, tree },
-      { kind: "root", sizeMiB: 640, image: system.luksImage },
-    ]);
-    tamper(system.luksUki, join(out, "tampered.efi"));
-  });
+  const dir = await buildOnce(
+    "sealed-disk",
+    { inputs: { system }, code: import.meta.path, single: true, files: [system.luksImage, system.luksUki] },
+    async (out) => {
+      const tree = join(out, "esp");
+      mkdirSync(join(tree, "EFI/Linux"), { recursive: true });
+      mkdirSync(join(tree, "loader"), { recursive: true });
+      writeFileSync(join(tree, "EFI/Linux", system.luksUkiName), readFileSync(system.luksUki));
+      writeFileSync(join(tree, "loader/loader.conf"), "timeout 0\n");
+      await makeGptDiskImage(join(out, "disk.img"), [
+        { kind: "esp", sizeMiB: 128, tree },
+        { kind: "root", sizeMiB: 640, image: system.luksImage },
+      ]);
+      tamper(system.luksUki, join(out, "tampered.efi"));
+    },
+  );
   return { system, disk: join(dir, "disk.img"), tamperedUki: join(dir, "tampered.efi") };
 }

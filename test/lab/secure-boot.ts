@@ -20,7 +20,8 @@ const README = "/usr/share/doc/ovmf/README.Debian";
 export async function snakeoilKey(): Promise<{ key: string; cert: string }> {
   const dir = await buildOnce("snakeoil-key", { inputs: {}, code: import.meta.path, files: [SNAKEOIL_KEY, README], single: true }, async (out) => {
     const m = readFileSync(README, "utf8").match(/The password for the key is\s+'([^']+)'/);
-    if (!m) throw new Error(`Cannot find the snakeoil key's passphrase in "${README}": the ovmf package changed; read the file and update test/lab/secure-boot.ts`);
+    if (!m)
+      throw new Error(`Cannot find the snakeoil key's passphrase in "${README}": the ovmf package changed; read the file and update test/lab/secure-boot.ts`);
     await run(["openssl", "rsa", "-in", SNAKEOIL_KEY, "-passin", `pass:${m[1]}`, "-out", join(out, "snakeoil.key")]);
   });
   return { key: join(dir, "snakeoil.key"), cert: SNAKEOIL_CERT };
@@ -38,8 +39,12 @@ export async function signWithSnakeoil(input: string, output: string): Promise<v
 
 /** The Debian kernel signed with the snakeoil key: what a locked-down boot kernel accepts through db. */
 export async function snakeoilKernel(parts: DebianParts): Promise<string> {
-  const dir = await buildOnce("snakeoil-kernel", { inputs: { kernel: parts.kernelVersion }, code: import.meta.path, files: [parts.vmlinuz], single: true }, async (out) => {
-    await signWithSnakeoil(parts.vmlinuz, join(out, "vmlinuz"));
-  });
+  const dir = await buildOnce(
+    "snakeoil-kernel",
+    { inputs: { kernel: parts.kernelVersion }, code: import.meta.path, files: [parts.vmlinuz], single: true },
+    async (out) => {
+      await signWithSnakeoil(parts.vmlinuz, join(out, "vmlinuz"));
+    },
+  );
   return join(dir, "vmlinuz");
 }

@@ -38,7 +38,9 @@ export function startQemuSwtpm(timeoutMs = 5000, opts: { stateFrom?: string } = 
   while (!existsSync(socket)) {
     if (proc.exitCode !== null || Date.now() > until) {
       void stop();
-      throw new Error(`Cannot start swtpm: its control socket ${socket} did not appear within ${timeoutMs} ms (exit code ${proc.exitCode ?? "none, still running"})`);
+      throw new Error(
+        `Cannot start swtpm: its control socket ${socket} did not appear within ${timeoutMs} ms (exit code ${proc.exitCode ?? "none, still running"})`,
+      );
     }
     Bun.sleepSync(20);
   }

@@ -34,7 +34,19 @@ export async function startSwTpm(): Promise<SwTpm> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = 20000 + Math.floor(Math.random() * 20000);
     const proc: Subprocess = Bun.spawn(
-      ["swtpm", "socket", "--tpm2", "--server", `type=tcp,port=${port},bindaddr=127.0.0.1`, "--ctrl", `type=tcp,port=${port + 1},bindaddr=127.0.0.1`, "--flags", "not-need-init,startup-clear", "--tpmstate", `dir=${state}`],
+      [
+        "swtpm",
+        "socket",
+        "--tpm2",
+        "--server",
+        `type=tcp,port=${port},bindaddr=127.0.0.1`,
+        "--ctrl",
+        `type=tcp,port=${port + 1},bindaddr=127.0.0.1`,
+        "--flags",
+        "not-need-init,startup-clear",
+        "--tpmstate",
+        `dir=${state}`,
+      ],
       { stdout: "ignore", stderr: "pipe" },
     );
     const socket = await connect(port, 3000).catch(() => undefined);

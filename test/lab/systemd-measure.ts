@@ -71,7 +71,13 @@ print(json.dumps(sections))
 async function systemdMeasure257(): Promise<string[]> {
   const sd = await fetchDebianPackages(TARGET_RELEASE, ["systemd", "libsystemd-shared", "libc6", "libssl3t64"]);
   const libc = join(sd["libc6"]!, "usr/lib/x86_64-linux-gnu");
-  const libs = [libc, join(sd["libssl3t64"]!, "usr/lib/x86_64-linux-gnu"), join(sd["libsystemd-shared"]!, "usr/lib/x86_64-linux-gnu/systemd"), "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu"];
+  const libs = [
+    libc,
+    join(sd["libssl3t64"]!, "usr/lib/x86_64-linux-gnu"),
+    join(sd["libsystemd-shared"]!, "usr/lib/x86_64-linux-gnu/systemd"),
+    "/lib/x86_64-linux-gnu",
+    "/usr/lib/x86_64-linux-gnu",
+  ];
   return [join(libc, "ld-linux-x86-64.so.2"), "--library-path", libs.join(":"), join(sd["systemd"]!, "usr/lib/systemd/systemd-measure")];
 }
 
@@ -97,7 +103,8 @@ export async function systemdMeasureUki(ukiPath: string, phases?: readonly strin
       throw new Error(`Cannot cut the sections out of "${ukiPath}" with pefile: ${(e as Error).message}`);
     }
     const refused = [...new Set(sections.map((s) => s.name))].filter((n) => n in REFUSED_SECTIONS);
-    if (refused.length) throw new Error(`Cannot predict PCR 11 for "${ukiPath}" with systemd-measure: it has ${refused.map((n) => `${n} (${REFUSED_SECTIONS[n]})`).join(", ")}`);
+    if (refused.length)
+      throw new Error(`Cannot predict PCR 11 for "${ukiPath}" with systemd-measure: it has ${refused.map((n) => `${n} (${REFUSED_SECTIONS[n]})`).join(", ")}`);
     const twice = MEASURED_SECTIONS.filter((n) => sections.filter((s) => s.name === n).length > 1);
     if (twice.length) throw new Error(`Cannot predict PCR 11 for "${ukiPath}" with systemd-measure here: ${twice.join(" and ")} appear more than once`);
     const present = MEASURED_SECTIONS.filter((n) => sections.some((s) => s.name === n));

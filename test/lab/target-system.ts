@@ -115,7 +115,10 @@ export async function buildUki(parts: DebianParts, spec: UkiSpec): Promise<strin
 }
 
 /** Builds an add-on with ukify and the real addonx64.efi.stub. */
-export async function buildAddon(parts: DebianParts, spec: { output: string; cmdline?: string; initrd?: string; ucode?: string; uname?: string }): Promise<string> {
+export async function buildAddon(
+  parts: DebianParts,
+  spec: { output: string; cmdline?: string; initrd?: string; ucode?: string; uname?: string },
+): Promise<string> {
   mkdirSync(dirname(spec.output), { recursive: true });
   const args = [...parts.ukify.argv, "build", `--stub=${parts.addonStub}`, `--output=${spec.output}`];
   if (spec.cmdline !== undefined) args.push(`--cmdline=${spec.cmdline}`);
@@ -152,10 +155,7 @@ export async function buildTargetUki(parts: DebianParts, workDir: string, spec: 
   const initrd = join(workDir, `${spec.name}.initrd.cpio`);
   writeFileSync(initrd, buildTargetInitrd(parts, spec.name, spec.markers));
   const osrel = join(workDir, `${spec.name}.os-release`);
-  writeFileSync(
-    osrel,
-    `NAME="Target OS"\nID=target\nPRETTY_NAME="Target OS ${spec.name}"\nVERSION_ID=${spec.version}\n${spec.osReleaseExtra ?? ""}`,
-  );
+  writeFileSync(osrel, `NAME="Target OS"\nID=target\nPRETTY_NAME="Target OS ${spec.name}"\nVERSION_ID=${spec.version}\n${spec.osReleaseExtra ?? ""}`);
   const extra = [...(spec.extra ?? [])];
   if (spec.ucode) {
     const tree = new InitramfsTree();

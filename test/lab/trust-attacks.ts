@@ -75,7 +75,22 @@ export const MOK_CERT_SUBJECT = "ukiboot lab attacker's MOK key";
 /** A key pair and self-signed certificate made once with openssl, the attacker's own. */
 export async function attackerMokKey(): Promise<{ key: string; cert: string }> {
   const dir = await buildOnce("attacker-mok-key", { inputs: { subject: MOK_CERT_SUBJECT }, code: import.meta.path, single: true }, async (out) => {
-    await run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(out, "mok.key"), "-out", join(out, "mok.crt"), "-days", "3650", "-subj", `/CN=${MOK_CERT_SUBJECT}`]);
+    await run([
+      "openssl",
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      join(out, "mok.key"),
+      "-out",
+      join(out, "mok.crt"),
+      "-days",
+      "3650",
+      "-subj",
+      `/CN=${MOK_CERT_SUBJECT}`,
+    ]);
   });
   return { key: join(dir, "mok.key"), cert: join(dir, "mok.crt") };
 }
@@ -116,37 +131,47 @@ export const MOK_TARGET_PATH = "EFI/Linux/mok-writer.efi";
 export async function buildMokListEsp(initramfs: string): Promise<BuiltEsp> {
   const parts = await debianParts();
   const { key, cert } = await attackerMokKey();
-  const dir = await buildOnce("esp-nonvolatile-moklist", { inputs: { kernel: parts.kernelVersion, MOK_WRITER_INIT }, code: import.meta.path, single: true, files: [initramfs, cert] }, async (out) => {
-    const work = join(out, "work");
-    const tree = join(out, "tree");
-    mkdirSync(work, { recursive: true });
-    const esl = join(work, "moklist.esl");
-    await run(["cert-to-efi-sig-list", "-g", SHIM_LOCK_GUID, cert, esl]);
-    const attributes = new Uint8Array(4);
-    new DataView(attributes.buffer).setUint32(0, MOKLISTRT_ATTRIBUTES, true);
-    const overlay = new InitramfsTree()
-      .add({ type: "file", path: "lab-init", data: new TextEncoder().encode(MOK_WRITER_INIT), mode: 0o755 })
-      .add({ type: "file", path: `lab/${MOKLISTRT_FILE}`, data: new Uint8Array([...attributes, ...readFileSync(esl)]) })
-      .toCpio();
-    const overlayPath = join(work, "mok-writer.cpio");
-    writeFileSync(overlayPath, overlay);
-    const unsigned = join(work, "mok-writer.unsigned.efi");
-    await buildTargetUki(parts, work, { name: MOK_TARGET_NAME, version: "1.0", output: unsigned, cmdlineExtra: "rdinit=/lab-init", extra: [`--initrd=${overlayPath}`] });
-    mkdirSync(join(tree, "EFI/Linux"), { recursive: true });
-    await run(["sbsign", "--key", key, "--cert", cert, "--output", join(tree, MOK_TARGET_PATH), unsigned]);
-    mkdirSync(join(tree, "loader"), { recursive: true });
-    writeFileSync(join(tree, "loader/loader.conf"), "timeout 0\n");
-    await buildUki(parts, {
-      output: join(tree, "EFI/BOOT/BOOTX64.EFI"),
-      linux: parts.vmlinuz,
-      initrds: [initramfs],
-      cmdline: BOOT_KERNEL_CMDLINE,
-      osRelease: 'NAME="ukiboot"\nID=ukiboot\nPRETTY_NAME="ukiboot boot kernel"\n',
-      uname: parts.kernelVersion,
-    });
-    await makeGptDiskImage(join(out, "disk.img"), [{ kind: "esp", sizeMiB: 256, tree }]);
-    await run(["rm", "-rf", work]);
-  });
+  const dir = await buildOnce(
+    "esp-nonvolatile-moklist",
+    { inputs: { kernel: parts.kernelVersion, MOK_WRITER_INIT }, code: import.meta.path, single: true, files: [initramfs, cert] },
+    async (out) => {
+      const work = join(out, "work");
+      const tree = join(out, "tree");
+      mkdirSync(work, { recursive: true });
+      const esl = join(work, "moklist.esl");
+      await run(["cert-to-efi-sig-list", "-g", SHIM_LOCK_GUID, cert, esl]);
+      const attributes = new Uint8Array(4);
+      new DataView(attributes.buffer).setUint32(0, MOKLISTRT_ATTRIBUTES, true);
+      const overlay = new InitramfsTree()
+        .add({ type: "file", path: "lab-init", data: new TextEncoder().encode(MOK_WRITER_INIT), mode: 0o755 })
+        .add({ type: "file", path: `lab/${MOKLISTRT_FILE}`, data: new Uint8Array([...attributes, ...readFileSync(esl)]) })
+        .toCpio();
+      const overlayPath = join(work, "mok-writer.cpio");
+      writeFileSync(overlayPath, overlay);
+      const unsigned = join(work, "mok-writer.unsigned.efi");
+      await buildTargetUki(parts, work, {
+        name: MOK_TARGET_NAME,
+        version: "1.0",
+        output: unsigned,
+        cmdlineExtra: "rdinit=/lab-init",
+        extra: [`--initrd=${overlayPath}`],
+      });
+      mkdirSync(join(tree, "EFI/Linux"), { recursive: true });
+      await run(["sbsign", "--key", key, "--cert", cert, "--output", join(tree, MOK_TARGET_PATH), unsigned]);
+      mkdirSync(join(tree, "loader"), { recursive: true });
+      writeFileSync(join(tree, "loader/loader.conf"), "timeout 0\n");
+      await buildUki(parts, {
+        output: join(tree, "EFI/BOOT/BOOTX64.EFI"),
+        linux: parts.vmlinuz,
+        initrds: [initramfs],
+        cmdline: BOOT_KERNEL_CMDLINE,
+        osRelease: 'NAME="ukiboot"\nID=ukiboot\nPRETTY_NAME="ukiboot boot kernel"\n',
+        uname: parts.kernelVersion,
+      });
+      await makeGptDiskImage(join(out, "disk.img"), [{ kind: "esp", sizeMiB: 256, tree }]);
+      await run(["rm", "-rf", work]);
+    },
+  );
   return { tree: join(dir, "tree"), image: join(dir, "disk.img") };
 }
 

@@ -10,7 +10,11 @@ export const ZBOOT_PAYLOAD_OFFSET = 4096;
 
 export function zbootImage(image: Uint8Array, compression: "gzip" | "zstd" | string): Uint8Array {
   const payload =
-    compression === "gzip" ? Bun.gzipSync(image as Uint8Array<ArrayBuffer>) : compression === "zstd" ? Bun.zstdCompressSync(image as Uint8Array<ArrayBuffer>) : new Uint8Array(1024).fill(0x5d);
+    compression === "gzip"
+      ? Bun.gzipSync(image as Uint8Array<ArrayBuffer>)
+      : compression === "zstd"
+        ? Bun.zstdCompressSync(image as Uint8Array<ArrayBuffer>)
+        : new Uint8Array(1024).fill(0x5d);
   const tail = compression === "gzip" ? 4 : 0;
   const out = new Uint8Array(ZBOOT_PAYLOAD_OFFSET + payload.byteLength + tail);
   const dv = new DataView(out.buffer);

@@ -117,8 +117,10 @@ export function architectureViolations(tree: SourceTree): string[] {
       if (f.startsWith("src/")) {
         if (/^(build|test)\//.test(i)) out.push(`${f} imports ${i}: src/ never imports build/ or test/`);
         if (i === "bun:ffi" && f !== "src/linux/libc.ts") out.push(`${f} imports bun:ffi: only src/linux/libc.ts calls the kernel through it`);
-        if (EFFECTS.test(i) && !f.startsWith("src/linux/") && f !== "src/main.ts") out.push(`${f} imports ${i}: only the effect layer (src/linux/) and the composition root touch the machine`);
-        if (i.startsWith("src/linux/") && !f.startsWith("src/linux/") && f !== "src/main.ts") out.push(`${f} imports ${i}: only the composition root (src/main.ts) imports the Linux implementation`);
+        if (EFFECTS.test(i) && !f.startsWith("src/linux/") && f !== "src/main.ts")
+          out.push(`${f} imports ${i}: only the effect layer (src/linux/) and the composition root touch the machine`);
+        if (i.startsWith("src/linux/") && !f.startsWith("src/linux/") && f !== "src/main.ts")
+          out.push(`${f} imports ${i}: only the composition root (src/main.ts) imports the Linux implementation`);
         if (i.startsWith("ui/") && f !== "src/main.ts") out.push(`${f} imports ${i}: only the composition root wires in the menu`);
         const from = unitOf(f);
         const to = unitOf(i);

@@ -17,8 +17,23 @@ export const SYSTEMD_VERSION: Record<OracleRelease, number> = { trixie: 257, for
 
 const PACKAGES: Record<OracleRelease, string[]> = {
   trixie: [
-    "systemd-boot-tools", "libsystemd-shared", "libc6", "libssl3t64", "libacl1", "libaudit1", "libblkid1", "libcap2", "libcrypt1",
-    "libmount1", "libpam0g", "libseccomp2", "libselinux1", "libcap-ng0", "libpcre2-8-0", "libzstd1", "zlib1g",
+    "systemd-boot-tools",
+    "libsystemd-shared",
+    "libc6",
+    "libssl3t64",
+    "libacl1",
+    "libaudit1",
+    "libblkid1",
+    "libcap2",
+    "libcrypt1",
+    "libmount1",
+    "libpam0g",
+    "libseccomp2",
+    "libselinux1",
+    "libcap-ng0",
+    "libpcre2-8-0",
+    "libzstd1",
+    "zlib1g",
   ],
   // 262's libsystemd-shared links only libc and opens the rest with dlopen() when needed.
   forky: ["systemd-boot-tools", "libsystemd-shared", "libc6"],
@@ -63,7 +78,10 @@ export async function debianBootctl(release: OracleRelease): Promise<Bootctl | s
   }
   const ld = join(dirs.libc6!, "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
   const bootctl = join(dirs["systemd-boot-tools"]!, "usr/bin/bootctl");
-  const libs = [...Object.values(dirs).map((d) => join(d, "usr/lib/x86_64-linux-gnu")), join(dirs["libsystemd-shared"]!, "usr/lib/x86_64-linux-gnu/systemd")].join(":");
+  const libs = [
+    ...Object.values(dirs).map((d) => join(d, "usr/lib/x86_64-linux-gnu")),
+    join(dirs["libsystemd-shared"]!, "usr/lib/x86_64-linux-gnu/systemd"),
+  ].join(":");
   if (!existsSync(ld) || !existsSync(bootctl)) return `${release}'s ld.so or bootctl is missing under ${dirs.libc6}`;
   const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   return {
@@ -116,7 +134,13 @@ export async function debianBootctl(release: OracleRelease): Promise<Bootctl | s
         // and an empty one means "no container".
         const ns = opts.efivars ? ["unshare", "-m", "-p", "--fork", "--mount-proc", "--propagation", "private"] : ["unshare", "-m", "--propagation", "private"];
         const { stdout, stderr } = await run([...ns, "sh", "-c", script], {
-          env: { SYSTEMD_RELAX_ESP_CHECKS: "1", SYSTEMD_RELAX_XBOOTLDR_CHECKS: "1", SYSTEMD_LOG_LEVEL: process.env.BOOTCTL_DEBUG ? "debug" : "err", SYSTEMD_LOG_TARGET: "console", ...(opts.efivars ? { container: "" } : {}) },
+          env: {
+            SYSTEMD_RELAX_ESP_CHECKS: "1",
+            SYSTEMD_RELAX_XBOOTLDR_CHECKS: "1",
+            SYSTEMD_LOG_LEVEL: process.env.BOOTCTL_DEBUG ? "debug" : "err",
+            SYSTEMD_LOG_TARGET: "console",
+            ...(opts.efivars ? { container: "" } : {}),
+          },
         });
         if (process.env.BOOTCTL_DEBUG) console.error(stderr);
         // Paths in bootctl's output name the mount points; map them back to the trees.
@@ -129,4 +153,3 @@ export async function debianBootctl(release: OracleRelease): Promise<Bootctl | s
     },
   };
 }
-

@@ -222,7 +222,8 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
     mounts: {
       mountReadOnly(device, target) {
         const dir = opts.devices?.[device];
-        if (!dir) throw new SysCallError("mount", `"${device}", "${target}", "vfat"`, errnoByName("ENOENT") ?? 2, { action: `mount "${device}" on "${target}"` });
+        if (!dir)
+          throw new SysCallError("mount", `"${device}", "${target}", "vfat"`, errnoByName("ENOENT") ?? 2, { action: `mount "${device}" on "${target}"` });
         views.set(target, dir);
         mounted.set(target, device);
         events.push(`mount ${device} ${target}`);

@@ -24,12 +24,7 @@ describe("BootMenu list", () => {
     expect(ls[2]).toMatch(/^ > => Debian GNU\/Linux 13 \(trixie\) +6\.12\.48\+deb13-amd64$/);
     expect(ls[3]).toMatch(/^ {6}Debian GNU\/Linux 13 \(trixie\) \(6\.12\.38\+deb13-amd64\) +2 tries left$/);
     expect(ls[4]).toMatch(/Debian GNU\/Linux 12 \(bookworm\) +6\.1\.0-40-amd64 +bad$/);
-    expect(ls.slice(6, 10).map((l) => l.trim())).toEqual([
-      "Rescue Shell",
-      "Reboot The System",
-      "Power Off The System",
-      "Reboot Into Firmware Interface",
-    ]);
+    expect(ls.slice(6, 10).map((l) => l.trim())).toEqual(["Rescue Shell", "Reboot The System", "Power Off The System", "Reboot Into Firmware Interface"]);
   });
 
   test("Unicode theme uses the ► marker", async () => {
@@ -117,7 +112,7 @@ describe("BootMenu list", () => {
 
   test("the header points to the problems panel, which lists them", async () => {
     const h = await renderMenu({
-      problems: [{ file: "\\EFI\\Linux\\broken.efi", message: "Cannot parse PE image \"broken.efi\": no PE signature at 0x80" }],
+      problems: [{ file: "\\EFI\\Linux\\broken.efi", message: 'Cannot parse PE image "broken.efi": no PE signature at 0x80' }],
     });
     expect(lines(h.frame())[0]).toMatch(/^ ukiboot 0\.1\.0 +1 file was skipped: press w$/);
     await h.type("w");
@@ -187,9 +182,7 @@ describe("BootMenu editor", () => {
     await h.type(`${KEY.home}${KEY.delete}`);
     expect(lines(h.frame())[4]).toBe(" oot=/dev/vda3 single");
     await h.type("r\r");
-    expect(h.decisions).toEqual([
-      { kind: "boot", entryId: "fedora-41.conf", cmdline: "root=/dev/vda3 single", variables: {} },
-    ]);
+    expect(h.decisions).toEqual([{ kind: "boot", entryId: "fedora-41.conf", cmdline: "root=/dev/vda3 single", variables: {} }]);
   });
 
   test("Esc cancels the edit and returns to the list", async () => {
@@ -255,7 +248,8 @@ describe("BootMenu hidden menu and error screen", () => {
   test("the error screen shows message and hint; Enter after the guard goes back to the list", async () => {
     const h = await renderMenu({
       error: {
-        message: 'Cannot load kernel "/efi/EFI/Linux/debian.efi": kexec_file_load(kernel=7, initrd=8, flags=0x0) failed with EKEYREJECTED (Key was rejected by service)',
+        message:
+          'Cannot load kernel "/efi/EFI/Linux/debian.efi": kexec_file_load(kernel=7, initrd=8, flags=0x0) failed with EKEYREJECTED (Key was rejected by service)',
         hint: "The kernel is not signed by a key the running kernel trusts; choose another entry",
       },
     });

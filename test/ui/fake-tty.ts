@@ -101,17 +101,38 @@ export function replayTerminal(output: string, columns = 80, rows = 24): { scree
   for (const m of output.matchAll(re)) {
     const s = m[0];
     if (m[2]) {
-      const args = (m[1] ?? "").replace("?", "").split(";").map((n) => (n === "" ? undefined : Number(n)));
+      const args = (m[1] ?? "")
+        .replace("?", "")
+        .split(";")
+        .map((n) => (n === "" ? undefined : Number(n)));
       const n = args[0] ?? 1;
       switch (m[2]) {
-        case "A": y = Math.max(0, y - n); break;
-        case "B": y = Math.min(rows - 1, y + n); break;
-        case "C": x = Math.min(columns - 1, x + n); break;
-        case "D": x = Math.max(0, x - n); break;
-        case "E": y = Math.min(rows - 1, y + n); x = 0; break;
-        case "G": x = (args[0] ?? 1) - 1; break;
-        case "H": y = (args[0] ?? 1) - 1; x = (args[1] ?? 1) - 1; break;
-        case "J": if ((args[0] ?? 0) === 2) for (const r of screen) r.fill(" "); break;
+        case "A":
+          y = Math.max(0, y - n);
+          break;
+        case "B":
+          y = Math.min(rows - 1, y + n);
+          break;
+        case "C":
+          x = Math.min(columns - 1, x + n);
+          break;
+        case "D":
+          x = Math.max(0, x - n);
+          break;
+        case "E":
+          y = Math.min(rows - 1, y + n);
+          x = 0;
+          break;
+        case "G":
+          x = (args[0] ?? 1) - 1;
+          break;
+        case "H":
+          y = (args[0] ?? 1) - 1;
+          x = (args[1] ?? 1) - 1;
+          break;
+        case "J":
+          if ((args[0] ?? 0) === 2) for (const r of screen) r.fill(" ");
+          break;
         case "K": {
           const mode = args[0] ?? 0;
           const row = screen[y]!;
@@ -119,7 +140,8 @@ export function replayTerminal(output: string, columns = 80, rows = 24): { scree
           else if (mode === 0) for (let i = x; i < columns; i++) row[i] = " ";
           break;
         }
-        default: break;
+        default:
+          break;
       }
     } else if (s === "\r") x = 0;
     else if (s === "\n") {

@@ -65,7 +65,8 @@ test("problems", async () => {
 test("error", async () => {
   const h = await renderMenu({
     error: {
-      message: 'Cannot load kernel "/efi/EFI/Linux/debian.efi": kexec_file_load(kernel=7, initrd=8, flags=0x0) failed with EKEYREJECTED (Key was rejected by service)',
+      message:
+        'Cannot load kernel "/efi/EFI/Linux/debian.efi": kexec_file_load(kernel=7, initrd=8, flags=0x0) failed with EKEYREJECTED (Key was rejected by service)',
       hint: "The kernel is not signed by a key in the kernel's keyring; choose another entry or turn off Secure Boot",
     },
   });

@@ -91,13 +91,13 @@ describe("createKeySplitter() single keys", () => {
     ["é", ["é"], "UTF-8 two bytes"],
     ["€", ["€"], "UTF-8 three bytes"],
     ["😀", ["😀"], "UTF-8 four bytes: one code point, not two surrogates"],
-    ["\x1b[I", ["unknown(\"\\u001b[I\")"], "focus-in report"],
-    ["\x1b[24;80R", ["unknown(\"\\u001b[24;80R\")"], "cursor position report, not Shift-F3"],
-    ["\x1b[200~", ["unknown(\"\\u001b[200~\")"], "bracketed paste start"],
-    ["\x1b[99~", ["unknown(\"\\u001b[99~\")"], "unassigned ~ code"],
-    ["\x1bOz", ["unknown(\"\\u001bOz\")"], "unassigned SS3"],
-    ["\ufffd", ["unknown(\"�\")"], "replacement character: line noise that failed UTF-8 decoding"],
-    ["\u009b", ["unknown(\"\u009b\")"], "C1 control"],
+    ["\x1b[I", ['unknown("\\u001b[I")'], "focus-in report"],
+    ["\x1b[24;80R", ['unknown("\\u001b[24;80R")'], "cursor position report, not Shift-F3"],
+    ["\x1b[200~", ['unknown("\\u001b[200~")'], "bracketed paste start"],
+    ["\x1b[99~", ['unknown("\\u001b[99~")'], "unassigned ~ code"],
+    ["\x1bOz", ['unknown("\\u001bOz")'], "unassigned SS3"],
+    ["\ufffd", ['unknown("�")'], "replacement character: line noise that failed UTF-8 decoding"],
+    ["\u009b", ['unknown("\u009b")'], "C1 control"],
   ];
   for (const [bytes, expected, note] of table) {
     test(`${JSON.stringify(bytes)} → ${expected.join(" ")}${note ? ` (${note})` : ""}`, () => {
@@ -132,11 +132,11 @@ describe("createKeySplitter() bursts", () => {
   });
 
   test("unknown sequences are one unit and do not leak their letters", () => {
-    expect(split("\x1b[I\x1b[Oj")).toEqual(["unknown(\"\\u001b[I\")", "unknown(\"\\u001b[O\")", "j"]);
+    expect(split("\x1b[I\x1b[Oj")).toEqual(['unknown("\\u001b[I")', 'unknown("\\u001b[O")', "j"]);
   });
 
   test("a CSI interrupted by a control byte is dropped as unknown and the control byte is kept", () => {
-    expect(split("\x1b[1;\rj")).toEqual(["unknown(\"\\u001b[1;\")", "enter", "j"]);
+    expect(split("\x1b[1;\rj")).toEqual(['unknown("\\u001b[1;")', "enter", "j"]);
   });
 
   test("an over-long CSI is cut off as unknown instead of swallowing the input", () => {
@@ -160,7 +160,7 @@ describe("createKeySplitter() pending ESC", () => {
   test("flush() turns an unfinished introducer into Alt-[ or Alt-O, and a partial CSI into unknown", () => {
     expect(split("\x1b[")).toEqual(["Alt-["]);
     expect(split("\x1bO")).toEqual(["Alt-O"]);
-    expect(split("\x1b[1;")).toEqual(["unknown(\"\\u001b[1;\")"]);
+    expect(split("\x1b[1;")).toEqual(['unknown("\\u001b[1;")']);
   });
 
   test("an ESC followed later by a letter is Alt-letter (terminal ambiguity, resolved by the flush timer)", () => {

@@ -39,7 +39,10 @@ export const ENTRIES: MenuEntry[] = [
         { name: ".initrd", size: 42_991_616 },
       ],
       addons: [{ path: "\\EFI\\Linux\\debian-6.12.48.efi.extra.d\\debug.addon.efi", cmdline: "debug" }],
-      initrdMembers: [{ source: ".initrd section", size: 42_991_616 }, { source: "credentials (1 file)", size: 512 }],
+      initrdMembers: [
+        { source: ".initrd section", size: 42_991_616 },
+        { source: "credentials (1 file)", size: 512 },
+      ],
     },
   }),
   entry("debian-6.12.38.efi", {

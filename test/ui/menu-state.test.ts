@@ -1,13 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { MenuConfig, MenuDecision } from "../../src/ports/menu.ts";
-import {
-  countdownSeconds,
-  createMenuState,
-  ERROR_KEY_GUARD_MS,
-  type MenuState,
-  menuReducer,
-  nextWakeup,
-} from "../../ui/state/menu-state.ts";
+import { countdownSeconds, createMenuState, ERROR_KEY_GUARD_MS, type MenuState, menuReducer, nextWakeup } from "../../ui/state/menu-state.ts";
 import { ASCII_THEME, CONFIG, ENTRIES, entry, KEY, keys } from "./menu-fixtures.ts";
 
 const T0 = 1_000_000;
@@ -93,12 +86,7 @@ describe("createMenuState() applies the timeout rules of docs/order-and-default.
     const s = start({ timeout: "menu-disabled" }, { entries: [] });
     expect(s.phase).toBe("menu");
     expect(s.status).toBe("No boot entries found.");
-    expect(s.items.map((i) => i.title)).toEqual([
-      "Rescue Shell",
-      "Reboot The System",
-      "Power Off The System",
-      "Reboot Into Firmware Interface",
-    ]);
+    expect(s.items.map((i) => i.title)).toEqual(["Rescue Shell", "Reboot The System", "Power Off The System", "Reboot Into Firmware Interface"]);
   });
 
   test("the firmware setup entry is listed only when the firmware supports it", () => {
@@ -227,7 +215,12 @@ describe("menuReducer() list keys", () => {
     expect(decision(s)).toEqual({ kind: "boot", entryId: "debian-6.12.48.efi", variables: {} });
   });
 
-  for (const [bytes, name] of [[KEY.enter, "Enter"], ["\n", "LF"], [KEY.right, "Right"], ["\x1bOR", "F3"]] as const) {
+  for (const [bytes, name] of [
+    [KEY.enter, "Enter"],
+    ["\n", "LF"],
+    [KEY.right, "Right"],
+    ["\x1bOR", "F3"],
+  ] as const) {
     test(`${name} boots the highlighted entry`, () => {
       expect(decision(type(start(), `j${bytes}`))).toMatchObject({ kind: "boot", entryId: "debian-6.12.38.efi" });
     });
@@ -409,7 +402,15 @@ describe("menuReducer() editor", () => {
 });
 
 describe("menuReducer() views", () => {
-  for (const [bytes, view] of [["h", "help"], ["H", "help"], ["?", "help"], [KEY.f1, "help"], ["p", "details"], ["P", "details"], ["w", "problems"]] as const) {
+  for (const [bytes, view] of [
+    ["h", "help"],
+    ["H", "help"],
+    ["?", "help"],
+    [KEY.f1, "help"],
+    ["p", "details"],
+    ["P", "details"],
+    ["w", "problems"],
+  ] as const) {
     test(`${JSON.stringify(bytes)} opens ${view}; Esc goes back`, () => {
       const s = type(start(), bytes);
       expect(s.screen.name).toBe(view);

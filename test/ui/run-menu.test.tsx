@@ -211,7 +211,10 @@ describe("showProgress()", () => {
   test("shows bytes and percent, and erases itself on close", async () => {
     const stdout = new FakeTtyOut();
     const clock = new FakeClock();
-    const p = showProgress({ io: { stdin: new FakeTtyIn() as unknown as NodeJS.ReadStream, stdout, env: ENV, clock }, title: "Loading Debian GNU/Linux 13 (trixie)" });
+    const p = showProgress({
+      io: { stdin: new FakeTtyIn() as unknown as NodeJS.ReadStream, stdout, env: ENV, clock },
+      title: "Loading Debian GNU/Linux 13 (trixie)",
+    });
     p.update({ label: "Reading the kernel", done: 3 * 1024 * 1024, total: 12 * 1024 * 1024 });
     await until(stdout, "25%");
     let screen = screenAfter(stdout.text);

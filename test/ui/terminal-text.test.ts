@@ -1,13 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { trimInvisibleEnd } from "../../ui/components/StyledLine.tsx";
 import { formatBytes } from "../../ui/text/format-bytes.ts";
-import {
-  displayWidth,
-  padToWidth,
-  sanitizeText,
-  truncateToWidth,
-  wrapToWidth,
-} from "../../ui/text/terminal-text.ts";
+import { displayWidth, padToWidth, sanitizeText, truncateToWidth, wrapToWidth } from "../../ui/text/terminal-text.ts";
 
 describe("sanitizeText()", () => {
   const table: [string, boolean, string][] = [
@@ -75,9 +69,6 @@ test("formatBytes() uses binary units with three significant digits", () => {
 
 test("trimInvisibleEnd() drops trailing spaces except under the inverse highlight", () => {
   expect(trimInvisibleEnd([{ text: " title  " }, { text: "   ", style: "dim" }])).toEqual([{ text: " title" }]);
-  expect(trimInvisibleEnd([{ text: "x" }, { text: " ", style: "selected" }, { text: "   " }])).toEqual([
-    { text: "x" },
-    { text: " ", style: "selected" },
-  ]);
+  expect(trimInvisibleEnd([{ text: "x" }, { text: " ", style: "selected" }, { text: "   " }])).toEqual([{ text: "x" }, { text: " ", style: "selected" }]);
   expect(trimInvisibleEnd([{ text: " row   " }], "selected")).toEqual([{ text: " row   " }]);
 });

@@ -1,11 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import {
-  normalizeTimeout,
-  stepTimeout,
-  TIMEOUT_MAX_SECONDS,
-  type TimeoutValue,
-  timeoutStatusText,
-} from "../../ui/state/timeout-steps.ts";
+import { normalizeTimeout, stepTimeout, TIMEOUT_MAX_SECONDS, type TimeoutValue, timeoutStatusText } from "../../ui/state/timeout-steps.ts";
 
 describe("stepTimeout() is systemd-boot's update_timeout_efivar()", () => {
   const table: [TimeoutValue, "up" | "down", TimeoutValue][] = [

@@ -7,7 +7,14 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dir, "../..");
-const DOCUMENTS = ["README.md", "test/README.md", "initrd-hooks/README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const DOCUMENTS = [
+  "README.md",
+  "test/README.md",
+  "initrd-hooks/README.md",
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 
 /** GitHub's anchor for a heading: lower case, punctuation but hyphens and spaces dropped, spaces as hyphens. */
 function anchorOf(heading: string): string {
@@ -50,7 +57,8 @@ test.each(DOCUMENTS)("every relative link in %s resolves", (doc) => {
       broken.push(`${link}: no such file`);
       continue;
     }
-    if (fragment && target.endsWith(".md") && statSync(target).isFile() && !anchors(readFileSync(target, "utf8")).has(fragment)) broken.push(`${link}: no heading with that anchor`);
+    if (fragment && target.endsWith(".md") && statSync(target).isFile() && !anchors(readFileSync(target, "utf8")).has(fragment))
+      broken.push(`${link}: no heading with that anchor`);
   }
   expect(broken).toEqual([]);
 });

@@ -19,10 +19,7 @@ export function EntryList({ state }: { state: MenuState }) {
   // MIN_VERSION columns (or all of its longest value when shorter) and titles at least MIN_TITLE.
   const avail = width - ROW_PREFIX_WIDTH - (tagWidth > 0 ? tagWidth + 2 : 0) - 2;
   const longestTitle = Math.max(0, ...visible.filter((_, i) => versions[i]! > 0).map((i) => displayWidth(i.title)));
-  const versionWidth = Math.max(
-    0,
-    Math.min(longestVersion, Math.max(avail - longestTitle, Math.min(longestVersion, MIN_VERSION)), avail - MIN_TITLE),
-  );
+  const versionWidth = Math.max(0, Math.min(longestVersion, Math.max(avail - longestTitle, Math.min(longestVersion, MIN_VERSION)), avail - MIN_TITLE));
   const columns = { width, versionWidth, tagWidth };
   const blank = Math.max(0, rows - visible.length);
   return (

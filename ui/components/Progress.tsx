@@ -24,9 +24,7 @@ export function Progress(props: { title: string; update: ProgressUpdate; theme: 
   const text = (s: string) => sanitizeText(s, { unicode: theme.unicode });
   const percent = progressPercent(update.done, update.total);
   const amount =
-    percent === undefined
-      ? formatBytes(update.done)
-      : `${formatBytes(update.done)} of ${formatBytes(update.total)}  ${String(percent).padStart(3)}%`;
+    percent === undefined ? formatBytes(update.done) : `${formatBytes(update.done)} of ${formatBytes(update.total)}  ${String(percent).padStart(3)}%`;
   const labelWidth = Math.max(4, width - displayWidth(amount) - 3);
   const barWidth = Math.max(4, width - 4);
   const filled = percent === undefined ? 0 : Math.floor((barWidth * percent) / 100);
@@ -36,10 +34,7 @@ export function Progress(props: { title: string; update: ProgressUpdate; theme: 
       <Text> </Text>
       {/* Until the first report there is nothing to count yet. */}
       {update.label === "" && update.done === 0 ? null : (
-        <StyledLine
-          theme={theme}
-          segments={[{ text: ` ${padToWidth(truncateToWidth(text(update.label), labelWidth, g.ellipsis), labelWidth)}  ${amount}` }]}
-        />
+        <StyledLine theme={theme} segments={[{ text: ` ${padToWidth(truncateToWidth(text(update.label), labelWidth, g.ellipsis), labelWidth)}  ${amount}` }]} />
       )}
       {percent === undefined ? null : (
         <StyledLine

@@ -141,4 +141,3 @@ export function viewCommandFor(key: Key): ViewCommand | undefined {
 export function typedCharacter(key: Key): string | undefined {
   return key.name === "char" && !key.ctrl && !key.alt && key.char !== undefined ? key.char : undefined;
 }
-

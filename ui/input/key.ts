@@ -39,11 +39,7 @@ export interface Key {
 }
 
 /** Builds a Key; modifiers default to false. */
-export function makeKey(
-  name: KeyName,
-  sequence: string,
-  opts: { char?: string; ctrl?: boolean; alt?: boolean; shift?: boolean } = {},
-): Key {
+export function makeKey(name: KeyName, sequence: string, opts: { char?: string; ctrl?: boolean; alt?: boolean; shift?: boolean } = {}): Key {
   const key: Key = {
     name,
     ctrl: opts.ctrl ?? false,

@@ -5,16 +5,7 @@
  */
 import { editorCommandFor, menuCommandFor, typedCharacter, viewCommandFor } from "../input/key-bindings.ts";
 import type { Key } from "../input/key.ts";
-import type {
-  MenuChoice,
-  MenuConfig,
-  MenuDecision,
-  MenuEntry,
-  MenuError,
-  MenuProblem,
-  MenuVariableChanges,
-  StoredTimeout,
-} from "../../src/ports/menu.ts";
+import type { MenuChoice, MenuConfig, MenuDecision, MenuEntry, MenuError, MenuProblem, MenuVariableChanges, StoredTimeout } from "../../src/ports/menu.ts";
 import type { Theme } from "../theme.ts";
 import { detailsLines } from "../views/details-lines.ts";
 import { errorLines } from "../views/error-lines.ts";
@@ -103,7 +94,10 @@ export function startsHidden(opts: Pick<MenuStateOptions, "entries" | "config" |
 export function createMenuState(opts: MenuStateOptions): MenuState {
   const { entries, config, now } = opts;
   const items = buildMenuItems(entries, config);
-  const defaultIndex = Math.max(0, entries.findIndex((e) => e.id === config.defaultEntryId));
+  const defaultIndex = Math.max(
+    0,
+    entries.findIndex((e) => e.id === config.defaultEntryId),
+  );
   const initialDefaultId = entries.find((e) => e.isDefault)?.id ?? null;
   const timeout = normalizeTimeout(config.timeout);
   const efiVar: TimeoutValue = config.timeoutEfiVar === undefined ? "unset" : normalizeTimeout(config.timeoutEfiVar);

@@ -12,7 +12,8 @@ function formatTrust(t: InspectTrust): string[] {
   const v = t.signature.verdict;
   const out = [`signature:  ${v.status === "verified" ? `verified: signed by "${v.signer}", trusted through ${v.anchor}` : `${v.status}: ${v.reason}`}`];
   if (t.signature.imageSha256) out.push(`authenticode sha256: ${t.signature.imageSha256}`);
-  for (const s of t.signature.signatures) out.push(`  signature at 0x${s.offset.toString(16)}: ${s.status}${s.signer ? ` by "${s.signer.subject}"` : ""}${s.reason ? ` (${s.reason})` : ""}`);
+  for (const s of t.signature.signatures)
+    out.push(`  signature at 0x${s.offset.toString(16)}: ${s.status}${s.signer ? ` by "${s.signer.subject}"` : ""}${s.reason ? ` (${s.reason})` : ""}`);
   if (t.kernel) out.push(`kernel:     ${t.kernel.kexec}`);
   for (const p of t.pcr11 ?? []) out.push(`pcr11 @${p.profile}:  ${p.sha256} (sha256, from zero, before any boot phase)`);
   return out;
@@ -26,7 +27,10 @@ function formatReport(r: InspectReport): string {
     `signed:     ${r.signed ? "yes (has a certificate table)" : "no"}`,
     ...(r.kernelFormat ? [`linux:      ${r.kernelFormat}`] : []),
     "sections:",
-    ...r.sections.map((s) => `  ${String(s.index).padStart(3)} ${s.name.padEnd(9)} offset 0x${s.fileOffset.toString(16).padStart(8, "0")}  virtual ${String(s.virtualSize).padStart(10)}  raw ${String(s.sizeOfRawData).padStart(10)}  sha256 ${s.sha256}`),
+    ...r.sections.map(
+      (s) =>
+        `  ${String(s.index).padStart(3)} ${s.name.padEnd(9)} offset 0x${s.fileOffset.toString(16).padStart(8, "0")}  virtual ${String(s.virtualSize).padStart(10)}  raw ${String(s.sizeOfRawData).padStart(10)}  sha256 ${s.sha256}`,
+    ),
   ];
   for (const p of r.profiles ?? []) {
     out.push(`profile @${p.profile}${p.id ? ` (${p.id})` : ""}${p.title ? `: ${p.title}` : ""}`);
@@ -43,7 +47,14 @@ function formatReport(r: InspectReport): string {
     if (r.addon.cmdline !== undefined) out.push(`  cmdline:  ${r.addon.cmdline}`);
     if (r.addon.uname !== undefined) out.push(`  uname:    ${r.addon.uname}`);
   }
-  if (r.sbat) out.push("sbat:", ...r.sbat.trimEnd().split("\n").map((l) => `  ${l}`));
+  if (r.sbat)
+    out.push(
+      "sbat:",
+      ...r.sbat
+        .trimEnd()
+        .split("\n")
+        .map((l) => `  ${l}`),
+    );
   return `${out.join("\n")}\n`;
 }
 

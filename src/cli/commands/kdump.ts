@@ -27,7 +27,10 @@ async function readConfig(sys: Sys, path: string | undefined) {
 /** What was loaded, in lines that `systemctl status ukiboot-kdump` shows from the journal. */
 function describe(k: CrashKernel, dryRun: boolean): string {
   const members = k.plan.initrd.members;
-  const initrd = members.length === 1 && members[0]!.member.kind === "kdump-initrd" ? `"${members[0]!.member.origin}"` : `the entry's own, ${members.length} member${members.length === 1 ? "" : "s"}`;
+  const initrd =
+    members.length === 1 && members[0]!.member.kind === "kdump-initrd"
+      ? `"${members[0]!.member.origin}"`
+      : `the entry's own, ${members.length} member${members.length === 1 ? "" : "s"}`;
   return [
     `${dryRun ? "Would load" : "Loaded"} the crash kernel from "${k.entry.id}", ${k.chosenBy}: ${k.plan.label}`,
     `  initrd: ${initrd}, ${formatMiB(k.plan.initrd.size)}`,

@@ -58,7 +58,11 @@ ${PARTITION_HELP}
     const selected = found >= 0 ? { selectedIndex: found } : {};
     const signatures = values.signatures ? await entrySignatures(sys, session) : undefined;
     if (values.json) {
-      const json = toBootctlJson(discovery.entries, { ...(defaultIndex === undefined ? {} : { defaultIndex }), ...selected, reported: state.vars.reported ?? [] });
+      const json = toBootctlJson(discovery.entries, {
+        ...(defaultIndex === undefined ? {} : { defaultIndex }),
+        ...selected,
+        reported: state.vars.reported ?? [],
+      });
       const out = signatures ? json.map((e, i) => ({ ...e, signature: signatures[i] })) : json;
       io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return 0;
@@ -80,7 +84,9 @@ ${PARTITION_HELP}
       io.stdout.write(`\nSignatures (${session.trust.policy.explanation}):\n`);
       discovery.entries.forEach((e, i) => io.stdout.write(`  ${e.id}: ${signatures[i]!.text}\n`));
     }
-    io.stdout.write(`EFI variables: ${state.vars.available ? `read from ${state.vars.location}` : "unavailable (no efivarfs): one-shot, default and timeout variables cannot be used"}\n`);
+    io.stdout.write(
+      `EFI variables: ${state.vars.available ? `read from ${state.vars.location}` : "unavailable (no efivarfs): one-shot, default and timeout variables cannot be used"}\n`,
+    );
     return 0;
   },
 };

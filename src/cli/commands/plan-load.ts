@@ -43,7 +43,10 @@ export function selectEntry(session: BootSession, id: string | undefined, profil
   const entries = session.discovery.entries;
   let index = id === undefined ? session.state.choice.index : findEntryByPattern(entries, id);
   if (index === undefined) {
-    throw new BootError(id === undefined ? "Cannot choose an entry: there are no boot entries" : `Cannot find the entry "${id}"`, "Run ukiboot list to see the entry ids");
+    throw new BootError(
+      id === undefined ? "Cannot choose an entry: there are no boot entries" : `Cannot find the entry "${id}"`,
+      "Run ukiboot list to see the entry ids",
+    );
   }
   if (profile !== undefined) {
     if (!/^\d+$/.test(profile)) throw new UsageError(`invalid --profile "${profile}": expected a number`);
@@ -115,7 +118,10 @@ ${ENTRY_HELP}
     });
     for (const w of warnings) sys.log.warn(w);
     if (values["write-kernel"] || values["write-initrd"]) {
-      await sys.kexec.writeFiles(plan, { ...(values["write-kernel"] ? { kernel: values["write-kernel"] } : {}), ...(values["write-initrd"] ? { initrd: values["write-initrd"] } : {}) });
+      await sys.kexec.writeFiles(plan, {
+        ...(values["write-kernel"] ? { kernel: values["write-kernel"] } : {}),
+        ...(values["write-initrd"] ? { initrd: values["write-initrd"] } : {}),
+      });
     }
     const details = await describeForOutput(sys.fs, plan, { digests: Boolean(values.json) });
     io.stdout.write(values.json ? `${JSON.stringify(planToJson(plan, details), null, 2)}\n` : `${formatPlanText(plan, details)}\n`);
@@ -140,7 +146,12 @@ ${ENTRY_HELP}
   --measure        extend the PCRs as systemd-stub would, for a kernel that is started next
   -h, --help       show this help`,
   async run(args, io, platform) {
-    const { values, positionals } = parseArgs({ args, options: { ...ENTRY_OPTIONS, crash: { type: "boolean" }, measure: { type: "boolean" } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...ENTRY_OPTIONS, crash: { type: "boolean" }, measure: { type: "boolean" } },
+      allowPositionals: true,
+      strict: true,
+    });
     if (positionals.length > 1) throw new UsageError("expected at most one ENTRY-ID");
     if (values.crash) throw new UsageError("--crash is gone: load a crash kernel with ukiboot kdump, which makes one from the entry (docs/kdump.md)");
     const { sys, session } = await openCommandSession(platform, io, values);
@@ -169,7 +180,8 @@ Options:
   async run(args, io, platform) {
     parseArgs({ args, options: {}, strict: true });
     const sys = commandSys(platform, io, {});
-    if (sys.kexec.isLoaded() === false) throw new BootError("Cannot start a kernel: none is loaded (/sys/kernel/kexec_loaded is 0)", "Load one first with ukiboot load");
+    if (sys.kexec.isLoaded() === false)
+      throw new BootError("Cannot start a kernel: none is loaded (/sys/kernel/kexec_loaded is 0)", "Load one first with ukiboot load");
     sys.mounts.sync();
     await sys.kexec.exec();
     return 1;

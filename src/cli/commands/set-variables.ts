@@ -24,7 +24,10 @@ import { commandSys } from "../common-options.ts";
 /** Writes `value` to `v` unless it already holds it; "" deletes. Returns what happened, for the message. */
 export function writeLoaderString(sys: Pick<Sys, "efivars">, v: VariableId, value: string): "written" | "unchanged" | "deleted" {
   if (!sys.efivars.available) {
-    throw new BootError(`Cannot set ${v.name}: there are no EFI variables at "${sys.efivars.location}"`, "This needs a UEFI boot with runtime services (or --efivarfs DIR for a copied tree)");
+    throw new BootError(
+      `Cannot set ${v.name}: there are no EFI variables at "${sys.efivars.location}"`,
+      "This needs a UEFI boot with runtime services (or --efivarfs DIR for a copied tree)",
+    );
   }
   if (value === "") {
     sys.efivars.remove(v);
@@ -54,7 +57,8 @@ function resolveEntryArgument(sys: Sys, arg: string): string {
   const special: Record<string, VariableId> = { "@default": LoaderEntryDefault, "@oneshot": LoaderEntryOneShot, "@sysfail": LoaderEntrySysFail };
   const v = special[arg];
   // Ids never start with "@": anything else so spelled is a typo, which bootctl 262 refuses too.
-  if (!v && arg.startsWith("@") && arg.toLowerCase() !== "@saved") throw new UsageError(`unsupported special entry "${arg}": expected an id or glob, @saved, @current, @default, @oneshot or @sysfail`);
+  if (!v && arg.startsWith("@") && arg.toLowerCase() !== "@saved")
+    throw new UsageError(`unsupported special entry "${arg}": expected an id or glob, @saved, @current, @default, @oneshot or @sysfail`);
   if (!v) return arg;
   const cur = sys.efivars.read(v);
   if (!cur) throw new BootError(`Cannot resolve "${arg}": the variable ${v.name} is not set`, "Name the entry id instead");
@@ -70,7 +74,14 @@ function timeoutArgument(arg: string): string {
   return String(t);
 }
 
-function makeCommand(spec: { name: string; variable: VariableId; summary: string; argName: string; describe: string; parse: (sys: Sys, arg: string) => string }): Command {
+function makeCommand(spec: {
+  name: string;
+  variable: VariableId;
+  summary: string;
+  argName: string;
+  describe: string;
+  parse: (sys: Sys, arg: string) => string;
+}): Command {
   return {
     name: spec.name,
     summary: spec.summary,
@@ -90,7 +101,11 @@ Options:
       const value = spec.parse(sys, positionals[0]!);
       const what = writeLoaderString(sys, spec.variable, value);
       io.stdout.write(
-        what === "deleted" ? `Deleted ${spec.variable.name}.\n` : what === "unchanged" ? `${spec.variable.name} is already "${value}"; not written.\n` : `Set ${spec.variable.name} to "${value}".\n`,
+        what === "deleted"
+          ? `Deleted ${spec.variable.name}.\n`
+          : what === "unchanged"
+            ? `${spec.variable.name} is already "${value}"; not written.\n`
+            : `Set ${spec.variable.name} to "${value}".\n`,
       );
       return 0;
     },

@@ -21,17 +21,37 @@ export async function checkKernel(sys: Sys, plan: LoadPlan): Promise<{ plan: Loa
   const k = classifyKernel(header, size, sys.kernel.machine(), `"${plan.label}"`);
   switch (k.kind) {
     case "refused":
-      throw new BootError(`Cannot boot "${plan.label}": ${k.problem}`, `Rebuild or reinstall this UKI${k.machine === "aarch64" ? " with an arm64 kernel" : ""}; ukiboot tries the next entry`);
+      throw new BootError(
+        `Cannot boot "${plan.label}": ${k.problem}`,
+        `Rebuild or reinstall this UKI${k.machine === "aarch64" ? " with an arm64 kernel" : ""}; ukiboot tries the next entry`,
+      );
     case "unchecked":
-      throw new BootError(`Cannot boot "${plan.label}": ukiboot loads kernels on x86_64 and aarch64 only, and this machine is ${k.machine}`, "Boot this machine with another boot loader");
+      throw new BootError(
+        `Cannot boot "${plan.label}": ukiboot loads kernels on x86_64 and aarch64 only, and this machine is ${k.machine}`,
+        "Boot this machine with another boot loader",
+      );
     case "bzImage":
       return { plan, kernel: k.check };
     case "image":
       return { plan, kernel: { format: "arm64-image" } };
     case "gzip":
-      return { plan: { ...plan, kernelEncoding: "gzip", notes: [...plan.notes, "the kernel is a gzip-compressed arm64 Image: ukiboot decompresses it before loading, since the arm64 loaders take a plain Image"] }, kernel: { format: "arm64-image" } };
+      return {
+        plan: {
+          ...plan,
+          kernelEncoding: "gzip",
+          notes: [
+            ...plan.notes,
+            "the kernel is a gzip-compressed arm64 Image: ukiboot decompresses it before loading, since the arm64 loaders take a plain Image",
+          ],
+        },
+        kernel: { format: "arm64-image" },
+      };
     case "zboot": {
-      if (plan.kernel.type !== "range") throw new BootError(`Cannot boot "${plan.label}": its EFI zboot kernel is not one range of a file`, "Report this: ukiboot plans a UKI's .linux as one range");
+      if (plan.kernel.type !== "range")
+        throw new BootError(
+          `Cannot boot "${plan.label}": its EFI zboot kernel is not one range of a file`,
+          "Report this: ukiboot plans a UKI's .linux as one range",
+        );
       const payload = { ...plan.kernel, offset: plan.kernel.offset + k.payloadOffset, size: k.payloadSize };
       const note = `the kernel is an EFI zboot image with a ${k.compression} payload: ukiboot decompresses it before loading, since the arm64 loaders take a plain Image`;
       return { plan: { ...plan, kernel: payload, kernelEncoding: k.compression, notes: [...plan.notes, note] }, kernel: { format: "efi-zboot" } };

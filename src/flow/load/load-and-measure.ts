@@ -46,7 +46,9 @@ export async function loadAndMeasure(sys: Sys, session: BootSession, entry: Boot
   sys.log.info(`loading "${entry.showTitle}" (${entry.id}) from ${checked.plan.label}`);
   const call = await sys.kexec.load(checked.plan, { ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...crash });
   if (call === "kexec_load") {
-    sys.log.info("this kernel has no kexec_file_load: loaded with kexec_load, ukiboot placing the segments and handing the next kernel the running device tree with a new /chosen (docs/kexec.md §11)");
+    sys.log.info(
+      "this kernel has no kexec_file_load: loaded with kexec_load, ukiboot placing the segments and handing the next kernel the running device tree with a new /chosen (docs/kexec.md §11)",
+    );
   }
   if (asCrash || opts.measure === false) return checked.plan;
   try {

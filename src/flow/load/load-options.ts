@@ -52,4 +52,3 @@ export interface CheckedPlan {
   /** Closes what was fetched for the plan (a network entry's UKI) once the kernel holds its own copy. */
   release(): void;
 }
-

@@ -49,7 +49,10 @@ async function confirmUnchanged(sys: Sys, entry: BootEntry): Promise<void> {
   const strip = (e: BootEntry) => ({ ...e, showTitle: "" });
   const changed = again ? firstDifference(strip(entry), strip(again)) : "(the entry is gone)";
   if (changed !== null) {
-    throw new BootError(`Cannot boot "${entry.path}": it changed on disk after it was listed`, "Try again; if it keeps happening, something is rewriting the ESP while ukiboot runs");
+    throw new BootError(
+      `Cannot boot "${entry.path}": it changed on disk after it was listed`,
+      "Try again; if it keeps happening, something is rewriting the ESP while ukiboot runs",
+    );
   }
 }
 

@@ -106,7 +106,6 @@ const STOCK_WANTS: [target: string, unit: string][] = [
   ["sysinit.target", "systemd-pcrphase.service"],
 ];
 
-
 const INITRD_RELEASE = `NAME="ukiboot systemd target"
 ID=ukiboot-systemd-target
 PRETTY_NAME="ukiboot systemd 257 target initrd"
@@ -124,7 +123,6 @@ export interface SystemdTargetInitrd {
   /** The .deb file name of each package used. */
   debs: Record<string, string>;
 }
-
 
 /** Assembles the initrd from the unpacked package trees (pure apart from reading them). */
 export function assembleSystemdTarget(packageTrees: Record<string, string>, busybox: string): InitramfsTree {
@@ -161,7 +159,12 @@ export function assembleSystemdTarget(packageTrees: Record<string, string>, busy
   const libc6 = packageTrees.libc6!;
   if (!lstatSync(join(libc6, ldLink)).isSymbolicLink()) throw new Error(`Cannot link the ELF interpreter: "${ldLink}" in libc6 is not a symlink`);
   tree.add({ type: "symlink", path: ldLink, target: readlinkSync(join(libc6, ldLink)) });
-  tree.add({ type: "file", path: "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", data: new Uint8Array(readFileSync(realpathSync(join(libc6, ldLink)))), mode: 0o755 });
+  tree.add({
+    type: "file",
+    path: "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+    data: new Uint8Array(readFileSync(realpathSync(join(libc6, ldLink)))),
+    mode: 0o755,
+  });
 
   const unitDir = "usr/lib/systemd/system";
   for (const u of STOCK_UNITS) addFile(tree, { tree: systemdTree, path: posix.join(unitDir, u) }, 0o644);

@@ -34,7 +34,8 @@ export function libraryClosure(trees: string[], roots: PackageFile[]): Map<strin
       if (out.has(lib)) continue;
       const dirs = [...info.runpath.map((d) => d.replace(/^\/+/, "")), ...LIBRARY_DIRS];
       const found = dirs.map((d) => locate(trees, posix.join(d, lib))).find((f) => f !== undefined);
-      if (!found) throw new Error(`Cannot find the library "${lib}" needed by "${file.path}" in the packages ${trees.map((t) => t.split("/").at(-1)).join(", ")}`);
+      if (!found)
+        throw new Error(`Cannot find the library "${lib}" needed by "${file.path}" in the packages ${trees.map((t) => t.split("/").at(-1)).join(", ")}`);
       out.set(lib, found);
       queue.push(found);
     }

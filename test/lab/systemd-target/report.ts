@@ -109,7 +109,17 @@ export function parseSystemdTargetReport(log: string, stage: SystemdTargetStage 
   if (begin < 0) return null;
   const end = clean.indexOf(`${S}-END stage=${stage}`, begin);
   if (end < 0) return null;
-  const report: SystemdTargetReport = { stage, cmdline: "", efi: false, acpiTpm2: false, pid1Env: null, managerEnv: null, units: {}, pcr11: "", measureLog: null };
+  const report: SystemdTargetReport = {
+    stage,
+    cmdline: "",
+    efi: false,
+    acpiTpm2: false,
+    pid1Env: null,
+    managerEnv: null,
+    units: {},
+    pcr11: "",
+    measureLog: null,
+  };
   const value = (l: string, tag: string) => (l.startsWith(`${S}-${tag} `) ? l.slice(`${S}-${tag} `.length).trim() : undefined);
   for (const l of clean.slice(begin, end).split("\n")) {
     let v: string | undefined;

@@ -53,12 +53,17 @@ function comparable(o: Json, f: Flags): Json {
   // (15) the UKI's own companion files (named relative to its directory) are left out for a `uki` entry.
   if (Array.isArray(out.extras)) out.extras = (out.extras as string[]).filter((x) => f.kind !== "type1-uki" || x.startsWith("/")).sort();
   // (16) bootctl 257 wrote global add-ons relative to the root without the leading "/"; 262 and ukiboot write it.
-  if (f.version < 262 && Array.isArray(out.addons)) out.addons = (out.addons as Json[]).map((a) => (typeof a.globalAddon === "string" ? { ...a, globalAddon: String(a.globalAddon).replace(/^\//, "") } : a));
+  if (f.version < 262 && Array.isArray(out.addons))
+    out.addons = (out.addons as Json[]).map((a) => (typeof a.globalAddon === "string" ? { ...a, globalAddon: String(a.globalAddon).replace(/^\//, "") } : a));
   return out;
 }
 
 const trees: [string, () => Promise<{ esp: string; xbootldr?: string }>, { compareDefault: boolean; since: number }][] = [
-  ["fedora", async () => ({ esp: join(committedTree("fedora"), "esp"), xbootldr: join(committedTree("fedora"), "xbootldr") }), { compareDefault: true, since: 257 }],
+  [
+    "fedora",
+    async () => ({ esp: join(committedTree("fedora"), "esp"), xbootldr: join(committedTree("fedora"), "xbootldr") }),
+    { compareDefault: true, since: 257 },
+  ],
   ["arch", async () => ({ esp: join(committedTree("arch"), "esp") }), { compareDefault: false, since: 257 }],
   ["uki-esp", async () => ({ esp: (await ukiTree()).esp }), { compareDefault: false, since: 257 }],
   // bootctl 257 knows neither `uki` nor `extra`; these trees are 262's.
@@ -74,75 +79,84 @@ for (const release of ["trixie", "forky"] as OracleRelease[]) {
   const version = typeof setup === "string" ? (release === "trixie" ? 257 : 262) : setup.version;
 
   describe.skipIf(typeof setup === "string")(`discoverEntries() against bootctl list --json (systemd ${version})`, () => {
-    test.each(trees.filter(([, , o]) => version >= o.since))("agrees with bootctl on the %s tree", async (_name, tree, opts) => {
-      const t = await tree();
-      const theirs = await (setup as Bootctl).run(t.esp, t.xbootldr);
-      const d = await discoverEntries(new NodeFs(), { ...t, arch: "x64" });
-      const def = pickDefaultEntry(d.entries, { loaderConfDefault: d.config.default, loaderConfPreferred: d.config.preferred });
-      const ours = toBootctlJson(d.entries, { defaultIndex: def.index }) as unknown as Json[];
-      expect(theirs.length).toBeGreaterThan(0);
+    test.each(trees.filter(([, , o]) => version >= o.since))(
+      "agrees with bootctl on the %s tree",
+      async (_name, tree, opts) => {
+        const t = await tree();
+        const theirs = await (setup as Bootctl).run(t.esp, t.xbootldr);
+        const d = await discoverEntries(new NodeFs(), { ...t, arch: "x64" });
+        const def = pickDefaultEntry(d.entries, { loaderConfDefault: d.config.default, loaderConfPreferred: d.config.preferred });
+        const ours = toBootctlJson(d.entries, { defaultIndex: def.index }) as unknown as Json[];
+        expect(theirs.length).toBeGreaterThan(0);
 
-      const matched: [Json, Json][] = [];
-      for (const [i, o] of ours.entries()) {
-        const e = d.entries[i]!;
-        // bootctl does not read `efi` targets, which ukiboot boots with the stub rules when they are UKIs; 257 knows no `uki`.
-        if (e.kind === "type1-efi" || (e.kind === "type1-uki" && version < 262)) continue;
-        // (4) bootctl keeps the case of ids; (3) it gives @0 of a profile with ID= the id "file.efi@ID".
-        const t = theirs.find((x) => String(x.id).toLowerCase() === e.id) ?? theirs.find((x) => x.path === e.path && profileOf(e) === 0 && String(x.id).toLowerCase().startsWith(`${e.id}@`) && x.title === e.title);
-        expect(t === undefined ? `bootctl does not list ${e.id}` : "found").toBe("found");
-        matched.push([o, t!]);
-        const flags: Flags = {
-          version,
-          kind: e.kind,
-          counted: e.triesLeft !== -1,
-          hasMachineId: e.machineId !== undefined,
-          untitledProfile: (profileOf(e) ?? 0) > 0 && /\(Profile #\d+\)$/.test(e.title ?? ""),
-          hasLocalAddons: addonsOf(e).some((a) => a.scope === "local"),
-        };
-        const mine = comparable(o, flags);
-        const other = comparable(t!, flags);
-        // bootctl does not check add-on .uname values (and lists add-ons in directory order): leave out the
-        // add-ons we refused with a reported problem, and compare the command line only when nothing was left out.
-        if (Array.isArray(other.addons)) {
-          const refused = (a: Record<string, string>) => d.problems.some((p) => p.file.endsWith(`/${(a.localAddon ?? a.globalAddon)!.replace(/^\//, "")}`) && /\.uname/.test(p.message));
-          const kept = (other.addons as Record<string, string>[]).filter((a) => !refused(a));
-          if (kept.length !== (other.addons as unknown[]).length) {
-            delete mine.cmdline;
-            delete other.cmdline;
+        const matched: [Json, Json][] = [];
+        for (const [i, o] of ours.entries()) {
+          const e = d.entries[i]!;
+          // bootctl does not read `efi` targets, which ukiboot boots with the stub rules when they are UKIs; 257 knows no `uki`.
+          if (e.kind === "type1-efi" || (e.kind === "type1-uki" && version < 262)) continue;
+          // (4) bootctl keeps the case of ids; (3) it gives @0 of a profile with ID= the id "file.efi@ID".
+          const t =
+            theirs.find((x) => String(x.id).toLowerCase() === e.id) ??
+            theirs.find((x) => x.path === e.path && profileOf(e) === 0 && String(x.id).toLowerCase().startsWith(`${e.id}@`) && x.title === e.title);
+          expect(t === undefined ? `bootctl does not list ${e.id}` : "found").toBe("found");
+          matched.push([o, t!]);
+          const flags: Flags = {
+            version,
+            kind: e.kind,
+            counted: e.triesLeft !== -1,
+            hasMachineId: e.machineId !== undefined,
+            untitledProfile: (profileOf(e) ?? 0) > 0 && /\(Profile #\d+\)$/.test(e.title ?? ""),
+            hasLocalAddons: addonsOf(e).some((a) => a.scope === "local"),
+          };
+          const mine = comparable(o, flags);
+          const other = comparable(t!, flags);
+          // bootctl does not check add-on .uname values (and lists add-ons in directory order): leave out the
+          // add-ons we refused with a reported problem, and compare the command line only when nothing was left out.
+          if (Array.isArray(other.addons)) {
+            const refused = (a: Record<string, string>) =>
+              d.problems.some((p) => p.file.endsWith(`/${(a.localAddon ?? a.globalAddon)!.replace(/^\//, "")}`) && /\.uname/.test(p.message));
+            const kept = (other.addons as Record<string, string>[]).filter((a) => !refused(a));
+            if (kept.length !== (other.addons as unknown[]).length) {
+              delete mine.cmdline;
+              delete other.cmdline;
+            }
+            other.addons = kept.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+            mine.addons = [...(mine.addons as Record<string, string>[])].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
           }
-          other.addons = kept.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-          mine.addons = [...(mine.addons as Record<string, string>[])].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+          if (Array.isArray(other.extras)) {
+            other.extras = (other.extras as string[]).filter(
+              (x) => !d.problems.some((p) => p.file.endsWith(`/${x.replace(/^\//, "")}`) && /\.uname/.test(p.message)),
+            );
+          }
+          // Entries only bootctl lists (auto-*, broken files) take part in its title uniquification.
+          if (theirs.some((x) => x !== t && x.title === t!.title && !ours.some((y) => y.path === x.path))) {
+            delete mine.showTitle;
+            delete other.showTitle;
+          }
+          // (13) bootctl starts the cmdline with a space when there are no options.
+          if (typeof other.cmdline === "string" && mine.options === undefined) other.cmdline = other.cmdline.trimStart();
+          expect(mine).toEqual(other);
         }
-        if (Array.isArray(other.extras)) {
-          other.extras = (other.extras as string[]).filter((x) => !d.problems.some((p) => p.file.endsWith(`/${x.replace(/^\//, "")}`) && /\.uname/.test(p.message)));
+        // (2) bootctl also lists entries whose files are missing or of another architecture; each such
+        // entry must be one we reported as a problem.
+        for (const t of theirs) {
+          if (matched.some(([, m]) => m === t)) continue;
+          if (d.entries.some((e) => e.path === t.path)) continue;
+          // Not in docs/efi-variables.md §6: bootctl 257 does not skip "auto-*" entry files, which systemd-boot does (docs/entries.md §2).
+          if (/\/auto-[^/]*$/i.test(String(t.path))) continue;
+          expect(d.problems.some((p) => p.file === t.path) ? "reported" : `unreported ${String(t.path)}`).toBe("reported");
         }
-        // Entries only bootctl lists (auto-*, broken files) take part in its title uniquification.
-        if (theirs.some((x) => x !== t && x.title === t!.title && !ours.some((y) => y.path === x.path))) {
-          delete mine.showTitle;
-          delete other.showTitle;
+        // Order of different files agrees; (5) bootctl 257's profile order is not compared, 262's is.
+        const seen = new Set<unknown>();
+        const byFile = version >= 262 ? matched : matched.filter(([o]) => !seen.has(o.path) && seen.add(o.path));
+        const theirOrder = byFile.map(([, t]) => theirs.indexOf(t));
+        expect(theirOrder).toEqual([...theirOrder].sort((a, b) => a - b));
+        if (opts.compareDefault) {
+          const theirDefault = theirs.find((x) => x.isDefault === true);
+          expect(String(theirDefault?.id).toLowerCase()).toBe(d.entries[def.index!]!.id);
         }
-        // (13) bootctl starts the cmdline with a space when there are no options.
-        if (typeof other.cmdline === "string" && mine.options === undefined) other.cmdline = other.cmdline.trimStart();
-        expect(mine).toEqual(other);
-      }
-      // (2) bootctl also lists entries whose files are missing or of another architecture; each such
-      // entry must be one we reported as a problem.
-      for (const t of theirs) {
-        if (matched.some(([, m]) => m === t)) continue;
-        if (d.entries.some((e) => e.path === t.path)) continue;
-        // Not in docs/efi-variables.md §6: bootctl 257 does not skip "auto-*" entry files, which systemd-boot does (docs/entries.md §2).
-        if (/\/auto-[^/]*$/i.test(String(t.path))) continue;
-        expect(d.problems.some((p) => p.file === t.path) ? "reported" : `unreported ${String(t.path)}`).toBe("reported");
-      }
-      // Order of different files agrees; (5) bootctl 257's profile order is not compared, 262's is.
-      const seen = new Set<unknown>();
-      const byFile = version >= 262 ? matched : matched.filter(([o]) => !seen.has(o.path) && seen.add(o.path));
-      const theirOrder = byFile.map(([, t]) => theirs.indexOf(t));
-      expect(theirOrder).toEqual([...theirOrder].sort((a, b) => a - b));
-      if (opts.compareDefault) {
-        const theirDefault = theirs.find((x) => x.isDefault === true);
-        expect(String(theirDefault?.id).toLowerCase()).toBe(d.entries[def.index!]!.id);
-      }
-    }, 180_000);
+      },
+      180_000,
+    );
   });
 }

@@ -1,7 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { lastBootedAction, pickDefaultEntry } from "../../../src/bls/default-entry.ts";
 
-const entries = ["arch.efi", "fedora-6.10.2.conf", "fedora-6.9.1.conf", "multi.efi", "multi.efi@factory-reset", "legacy-5.4.conf"].map((id) => ({ id, triesLeft: -1 }));
+const entries = ["arch.efi", "fedora-6.10.2.conf", "fedora-6.9.1.conf", "multi.efi", "multi.efi@factory-reset", "legacy-5.4.conf"].map((id) => ({
+  id,
+  triesLeft: -1,
+}));
 
 describe("pickDefaultEntry()", () => {
   // [inputs, expected index, expected reason, expected EFI-variable default]
@@ -26,11 +29,23 @@ describe("pickDefaultEntry()", () => {
     expect(c.efiDefaultIndex).toBe(efiDefault);
   });
   test("the default settings may pick an entry with no tries left, as systemd-boot does (#31215)", () => {
-    const c = pickDefaultEntry([{ id: "good.conf", triesLeft: 1 }, { id: "bad.conf", triesLeft: 0 }], { loaderConfDefault: "bad.conf" });
+    const c = pickDefaultEntry(
+      [
+        { id: "good.conf", triesLeft: 1 },
+        { id: "bad.conf", triesLeft: 0 },
+      ],
+      { loaderConfDefault: "bad.conf" },
+    );
     expect(c.index).toBe(1);
   });
   test("nothing set, first entry a profile > 0: the first profile 0 is the default, as systemd-boot 262 never picks another by itself", () => {
-    const c = pickDefaultEntry([{ id: "a@1.conf", triesLeft: -1, profile: 1 }, { id: "b.conf", triesLeft: -1 }], {});
+    const c = pickDefaultEntry(
+      [
+        { id: "a@1.conf", triesLeft: -1, profile: 1 },
+        { id: "b.conf", triesLeft: -1 },
+      ],
+      {},
+    );
     expect(c).toEqual({ index: 1, reason: "first" });
   });
   test("returns no index for an empty list", () => {
@@ -74,7 +89,9 @@ describe("pickDefaultEntry() with preferred and SysFail (systemd-boot 262)", () 
         for (const preferredConf of targets)
           for (const defaultVar of targets) {
             const i = { sysFailed, oneShot, preferredVar, preferredConf, defaultVar };
-            const label = Object.entries(i).map(([k, v]) => `${k}=${v ?? "-"}`).join(" ");
+            const label = Object.entries(i)
+              .map(([k, v]) => `${k}=${v ?? "-"}`)
+              .join(" ");
             test(label, () => {
               const inputs = {
                 sysFailed,
@@ -91,11 +108,20 @@ describe("pickDefaultEntry() with preferred and SysFail (systemd-boot 262)", () 
           }
 
   test("a preferred glob skips the bad entry and takes the next match", () => {
-    const c = pickDefaultEntry([{ id: "os-2.conf", triesLeft: 0 }, { id: "os-1.conf", triesLeft: 3 }], { preferredVar: "os-*" });
+    const c = pickDefaultEntry(
+      [
+        { id: "os-2.conf", triesLeft: 0 },
+        { id: "os-1.conf", triesLeft: 3 },
+      ],
+      { preferredVar: "os-*" },
+    );
     expect(c).toEqual({ index: 1, reason: "efi-preferred", efiDefaultIndex: 1 });
   });
   test("@saved as preferred uses LoaderEntryLastBooted, still skipping a bad entry", () => {
-    const two = [{ id: "a.conf", triesLeft: 0 }, { id: "b.conf", triesLeft: -1 }];
+    const two = [
+      { id: "a.conf", triesLeft: 0 },
+      { id: "b.conf", triesLeft: -1 },
+    ];
     expect(pickDefaultEntry(two, { preferredVar: "@saved", lastBooted: "b.conf" }).index).toBe(1);
     expect(pickDefaultEntry(two, { loaderConfPreferred: "@saved", lastBooted: "a.conf" })).toEqual({ index: 0, reason: "first" });
   });

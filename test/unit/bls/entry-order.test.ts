@@ -32,14 +32,28 @@ describe("compareBootEntries()", () => {
   });
   test("orders profiles of one UKI ascending, with @0 first through stability", () => {
     // @0 has no idWithoutProfile and so ties with every @k; profiles > 0 compare by number.
-    expect(compareBootEntries(e("m.efi@2", { idWithoutProfile: "m.efi", profile: 2 }), e("m.efi@b", { idWithoutProfile: "m.efi", profile: 1 }))).toBeGreaterThan(0);
+    expect(
+      compareBootEntries(e("m.efi@2", { idWithoutProfile: "m.efi", profile: 2 }), e("m.efi@b", { idWithoutProfile: "m.efi", profile: 1 })),
+    ).toBeGreaterThan(0);
     expect(compareBootEntries(e("m.efi", { profile: 0 }), e("m.efi@2", { idWithoutProfile: "m.efi", profile: 2 }))).toBe(0);
-    const inOrder = sortBootEntries([e("m.efi", { profile: 0 }), e("m.efi@b", { idWithoutProfile: "m.efi", profile: 1 }), e("m.efi@2", { idWithoutProfile: "m.efi", profile: 2 })]);
+    const inOrder = sortBootEntries([
+      e("m.efi", { profile: 0 }),
+      e("m.efi@b", { idWithoutProfile: "m.efi", profile: 1 }),
+      e("m.efi@2", { idWithoutProfile: "m.efi", profile: 2 }),
+    ]);
     expect(inOrder.map((x) => x.id)).toEqual(["m.efi", "m.efi@b", "m.efi@2"]);
   });
   test("breaks ties between counted copies by more tries left, then fewer done", () => {
-    const s = sortBootEntries([e("a.efi", { triesLeft: 1, triesDone: 2 }), e("a.efi", { triesLeft: 3, triesDone: 5 }), e("a.efi", { triesLeft: 3, triesDone: 0 })]);
-    expect(s.map((x) => [x.triesLeft, x.triesDone])).toEqual([[3, 0], [3, 5], [1, 2]]);
+    const s = sortBootEntries([
+      e("a.efi", { triesLeft: 1, triesDone: 2 }),
+      e("a.efi", { triesLeft: 3, triesDone: 5 }),
+      e("a.efi", { triesLeft: 3, triesDone: 0 }),
+    ]);
+    expect(s.map((x) => [x.triesLeft, x.triesDone])).toEqual([
+      [3, 0],
+      [3, 5],
+      [1, 2],
+    ]);
   });
   test("treats an uncounted and a counted copy as equal (stable order)", () => {
     expect(compareBootEntries(e("a.efi"), e("a.efi", { triesLeft: 2, triesDone: 0 }))).toBe(0);

@@ -19,7 +19,10 @@ const UKI_TREE: Record<string, UkiSpec> = {
     cmdline: "root=/dev/vda2 quiet",
     uname: "6.12.0-acme1",
     profile: "ID=main\nTITLE=Regular",
-    profiles: [{ profile: "ID=reset", cmdline: "root=/dev/vda2 factory-reset" }, { profile: "DESCRIPTION=no id and no title", cmdline: "root=/dev/vda2 debug" }],
+    profiles: [
+      { profile: "ID=reset", cmdline: "root=/dev/vda2 factory-reset" },
+      { profile: "DESCRIPTION=no id and no title", cmdline: "root=/dev/vda2 debug" },
+    ],
   },
   "EFI/Linux/acme-0.9.efi": { osRelease: ACME_OSREL("0.9"), cmdline: "root=/dev/vda2", uname: "6.12.0-acme0" },
   "EFI/Linux/bad+0-2.efi": { osRelease: 'ID=zzz\nPRETTY_NAME="Broken OS"\n', cmdline: "x" },
@@ -105,7 +108,10 @@ const LINK_UKIS: Record<string, UkiSpec> = {
     cmdline: "root=/dev/vda2 quiet",
     uname: "6.12.0-acme1",
     profile: "ID=main\nTITLE=Regular",
-    profiles: [{ profile: "ID=reset\nTITLE=Factory reset", cmdline: "root=/dev/vda2 factory-reset" }, { profile: "DESCRIPTION=no id and no title", cmdline: "root=/dev/vda2 debug" }],
+    profiles: [
+      { profile: "ID=reset\nTITLE=Factory reset", cmdline: "root=/dev/vda2 factory-reset" },
+      { profile: "DESCRIPTION=no id and no title", cmdline: "root=/dev/vda2 debug" },
+    ],
   },
   "acme-0.9.efi": { systemd: 262, osRelease: ACME_OSREL("0.9"), cmdline: "root=/dev/vda2", uname: "6.12.0-acme0" },
   "other-2.efi": { systemd: 262, osRelease: 'ID=other\nPRETTY_NAME="Other OS"\nVERSION_ID=2\n', cmdline: "root=/dev/vdb2", uname: "6.12.0-other" },
@@ -157,7 +163,10 @@ export function mixedTree(): Promise<{ esp: string }> {
     mkdirSync(join(esp, "legacy"), { recursive: true });
     writeFileSync(join(esp, "legacy/vmlinuz"), "not a kernel, never read by listing\n");
     writeFileSync(join(esp, "legacy/initrd.img"), "initrd\n");
-    writeFileSync(join(esp, "loader/entries/legacy-5.4.conf"), "title Legacy\nsort-key legacy\nversion 5.4\nlinux /legacy/vmlinuz\ninitrd /legacy/initrd.img\noptions root=/dev/vda3\n");
+    writeFileSync(
+      join(esp, "loader/entries/legacy-5.4.conf"),
+      "title Legacy\nsort-key legacy\nversion 5.4\nlinux /legacy/vmlinuz\ninitrd /legacy/initrd.img\noptions root=/dev/vda3\n",
+    );
     // acme 0.9's entry has used up its tries: boot counting marked it bad.
     const entries = join(esp, "loader/entries");
     renameSync(join(entries, "acme-commit_2.0.9.conf"), join(entries, "acme-commit_2.0.9+0-3.conf"));

@@ -27,7 +27,9 @@ function mutate(src: Uint8Array, rnd: () => number, headerEnd: number): Uint8Arr
   const at = (limit: number) => rnd() % Math.max(1, limit);
   const interesting = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffff0, b.length, b.length - 1, 0x1000, 40];
   if (kind === 0) for (let i = 0, n = 1 + (rnd() % 8); i < n; i++) b[at(b.length)] = rnd() & 0xff;
-  else if (kind === 1) for (let i = 0, n = 1 + (rnd() % 4); i < n; i++) new DataView(b.buffer).setUint32(Math.min(at(headerEnd), b.length - 4), interesting[rnd() % interesting.length]! >>> 0, true);
+  else if (kind === 1)
+    for (let i = 0, n = 1 + (rnd() % 4); i < n; i++)
+      new DataView(b.buffer).setUint32(Math.min(at(headerEnd), b.length - 4), interesting[rnd() % interesting.length]! >>> 0, true);
   else if (kind === 2) new DataView(b.buffer).setUint16(Math.min(at(headerEnd), b.length - 2), rnd() & 0xffff, true);
   else if (kind === 3) b = b.subarray(0, at(b.length));
   else {
@@ -43,10 +45,11 @@ class MemFs implements ReadOnlyFs {
   constructor(private files: Map<string, Uint8Array>) {}
   private dirs() {
     const d = new Set<string>(["/"]);
-    for (const f of this.files.keys()) for (let p = f; p.includes("/") && p !== ""; ) {
-      p = p.slice(0, p.lastIndexOf("/"));
-      d.add(p === "" ? "/" : p);
-    }
+    for (const f of this.files.keys())
+      for (let p = f; p.includes("/") && p !== ""; ) {
+        p = p.slice(0, p.lastIndexOf("/"));
+        d.add(p === "" ? "/" : p);
+      }
     return d;
   }
   async readFile(path: string) {
@@ -60,11 +63,12 @@ class MemFs implements ReadOnlyFs {
   async readDir(path: string): Promise<DirEntry[]> {
     const out = new Map<string, DirEntry>();
     const prefix = path === "/" ? "/" : `${path}/`;
-    for (const f of this.files.keys()) if (f.startsWith(prefix)) {
-      const rest = f.slice(prefix.length);
-      const name = rest.split("/")[0]!;
-      out.set(name, { name, kind: rest.includes("/") ? "dir" : "file" });
-    }
+    for (const f of this.files.keys())
+      if (f.startsWith(prefix)) {
+        const rest = f.slice(prefix.length);
+        const name = rest.split("/")[0]!;
+        out.set(name, { name, kind: rest.includes("/") ? "dir" : "file" });
+      }
     return [...out.values()];
   }
   async stat(path: string): Promise<FileStat | null> {
@@ -124,7 +128,9 @@ describe("fuzzing with mutated real fixtures", () => {
   });
 
   test("discoverEntries() lists or reports mutated UKIs and add-ons, never throws", async () => {
-    const uki = fixtureBytes(await buildUki({ osRelease: ACME_OSREL("1.0"), cmdline: "quiet", uname: "6.12.0-fake", profile: "ID=a", profiles: [{ profile: "ID=b", cmdline: "x" }] }));
+    const uki = fixtureBytes(
+      await buildUki({ osRelease: ACME_OSREL("1.0"), cmdline: "quiet", uname: "6.12.0-fake", profile: "ID=a", profiles: [{ profile: "ID=b", cmdline: "x" }] }),
+    );
     const addon = fixtureBytes(await buildAddon({ cmdline: "debug", uname: "6.12.0-fake" }));
     const ukiEnd = parsePe(uki, { source: "u" }).headersEnd;
     const addonEnd = parsePe(addon, { source: "a" }).headersEnd;

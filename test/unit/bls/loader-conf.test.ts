@@ -6,7 +6,17 @@ const parse = (text: string) => parseLoaderConf(text, { source: "loader.conf" })
 describe("parseLoaderConf()", () => {
   test("applies the defaults to an empty file", () => {
     const { config, problems } = parse("");
-    expect(config).toEqual({ editor: true, autoEntries: true, autoFirmware: true, autoPoweroff: false, autoReboot: false, rebootOnError: "auto", beep: false, rebootForBitlocker: false, other: {} });
+    expect(config).toEqual({
+      editor: true,
+      autoEntries: true,
+      autoFirmware: true,
+      autoPoweroff: false,
+      autoReboot: false,
+      rebootOnError: "auto",
+      beep: false,
+      rebootForBitlocker: false,
+      other: {},
+    });
     expect(problems).toEqual([]);
   });
   test.each([

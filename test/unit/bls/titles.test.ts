@@ -6,11 +6,13 @@ describe("uniqueTitles()", () => {
     expect(uniqueTitles([{ id: "a.conf" }, { id: "b.conf", title: "B" }])).toEqual(["a.conf", "B"]);
   });
   test("appends the version to duplicated titles", () => {
-    expect(uniqueTitles([{ id: "a.conf", title: "Fedora", version: "6.9" }, { id: "b.conf", title: "Fedora", version: "6.10" }, { id: "c.conf", title: "Other", version: "1" }])).toEqual([
-      "Fedora (6.9)",
-      "Fedora (6.10)",
-      "Other",
-    ]);
+    expect(
+      uniqueTitles([
+        { id: "a.conf", title: "Fedora", version: "6.9" },
+        { id: "b.conf", title: "Fedora", version: "6.10" },
+        { id: "c.conf", title: "Other", version: "1" },
+      ]),
+    ).toEqual(["Fedora (6.9)", "Fedora (6.10)", "Other"]);
   });
   test("then the first 8 characters of the machine-id, then the id", () => {
     const t = uniqueTitles([
@@ -31,6 +33,11 @@ describe("uniqueTitles()", () => {
     expect(t).toEqual(["X (1) (aaaaaaaa)", "X (1) (bbbbbbbb)", "X (2)"]);
   });
   test("compares titles case-sensitively", () => {
-    expect(uniqueTitles([{ id: "a", title: "Arch", version: "1" }, { id: "b", title: "arch", version: "2" }])).toEqual(["Arch", "arch"]);
+    expect(
+      uniqueTitles([
+        { id: "a", title: "Arch", version: "1" },
+        { id: "b", title: "arch", version: "2" },
+      ]),
+    ).toEqual(["Arch", "arch"]);
   });
 });

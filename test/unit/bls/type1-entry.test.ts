@@ -98,10 +98,14 @@ describe("parseType1Entry()", () => {
   test("a path that leaves the partition is refused with its line", () => {
     const { entry, problems } = parse("uki /../other/a.efi\n");
     expect(entry).toBeUndefined();
-    expect(problems.map((p) => [p.line, p.message])).toEqual([[1, 'Cannot use entry: the uki path "/../other/a.efi" leaves the partition (it has a ".." component)']]);
+    expect(problems.map((p) => [p.line, p.message])).toEqual([
+      [1, 'Cannot use entry: the uki path "/../other/a.efi" leaves the partition (it has a ".." component)'],
+    ]);
     const extra = parse("uki /a.efi\nextra /acme/../../x.cred\n");
     expect(extra.entry!.extras).toEqual([]);
-    expect(extra.problems.map((p) => [p.line, p.message])).toEqual([[2, 'Ignoring "extra /acme/../../x.cred": the path leaves the partition (it has a ".." component)']]);
+    expect(extra.problems.map((p) => [p.line, p.message])).toEqual([
+      [2, 'Ignoring "extra /acme/../../x.cred": the path leaves the partition (it has a ".." component)'],
+    ]);
   });
   test("remembers the line of profile, for a profile the UKI does not have", () => {
     expect(parse("uki /a.efi\n\nprofile 3\n").entry).toMatchObject({ profile: 3, profileLine: 3 });

@@ -35,7 +35,12 @@ test("Debian's own aliases pick the drivers of a q35 machine with an NVMe ESP an
   const deps = parseModulesDep(readFileSync(join(parts.modulesDir, "modules.dep"), "utf8"));
   const aliases = parseModulesAlias(readFileSync(join(parts.modulesDir, "modules.alias"), "utf8"));
   // modalias files read in such a guest: the ICH9 AHCI controller, the NVMe controller, a virtio NIC.
-  const devices = ["pci:v00008086d00002922sv00001AF4sd00001100bc01sc06i01", "pci:v00001B36d00000010sv00001AF4sd00001100bc01sc08i02", "pci:v00001AF4d00001041sv00001AF4sd00001100bc02sc00i00", "virtio:d00000001v00001AF4"];
+  const devices = [
+    "pci:v00008086d00002922sv00001AF4sd00001100bc01sc06i01",
+    "pci:v00001B36d00000010sv00001AF4sd00001100bc01sc08i02",
+    "pci:v00001AF4d00001041sv00001AF4sd00001100bc02sc00i00",
+    "virtio:d00000001v00001AF4",
+  ];
   const pick = (list: string[]) => {
     const closure = resolveModuleOrder(deps, list).order;
     const dependencies = new Set(closure.flatMap((p) => deps.get(p) ?? []).map(moduleName));

@@ -20,7 +20,11 @@ describe("withDirLock()", () => {
     const dir = mkdtempSync(join(tmpdir(), "lock-"));
     const lock = join(dir, "x.lock");
     const done = join(dir, "other-done");
-    const other = Bun.spawn([process.execPath, "-e", `const { withDirLockSync } = await import(${JSON.stringify(LOCK_MODULE)}); withDirLockSync(${JSON.stringify(lock)}, "x", () => { Bun.sleepSync(800); require("node:fs").writeFileSync(${JSON.stringify(done)}, "1"); });`]);
+    const other = Bun.spawn([
+      process.execPath,
+      "-e",
+      `const { withDirLockSync } = await import(${JSON.stringify(LOCK_MODULE)}); withDirLockSync(${JSON.stringify(lock)}, "x", () => { Bun.sleepSync(800); require("node:fs").writeFileSync(${JSON.stringify(done)}, "1"); });`,
+    ]);
     while (!existsSync(join(lock, "owner")) && other.exitCode === null) await Bun.sleep(20);
     const sawOthersResult = await withDirLock(lock, "x", async () => existsSync(done));
     expect(await other.exited).toBe(0);

@@ -19,7 +19,10 @@ async function lddNames(bin: string): Promise<string[]> {
     .sort();
 }
 
-test.each([["the Bun runtime", RUNTIME], ["/bin/ls", "/bin/ls"]])("resolveLibraryClosure(%s) finds what ldd finds", async (_, bin) => {
+test.each([
+  ["the Bun runtime", RUNTIME],
+  ["/bin/ls", "/bin/ls"],
+])("resolveLibraryClosure(%s) finds what ldd finds", async (_, bin) => {
   const ours = resolveLibraryClosure(bin);
   const names = [...new Set(ours.map((l) => (l.name.startsWith("/") ? l.name : l.name)))];
   const ldd = await lddNames(bin);
@@ -44,7 +47,10 @@ test("the arm64 runtime's closure resolves inside Debian's arm64 libc6, as a mer
   expect(info.interpreter).toBe("/lib/ld-linux-aarch64.so.1");
   const libs = resolveLibraryClosure(runtime, ARM64_LIBRARY_PATH, arm.sysroot);
   expect(libs.map((l) => l.targetPath).sort()).toEqual(
-    ["/lib/ld-linux-aarch64.so.1", ...["ld-linux-aarch64.so.1", "libc.so.6", "libdl.so.2", "libm.so.6", "libpthread.so.0"].map((n) => `/lib/aarch64-linux-gnu/${n}`)].sort(),
+    [
+      "/lib/ld-linux-aarch64.so.1",
+      ...["ld-linux-aarch64.so.1", "libc.so.6", "libdl.so.2", "libm.so.6", "libpthread.so.0"].map((n) => `/lib/aarch64-linux-gnu/${n}`),
+    ].sort(),
   );
   // Every one is read from the arm64 tree, never from this machine's /lib.
   for (const l of libs) expect(l.hostPath.startsWith(`${arm.sysroot}/`)).toBe(true);

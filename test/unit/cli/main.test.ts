@@ -51,7 +51,16 @@ test("boot --esp on a directory without UKIs exits 1 with a sentence and a next 
 
 test("inspect shows the sections of the current UKI specification, .hwids and a repeated .efifw, in canonical order (ukify 262)", async () => {
   const { buildUki } = await import("../../support/uki-fixtures.ts");
-  const uki = await buildUki({ systemd: 262, osRelease: 'ID=fw\nPRETTY_NAME="Fw"\n', cmdline: "root=/dev/vda2", sections: [[".efifw", "firmware one"], [".hwids", "hwids-json"], [".efifw", "firmware two"]] });
+  const uki = await buildUki({
+    systemd: 262,
+    osRelease: 'ID=fw\nPRETTY_NAME="Fw"\n',
+    cmdline: "root=/dev/vda2",
+    sections: [
+      [".efifw", "firmware one"],
+      [".hwids", "hwids-json"],
+      [".efifw", "firmware two"],
+    ],
+  });
   const t = io();
   expect(await main(["inspect", uki], t.io)).toBe(0);
   expect(t.out()).toContain("  sections: .linux .osrel .cmdline .uname .sbat .hwids .efifw .efifw\n");

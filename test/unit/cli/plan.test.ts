@@ -30,8 +30,18 @@ beforeAll(async () => {
     await run(["sh", "-c", `xz --check=crc32 -c ${join(ROOT, "initrd.cpio")} > ${join(ROOT, "initrd.crc32.xz")}`]);
     const osrel = join(ROOT, "os-release");
     writeFileSync(osrel, 'ID=plan\nPRETTY_NAME="Plan OS"\n');
-    for (const [name, initrd] of [["crc64", "initrd.crc64.xz"], ["crc32", "initrd.crc32.xz"]] as const) {
-      await buildUki(parts, { output: join(ESP, `EFI/Linux/${name}.efi`), linux: join(ROOT, "kernel"), initrds: [join(ROOT, initrd)], cmdline: "quiet", osRelease: `@${osrel}`, uname: "6.1.0-plan" });
+    for (const [name, initrd] of [
+      ["crc64", "initrd.crc64.xz"],
+      ["crc32", "initrd.crc32.xz"],
+    ] as const) {
+      await buildUki(parts, {
+        output: join(ESP, `EFI/Linux/${name}.efi`),
+        linux: join(ROOT, "kernel"),
+        initrds: [join(ROOT, initrd)],
+        cmdline: "quiet",
+        osRelease: `@${osrel}`,
+        uname: "6.1.0-plan",
+      });
     }
   });
   ESP = join(ROOT, "esp");

@@ -23,8 +23,18 @@ describe("composeType2Cmdline()", () => {
   });
 
   test.each([
-    ["the rule says the UKI's line wins: the edit is dropped, with the rule's reason", { imageLineWins: WINS }, "root=/dev/vda2 quiet", `custom command line dropped: ${WINS}`],
-    ["the rule says the UKI's line wins and .cmdline is present but empty: still dropped", { imageLineWins: WINS, ukiCmdline: new Uint8Array([0]) }, "", `custom command line dropped: ${WINS}`],
+    [
+      "the rule says the UKI's line wins: the edit is dropped, with the rule's reason",
+      { imageLineWins: WINS },
+      "root=/dev/vda2 quiet",
+      `custom command line dropped: ${WINS}`,
+    ],
+    [
+      "the rule says the UKI's line wins and .cmdline is present but empty: still dropped",
+      { imageLineWins: WINS, ukiCmdline: new Uint8Array([0]) },
+      "",
+      `custom command line dropped: ${WINS}`,
+    ],
     ["the rule lets a custom line replace .cmdline: the edit is used", {}, "single", null],
     ["no .cmdline and the rule lets it: the edit is the line", { ukiCmdline: null }, "single", null],
   ] as const)("%s", (_, over, cmdline, note) => {
@@ -56,7 +66,7 @@ describe("composeType2Cmdline()", () => {
   describe("profiles (docs/entries.md §5)", () => {
     const perProfile = (k: number) => ["base-cmdline", "p1-cmdline", "p2-cmdline"][k] ?? null;
 
-    test("profile N > 0 without an edit passes \"@N\", boots N with N's .cmdline and measures the number", () => {
+    test('profile N > 0 without an edit passes "@N", boots N with N\'s .cmdline and measures the number', () => {
       const r = compose({ profile: 2, ukiCmdline: perProfile });
       expect(r).toMatchObject({ cmdline: "p2-cmdline", profile: 2, loadOptions: "@2", notes: [] });
       expect(r.measuredPieces).toEqual([
@@ -65,17 +75,17 @@ describe("composeType2Cmdline()", () => {
       ]);
     });
 
-    test("profile N > 0 with an edit passes \"@N <edit>\" and the edit replaces .cmdline", () => {
+    test('profile N > 0 with an edit passes "@N <edit>" and the edit replaces .cmdline', () => {
       const r = compose({ profile: 1, ukiCmdline: perProfile, editedLine: "debug" });
       expect(r).toMatchObject({ cmdline: "debug", profile: 1, loadOptions: "@1 debug" });
     });
 
-    test("an edit starting with \"@N\" on profile 0 makes the stub boot profile N", () => {
+    test('an edit starting with "@N" on profile 0 makes the stub boot profile N', () => {
       const r = compose({ ukiCmdline: perProfile, editedLine: "@1" });
       expect(r).toMatchObject({ cmdline: "p1-cmdline", profile: 1, notes: ["the command line selects profile @1 instead of @0"] });
     });
 
-    test("only the entry's \"@N\" is a prefix; a second one stays in the command line", () => {
+    test('only the entry\'s "@N" is a prefix; a second one stays in the command line', () => {
       const r = compose({ profile: 1, ukiCmdline: perProfile, editedLine: "@2 x" });
       expect(r).toMatchObject({ cmdline: "@2 x", profile: 1, loadOptions: "@1 @2 x" });
     });
@@ -95,7 +105,12 @@ describe("composeType2Cmdline()", () => {
 
     test("appends global add-ons, then the UKI's, each sorted by name, as one measured piece", () => {
       const r = compose({
-        addons: [addon("b.addon.efi", "uki", "uki-b"), addon("z.addon.efi", "global", "global-z"), addon("a.addon.efi", "uki", enc.encode("uki-a\n")), addon("A.addon.efi", "global", "global-A")],
+        addons: [
+          addon("b.addon.efi", "uki", "uki-b"),
+          addon("z.addon.efi", "global", "global-z"),
+          addon("a.addon.efi", "uki", enc.encode("uki-a\n")),
+          addon("A.addon.efi", "global", "global-A"),
+        ],
       });
       expect(r.cmdline).toBe("root=/dev/vda2 quiet global-A global-z uki-a uki-b");
       expect(r.measuredPieces).toEqual([{ pcr: 12, kind: "addon-cmdline", text: "global-A global-z uki-a uki-b" }]);

@@ -20,7 +20,13 @@ describe("GPT parsing on a disk image written by sfdisk", () => {
     expect(header.entrySize).toBe(128);
     const entries = parseGptEntries(bytes.subarray(Number(header.entriesLba) * 512, Number(header.entriesLba) * 512 + header.entryCount * 128), header, img);
     expect(entries).toHaveLength(2);
-    expect(entries[0]).toMatchObject({ number: 1, typeGuid: ESP_TYPE_GUID, partUuid: "11111111-2222-3333-4444-555555555555", firstLba: 2048n, name: "EFI System Partition" });
+    expect(entries[0]).toMatchObject({
+      number: 1,
+      typeGuid: ESP_TYPE_GUID,
+      partUuid: "11111111-2222-3333-4444-555555555555",
+      firstLba: 2048n,
+      name: "EFI System Partition",
+    });
     expect(entries[1]).toMatchObject({ number: 2, typeGuid: XBOOTLDR_TYPE_GUID, partUuid: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", name: "boot" });
   });
 

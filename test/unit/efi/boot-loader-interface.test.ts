@@ -30,10 +30,20 @@ beforeAll(async () => {
     const parts = await debianParts();
     const k = standInKernel();
     writeFileSync(join(ROOT, "kernel"), k);
-    for (const [name, v] of [["alpha", "3"], ["beta", "2"], ["gamma", "1"]] as const) {
-    const osrel = join(ROOT, `os-release-${name}`);
+    for (const [name, v] of [
+      ["alpha", "3"],
+      ["beta", "2"],
+      ["gamma", "1"],
+    ] as const) {
+      const osrel = join(ROOT, `os-release-${name}`);
       writeFileSync(osrel, `ID=bli\nPRETTY_NAME="BLI ${name}"\nVERSION_ID=${v}\n`);
-      await buildUki(parts, { output: join(ESP, `EFI/Linux/${name}.efi`), linux: join(ROOT, "kernel"), cmdline: `name=${name}`, osRelease: `@${osrel}`, uname: "6.1.0-bli" });
+      await buildUki(parts, {
+        output: join(ESP, `EFI/Linux/${name}.efi`),
+        linux: join(ROOT, "kernel"),
+        cmdline: `name=${name}`,
+        osRelease: `@${osrel}`,
+        uname: "6.1.0-bli",
+      });
     }
     writeFileSync(join(ESP, "loader/loader.conf"), "default beta.efi\ntimeout 3\n");
   });
@@ -65,11 +75,15 @@ describe("default entry precedence, against bootctl 257 on the same variables", 
       expect(ours.find((e) => e.isDefault)?.id).toBe(expected);
     });
     // An explicit skip when trixie's bootctl cannot run here, which npm test counts as a failure.
-    test.skipIf(typeof bootctl === "string")(`${name}: bootctl 257 agrees`, async () => {
-      if (typeof bootctl === "string") throw new Error(bootctl);
-      const theirs = await bootctl.run(ESP, undefined, { efivars: efivars(vars) });
-      expect(theirs.find((e) => e.isDefault)?.id).toBe(expected);
-    }, 60_000);
+    test.skipIf(typeof bootctl === "string")(
+      `${name}: bootctl 257 agrees`,
+      async () => {
+        if (typeof bootctl === "string") throw new Error(bootctl);
+        const theirs = await bootctl.run(ESP, undefined, { efivars: efivars(vars) });
+        expect(theirs.find((e) => e.isDefault)?.id).toBe(expected);
+      },
+      60_000,
+    );
   }
 });
 
@@ -93,43 +107,65 @@ describe("LoaderEntryPreferred and LoaderEntries, against bootctl 262 on the sam
       expect(toBootctlJson(discovery.entries, { defaultIndex: state.choice.index! }).find((e) => e.isDefault)?.id).toBe(expected);
     });
     // An explicit skip when forky's bootctl cannot run here, which npm test counts as a failure.
-    test.skipIf(typeof bootctl === "string")(`${name}: bootctl 262 agrees`, async () => {
-      if (typeof bootctl === "string") throw new Error(bootctl);
-      const theirs = await bootctl.run(ESP, undefined, { efivars: efivars(vars) });
-      expect(theirs.find((e) => e.isDefault)?.id).toBe(expected);
-    }, 60_000);
+    test.skipIf(typeof bootctl === "string")(
+      `${name}: bootctl 262 agrees`,
+      async () => {
+        if (typeof bootctl === "string") throw new Error(bootctl);
+        const theirs = await bootctl.run(ESP, undefined, { efivars: efivars(vars) });
+        expect(theirs.find((e) => e.isDefault)?.id).toBe(expected);
+      },
+      60_000,
+    );
   }
 
-  test.skipIf(typeof bootctl === "string")("set-preferred and set-sysfail write the bytes bootctl 262 writes", async () => {
-    if (typeof bootctl === "string") throw new Error(bootctl);
-    for (const [verb, name] of [["set-preferred", "LoaderEntryPreferred"], ["set-sysfail", "LoaderEntrySysFail"]] as const) {
-      const theirs = efivars({});
-      const ours = efivars({});
-      await bootctl.setVariable([verb, "beta.efi"], theirs);
-      let out = "";
-      const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (out += t) }, stdin: process.stdin, env: {} } as never;
-      expect(await main([verb, "beta.efi", "--efivarfs", ours], io)).toBe(0);
-      const file = `${name}-${GUID}`;
-      expect(readdirSync(theirs)).toEqual([file]);
-      expect([...readFileSync(join(ours, file))]).toEqual([...readFileSync(join(theirs, file))]);
-    }
-  }, 60_000);
+  test.skipIf(typeof bootctl === "string")(
+    "set-preferred and set-sysfail write the bytes bootctl 262 writes",
+    async () => {
+      if (typeof bootctl === "string") throw new Error(bootctl);
+      for (const [verb, name] of [
+        ["set-preferred", "LoaderEntryPreferred"],
+        ["set-sysfail", "LoaderEntrySysFail"],
+      ] as const) {
+        const theirs = efivars({});
+        const ours = efivars({});
+        await bootctl.setVariable([verb, "beta.efi"], theirs);
+        let out = "";
+        const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (out += t) }, stdin: process.stdin, env: {} } as never;
+        expect(await main([verb, "beta.efi", "--efivarfs", ours], io)).toBe(0);
+        const file = `${name}-${GUID}`;
+        expect(readdirSync(theirs)).toEqual([file]);
+        expect([...readFileSync(join(ours, file))]).toEqual([...readFileSync(join(theirs, file))]);
+      }
+    },
+    60_000,
+  );
 
-  test.skipIf(typeof bootctl === "string")("isReported follows LoaderEntries and isSelected LoaderEntrySelected, in ukiboot list --json as in bootctl 262", async () => {
-    if (typeof bootctl === "string") throw new Error(bootctl);
-    const vars = { LoaderEntries: "alpha.efi\0gamma.efi", LoaderEntrySelected: "gamma.efi" };
-    let out = "";
-    const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => true }, stdin: process.stdin, env: {} } as never;
-    expect(await main(["list", "--json", "--esp", ESP, "--efivarfs", efivars(vars)], io)).toBe(0);
-    const ours = (JSON.parse(out) as Record<string, unknown>[]).map((e) => [e.id, e.isReported, e.isSelected]);
-    expect(ours).toEqual([["alpha.efi", true, false], ["beta.efi", false, false], ["gamma.efi", true, true]]);
-    const theirs = (await bootctl.run(ESP, undefined, { efivars: efivars(vars) })).map((e) => [e.id, e.isReported, e.isSelected]);
-    expect(theirs).toEqual(ours);
-  }, 60_000);
+  test.skipIf(typeof bootctl === "string")(
+    "isReported follows LoaderEntries and isSelected LoaderEntrySelected, in ukiboot list --json as in bootctl 262",
+    async () => {
+      if (typeof bootctl === "string") throw new Error(bootctl);
+      const vars = { LoaderEntries: "alpha.efi\0gamma.efi", LoaderEntrySelected: "gamma.efi" };
+      let out = "";
+      const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => true }, stdin: process.stdin, env: {} } as never;
+      expect(await main(["list", "--json", "--esp", ESP, "--efivarfs", efivars(vars)], io)).toBe(0);
+      const ours = (JSON.parse(out) as Record<string, unknown>[]).map((e) => [e.id, e.isReported, e.isSelected]);
+      expect(ours).toEqual([
+        ["alpha.efi", true, false],
+        ["beta.efi", false, false],
+        ["gamma.efi", true, true],
+      ]);
+      const theirs = (await bootctl.run(ESP, undefined, { efivars: efivars(vars) })).map((e) => [e.id, e.isReported, e.isSelected]);
+      expect(theirs).toEqual(ours);
+    },
+    60_000,
+  );
 });
 
 describe("SysFail: LoaderEntrySysFail after a failed firmware update (docs/order-and-default.md §7)", () => {
-  const FAILED = [{ fwType: 2, lastAttemptStatus: 0 }, { fwType: 1, lastAttemptStatus: 6 }];
+  const FAILED = [
+    { fwType: 2, lastAttemptStatus: 0 },
+    { fwType: 1, lastAttemptStatus: 6 },
+  ];
   test("the ESRT shows a failed system firmware update: LoaderEntrySysFail wins over the one-shot, with a note", async () => {
     const sys = fakeSys({ efivarfs: efivars({ LoaderEntrySysFail: "gamma.efi", LoaderEntryOneShot: "alpha.efi" }), esrt: FAILED });
     const { state } = await openSession(sys, { esp: ESP });
@@ -137,18 +173,24 @@ describe("SysFail: LoaderEntrySysFail after a failed firmware update (docs/order
     expect(state.notes).toContain('The firmware reports a system failure (firmware-updare-failure): booting LoaderEntrySysFail="gamma.efi"');
   });
   test("the first stage's LoaderSysFailReason counts as a failure too", async () => {
-    const { state } = await openSession(fakeSys({ efivarfs: efivars({ LoaderEntrySysFail: "gamma.efi", LoaderSysFailReason: "firmware-updare-failure" }) }), { esp: ESP });
+    const { state } = await openSession(fakeSys({ efivarfs: efivars({ LoaderEntrySysFail: "gamma.efi", LoaderSysFailReason: "firmware-updare-failure" }) }), {
+      esp: ESP,
+    });
     expect(state.choice.reason).toBe("sysfail");
   });
   test("no failure: LoaderEntrySysFail is not used", async () => {
-    const { state } = await openSession(fakeSys({ efivarfs: efivars({ LoaderEntrySysFail: "gamma.efi" }), esrt: [{ fwType: 1, lastAttemptStatus: 0 }] }), { esp: ESP });
+    const { state } = await openSession(fakeSys({ efivarfs: efivars({ LoaderEntrySysFail: "gamma.efi" }), esrt: [{ fwType: 1, lastAttemptStatus: 0 }] }), {
+      esp: ESP,
+    });
     expect(state.choice).toMatchObject({ index: 1, reason: "loader.conf" });
     expect(state.notes.join("\n")).not.toContain("system failure");
   });
   test("a failure but no LoaderEntrySysFail: the usual default, and a note saying so", async () => {
     const { state } = await openSession(fakeSys({ efivarfs: efivars({}), esrt: FAILED }), { esp: ESP });
     expect(state.choice.reason).toBe("loader.conf");
-    expect(state.notes).toContain("The firmware reports a system failure (firmware-updare-failure), but LoaderEntrySysFail is not set: the usual default applies");
+    expect(state.notes).toContain(
+      "The firmware reports a system failure (firmware-updare-failure), but LoaderEntrySysFail is not set: the usual default applies",
+    );
   });
 });
 

@@ -32,16 +32,28 @@ const EXPECTED: Record<TrustVariableName, { alone: Record<Found, Expected>; with
   MokListRT: {
     alone: anchorShim,
     // The table's copy is preferred; a volatile efivarfs copy is shim's mirror of it.
-    withTable: { volatile: { copies: ["table"], reported: false }, nv: { copies: ["table"], reported: true }, "nv-auth": { copies: ["table"], reported: true } },
+    withTable: {
+      volatile: { copies: ["table"], reported: false },
+      nv: { copies: ["table"], reported: true },
+      "nv-auth": { copies: ["table"], reported: true },
+    },
   },
   MokListXRT: {
     alone: revocationShim,
     // More revocation is always safe: a non-volatile copy is honoured beside the table's.
-    withTable: { volatile: { copies: ["table"], reported: false }, nv: { copies: ["table", "efivarfs"], reported: true }, "nv-auth": { copies: ["table", "efivarfs"], reported: true } },
+    withTable: {
+      volatile: { copies: ["table"], reported: false },
+      nv: { copies: ["table", "efivarfs"], reported: true },
+      "nv-auth": { copies: ["table", "efivarfs"], reported: true },
+    },
   },
   SbatLevelRT: {
     alone: revocationShim,
-    withTable: { volatile: { copies: ["table"], reported: false }, nv: { copies: ["table", "efivarfs"], reported: true }, "nv-auth": { copies: ["table", "efivarfs"], reported: true } },
+    withTable: {
+      volatile: { copies: ["table"], reported: false },
+      nv: { copies: ["table", "efivarfs"], reported: true },
+      "nv-auth": { copies: ["table", "efivarfs"], reported: true },
+    },
   },
   db: {
     alone: { volatile: { copies: [], reported: true }, nv: { copies: [], reported: true }, "nv-auth": { copies: ["efivarfs"], reported: false } },
@@ -49,8 +61,16 @@ const EXPECTED: Record<TrustVariableName, { alone: Record<Found, Expected>; with
     withTable: { volatile: { copies: [], reported: true }, nv: { copies: [], reported: true }, "nv-auth": { copies: ["efivarfs"], reported: false } },
   },
   dbx: {
-    alone: { volatile: { copies: ["efivarfs"], reported: true }, nv: { copies: ["efivarfs"], reported: true }, "nv-auth": { copies: ["efivarfs"], reported: false } },
-    withTable: { volatile: { copies: ["efivarfs"], reported: true }, nv: { copies: ["efivarfs"], reported: true }, "nv-auth": { copies: ["efivarfs"], reported: false } },
+    alone: {
+      volatile: { copies: ["efivarfs"], reported: true },
+      nv: { copies: ["efivarfs"], reported: true },
+      "nv-auth": { copies: ["efivarfs"], reported: false },
+    },
+    withTable: {
+      volatile: { copies: ["efivarfs"], reported: true },
+      nv: { copies: ["efivarfs"], reported: true },
+      "nv-auth": { copies: ["efivarfs"], reported: false },
+    },
   },
 };
 
@@ -75,16 +95,24 @@ describe("decideTrustVariable()", () => {
   });
 
   test("only the table, or nothing at all", () => {
-    expect(decideTrustVariable({ name: "MokListRT", path: path("MokListRT"), efivar: undefined, mokTable: TABLE }).copies).toEqual([{ data: TABLE, from: "mok-table", label: "MokListRT" }]);
+    expect(decideTrustVariable({ name: "MokListRT", path: path("MokListRT"), efivar: undefined, mokTable: TABLE }).copies).toEqual([
+      { data: TABLE, from: "mok-table", label: "MokListRT" },
+    ]);
     expect(decideTrustVariable({ name: "MokListRT", path: path("MokListRT"), efivar: undefined, mokTable: null })).toEqual({ copies: [], problems: [] });
     // A table without the entry leaves a volatile efivarfs copy to count: only boot-time code can create one.
-    expect(decideTrustVariable({ name: "MokListRT", path: path("MokListRT"), efivar: { attributes: VOLATILE, data: EFIVAR }, mokTable: null }).copies.map((c) => c.from)).toEqual(["efivarfs"]);
+    expect(
+      decideTrustVariable({ name: "MokListRT", path: path("MokListRT"), efivar: { attributes: VOLATILE, data: EFIVAR }, mokTable: null }).copies.map(
+        (c) => c.from,
+      ),
+    ).toEqual(["efivarfs"]);
   });
 
   test("a volatile copy without runtime access is not shim's either", () => {
     const d = decideTrustVariable({ name: "MokListRT", path: path("MokListRT"), efivar: { attributes: 0x4, data: EFIVAR } });
     expect(d.copies).toEqual([]);
-    expect(d.problems).toEqual([`Ignoring the MokListRT variable for trust anchors: "${path("MokListRT")}" has attributes 0x4, not shim's volatile boot-service and runtime access (0x6); to trust a key, enroll it with mokutil (shim) or in db`]);
+    expect(d.problems).toEqual([
+      `Ignoring the MokListRT variable for trust anchors: "${path("MokListRT")}" has attributes 0x4, not shim's volatile boot-service and runtime access (0x6); to trust a key, enroll it with mokutil (shim) or in db`,
+    ]);
   });
 
   test("the sentences name the variable, what is wrong, that anchors ignore it or revocations keep it, and what to do", () => {
@@ -102,6 +130,8 @@ describe("decideTrustVariable()", () => {
       `Ignoring the db variable for trust anchors: "${path("db")}" has attributes 0x7, without time-based authenticated write access (0x20), so it is not the firmware's authenticated signature database and whoever wrote it chose its contents; check the Secure Boot keys in the firmware setup`,
     ]);
     const dbx = decideTrustVariable({ name: "dbx", path: path("dbx"), efivar: { attributes: VOLATILE, data: EFIVAR } });
-    expect(dbx.problems[0]).toStartWith(`The dbx variable "${path("dbx")}" has attributes 0x6, without non-volatile (0x1) and time-based authenticated write access (0x20), so it is not the firmware's authenticated signature database and whoever wrote it chose its contents; it is still honoured, because more revocation is always safe`);
+    expect(dbx.problems[0]).toStartWith(
+      `The dbx variable "${path("dbx")}" has attributes 0x6, without non-volatile (0x1) and time-based authenticated write access (0x20), so it is not the firmware's authenticated signature database and whoever wrote it chose its contents; it is still honoured, because more revocation is always safe`,
+    );
   });
 });

@@ -45,7 +45,13 @@ beforeAll(async () => {
       writeFileSync(linux, bytes);
       const v = name.match(/(\d)\.efi$/)![1]!;
       writeFileSync(join(out, `${name}.osrel`), `ID=arm\nPRETTY_NAME="Arm ${name}"\nVERSION_ID=${v}\n`);
-      await buildUki(parts, { output: join(esp, "EFI/Linux", name), linux, cmdline: `v=${v}`, osRelease: `@${join(out, `${name}.osrel`)}`, uname: "6.12.0-arm" });
+      await buildUki(parts, {
+        output: join(esp, "EFI/Linux", name),
+        linux,
+        cmdline: `v=${v}`,
+        osRelease: `@${join(out, `${name}.osrel`)}`,
+        uname: "6.12.0-arm",
+      });
     }
   });
   ESP = join(dir, "esp");
@@ -77,7 +83,9 @@ describe("arm64 kernel formats in the plan", () => {
     expect(plan.kernelEncoding).toBe(encoding as "gzip" | "zstd");
     const linux = (e.kind === "type2" ? e.image : undefined)!.sections[".linux"]!;
     expect(plan.kernel).toMatchObject({ type: "range", offset: linux.fileOffset + ZBOOT_PAYLOAD_OFFSET });
-    expect(plan.notes).toContain(`the kernel is an EFI zboot image with a ${encoding} payload: ukiboot decompresses it before loading, since the arm64 loaders take a plain Image`);
+    expect(plan.notes).toContain(
+      `the kernel is an EFI zboot image with a ${encoding} payload: ukiboot decompresses it before loading, since the arm64 loaders take a plain Image`,
+    );
   });
 
   test("a zboot kernel ukiboot cannot undo is refused by name, and the next entry boots", async () => {
@@ -85,7 +93,9 @@ describe("arm64 kernel formats in the plan", () => {
     const session = await openSession(sys, { esp: ESP });
     const r = await runBoot(sys, session, { chooser: null, menuFirst: false });
     expect(r.kind).toBe("started");
-    expect(sys.log.text()).toContain(`Cannot boot "${join(ESP, "EFI/Linux/zboot-lzma-4.efi")}": it is an EFI zboot image compressed with lzma; only gzip and zstd are undone`);
+    expect(sys.log.text()).toContain(
+      `Cannot boot "${join(ESP, "EFI/Linux/zboot-lzma-4.efi")}": it is an EFI zboot image compressed with lzma; only gzip and zstd are undone`,
+    );
     expect(sys.kexec.loaded[0]!.entryId).toBe("zboot-zstd-3.efi");
   });
 
@@ -95,7 +105,10 @@ describe("arm64 kernel formats in the plan", () => {
     const session = await openSession(sys, { esp: ESP });
     const r = await runBoot(sys, session, { chooser: null, menuFirst: false });
     expect(r.kind).toBe("started");
-    const says = sys.log.text().split("\n").filter((l) => l.includes("this kernel has no kexec_file_load: loaded with kexec_load"));
+    const says = sys.log
+      .text()
+      .split("\n")
+      .filter((l) => l.includes("this kernel has no kexec_file_load: loaded with kexec_load"));
     expect(says).toHaveLength(1);
     expect(says[0]).toContain("docs/kexec.md §11");
   });
@@ -110,6 +123,8 @@ describe("arm64 kernel formats in the plan", () => {
   test("on x86_64 the same zboot UKI is refused as no bzImage", async () => {
     const sys = fakeSys();
     const { session, e } = await entry(sys, "zboot-gzip-2.efi");
-    await expect(planAndCheck(sys, session, e)).rejects.toThrow("the kernel image is an EFI zboot image (another architecture's), and kexec_file_load on x86_64 loads bzImages only");
+    await expect(planAndCheck(sys, session, e)).rejects.toThrow(
+      "the kernel image is an EFI zboot image (another architecture's), and kexec_file_load on x86_64 loads bzImages only",
+    );
   });
 });

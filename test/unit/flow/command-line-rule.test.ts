@@ -60,8 +60,22 @@ const KINDS: readonly Kind[] = [
   { title: "Type #2 UKI", id: "app.efi", signedCmdline: true, plainKernel: false, ownLine: SIGNED, sources: ["e", "--cmdline", "--append", "kdump"] },
   { title: "uki entry naming a signed UKI", id: "uki-app.conf", signedCmdline: true, plainKernel: false, ownLine: OPTIONS, sources: ALL },
   { title: "efi entry naming a signed UKI", id: "efi-app.conf", signedCmdline: true, plainKernel: false, ownLine: OPTIONS, sources: ALL },
-  { title: "uki-url entry naming a signed UKI", id: "net-app.conf", signedCmdline: true, plainKernel: false, ownLine: OPTIONS, sources: ["options", "e", "--cmdline", "--append"] },
-  { title: "efi entry naming a signed kernel without .cmdline", id: "efi-kernel.conf", signedCmdline: false, plainKernel: true, ownLine: OPTIONS, sources: ALL },
+  {
+    title: "uki-url entry naming a signed UKI",
+    id: "net-app.conf",
+    signedCmdline: true,
+    plainKernel: false,
+    ownLine: OPTIONS,
+    sources: ["options", "e", "--cmdline", "--append"],
+  },
+  {
+    title: "efi entry naming a signed kernel without .cmdline",
+    id: "efi-kernel.conf",
+    signedCmdline: false,
+    plainKernel: true,
+    ownLine: OPTIONS,
+    sources: ALL,
+  },
   { title: "linux entry naming a signed kernel", id: "linux.conf", signedCmdline: false, plainKernel: true, ownLine: OPTIONS, sources: ALL },
 ];
 const MODES: readonly Mode[] = ["off", "warn", "enforce", "strict"];
@@ -75,12 +89,25 @@ function expected(kind: Kind, mode: Mode, secureBoot: boolean, source: Source): 
   const signaturesRule = secureBoot || effective === "enforce" || effective === "strict";
   const imageLineWins = kind.signedCmdline && signaturesRule;
   if (kind.plainKernel && effective === "strict") {
-    return { outcome: { refused: /under strict verification: it is a kernel with separate initrds and options/ }, editable: true, says: "refused: strict boots only whole signed UKIs" };
+    return {
+      outcome: { refused: /under strict verification: it is a kernel with separate initrds and options/ },
+      editable: true,
+      says: "refused: strict boots only whole signed UKIs",
+    };
   }
   if (imageLineWins) {
     if (source === "options") return { outcome: { boots: SIGNED }, editable: false, says: "the signed line boots" };
-    if (source === "kdump") return { outcome: { refused: /its signed command line may not change/ }, editable: false, says: "refused: no signed kdump add-on to carry the crash options" };
-    return { outcome: { refused: /^Cannot change the command line of ".*": .*its UKI's signed \.cmdline is what boots/ }, editable: false, says: "refused: the signed line is what boots" };
+    if (source === "kdump")
+      return {
+        outcome: { refused: /its signed command line may not change/ },
+        editable: false,
+        says: "refused: no signed kdump add-on to carry the crash options",
+      };
+    return {
+      outcome: { refused: /^Cannot change the command line of ".*": .*its UKI's signed \.cmdline is what boots/ },
+      editable: false,
+      says: "refused: the signed line is what boots",
+    };
   }
   const line = source === "options" ? kind.ownLine : source === "--append" ? `${kind.ownLine} ${APPENDED}` : source === "kdump" ? kind.ownLine : EDITED;
   const says = source === "options" ? "the options boot" : source === "kdump" ? "the line is rewritten for the crash kernel" : "the changed line boots";
@@ -100,7 +127,13 @@ beforeAll(async () => {
   mkdirSync(join(esp, "loader/entries"), { recursive: true });
   writeFileSync(join(dir, "kernel"), FLOW_KERNEL);
   writeFileSync(join(dir, "initrd"), FLOW_INITRD);
-  const unsigned = await buildUki(parts, { output: join(dir, "app.unsigned.efi"), linux: join(dir, "kernel"), initrds: [join(dir, "initrd")], cmdline: SIGNED, uname: "6.1.0-rule" });
+  const unsigned = await buildUki(parts, {
+    output: join(dir, "app.unsigned.efi"),
+    linux: join(dir, "kernel"),
+    initrds: [join(dir, "initrd")],
+    cmdline: SIGNED,
+    uname: "6.1.0-rule",
+  });
   await run(["sbsign", "--key", f.keys.db.key, "--cert", f.keys.db.crt, "--output", join(esp, "EFI/Linux/app.efi"), unsigned]);
   cpSync(f.kernel.db, join(esp, "vmlinuz.efi"));
   const entry = (name: string, key: string) => writeFileSync(join(esp, "loader/entries", name), `title ${name}\n${key}\noptions ${OPTIONS}\n`);
@@ -186,7 +219,13 @@ describe("the command line that would be loaded (docs/trust.md §5)", () => {
 
 describe("kernel lockdown rules the line as Secure Boot does", () => {
   const locked = KINDS.filter((k) => !k.plainKernel).flatMap((kind) =>
-    (["options", "--cmdline"] as const).filter((s) => kind.sources.includes(s)).map((source) => ({ name: `${kind.title}, warn asked, kernel locked down, ${source}: ${source === "options" ? "the signed line boots" : "refused"}`, kind, source })),
+    (["options", "--cmdline"] as const)
+      .filter((s) => kind.sources.includes(s))
+      .map((source) => ({
+        name: `${kind.title}, warn asked, kernel locked down, ${source}: ${source === "options" ? "the signed line boots" : "refused"}`,
+        kind,
+        source,
+      })),
   );
   test.each(locked)("$name", async ({ kind, source }) => {
     const s = await setting("warn", false, "none [integrity] confidentiality");

@@ -12,7 +12,8 @@ test("menuErrorFrom() keeps the hint of a BootError and a SysCallError", () => {
     hint: "Choose another entry",
   });
   expect(menuErrorFrom(sys)).toEqual({
-    message: 'Cannot load kernel "/efi/EFI/Linux/debian.efi": kexec_file_load(kernel=7, initrd=8, flags=0x0) failed with EKEYREJECTED (Key was rejected by service)',
+    message:
+      'Cannot load kernel "/efi/EFI/Linux/debian.efi": kexec_file_load(kernel=7, initrd=8, flags=0x0) failed with EKEYREJECTED (Key was rejected by service)',
     hint: "Choose another entry",
   });
 });

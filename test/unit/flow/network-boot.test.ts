@@ -56,7 +56,16 @@ beforeAll(async () => {
   };
 }, 120_000);
 
-const DISK: Partition = { number: 1, typeGuid: ESP_TYPE_GUID, partUuid: "1b4e3c2a-0000-4000-8000-000000000001", firstLba: 2048n, lastLba: 526335n, name: "ESP", device: "/dev/vda1", disk: "vda" };
+const DISK: Partition = {
+  number: 1,
+  typeGuid: ESP_TYPE_GUID,
+  partUuid: "1b4e3c2a-0000-4000-8000-000000000001",
+  firstLba: 2048n,
+  lastLba: 526335n,
+  name: "ESP",
+  device: "/dev/vda1",
+  disk: "vda",
+};
 const out = { write: () => true };
 
 function netSys(opts: FakeSysOptions = {}) {
@@ -75,9 +84,14 @@ function espWith(entries: Record<string, string>): string {
 describe("ukiboot.url= naming a UKI, with no disk", () => {
   test("brings the network up, fetches the UKI into a sealed file, and boots it as a local UKI would be", async () => {
     const sys = netSys({ cmdline: `console=ttyS0 ukiboot.url=${SERVER}/EFI/Linux/flow-2.efi ip=dhcp` });
-    const code = await runInit(sys, {}, async () => {
-      throw new Error("no menu without a console");
-    }, out);
+    const code = await runInit(
+      sys,
+      {},
+      async () => {
+        throw new Error("no menu without a console");
+      },
+      out,
+    );
     expect(code).toBe(INIT_EXIT.failed); // the fake exec returns: "the loaded kernel did not start"
     expect(sys.kexec.execs).toBe(1);
     const plan = sys.kexec.loaded[0]!;
@@ -91,14 +105,24 @@ describe("ukiboot.url= naming a UKI, with no disk", () => {
     expect(log).not.toContain(join(ESP, "EFI/Linux/flow-2.efi"));
     expect(log).toMatch(/info: network: eth0 10\.0\.2\.15\/24, gateway 10\.0\.2\.2, DNS 10\.0\.2\.3 \(DHCP\) \(\d+ ms\)/);
     // Sealed by the network layer, so no snapshot copy; closed once the kernel holds its own copy.
-    expect(sys.events.filter((e) => !e.startsWith("release"))).toEqual(["network up dhcp", `download ${SERVER}/EFI/Linux/flow-2.efi`, `close ${SERVER}/EFI/Linux/flow-2.efi`, "exec"]);
+    expect(sys.events.filter((e) => !e.startsWith("release"))).toEqual([
+      "network up dhcp",
+      `download ${SERVER}/EFI/Linux/flow-2.efi`,
+      `close ${SERVER}/EFI/Linux/flow-2.efi`,
+      "exec",
+    ]);
   });
 
   test("ip=off keeps the network off: the entry fails with why, and nothing else can boot", async () => {
     const sys = netSys({ cmdline: `ukiboot.url=${SERVER}/EFI/Linux/flow-2.efi ip=bogus` });
-    const code = await runInit(sys, {}, async () => {
-      throw new Error("no menu");
-    }, out);
+    const code = await runInit(
+      sys,
+      {},
+      async () => {
+        throw new Error("no menu");
+      },
+      out,
+    );
     expect(code).toBe(INIT_EXIT.failed);
     expect(sys.log.text()).toContain('warn: ignoring ip=bogus: the value "bogus"');
     expect(sys.events).toContain("network up off");
@@ -107,9 +131,14 @@ describe("ukiboot.url= naming a UKI, with no disk", () => {
 
   test("a local boot never touches the network", async () => {
     const sys = netSys({ partitions: [DISK], devices: { "/dev/vda1": ESP } });
-    await runInit(sys, {}, async () => {
-      throw new Error("no menu");
-    }, out);
+    await runInit(
+      sys,
+      {},
+      async () => {
+        throw new Error("no menu");
+      },
+      out,
+    );
     expect(sys.kexec.execs).toBe(1);
     expect(sys.events.filter((e) => e.startsWith("network") || e.startsWith("download"))).toEqual([]);
   });
@@ -123,7 +152,9 @@ describe("ukiboot.url= naming an index", () => {
     expect(ids.slice(0, 2)).toEqual(["network:net:flow-2.efi", "network:net:flow-1.efi"]);
     expect(ids).toContain("esp:flow-2.efi");
     // A Type #1 `linux` entry needs separate initrds: it is left out with its position.
-    expect(session.discovery.problems.map((p) => p.message)).toContain(`${SERVER}/index.json [2]: Ignoring "plain.conf": it boots a kernel with separate initrds, and only UKIs are booted over the network`);
+    expect(session.discovery.problems.map((p) => p.message)).toContain(
+      `${SERVER}/index.json [2]: Ignoring "plain.conf": it boots a kernel with separate initrds, and only UKIs are booted over the network`,
+    );
     const r = await runBoot(sys, session, { chooser: null, menuFirst: false });
     expect(r.kind).toBe("started");
     const plan = sys.kexec.loaded[0]!;
@@ -132,8 +163,12 @@ describe("ukiboot.url= naming an index", () => {
     expect(plan.cmdline).toBe("root=flow v=2 extra=1 systemd.set_credential=ukiboot.booted-entry:net:flow-2.efi");
     expect(plan.initrd.members.map((m) => m.member.kind)).toContain("global-credentials");
     const log = sys.log.text();
-    expect(log).toContain(`Ignoring the extra "${SERVER}/EFI/Linux/flow-2.efi.extra.d/notes.txt": only .addon.efi, .cred, .sysext.raw and .confext.raw files are extras`);
-    expect(log).toContain(`Ignoring the extra "${SERVER}/EFI/Linux/flow-2.efi.extra.d/missing.cred": Cannot download "${SERVER}/EFI/Linux/flow-2.efi.extra.d/missing.cred": the server answered 404 Not Found`);
+    expect(log).toContain(
+      `Ignoring the extra "${SERVER}/EFI/Linux/flow-2.efi.extra.d/notes.txt": only .addon.efi, .cred, .sysext.raw and .confext.raw files are extras`,
+    );
+    expect(log).toContain(
+      `Ignoring the extra "${SERVER}/EFI/Linux/flow-2.efi.extra.d/missing.cred": Cannot download "${SERVER}/EFI/Linux/flow-2.efi.extra.d/missing.cred": the server answered 404 Not Found`,
+    );
     // Every download was closed once the kernel held its copy.
     expect(sys.events.filter((e) => e.startsWith("close"))).toEqual(
       ["index.json", "EFI/Linux/flow-2.efi", "loader/credentials/site.cred", "EFI/Linux/flow-2.efi.extra.d/extra.addon.efi"].map((p) => `close ${SERVER}/${p}`),
@@ -194,7 +229,11 @@ describe("Type #1 uki-url entries on the ESP", () => {
     const esp = espWith({ "net.conf": "title Network Flow\nsort-key 0\nuki-url :flow-1.efi\n" });
     const sys = netSys();
     const session = await openSession(sys, { esp }, { bootUrl: `${SERVER}/EFI/Linux/flow-2.efi` });
-    expect(session.discovery.entries.find((e) => e.id === "net.conf")).toMatchObject({ kind: "uki-url", ukiUrl: ":flow-1.efi", url: `${SERVER}/EFI/Linux/flow-1.efi` });
+    expect(session.discovery.entries.find((e) => e.id === "net.conf")).toMatchObject({
+      kind: "uki-url",
+      ukiUrl: ":flow-1.efi",
+      url: `${SERVER}/EFI/Linux/flow-1.efi`,
+    });
     const alone = await openSession(netSys(), { esp });
     expect(alone.discovery.entries.find((e) => e.id === "net.conf")).toBeUndefined();
     expect(alone.discovery.problems.map((p) => p.message)).toContain(
@@ -226,7 +265,11 @@ describe("Type #1 uki-url entries on the ESP", () => {
 
   test.each([
     ["a 404", `${SERVER}/gone.efi`, `Cannot download "${SERVER}/gone.efi": the server answered 404 Not Found`],
-    ["a body that is not PE", `${SERVER}/not-pe.efi`, `Cannot boot "${SERVER}/not-pe.efi": Cannot parse PE image "${SERVER}/not-pe.efi": the file is 44 bytes, shorter than a DOS header`],
+    [
+      "a body that is not PE",
+      `${SERVER}/not-pe.efi`,
+      `Cannot boot "${SERVER}/not-pe.efi": Cannot parse PE image "${SERVER}/not-pe.efi": the file is 44 bytes, shorter than a DOS header`,
+    ],
     ["a truncated UKI", `${SERVER}/truncated.efi`, `Cannot boot "${SERVER}/truncated.efi": `],
   ])("%s is a clear message naming the URL, and the next (local) entry boots", async (_n, url, message) => {
     const esp = espWith({ "net.conf": `title Network\nsort-key 0\nuki-url ${url}\n` });

@@ -10,7 +10,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ESP_TYPE_GUID } from "../../../src/disk/gpt.ts";
 import { decodeUtf16 } from "../../../src/efi/efivar-codec.ts";
-import { ESP_MOUNT, HIDDEN_KEY_WINDOW_MS, hiddenKeyWindowLeft, INIT_EXIT, MIN_HIDDEN_KEY_WINDOW_MS, PROC_MODULES_DEBUG, runInit, type InitEnvironment } from "../../../src/flow/pid1.ts";
+import {
+  ESP_MOUNT,
+  HIDDEN_KEY_WINDOW_MS,
+  hiddenKeyWindowLeft,
+  INIT_EXIT,
+  MIN_HIDDEN_KEY_WINDOW_MS,
+  PROC_MODULES_DEBUG,
+  runInit,
+  type InitEnvironment,
+} from "../../../src/flow/pid1.ts";
 import { parseProcModules } from "../../../src/kernel-modules/proc-modules.ts";
 import type { ChooserFactory, MenuRequest } from "../../../src/ports/chooser.ts";
 import type { MenuDecision } from "../../../src/ports/menu.ts";
@@ -27,7 +36,16 @@ import { startSwTpm, type SwTpm } from "../../lab/swtpm.ts";
 import { profileSections } from "../tpm/uki-profiles.ts";
 
 const GUID = "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f";
-const DISK: Partition = { number: 1, typeGuid: ESP_TYPE_GUID, partUuid: "1b4e3c2a-0000-4000-8000-000000000001", firstLba: 2048n, lastLba: 526335n, name: "ESP", device: "/dev/vda1", disk: "vda" };
+const DISK: Partition = {
+  number: 1,
+  typeGuid: ESP_TYPE_GUID,
+  partUuid: "1b4e3c2a-0000-4000-8000-000000000001",
+  firstLba: 2048n,
+  lastLba: 526335n,
+  name: "ESP",
+  device: "/dev/vda1",
+  disk: "vda",
+};
 const TERMINAL: Terminal = { stdin: {} as NodeJS.ReadStream, stdout: { write: () => true } };
 
 let FLOW_ESP = "";
@@ -64,7 +82,12 @@ function scriptedChooser(...decisions: MenuDecision[]): { factory: ChooserFactor
   };
 }
 
-const boot = (entryId: string, extra: Partial<{ unattended: boolean; cmdline: string }> = {}): MenuDecision => ({ kind: "boot", entryId, variables: {}, ...extra });
+const boot = (entryId: string, extra: Partial<{ unattended: boolean; cmdline: string }> = {}): MenuDecision => ({
+  kind: "boot",
+  entryId,
+  variables: {},
+  ...extra,
+});
 const noMenu: ChooserFactory = async () => {
   throw new Error("Internal error: no menu should be shown here");
 };
@@ -86,7 +109,8 @@ async function init(opts: FakeSysOptions & { esp?: string; env?: InitEnvironment
 
 function efivars(vars: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), "pid1-efivars-"));
-  for (const [name, value] of Object.entries(vars)) writeFileSync(join(dir, `${name}-${GUID}`), Uint8Array.from([7, 0, 0, 0, ...new Uint8Array(Buffer.from(`${value}\0`, "utf16le"))]));
+  for (const [name, value] of Object.entries(vars))
+    writeFileSync(join(dir, `${name}-${GUID}`), Uint8Array.from([7, 0, 0, 0, ...new Uint8Array(Buffer.from(`${value}\0`, "utf16le"))]));
   return dir;
 }
 
@@ -126,12 +150,21 @@ describe("finding the ESP", () => {
     expect(r.sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-2.efi"]);
     // The UKI is sealed before it is verified, the seal dropped once the kernel holds its copy, and the ESP
     // unmounted before the kernel starts.
-    expect(r.sys.events).toEqual([`mount /dev/vda1 ${ESP_MOUNT}`, `snapshot ${ESP_MOUNT}/EFI/Linux/flow-2.efi`, "release snapshots", `release ${ESP_MOUNT}`, "exec", "release"]);
+    expect(r.sys.events).toEqual([
+      `mount /dev/vda1 ${ESP_MOUNT}`,
+      `snapshot ${ESP_MOUNT}/EFI/Linux/flow-2.efi`,
+      "release snapshots",
+      `release ${ESP_MOUNT}`,
+      "exec",
+      "release",
+    ]);
   });
 
   test("no ESP at all: the console says what is missing and what to do, then the rescue shell after 5 s", async () => {
     const r = await init({ cmdline: "ukiboot.wait=2", partitions: [] });
-    expect(r.log).toContain("error: Cannot find the ESP: no disk has a GPT partition of type EFI System Partition\n  Attach the disk holding the ESP, or wait longer with ukiboot.wait=SECONDS");
+    expect(r.log).toContain(
+      "error: Cannot find the ESP: no disk has a GPT partition of type EFI System Partition\n  Attach the disk holding the ESP, or wait longer with ukiboot.wait=SECONDS",
+    );
     expect(r.log).toContain("info: nothing could be booted; starting the rescue shell in 5 s");
     expect(r.sys.clock.slept.at(-1)).toBe(5000);
     expect(r.code).toBe(INIT_EXIT.failed);
@@ -311,7 +344,11 @@ describe("boot counting (docs/efi-variables.md §5)", () => {
     const sys = fakeSys({ partitions: [DISK], devices: { "/dev/vda1": esp }, efivarfs: dir });
     sys.kexec.failures.set("flow-2.efi", "ENOEXEC");
     await runInit(sys, {}, noMenu, { write: () => true });
-    expect(readdirSync(join(esp, "EFI/Linux")).filter((n) => n.startsWith("flow-")).sort()).toEqual(["flow-1+0-1.efi", "flow-2+2-1.efi"]);
+    expect(
+      readdirSync(join(esp, "EFI/Linux"))
+        .filter((n) => n.startsWith("flow-"))
+        .sort(),
+    ).toEqual(["flow-1+0-1.efi", "flow-2+2-1.efi"]);
     expect(variable(dir, "LoaderBootCountPath")).toBe("\\EFI\\Linux\\flow-1+0-1.efi");
   });
 
@@ -338,7 +375,9 @@ describe("a counter that cannot be renamed (docs/efi-variables.md §5)", () => {
     const dir = efivars();
     const sys = fakeSys({ partitions: [DISK], devices: { "/dev/vda1": esp }, efivarfs: dir, renameFails: errno });
     await runInit(sys, {}, noMenu, { write: () => true });
-    expect(sys.log.text()).toContain(`warn: not counting this boot of flow-2.efi: Cannot rename the boot-counted entry "flow-2+3.efi" to "flow-2+2-1.efi": renameat2(`);
+    expect(sys.log.text()).toContain(
+      `warn: not counting this boot of flow-2.efi: Cannot rename the boot-counted entry "flow-2+3.efi" to "flow-2+2-1.efi": renameat2(`,
+    );
     expect(sys.log.text()).toContain(`failed with ${errno}`);
     expect(readdirSync(join(esp, "EFI/Linux"))).toContain("flow-2+3.efi");
     expect(sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-2.efi"]);
@@ -358,7 +397,9 @@ describe("loader.conf reboot-on-error (docs/efi-variables.md §7)", () => {
     expect(sys.kexec.loaded).toEqual([]);
     expect(sys.events).toContain("reboot");
     expect(variable(dir, "LoaderBootCountPath")).toBeNull();
-    expect(sys.log.text()).toContain("warn: rebooting: flow-2.efi failed to start and loader.conf's reboot-on-error is auto (a counted entry with tries left); the next boot starts from clean measurements with flow-2+02-1.efi");
+    expect(sys.log.text()).toContain(
+      "warn: rebooting: flow-2.efi failed to start and loader.conf's reboot-on-error is auto (a counted entry with tries left); the next boot starts from clean measurements with flow-2+02-1.efi",
+    );
   });
 
   test("auto: a counted entry whose tries had run out uses a try but does not reboot (no reboot loop)", async () => {
@@ -373,7 +414,10 @@ describe("loader.conf reboot-on-error (docs/efi-variables.md §7)", () => {
   });
 
   test("auto: an uncounted entry that fails falls back; yes: it reboots", async () => {
-    for (const [conf, reboots] of [["", false], ["reboot-on-error yes\n", true]] as const) {
+    for (const [conf, reboots] of [
+      ["", false],
+      ["reboot-on-error yes\n", true],
+    ] as const) {
       const esp = espCopy(conf ? { "loader/loader.conf": conf } : {}, {});
       const sys = fakeSys({ partitions: [DISK], devices: { "/dev/vda1": esp }, efivarfs: efivars() });
       sys.kexec.failures.set("flow-2.efi", "ENOEXEC");
@@ -416,7 +460,9 @@ describe("under enforce no shell is offered (docs/trust.md §6)", () => {
 
   test("an EFI boot where nothing says whether Secure Boot is on (no efivarfs, no boot_params) fails closed: enforce, no shell, and why", async () => {
     const r = await init({ efi: true, cmdline: "ukiboot.verify=warn" });
-    expect(r.log).toContain("warn: Secure Boot is taken to be on: this is an EFI boot, but the kernel shows no boot_params.secure_boot and the SecureBoot variable cannot be read");
+    expect(r.log).toContain(
+      "warn: Secure Boot is taken to be on: this is an EFI boot, but the kernel shows no boot_params.secure_boot and the SecureBoot variable cannot be read",
+    );
     expect(r.log).toContain("info: signatures: enforce because Secure Boot is taken to be on (nothing says whether it is)");
     expect(r.log).toContain("warn: Ignoring ukiboot.verify=warn: Secure Boot is taken to be on (nothing says whether it is), so signatures are enforced");
     expect(r.sys.kexec.loaded).toEqual([]);
@@ -431,13 +477,15 @@ describe("under enforce no shell is offered (docs/trust.md §6)", () => {
     const vars = efivars();
     writeFileSync(join(vars, `SecureBoot-${GLOBAL}`), Uint8Array.from([6, 0, 0, 0, 0]));
     const disagree = await init({ efi: true, bootParams: params(3), efivarfs: vars });
-    expect(disagree.log).toContain("warn: Secure Boot is taken to be on: boot_params.secure_boot says enabled but the SecureBoot variable says off, and when the firmware's answers disagree signatures rule the boot");
+    expect(disagree.log).toContain(
+      "warn: Secure Boot is taken to be on: boot_params.secure_boot says enabled but the SecureBoot variable says off, and when the firmware's answers disagree signatures rule the boot",
+    );
     expect(disagree.sys.kexec.loaded).toEqual([]);
     expect(disagree.code).toBe(INIT_EXIT.noShell);
   });
 
   test("ukiboot.verify=enforce without Secure Boot is enough to take the shell away; warn keeps it", async () => {
-    const enforced = await init({ cmdline: "ukiboot.verify=enforce", partitions: [] , efivarfs: efivars() });
+    const enforced = await init({ cmdline: "ukiboot.verify=enforce", partitions: [], efivarfs: efivars() });
     expect(enforced.code).toBe(INIT_EXIT.noShell);
     const warned = await init({ cmdline: "ukiboot.verify=warn ukiboot.wait=1", partitions: [] });
     expect(warned.code).toBe(INIT_EXIT.failed);
@@ -451,7 +499,11 @@ describe("ukiboot.debug lists /proc/modules before the boot decides (docs/boot-t
 
   test("with ukiboot.debug: one line with the kernel's list, not ukiboot's, after the ESP is found and before the boot", async () => {
     // ukiboot loaded ahci and vfat; the kernel lists more (loaded by someone else): the line shows the kernel's.
-    const r = await init({ cmdline: "ukiboot.debug", modulesLoaded: (ms) => (ms === 0 ? ["ahci", "vfat"] : []), procModules: () => ["sd_mod", "ahci", "fat", "vfat"] });
+    const r = await init({
+      cmdline: "ukiboot.debug",
+      modulesLoaded: (ms) => (ms === 0 ? ["ahci", "vfat"] : []),
+      procModules: () => ["sd_mod", "ahci", "fat", "vfat"],
+    });
     expect(r.log).toContain("info: loaded modules: ahci vfat");
     expect(dumps(r.log)).toEqual([`${DUMP} sd_mod ahci fat vfat`]);
     const lines = r.log.split("\n");
@@ -483,7 +535,9 @@ describe("ukiboot.debug lists /proc/modules before the boot decides (docs/boot-t
     const unreadable = await init({ cmdline: "ukiboot.debug", procModules: () => null });
     expect(dumps(unreadable.log)).toEqual([`${DUMP} (unreadable)`]);
     const garbled = await init({ cmdline: "ukiboot.debug", procModules: () => parseProcModules("not a module line\n", "/proc/modules") });
-    expect(dumps(garbled.log)).toEqual([`${DUMP} (unreadable: Cannot read /proc/modules: line 1 ("not a module line") is not "name size refcount deps state address")`]);
+    expect(dumps(garbled.log)).toEqual([
+      `${DUMP} (unreadable: Cannot read /proc/modules: line 1 ("not a module line") is not "name size refcount deps state address")`,
+    ]);
     for (const r of [none, unreadable, garbled]) expect(r.sys.kexec.execs).toBe(1);
   });
 });
@@ -510,11 +564,15 @@ describe("leaving the boot path caps PCR 11 and 12 (docs/measurements.md §6)", 
   function cappedFrom(from: Record<string, string> = {}): Record<string, string> {
     const out: Record<string, string> = {};
     for (const pcr of [11, 12]) {
-      for (const bank of BANKS) out[`${pcr}:${bank}`] = toHex(extendPcr(bank, from[`${pcr}:${bank}`] ? Buffer.from(from[`${pcr}:${bank}`]!, "hex") : new Uint8Array(DIGEST_SIZE[bank]), TEXT));
+      for (const bank of BANKS)
+        out[`${pcr}:${bank}`] = toHex(
+          extendPcr(bank, from[`${pcr}:${bank}`] ? Buffer.from(from[`${pcr}:${bank}`]!, "hex") : new Uint8Array(DIGEST_SIZE[bank]), TEXT),
+        );
     }
     return out;
   }
-  const zeros = (): Record<string, string> => Object.fromEntries([11, 12].flatMap((pcr) => BANKS.map((bank) => [`${pcr}:${bank}`, "00".repeat(DIGEST_SIZE[bank])])));
+  const zeros = (): Record<string, string> =>
+    Object.fromEntries([11, 12].flatMap((pcr) => BANKS.map((bank) => [`${pcr}:${bank}`, "00".repeat(DIGEST_SIZE[bank])])));
   const CAPPED_LINE = `info: extended PCR 11 and 12 with "${PCR_CAP_TEXT}" (banks sha1, sha256, sha384, sha512): no signed PCR 11 value can be reached until the next reboot, so no sealed secret unseals from here`;
 
   /** Each way `ukiboot init` returns without a kexec, with the options that lead there and its exit code. */
@@ -524,27 +582,33 @@ describe("leaving the boot path caps PCR 11 and 12 (docs/measurements.md §6)", 
     ["a dry run", { cmdline: "ukiboot.dry-run" }, INIT_EXIT.done],
   ];
 
-  test.each(leaving())("as PID 1, %s (the shim's shell follows): every bank of PCR 11 and 12 holds the separator, and the kept log replays to it", async (_what, opts, code) => {
-    const r = await init({ ...opts, tpm: tpm.transport });
-    expect(r.code).toBe(code);
-    expect(await pcrs()).toEqual(cappedFrom());
-    expect(r.log).toContain(CAPPED_LINE);
-    const records = parseMeasureLog(r.sys.measureLog.join(""), { source: "kept log" });
-    expect(records.map((x) => [x.pcr, x.description, x.digests.map((d) => d.algorithm)])).toEqual([
-      [11, PCR_CAP_TEXT, [...BANKS]],
-      [12, PCR_CAP_TEXT, [...BANKS]],
-    ]);
-    for (const x of records) for (const d of x.digests) expect(toHex(d.digest)).toBe(toHex(digest(d.algorithm, TEXT)));
-    expect(r.sys.log.closed).toBe(true);
-  });
+  test.each(leaving())(
+    "as PID 1, %s (the shim's shell follows): every bank of PCR 11 and 12 holds the separator, and the kept log replays to it",
+    async (_what, opts, code) => {
+      const r = await init({ ...opts, tpm: tpm.transport });
+      expect(r.code).toBe(code);
+      expect(await pcrs()).toEqual(cappedFrom());
+      expect(r.log).toContain(CAPPED_LINE);
+      const records = parseMeasureLog(r.sys.measureLog.join(""), { source: "kept log" });
+      expect(records.map((x) => [x.pcr, x.description, x.digests.map((d) => d.algorithm)])).toEqual([
+        [11, PCR_CAP_TEXT, [...BANKS]],
+        [12, PCR_CAP_TEXT, [...BANKS]],
+      ]);
+      for (const x of records) for (const d of x.digests) expect(toHex(d.digest)).toBe(toHex(digest(d.algorithm, TEXT)));
+      expect(r.sys.log.closed).toBe(true);
+    },
+  );
 
-  test.each(leaving())("inside a distribution's initramfs, %s: nothing is capped, so its boot goes on with the PCRs its stub left", async (_what, opts, code) => {
-    const r = await init({ ...opts, tpm: tpm.transport, env: { hook: "dracut" } });
-    expect(r.code).toBe(code);
-    expect(await pcrs()).toEqual(zeros());
-    expect(r.log).not.toContain("extended PCR 11 and 12");
-    expect(r.sys.measureLog).toEqual([]);
-  });
+  test.each(leaving())(
+    "inside a distribution's initramfs, %s: nothing is capped, so its boot goes on with the PCRs its stub left",
+    async (_what, opts, code) => {
+      const r = await init({ ...opts, tpm: tpm.transport, env: { hook: "dracut" } });
+      expect(r.code).toBe(code);
+      expect(await pcrs()).toEqual(zeros());
+      expect(r.log).not.toContain("extended PCR 11 and 12");
+      expect(r.sys.measureLog).toEqual([]);
+    },
+  );
 
   test("a kexec is not preceded by a cap: at the jump PCR 11 holds the UKI's own value; a kernel that then does not start is capped on top", async () => {
     const esp = espCopy();

@@ -101,7 +101,6 @@ describe("bootDefault()", () => {
   });
 });
 
-
 describe.skipIf(!hasProgram("swtpm"))("bootDefault() with a TPM (swtpm)", () => {
   let tpm: SwTpm;
   beforeAll(async () => {

@@ -88,7 +88,9 @@ describe("Type #1 `linux` kernels", () => {
   test("strict refuses even the signed kernel: only whole signed UKIs boot", async () => {
     const { sys, session: s } = await session(type1Esp(), { verifyFlag: "strict", trustFiles: [f.keys.db.crt] });
     const err = await planAndCheck(sys, s, byId(s, "signed.conf")).catch((e) => e);
-    expect(err.message).toBe('Cannot boot "signed.conf" under strict verification: it is a kernel with separate initrds and options, which no signature covers');
+    expect(err.message).toBe(
+      'Cannot boot "signed.conf" under strict verification: it is a kernel with separate initrds and options, which no signature covers',
+    );
   });
 });
 
@@ -119,7 +121,9 @@ describe("changing the command line", () => {
     for (const opts of [{ append: "init=/bin/sh" }, { editedCmdline: "init=/bin/sh" }]) {
       const err = await planAndCheck(sys, s, s.discovery.entries[0]!, opts).catch((e) => e);
       expect(err).toBeInstanceOf(BootError);
-      expect(err.message).toBe('Cannot change the command line of "flow-2.efi": Secure Boot is on, and its UKI\'s signed .cmdline is what boots, as systemd-stub does');
+      expect(err.message).toBe(
+        'Cannot change the command line of "flow-2.efi": Secure Boot is on, and its UKI\'s signed .cmdline is what boots, as systemd-stub does',
+      );
     }
   });
 
@@ -127,7 +131,9 @@ describe("changing the command line", () => {
     const sys = fakeSys({ efi: true });
     const s = await openSession(sys, { esp: flow }, {});
     const err = await planAndCheck(sys, s, s.discovery.entries[0]!, { append: "init=/bin/sh" }).catch((e) => e);
-    expect(err.message).toBe('Cannot change the command line of "flow-2.efi": Secure Boot is on, and its UKI\'s signed .cmdline is what boots, as systemd-stub does');
+    expect(err.message).toBe(
+      'Cannot change the command line of "flow-2.efi": Secure Boot is on, and its UKI\'s signed .cmdline is what boots, as systemd-stub does',
+    );
   });
 
   test("under enforce without Secure Boot (lockdown, ukiboot.verify=enforce) the same refusal applies", async () => {
@@ -185,24 +191,40 @@ describe("SBAT (docs/trust.md §3)", () => {
   }
 
   test("a signed UKI whose systemd-stub generation SbatLevelRT revokes is refused, naming the component, its generation and the minimum", async () => {
-    const { sys, session: s } = await session(signedUkiEsp(), { verifyFlag: "enforce", trustFiles: [f.keys.db.crt], vars: level("sbat,1,2099010100\nsystemd-stub,99\n") });
+    const { sys, session: s } = await session(signedUkiEsp(), {
+      verifyFlag: "enforce",
+      trustFiles: [f.keys.db.crt],
+      vars: level("sbat,1,2099010100\nsystemd-stub,99\n"),
+    });
     const err = await planAndCheck(sys, s, s.discovery.entries[0]!).catch((e) => e);
     expect(err).toBeInstanceOf(BootError);
-    expect(err.message).toMatch(/^Cannot boot ".*signed\.efi": SBAT revokes it: its component "systemd-stub" is at generation 1, and SbatLevelRT \(2099010100\) requires at least 99$/);
+    expect(err.message).toMatch(
+      /^Cannot boot ".*signed\.efi": SBAT revokes it: its component "systemd-stub" is at generation 1, and SbatLevelRT \(2099010100\) requires at least 99$/,
+    );
     // The menu marks it with the same reason.
-    const { session: again } = await session(signedUkiEsp(), { verifyFlag: "enforce", trustFiles: [f.keys.db.crt], vars: level("sbat,1,2099010100\nsystemd-stub,99\n") });
+    const { session: again } = await session(signedUkiEsp(), {
+      verifyFlag: "enforce",
+      trustFiles: [f.keys.db.crt],
+      vars: level("sbat,1,2099010100\nsystemd-stub,99\n"),
+    });
     const { refusalOf } = await import("../../../src/flow/judge-entry.ts");
     expect(await refusalOf(sys, again.trust, again.discovery.entries[0]!, new Map())).toContain('SBAT revokes it: its component "systemd-stub"');
   });
 
   test("the same UKI boots when SbatLevelRT's minimum is met; a malformed SbatLevelRT refuses under enforce", async () => {
-    const ok = await session(signedUkiEsp(), { verifyFlag: "enforce", trustFiles: [f.keys.db.crt], vars: level("sbat,1,2024010900\nsystemd-stub,1\nshim,4\n") });
+    const ok = await session(signedUkiEsp(), {
+      verifyFlag: "enforce",
+      trustFiles: [f.keys.db.crt],
+      vars: level("sbat,1,2024010900\nsystemd-stub,1\nshim,4\n"),
+    });
     // Verified and not revoked (its "kernel" is random bytes, so only the policy's part of planning is run).
     const verified = await verifyEntry(ok.sys, ok.session.trust, ok.session.discovery.entries[0]!);
     expect(verified.warnings).toEqual([]);
     const bad = await session(signedUkiEsp(), { verifyFlag: "enforce", trustFiles: [f.keys.db.crt], vars: level("shim,4\n") });
     const err = await planAndCheck(bad.sys, bad.session, bad.session.discovery.entries[0]!).catch((e) => e);
-    expect(err.message).toContain('what is revoked is unknown: the SbatLevelRT variable cannot be parsed (Cannot read SbatLevelRT: it must start with "sbat,1,<date>", not "shim,4")');
+    expect(err.message).toContain(
+      'what is revoked is unknown: the SbatLevelRT variable cannot be parsed (Cannot read SbatLevelRT: it must start with "sbat,1,<date>", not "shim,4")',
+    );
   });
 });
 
@@ -219,7 +241,12 @@ describe("SBAT for a plain kernel (docs/trust.md §3, §4)", () => {
     // kernel: an `efi` entry names only kernels and UKIs.
     const text = new Uint8Array(4096).fill(0x90);
     text.set(new TextEncoder().encode("HdrS"), 2);
-    const pe = writeTinyPe({ sections: [{ name: ".setup", data: text }, { name: ".sbat", data: new TextEncoder().encode(SBAT) }] });
+    const pe = writeTinyPe({
+      sections: [
+        { name: ".setup", data: text },
+        { name: ".sbat", data: new TextEncoder().encode(SBAT) },
+      ],
+    });
     expect(pe.at.sections[0]).toBe(0x200);
     writeFileSync(join(esp, "kernel.unsigned"), pe.bytes);
     await run(["sbsign", "--key", f.keys.db.key, "--cert", f.keys.db.crt, "--output", join(esp, "kernel.efi"), join(esp, "kernel.unsigned")]);
@@ -234,10 +261,14 @@ describe("SBAT for a plain kernel (docs/trust.md §3, §4)", () => {
     for (const id of ["linux.conf", "efi.conf"]) {
       const err = await verifyEntry(sys, s.trust, byId(s, id)).catch((e) => e);
       expect(err).toBeInstanceOf(BootError);
-      expect(err.message).toBe(`Cannot boot "${join(esp, "kernel.efi")}": SBAT revokes it: its component "linux" is at generation 1, and SbatLevelRT (2099010100) requires at least 2`);
+      expect(err.message).toBe(
+        `Cannot boot "${join(esp, "kernel.efi")}": SBAT revokes it: its component "linux" is at generation 1, and SbatLevelRT (2099010100) requires at least 2`,
+      );
       expect(err.hint).toBe("Install a newer build of this kernel: its vendor raised the minimum generation after a vulnerability");
       // The menu marks it with the same reason.
-      expect(await refusalOf(sys, s.trust, byId(s, id), new Map())).toBe('SBAT revokes it: its component "linux" is at generation 1, and SbatLevelRT (2099010100) requires at least 2');
+      expect(await refusalOf(sys, s.trust, byId(s, id), new Map())).toBe(
+        'SBAT revokes it: its component "linux" is at generation 1, and SbatLevelRT (2099010100) requires at least 2',
+      );
     }
   });
 
@@ -297,7 +328,8 @@ describe("SBAT for a plain kernel (docs/trust.md §3, §4)", () => {
 describe("trust anchors only from where an attacker cannot write (docs/trust.md §3)", () => {
   const SHIM = "605dab50-e046-4300-abb6-3dd810dd8b23";
   /** An ESL holding the test db certificate, as mokutil or an attacker would put it into MokListRT. */
-  const dbKeyList = () => writeSignatureLists([{ kind: "x509", owner: SHIM, data: parseCertificateFile(readBytes(f.keys.db.crt), { source: "db.crt" })[0]!.der }]);
+  const dbKeyList = () =>
+    writeSignatureLists([{ kind: "x509", owner: SHIM, data: parseCertificateFile(readBytes(f.keys.db.crt), { source: "db.crt" })[0]!.der }]);
   const withAttributes = (attributes: number, data: Uint8Array) => Uint8Array.from([attributes, 0, 0, 0, ...data]);
   function signedUkiEsp(): string {
     const esp = mkdtempSync(join(tmpdir(), "anchor-esp-"));
@@ -311,14 +343,19 @@ describe("trust anchors only from where an attacker cannot write (docs/trust.md 
     const sys = fakeSys({ efivarfs: efivars({ ...SECURE_BOOT, ...vars }), ...(table ? { mokTable: table } : {}) });
     const s = await openSession(sys, { esp: signedUkiEsp() }, {});
     expect(s.trust.policy.mode).toBe("enforce");
-    const result = await verifyEntry(sys, s.trust, s.discovery.entries[0]!).then(() => "verified", (e: Error) => e.message);
+    const result = await verifyEntry(sys, s.trust, s.discovery.entries[0]!).then(
+      () => "verified",
+      (e: Error) => e.message,
+    );
     return { result, log: sys.log.text() };
   }
 
   test("a non-volatile MokListRT, which any root user can create, lends its certificate to nothing; the log says why", async () => {
     const planted = await verdict({ [`MokListRT-${SHIM}`]: withAttributes(0x7, dbKeyList()) });
     expect(planted.result).toMatch(/^Cannot boot ".*signed\.efi": /);
-    expect(planted.log).toMatch(/warn: Ignoring the MokListRT variable for trust anchors: ".*\/MokListRT-605dab50-e046-4300-abb6-3dd810dd8b23" is non-volatile \(attributes 0x7\), so any root user of a booted system could have written it/);
+    expect(planted.log).toMatch(
+      /warn: Ignoring the MokListRT variable for trust anchors: ".*\/MokListRT-605dab50-e046-4300-abb6-3dd810dd8b23" is non-volatile \(attributes 0x7\), so any root user of a booted system could have written it/,
+    );
   });
 
   test("shim's volatile MokListRT, or the kernel's MOK table, does anchor it", async () => {

@@ -6,7 +6,19 @@
 import { describe, expect, test } from "bun:test";
 import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { expectGolden, fakeBinary, type FilesListEntry, type Generator, GENERATORS, HOOKS_DIR, readFilesList, runGenerator, runShell, scratchDir, SHELLS } from "./sh-harness.ts";
+import {
+  expectGolden,
+  fakeBinary,
+  type FilesListEntry,
+  type Generator,
+  GENERATORS,
+  HOOKS_DIR,
+  readFilesList,
+  runGenerator,
+  runShell,
+  scratchDir,
+  SHELLS,
+} from "./sh-harness.ts";
 
 const entries = readFilesList();
 const DRACUT_MODDIR = "/usr/lib/dracut/modules.d/90ukiboot";
@@ -14,8 +26,22 @@ const DRACUT_MODDIR = "/usr/lib/dracut/modules.d/90ukiboot";
 /** The calls each generator must make for one files.list entry, in its own install functions. */
 const CALLS_FOR: Record<Generator, (e: FilesListEntry) => string | undefined> = {
   dracut: (e) => (e.kind === "exec" ? `inst_binary ${e.source} ${e.name}` : e.kind === "file" ? `inst_simple ${e.source} ${e.name}` : undefined),
-  mkinitcpio: (e) => (e.kind === "exec" ? `add_binary ${e.source} ${e.name} 755` : e.kind === "file" ? `add_file ${e.source} ${e.name} 644` : e.kind === "anchors" ? undefined : `add_module ${e.name}?`),
-  "initramfs-tools": (e) => (e.kind === "exec" ? `copy_exec ${e.source} ${e.name}` : e.kind === "file" ? `copy_file file ${e.source} ${e.name}` : e.kind === "anchors" ? undefined : `manual_add_modules ${e.name}`),
+  mkinitcpio: (e) =>
+    e.kind === "exec"
+      ? `add_binary ${e.source} ${e.name} 755`
+      : e.kind === "file"
+        ? `add_file ${e.source} ${e.name} 644`
+        : e.kind === "anchors"
+          ? undefined
+          : `add_module ${e.name}?`,
+  "initramfs-tools": (e) =>
+    e.kind === "exec"
+      ? `copy_exec ${e.source} ${e.name}`
+      : e.kind === "file"
+        ? `copy_file file ${e.source} ${e.name}`
+        : e.kind === "anchors"
+          ? undefined
+          : `manual_add_modules ${e.name}`,
 };
 
 function expectedCalls(gen: Generator): string[] {
@@ -35,7 +61,9 @@ function expectedCalls(gen: Generator): string[] {
         "-- installkernel returned 0",
         "== install",
         // The binary loses its x bits right after it is installed, so that dracut's strip leaves it whole.
-        ...each(CALLS_FOR.dracut).flatMap((c) => (c === "inst_binary @binary@ /usr/bin/ukiboot" ? [c, "chmod a-x /var/tmp/dracut.test/initramfs/usr/bin/ukiboot"] : [c])),
+        ...each(CALLS_FOR.dracut).flatMap((c) =>
+          c === "inst_binary @binary@ /usr/bin/ukiboot" ? [c, "chmod a-x /var/tmp/dracut.test/initramfs/usr/bin/ukiboot"] : [c],
+        ),
         `inst_hook pre-mount 50 ${DRACUT_MODDIR}/ukiboot-hook.sh`,
         "-- install returned 0",
       ];
@@ -94,18 +122,48 @@ function hooksWithList(label: string, list: string): string {
 
 describe("install hooks refuse bad input with a message", () => {
   const cases: { label: string; list?: string; binary?: "missing" | "not-executable"; hooksDir?: "missing"; message: RegExp; installsNothing: boolean }[] = [
-    { label: "the binary is missing", binary: "missing", message: /ukiboot: Cannot add "\/usr\/bin\/ukiboot" to the initramfs: ".*\/nonexistent\/ukiboot" does not exist/, installsNothing: true },
-    { label: "the binary is not executable", binary: "not-executable", message: /ukiboot: Cannot add "\/usr\/bin\/ukiboot" to the initramfs: ".*" is not executable/, installsNothing: true },
-    { label: "an unknown kind", list: "exec /usr/bin/ukiboot @binary@\nlibrary /lib/x.so @hooks@/x\n", message: /Cannot parse ".*files\.list" line 2: unknown kind "library"/, installsNothing: false },
-    { label: "an exec line without a source", list: "exec /usr/bin/ukiboot\n", message: /Cannot parse ".*files\.list" line 1: expected "exec PATH-IN-IMAGE SOURCE"/, installsNothing: true },
-    { label: "a module line with a source", list: "# comment\n\nmodule vfat /lib/vfat.ko\n", message: /Cannot parse ".*files\.list" line 3: expected "module MODULE-NAME"/, installsNothing: true },
+    {
+      label: "the binary is missing",
+      binary: "missing",
+      message: /ukiboot: Cannot add "\/usr\/bin\/ukiboot" to the initramfs: ".*\/nonexistent\/ukiboot" does not exist/,
+      installsNothing: true,
+    },
+    {
+      label: "the binary is not executable",
+      binary: "not-executable",
+      message: /ukiboot: Cannot add "\/usr\/bin\/ukiboot" to the initramfs: ".*" is not executable/,
+      installsNothing: true,
+    },
+    {
+      label: "an unknown kind",
+      list: "exec /usr/bin/ukiboot @binary@\nlibrary /lib/x.so @hooks@/x\n",
+      message: /Cannot parse ".*files\.list" line 2: unknown kind "library"/,
+      installsNothing: false,
+    },
+    {
+      label: "an exec line without a source",
+      list: "exec /usr/bin/ukiboot\n",
+      message: /Cannot parse ".*files\.list" line 1: expected "exec PATH-IN-IMAGE SOURCE"/,
+      installsNothing: true,
+    },
+    {
+      label: "a module line with a source",
+      list: "# comment\n\nmodule vfat /lib/vfat.ko\n",
+      message: /Cannot parse ".*files\.list" line 3: expected "module MODULE-NAME"/,
+      installsNothing: true,
+    },
     {
       label: "a source under @hooks@ that is missing",
       list: "file /usr/lib/ukiboot/x @hooks@/common/nothing-here\n",
       message: /Cannot add "\/usr\/lib\/ukiboot\/x" to the initramfs: ".*\/common\/nothing-here" does not exist/,
       installsNothing: true,
     },
-    { label: "the hooks directory is missing", hooksDir: "missing", message: /ukiboot: Cannot read "(.*\/nonexistent|@hooks@)\/common\/files\.sh": not found \(set UKIBOOT_HOOKS_DIR/, installsNothing: true },
+    {
+      label: "the hooks directory is missing",
+      hooksDir: "missing",
+      message: /ukiboot: Cannot read "(.*\/nonexistent|@hooks@)\/common\/files\.sh": not found \(set UKIBOOT_HOOKS_DIR/,
+      installsNothing: true,
+    },
   ];
   for (const c of cases) {
     test.each(generators)(`%s: ${c.label}`, async (gen) => {
@@ -157,7 +215,11 @@ describe("the runtime side of each generator", () => {
   });
 
   test("mkinitcpio's runtime hook only defines run_hook when sourced", async () => {
-    const r = await runShell(SHELLS[0]!.argv, `. "${HOOKS_DIR}/mkinitcpio/hooks/ukiboot"; command -v run_hook; command -v run_latehook || echo no-latehook`, {});
+    const r = await runShell(
+      SHELLS[0]!.argv,
+      `. "${HOOKS_DIR}/mkinitcpio/hooks/ukiboot"; command -v run_hook; command -v run_latehook || echo no-latehook`,
+      {},
+    );
     expect(r).toEqual({ exitCode: 0, stdout: "run_hook\nno-latehook\n", stderr: "" });
   });
 
@@ -168,8 +230,11 @@ describe("the runtime side of each generator", () => {
     expect(r.stdout).toContain("ukiboot.off");
   });
 
-  test.each(["initramfs-tools/hooks/ukiboot", "initramfs-tools/scripts/init-premount/ukiboot"])("%s answers prereqs with an empty list and does nothing else", async (file) => {
-    const r = await runShell(SHELLS[0]!.argv, `exec "${join(HOOKS_DIR, file)}" prereqs`, { UKIBOOT_HOOKS_DIR: "/nonexistent" });
-    expect(r).toEqual({ exitCode: 0, stdout: "\n", stderr: "" });
-  });
+  test.each(["initramfs-tools/hooks/ukiboot", "initramfs-tools/scripts/init-premount/ukiboot"])(
+    "%s answers prereqs with an empty list and does nothing else",
+    async (file) => {
+      const r = await runShell(SHELLS[0]!.argv, `exec "${join(HOOKS_DIR, file)}" prereqs`, { UKIBOOT_HOOKS_DIR: "/nonexistent" });
+      expect(r).toEqual({ exitCode: 0, stdout: "\n", stderr: "" });
+    },
+  );
 });

@@ -60,7 +60,12 @@ exit ${opts.status === "abort" ? 99 : (opts.status ?? "1")}
     stdin: opts.stdin === undefined ? "ignore" : new Blob([opts.stdin]),
   });
   const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-  return { exitCode: await proc.exited, stdout, stderrLines: stderr.split("\n").filter(Boolean), record: readFileSync(record, "utf8").split("\n").filter(Boolean) };
+  return {
+    exitCode: await proc.exited,
+    stdout,
+    stderrLines: stderr.split("\n").filter(Boolean),
+    record: readFileSync(record, "utf8").split("\n").filter(Boolean),
+  };
 }
 
 for (const shell of SHELLS) {
@@ -84,7 +89,13 @@ for (const shell of SHELLS) {
       expect(r.stdout).toBe("");
       // The shell itself reports a child killed by a signal ("Aborted"); that line is the shell's, not ours.
       const lines = r.stderrLines.filter((l) => !(status === "abort" && /^Aborted/.test(l)));
-      expect(lines).toEqual(["ukiboot: starting ukiboot from the dracut init", "fake ukiboot on stdout", "fake ukiboot on stderr", line, "ukiboot: continuing with the dracut boot"]);
+      expect(lines).toEqual([
+        "ukiboot: starting ukiboot from the dracut init",
+        "fake ukiboot on stdout",
+        "fake ukiboot on stderr",
+        line,
+        "ukiboot: continuing with the dracut boot",
+      ]);
     });
 
     test("status 3 (the rescue shell chosen in the menu) gives a shell on the same console, then the generator's boot goes on", async () => {
@@ -115,7 +126,9 @@ for (const shell of SHELLS) {
       expect(r.exitCode).toBe(1);
       expect(r.record).toEqual([]);
       expect(r.stderrLines).toEqual([
-        expect.stringMatching(/^ukiboot: Cannot start ukiboot: ".*ukiboot" is not ukiboot: --version answered "1\.4\.5" with status 0 \(was it stripped when the image was built\? it must be copied unchanged\); continuing with the dracut boot$/),
+        expect.stringMatching(
+          /^ukiboot: Cannot start ukiboot: ".*ukiboot" is not ukiboot: --version answered "1\.4\.5" with status 0 \(was it stripped when the image was built\? it must be copied unchanged\); continuing with the dracut boot$/,
+        ),
       ]);
     });
 
@@ -146,12 +159,15 @@ for (const shell of SHELLS) {
     });
 
     // Outside PID 1, PID-1 mode would mount over the running system's /proc, /sys, /dev and /run.
-    test.each([[[]], [["--hook"]], [["--hook", ""]], [["--hook", "a", "b"]], [["--pid1"]]])("arguments %p outside PID 1: usage, status 2, nothing run", async (args) => {
-      const r = await runShim(shell.argv, args);
-      expect(r.exitCode).toBe(2);
-      expect(r.stderrLines).toEqual(["ukiboot: usage: init-shim --hook GENERATOR (without arguments only as PID 1)"]);
-      expect(r.record).toEqual([]);
-    });
+    test.each([[[]], [["--hook"]], [["--hook", ""]], [["--hook", "a", "b"]], [["--pid1"]]])(
+      "arguments %p outside PID 1: usage, status 2, nothing run",
+      async (args) => {
+        const r = await runShim(shell.argv, args);
+        expect(r.exitCode).toBe(2);
+        expect(r.stderrLines).toEqual(["ukiboot: usage: init-shim --hook GENERATOR (without arguments only as PID 1)"]);
+        expect(r.record).toEqual([]);
+      },
+    );
   });
 }
 
@@ -235,16 +251,28 @@ describe("whether signatures are enforced, decided by the shim itself when ukibo
     ["arm64, the variable off", { efi: true, efivars: "mounted", secureBoot: 0 }, "open"],
     ["arm64, efivarfs mounted without a SecureBoot variable (as the kernel's stub reads it: off)", { efi: true, efivars: "mounted" }, "open"],
     ["arm64, no efivarfs: no answer on an EFI boot", { efi: true, lockdown: "[none] integrity confidentiality" }, "enforced"],
-    ["arm64, the variable unreadable, even with lockdown", { efi: true, efivars: "mounted", secureBootUnreadable: true, lockdown: "none [integrity] confidentiality" }, "enforced"],
+    [
+      "arm64, the variable unreadable, even with lockdown",
+      { efi: true, efivars: "mounted", secureBootUnreadable: true, lockdown: "none [integrity] confidentiality" },
+      "enforced",
+    ],
     ["no EFI (a LinuxBoot payload): no Secure Boot", {}, "open"],
     ["no EFI but locked down", { bootParams: 0, lockdown: "none integrity [confidentiality]" }, "enforced"],
-    ["Secure Boot off but locked down (lockdown= on the command line)", { efi: true, bootParams: 2, efivars: "mounted", secureBoot: 0, lockdown: "none [integrity] confidentiality" }, "enforced"],
+    [
+      "Secure Boot off but locked down (lockdown= on the command line)",
+      { efi: true, bootParams: 2, efivars: "mounted", secureBoot: 0, lockdown: "none [integrity] confidentiality" },
+      "enforced",
+    ],
 
     ["EFI, the kernel's empty efivars directory with no efivarfs mounted on it: no answer", { efi: true, efivars: "not mounted" }, "enforced"],
     ["EFI, boot_params too short to hold the field, no efivarfs: no answer", { efi: true, bootParams: "short" }, "enforced"],
     ["EFI, boot_params with a value the kernel does not define, no efivarfs: no answer", { efi: true, bootParams: 9 }, "enforced"],
     ["EFI, a SecureBoot variable cut short (the attributes alone): no answer", { efi: true, efivars: "mounted", secureBootBytes: [6, 0, 0, 0] }, "enforced"],
-    ["EFI, boot_params disabled, the variable cut short: the kernel's answer suffices", { efi: true, bootParams: 2, efivars: "mounted", secureBootBytes: [6, 0, 0, 0] }, "open"],
+    [
+      "EFI, boot_params disabled, the variable cut short: the kernel's answer suffices",
+      { efi: true, bootParams: 2, efivars: "mounted", secureBootBytes: [6, 0, 0, 0] },
+      "open",
+    ],
     ["EFI, boot_params unset, efivarfs without the variable", { efi: true, bootParams: 0, efivars: "mounted" }, "open"],
     ["EFI, boot_params enabled, efivarfs without the variable: they disagree", { efi: true, bootParams: 3, efivars: "mounted" }, "enforced"],
     ["no EFI, a SecureBoot variable cut short", { secureBootBytes: [6, 0, 0, 0] }, "open"],
@@ -280,7 +308,9 @@ describe("whether signatures are enforced, decided by the shim itself when ukibo
         ].join("\n"),
       );
       const disagree = await run({ efi: true, bootParams: 3, efivars: "mounted", secureBoot: 0 });
-      expect(disagree.stderr).toContain("ukiboot: signatures are enforced because boot_params.secure_boot and the SecureBoot variable disagree on Secure Boot, so no shell is offered");
+      expect(disagree.stderr).toContain(
+        "ukiboot: signatures are enforced because boot_params.secure_boot and the SecureBoot variable disagree on Secure Boot, so no shell is offered",
+      );
       const open = await run({ efi: true, bootParams: 2 });
       expect(open.stdout).toBe("shell\n");
     });
@@ -301,7 +331,10 @@ describe("PID 1 runs ukiboot once more after a crash", () => {
       { mode: 0o755 },
     );
     // No mounts file: the shim must never unmount this machine's own mounts.
-    return { env: { UKIBOOT_SHIM_FUNCTIONS_ONLY: "1", UKIBOOT: bin, UKIBOOT_MOUNTS_FILE: join(dir, "no-mounts") }, runs: () => readFileSync(runs, "utf8").split("\n").filter(Boolean).length };
+    return {
+      env: { UKIBOOT_SHIM_FUNCTIONS_ONLY: "1", UKIBOOT: bin, UKIBOOT_MOUNTS_FILE: join(dir, "no-mounts") },
+      runs: () => readFileSync(runs, "utf8").split("\n").filter(Boolean).length,
+    };
   }
 
   for (const shell of SHELLS) {
@@ -311,7 +344,9 @@ describe("PID 1 runs ukiboot once more after a crash", () => {
       expect(r.stdout).toBe("status 0\n");
       expect(u.runs()).toBe(2);
       // The shell reports the signal itself first ("Segmentation fault"), as it does on the console.
-      expect(r.stderr).toEndWith("ukiboot: exited with status 139: killed by signal 11\nukiboot: running ukiboot once more, since a crash need not happen twice\n");
+      expect(r.stderr).toEndWith(
+        "ukiboot: exited with status 139: killed by signal 11\nukiboot: running ukiboot once more, since a crash need not happen twice\n",
+      );
     });
 
     test(`${shell.name}: a second crash is final: two runs, the second status returned`, async () => {
@@ -326,9 +361,19 @@ describe("PID 1 runs ukiboot once more after a crash", () => {
       const mounts = join(scratchDir("leftover-mounts"), "mounts");
       writeFileSync(
         mounts,
-        ["proc /proc proc rw 0 0", "tmpfs /run tmpfs rw 0 0", "/dev/vda1 /run/ukiboot/esp vfat ro 0 0", "/dev/vda2 /run/ukiboot/xbootldr vfat ro 0 0", "/dev/vda3 /run/ukibootx ext4 ro 0 0", ""].join("\n"),
+        [
+          "proc /proc proc rw 0 0",
+          "tmpfs /run tmpfs rw 0 0",
+          "/dev/vda1 /run/ukiboot/esp vfat ro 0 0",
+          "/dev/vda2 /run/ukiboot/xbootldr vfat ro 0 0",
+          "/dev/vda3 /run/ukibootx ext4 ro 0 0",
+          "",
+        ].join("\n"),
       );
-      const r = await runShell(shell.argv, `. "${SHIM}"; umount() { echo "umount $*"; }; run_ukiboot; echo "status $?"`, { ...u.env, UKIBOOT_MOUNTS_FILE: mounts });
+      const r = await runShell(shell.argv, `. "${SHIM}"; umount() { echo "umount $*"; }; run_ukiboot; echo "status $?"`, {
+        ...u.env,
+        UKIBOOT_MOUNTS_FILE: mounts,
+      });
       // Before each of the two runs (the fake mounts file does not change), the deepest last-mounted first.
       expect(r.stdout).toBe("umount /run/ukiboot/xbootldr\numount /run/ukiboot/esp\n".repeat(2) + "status 0\n");
     });

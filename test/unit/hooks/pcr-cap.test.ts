@@ -47,11 +47,9 @@ async function withShim(shell: string[], script: string, opts: { answers?: numbe
   writeFileSync(answers, (opts.answers ?? []).map((a) => ` ${a.join(" ")}\n`).join(""));
   if (opts.answers) {
     // Line N of the answers for the Nth exchange, as od -An -tu1 prints a response.
-    writeFileSync(
-      join(bin, "od"),
-      `#!/bin/sh\ncat >/dev/null\necho tpm >>"${record}"\nn=$(grep -c tpm "${record}")\nsed -n "\${n}p" "${answers}"\n`,
-      { mode: 0o755 },
-    );
+    writeFileSync(join(bin, "od"), `#!/bin/sh\ncat >/dev/null\necho tpm >>"${record}"\nn=$(grep -c tpm "${record}")\nsed -n "\${n}p" "${answers}"\n`, {
+      mode: 0o755,
+    });
   }
   const log = join(dir, "run", "log", "systemd", "tpm2-measure.log");
   const trace = join(dir, "strace");
@@ -92,7 +90,11 @@ function record(pcr: number, banks: readonly DigestAlgorithm[]): string {
 }
 
 async function shimBytes(shell: string[], pcr: number, bank: DigestAlgorithm): Promise<Uint8Array> {
-  const proc = Bun.spawn([...shell, "-c", `. "${SHIM}"; cap_command ${pcr} ${bank}`], { env: { UKIBOOT_SHIM_FUNCTIONS_ONLY: "1", PATH: "/usr/bin:/bin" }, stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([...shell, "-c", `. "${SHIM}"; cap_command ${pcr} ${bank}`], {
+    env: { UKIBOOT_SHIM_FUNCTIONS_ONLY: "1", PATH: "/usr/bin:/bin" },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const bytes = new Uint8Array(await new Response(proc.stdout).arrayBuffer());
   expect({ code: await proc.exited, stderr: await new Response(proc.stderr).text() }).toEqual({ code: 0, stderr: "" });
   return bytes;
@@ -118,7 +120,9 @@ for (const shell of SHELLS) {
       const r = await withShim(shell.argv, "cap_pcrs", { answers: SENT.map(({ bank }) => answer[bank]) });
       expect(r.record).toHaveLength(8);
       expect(r.log).toBe(record(11, ["sha256", "sha384"]) + record(12, ["sha256", "sha384"]));
-      expect(r.stderr).toBe(`ukiboot: extended PCR 11 and 12 with "${PCR_CAP_TEXT}" through /dev/null (banks sha256 sha384): no secret sealed to this boot's PCR 11 unseals from here on\n`);
+      expect(r.stderr).toBe(
+        `ukiboot: extended PCR 11 and 12 with "${PCR_CAP_TEXT}" through /dev/null (banks sha256 sha384): no secret sealed to this boot's PCR 11 unseals from here on\n`,
+      );
     });
 
     test("a TPM that answers nothing: each PCR is named as still open, with what to check; nothing is logged", async () => {
@@ -126,7 +130,10 @@ for (const shell of SHELLS) {
       expect(r.log).toBeNull();
       expect(r.stderr).toBe(
         [11, 12]
-          .map((n) => `ukiboot: Cannot cap PCR ${n} through /dev/null: the TPM took none of the extends, so a secret sealed to this boot's PCR ${n} could still be unsealed from a shell; check the TPM with dmesg | grep -i tpm\n`)
+          .map(
+            (n) =>
+              `ukiboot: Cannot cap PCR ${n} through /dev/null: the TPM took none of the extends, so a secret sealed to this boot's PCR ${n} could still be unsealed from a shell; check the TPM with dmesg | grep -i tpm\n`,
+          )
           .join(""),
       );
     });
@@ -220,7 +227,8 @@ describe("the shim's bytes against tpm2-tools, on swtpm", () => {
     const [bySend, byExtend] = await Promise.all([pcrread(sent), pcrread(extended)]);
     const expected: Record<string, string> = {};
     for (const bank of SHIM_CAP_BANKS) {
-      for (const pcr of PCR_CAP_PCRS) expected[`${bank}:${pcr}`] = toHex(extendPcr(bank, new Uint8Array(DIGEST_SIZE[bank]), new TextEncoder().encode(PCR_CAP_TEXT)));
+      for (const pcr of PCR_CAP_PCRS)
+        expected[`${bank}:${pcr}`] = toHex(extendPcr(bank, new Uint8Array(DIGEST_SIZE[bank]), new TextEncoder().encode(PCR_CAP_TEXT)));
     }
     expect(byExtend).toEqual(expected);
     expect(bySend).toEqual(byExtend);

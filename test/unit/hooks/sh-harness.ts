@@ -37,7 +37,8 @@ export function readFilesList(text = readFileSync(FILES_LIST, "utf8")): FilesLis
     const words = raw.trim().split(/\s+/).filter(Boolean);
     if (words.length === 0 || words[0]!.startsWith("#")) return;
     const [kind, name, source] = words;
-    if (kind !== "exec" && kind !== "file" && kind !== "anchors" && kind !== "driver" && kind !== "module") throw new Error(`files.list line ${i + 1}: unknown kind "${kind}"`);
+    if (kind !== "exec" && kind !== "file" && kind !== "anchors" && kind !== "driver" && kind !== "module")
+      throw new Error(`files.list line ${i + 1}: unknown kind "${kind}"`);
     out.push({ kind, name: name!, ...(source ? { source } : {}), line: i + 1 });
   });
   return out;

@@ -21,7 +21,8 @@ const CASES: Record<string, () => Uint8Array> = {
       ]),
     ),
   // A literal /.extra archive: one 0555 directory, one 0444 file.
-  "osrel-literal": () => materializeSource(describeExtraFileArchive("osrel", bytesSource(enc.encode('ID=debian\nPRETTY_NAME="Debian GNU/Linux 13 (trixie)"\n')))),
+  "osrel-literal": () =>
+    materializeSource(describeExtraFileArchive("osrel", bytesSource(enc.encode('ID=debian\nPRETTY_NAME="Debian GNU/Linux 13 (trixie)"\n')))),
   // Data of 0..4 bytes exercises every amount of data padding; upper case sorts before lower case.
   "sysext-padding": () =>
     writeNewcArchive({
@@ -51,12 +52,31 @@ describe("writeNewcArchive()", () => {
   test("writes the credentials example of docs/initrd.md §4 record by record", () => {
     const a = CASES["credentials-two-files"]!();
     // Record 1: ".extra" directory 040555, ino 1; header 110 + name 7 = 117, padded to 120.
-    expect(text(a.subarray(0, 110))).toBe("070701" + "00000001" + "0000416d" + "00000000" + "00000000" + "00000001" + "00000000" + "00000000" + "00000000" + "00000000" + "00000000" + "00000000" + "00000007" + "00000000");
+    expect(text(a.subarray(0, 110))).toBe(
+      "070701" +
+        "00000001" +
+        "0000416d" +
+        "00000000" +
+        "00000000" +
+        "00000001" +
+        "00000000" +
+        "00000000" +
+        "00000000" +
+        "00000000" +
+        "00000000" +
+        "00000000" +
+        "00000007" +
+        "00000000",
+    );
     expect(text(a.subarray(110, 120))).toBe(".extra\0\0\0\0");
     // Record 2 at 120: ".extra/credentials" 040500, ino 2, namesize 19 (0x13): ends at 249, padded to 252.
-    expect(text(a.subarray(120, 120 + 110))).toBe("070701" + "00000002" + "00004140" + "00000000".repeat(2) + "00000001" + "00000000".repeat(6) + "00000013" + "00000000");
+    expect(text(a.subarray(120, 120 + 110))).toBe(
+      "070701" + "00000002" + "00004140" + "00000000".repeat(2) + "00000001" + "00000000".repeat(6) + "00000013" + "00000000",
+    );
     // Record 3 at 252: a.cred 0100400, ino 3, size 2, namesize 26 (0x1a): name ends at 388, data 388..390, padded to 392.
-    expect(text(a.subarray(252, 252 + 110))).toBe("070701" + "00000003" + "00008100" + "00000000".repeat(2) + "00000001" + "00000000" + "00000002" + "00000000".repeat(4) + "0000001a" + "00000000");
+    expect(text(a.subarray(252, 252 + 110))).toBe(
+      "070701" + "00000003" + "00008100" + "00000000".repeat(2) + "00000001" + "00000000" + "00000002" + "00000000".repeat(4) + "0000001a" + "00000000",
+    );
     expect(text(a.subarray(362, 392))).toBe(".extra/credentials/a.cred\0a\n\0\0");
     // Record 4 at 392: b.cred, ino 4, size 3: name 502..528, data 528..531, padded to 532; the trailer ends the archive.
     expect(text(a.subarray(392 + 6, 392 + 14))).toBe("00000004");
@@ -138,7 +158,11 @@ describe("generated archives read by reference tools", () => {
   test("GNU cpio -itv lists the names, modes and zero mtime", () => {
     const r = Bun.spawnSync(["cpio", "-itv", "--quiet"], { stdin: archive, stdout: "pipe", stderr: "pipe" });
     expect(r.exitCode).toBe(0);
-    const lines = r.stdout.toString().trim().split("\n").map((l) => l.split(/\s+/));
+    const lines = r.stdout
+      .toString()
+      .trim()
+      .split("\n")
+      .map((l) => l.split(/\s+/));
     expect(lines.map((l) => [l[0], l.at(-1)])).toEqual([
       ["dr-xr-xr-x", ".extra"],
       ["dr-x------", ".extra/credentials"],

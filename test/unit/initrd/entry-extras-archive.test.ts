@@ -17,7 +17,8 @@ describe("describeEntryExtraArchives()", () => {
       { kind: "credential", fileName: "a.cred", content: text("a") },
       { kind: "confext", fileName: "c.confext.raw", content: text("confext-c") },
     ]);
-    const list = async (s: typeof a.credential) => (await listNewcArchive(materializeSource(s!))).entries.map((e) => [e.ino, e.name, (e.mode & 0o7777).toString(8), e.size]);
+    const list = async (s: typeof a.credential) =>
+      (await listNewcArchive(materializeSource(s!))).entries.map((e) => [e.ino, e.name, (e.mode & 0o7777).toString(8), e.size]);
     expect(await list(a.credential)).toEqual([
       [1, ".extra", "555", 0],
       [2, ".extra/credentials", "500", 0],

@@ -83,7 +83,12 @@ describe("initrdChunks() and materializeInitrd()", () => {
 });
 
 describe("createSourceReader()", () => {
-  const parts: ByteSource = concatSources([bytesSource(enc.encode("head")), { type: "range", path: "/f", offset: 2, size: 4 }, zerosSource(3), bytesSource(enc.encode("tail"))]);
+  const parts: ByteSource = concatSources([
+    bytesSource(enc.encode("head")),
+    { type: "range", path: "/f", offset: 2, size: 4 },
+    zerosSource(3),
+    bytesSource(enc.encode("tail")),
+  ]);
   const read = createSourceReader(parts, async (_p, offset, length) => enc.encode("ABCDEFGH").subarray(offset, offset + length));
 
   test.each([
@@ -109,9 +114,13 @@ describe("createSourceReader()", () => {
 
 describe("describeMember()", () => {
   test("names kind, origin and source", () => {
-    expect(describeMember({ kind: "addon-initrd", origin: "debug.addon.efi", source: { type: "range", path: "/efi/loader/addons/debug.addon.efi", offset: 0x400, size: 0x1000 } })).toBe(
-      'add-on .initrd of "debug.addon.efi" ("/efi/loader/addons/debug.addon.efi" bytes 0x400+0x1000)',
-    );
+    expect(
+      describeMember({
+        kind: "addon-initrd",
+        origin: "debug.addon.efi",
+        source: { type: "range", path: "/efi/loader/addons/debug.addon.efi", offset: 0x400, size: 0x1000 },
+      }),
+    ).toBe('add-on .initrd of "debug.addon.efi" ("/efi/loader/addons/debug.addon.efi" bytes 0x400+0x1000)');
     expect(describeMember(member("abc", "credentials"))).toBe("credentials archive (3 bytes in memory)");
   });
 });

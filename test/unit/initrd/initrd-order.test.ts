@@ -54,8 +54,12 @@ describe("planType2Initrd()", () => {
   test("wraps the section literals into /.extra archives with the stub's file names", () => {
     const [m] = planType2Initrd({ osrel: s("ID=debian\n") });
     expect(m!.kind).toBe("osrel");
-    expect(materializeSource(m!.source)).toEqual(writeNewcArchive({ target: ".extra", dirMode: 0o555, fileMode: 0o444, files: [{ name: "os-release", bytes: enc.encode("ID=debian\n") }] }));
-    const names = planType2Initrd({ pcrsig: s("a"), pcrpkey: s("b"), profile: s("c") }).map((p) => new TextDecoder().decode(materializeSource(p.source)).match(/\.extra\/[a-z0-9.-]+/)![0]);
+    expect(materializeSource(m!.source)).toEqual(
+      writeNewcArchive({ target: ".extra", dirMode: 0o555, fileMode: 0o444, files: [{ name: "os-release", bytes: enc.encode("ID=debian\n") }] }),
+    );
+    const names = planType2Initrd({ pcrsig: s("a"), pcrpkey: s("b"), profile: s("c") }).map(
+      (p) => new TextDecoder().decode(materializeSource(p.source)).match(/\.extra\/[a-z0-9.-]+/)![0],
+    );
     expect(names).toEqual([".extra/tpm2-pcr-signature.json", ".extra/tpm2-pcr-public-key.pem", ".extra/profile"]);
   });
 
@@ -71,6 +75,11 @@ describe("planType2Initrd()", () => {
 
 describe("planType1Initrd()", () => {
   test("keeps the listed order", () => {
-    expect(planType1Initrd([{ path: "/b", source: s("b") }, { path: "/a", source: s("a") }]).map((m) => m.origin)).toEqual(["/b", "/a"]);
+    expect(
+      planType1Initrd([
+        { path: "/b", source: s("b") },
+        { path: "/a", source: s("a") },
+      ]).map((m) => m.origin),
+    ).toEqual(["/b", "/a"]);
   });
 });

@@ -15,7 +15,10 @@ const cat = (...parts: Uint8Array[]) => {
   }
   return out;
 };
-const shape = (segs: MemberSegment[]) => segs.map((s) => (s.type === "stream" ? `stream:${s.detection.format}` : s.type === "newc" ? `newc:${s.entries.length}${s.trailer ? "" : ":open"}` : `zeros:${s.size}`));
+const shape = (segs: MemberSegment[]) =>
+  segs.map((s) =>
+    s.type === "stream" ? `stream:${s.detection.format}` : s.type === "newc" ? `newc:${s.entries.length}${s.trailer ? "" : ":open"}` : `zeros:${s.size}`,
+  );
 
 const early = gnuCpioArchive({ "kernel/x86/microcode/GenuineIntel.bin": "intel-ucode", "kernel/x86/microcode/AuthenticAMD.bin": "amd-ucode" });
 const small = writeNewcArchive({ target: ".extra", dirMode: 0o555, fileMode: 0o444, files: [{ name: "os-release", bytes: enc.encode("ID=x\n") }] });

@@ -36,7 +36,12 @@ export function gnuCpioArchive(files: Record<string, string | Uint8Array>): Uint
       names.add(name);
     }
     const list = [...names].sort().join("\n") + "\n";
-    const r = Bun.spawnSync(["cpio", "-o", "-H", "newc", "--quiet", "--reproducible"], { cwd: tree, stdin: new TextEncoder().encode(list), stdout: "pipe", stderr: "pipe" });
+    const r = Bun.spawnSync(["cpio", "-o", "-H", "newc", "--quiet", "--reproducible"], {
+      cwd: tree,
+      stdin: new TextEncoder().encode(list),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     if (r.exitCode !== 0) throw new Error(`cpio -o failed: ${r.stderr.toString()}`);
     writeFileSync(join(out, "archive.cpio"), new Uint8Array(r.stdout));
   });

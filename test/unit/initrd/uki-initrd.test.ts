@@ -29,7 +29,7 @@ const ukiPath = await buildUki({
   osRelease: 'ID=debian\nPRETTY_NAME="Debian GNU/Linux 13 (trixie)"\n',
   cmdline: "root=/dev/vda2 quiet",
   ucode: latin1(ucodeArchive("uki-ucode")),
-  initrd: latin1(gnuCpioArchive({ "init": "#!/bin/sh\n", "etc/initrd-release": "ID=initrd\n" })),
+  initrd: latin1(gnuCpioArchive({ init: "#!/bin/sh\n", "etc/initrd-release": "ID=initrd\n" })),
 });
 const addonPath = await buildAddon({
   cmdline: "console=ttyS0",

@@ -16,7 +16,8 @@ const gzipXzOnly = parseKernelConfig(readFileSync(join(FIXTURES, "config-rd-gzip
 
 const ucode = gnuCpioArchive({ "kernel/x86/microcode/GenuineIntel.bin": "intel-ucode" });
 const main = payloadArchive("main");
-const m = (kind: InitrdMember["kind"], bytes: Uint8Array, origin?: string): InitrdMember => (origin ? { kind, origin, source: bytesSource(bytes) } : { kind, source: bytesSource(bytes) });
+const m = (kind: InitrdMember["kind"], bytes: Uint8Array, origin?: string): InitrdMember =>
+  origin ? { kind, origin, source: bytesSource(bytes) } : { kind, source: bytesSource(bytes) };
 const osrel = writeNewcArchive({ target: ".extra", dirMode: 0o555, fileMode: 0o444, files: [{ name: "os-release", bytes: enc.encode("ID=debian\n") }] });
 
 async function check(members: InitrdMember[], config: KernelConfig | null = debianConfig, style: "type1" | "type2" = "type2") {
@@ -72,7 +73,10 @@ describe("validateInitrd()", () => {
   });
 
   test("refuses formats the kernel configuration lacks and accepts the ones it has", async () => {
-    const v = await check([m("initrd", compress.gzip(main)), m("addon-initrd", compress.zstd(main), "z.addon.efi"), m("addon-initrd", compress.lzo(main), "o.addon.efi")], gzipXzOnly);
+    const v = await check(
+      [m("initrd", compress.gzip(main)), m("addon-initrd", compress.zstd(main), "z.addon.efi"), m("addon-initrd", compress.lzo(main), "o.addon.efi")],
+      gzipXzOnly,
+    );
     expect(v.errors.map((e) => [e.memberIndex, /CONFIG_RD_(\w+)/.exec(e.message)?.[1]])).toEqual([
       [1, "ZSTD"],
       [2, "LZO"],
@@ -100,7 +104,10 @@ describe("validateInitrd()", () => {
     const raw = await validateInitrd(layoutInitrd([m("ucode", ucode), m("osrel", osrel)], { style: "type2" }), { kernelConfig: lazy });
     expect(raw.errors).toEqual([]);
     expect(reads).toBe(0);
-    const packed = await validateInitrd(layoutInitrd([m("initrd", compress.zstd(main)), m("addon-initrd", compress.gzip(main), "g.addon.efi")], { style: "type2" }), { kernelConfig: lazy });
+    const packed = await validateInitrd(
+      layoutInitrd([m("initrd", compress.zstd(main)), m("addon-initrd", compress.gzip(main), "g.addon.efi")], { style: "type2" }),
+      { kernelConfig: lazy },
+    );
     expect(packed.errors).toEqual([]);
     expect(reads).toBe(1);
   });
@@ -115,11 +122,16 @@ describe("validateInitrd()", () => {
 
   test("a target whose configuration cannot be read is one warning that says why, not a refusal", async () => {
     const why = 'the kernel in "/efi/vmlinuz" carries no configuration of its own (it is built without CONFIG_IKCONFIG=y)';
-    const v = await validateInitrd(layoutInitrd([m("initrd", compress.zstd(main)), m("addon-initrd", compress.gzip(main), "g.addon.efi")], { style: "type2" }), {
-      kernelConfig: async () => ({ unknown: why }),
-    });
+    const v = await validateInitrd(
+      layoutInitrd([m("initrd", compress.zstd(main)), m("addon-initrd", compress.gzip(main), "g.addon.efi")], { style: "type2" }),
+      {
+        kernelConfig: async () => ({ unknown: why }),
+      },
+    );
     expect(v.errors).toEqual([]);
-    expect(v.warnings.map((w) => w.message)).toEqual([`The initrd was checked only in part: ${why}, so whether that kernel can decompress gzip, zstd was not checked`]);
+    expect(v.warnings.map((w) => w.message)).toEqual([
+      `The initrd was checked only in part: ${why}, so whether that kernel can decompress gzip, zstd was not checked`,
+    ]);
   });
 
   test("refuses any initrd for a kernel without CONFIG_BLK_DEV_INITRD", async () => {
@@ -171,7 +183,9 @@ describe("validateInitrd()", () => {
   test("reads members from file ranges through readRange", async () => {
     const file = new Uint8Array(4096 + osrel.length);
     file.set(osrel, 4096);
-    const layout = layoutInitrd([{ kind: "osrel", source: { type: "range", path: "/esp/EFI/Linux/x.efi", offset: 4096, size: osrel.length } }], { style: "type2" });
+    const layout = layoutInitrd([{ kind: "osrel", source: { type: "range", path: "/esp/EFI/Linux/x.efi", offset: 4096, size: osrel.length } }], {
+      style: "type2",
+    });
     const reads: string[] = [];
     const v = await validateInitrd(layout, {
       kernelConfig: debianConfig,
@@ -187,7 +201,11 @@ describe("validateInitrd()", () => {
 
 describe("refuseInvalidInitrd()", () => {
   test("throws a BootError naming the first bad member, with a hint and the count of the others", async () => {
-    const v = await check([m("initrd", compress.xzCrc64(main), "\\EFI\\Linux\\x.efi"), m("addon-initrd", compress.lz4Frame(main), "f.addon.efi"), m("osrel", osrel)]);
+    const v = await check([
+      m("initrd", compress.xzCrc64(main), "\\EFI\\Linux\\x.efi"),
+      m("addon-initrd", compress.lz4Frame(main), "f.addon.efi"),
+      m("osrel", osrel),
+    ]);
     expect(v.errors).toHaveLength(2);
     try {
       refuseInvalidInitrd(v, { force: false });

@@ -14,7 +14,15 @@ describe("the crash kernel's command line (docs/kdump.md §3)", () => {
 
   test("drops every crashkernel= form and the memory options that would not fit the reservation", () => {
     const r = crashCmdline("a crashkernel=1G-4G:192M,4G-:256M crashkernel=64M,low hugepages=16 hugepagesz=2M default_hugepagesz=1G cma=64M quiet b", debian);
-    expect(r.removed).toEqual(["crashkernel=1G-4G:192M,4G-:256M", "crashkernel=64M,low", "hugepages=16", "hugepagesz=2M", "default_hugepagesz=1G", "cma=64M", "quiet"]);
+    expect(r.removed).toEqual([
+      "crashkernel=1G-4G:192M,4G-:256M",
+      "crashkernel=64M,low",
+      "hugepages=16",
+      "hugepagesz=2M",
+      "default_hugepagesz=1G",
+      "cma=64M",
+      "quiet",
+    ]);
     expect(r.cmdline.startsWith("a b reset_devices ")).toBe(true);
   });
 

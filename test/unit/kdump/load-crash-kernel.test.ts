@@ -50,7 +50,13 @@ beforeAll(async () => {
   mkdirSync(join(signedEsp, "EFI/Linux/unsigned-addon.efi.extra.d/kdump"), { recursive: true });
   const parts = await debianParts();
   writeFileSync(join(signedEsp, "initrd.cpio"), cpio);
-  const unsignedUki = await buildUki(parts, { output: join(signedEsp, "real.unsigned.efi"), linux: parts.vmlinuz, initrds: [join(signedEsp, "initrd.cpio")], cmdline: "root=/dev/vda2 ro", uname: "6.1.0-real" });
+  const unsignedUki = await buildUki(parts, {
+    output: join(signedEsp, "real.unsigned.efi"),
+    linux: parts.vmlinuz,
+    initrds: [join(signedEsp, "initrd.cpio")],
+    cmdline: "root=/dev/vda2 ro",
+    uname: "6.1.0-real",
+  });
   for (const name of ["real.efi", "unsigned-addon.efi"]) {
     await run(["sbsign", "--key", f.keys.db.key, "--cert", f.keys.db.crt, "--output", join(signedEsp, "EFI/Linux", name), unsignedUki]);
   }
@@ -138,7 +144,9 @@ describe("bad input loads nothing", () => {
     const { sys, session: s } = await session(flow, { verifyFlag: "off" });
     sys.kexec.reservedForCrash = 4096;
     const err = await loadCrashKernel(sys, s, { config: DEFAULTS }).catch((e) => e);
-    expect(err.message).toMatch(/^Cannot load a crash kernel from ".*flow-1\.efi": the crash kernel needs at least [\d.]+ MiB \(kernel [\d.]+ MiB, initrd [\d.]+ MiB\), but crashkernel= reserved 0\.0 MiB$/);
+    expect(err.message).toMatch(
+      /^Cannot load a crash kernel from ".*flow-1\.efi": the crash kernel needs at least [\d.]+ MiB \(kernel [\d.]+ MiB, initrd [\d.]+ MiB\), but crashkernel= reserved 0\.0 MiB$/,
+    );
     expect(err.hint).toMatch(/^Enlarge crashkernel=/);
     expect(sys.kexec.crashLoaded).toHaveLength(0);
   });
@@ -150,7 +158,9 @@ describe("bad input loads nothing", () => {
     sys.kexec.failWhen = () => "ENOMEM";
     const err = await loadCrashKernel(sys, s, { config: DEFAULTS }).catch((e) => e);
     expect(err).toBeInstanceOf(BootError);
-    expect(err.message).toMatch(/^Cannot load ".*": kexec_file_load\(.*\) failed with ENOMEM \(.*\): the crash kernel found no room in the 2048\.0 MiB that crashkernel= reserved$/);
+    expect(err.message).toMatch(
+      /^Cannot load ".*": kexec_file_load\(.*\) failed with ENOMEM \(.*\): the crash kernel found no room in the 2048\.0 MiB that crashkernel= reserved$/,
+    );
     expect(err.hint).toMatch(/^Enlarge crashkernel=/);
     expect(sys.kexec.crashLoaded).toHaveLength(0);
   });
@@ -172,7 +182,9 @@ describe("bad input loads nothing", () => {
   test("a booted UKI that has no .linux any more is named with what is wrong with it", async () => {
     const { sys, session: s } = await session(flow, { verifyFlag: "off", cmdline: "systemd.set_credential=ukiboot.booted-entry:not-a-uki.efi" });
     const err = await loadCrashKernel(sys, s, { config: DEFAULTS }).catch((e) => e);
-    expect(err.message).toMatch(/^Cannot find the entry "not-a-uki\.efi" \(the entry this system was booted from .*\) to take a crash kernel from: .*not-a-uki\.efi: .*no \.linux section/);
+    expect(err.message).toMatch(
+      /^Cannot find the entry "not-a-uki\.efi" \(the entry this system was booted from .*\) to take a crash kernel from: .*not-a-uki\.efi: .*no \.linux section/,
+    );
     expect(sys.kexec.crashLoaded).toHaveLength(0);
   });
 });
@@ -189,7 +201,9 @@ describe("under Secure Boot", () => {
     expect(k.plan.cmdline).toBe("root=/dev/vda2 ro ukiboot.addon=1");
     expect(sys.kexec.crashLoaded).toHaveLength(1);
     // The kdump add-on is sealed with the UKI, before either is verified, and read from the seal from then on.
-    expect(sys.events.find((e) => e.startsWith("snapshot"))).toBe(`snapshot ${join(signedEsp, "EFI/Linux/real.efi")} ${join(signedEsp, "EFI/Linux/real.efi.extra.d/kdump/crash.addon.efi")}`);
+    expect(sys.events.find((e) => e.startsWith("snapshot"))).toBe(
+      `snapshot ${join(signedEsp, "EFI/Linux/real.efi")} ${join(signedEsp, "EFI/Linux/real.efi.extra.d/kdump/crash.addon.efi")}`,
+    );
   });
 
   test("a kdump add-on swapped for an unsigned one as it is sealed is judged as the unsigned one, and nothing is loaded", async () => {
@@ -226,7 +240,9 @@ describe("under Secure Boot", () => {
     const initrd = join(signedEsp, "initrd.cpio");
     for (const opts of [{ config: DEFAULTS, initrd }, { config: parseKdumpConfig(`initrd ${initrd}\n`, "kdump.conf").config }]) {
       const err = await loadCrashKernel(sys, s, opts).catch((e) => e);
-      expect(err.message).toBe(`Cannot load a crash kernel from "real.efi" with the kdump initrd ${initrd}: Secure Boot is on, and no signature covers that file`);
+      expect(err.message).toBe(
+        `Cannot load a crash kernel from "real.efi" with the kdump initrd ${initrd}: Secure Boot is on, and no signature covers that file`,
+      );
       expect(err.hint).toMatch(/signed kdump add-on \(docs\/kdump\.md §5\); nothing was loaded$/);
     }
     expect(sys.kexec.crashLoaded).toHaveLength(0);

@@ -78,13 +78,19 @@ describe("identifyArm64Kernel()", () => {
   });
 
   test("a zboot header with no compression name, or a payload of size 0, is malformed", () => {
-    expect(identifyArm64Kernel(zbootHeader({ offset: 0x1000, size: 100, comp: "" }), 0x2000, SOURCE)).toMatchObject({ error: expect.stringContaining("names no compression") });
-    expect(identifyArm64Kernel(zbootHeader({ offset: 0x1000, size: 0, comp: "gzip" }), 0x2000, SOURCE)).toMatchObject({ error: expect.stringContaining("empty") });
+    expect(identifyArm64Kernel(zbootHeader({ offset: 0x1000, size: 100, comp: "" }), 0x2000, SOURCE)).toMatchObject({
+      error: expect.stringContaining("names no compression"),
+    });
+    expect(identifyArm64Kernel(zbootHeader({ offset: 0x1000, size: 0, comp: "gzip" }), 0x2000, SOURCE)).toMatchObject({
+      error: expect.stringContaining("empty"),
+    });
   });
 
   test("a header cut short, or bytes that are no arm64 kernel at all", () => {
     expect(identifyArm64Kernel(imageHeader().subarray(0, 40), 40, SOURCE)).toMatchObject({ error: expect.stringContaining("only 40 bytes") });
-    expect(identifyArm64Kernel(new Uint8Array(ARM64_HEADER_BYTES), 1_000_000, SOURCE)).toMatchObject({ error: expect.stringContaining("neither an arm64 Image") });
+    expect(identifyArm64Kernel(new Uint8Array(ARM64_HEADER_BYTES), 1_000_000, SOURCE)).toMatchObject({
+      error: expect.stringContaining("neither an arm64 Image"),
+    });
   });
 });
 

@@ -32,7 +32,11 @@ export function vmlinuxWithConfig(config: string | null, opts: { before?: number
  */
 export function bzImage(vmlinux: Uint8Array, compression: "gzip" | "zstd" | "xz"): Uint8Array {
   const stream =
-    compression === "gzip" ? Bun.gzipSync(vmlinux as Uint8Array<ArrayBuffer>) : compression === "zstd" ? Bun.zstdCompressSync(vmlinux as Uint8Array<ArrayBuffer>) : xzLookalike();
+    compression === "gzip"
+      ? Bun.gzipSync(vmlinux as Uint8Array<ArrayBuffer>)
+      : compression === "zstd"
+        ? Bun.zstdCompressSync(vmlinux as Uint8Array<ArrayBuffer>)
+        : xzLookalike();
   const sized = compression === "gzip" ? stream : Buffer.concat([stream, Buffer.from(Uint32Array.of(vmlinux.byteLength).buffer)]);
   const setupSects = 1;
   const pm = (setupSects + 1) * 512;
@@ -70,4 +74,5 @@ export function arm64Image(vmlinux: Uint8Array): Uint8Array {
 }
 
 /** A configuration as Kconfig writes it, without zstd for the initrd. */
-export const CONFIG_WITHOUT_RD_ZSTD = "#\n# Automatically generated file; DO NOT EDIT.\n#\nCONFIG_BLK_DEV_INITRD=y\nCONFIG_RD_GZIP=y\n# CONFIG_RD_ZSTD is not set\nCONFIG_IKCONFIG=y\n";
+export const CONFIG_WITHOUT_RD_ZSTD =
+  "#\n# Automatically generated file; DO NOT EDIT.\n#\nCONFIG_BLK_DEV_INITRD=y\nCONFIG_RD_GZIP=y\n# CONFIG_RD_ZSTD is not set\nCONFIG_IKCONFIG=y\n";

@@ -57,7 +57,9 @@ describe("readEmbeddedConfig() on images that carry one", () => {
 
   test("an x86 bzImage with a zstd or a gzip payload", async () => {
     for (const compression of ["zstd", "gzip"] as const) {
-      expect(await readEmbeddedConfig(inMemory(bzImage(vmlinux, compression)).image, { source: SOURCE, machine: "x86_64" })).toEqual({ config: CONFIG_WITHOUT_RD_ZSTD });
+      expect(await readEmbeddedConfig(inMemory(bzImage(vmlinux, compression)).image, { source: SOURCE, machine: "x86_64" })).toEqual({
+        config: CONFIG_WITHOUT_RD_ZSTD,
+      });
     }
   });
 
@@ -127,7 +129,9 @@ describe("findEmbeddedConfig()", () => {
   });
 
   test("a marker without the gzip header after it is not the block (extract-ikconfig looks for both)", async () => {
-    const bytes = new Uint8Array(Buffer.concat([Buffer.from("a string IKCFG_ST in the kernel's text"), vmlinuxWithConfig(CONFIG_WITHOUT_RD_ZSTD, { before: 10, after: 10 })]));
+    const bytes = new Uint8Array(
+      Buffer.concat([Buffer.from("a string IKCFG_ST in the kernel's text"), vmlinuxWithConfig(CONFIG_WITHOUT_RD_ZSTD, { before: 10, after: 10 })]),
+    );
     expect((await findEmbeddedConfig([bytes], { source: SOURCE }))?.text).toBe(CONFIG_WITHOUT_RD_ZSTD);
     expect(await findEmbeddedConfig([new TextEncoder().encode("IKCFG_ST but no block")], { source: SOURCE })).toBeNull();
   });

@@ -26,6 +26,9 @@ test("checkKernelImage() accepts the intact Debian bzImage and refuses it cut sh
 test("checkKernelImage() names other formats and refuses text", () => {
   const arm = new Uint8Array(0x268);
   arm.set([0x41, 0x52, 0x4d, 0x64], 0x38);
-  expect(checkKernelImage(arm, 1 << 20)).toEqual({ format: "arm64-image", problem: "the kernel image is an arm64 Image, and kexec_file_load on x86_64 loads bzImages only" });
+  expect(checkKernelImage(arm, 1 << 20)).toEqual({
+    format: "arm64-image",
+    problem: "the kernel image is an arm64 Image, and kexec_file_load on x86_64 loads bzImages only",
+  });
   expect(checkKernelImage(new TextEncoder().encode("hello kernel"), 12).problem).toContain("neither a bzImage");
 });

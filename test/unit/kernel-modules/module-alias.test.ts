@@ -68,7 +68,22 @@ describe("isDeviceAlias", () => {
 });
 
 describe("modulesForDevices", () => {
-  const SHIPPED = ["virtio_blk", "scsi_common", "scsi_mod", "virtio_scsi", "libata", "libahci", "ahci", "sd_mod", "fat", "vfat", "nls_cp437", "efivarfs", "tpm_crb", "usb_storage"];
+  const SHIPPED = [
+    "virtio_blk",
+    "scsi_common",
+    "scsi_mod",
+    "virtio_scsi",
+    "libata",
+    "libahci",
+    "ahci",
+    "sd_mod",
+    "fat",
+    "vfat",
+    "nls_cp437",
+    "efivarfs",
+    "tpm_crb",
+    "usb_storage",
+  ];
   const DEPENDENCIES = new Set(["scsi_common", "scsi_mod", "libata", "libahci", "fat"]);
   const aliases = parseModulesAlias(ALIAS);
 
@@ -77,7 +92,14 @@ describe("modulesForDevices", () => {
   });
 
   test("a disk that appears later (a SCSI disk behind the controller) adds its driver on the next look", () => {
-    expect(modulesForDevices(SHIPPED, DEPENDENCIES, aliases, [...Q35, "virtio:d00000002v00001AF4", "scsi:t-0x00"])).toEqual(["virtio_blk", "ahci", "sd_mod", "vfat", "nls_cp437", "efivarfs"]);
+    expect(modulesForDevices(SHIPPED, DEPENDENCIES, aliases, [...Q35, "virtio:d00000002v00001AF4", "scsi:t-0x00"])).toEqual([
+      "virtio_blk",
+      "ahci",
+      "sd_mod",
+      "vfat",
+      "nls_cp437",
+      "efivarfs",
+    ]);
   });
 
   test("no devices at all: only what needs none", () => {

@@ -11,7 +11,9 @@ test("moduleName() strips the directory and compression suffix and uses undersco
 });
 
 test("resolveModuleOrder() puts dependencies first and reports unknown (built-in) names", () => {
-  const deps = parseModulesDep("kernel/fs/fat/vfat.ko.xz: kernel/fs/fat/fat.ko.xz\nkernel/fs/fat/fat.ko.xz:\nkernel/a.ko: kernel/b.ko\nkernel/b.ko: kernel/a.ko\n");
+  const deps = parseModulesDep(
+    "kernel/fs/fat/vfat.ko.xz: kernel/fs/fat/fat.ko.xz\nkernel/fs/fat/fat.ko.xz:\nkernel/a.ko: kernel/b.ko\nkernel/b.ko: kernel/a.ko\n",
+  );
   expect(resolveModuleOrder(deps, ["vfat", "nvme"])).toEqual({ order: ["kernel/fs/fat/fat.ko.xz", "kernel/fs/fat/vfat.ko.xz"], missing: ["nvme"] });
   // A dependency cycle (never produced by depmod, but possible in a hand-edited file) terminates.
   expect(resolveModuleOrder(deps, ["a"]).order).toEqual(["kernel/b.ko", "kernel/a.ko"]);

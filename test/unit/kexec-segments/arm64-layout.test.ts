@@ -10,7 +10,16 @@ const MiB = 1024 * 1024;
 const hex = (r: { start: number; end: number } | undefined) => (r ? `${r.start.toString(16)}-${r.end.toString(16)}` : undefined);
 
 // Debian's arm64 cloud kernel 6.12: a 38 MB Image file whose header says 40.3 MB in memory, text_offset 0.
-const DEBIAN: Arm64LayoutInput = { kernelBytes: 38_416_896, textOffset: 0, imageSize: 40_304_640, initrdBytes: 2_023_412, dtbBytes: 7_600, purgatoryBytes: 40, ram: VIRT_RAM, pageSize: 4096 };
+const DEBIAN: Arm64LayoutInput = {
+  kernelBytes: 38_416_896,
+  textOffset: 0,
+  imageSize: 40_304_640,
+  initrdBytes: 2_023_412,
+  dtbBytes: 7_600,
+  purgatoryBytes: 40,
+  ram: VIRT_RAM,
+  pageSize: 4096,
+};
 
 test("QEMU virt: the Image on the first 2 MiB boundary where it fits, the rest above it in page-aligned order", () => {
   const l = arm64Layout(DEBIAN, "t");
@@ -62,7 +71,9 @@ test("segments never overlap and stay in usable RAM", () => {
 
 test("what does not fit is refused by name, and so is a tree over 2 MiB", () => {
   expect(() => arm64Layout({ ...DEBIAN, initrdBytes: 3000 * MiB }, "/efi/EFI/Linux/big.efi")).toThrow(BootError);
-  expect(() => arm64Layout({ ...DEBIAN, initrdBytes: 3000 * MiB }, "/efi/EFI/Linux/big.efi")).toThrow(/Cannot load "\/efi\/EFI\/Linux\/big.efi": no free range of usable RAM holds its initrd \(3145728000 bytes\)/);
+  expect(() => arm64Layout({ ...DEBIAN, initrdBytes: 3000 * MiB }, "/efi/EFI/Linux/big.efi")).toThrow(
+    /Cannot load "\/efi\/EFI\/Linux\/big.efi": no free range of usable RAM holds its initrd \(3145728000 bytes\)/,
+  );
   expect(() => arm64Layout({ ...DEBIAN, ram: [{ start: 0x4000_0000, end: 0x4100_0000 }] }, "k")).toThrow(/holds its kernel/);
   expect(() => arm64Layout({ ...DEBIAN, dtbBytes: 3 * MiB }, "k")).toThrow(/more than the 2 MiB the arm64 boot protocol allows/);
 });

@@ -7,7 +7,14 @@ test("six instructions, then the tree's address and the Image's, little-endian",
   const p = arm64Purgatory(0x4a00_0000, 0x4020_0000);
   expect(p.byteLength).toBe(ARM64_PURGATORY_BYTES);
   const dv = new DataView(p.buffer);
-  expect([0, 4, 8, 12, 16, 20].map((o) => dv.getUint32(o, true).toString(16))).toEqual(["580000c0", "aa1f03e1", "aa1f03e2", "aa1f03e3", "58000084", "d61f0080"]);
+  expect([0, 4, 8, 12, 16, 20].map((o) => dv.getUint32(o, true).toString(16))).toEqual([
+    "580000c0",
+    "aa1f03e1",
+    "aa1f03e2",
+    "aa1f03e3",
+    "58000084",
+    "d61f0080",
+  ]);
   expect(dv.getBigUint64(24, true)).toBe(0x4a00_0000n);
   expect(dv.getBigUint64(32, true)).toBe(0x4020_0000n);
 });

@@ -7,7 +7,11 @@ import { childNode, deleteProp, type Fdt, getProp, parseFdt, serializeFdt, setPr
 // QEMU 7.2's virt machine tree (-M virt,dumpdtb= with -cpu max -m 2048), laid out again by dtc 1.6 (dtc -I dtb -O dtb).
 const VIRT = new Uint8Array(readFileSync(join(import.meta.dir, "../../fixtures/fdt/qemu-virt.dtb")));
 
-const find = (fdt: Fdt, path: string) => path.split("/").filter(Boolean).reduce((n, name) => n.children.find((c) => c.name === name)!, fdt.root);
+const find = (fdt: Fdt, path: string) =>
+  path
+    .split("/")
+    .filter(Boolean)
+    .reduce((n, name) => n.children.find((c) => c.name === name)!, fdt.root);
 const text = (b: Uint8Array | undefined) => (b ? new TextDecoder().decode(b) : undefined);
 
 describe("parseFdt", () => {
@@ -42,7 +46,7 @@ describe("parseFdt", () => {
     ["a short blob", (b) => b.subarray(0, 20), /has 20 bytes, fewer than a header's 40/],
     ["a wrong magic", (b) => (b.set([0xde, 0xad], 0), b), /does not start with the magic 0xd00dfeed \(found 0xdeadfeed\)/],
     ["a size past the bytes", (b) => b.subarray(0, b.byteLength - 8), /its header says 7502 bytes, but there are 7494/],
-    ["an unknown token", (b) => (new DataView(b.buffer).setUint32(new DataView(b.buffer).getUint32(8) , 7), b), /unknown token 0x7 at byte/],
+    ["an unknown token", (b) => (new DataView(b.buffer).setUint32(new DataView(b.buffer).getUint32(8), 7), b), /unknown token 0x7 at byte/],
     ["a newer format", (b) => (new DataView(b.buffer).setUint32(24, 18), b), /needs a reader of version 18/],
   ];
   for (const [what, spoil, message] of bad) {

@@ -40,7 +40,9 @@ test("QEMU virt under AAVMF: three System RAM ranges cut by the firmware's reser
 });
 
 test("ranges are merged and a reserved range may cut one in two", () => {
-  const text = ["40000000-4fffffff : System RAM", "50000000-5fffffff : System RAM", "  48000000-480fffff : reserved", "60000000-6fffffff : reserved"].join("\n");
+  const text = ["40000000-4fffffff : System RAM", "50000000-5fffffff : System RAM", "  48000000-480fffff : reserved", "60000000-6fffffff : reserved"].join(
+    "\n",
+  );
   expect(hex(usableRam(text, "t"))).toEqual(["40000000-47ffffff", "48100000-5fffffff"]);
 });
 

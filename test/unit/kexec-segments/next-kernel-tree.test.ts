@@ -10,7 +10,9 @@ const u64 = (b: Uint8Array | undefined) => new DataView(b!.buffer, b!.byteOffset
 const fill = (n: number) => new Uint8Array(n).fill(0xab);
 
 test("QEMU's tree gets the command line, the initrd's exact range and new seeds of the same sizes", () => {
-  const out = serializeFdt(treeForNextKernel(parseFdt(VIRT, "t"), { cmdline: "console=ttyAMA0 UKIBOOT_TARGET=x", initrd: { start: 0x4447_0000, end: 0x4465_df34 }, random: fill }));
+  const out = serializeFdt(
+    treeForNextKernel(parseFdt(VIRT, "t"), { cmdline: "console=ttyAMA0 UKIBOOT_TARGET=x", initrd: { start: 0x4447_0000, end: 0x4465_df34 }, random: fill }),
+  );
   const chosen = chosenOf(out);
   expect(chosen.props.map((p) => p.name)).toEqual(["stdout-path", "rng-seed", "kaslr-seed", "bootargs", "linux,initrd-start", "linux,initrd-end"]);
   expect(new TextDecoder().decode(getProp(chosen, "bootargs"))).toBe("console=ttyAMA0 UKIBOOT_TARGET=x\0");

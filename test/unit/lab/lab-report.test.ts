@@ -13,8 +13,12 @@ const REPORT = [
   "LAB-EXTRA .extra/credentials/lab.cred",
   "LAB-EXTRA .extra/sysext/lab.sysext.raw",
   "LAB-FAILED ",
-  'LAB-MEASURE {"pcr":15,"digests":[{"hashAlg":"sha256","digest":"' + "11".repeat(32) + '"}],"content_type":"systemd","content":{"eventType":"machine-id","string":"machine-id:6c61"}}',
-  'LAB-MEASURE {"pcr":11,"digests":[{"hashAlg":"sha256","digest":"' + "22".repeat(32) + '"}],"content_type":"systemd","content":{"eventType":"phase","string":"enter-initrd"}}',
+  'LAB-MEASURE {"pcr":15,"digests":[{"hashAlg":"sha256","digest":"' +
+    "11".repeat(32) +
+    '"}],"content_type":"systemd","content":{"eventType":"machine-id","string":"machine-id:6c61"}}',
+  'LAB-MEASURE {"pcr":11,"digests":[{"hashAlg":"sha256","digest":"' +
+    "22".repeat(32) +
+    '"}],"content_type":"systemd","content":{"eventType":"phase","string":"enter-initrd"}}',
   "LAB-PCRPHASE [   14.1] lab systemd[1]: Finished systemd-pcrphase-initrd.service - TPM PCR Barrier (initrd).",
   "LAB-REPORT-END",
 ].join("\r\n");
@@ -32,7 +36,10 @@ test("parseLabReport() reads the credentials systemd imported and the .extra nam
 
 test("parseLabReport() reads the target systemd's own measurement log, record by record", () => {
   const r = parseLabReport(REPORT)!;
-  expect(r.measurements.map((m) => [m.pcr, m.description])).toEqual([[15, "machine-id:6c61"], [11, "enter-initrd"]]);
+  expect(r.measurements.map((m) => [m.pcr, m.description])).toEqual([
+    [15, "machine-id:6c61"],
+    [11, "enter-initrd"],
+  ]);
   expect(Buffer.from(r.measurements[1]!.digests[0]!.digest).toString("hex")).toBe("22".repeat(32));
   expect(r.unreadableMeasurements).toEqual([]);
   expect(r.pcrphaseJournal).toEqual(["[   14.1] lab systemd[1]: Finished systemd-pcrphase-initrd.service - TPM PCR Barrier (initrd)."]);

@@ -65,7 +65,9 @@ describe.skipIf(missing.length > 0)("systemdMeasureUki() on the built UKI equals
 
   test("refuses a multi-profile UKI and a missing file, naming the file", async () => {
     const f = await trustFixtures();
-    await expect(systemdMeasureUki(f.multiProfile.path)).rejects.toThrow(`Cannot predict PCR 11 for "${f.multiProfile.path}" with systemd-measure: it has .profile`);
+    await expect(systemdMeasureUki(f.multiProfile.path)).rejects.toThrow(
+      `Cannot predict PCR 11 for "${f.multiProfile.path}" with systemd-measure: it has .profile`,
+    );
     await expect(systemdMeasureUki(`${f.dir}/no-such.efi`)).rejects.toThrow(`Cannot cut the sections out of "${f.dir}/no-such.efi" with pefile`);
   });
 });

@@ -22,7 +22,9 @@ test("the line ConsoleLog writes is read back, around other console lines", () =
 });
 
 test("no line (ukiboot.debug missing, or the boot ended earlier) is an error that says so, not an empty list", () => {
-  expect(() => procModulesDump(around(""))).toThrow(/has no "ukiboot: modules the kernel lists in \/proc\/modules: …" line: was ukiboot\.debug on its command line/);
+  expect(() => procModulesDump(around(""))).toThrow(
+    /has no "ukiboot: modules the kernel lists in \/proc\/modules: …" line: was ukiboot\.debug on its command line/,
+  );
   // Without ukiboot.debug the console log does not print debug lines at all.
   let out = "";
   new ConsoleLog({ write: (s: string) => (out += s) }).debug(`${PROC_MODULES_DEBUG} sd_mod`);
@@ -30,7 +32,9 @@ test("no line (ukiboot.debug missing, or the boot ended earlier) is an error tha
 });
 
 test("an unreadable /proc/modules, two lines, or a garbled one are errors", () => {
-  expect(() => procModulesDump(around(consoleLine(`${PROC_MODULES_DEBUG} (unreadable)`)))).toThrow("ukiboot could not list the boot kernel's modules: (unreadable)");
+  expect(() => procModulesDump(around(consoleLine(`${PROC_MODULES_DEBUG} (unreadable)`)))).toThrow(
+    "ukiboot could not list the boot kernel's modules: (unreadable)",
+  );
   const line = consoleLine(`${PROC_MODULES_DEBUG} sd_mod`);
   expect(() => procModulesDump(around(line + line))).toThrow(/has 2 .* lines, where one boot writes one/);
   expect(() => procModulesDump(around(consoleLine(`${PROC_MODULES_DEBUG} sd_mod [    3.0] virtio`)))).toThrow(/not module names \("\[", "3\.0\]"\)/);

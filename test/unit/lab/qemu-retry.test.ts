@@ -13,7 +13,14 @@ import { faultWindow, infrastructureFault, qemuArgs, recoveredRuntimeCrash, Vm, 
 function vmWith(output: string, opts: { signalCode?: string | null; qemuMessages?: string } = {}): Vm {
   const vm = Object.create(Vm.prototype) as Vm;
   const qemuMessages = opts.qemuMessages ?? "";
-  Object.assign(vm, { output: output + qemuMessages, qemuMessages, killed: false, proc: { signalCode: opts.signalCode ?? null, kill() {} }, exited: Promise.resolve(0), dir: "/nonexistent" });
+  Object.assign(vm, {
+    output: output + qemuMessages,
+    qemuMessages,
+    killed: false,
+    proc: { signalCode: opts.signalCode ?? null, kill() {} },
+    exited: Promise.resolve(0),
+    dir: "/nonexistent",
+  });
   vm.kill = async () => {
     vm.killed = true;
   };
@@ -41,14 +48,20 @@ describe("faultWindow()", () => {
 
 describe("infrastructureFault()", () => {
   test("a TCG double fault or general protection fault in the boot kernel is the emulator's", () => {
-    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}[    1.2] traps: double fault: 0000 [#1] SMP\n`))).toBe(`an emulator fault on the boot kernel's console ("double fault")`);
+    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}[    1.2] traps: double fault: 0000 [#1] SMP\n`))).toBe(
+      `an emulator fault on the boot kernel's console ("double fault")`,
+    );
     expect(infrastructureFault(vmWith(`${BOOT_KERNEL}general protection fault, probably for non-canonical address\n`))).toStartWith("an emulator fault");
     expect(infrastructureFault(vmWith(`${BOOT_KERNEL}[    1.3] Kernel panic - not syncing: Fatal exception\n`))).toStartWith("an emulator fault");
   });
 
   test("QEMU killed by a signal, or QEMU asserting, is the emulator's", () => {
     expect(infrastructureFault(vmWith(BOOT_KERNEL, { signalCode: "SIGSEGV" }))).toBe("QEMU was killed by SIGSEGV");
-    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}${UKIBOOT}${TARGET}`, { qemuMessages: "qemu-system-x86_64: ../tcg/tcg.c:123: tcg_gen_code: Assertion `x' failed.\n" }))).toStartWith("QEMU crashed");
+    expect(
+      infrastructureFault(
+        vmWith(`${BOOT_KERNEL}${UKIBOOT}${TARGET}`, { qemuMessages: "qemu-system-x86_64: ../tcg/tcg.c:123: tcg_gen_code: Assertion `x' failed.\n" }),
+      ),
+    ).toStartWith("QEMU crashed");
   });
 
   test("a panic of the target kernel (a wrong root= or initrd from ukiboot) is the scenario's failure", () => {
@@ -63,7 +76,9 @@ describe("infrastructureFault()", () => {
   });
 
   test("a userspace general protection fault on the Debian target is the scenario's", () => {
-    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}${UKIBOOT}${TARGET}[   30.2] traps: systemd[1] general protection fault ip:7f0 sp:7ff error:0\n`))).toBeNull();
+    expect(
+      infrastructureFault(vmWith(`${BOOT_KERNEL}${UKIBOOT}${TARGET}[   30.2] traps: systemd[1] general protection fault ip:7f0 sp:7ff error:0\n`)),
+    ).toBeNull();
   });
 
   test("a boot kernel whose initramfs has no working init is the image's failure, not the emulator's", () => {
@@ -125,23 +140,32 @@ describe("withVmRetry()", () => {
       { log: (s) => logs.push(s), onRetry: (r) => retries.push(r) },
     );
     expect(result).toBe("booted");
-    expect(logs[0]).toStartWith(`QEMU attempt 1 failed with an emulator fault on the boot kernel's console ("general protection fault"); retrying once on a new VM.`);
+    expect(logs[0]).toStartWith(
+      `QEMU attempt 1 failed with an emulator fault on the boot kernel's console ("general protection fault"); retrying once on a new VM.`,
+    );
     expect(retries).toEqual([{ signature: `an emulator fault on the boot kernel's console ("general protection fault")`, error: "the guest faulted" }]);
   });
 
-  const BUN_CRASH = "Loading Target OS zboot-2.0\n====\nBun v1.4.5 (a7733435c) Linux arm64\npanic(main thread): Segmentation fault at address 0xE240000B12064\noh no: Bun has crashed. This indicates a bug in Bun, not your code.\nukiboot: exited with status 139: killed by signal 11\n";
+  const BUN_CRASH =
+    "Loading Target OS zboot-2.0\n====\nBun v1.4.5 (a7733435c) Linux arm64\npanic(main thread): Segmentation fault at address 0xE240000B12064\noh no: Bun has crashed. This indicates a bug in Bun, not your code.\nukiboot: exited with status 139: killed by signal 11\n";
 
   test("a scenario that passed after the shim ran a crashed ukiboot once more counts as retried, with the runtime's words", async () => {
     const retries: VmRetry[] = [];
     const logs: string[] = [];
     const result = await withVmRetry(
-      () => vmWith(`${BOOT_KERNEL}${UKIBOOT}${BUN_CRASH}ukiboot: running ukiboot once more, since a crash need not happen twice\n${UKIBOOT}${TARGET}UKIBOOT-TARGET-END\n`),
+      () =>
+        vmWith(
+          `${BOOT_KERNEL}${UKIBOOT}${BUN_CRASH}ukiboot: running ukiboot once more, since a crash need not happen twice\n${UKIBOOT}${TARGET}UKIBOOT-TARGET-END\n`,
+        ),
       async () => "booted",
       { log: (s) => logs.push(s), onRetry: (r) => retries.push(r) },
     );
     expect(result).toBe("booted");
     expect(retries).toEqual([
-      { signature: "the Bun runtime crashed in the guest (Segmentation fault at address 0xE240000B12064) and the shim ran ukiboot once more", error: "none: the scenario passed after the second run" },
+      {
+        signature: "the Bun runtime crashed in the guest (Segmentation fault at address 0xE240000B12064) and the shim ran ukiboot once more",
+        error: "none: the scenario passed after the second run",
+      },
     ]);
     expect(logs).toHaveLength(1);
   });
@@ -149,7 +173,8 @@ describe("withVmRetry()", () => {
   test("a ukiboot killed on purpose (no runtime report) and run again is the scenario's business, not a retry", async () => {
     const retries: VmRetry[] = [];
     await withVmRetry(
-      () => vmWith(`${BOOT_KERNEL}ukiboot: exited with status 139: killed by signal 11\nukiboot: running ukiboot once more, since a crash need not happen twice\n`),
+      () =>
+        vmWith(`${BOOT_KERNEL}ukiboot: exited with status 139: killed by signal 11\nukiboot: running ukiboot once more, since a crash need not happen twice\n`),
       async () => "ok",
       { onRetry: (r) => retries.push(r) },
     );
@@ -174,16 +199,29 @@ describe("withVmRetry()", () => {
 
 describe("qemuArgs()", () => {
   test("a cached fixture's disk is booted with snapshot=on, so no boot writes it; a scenario's own copy is written", () => {
-    const args = qemuArgs({ disks: [{ path: join(LAB_CACHE, "esp-demo-0123456789abcdef", "disk.img"), iface: "nvme" }, { path: "/tmp/ukiboot-copy/disk.img", iface: "nvme" }] }, mkdtempSync(join(tmpdir(), "vm-")));
+    const args = qemuArgs(
+      {
+        disks: [
+          { path: join(LAB_CACHE, "esp-demo-0123456789abcdef", "disk.img"), iface: "nvme" },
+          { path: "/tmp/ukiboot-copy/disk.img", iface: "nvme" },
+        ],
+      },
+      mkdtempSync(join(tmpdir(), "vm-")),
+    );
     const drives = args.filter((a) => a.startsWith("if=none,"));
-    expect(drives).toEqual([`if=none,id=disk0,format=raw,file=${join(LAB_CACHE, "esp-demo-0123456789abcdef", "disk.img")},snapshot=on`, "if=none,id=disk1,format=raw,file=/tmp/ukiboot-copy/disk.img"]);
+    expect(drives).toEqual([
+      `if=none,id=disk0,format=raw,file=${join(LAB_CACHE, "esp-demo-0123456789abcdef", "disk.img")},snapshot=on`,
+      "if=none,id=disk1,format=raw,file=/tmp/ukiboot-copy/disk.img",
+    ]);
   });
 });
 
 describe("a firmware that stalls after its banner", () => {
   const banner = "UEFI firmware (version  built at 13:10:49 on Nov  5 2024)\n";
   test("banner, screen clears and nothing else: the emulator's fault", () => {
-    expect(infrastructureFault(vmWith(`${banner}\x1b[2J\x1b[01;01H\x1b[=3h\x1b[2J\x1b[01;01H\n`))).toBe("the firmware stopped after its banner and started nothing");
+    expect(infrastructureFault(vmWith(`${banner}\x1b[2J\x1b[01;01H\x1b[=3h\x1b[2J\x1b[01;01H\n`))).toBe(
+      "the firmware stopped after its banner and started nothing",
+    );
   });
   test("a firmware that says why it could not boot, or a kernel that started, is the scenario's", () => {
     expect(infrastructureFault(vmWith(`${banner}BdsDxe: failed to load Boot0001 "UEFI Misc Device" from VenHw(…): Not Found\n`))).toBeNull();

@@ -65,7 +65,9 @@ describe("decompressKernelInto()", () => {
   test("a stream cut short is refused: it ends before its end marker", async () => {
     const gz = Bun.gzipSync(IMAGE as Uint8Array<ArrayBuffer>);
     const p = file("cut.gz", gz.subarray(0, gz.byteLength - 1000));
-    await expect(undo(p, "gzip")).rejects.toThrow(`Cannot boot "${p}": its gzip-compressed kernel cannot be decompressed: the stream ends before its end marker (the file is cut short)`);
+    await expect(undo(p, "gzip")).rejects.toThrow(
+      `Cannot boot "${p}": its gzip-compressed kernel cannot be decompressed: the stream ends before its end marker (the file is cut short)`,
+    );
   });
 
   test("a stream that holds no arm64 Image is refused", async () => {
@@ -114,6 +116,8 @@ describe("decompressKernelInto()", () => {
     clearInterval(timer);
     expect(out).toBe(400 * 1024 * 1024 + 64);
     expect(peak - before).toBeLessThan(64 * 1024 * 1024);
-    await expect(inflate(await zeros(KERNEL_DECOMPRESSED_MAX + 1024 * 1024))).rejects.toThrow(`inflates past ${KERNEL_DECOMPRESSED_MAX} bytes, more than any kernel`);
+    await expect(inflate(await zeros(KERNEL_DECOMPRESSED_MAX + 1024 * 1024))).rejects.toThrow(
+      `inflates past ${KERNEL_DECOMPRESSED_MAX} bytes, more than any kernel`,
+    );
   }, 120_000);
 });

@@ -79,7 +79,9 @@ test("500 MiB arrive whole in a memfd, and resident memory stays within 64 MiB o
 
 test("a download over the limit leaves no memfd open", async () => {
   expect(fds()).toBe(0);
-  const e = await downloadToMemfd(`${base}/big.efi?mib=4`, { limits: { maxBytes: 2 * MIB, stallMs: 10_000, maxRedirects: 3, answerMs: 10_000 } }).catch((x) => x);
+  const e = await downloadToMemfd(`${base}/big.efi?mib=4`, { limits: { maxBytes: 2 * MIB, stallMs: 10_000, maxRedirects: 3, answerMs: 10_000 } }).catch(
+    (x) => x,
+  );
   expect(e).toBeInstanceOf(DownloadError);
   expect(e.message).toBe(`Cannot download "${base}/big.efi?mib=4": it is more than the limit of ${2 * MIB} bytes`);
   expect(fds()).toBe(0);

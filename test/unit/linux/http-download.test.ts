@@ -25,7 +25,25 @@ async function leaf(name: string, san: string, days: string): Promise<{ cert: st
   const key = join(dir, `${name}.key`);
   await run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", join(dir, `${name}.csr`), "-subj", `/CN=${name}`]);
   writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${san}\n`);
-  await run(["openssl", "x509", "-req", "-in", join(dir, `${name}.csr`), "-CA", join(dir, "ca.crt"), "-CAkey", join(dir, "ca.key"), "-set_serial", String(servers.length + 2), "-days", days, "-extfile", join(dir, `${name}.ext`), "-out", join(dir, `${name}.crt`)]);
+  await run([
+    "openssl",
+    "x509",
+    "-req",
+    "-in",
+    join(dir, `${name}.csr`),
+    "-CA",
+    join(dir, "ca.crt"),
+    "-CAkey",
+    join(dir, "ca.key"),
+    "-set_serial",
+    String(servers.length + 2),
+    "-days",
+    days,
+    "-extfile",
+    join(dir, `${name}.ext`),
+    "-out",
+    join(dir, `${name}.crt`),
+  ]);
   return { cert: readFileSync(join(dir, `${name}.crt`), "utf8"), key: readFileSync(key, "utf8") };
 }
 
@@ -38,14 +56,33 @@ function routes(req: Request): Response | Promise<Response> {
   if (path === "/to-https") return new Response(null, { status: 302, headers: { location: `${https.good}/uki.efi` } });
   if (path === "/to-plain") return new Response(null, { status: 302, headers: { location: `${http}/uki.efi` } });
   if (path === "/stall") {
-    const stream = new ReadableStream({ start(c) { c.enqueue(BODY.subarray(0, 100)); } });
+    const stream = new ReadableStream({
+      start(c) {
+        c.enqueue(BODY.subarray(0, 100));
+      },
+    });
     return new Response(stream);
   }
   return new Response("not here", { status: 404, statusText: "Not Found" });
 }
 
 beforeAll(async () => {
-  await run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "ca.key"), "-out", join(dir, "ca.crt"), "-days", "30", "-subj", "/CN=ukiboot test CA"]);
+  await run([
+    "openssl",
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    join(dir, "ca.key"),
+    "-out",
+    join(dir, "ca.crt"),
+    "-days",
+    "30",
+    "-subj",
+    "/CN=ukiboot test CA",
+  ]);
   ca = readFileSync(join(dir, "ca.crt"), "utf8");
   const raw = Bun.listen({
     hostname: "127.0.0.1",
@@ -63,7 +100,11 @@ beforeAll(async () => {
   const plain = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: routes });
   servers.push(plain);
   http = `http://127.0.0.1:${plain.port}`;
-  for (const [which, san, days] of [["good", "IP:127.0.0.1,DNS:localhost", "30"], ["expired", "IP:127.0.0.1", "-1"], ["otherName", "DNS:other.example", "30"]] as const) {
+  for (const [which, san, days] of [
+    ["good", "IP:127.0.0.1,DNS:localhost", "30"],
+    ["expired", "IP:127.0.0.1", "-1"],
+    ["otherName", "DNS:other.example", "30"],
+  ] as const) {
     const s = Bun.serve({ hostname: "127.0.0.1", port: 0, tls: await leaf(which, san, days), fetch: routes });
     servers.push(s);
     https[which] = `https://127.0.0.1:${s.port}`;
@@ -108,7 +149,10 @@ describe("httpDownload()", () => {
 
   test("TLS: an unknown CA, an expired certificate, a certificate for another name", async () => {
     const unknown = await failure(`${https.good}/uki.efi`);
-    expect([unknown.reason, unknown.message]).toEqual(["tls", expect.stringMatching(/^Cannot download "https:\/\/127\.0\.0\.1:\d+\/uki\.efi": the server's certificate is not signed by a trusted CA/)]);
+    expect([unknown.reason, unknown.message]).toEqual([
+      "tls",
+      expect.stringMatching(/^Cannot download "https:\/\/127\.0\.0\.1:\d+\/uki\.efi": the server's certificate is not signed by a trusted CA/),
+    ]);
     const expired = await failure(`${https.expired}/uki.efi`, { ca: [ca] });
     expect([expired.reason, expired.message]).toEqual(["tls", expect.stringContaining("the server's certificate has expired")]);
     const other = await failure(`${https.otherName}/uki.efi`, { ca: [ca] });
@@ -119,7 +163,10 @@ describe("httpDownload()", () => {
     const missing = await failure(`${http}/gone.efi`);
     expect(missing.message).toBe(`Cannot download "${http}/gone.efi": the server answered 404 Not Found`);
     const loop = await failure(`${http}/loop-a`);
-    expect([loop.reason, loop.message]).toEqual(["redirects", `Cannot download "${http}/loop-a": the redirects go round in a loop (${http}/loop-a → ${http}/loop-b → ${http}/loop-a)`]);
+    expect([loop.reason, loop.message]).toEqual([
+      "redirects",
+      `Cannot download "${http}/loop-a": the redirects go round in a loop (${http}/loop-a → ${http}/loop-b → ${http}/loop-a)`,
+    ]);
     const far = await failure(`${http}/moved`, { limits: { maxBytes: 1 << 30, stallMs: 1500, maxRedirects: 0, answerMs: 5000 } });
     expect(far.message).toBe(`Cannot download "${http}/moved": it redirects more than 0 times`);
   });
@@ -139,14 +186,19 @@ describe("httpDownload()", () => {
     const refused = await failure("http://127.0.0.1:1/uki.efi");
     expect([refused.reason, refused.message]).toEqual(["refused", 'Cannot download "http://127.0.0.1:1/uki.efi": the connection to 127.0.0.1:1 was refused']);
     const dns = await failure("http://no-such-host.invalid/uki.efi");
-    expect([dns.reason, dns.message]).toEqual(["dns", 'Cannot download "http://no-such-host.invalid/uki.efi": the host name "no-such-host.invalid" cannot be resolved']);
+    expect([dns.reason, dns.message]).toEqual([
+      "dns",
+      'Cannot download "http://no-such-host.invalid/uki.efi": the host name "no-such-host.invalid" cannot be resolved',
+    ]);
   });
 
   test("a truncated transfer, a body over the limit, a stalled server", async () => {
     const cut = await failure(short);
     expect(cut.reason).toBe("truncated");
     // The runtime reports the cut connection (ECONNRESET) before the body's end could show the shortfall.
-    expect(cut.message).toMatch(new RegExp(`^Cannot download "${short}": the transfer (ended after 1000 of 5000 bytes|broke off after \\d+ of 5000 bytes \\(.+\\))$`));
+    expect(cut.message).toMatch(
+      new RegExp(`^Cannot download "${short}": the transfer (ended after 1000 of 5000 bytes|broke off after \\d+ of 5000 bytes \\(.+\\))$`),
+    );
     const big = await failure(`${http}/uki.efi`, { limits: { maxBytes: 1024 * 1024, stallMs: 1500, maxRedirects: 3, answerMs: 5000 } });
     expect(big.message).toBe(`Cannot download "${http}/uki.efi": it is ${BODY.length} bytes (Content-Length), more than the limit of 1048576 bytes`);
     const stalled = await failure(`${http}/stall`);

@@ -26,7 +26,10 @@ test("a file changed after it was sealed is read, planned and copied as it was w
   expect((await sys.fs.stat(uki))?.size).toBe(verified.byteLength);
   expect(Buffer.from(await sys.fs.readRange(uki, 1000, 16)).equals(Buffer.from(verified.subarray(1000, 1016)))).toBe(true);
   const out = join(dir, "kernel.out");
-  await sys.kexec.writeFiles({ label: uki, kernel: { type: "range", path: uki, offset: 0, size: verified.byteLength }, initrd: layoutInitrd([], { style: "type2" }), cmdline: "" }, { kernel: out });
+  await sys.kexec.writeFiles(
+    { label: uki, kernel: { type: "range", path: uki, offset: 0, size: verified.byteLength }, initrd: layoutInitrd([], { style: "type2" }), cmdline: "" },
+    { kernel: out },
+  );
   expect(Buffer.from(readFileSync(out)).equals(Buffer.from(verified))).toBe(true);
 
   sys.snapshots.release();

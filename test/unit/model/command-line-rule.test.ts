@@ -10,15 +10,51 @@ import { bootImageOf, commandLineRule, editability, mayChangeCmdline, type BootI
 import type { TrustState } from "../../../src/model/entry-rules.ts";
 
 const base = { showTitle: "x", source: "esp" as const, root: "/esp", options: "console=ttyS0 init=/bin/sh", triesLeft: -1, triesDone: -1 };
-const type1 = (id: string) => ({ ...base, id, dir: "\\loader\\entries", fileName: id, path: `/esp/loader/entries/${id}`, loaderPath: `\\loader\\entries\\${id}` });
+const type1 = (id: string) => ({
+  ...base,
+  id,
+  dir: "\\loader\\entries",
+  fileName: id,
+  path: `/esp/loader/entries/${id}`,
+  loaderPath: `\\loader\\entries\\${id}`,
+});
 const image = ukiImageRef;
 const parts = (withCmdline: boolean) => ({ image: image(withCmdline), addons: [], companions: [] });
-const type2 = (withCmdline: boolean): UkiProfileEntry => ({ ...base, id: "a.efi", kind: "type2", dir: "\\EFI\\Linux", fileName: "a.efi", path: "/esp/EFI/Linux/a.efi", loaderPath: "\\EFI\\Linux\\a.efi", profile: 0, ...parts(withCmdline) });
-const uki = (withCmdline: boolean): Type1UkiEntry => ({ ...type1("uki.conf"), kind: "type1-uki", uki: { path: "/esp/EFI/Linux/a.efi", loaderPath: "\\EFI\\Linux\\a.efi" }, extras: [], ...parts(withCmdline) });
-const efiUki = (withCmdline: boolean): EfiEntry => ({ ...type1("efi.conf"), kind: "type1-efi", efi: { path: "/esp/EFI/Linux/a.efi", loaderPath: "\\EFI\\Linux\\a.efi" }, ...parts(withCmdline) });
+const type2 = (withCmdline: boolean): UkiProfileEntry => ({
+  ...base,
+  id: "a.efi",
+  kind: "type2",
+  dir: "\\EFI\\Linux",
+  fileName: "a.efi",
+  path: "/esp/EFI/Linux/a.efi",
+  loaderPath: "\\EFI\\Linux\\a.efi",
+  profile: 0,
+  ...parts(withCmdline),
+});
+const uki = (withCmdline: boolean): Type1UkiEntry => ({
+  ...type1("uki.conf"),
+  kind: "type1-uki",
+  uki: { path: "/esp/EFI/Linux/a.efi", loaderPath: "\\EFI\\Linux\\a.efi" },
+  extras: [],
+  ...parts(withCmdline),
+});
+const efiUki = (withCmdline: boolean): EfiEntry => ({
+  ...type1("efi.conf"),
+  kind: "type1-efi",
+  efi: { path: "/esp/EFI/Linux/a.efi", loaderPath: "\\EFI\\Linux\\a.efi" },
+  ...parts(withCmdline),
+});
 const efiKernel: EfiEntry = { ...type1("efi-kernel.conf"), kind: "type1-efi", efi: { path: "/esp/k.efi", loaderPath: "\\k.efi" } };
 const linux: LinuxEntry = { ...type1("linux.conf"), kind: "type1-linux", linux: { path: "/esp/vmlinuz", loaderPath: "\\vmlinuz" }, initrds: [] };
-const network: NetworkEntry = { ...type1("net.conf"), kind: "uki-url", foundIn: "entry-file", ukiUrl: "http://x/a.efi", url: "http://x/a.efi", triesLeft: -1, triesDone: -1 };
+const network: NetworkEntry = {
+  ...type1("net.conf"),
+  kind: "uki-url",
+  foundIn: "entry-file",
+  ukiUrl: "http://x/a.efi",
+  url: "http://x/a.efi",
+  triesLeft: -1,
+  triesDone: -1,
+};
 
 describe("the image that boots, whatever named it", () => {
   test.each([
@@ -47,7 +83,9 @@ const TRUST: [string, TrustState, string | undefined][] = [
 const IMAGES: BootImage[] = ["uki with .cmdline", "network uki, not fetched", "uki without .cmdline", "plain kernel"];
 
 describe("the rule's table", () => {
-  const cases = IMAGES.flatMap((img) => TRUST.map(([name, t, why]) => ({ img, name, t, why, wins: why !== undefined && (img === "uki with .cmdline" || img === "network uki, not fetched") })));
+  const cases = IMAGES.flatMap((img) =>
+    TRUST.map(([name, t, why]) => ({ img, name, t, why, wins: why !== undefined && (img === "uki with .cmdline" || img === "network uki, not fetched") })),
+  );
   test.each(cases)("$img, $name: the image's own line wins: $wins", ({ img, t, why, wins }) => {
     const d = commandLineRule(img, t);
     expect(d.imageLineWins).toBe(wins);

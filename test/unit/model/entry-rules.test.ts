@@ -34,7 +34,16 @@ const linux: LinuxEntry = {
   linux: { path: "/esp/vmlinuz", loaderPath: "\\vmlinuz" },
   initrds: [],
 };
-const efiKernel: EfiEntry = { ...base, id: "e.conf", kind: "type1-efi", dir: "\\loader\\entries", fileName: "e.conf", path: "/esp/loader/entries/e.conf", loaderPath: "\\loader\\entries\\e.conf", efi: { path: "/esp/k.efi", loaderPath: "\\k.efi" } };
+const efiKernel: EfiEntry = {
+  ...base,
+  id: "e.conf",
+  kind: "type1-efi",
+  dir: "\\loader\\entries",
+  fileName: "e.conf",
+  path: "/esp/loader/entries/e.conf",
+  loaderPath: "\\loader\\entries\\e.conf",
+  efi: { path: "/esp/k.efi", loaderPath: "\\k.efi" },
+};
 
 describe("which kinds may boot, and what is verified", () => {
   test("strict refuses Type #1 kernels and EFI-stub kernels, with a reason and what to do; enforce allows them", () => {
@@ -57,7 +66,12 @@ describe("which kinds may boot, and what is verified", () => {
 });
 
 test("the rescue shell is offered under off and warn, never under enforce or strict unless the build allows it", () => {
-  expect([mayOfferRescueShell("off", false), mayOfferRescueShell("warn", false), mayOfferRescueShell("enforce", false), mayOfferRescueShell("strict", false)]).toEqual([true, true, false, false]);
+  expect([
+    mayOfferRescueShell("off", false),
+    mayOfferRescueShell("warn", false),
+    mayOfferRescueShell("enforce", false),
+    mayOfferRescueShell("strict", false),
+  ]).toEqual([true, true, false, false]);
   expect(mayOfferRescueShell("enforce", true)).toBe(true);
 });
 
@@ -67,5 +81,7 @@ test("signatures rule the boot under Secure Boot, kernel lockdown, enforce and s
   expect(whySignaturesRule({ mode: "strict", secureBoot: false, lockdown: "none" })).toBe("signatures are enforced (strict)");
   expect(whySignaturesRule({ mode: "warn", secureBoot: false, lockdown: "none" })).toBeUndefined();
   expect(mayReplaceCrashInitrd(linux, { mode: "off", secureBoot: false }, "/boot/kdump.img")).toBe(true);
-  expect((mayReplaceCrashInitrd(linux, { mode: "enforce", secureBoot: false, lockdown: "integrity" }, "/boot/kdump.img") as { reason: string }).reason).toContain("the kernel is locked down (integrity), and no signature covers that file");
+  expect(
+    (mayReplaceCrashInitrd(linux, { mode: "enforce", secureBoot: false, lockdown: "integrity" }, "/boot/kdump.img") as { reason: string }).reason,
+  ).toContain("the kernel is locked down (integrity), and no signature covers that file");
 });

@@ -7,7 +7,18 @@ const INDEX = "http://10.0.2.2:8080/esp/index.json";
 describe("parseBootIndex()", () => {
   test("takes the UKI entries, with URLs against the index's directory, extras beside them", () => {
     const text = JSON.stringify([
-      { type: "type2", source: "esp", id: "fooos-1.2.efi", title: "Foo OS", showTitle: "Foo OS (1.2)", version: "1.2", sortKey: "fooos", linux: "/EFI/Linux/fooos-1.2.efi", profile: 0, extras: ["/loader/addons/console.addon.efi", "fooos-1.2.efi.extra.d/site.cred"] },
+      {
+        type: "type2",
+        source: "esp",
+        id: "fooos-1.2.efi",
+        title: "Foo OS",
+        showTitle: "Foo OS (1.2)",
+        version: "1.2",
+        sortKey: "fooos",
+        linux: "/EFI/Linux/fooos-1.2.efi",
+        profile: 0,
+        extras: ["/loader/addons/console.addon.efi", "fooos-1.2.efi.extra.d/site.cred"],
+      },
       { type: "type2", id: "fooos-1.2.efi@rescue", title: "Foo OS (rescue)", showTitle: "Foo OS (rescue)", linux: "/EFI/Linux/fooos-1.2.efi", profile: 1 },
       { type: "type1", id: "link-commit_1.2.conf", title: "Linked", uki: "/link/fooos.efi", extras: ["/link/a.sysext.raw"] },
     ]);
@@ -30,7 +41,9 @@ describe("parseBootIndex()", () => {
 
   test("junk is refused as a whole when it is not a JSON array, naming the URL", () => {
     expect(() => parseBootIndex("<html>404</html>", { url: INDEX })).toThrow(`Cannot read the boot index "${INDEX}": it is not JSON (`);
-    expect(() => parseBootIndex('{"id": "x"}', { url: INDEX })).toThrow(`Cannot read the boot index "${INDEX}": it is not a JSON array of entries, as ukiboot list --json prints`);
+    expect(() => parseBootIndex('{"id": "x"}', { url: INDEX })).toThrow(
+      `Cannot read the boot index "${INDEX}": it is not a JSON array of entries, as ukiboot list --json prints`,
+    );
   });
 
   test("a bad element is one problem naming its position; the rest is used", () => {

@@ -34,7 +34,9 @@ describe("parseIpOption()", () => {
     expect(parseIpOption("10.0.2.300::::::off")).toEqual({ error: 'the address "10.0.2.300" is not an IPv4 address' });
     expect(parseIpOption("10.0.2.15::10.0.2.2:255.0.255.0::eth0:off")).toEqual({ error: 'the netmask "255.0.255.0" is not a netmask' });
     expect(parseIpOption("10.0.2.15::::::rarp")).toEqual({ error: 'the autoconfiguration "rarp" is not supported: use dhcp or off' });
-    expect(parseIpOption("eth0:static")).toEqual({ error: 'the value "eth0:static" is not understood; use dhcp, off, IFACE:dhcp or ADDRESS::GATEWAY:NETMASK:HOST:IFACE:off' });
+    expect(parseIpOption("eth0:static")).toEqual({
+      error: 'the value "eth0:static" is not understood; use dhcp, off, IFACE:dhcp or ADDRESS::GATEWAY:NETMASK:HOST:IFACE:off',
+    });
     expect(parseIpOption("::::::off")).toEqual({ error: 'a static setup needs an address: "::::::off" has none' });
   });
 });

@@ -4,8 +4,26 @@ import { configurationOf, leaseFromUdhcpc } from "../../../src/net/net-config.ts
 
 describe("leaseFromUdhcpc()", () => {
   test("reads the variables busybox udhcpc hands its script on bound", () => {
-    const env = { interface: "eth0", ip: "10.0.2.15", mask: "24", router: "10.0.2.2 10.0.2.1", dns: "10.0.2.3", hostname: "lab", lease: "86400", serverid: "10.0.2.2" };
-    expect(leaseFromUdhcpc(env)).toEqual({ device: "eth0", address: "10.0.2.15", prefixLength: 24, gateway: "10.0.2.2", dns: ["10.0.2.3"], hostname: "lab", leaseSeconds: 86400, server: "10.0.2.2" });
+    const env = {
+      interface: "eth0",
+      ip: "10.0.2.15",
+      mask: "24",
+      router: "10.0.2.2 10.0.2.1",
+      dns: "10.0.2.3",
+      hostname: "lab",
+      lease: "86400",
+      serverid: "10.0.2.2",
+    };
+    expect(leaseFromUdhcpc(env)).toEqual({
+      device: "eth0",
+      address: "10.0.2.15",
+      prefixLength: 24,
+      gateway: "10.0.2.2",
+      dns: ["10.0.2.3"],
+      hostname: "lab",
+      leaseSeconds: 86400,
+      server: "10.0.2.2",
+    });
   });
   test("a dotted subnet works too; a lease without an address is refused", () => {
     expect(leaseFromUdhcpc({ interface: "eth0", ip: "192.168.7.9", subnet: "255.255.255.0" })).toMatchObject({ prefixLength: 24, dns: [] });

@@ -10,7 +10,16 @@ import { configurationOf, leaseFromUdhcpc, parseLeaseText } from "../../../src/n
 import { HOOKS_DIR, SHELLS } from "../hooks/sh-harness.ts";
 
 const SCRIPT = join(HOOKS_DIR, "common/udhcpc-lease.sh");
-const LEASE = { interface: "eth0", ip: "10.0.2.15", subnet: "255.255.255.0", router: "10.0.2.2", dns: "10.0.2.3 10.0.2.4", lease: "86400", serverid: "10.0.2.2", hostname: "" };
+const LEASE = {
+  interface: "eth0",
+  ip: "10.0.2.15",
+  subnet: "255.255.255.0",
+  router: "10.0.2.2",
+  dns: "10.0.2.3 10.0.2.4",
+  lease: "86400",
+  serverid: "10.0.2.2",
+  hostname: "",
+};
 
 describe("udhcpc-lease.sh", () => {
   for (const shell of SHELLS) {

@@ -19,11 +19,17 @@ describe("resolveUkiUrl()", () => {
   });
 
   test("refusals say what is wrong with the value", () => {
-    expect(resolveUkiUrl(":x.efi", {})).toEqual({ error: 'the relative URL ":x.efi" needs the URL the boot loader came from, and there is none (no LoaderDeviceURL, no ukiboot.url=)' });
-    expect(resolveUkiUrl(":x.efi", { origin: "https://h/" })).toEqual({ error: 'the relative URL ":x.efi" cannot be resolved against "https://h/": it has no path component to replace' });
+    expect(resolveUkiUrl(":x.efi", {})).toEqual({
+      error: 'the relative URL ":x.efi" needs the URL the boot loader came from, and there is none (no LoaderDeviceURL, no ukiboot.url=)',
+    });
+    expect(resolveUkiUrl(":x.efi", { origin: "https://h/" })).toEqual({
+      error: 'the relative URL ":x.efi" cannot be resolved against "https://h/": it has no path component to replace',
+    });
     expect(resolveUkiUrl(":../x.efi", { origin: "https://h/a/b.efi" })).toEqual({ error: 'the relative URL ":../x.efi" must name a file: no "/", "?" or "#"' });
     expect(resolveUkiUrl("ftp://h/x.efi", {})).toEqual({ error: 'the URL "ftp://h/x.efi" is not http or https' });
-    expect(resolveUkiUrl("https://user:pw@h/x.efi", {})).toEqual({ error: 'the URL "https://user:pw@h/x.efi" carries a user name or password, which would be shown in the menu and logs' });
+    expect(resolveUkiUrl("https://user:pw@h/x.efi", {})).toEqual({
+      error: 'the URL "https://user:pw@h/x.efi" carries a user name or password, which would be shown in the menu and logs',
+    });
     expect(resolveUkiUrl("not a url", {})).toEqual({ error: 'the URL "not a url" is not a valid URL' });
     expect(resolveUkiUrl("https:///x.efi", {})).toEqual({ error: 'the URL "https:///x.efi" has no host' });
   });

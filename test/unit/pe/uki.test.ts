@@ -19,7 +19,10 @@ beforeAll(async () => {
     osRelease: OSREL,
     cmdline: "quiet",
     profile: "ID=main\nTITLE=Regular",
-    profiles: [{ profile: "ID=reset", cmdline: "factory-reset" }, { profile: "TITLE=Debug", cmdline: "debug", osRelease: "ID=dbg\n" }],
+    profiles: [
+      { profile: "ID=reset", cmdline: "factory-reset" },
+      { profile: "TITLE=Debug", cmdline: "debug", osRelease: "ID=dbg\n" },
+    ],
   });
   multiBytes = fixtureBytes(path);
   multi = parsePe(multiBytes, { source: path });
@@ -27,7 +30,23 @@ beforeAll(async () => {
 
 describe("UKI section order", () => {
   test("is uki.h's enum order; do not reorder", () => {
-    expect(UKI_SECTIONS).toEqual([".linux", ".osrel", ".cmdline", ".initrd", ".ucode", ".splash", ".dtb", ".uname", ".sbat", ".pcrsig", ".pcrpkey", ".profile", ".dtbauto", ".hwids", ".efifw"]);
+    expect(UKI_SECTIONS).toEqual([
+      ".linux",
+      ".osrel",
+      ".cmdline",
+      ".initrd",
+      ".ucode",
+      ".splash",
+      ".dtb",
+      ".uname",
+      ".sbat",
+      ".pcrsig",
+      ".pcrpkey",
+      ".profile",
+      ".dtbauto",
+      ".hwids",
+      ".efifw",
+    ]);
   });
 });
 

@@ -72,7 +72,14 @@ describe("a bootctl link entry with extras", () => {
     const plan = await buildPlan(fs, d.entries.find((x) => x.id === "acme-commit_1.1.0@1.conf")!, { trust: OFF });
     const events = planMeasurements(await measurementInputs(fakeSys(), plan));
     const described = events.map((e) => `${e.pcr} ${e.description}`);
-    expect(described.slice(0, 6)).toEqual(["12 Entry credentials initrd", "13 Entry system extension initrd", "12 Entry configuration extension initrd", "4 \\acme\\acme-1.0.efi", "12 @1", "12 1"]);
+    expect(described.slice(0, 6)).toEqual([
+      "12 Entry credentials initrd",
+      "13 Entry system extension initrd",
+      "12 Entry configuration extension initrd",
+      "4 \\acme\\acme-1.0.efi",
+      "12 @1",
+      "12 1",
+    ]);
     expect(described.slice(-3)).toEqual(["12 Global credentials initrd", "13 Global system extension initrd", "12 Global configuration extension initrd"]);
     const cred = plan.initrd.members.find((m) => m.member.kind === "entry-credentials")!;
     const bytes = await createSourceReader(cred.member.source, (p, o, l) => fs.readRange(p, o, l))(0, cred.size);
@@ -81,7 +88,10 @@ describe("a bootctl link entry with extras", () => {
 });
 
 describe("bad input: one line naming the file and line, and the rest still lists", () => {
-  async function treeWith(entries: Record<string, string>, files: Record<string, string> = {}): Promise<{ esp: string; d: Awaited<ReturnType<typeof discoverEntries>> }> {
+  async function treeWith(
+    entries: Record<string, string>,
+    files: Record<string, string> = {},
+  ): Promise<{ esp: string; d: Awaited<ReturnType<typeof discoverEntries>> }> {
     const { esp: link } = await linkTree();
     const esp = mkdtempSync(join(tmpdir(), "link-bad-"));
     cpSync(link, esp, { recursive: true });
@@ -96,7 +106,10 @@ describe("bad input: one line naming the file and line, and the rest still lists
 
   test("extras that are missing, a directory, empty, or of an unknown kind", async () => {
     const { esp, d } = await treeWith(
-      { "bad-extras.conf": "title Bad extras\nuki /acme/acme-1.0.efi\nextra /acme/gone.cred\nextra /acme/dir.cred\nextra /acme/empty.sysext.raw\nextra /acme/notes.txt\nextra /acme/a.cred\n" },
+      {
+        "bad-extras.conf":
+          "title Bad extras\nuki /acme/acme-1.0.efi\nextra /acme/gone.cred\nextra /acme/dir.cred\nextra /acme/empty.sysext.raw\nextra /acme/notes.txt\nextra /acme/a.cred\n",
+      },
       { "acme/dir.cred": "<dir>", "acme/empty.sysext.raw": "" },
     );
     expect(lines(d, esp)).toEqual([

@@ -10,7 +10,11 @@ function plan(credSize = 40): LoadPlan {
   const initrd = layoutInitrd(
     [
       { kind: "initrd", origin: "/esp/EFI/Linux/a.efi", source: range("/esp/EFI/Linux/a.efi", 4096, 1000) },
-      { kind: "credentials", origin: "/esp/EFI/Linux/a.efi.extra.d/x.cred", source: concatSources([bytesSource(Uint8Array.of(0x30, 0x37)), range("/esp/EFI/Linux/a.efi.extra.d/x.cred", 0, credSize), zerosSource(2)]) },
+      {
+        kind: "credentials",
+        origin: "/esp/EFI/Linux/a.efi.extra.d/x.cred",
+        source: concatSources([bytesSource(Uint8Array.of(0x30, 0x37)), range("/esp/EFI/Linux/a.efi.extra.d/x.cred", 0, credSize), zerosSource(2)]),
+      },
       { kind: "pcrsig", source: bytesSource(new Uint8Array([1, 2, 3])) },
     ],
     { style: "type2" },

@@ -23,13 +23,19 @@ test.each([
 
 test("a zboot image names its payload", () => {
   const z = zbootImage(image, "zstd");
-  expect(describeKernelFormat(z.subarray(0, 0x268), z.byteLength, "aa64", "k")).toMatch(/^EFI zboot image, zstd payload of \d+ bytes at 4096: decompressed by ukiboot before loading$/);
+  expect(describeKernelFormat(z.subarray(0, 0x268), z.byteLength, "aa64", "k")).toMatch(
+    /^EFI zboot image, zstd payload of \d+ bytes at 4096: decompressed by ukiboot before loading$/,
+  );
 });
 
 test("inspect and the boot ask one classifier: each sentence above follows from classifyKernel's class for the UKI's machine", async () => {
   const { classifyKernel, machineOfEfiArch } = await import("../../../src/kernel-image/classify-kernel.ts");
   expect(classifyKernel(image, image.byteLength, machineOfEfiArch("aa64"), "k").kind).toBe("image");
-  expect(classifyKernel(image, image.byteLength, machineOfEfiArch("x64"), "k")).toEqual({ machine: "x86_64", kind: "refused", problem: "the kernel image is an arm64 Image, and kexec_file_load on x86_64 loads bzImages only" });
+  expect(classifyKernel(image, image.byteLength, machineOfEfiArch("x64"), "k")).toEqual({
+    machine: "x86_64",
+    kind: "refused",
+    problem: "the kernel image is an arm64 Image, and kexec_file_load on x86_64 loads bzImages only",
+  });
   expect(classifyKernel(image, image.byteLength, machineOfEfiArch("riscv64"), "k")).toEqual({ machine: "riscv64", kind: "unchecked" });
   expect(describeKernelFormat(image, image.byteLength, "riscv64" as never, "k")).toBe("not checked: ukiboot loads kernels on x64 and aa64 only");
 });

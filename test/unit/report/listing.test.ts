@@ -19,8 +19,26 @@ describe("toBootctlJson()", () => {
   test("uses bootctl 262's field order and leaves unset fields out", () => {
     const [first] = toBootctlJson(d.entries, { defaultIndex: 0 });
     expect(Object.keys(first!)).toEqual([
-      "type", "source", "id", "path", "root", "title", "showTitle", "sortKey", "version", "uname", "options", "linux", "profile", "isReported",
-      "triesLeft", "triesDone", "isDefault", "addons", "cmdline", "extras",
+      "type",
+      "source",
+      "id",
+      "path",
+      "root",
+      "title",
+      "showTitle",
+      "sortKey",
+      "version",
+      "uname",
+      "options",
+      "linux",
+      "profile",
+      "isReported",
+      "triesLeft",
+      "triesDone",
+      "isDefault",
+      "addons",
+      "cmdline",
+      "extras",
     ]);
   });
   test("isReported follows LoaderEntries, ignoring case as ids do", () => {
@@ -64,7 +82,12 @@ describe("formatEntriesText()", () => {
 
 describe("inspectPeFile()", () => {
   test("describes a multi-profile UKI with the sizes and hashes ukify reports", async () => {
-    const path = await buildUki({ osRelease: 'ID=acme\nPRETTY_NAME="Acme OS"\n', cmdline: "quiet", profile: "ID=main", profiles: [{ profile: "ID=reset\nTITLE=Reset", cmdline: "reset" }] });
+    const path = await buildUki({
+      osRelease: 'ID=acme\nPRETTY_NAME="Acme OS"\n',
+      cmdline: "quiet",
+      profile: "ID=main",
+      profiles: [{ profile: "ID=reset\nTITLE=Reset", cmdline: "reset" }],
+    });
     const r = await inspectPeFile(new NodeFs(), path, { arch: "x64" });
     expect(r).toMatchObject({ kind: "uki", machine: "0x8664", arch: "x64", native: true, subsystem: 10, signed: false });
     const ref = await ukifyInspect(path);

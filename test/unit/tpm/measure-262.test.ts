@@ -27,8 +27,21 @@ writeFileSync(join(work, "os-release"), 'ID=parity\nNAME="parity 262"\nVERSION_I
 async function ukify(args: string[]): Promise<string> {
   return (await run([...parts.ukify.argv, "build", ...args], { cwd: work, env: parts.ukify.env })).stdout;
 }
-const measured = (stdout: string) => stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as ReturnType<typeof toMeasureJson>);
-const base = (out: string) => [`--linux=${join(work, "linux")}`, `--initrd=${join(work, "initrd")}`, `--os-release=@${join(work, "os-release")}`, "--uname=6.20.0-parity", `--stub=${parts.linuxStub}`, "--measure", `--tools=${join(work, "tools")}`, `--output=${join(work, out)}`];
+const measured = (stdout: string) =>
+  stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as ReturnType<typeof toMeasureJson>);
+const base = (out: string) => [
+  `--linux=${join(work, "linux")}`,
+  `--initrd=${join(work, "initrd")}`,
+  `--os-release=@${join(work, "os-release")}`,
+  "--uname=6.20.0-parity",
+  `--stub=${parts.linuxStub}`,
+  "--measure",
+  `--tools=${join(work, "tools")}`,
+  `--output=${join(work, out)}`,
+];
 
 describe("predictPcr11() equals systemd-measure 262 (run by ukify 262 --measure)", () => {
   test("single-profile UKI", async () => {
@@ -40,8 +53,22 @@ describe("predictPcr11() equals systemd-measure 262 (run by ukify 262 --measure)
 
   test("multi-profile UKI: each profile's effective sections", async () => {
     await ukify([`--stub=${parts.addonStub}`, "--profile=ID=one\nTITLE=One", "--cmdline=profile=one", `--output=${join(work, "p1.efi")}`]);
-    await ukify([`--stub=${parts.addonStub}`, "--profile=ID=two", `--os-release=@${join(work, "os-release")}`, "--cmdline=profile=two", `--output=${join(work, "p2.efi")}`]);
-    const theirs = measured(await ukify([...base("multi.efi"), "--cmdline=root=/dev/vda rw", "--profile=TITLE=Base", `--join-profile=${join(work, "p1.efi")}`, `--join-profile=${join(work, "p2.efi")}`]));
+    await ukify([
+      `--stub=${parts.addonStub}`,
+      "--profile=ID=two",
+      `--os-release=@${join(work, "os-release")}`,
+      "--cmdline=profile=two",
+      `--output=${join(work, "p2.efi")}`,
+    ]);
+    const theirs = measured(
+      await ukify([
+        ...base("multi.efi"),
+        "--cmdline=root=/dev/vda rw",
+        "--profile=TITLE=Base",
+        `--join-profile=${join(work, "p1.efi")}`,
+        `--join-profile=${join(work, "p2.efi")}`,
+      ]),
+    );
     const profiles = profileSections(new Uint8Array(readFileSync(join(work, "multi.efi"))));
     expect(profiles).toHaveLength(3);
     expect(theirs).toHaveLength(3);

@@ -7,7 +7,8 @@ const text = (s: string) => new TextEncoder().encode(s);
 const summary = (events: MeasurementEvent[]) => events.map((e) => [e.pcr, e.eventType, e.eventTag ?? null, e.description]);
 /** A PE image whose Authenticode digest is `fill` repeated, in every algorithm asked for. */
 const peImage = (fill: number): PeImageDigest => ({
-  authenticode: async (algorithms) => Object.fromEntries(algorithms.map((a) => [a, new Uint8Array(a === "sha1" ? 20 : a === "sha256" ? 32 : a === "sha384" ? 48 : 64).fill(fill)])),
+  authenticode: async (algorithms) =>
+    Object.fromEntries(algorithms.map((a) => [a, new Uint8Array(a === "sha1" ? 20 : a === "sha256" ? 32 : a === "sha384" ? 48 : 64).fill(fill)])),
 });
 
 test("utf16WithNul() is UTF-16LE with a 2-byte NUL, as the stub measures strings", () => {
@@ -92,7 +93,14 @@ describe("planMeasurements()", () => {
   });
 
   test("profile 0, no options and no extras give only the PCR 11 section events", () => {
-    const events = planMeasurements({ kind: "uki", loadOptions: null, profile: 0, sections: [{ name: ".linux", data: text("k"), size: 1 }], customCmdline: "", addonCmdline: null });
+    const events = planMeasurements({
+      kind: "uki",
+      loadOptions: null,
+      profile: 0,
+      sections: [{ name: ".linux", data: text("k"), size: 1 }],
+      customCmdline: "",
+      addonCmdline: null,
+    });
     expect(summary(events)).toEqual([
       [11, "EV_IPL", null, ".linux"],
       [11, "EV_IPL", null, ".linux"],

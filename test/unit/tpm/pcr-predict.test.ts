@@ -44,7 +44,12 @@ describe("predictPcr11()", () => {
   });
 
   test("the default phase paths are systemd-measure's", () => {
-    expect(DEFAULT_PHASE_PATHS).toEqual(["enter-initrd", "enter-initrd:leave-initrd", "enter-initrd:leave-initrd:sysinit", "enter-initrd:leave-initrd:sysinit:ready"]);
+    expect(DEFAULT_PHASE_PATHS).toEqual([
+      "enter-initrd",
+      "enter-initrd:leave-initrd",
+      "enter-initrd:leave-initrd:sysinit",
+      "enter-initrd:leave-initrd:sysinit:ready",
+    ]);
   });
 });
 

@@ -6,7 +6,13 @@ import { formatMeasureLog, parseMeasureLog } from "../../../src/tpm/event-log.ts
 import { planMeasurements, resolveMeasuredBytes } from "../../../src/tpm/measurements.ts";
 import { extendPcr, predictPcr11 } from "../../../src/tpm/pcr-predict.ts";
 import { Tpm2Client } from "../../../src/tpm/tpm2-client.ts";
-import { decodeGetCapabilityPcrsResponse, decodePcrExtendResponse, decodePcrReadResponse, encodeGetCapabilityPcrs, encodePcrRead } from "../../../src/tpm/tpm2-commands.ts";
+import {
+  decodeGetCapabilityPcrsResponse,
+  decodePcrExtendResponse,
+  decodePcrReadResponse,
+  encodeGetCapabilityPcrs,
+  encodePcrRead,
+} from "../../../src/tpm/tpm2-commands.ts";
 import { TpmResponseError } from "../../../src/tpm/tpm2-response-code.ts";
 import { DIGEST_SIZE, digest, toHex, type DigestAlgorithm } from "../../../src/bytes/digest.ts";
 import { missingFixtureTools, readBytes, trustFixtures } from "../trust/fixtures.ts";
@@ -56,7 +62,9 @@ describe.skipIf(!haveSwtpm)("TPM 2.0 commands against swtpm", () => {
     }
     expect(err).toBeInstanceOf(TpmResponseError);
     expect((err as TpmResponseError).codeName).toBe("TPM_RC_VALUE");
-    expect((err as TpmResponseError).message).toBe("Cannot run TPM2_PCR_Extend on the TPM: it answered TPM_RC_VALUE (0x184: value is out of range or is not correct for the context, handle 1)");
+    expect((err as TpmResponseError).message).toBe(
+      "Cannot run TPM2_PCR_Extend on the TPM: it answered TPM_RC_VALUE (0x184: value is out of range or is not correct for the context, handle 1)",
+    );
   });
 
   test("an unknown command code is refused with TPM_RC_COMMAND_CODE", async () => {
@@ -69,7 +77,10 @@ describe.skipIf(!haveSwtpm)("TPM 2.0 commands against swtpm", () => {
   test("extend then read: every bank holds H(PCR ‖ H(data))", async () => {
     const banks: DigestAlgorithm[] = ["sha1", "sha256", "sha384", "sha512"];
     const data = new TextEncoder().encode("ukiboot swtpm test");
-    await client.pcrExtend(16, banks.map((algorithm) => ({ algorithm, digest: digest(algorithm, data) })));
+    await client.pcrExtend(
+      16,
+      banks.map((algorithm) => ({ algorithm, digest: digest(algorithm, data) })),
+    );
     const values = await client.pcrRead(16, banks);
     for (const a of banks) expect(toHex(values[a]!)).toBe(toHex(extendPcr(a, new Uint8Array(DIGEST_SIZE[a]), data)));
   });

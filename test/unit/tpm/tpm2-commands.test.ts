@@ -57,7 +57,11 @@ describe("command encoding (bytes checked field by field against TPM 2.0 Part 3)
   test.each([
     ["PCR 24", () => encodePcrExtend(24, [{ algorithm: "sha256", digest: new Uint8Array(32) }]), "Cannot address PCR 24"],
     ["no digests", () => encodePcrExtend(11, []), "Cannot extend a PCR with no digests"],
-    ["a digest of the wrong size", () => encodePcrExtend(11, [{ algorithm: "sha256", digest: new Uint8Array(20) }]), "Cannot extend with a sha256 digest of 20 bytes"],
+    [
+      "a digest of the wrong size",
+      () => encodePcrExtend(11, [{ algorithm: "sha256", digest: new Uint8Array(20) }]),
+      "Cannot extend with a sha256 digest of 20 bytes",
+    ],
   ])("encodePcrExtend() refuses %s", (_n, f, message) => {
     expect(f).toThrow(message);
   });

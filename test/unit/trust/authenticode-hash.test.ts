@@ -48,7 +48,12 @@ describe("planAuthenticodeHash() ranges", () => {
   });
 
   test("sorts sections by PointerToRawData, not table order", () => {
-    const pe = writeTinyPe({ sections: [{ name: ".a", data: bytes(0x10, 1) }, { name: ".b", data: bytes(0x10, 2) }] });
+    const pe = writeTinyPe({
+      sections: [
+        { name: ".a", data: bytes(0x10, 1) },
+        { name: ".b", data: bytes(0x10, 2) },
+      ],
+    });
     const v = new DataView(pe.bytes.buffer);
     // Swap the two PointerToRawData fields.
     const t = pe.at.sectionTable;
@@ -102,12 +107,24 @@ describe("planAuthenticodeHash() refuses malformed images", () => {
     ["no PE signature", (b) => (b.set([0x4e], 0x40), b), 'there is no "PE\\0\\0" signature at 0x40'],
     ["a ROM optional header", (b, v, at) => (v.setUint16(at.opt, 0x107, true), b), "the optional header magic is 0x107"],
     ["a section table past the headers given", (b, v) => (v.setUint16(0x40 + 6, 2000, true), b), "the section table ends at"],
-    ["SizeOfHeaders past the end of the file", (b, v, at) => (v.setUint32(at.opt + 60, 0x10000000, true), b), "SizeOfHeaders 0x10000000 is past the end of the file"],
-    ["a section past the end of the file", (b, v, at) => (v.setUint32(at.sectionTable + 16, 0x100000, true), b), 'section ".text" ends at 0x100200, past the end of the file at 0x428'],
+    [
+      "SizeOfHeaders past the end of the file",
+      (b, v, at) => (v.setUint32(at.opt + 60, 0x10000000, true), b),
+      "SizeOfHeaders 0x10000000 is past the end of the file",
+    ],
+    [
+      "a section past the end of the file",
+      (b, v, at) => (v.setUint32(at.sectionTable + 16, 0x100000, true), b),
+      'section ".text" ends at 0x100200, past the end of the file at 0x428',
+    ],
     ["a truncated certificate table", (b) => b.subarray(0, b.length - 8), "(truncated)"],
     ["a certificate table inside a section", (b, v, at) => (v.setUint32(at.certEntry, at.sections[0]!, true), b), "overlaps the headers or a section"],
     ["data after the certificate table", (b) => new Uint8Array([...b, 0, 0, 0, 0, 0, 0, 0, 0]), "before the end of the file"],
-    ["a section size that overflows", (b, v, at) => (v.setUint32(at.sectionTable + 20, 0xffffffff, true), v.setUint32(at.sectionTable + 16, 0xffffffff, true), b), "past the end of the file"],
+    [
+      "a section size that overflows",
+      (b, v, at) => (v.setUint32(at.sectionTable + 20, 0xffffffff, true), v.setUint32(at.sectionTable + 16, 0xffffffff, true), b),
+      "past the end of the file",
+    ],
   ];
   test.each(cases)("%s", (_name, mutate, message) => {
     const pe = good();
@@ -142,7 +159,10 @@ describe("digestRanges()", () => {
 });
 
 const haveTools = missingFixtureTools().length === 0 && hasProgram("hash-to-efi-sig-list");
-if (!haveTools) console.warn(`the real-image digest tests will not run (npm test counts them as failed): missing ${[...missingFixtureTools(), "hash-to-efi-sig-list (efitools)"].join(", ")}`);
+if (!haveTools)
+  console.warn(
+    `the real-image digest tests will not run (npm test counts them as failed): missing ${[...missingFixtureTools(), "hash-to-efi-sig-list (efitools)"].join(", ")}`,
+  );
 
 describe.skipIf(!haveTools)("Authenticode SHA-256 of real images equals efitools' hash-to-efi-sig-list", () => {
   const efitoolsHash = async (path: string) => /HASH IS ([0-9a-f]{64})/.exec((await run(["hash-to-efi-sig-list", path, "/dev/null"])).stdout)![1]!;

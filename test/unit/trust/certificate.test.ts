@@ -33,6 +33,8 @@ test("parseCertificateDer() refuses bytes that are not a certificate", () => {
 
 test("parseCertificateFile() refuses a PEM file without a CERTIFICATE block", () => {
   const key = new TextEncoder().encode("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
-  expect(() => parseCertificateFile(key, { source: "key.pem" })).toThrow('Cannot read certificates from "key.pem": it is neither DER nor PEM with a CERTIFICATE block');
+  expect(() => parseCertificateFile(key, { source: "key.pem" })).toThrow(
+    'Cannot read certificates from "key.pem": it is neither DER nor PEM with a CERTIFICATE block',
+  );
   expect(toHex(digest("sha1", new Uint8Array(0)))).toBe("da39a3ee5e6b4b0d3255bfef95601890afd80709");
 });

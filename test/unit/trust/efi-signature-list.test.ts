@@ -66,7 +66,11 @@ describe("parseSignatureLists()", () => {
     ["SignatureHeaderSize larger than the list", (d, v) => (v.setUint32(20, 100, true), d), "larger than the list"],
     ["SignatureSize of zero", (d, v) => (v.setUint32(24, 0, true), d), "too small for an owner GUID and data"],
     ["entries not a multiple of SignatureSize", (d, v) => (v.setUint32(24, 40, true), d), "not a multiple of SignatureSize 0x28"],
-    ["a SHA-256 list with 40-byte entries", (d, v) => (v.setUint32(16, 28 + 80, true), v.setUint32(24, 40, true), new Uint8Array([...d, ...new Uint8Array(32)])), "has SignatureSize 0x28, not 0x30"],
+    [
+      "a SHA-256 list with 40-byte entries",
+      (d, v) => (v.setUint32(16, 28 + 80, true), v.setUint32(24, 40, true), new Uint8Array([...d, ...new Uint8Array(32)])),
+      "has SignatureSize 0x28, not 0x30",
+    ],
     ["a huge SignatureListSize", (d, v) => (v.setUint32(16, 0xffffffff, true), d), "past the end of the data"],
   ];
   test.each(cases)("refuses %s", (_name, mutate, message) => {
@@ -89,7 +93,8 @@ describe("parseSignatureLists()", () => {
 });
 
 const haveEfitools = hasProgram("cert-to-efi-sig-list") && hasProgram("hash-to-efi-sig-list") && missingFixtureTools().length === 0;
-if (!haveEfitools) console.warn("the efitools parity tests will not run (npm test counts them as failed): install efitools (cert-to-efi-sig-list, hash-to-efi-sig-list)");
+if (!haveEfitools)
+  console.warn("the efitools parity tests will not run (npm test counts them as failed): install efitools (cert-to-efi-sig-list, hash-to-efi-sig-list)");
 
 describe.skipIf(!haveEfitools)("parity with efitools", () => {
   test("writeSignatureLists() writes what cert-to-efi-sig-list writes for one certificate", async () => {

@@ -91,12 +91,46 @@ async function makeFixtures(tmp: string, parts: DebianParts, sd: Record<string, 
   await selfSigned(t.keys.ca, "ukiboot test CA", rsa);
   await selfSigned(t.keys.ec, "ukiboot test ec", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]);
   await sh(["openssl", "req", "-new", ...rsa, "-nodes", "-keyout", t.keys.leaf.key, "-out", join(tmp, "leaf.csr"), "-subj", "/CN=ukiboot test signer/"]);
-  await sh(["openssl", "x509", "-req", "-in", join(tmp, "leaf.csr"), "-CA", t.keys.ca.crt, "-CAkey", t.keys.ca.key, "-set_serial", "2", "-days", "3650", "-out", t.keys.leaf.crt]);
+  await sh([
+    "openssl",
+    "x509",
+    "-req",
+    "-in",
+    join(tmp, "leaf.csr"),
+    "-CA",
+    t.keys.ca.crt,
+    "-CAkey",
+    t.keys.ca.key,
+    "-set_serial",
+    "2",
+    "-days",
+    "3650",
+    "-out",
+    t.keys.leaf.crt,
+  ]);
   const issue = async (k: KeyPair, cn: string, issuer: KeyPair, serial: string, extensions: string) => {
     const ext = join(tmp, `${serial}.ext`);
     writeFileSync(ext, extensions);
     await sh(["openssl", "req", "-new", ...rsa, "-nodes", "-keyout", k.key, "-out", join(tmp, `${serial}.csr`), "-subj", `/CN=${cn}/`]);
-    await sh(["openssl", "x509", "-req", "-in", join(tmp, `${serial}.csr`), "-CA", issuer.crt, "-CAkey", issuer.key, "-set_serial", serial, "-days", "3650", "-extfile", ext, "-out", k.crt]);
+    await sh([
+      "openssl",
+      "x509",
+      "-req",
+      "-in",
+      join(tmp, `${serial}.csr`),
+      "-CA",
+      issuer.crt,
+      "-CAkey",
+      issuer.key,
+      "-set_serial",
+      serial,
+      "-days",
+      "3650",
+      "-extfile",
+      ext,
+      "-out",
+      k.crt,
+    ]);
   };
   await issue(t.keys.inter, "ukiboot test intermediate", t.keys.ca, "3", "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,digitalSignature\n");
   await issue(t.keys.leaf2, "ukiboot test signer 2", t.keys.inter, "4", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n");
@@ -168,8 +202,19 @@ async function makeFixtures(tmp: string, parts: DebianParts, sd: Record<string, 
   await sign(t.keys.db, t.addon.unsigned, t.addon.db);
 
   // Multi-profile: build the profile PEs, then join them; ukify --measure prints one line per profile.
-  await ukify([`--stub=${parts.addonStub}`, `--profile=@${join(tmp, "p1.profile")}`, "--cmdline=root=/dev/vda rw quiet systemd.unit=rescue.target", `--output=${join(tmp, "p1.efi")}`]);
-  await ukify([`--stub=${parts.addonStub}`, `--profile=@${join(tmp, "p2.profile")}`, `--os-release=@${join(tmp, "p2.osrel")}`, "--cmdline=profile=two", `--output=${join(tmp, "p2.efi")}`]);
+  await ukify([
+    `--stub=${parts.addonStub}`,
+    `--profile=@${join(tmp, "p1.profile")}`,
+    "--cmdline=root=/dev/vda rw quiet systemd.unit=rescue.target",
+    `--output=${join(tmp, "p1.efi")}`,
+  ]);
+  await ukify([
+    `--stub=${parts.addonStub}`,
+    `--profile=@${join(tmp, "p2.profile")}`,
+    `--os-release=@${join(tmp, "p2.osrel")}`,
+    "--cmdline=profile=two",
+    `--output=${join(tmp, "p2.efi")}`,
+  ]);
   const multi = await uki(t.inputs.linux, t.multiProfile.path, [
     "--uname=6.1.0-ukiboot-test",
     `--profile=@${join(tmp, "p0.profile")}`,
@@ -185,7 +230,6 @@ async function makeFixtures(tmp: string, parts: DebianParts, sd: Record<string, 
 
   const real = await uki(parts.vmlinuz, t.real.path);
   writeFileSync(join(tmp, "real.measure.json"), JSON.stringify(measureLines(real)[0]));
-
 }
 
 function fixtureLayout(dir: string, vmlinuz: string): TrustFixtures {

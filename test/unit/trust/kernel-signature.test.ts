@@ -36,7 +36,9 @@ describe.skipIf(missing.length > 0)("inspectKernelSignature()", () => {
     expect(sig).toEqual({ kind: "unsigned" });
     const check = describeKexecSignatureCheck(sig, { lockdown: "confidentiality" });
     expect(check).toMatchObject({ kernelChecks: true, mayRefuse: true });
-    expect(check.message).toStartWith(".linux carries no signature of its own; the kernel is locked down (confidentiality), so kexec_file_load will refuse it with EPERM");
+    expect(check.message).toStartWith(
+      ".linux carries no signature of its own; the kernel is locked down (confidentiality), so kexec_file_load will refuse it with EPERM",
+    );
   });
 
   test("a payload that is not a PE cannot carry a signature", async () => {

@@ -7,7 +7,8 @@ import { checkSbat, parseSbatLevel, parseSbatSection } from "../../../src/trust/
 
 const enc = (s: string) => new TextEncoder().encode(s);
 /** systemd-stub 257's .sbat, as ukify puts it into a UKI (with the section's zero padding). */
-const STUB_SBAT = "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\nsystemd-stub,1,The systemd Developers,systemd,257,https://systemd.io/\nsystemd-stub.debian,1,Debian,systemd,257.9-1,https://tracker.debian.org/pkg/systemd\n";
+const STUB_SBAT =
+  "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\nsystemd-stub,1,The systemd Developers,systemd,257,https://systemd.io/\nsystemd-stub.debian,1,Debian,systemd,257.9-1,https://tracker.debian.org/pkg/systemd\n";
 
 describe("parseSbatSection()", () => {
   test("reads component and generation of every line, up to the first NUL", () => {
@@ -51,7 +52,9 @@ describe("parseSbatLevel()", () => {
   });
 
   test("a level that does not start with the sbat line is refused, naming the variable", () => {
-    expect(() => parseSbatLevel(enc("shim,4\n"), { source: "SbatLevelRT" })).toThrow('Cannot read SbatLevelRT: it must start with "sbat,1,<date>", not "shim,4"');
+    expect(() => parseSbatLevel(enc("shim,4\n"), { source: "SbatLevelRT" })).toThrow(
+      'Cannot read SbatLevelRT: it must start with "sbat,1,<date>", not "shim,4"',
+    );
   });
 });
 

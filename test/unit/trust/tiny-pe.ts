@@ -25,7 +25,16 @@ export interface TinyPeOptions {
 export interface TinyPe {
   bytes: Uint8Array;
   /** Offsets a test checks ranges against. */
-  at: { opt: number; checksum: number; certEntry: number; sectionTable: number; sizeOfHeaders: number; sections: number[]; trailing: number; certificateTable: number };
+  at: {
+    opt: number;
+    checksum: number;
+    certEntry: number;
+    sectionTable: number;
+    sizeOfHeaders: number;
+    sections: number[];
+    trailing: number;
+    certificateTable: number;
+  };
 }
 
 const align = (n: number, to: number) => Math.ceil(n / to) * to;

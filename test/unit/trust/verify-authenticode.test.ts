@@ -58,7 +58,10 @@ describe.skipIf(missing.length > 0)("verifyAuthenticodeImage() on sbsign-signed 
     const bytes = flipByteIn(readBytes(f.uki.db), ".cmdline");
     const r = await verify(bytes, { trustFiles: [file(f.keys.db.crt)] });
     expect(r.verdict.status).toBe("bad");
-    expect(r.verdict).toHaveProperty("reason", expect.stringMatching(/^its Authenticode sha256 digest [0-9a-f]{64} does not match the signed digest [0-9a-f]{64}: the image was changed after signing$/));
+    expect(r.verdict).toHaveProperty(
+      "reason",
+      expect.stringMatching(/^its Authenticode sha256 digest [0-9a-f]{64} does not match the signed digest [0-9a-f]{64}: the image was changed after signing$/),
+    );
     expect(await sbverify(bytes, f.keys.db.crt)).toBe(false);
   });
 
@@ -80,12 +83,15 @@ describe.skipIf(missing.length > 0)("verifyAuthenticodeImage() on sbsign-signed 
     expect(await sbverify(bytes, f.keys.db.crt)).toBe(false);
   });
 
-  test.skipIf(!hasProgram("hash-to-efi-sig-list"))("an image whose hash is in a fake dbx (made by efitools' hash-to-efi-sig-list) is refused as revoked", async () => {
-    const dbx = join(tmp, "dbx.esl");
-    await run(["hash-to-efi-sig-list", f.addon.unsigned, f.uki.db, dbx]);
-    const r = await verify(readBytes(f.uki.db), { trustFiles: [file(f.keys.db.crt)], dbx: new Uint8Array(readFileSync(dbx)) });
-    expect(r.verdict).toEqual({ status: "revoked", reason: `its Authenticode SHA-256 digest ${r.imageSha256} is listed in dbx entry 2` });
-  });
+  test.skipIf(!hasProgram("hash-to-efi-sig-list"))(
+    "an image whose hash is in a fake dbx (made by efitools' hash-to-efi-sig-list) is refused as revoked",
+    async () => {
+      const dbx = join(tmp, "dbx.esl");
+      await run(["hash-to-efi-sig-list", f.addon.unsigned, f.uki.db, dbx]);
+      const r = await verify(readBytes(f.uki.db), { trustFiles: [file(f.keys.db.crt)], dbx: new Uint8Array(readFileSync(dbx)) });
+      expect(r.verdict).toEqual({ status: "revoked", reason: `its Authenticode SHA-256 digest ${r.imageSha256} is listed in dbx entry 2` });
+    },
+  );
 
   test("a signer certificate in dbx revokes the image even though db trusts it", async () => {
     const der = parseCertificateFile(readBytes(f.keys.db.crt), { source: "db" })[0]!.der;
@@ -102,7 +108,12 @@ describe.skipIf(missing.length > 0)("verifyAuthenticodeImage() on sbsign-signed 
     const bytes = signed.subarray(0, signed.length - 100);
     const r = await verify(bytes, { trustFiles: [file(f.keys.db.crt)] });
     expect(r.verdict.status).toBe("bad");
-    expect(r.verdict).toHaveProperty("reason", expect.stringMatching(/^its Authenticode layout is invalid: the certificate table at 0x[0-9a-f]+ ends at 0x[0-9a-f]+, past the end of the file at 0x[0-9a-f]+ \(truncated\)$/));
+    expect(r.verdict).toHaveProperty(
+      "reason",
+      expect.stringMatching(
+        /^its Authenticode layout is invalid: the certificate table at 0x[0-9a-f]+ ends at 0x[0-9a-f]+, past the end of the file at 0x[0-9a-f]+ \(truncated\)$/,
+      ),
+    );
     expect(await sbverify(bytes, f.keys.db.crt)).toBe(false);
   });
 
@@ -112,7 +123,10 @@ describe.skipIf(missing.length > 0)("verifyAuthenticodeImage() on sbsign-signed 
     new DataView(bytes.buffer).setUint32(table.offset, table.length + 8, true); // dwLength
     const r = await verify(bytes, { trustFiles: [file(f.keys.db.crt)] });
     expect(r.verdict.status).toBe("bad");
-    expect(r.verdict).toHaveProperty("reason", expect.stringMatching(/^its certificate table is damaged: the entry at 0x[0-9a-f]+ claims 0x[0-9a-f]+ bytes, but only 0x[0-9a-f]+ remain \(truncated\)$/));
+    expect(r.verdict).toHaveProperty(
+      "reason",
+      expect.stringMatching(/^its certificate table is damaged: the entry at 0x[0-9a-f]+ claims 0x[0-9a-f]+ bytes, but only 0x[0-9a-f]+ remain \(truncated\)$/),
+    );
   });
 
   test("the four refusals each have their own message", async () => {
@@ -176,7 +190,10 @@ describe.skipIf(missing.length > 0)("verifyAuthenticodeImage() on sbsign-signed 
     // leaf2 names and signed the rogue signer, but is CA:FALSE, whether it is the anchor or on the way to one.
     for (const anchor of [f.keys.leaf2.crt, f.keys.inter.crt]) {
       const r = await verify(bytes, { trustFiles: [file(anchor)] });
-      expect(r.verdict).toEqual({ status: "untrusted", reason: 'its signer "/CN=ukiboot test rogue" (issued by "/CN=ukiboot test signer 2") chains to no trusted certificate' });
+      expect(r.verdict).toEqual({
+        status: "untrusted",
+        reason: 'its signer "/CN=ukiboot test rogue" (issued by "/CN=ukiboot test signer 2") chains to no trusted certificate',
+      });
       expect(await sbverify(bytes, anchor)).toBe(false);
     }
     // Trusting the rogue signer itself is still allowed: it is the anchor, nothing is issued.
@@ -185,13 +202,20 @@ describe.skipIf(missing.length > 0)("verifyAuthenticodeImage() on sbsign-signed 
 
   test("a CA in dbx revokes images signed by its leaf", async () => {
     const ca = parseCertificateFile(readBytes(f.keys.ca.crt), { source: "ca" })[0]!.der;
-    const r = await verify(readBytes(f.uki.chain), { trustFiles: [file(f.keys.leaf.crt)], dbx: writeSignatureLists([{ kind: "x509", owner: OWNER, data: ca }]) });
+    const r = await verify(readBytes(f.uki.chain), {
+      trustFiles: [file(f.keys.leaf.crt)],
+      dbx: writeSignatureLists([{ kind: "x509", owner: OWNER, data: ca }]),
+    });
     expect(r.verdict.status).toBe("revoked");
   });
 
   test("an ECDSA P-256 signature verifies, and sbverify agrees", async () => {
     const bytes = readBytes(f.uki.ec);
-    expect((await verify(bytes, { trustFiles: [file(f.keys.ec.crt)] })).verdict).toEqual({ status: "verified", signer: "/CN=ukiboot test ec", anchor: `--trust ${f.keys.ec.crt}` });
+    expect((await verify(bytes, { trustFiles: [file(f.keys.ec.crt)] })).verdict).toEqual({
+      status: "verified",
+      signer: "/CN=ukiboot test ec",
+      anchor: `--trust ${f.keys.ec.crt}`,
+    });
     expect(await sbverify(bytes, f.keys.ec.crt)).toBe(true);
   });
 
@@ -232,7 +256,9 @@ describe.skipIf(missing.length > 0)("verifyAuthenticodeImage() on sbsign-signed 
     for (const path of [f.uki.db, f.uki.other, f.uki.unsigned]) {
       const bytes = readBytes(path);
       const reads: [number, number][] = [];
-      const streamed = await verifyAuthenticodeFile(bytes.subarray(0, 4096), bytes.length, async (o, n) => (reads.push([o, n]), bytes.slice(o, o + n)), s, { source: path });
+      const streamed = await verifyAuthenticodeFile(bytes.subarray(0, 4096), bytes.length, async (o, n) => (reads.push([o, n]), bytes.slice(o, o + n)), s, {
+        source: path,
+      });
       expect(streamed).toEqual(await verifyAuthenticodeImage(bytes, s, { source: path }));
       expect(reads.length).toBeGreaterThan(0);
     }
@@ -251,7 +277,10 @@ describe.skipIf(missing.length > 0)("verifyAuthenticodeImage() on sbsign-signed 
         hashReads++;
         return buffer.subarray(0, Math.min(n, bytes.length - o));
       };
-      const reused = await verifyAuthenticodeFile(bytes.subarray(0, 4096), bytes.length, async (o, n) => bytes.slice(o, o + n), s, { source: path, hashRead: { read, chunkSize: buffer.length } });
+      const reused = await verifyAuthenticodeFile(bytes.subarray(0, 4096), bytes.length, async (o, n) => bytes.slice(o, o + n), s, {
+        source: path,
+        hashRead: { read, chunkSize: buffer.length },
+      });
       expect(reused).toEqual(await verifyAuthenticodeImage(bytes, s, { source: path }));
       expect(hashReads).toBeGreaterThan(bytes.length / buffer.length - 2);
     }
@@ -259,13 +288,17 @@ describe.skipIf(missing.length > 0)("verifyAuthenticodeImage() on sbsign-signed 
 
   test("a --trust file that is not a certificate is a problem, not a failure", () => {
     const { store, problems } = buildTrustStore({ trustFiles: [{ name: "junk.pem", bytes: new TextEncoder().encode("hello") }, file(f.keys.db.crt)] });
-    expect(problems).toEqual(['Ignoring trust anchor "junk.pem": Cannot read certificates from "junk.pem": it is neither DER nor PEM with a CERTIFICATE block']);
+    expect(problems).toEqual([
+      'Ignoring trust anchor "junk.pem": Cannot read certificates from "junk.pem": it is neither DER nor PEM with a CERTIFICATE block',
+    ]);
     expect(store.anchors).toHaveLength(1);
   });
 
   test("a damaged dbx variable is a problem; the other sources still apply", () => {
     const { store, problems } = buildTrustStore({ trustFiles: [file(f.keys.db.crt)], dbx: new Uint8Array(10) });
-    expect(problems).toEqual(['Ignoring the dbx variable: Cannot parse the signature lists in "dbx": 10 bytes at 0x0 are too short for an EFI_SIGNATURE_LIST header']);
+    expect(problems).toEqual([
+      'Ignoring the dbx variable: Cannot parse the signature lists in "dbx": 10 bytes at 0x0 are too short for an EFI_SIGNATURE_LIST header',
+    ]);
     expect(store.anchors).toHaveLength(1);
   });
 });

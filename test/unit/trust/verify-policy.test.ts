@@ -20,10 +20,30 @@ describe("resolveVerifyPolicy()", () => {
     ["cmdline off without Secure Boot", { cmdlineValue: "off", secureBoot: false, lockdown: "none" }, "off", []],
     ["cmdline enforce without Secure Boot", { cmdlineValue: "enforce", secureBoot: false, lockdown: "none" }, "enforce", []],
     ["flag beats cmdline", { flag: "warn", cmdlineValue: "enforce", secureBoot: false, lockdown: "none" }, "warn", []],
-    ["an invalid flag falls back to the cmdline", { flag: "yes", cmdlineValue: "off", secureBoot: false, lockdown: "none" }, "off", ['Ignoring --verify="yes": expected off, warn, enforce or strict']],
-    ["an invalid value falls back to the default", { cmdlineValue: "Enforce", secureBoot: true, lockdown: "none" }, "enforce", ['Ignoring ukiboot.verify="Enforce": expected off, warn, enforce or strict']],
-    ["Secure Boot refuses off", { cmdlineValue: "off", secureBoot: true, lockdown: "none" }, "enforce", ["Ignoring ukiboot.verify=off: Secure Boot is on, so signatures are enforced"]],
-    ["lockdown refuses warn", { flag: "warn", secureBoot: false, lockdown: "integrity" }, "enforce", ["Ignoring --verify=warn: the kernel is locked down (integrity), so signatures are enforced"]],
+    [
+      "an invalid flag falls back to the cmdline",
+      { flag: "yes", cmdlineValue: "off", secureBoot: false, lockdown: "none" },
+      "off",
+      ['Ignoring --verify="yes": expected off, warn, enforce or strict'],
+    ],
+    [
+      "an invalid value falls back to the default",
+      { cmdlineValue: "Enforce", secureBoot: true, lockdown: "none" },
+      "enforce",
+      ['Ignoring ukiboot.verify="Enforce": expected off, warn, enforce or strict'],
+    ],
+    [
+      "Secure Boot refuses off",
+      { cmdlineValue: "off", secureBoot: true, lockdown: "none" },
+      "enforce",
+      ["Ignoring ukiboot.verify=off: Secure Boot is on, so signatures are enforced"],
+    ],
+    [
+      "lockdown refuses warn",
+      { flag: "warn", secureBoot: false, lockdown: "integrity" },
+      "enforce",
+      ["Ignoring --verify=warn: the kernel is locked down (integrity), so signatures are enforced"],
+    ],
   ];
   test.each(cases)("%s", (_name, { secureBoot, lockdown, ...settings }, mode, problems) => {
     const platform = decideSecureBoot({
