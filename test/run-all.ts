@@ -236,6 +236,8 @@ try {
 const bun = process.execPath;
 if (!e2eOnly) {
   await step("typecheck", [bun, "x", "tsc", "-p", ".", "--noEmit"], { counts: "exit-code" });
+  // Biome's formatter and linter as a check: a file that is not formatted, or that breaks a rule, fails it.
+  await step("format and lint", [join(REPO_ROOT, "node_modules", ".bin", "biome"), "ci", "."], { counts: "exit-code" });
   // A generous deadline: on a fresh clone the first tests build their fixtures with ukify, sbsign and swtpm.
   await step("unit and UI tests", [bun, "test", "--timeout", "300000", "./test/unit", "./test/ui"], { counts: "bun-test" });
 }
