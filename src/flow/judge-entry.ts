@@ -76,8 +76,8 @@ export async function judgeEntry(sys: Sys, trust: TrustContext, entry: BootEntry
   const mode = trust.policy.mode;
   const digests = new Map<string, Uint8Array>();
   const warnings: string[] = [];
-  const signed = ukiOf(entry) ?? plainKernelOf(entry);
   const image = ukiOf(entry);
+  const signed = image ?? plainKernelOf(entry);
   const allowed = kindAllowed(entry, mode);
   // The image is verified when the policy asks (any mode but off, for a kind it allows) or the caller does (list --signatures).
   const checked = signed && ((allowed === true && mode !== "off") || opts.verifyWhenOff) ? await report(sys, trust, signed.path, opts.reports) : undefined;

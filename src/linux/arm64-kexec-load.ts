@@ -5,8 +5,7 @@
  */
 import { existsSync, readFileSync, readSync } from "node:fs";
 import { BootError } from "../errors.ts";
-import { ARM64_HEADER_BYTES } from "../kernel-image/arm64-kernel.ts";
-import { classifyKernel } from "../kernel-image/classify-kernel.ts";
+import { ARM64_HEADER_BYTES, identifyArm64Kernel } from "../kernel-image/arm64-kernel.ts";
 import { arm64Layout } from "../kexec-segments/arm64-layout.ts";
 import { arm64Purgatory, ARM64_PURGATORY_BYTES } from "../kexec-segments/arm64-purgatory.ts";
 import { parseFdt, serializeFdt } from "../kexec-segments/fdt.ts";
@@ -40,8 +39,8 @@ export function kexecLoadArm64(req: KexecLoadRequest): void {
   const header = new Uint8Array(ARM64_HEADER_BYTES);
   readSync(req.kernelFd, header, 0, header.byteLength, 0);
   const kernelBytes = fdSize(req.kernelFd);
-  const kernel = classifyKernel(header, kernelBytes, "aarch64", `of "${req.label}"`);
-  if (kernel.kind === "refused") throw new BootError(`Cannot use the kernel of "${req.label}": ${kernel.problem}`, "Rebuild the UKI with an arm64 kernel");
+  const kernel = identifyArm64Kernel(header, kernelBytes, `of "${req.label}"`);
+  if ("error" in kernel) throw new BootError(kernel.error, "Rebuild the UKI with an arm64 kernel");
   if (kernel.kind !== "image")
     throw new BootError(
       `Cannot load "${req.label}": its kernel is still compressed when it reaches kexec_load`,

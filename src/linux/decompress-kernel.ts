@@ -8,8 +8,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { BootError } from "../errors.ts";
 import type { ByteLeaf } from "../bytes/byte-source.ts";
-import { ARM64_HEADER_BYTES } from "../kernel-image/arm64-kernel.ts";
-import { classifyKernel } from "../kernel-image/classify-kernel.ts";
+import { ARM64_HEADER_BYTES, identifyArm64Kernel } from "../kernel-image/arm64-kernel.ts";
 import { inflateKernel, KERNEL_DECOMPRESSED_MAX, KernelInflateError } from "../kernel-image/kernel-inflate.ts";
 import { writeAll } from "./memfd.ts";
 
@@ -62,8 +61,7 @@ export async function decompressKernelInto(
     if (e instanceof KernelInflateError) throw fail(e.clause);
     throw e;
   }
-  const kind = classifyKernel(first ?? new Uint8Array(), written, "aarch64", `"${label}"`);
-  if (kind.kind !== "image")
-    throw fail(`does not hold an arm64 Image: ${kind.kind === "refused" ? `Cannot use the kernel "${label}": ${kind.problem}` : `it holds ${kind.kind}`}`);
+  const kind = identifyArm64Kernel(first ?? new Uint8Array(), written, `"${label}"`);
+  if ("error" in kind || kind.kind !== "image") throw fail(`does not hold an arm64 Image: ${"error" in kind ? kind.error : `it holds ${kind.kind}`}`);
   return written;
 }

@@ -229,21 +229,21 @@ describe("a firmware that stalls after its banner", () => {
   });
 });
 
-describe("Vm.expect() after the shim gave up", () => {
-  /** A Vm over a console the test writes, line by line; QEMU never exits. */
-  function liveVm(): { vm: Vm; say: (line: string) => void } {
-    let push: (s: string) => void = () => {};
-    const stdout = new ReadableStream<Uint8Array>({
-      start(c) {
-        push = (s) => c.enqueue(new TextEncoder().encode(s));
-      },
-    });
-    const proc = { stdout, stderr: null, exited: new Promise<number>(() => {}), signalCode: null, kill() {} };
-    const vm = new Vm(proc as never, "/nonexistent", []);
-    vm.gaveUpGraceMs = 50;
-    return { vm, say: (line) => push(`${line}\n`) };
-  }
+/** A Vm over a console the test writes, line by line; QEMU never exits. Its waits' grace and stall limits are short. */
+function liveVm(): { vm: Vm; say: (line: string) => void } {
+  let push: (s: string) => void = () => {};
+  const stdout = new ReadableStream<Uint8Array>({
+    start(c) {
+      push = (s) => c.enqueue(new TextEncoder().encode(s));
+    },
+  });
+  const vm = new Vm({ stdout, stderr: null, exited: new Promise<number>(() => {}), signalCode: null, kill() {} } as never, "/nonexistent", []);
+  vm.gaveUpGraceMs = 50;
+  vm.firmwareStallMs = 100;
+  return { vm, say: (line) => push(`${line}\n`) };
+}
 
+describe("Vm.expect() after the shim gave up", () => {
   test("a wait for the target ends soon after the rescue shell starts, saying so, not at its deadline", async () => {
     const { vm, say } = liveVm();
     const waiting = vm.expect(/UKIBOOT-TARGET-END/, 600_000).catch((e: Error) => e);
@@ -277,18 +277,6 @@ describe("Vm.expect() after the shim gave up", () => {
 });
 
 describe("Vm.expect() on a firmware that stalls", () => {
-  function liveVm(): { vm: Vm; say: (line: string) => void } {
-    let push: (s: string) => void = () => {};
-    const stdout = new ReadableStream<Uint8Array>({
-      start(c) {
-        push = (s) => c.enqueue(new TextEncoder().encode(s));
-      },
-    });
-    const vm = new Vm({ stdout, stderr: null, exited: new Promise<number>(() => {}), signalCode: null, kill() {} } as never, "/nonexistent", []);
-    vm.firmwareStallMs = 100;
-    return { vm, say: (line) => push(`${line}\n`) };
-  }
-
   test("a banner and then silence ends the wait early, and the retry rule recognises it", async () => {
     const { vm, say } = liveVm();
     const waiting = vm.expect(/UKIBOOT-TARGET-END/, 600_000).catch((e: Error) => e);
