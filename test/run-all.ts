@@ -1,9 +1,10 @@
 /**
- * `npm test`: installs what is missing, builds dist/ (binary and initramfs with the Debian kernel's ESP
- * modules), runs the typecheck and the unit and UI tests, builds the fixtures the QEMU scenario files share,
- * then runs those files in two lanes at once, and ends with one line `N passed, N failed` summed over
- * everything it ran. Options:
- *   --unit            only the typecheck and the unit/UI tests
+ * `npm test`: runs the typecheck, the format check and the unit and UI tests (which need nothing but Bun),
+ * installs what is missing, builds dist/ (binary and initramfs with the Debian kernel's ESP modules), runs
+ * the integration tests against the real tools, builds the fixtures the QEMU scenario files share, then runs
+ * those files in two lanes at once, and ends with one line `N passed, N failed` summed over everything it
+ * ran. Options:
+ *   --unit            only the typecheck, the format check and the unit/UI tests: no apt, no build
  *   --lane a|b        only that lane of QEMU scenarios (after the build and the shared fixtures)
  *   --e2e FILE…       only these QEMU scenario files, one lane
  *   --lanes N         N lanes instead of 2 (1: one after another)
@@ -41,6 +42,8 @@ const tallies: Tally[] = [];
 const unitOnly = Boolean(args.unit);
 const e2eOnly = Boolean(args.lane || args.e2e);
 
+/** bunfig.toml keeps `bun test` to the unit and UI tests; this lets a step name integration and scenario files. */
+const ALL_PATHS = "--path-ignore-patterns=node_modules/**";
 /** The tracked wall time of each scenario file, which balances the lanes. */
 const TIMES_FILE = join(REPO_ROOT, "test", "e2e-times.json");
 /** Retries beyond this many in one run fail the run: an emulator that faults that often hides real faults. */
@@ -125,7 +128,7 @@ async function runLane(lane: Lane): Promise<LaneResult> {
   const t0 = performance.now();
   for (const file of lane.files) {
     console.log(`[lane ${lane.name}] starting ${file}`);
-    const { code, text, seconds } = await runCommand([process.execPath, "test", "--timeout", "900000", `./${file}`], {
+    const { code, text, seconds } = await runCommand([process.execPath, "test", "--timeout", "900000", ALL_PATHS, `./${file}`], {
       env: { UKIBOOT_E2E: "1", UKIBOOT_RETRY_LOG: retryLog, UKIBOOT_LANE: lane.name },
       buffered: true,
     });
@@ -197,49 +200,55 @@ async function runScenarios(): Promise<void> {
 
 const laneLines: string[] = [];
 
-try {
-  await ensureHostTools({
-    programs: {
-      tmux: "tmux",
-      sbsign: "sbsigntool",
-      swtpm: "swtpm",
-      swtpm_setup: "swtpm-tools",
-      tpm2_pcrread: "tpm2-tools",
-      bsdtar: "libarchive-tools",
-      lz4: "lz4",
-      openssl: "openssl",
-      "hash-to-efi-sig-list": "efitools",
-      mkinitramfs: "initramfs-tools",
-      lzop: "lzop",
-      bzip2: "bzip2",
-      shellcheck: "shellcheck",
-      checkbashisms: "devscripts",
-      strace: "strace",
-      python3: "python3",
-      busybox: "busybox",
-      mmdebstrap: "mmdebstrap",
-      cryptsetup: "cryptsetup-bin",
-      "mkfs.ext4": "e2fsprogs",
-    },
-  });
-  const parts = await debianParts();
-  console.log("=== build: dist/ukiboot and dist/initramfs.cpio.zst");
-  const t0 = performance.now();
-  const { built } = await ensureBuilt({ modulesDir: parts.modulesDir });
-  if (!built) console.log("dist/ already holds this build of the tree (build/build-stamp.ts)");
-  tallies.push({ name: "build", passed: 1, failed: 0, skipped: 0, seconds: (performance.now() - t0) / 1000 });
-} catch (e) {
-  console.error(`ukiboot: cannot prepare the tests: ${(e as Error).message}`);
-  tallies.push({ name: "build", passed: 0, failed: 1, skipped: 0, seconds: 0 });
-}
-
 const bun = process.execPath;
 if (!e2eOnly) {
   await step("typecheck", [bun, "x", "tsc", "-p", ".", "--noEmit"], { counts: "exit-code" });
   // Biome's formatter and linter as a check: a file that is not formatted, or that breaks a rule, fails it.
   await step("format and lint", [join(REPO_ROOT, "node_modules", ".bin", "biome"), "ci", "."], { counts: "exit-code" });
-  // A generous deadline: on a fresh clone the first tests build their fixtures with ukify, sbsign and swtpm.
-  await step("unit and UI tests", [bun, "test", "--timeout", "300000", "./test/unit", "./test/ui"], { counts: "bun-test" });
+  // What `bun test` runs by default (bunfig.toml): the unit and UI tests, which need nothing but Bun.
+  await step("unit and UI tests", [bun, "test", "./test/unit", "./test/ui"], { counts: "bun-test" });
+}
+if (!unitOnly) {
+  try {
+    await ensureHostTools({
+      programs: {
+        tmux: "tmux",
+        sbsign: "sbsigntool",
+        swtpm: "swtpm",
+        swtpm_setup: "swtpm-tools",
+        tpm2_pcrread: "tpm2-tools",
+        bsdtar: "libarchive-tools",
+        lz4: "lz4",
+        openssl: "openssl",
+        "hash-to-efi-sig-list": "efitools",
+        mkinitramfs: "initramfs-tools",
+        lzop: "lzop",
+        bzip2: "bzip2",
+        shellcheck: "shellcheck",
+        checkbashisms: "devscripts",
+        strace: "strace",
+        python3: "python3",
+        busybox: "busybox",
+        mmdebstrap: "mmdebstrap",
+        cryptsetup: "cryptsetup-bin",
+        "mkfs.ext4": "e2fsprogs",
+      },
+    });
+    const parts = await debianParts();
+    console.log("=== build: dist/ukiboot and dist/initramfs.cpio.zst");
+    const t0 = performance.now();
+    const { built } = await ensureBuilt({ modulesDir: parts.modulesDir });
+    if (!built) console.log("dist/ already holds this build of the tree (build/build-stamp.ts)");
+    tallies.push({ name: "build", passed: 1, failed: 0, skipped: 0, seconds: (performance.now() - t0) / 1000 });
+  } catch (e) {
+    console.error(`ukiboot: cannot prepare the tests: ${(e as Error).message}`);
+    tallies.push({ name: "build", passed: 0, failed: 1, skipped: 0, seconds: 0 });
+  }
+}
+if (!unitOnly && !e2eOnly) {
+  // Against the real tools (ukify, systemd-measure, bootctl, sbsign, swtpm, GNU cpio, busybox, the Debian kernels):
+  // a generous deadline, because on a fresh clone the first tests build their fixtures with them.
+  await step("integration tests", [bun, "test", "--timeout", "300000", ALL_PATHS, "./test/integration"], { counts: "bun-test" });
 }
 if (!unitOnly) {
   await step("shared fixtures", [bun, "test/lab/prepare-shared.ts"], { counts: "exit-code" });

@@ -201,7 +201,7 @@ cap_bank() {
 
 # TPM2_PCR_Extend of PCR $1 (11 or 12) with the separator in bank $2, written by one printf so that it reaches
 # the TPM in one write(), as the kernel's TPM devices require. src/tpm/pcr-cap.ts builds the same bytes, and
-# test/unit/hooks/pcr-cap.test.ts holds the two together and checks them against tpm2_pcrextend.
+# test/integration/hooks/pcr-cap.test.ts holds the two together and checks them against tpm2_pcrextend.
 cap_command() {
 	cap_bank "$2" || return 1
 	case $1 in

@@ -2,7 +2,7 @@
  * The real systemd-measure as the oracle for PCR 11, run on the very UKI file a scenario boots, with no code
  * of ukiboot's on the way: Python's pefile (Debian trixie's, the one ukify uses) cuts the sections out of the
  * file, and `systemd-measure calculate` from trixie's systemd 257, the systemd whose stub the UKIs carry,
- * hashes them (run through trixie's ld.so, as in test/unit/trust/fixtures.ts, because this machine's glibc is
+ * hashes them (run through trixie's ld.so, as in test/integration/support/real-trust-fixtures.ts, because this machine's glibc is
  * older).
  *
  * Each section is cut as systemd-stub measures it: the VirtualSize bytes of the loaded section, that is the

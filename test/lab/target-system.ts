@@ -3,11 +3,14 @@
  * init prints one sentinel block (its /proc/cmdline and what it received: files under /.extra and marker
  * files with sizes and sha256) and powers off. UKIs are built with the real ukify and systemd-stub.
  */
+import { standInKernel } from "../support/stand-in-kernel.ts";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { DebianParts } from "../../build/debian.ts";
 import { InitramfsTree } from "../../build/lib/initramfs-tree.ts";
 import { run } from "../../build/lib/run-command.ts";
+
+export { standInKernel };
 
 export const SENTINEL = "UKIBOOT-TARGET";
 
@@ -74,19 +77,6 @@ export function buildTargetInitrd(parts: Pick<DebianParts, "busybox" | "modulesD
   tree.add({ type: "file", path: "markers/name", data: new TextEncoder().encode(`${name}\n`) });
   for (const [path, content] of Object.entries(markers)) tree.add({ type: "file", path: `markers/${path}`, data: new TextEncoder().encode(content) });
   return tree.toCpio();
-}
-
-/**
- * A stand-in kernel for fixtures that are never booted: a bzImage setup header (what ukiboot checks before
- * kexec) in front of filler, 4 KiB in all, so UKIs built around it are small and fast to make. Not a PE on
- * purpose: ukify would take a PE-looking kernel's SizeOfImage as the section size.
- */
-export function standInKernel(): Uint8Array {
-  const k = new Uint8Array(4096).fill(0x4b);
-  k[0x1f1] = 1; // setup_sects: (1 + 1) * 512 bytes of real-mode code
-  new DataView(k.buffer).setUint32(0x1f4, (4096 - 1024) / 16, true); // syssize, in 16-byte units
-  k.set(new TextEncoder().encode("HdrS"), 0x202);
-  return k;
 }
 
 export interface UkiSpec {

@@ -162,7 +162,7 @@ export interface FakeSysOptions {
   renameFails?: string;
   /**
    * What the fake network serves: URL → a file whose bytes are the body, or a DownloadError to throw (the
-   * Linux layer's real downloads are tested in test/unit/linux/http-download.test.ts).
+   * Linux layer's real downloads are tested in test/integration/linux/http-download.test.ts).
    */
   served?: Record<string, string | DownloadError>;
   /** uname -m of the fake machine: "x86_64" unless a test says "aarch64". */

@@ -1,13 +1,16 @@
 import type { LinuxEntry } from "../../../src/model/boot-entry.ts";
 import { addonsOf, ukiOf } from "../../../src/model/entry-rules.ts";
 import { beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
+import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { pickDefaultEntry } from "../../../src/bls/default-entry.ts";
 import { discoverEntries, type Discovery } from "../../../src/bls/discover-entries.ts";
 import { toBootctlJson } from "../../../src/report/bootctl-json.ts";
 import type { ReadOnlyFs } from "../../../src/ports/fs.ts";
 import { NodeFs } from "../../../src/linux/node-fs.ts";
-import { committedTree, debianKernelTree, ukiTree } from "./esp-fixtures.ts";
+import { committedTree, ukiTree } from "../../support/esp-fixtures.ts";
+import { buildUki } from "../../support/uki-fixtures.ts";
 import { expectGolden, relativise } from "./golden.ts";
 
 /** A NodeFs that records every read, to prove what listing reads. */
@@ -90,7 +93,7 @@ describe("discoverEntries() on an Arch-style ESP with broken entries", () => {
   test("matches the golden file", () => expectGolden("arch", goldenView(d, { esp })));
 });
 
-describe("discoverEntries() on an ESP of UKIs built by ukify", () => {
+describe("discoverEntries() on an ESP of UKIs laid out as ukify lays them out", () => {
   let esp: string;
   let d: Discovery;
   beforeAll(async () => {
@@ -139,8 +142,12 @@ describe("discoverEntries() on an ESP of UKIs built by ukify", () => {
 });
 
 describe("discoverEntries() reading strategy", () => {
-  test("lists a UKI around the real Debian kernel by reading headers and small sections only", async () => {
-    const { esp, uki } = await debianKernelTree();
+  test("lists a UKI around a 6 MB kernel by reading headers and small sections only", async () => {
+    const esp = mkdtempSync(join(tmpdir(), "big-kernel-esp-"));
+    const uki = join(esp, "EFI/Linux/debian.efi");
+    mkdirSync(dirname(uki), { recursive: true });
+    const spec = { linux: 6_000_000, osRelease: 'ID=debian\nPRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nVERSION_ID=13\n', cmdline: "root=/dev/vda1 ro" };
+    copyFileSync(await buildUki(spec), uki);
     const fs = new CountingFs();
     const d = await discoverEntries(fs, { esp, arch: "x64" });
     expect(d.entries.map((e) => e.title)).toEqual(["Debian GNU/Linux 13 (trixie)"]);
@@ -163,7 +170,7 @@ describe("an interrupted boot-counter rename (docs/efi-variables.md §5)", () =>
   test("one UKI under two counter names: the one with fewer tries left is the entry, the other a problem naming both", async () => {
     const { mkdtempSync, mkdirSync, copyFileSync, readdirSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
-    const { flowEsp } = await import("../../lab/flow-esp.ts");
+    const { flowEsp } = await import("../../support/flow-esp.ts");
     const from = join((await flowEsp()).esp, "EFI/Linux");
     const esp = mkdtempSync(join(tmpdir(), "interrupted-"));
     mkdirSync(join(esp, "EFI/Linux"), { recursive: true });

@@ -15,7 +15,7 @@ import { decodeSectionText } from "../../../src/pe/section-text.ts";
 import { classifyPe, effectiveSections, profileCount } from "../../../src/pe/uki.ts";
 import type { DirEntry, FileStat, ReadOnlyFs } from "../../../src/ports/fs.ts";
 import { buildAddon, buildUki, fixtureBytes } from "../../support/uki-fixtures.ts";
-import { ACME_OSREL } from "./esp-fixtures.ts";
+import { ACME_OSREL } from "../../support/esp-fixtures.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
 const CASES = Number(process.env.FUZZ_CASES ?? 3000);

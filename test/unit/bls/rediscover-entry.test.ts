@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { discoverEntries, rediscoverEntry } from "../../../src/bls/discover-entries.ts";
 import { NodeFs } from "../../../src/linux/node-fs.ts";
-import { flowEsp } from "../../lab/flow-esp.ts";
+import { flowEsp } from "../../support/flow-esp.ts";
 
 let esp = "";
 beforeAll(async () => {

@@ -11,7 +11,7 @@ import { builtWithRescueShell } from "../../../src/build-flags.ts";
 import { builtInAnchors } from "../../../src/trust/builtin-anchors.ts";
 import { buildTrustStore } from "../../../src/trust/trust-store.ts";
 import { describeCertificate } from "../../../src/trust/certificate.ts";
-import { trustFixtures } from "../trust/fixtures.ts";
+import { trustFixtures } from "../../support/trust-fixtures.ts";
 
 const globals = globalThis as Record<string, unknown>;
 afterEach(() => {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../src/main.ts";
 import { decodeUtf16 } from "../../../src/efi/efivar-codec.ts";
-import { flowEsp } from "../../lab/flow-esp.ts";
+import { flowEsp } from "../../support/flow-esp.ts";
 import { fakeSys } from "../../support/fake-sys.ts";
 
 const GUID = "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f";

@@ -4,7 +4,7 @@ import { cpSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../src/main.ts";
-import { trustFixtures, type TrustFixtures } from "../trust/fixtures.ts";
+import { trustFixtures, type TrustFixtures } from "../../support/trust-fixtures.ts";
 
 let f: TrustFixtures;
 let esp = "";

@@ -49,10 +49,9 @@ test("boot --esp on a directory without UKIs exits 1 with a sentence and a next 
   expect(t.err()).toContain("Install a UKI");
 });
 
-test("inspect shows the sections of the current UKI specification, .hwids and a repeated .efifw, in canonical order (ukify 262)", async () => {
+test("inspect shows the sections of the current UKI specification, .hwids and a repeated .efifw, in canonical order", async () => {
   const { buildUki } = await import("../../support/uki-fixtures.ts");
   const uki = await buildUki({
-    systemd: 262,
     osRelease: 'ID=fw\nPRETTY_NAME="Fw"\n',
     cmdline: "root=/dev/vda2",
     sections: [

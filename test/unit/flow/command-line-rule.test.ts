@@ -5,25 +5,24 @@
  * in. The expectations come from the table in this file, not from the code under test, so a second decision
  * anywhere in the flow shows as a failing case named after the hole it opens.
  *
- * The UKI is real (ukify and systemd-stub around a stand-in kernel) and signed by the trust fixtures' db key;
- * the plain kernel is the Debian kernel signed again by that key (test/unit/trust/fixtures.ts).
+ * The UKI (around a stand-in kernel) and the plain kernel are signed by the trust fixtures' db key
+ * (test/support/trust-fixtures.ts).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { debianParts } from "../../../build/debian.ts";
-import { run } from "../../../build/lib/run-command.ts";
 import { openSession, type BootSession } from "../../../src/flow/boot-session.ts";
 import { loadCrashKernel } from "../../../src/flow/load-crash-kernel.ts";
 import { planAndCheck, type LoadOptions } from "../../../src/flow/load-entry.ts";
 import { menuView } from "../../../src/flow/menu-view.ts";
 import { parseKdumpConfig } from "../../../src/kdump/kdump-config.ts";
 import type { MenuEntry } from "../../../src/ports/menu.ts";
-import { FLOW_INITRD, FLOW_KERNEL } from "../../lab/flow-esp.ts";
-import { buildUki } from "../../lab/target-system.ts";
+import { FLOW_INITRD, FLOW_KERNEL } from "../../support/flow-esp.ts";
+import { writeUki } from "../../support/uki-writer.ts";
+import { signImage } from "../../support/authenticode-signer.ts";
 import { fakeSys, type FakeSys } from "../../support/fake-sys.ts";
-import { trustFixtures, type TrustFixtures } from "../trust/fixtures.ts";
+import { trustFixtures, type TrustFixtures } from "../../support/trust-fixtures.ts";
 
 const GLOBAL = "8be4df61-93ca-11d2-aa0d-00e098032b8c";
 const SERVER = "http://boot.test";
@@ -120,21 +119,12 @@ let served: Record<string, string> = {};
 
 beforeAll(async () => {
   f = await trustFixtures();
-  const parts = await debianParts();
   const dir = mkdtempSync(join(tmpdir(), "cmdline-rule-"));
   esp = join(dir, "esp");
   mkdirSync(join(esp, "EFI/Linux"), { recursive: true });
   mkdirSync(join(esp, "loader/entries"), { recursive: true });
-  writeFileSync(join(dir, "kernel"), FLOW_KERNEL);
-  writeFileSync(join(dir, "initrd"), FLOW_INITRD);
-  const unsigned = await buildUki(parts, {
-    output: join(dir, "app.unsigned.efi"),
-    linux: join(dir, "kernel"),
-    initrds: [join(dir, "initrd")],
-    cmdline: SIGNED,
-    uname: "6.1.0-rule",
-  });
-  await run(["sbsign", "--key", f.keys.db.key, "--cert", f.keys.db.crt, "--output", join(esp, "EFI/Linux/app.efi"), unsigned]);
+  const unsigned = writeUki({ linux: FLOW_KERNEL, initrd: FLOW_INITRD, cmdline: SIGNED, uname: "6.1.0-rule", osRelease: 'ID=rule\nPRETTY_NAME="Rule OS"\n' });
+  writeFileSync(join(esp, "EFI/Linux/app.efi"), signImage(unsigned, f.certificates.db));
   cpSync(f.kernel.db, join(esp, "vmlinuz.efi"));
   const entry = (name: string, key: string) => writeFileSync(join(esp, "loader/entries", name), `title ${name}\n${key}\noptions ${OPTIONS}\n`);
   entry("uki-app.conf", "uki /EFI/Linux/app.efi");

@@ -17,7 +17,7 @@ import { runBoot } from "../../../src/flow/run-boot.ts";
 import { menuView } from "../../../src/flow/menu-view.ts";
 import { DownloadError } from "../../../src/net/receive-body.ts";
 import type { Partition } from "../../../src/ports/sys.ts";
-import { FLOW_KERNEL, flowEsp } from "../../lab/flow-esp.ts";
+import { FLOW_KERNEL, flowEsp } from "../../support/flow-esp.ts";
 import { fakeSys, readSource, type FakeSysOptions } from "../../support/fake-sys.ts";
 
 const SERVER = "http://boot.test/esp";

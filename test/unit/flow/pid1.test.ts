@@ -1,15 +1,12 @@
 /**
- * `ukiboot init` as PID 1, over a fake Sys: real UKIs on a fixture ESP (made by ukify and systemd-stub),
+ * `ukiboot init` as PID 1, over a fake Sys: UKIs on a fixture ESP (test/support/flow-esp.ts),
  * disks that appear when the test says, a clock that moves only when the flow waits, a recording kexec and
  * a scripted chooser in place of the menu. Each case checks the console lines a person would see and the
  * exit code the initramfs shim acts on (initrd-hooks/common/init-shim.sh).
  */
-import { afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ESP_TYPE_GUID } from "../../../src/disk/gpt.ts";
-import { decodeUtf16 } from "../../../src/efi/efivar-codec.ts";
 import {
   ESP_MOUNT,
   HIDDEN_KEY_WINDOW_MS,
@@ -18,106 +15,11 @@ import {
   MIN_HIDDEN_KEY_WINDOW_MS,
   PROC_MODULES_DEBUG,
   runInit,
-  type InitEnvironment,
 } from "../../../src/flow/pid1.ts";
 import { parseProcModules } from "../../../src/kernel-modules/proc-modules.ts";
-import type { ChooserFactory, MenuRequest } from "../../../src/ports/chooser.ts";
-import type { MenuDecision } from "../../../src/ports/menu.ts";
-import type { Partition } from "../../../src/ports/sys.ts";
-import type { Terminal } from "../../../src/ports/terminal.ts";
-import { flowEsp } from "../../lab/flow-esp.ts";
-import { fakeSys, type FakeSys, type FakeSysOptions } from "../../support/fake-sys.ts";
-import { DIGEST_SIZE, digest, toHex } from "../../../src/bytes/digest.ts";
-import { parseMeasureLog } from "../../../src/tpm/event-log.ts";
-import { PCR_CAP_TEXT } from "../../../src/tpm/pcr-cap.ts";
-import { extendPcr, predictPcr11 } from "../../../src/tpm/pcr-predict.ts";
-import { Tpm2Client } from "../../../src/tpm/tpm2-client.ts";
-import { startSwTpm, type SwTpm } from "../../lab/swtpm.ts";
-import { profileSections } from "../tpm/uki-profiles.ts";
+import { fakeSys } from "../../support/fake-sys.ts";
 
-const GUID = "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f";
-const DISK: Partition = {
-  number: 1,
-  typeGuid: ESP_TYPE_GUID,
-  partUuid: "1b4e3c2a-0000-4000-8000-000000000001",
-  firstLba: 2048n,
-  lastLba: 526335n,
-  name: "ESP",
-  device: "/dev/vda1",
-  disk: "vda",
-};
-const TERMINAL: Terminal = { stdin: {} as NodeJS.ReadStream, stdout: { write: () => true } };
-
-let FLOW_ESP = "";
-beforeAll(async () => {
-  FLOW_ESP = (await flowEsp()).esp;
-}, 120_000);
-
-/** A writable copy of the flow ESP (the boot-counting cases rename files in it), with `extra` files added. */
-function espCopy(extra: Record<string, string> = {}, renames: Record<string, string> = {}): string {
-  const esp = mkdtempSync(join(tmpdir(), "pid1-esp-"));
-  cpSync(FLOW_ESP, esp, { recursive: true });
-  for (const [from, to] of Object.entries(renames)) renameSync(join(esp, from), join(esp, to));
-  for (const [path, text] of Object.entries(extra)) {
-    mkdirSync(join(esp, path, ".."), { recursive: true });
-    writeFileSync(join(esp, path), text);
-  }
-  return esp;
-}
-
-/** A chooser that answers with `decisions` in turn and keeps what it was shown. */
-function scriptedChooser(...decisions: MenuDecision[]): { factory: ChooserFactory; requests: MenuRequest[] } {
-  const requests: MenuRequest[] = [];
-  return {
-    requests,
-    factory: async () => ({
-      async choose(r) {
-        requests.push(r);
-        const d = decisions.shift();
-        if (!d) throw new Error("Internal error: the menu was shown once more than the test scripted");
-        return d;
-      },
-      progress: () => ({ update() {}, close: async () => {} }),
-    }),
-  };
-}
-
-const boot = (entryId: string, extra: Partial<{ unattended: boolean; cmdline: string }> = {}): MenuDecision => ({
-  kind: "boot",
-  entryId,
-  variables: {},
-  ...extra,
-});
-const noMenu: ChooserFactory = async () => {
-  throw new Error("Internal error: no menu should be shown here");
-};
-
-interface Run {
-  sys: FakeSys;
-  code: number;
-  log: string;
-  out: string;
-}
-
-async function init(opts: FakeSysOptions & { esp?: string; env?: InitEnvironment; chooser?: ChooserFactory }): Promise<Run> {
-  const esp = opts.esp ?? espCopy();
-  const sys = fakeSys({ partitions: [DISK], devices: { "/dev/vda1": esp }, ...opts });
-  const out: string[] = [];
-  const code = await runInit(sys, opts.env ?? {}, opts.chooser ?? noMenu, { write: (s: string) => out.push(s) });
-  return { sys, code, log: sys.log.text(), out: out.join("") };
-}
-
-function efivars(vars: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), "pid1-efivars-"));
-  for (const [name, value] of Object.entries(vars))
-    writeFileSync(join(dir, `${name}-${GUID}`), Uint8Array.from([7, 0, 0, 0, ...new Uint8Array(Buffer.from(`${value}\0`, "utf16le"))]));
-  return dir;
-}
-
-const variable = (dir: string, name: string): string | null => {
-  const f = join(dir, `${name}-${GUID}`);
-  return existsSync(f) ? decodeUtf16(new Uint8Array(readFileSync(f)).subarray(4)) : null;
-};
+import { DISK, TERMINAL, boot, efivars, espCopy, init, noMenu, scriptedChooser, variable } from "../../support/pid1-harness.ts";
 
 describe("finding the ESP", () => {
   test("while it waits for the ESP, drivers are loaded for devices that appeared; the disk behind one is then found", async () => {
@@ -539,114 +441,5 @@ describe("ukiboot.debug lists /proc/modules before the boot decides (docs/boot-t
       `${DUMP} (unreadable: Cannot read /proc/modules: line 1 ("not a module line") is not "name size refcount deps state address")`,
     ]);
     for (const r of [none, unreadable, garbled]) expect(r.sys.kexec.execs).toBe(1);
-  });
-});
-
-describe("leaving the boot path caps PCR 11 and 12 (docs/measurements.md §6)", () => {
-  const BANKS = ["sha1", "sha256", "sha384", "sha512"] as const;
-  const TEXT = new TextEncoder().encode(PCR_CAP_TEXT);
-  let tpm: SwTpm;
-  beforeEach(async () => {
-    tpm = await startSwTpm();
-  });
-  afterEach(async () => {
-    await tpm?.stop();
-  });
-
-  /** PCR 11 and 12 in every bank, as hex. */
-  async function pcrs(): Promise<Record<string, string>> {
-    const client = new Tpm2Client(tpm.transport);
-    const out: Record<string, string> = {};
-    for (const pcr of [11, 12]) for (const [bank, value] of Object.entries(await client.pcrRead(pcr, [...BANKS]))) out[`${pcr}:${bank}`] = toHex(value);
-    return out;
-  }
-  /** Every bank of PCR 11 and 12 extended once with the separator from `from` (zeros by default). */
-  function cappedFrom(from: Record<string, string> = {}): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const pcr of [11, 12]) {
-      for (const bank of BANKS)
-        out[`${pcr}:${bank}`] = toHex(
-          extendPcr(bank, from[`${pcr}:${bank}`] ? Buffer.from(from[`${pcr}:${bank}`]!, "hex") : new Uint8Array(DIGEST_SIZE[bank]), TEXT),
-        );
-    }
-    return out;
-  }
-  const zeros = (): Record<string, string> =>
-    Object.fromEntries([11, 12].flatMap((pcr) => BANKS.map((bank) => [`${pcr}:${bank}`, "00".repeat(DIGEST_SIZE[bank])])));
-  const CAPPED_LINE = `info: extended PCR 11 and 12 with "${PCR_CAP_TEXT}" (banks sha1, sha256, sha384, sha512): no signed PCR 11 value can be reached until the next reboot, so no sealed secret unseals from here`;
-
-  /** Each way `ukiboot init` returns without a kexec, with the options that lead there and its exit code. */
-  const leaving = (): [string, Parameters<typeof init>[0], number][] => [
-    ["nothing could be booted", { cmdline: "ukiboot.wait=0", partitions: [] }, INIT_EXIT.failed],
-    ["the rescue shell chosen in the menu", { console: TERMINAL, chooser: scriptedChooser({ kind: "shell", variables: {} }).factory }, INIT_EXIT.shell],
-    ["a dry run", { cmdline: "ukiboot.dry-run" }, INIT_EXIT.done],
-  ];
-
-  test.each(leaving())(
-    "as PID 1, %s (the shim's shell follows): every bank of PCR 11 and 12 holds the separator, and the kept log replays to it",
-    async (_what, opts, code) => {
-      const r = await init({ ...opts, tpm: tpm.transport });
-      expect(r.code).toBe(code);
-      expect(await pcrs()).toEqual(cappedFrom());
-      expect(r.log).toContain(CAPPED_LINE);
-      const records = parseMeasureLog(r.sys.measureLog.join(""), { source: "kept log" });
-      expect(records.map((x) => [x.pcr, x.description, x.digests.map((d) => d.algorithm)])).toEqual([
-        [11, PCR_CAP_TEXT, [...BANKS]],
-        [12, PCR_CAP_TEXT, [...BANKS]],
-      ]);
-      for (const x of records) for (const d of x.digests) expect(toHex(d.digest)).toBe(toHex(digest(d.algorithm, TEXT)));
-      expect(r.sys.log.closed).toBe(true);
-    },
-  );
-
-  test.each(leaving())(
-    "inside a distribution's initramfs, %s: nothing is capped, so its boot goes on with the PCRs its stub left",
-    async (_what, opts, code) => {
-      const r = await init({ ...opts, tpm: tpm.transport, env: { hook: "dracut" } });
-      expect(r.code).toBe(code);
-      expect(await pcrs()).toEqual(zeros());
-      expect(r.log).not.toContain("extended PCR 11 and 12");
-      expect(r.sys.measureLog).toEqual([]);
-    },
-  );
-
-  test("a kexec is not preceded by a cap: at the jump PCR 11 holds the UKI's own value; a kernel that then does not start is capped on top", async () => {
-    const esp = espCopy();
-    const sys = fakeSys({ partitions: [DISK], devices: { "/dev/vda1": esp }, tpm: tpm.transport });
-    let atJump: Record<string, string> = {};
-    let loggedAtJump: string[] | undefined;
-    const exec = sys.kexec.exec.bind(sys.kexec);
-    sys.kexec.exec = async () => {
-      atJump = await pcrs();
-      loggedAtJump = [...sys.measureLog];
-      return exec();
-    };
-    const code = await runInit(sys, {}, noMenu, { write: () => true });
-    const [uki] = predictPcr11(profileSections(new Uint8Array(readFileSync(join(esp, "EFI/Linux/flow-2.efi"))))[0]!, { banks: ["sha256"] });
-    expect(atJump["11:sha256"]).toBe(uki!.value);
-    expect(loggedAtJump).toEqual([]);
-    // The fake kernel returns from the jump, as a real one only does when it fails: that is leaving the boot path.
-    expect(sys.log.text()).toContain("error: the loaded kernel did not start");
-    expect(code).toBe(INIT_EXIT.failed);
-    expect(await pcrs()).toEqual(cappedFrom(atJump));
-    expect(sys.measureLog).toHaveLength(2);
-  });
-
-  test("without a TPM there is nothing to cap: one debug line", async () => {
-    const r = await init({ cmdline: "ukiboot.wait=0", partitions: [] });
-    expect(r.log).toContain("debug: no TPM 2.0: no PCR to cap before leaving the boot path");
-    expect(r.sys.measureLog).toEqual([]);
-  });
-
-  test("a TPM that fails: a warning saying what is still open and what comes next; the exit code is the same", async () => {
-    const broken = async (): Promise<Uint8Array> => {
-      throw new Error("Cannot send a TPM command to /dev/tpmrm0: write failed with EIO");
-    };
-    const r = await init({ cmdline: "ukiboot.wait=0", partitions: [], tpm: broken });
-    expect(r.code).toBe(INIT_EXIT.failed);
-    expect(r.log).toContain(
-      "warn: Cannot cap PCR 11 and 12 before leaving the boot path: Cannot send a TPM command to /dev/tpmrm0: write failed with EIO; a secret sealed to this boot's PCR 11 could still be unsealed from a shell. The shim tries once more before its shell; check the TPM with dmesg | grep -i tpm",
-    );
-    expect(r.sys.measureLog).toEqual([]);
   });
 });

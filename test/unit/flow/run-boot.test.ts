@@ -1,21 +1,15 @@
 /**
- * The boot flow over a real ESP tree (UKIs made by the real ukify and systemd-stub, with a small stand-in
- * kernel so the fixture is fast to build) and a recording kexec loader.
+ * The boot flow over an ESP tree (test/support/flow-esp.ts: UKIs around a small stand-in kernel) and a
+ * recording kexec loader. test/integration/flow/run-boot-tpm.test.ts adds a real TPM.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FLOW_INITRD, FLOW_KERNEL, flowEsp } from "../../lab/flow-esp.ts";
+import { FLOW_INITRD, FLOW_KERNEL, flowEsp } from "../../support/flow-esp.ts";
 import { BootError } from "../../../src/errors.ts";
 import { bootDefault } from "../../support/boot-default.ts";
-import { hasProgram } from "../../../build/lib/run-command.ts";
-import { predictPcr11 } from "../../../src/tpm/pcr-predict.ts";
-import { Tpm2Client } from "../../../src/tpm/tpm2-client.ts";
-import { toHex } from "../../../src/bytes/digest.ts";
 import { fakeSys, materialiseInitrd, readSource } from "../../support/fake-sys.ts";
-import { startSwTpm, type SwTpm } from "../../lab/swtpm.ts";
-import { profileSections } from "../tpm/uki-profiles.ts";
 
 let ESP = "";
 let TRUNC_ESP = "";
@@ -98,40 +92,5 @@ describe("bootDefault()", () => {
     const err = await bootDefault(fakeSys(), { esp: empty, dryRun: false, out: out() }).catch((e) => e);
     expect(err).toBeInstanceOf(BootError);
     expect(err.message).toBe(`Cannot boot: no boot entry found on "${empty}" (looked for EFI/Linux/*.efi and loader/entries/*.conf)`);
-  });
-});
-
-describe.skipIf(!hasProgram("swtpm"))("bootDefault() with a TPM (swtpm)", () => {
-  let tpm: SwTpm;
-  beforeAll(async () => {
-    tpm = await startSwTpm();
-  });
-  afterAll(async () => {
-    await tpm?.stop();
-  });
-
-  test("a kernel that refuses the default entry leaves the PCRs untouched: PCR 11 holds only the entry that boots", async () => {
-    const sys = fakeSys({ tpm: tpm.transport });
-    sys.kexec.failures.set("flow-2.efi", "EKEYREJECTED");
-    const plan = await bootDefault(sys, { esp: ESP, dryRun: false, out: out() });
-    expect(plan.entryId).toBe("flow-1.efi");
-    const client = new Tpm2Client(tpm.transport);
-    const pcr11 = await client.pcrRead(11, ["sha256"]);
-    const [expected] = predictPcr11(profileSections(new Uint8Array(readFileSync(join(ESP, "EFI/Linux/flow-1.efi"))))[0]!, { banks: ["sha256"] });
-    expect(toHex(pcr11.sha256!)).toBe(expected!.value);
-    // The image that stays loaded is the measured one: it carries the measurement log for the target.
-    const last = sys.kexec.loaded.at(-1)!;
-    expect(last.initrd.members.map((m) => m.member.kind)).toContain("event-log");
-    expect(sys.kexec.execs).toBe(1);
-  });
-
-  test("when the measured image fails to load after the first load worked, nothing stays loaded and the next entry boots", async () => {
-    const sys = fakeSys({ tpm: tpm.transport });
-    sys.kexec.failWhen = (p) => (p.entryId === "flow-2.efi" && p.initrd.members.some((m) => m.member.kind === "event-log") ? "ENOMEM" : undefined);
-    const plan = await bootDefault(sys, { esp: ESP, dryRun: false, out: out() });
-    expect(plan.entryId).toBe("flow-1.efi");
-    expect(sys.kexec.unloads).toBe(1);
-    expect(sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-1.efi", "flow-1.efi"]);
-    expect(sys.log.text()).toMatch(/error: Cannot load ".*flow-2\.efi": kexec_file_load\(.*\) failed with ENOMEM/);
   });
 });

@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ESP_MODULES } from "../../../build/initramfs.ts";
-import { HOOKS_DIR, readFilesList } from "./sh-harness.ts";
+import { HOOKS_DIR, readFilesList } from "../../support/sh-harness.ts";
 
 const entries = readFilesList();
 

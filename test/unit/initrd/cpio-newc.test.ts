@@ -1,46 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { bytesSource, materializeSource, type RangeSource } from "../../../src/bytes/byte-source.ts";
+import { materializeSource, type RangeSource } from "../../../src/bytes/byte-source.ts";
 import { describeNewcArchive, NEWC_TRAILER, writeNewcArchive } from "../../../src/initrd/cpio-newc.ts";
-import { CPIO_TARGETS, describeExtraFileArchive, describeTargetArchive } from "../../../src/initrd/cpio-targets.ts";
+import { CASES } from "../../support/cpio-cases.ts";
 import { annotatedNewcDump, expectGoldenText } from "./golden-hex.ts";
 
 const enc = new TextEncoder();
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
-
-/** The cases written to test/golden/cpio/, each checked by eye against docs/initrd.md §4. */
-const CASES: Record<string, () => Uint8Array> = {
-  // docs/initrd.md §4's own example: .extra (ino 1, 0555), .extra/credentials (ino 2, 0500), a.cred (3), b.cred (4), trailer.
-  "credentials-two-files": () =>
-    materializeSource(
-      describeTargetArchive("credentials", [
-        { name: "b.cred", content: bytesSource(enc.encode("bee")) },
-        { name: "a.cred", content: bytesSource(enc.encode("a\n")) },
-      ]),
-    ),
-  // A literal /.extra archive: one 0555 directory, one 0444 file.
-  "osrel-literal": () =>
-    materializeSource(describeExtraFileArchive("osrel", bytesSource(enc.encode('ID=debian\nPRETTY_NAME="Debian GNU/Linux 13 (trixie)"\n')))),
-  // Data of 0..4 bytes exercises every amount of data padding; upper case sorts before lower case.
-  "sysext-padding": () =>
-    writeNewcArchive({
-      target: CPIO_TARGETS.sysext.target,
-      dirMode: CPIO_TARGETS.sysext.dirMode,
-      fileMode: CPIO_TARGETS.sysext.fileMode,
-      files: [
-        { name: "e.raw", bytes: new Uint8Array(0) },
-        { name: "d.raw", bytes: enc.encode("1234") },
-        { name: "c.raw", bytes: enc.encode("123") },
-        { name: "b.raw", bytes: enc.encode("12") },
-        { name: "a.raw", bytes: enc.encode("1") },
-        { name: "Z.raw", bytes: enc.encode("upper") },
-      ],
-    }),
-  // What the stub writes when files matched but none could be read: the directories and the trailer.
-  "global-credentials-no-files": () => materializeSource(describeTargetArchive("globalCredentials", [])),
-};
 
 describe("writeNewcArchive()", () => {
   for (const [name, make] of Object.entries(CASES)) {
@@ -149,63 +114,6 @@ describe("describeNewcArchive()", () => {
       return big.subarray(offset, offset + size);
     });
     expect(viaRange).toEqual(writeNewcArchive({ target: ".extra/sysext", dirMode: 0o555, fileMode: 0o444, files: [{ name: "big.raw", bytes: big }] }));
-  });
-});
-
-describe("generated archives read by reference tools", () => {
-  const archive = CASES["credentials-two-files"]!();
-
-  test("GNU cpio -itv lists the names, modes and zero mtime", () => {
-    const r = Bun.spawnSync(["cpio", "-itv", "--quiet"], { stdin: archive, stdout: "pipe", stderr: "pipe" });
-    expect(r.exitCode).toBe(0);
-    const lines = r.stdout
-      .toString()
-      .trim()
-      .split("\n")
-      .map((l) => l.split(/\s+/));
-    expect(lines.map((l) => [l[0], l.at(-1)])).toEqual([
-      ["dr-xr-xr-x", ".extra"],
-      ["dr-x------", ".extra/credentials"],
-      ["-r--------", ".extra/credentials/a.cred"],
-      ["-r--------", ".extra/credentials/b.cred"],
-    ]);
-    expect(r.stdout.toString()).toContain("1970");
-  });
-
-  test("GNU cpio -idv unpacks the contents with the archive's modes", () => {
-    const dir = mkdtempSync(join(tmpdir(), "ukiboot-cpio-x-"));
-    try {
-      const r = Bun.spawnSync(["cpio", "-idmv", "--quiet"], { cwd: dir, stdin: archive, stdout: "pipe", stderr: "pipe" });
-      expect(r.exitCode).toBe(0);
-      expect(r.stderr.toString().trim().split("\n")).toEqual([".extra", ".extra/credentials", ".extra/credentials/a.cred", ".extra/credentials/b.cred"]);
-      expect(readFileSync(join(dir, ".extra/credentials/a.cred"), "utf8")).toBe("a\n");
-      expect(readFileSync(join(dir, ".extra/credentials/b.cred"), "utf8")).toBe("bee");
-      expect(statSync(join(dir, ".extra/credentials/b.cred")).mode & 0o7777).toBe(0o400);
-      expect(statSync(join(dir, ".extra/credentials")).mode & 0o7777).toBe(0o500);
-      expect(statSync(join(dir, ".extra/credentials/a.cred")).mtimeMs).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  test("bsdtar -tvf lists the same four records", () => {
-    const r = Bun.spawnSync(["bsdtar", "-tvf", "-"], { stdin: archive, stdout: "pipe", stderr: "pipe" });
-    expect(r.exitCode).toBe(0);
-    const lines = r.stdout.toString().trim().split("\n");
-    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(["dr-xr-xr-x", "dr-x------", "-r--------", "-r--------"]);
-    expect(lines.map((l) => l.split(/\s+/).at(-1))).toEqual([".extra", ".extra/credentials", ".extra/credentials/a.cred", ".extra/credentials/b.cred"]);
-  });
-
-  test("GNU cpio and bsdtar read the padding case and the literal archive without complaint", () => {
-    for (const name of ["sysext-padding", "osrel-literal", "global-credentials-no-files"]) {
-      const a = CASES[name]!();
-      const gnu = Bun.spawnSync(["cpio", "-it", "--quiet"], { stdin: a, stdout: "pipe", stderr: "pipe" });
-      expect(gnu.exitCode).toBe(0);
-      expect(gnu.stderr.toString()).toBe("");
-      const bsd = Bun.spawnSync(["bsdtar", "-tf", "-"], { stdin: a, stdout: "pipe", stderr: "pipe" });
-      expect(bsd.exitCode).toBe(0);
-      expect(gnu.stdout.toString()).toBe(bsd.stdout.toString());
-    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { FormatError } from "../../../src/errors.ts";
 import { headerBytesNeeded, parsePe, type PeImage } from "../../../src/pe/pe.ts";
-import { buildAddon, buildUki, fixtureBytes, ukifyInspect } from "../../support/uki-fixtures.ts";
+import { buildAddon, buildUki, fixtureBytes } from "../../support/uki-fixtures.ts";
 
 let ukiPath: string;
 let uki: Uint8Array;
@@ -36,22 +36,13 @@ function expectFormatError(bytes: Uint8Array, pattern: RegExp, fileSize?: number
   expect((err as FormatError).message).toMatch(pattern);
 }
 
-describe("parsePe() on a UKI built by ukify 257", () => {
+describe("parsePe() on a UKI laid out as ukify lays it out", () => {
   test("reads the x64 machine type, PE32+ magic and EFI application subsystem", () => {
     expect(pe.machine).toBe(0x8664);
     expect(pe.arch).toBe("x64");
     expect(pe.optionalHeaderMagic).toBe(0x20b);
     expect(pe.subsystem).toBe(10);
     expect(pe.certificateTable).toMatchObject({ offset: 0, size: 0 });
-  });
-  test("finds the same sections, sizes and offsets as ukify inspect", async () => {
-    const ref = await ukifyInspect(ukiPath);
-    for (const name of [".osrel", ".cmdline", ".uname", ".initrd", ".linux", ".sbat"]) {
-      const s = pe.sections.find((x) => x.name === name)!;
-      expect([name, s.virtualSize]).toEqual([name, ref[name]!.size]);
-      const data = uki.subarray(s.fileOffset, s.fileOffset + s.fileSize);
-      expect([name, new Bun.CryptoHasher("sha256").update(data).digest("hex")]).toEqual([name, ref[name]!.sha256]);
-    }
   });
   test("uses min(VirtualSize, SizeOfRawData) as the file size of each section", () => {
     for (const s of pe.sections) expect(s.fileSize).toBe(Math.min(s.virtualSize, s.sizeOfRawData));

@@ -7,8 +7,8 @@ import { inspectPeFile } from "../../../src/report/inspect-pe.ts";
 import { addonCmdline } from "../../../src/report/listed-cmdline.ts";
 import type { BootAddon } from "../../../src/model/boot-entry.ts";
 import { NodeFs } from "../../../src/linux/node-fs.ts";
-import { buildAddon, buildUki, ukifyInspect } from "../../support/uki-fixtures.ts";
-import { ukiTree } from "../bls/esp-fixtures.ts";
+import { buildAddon, buildUki } from "../../support/uki-fixtures.ts";
+import { ukiTree } from "../../support/esp-fixtures.ts";
 
 let d: Discovery;
 beforeAll(async () => {
@@ -81,7 +81,7 @@ describe("formatEntriesText()", () => {
 });
 
 describe("inspectPeFile()", () => {
-  test("describes a multi-profile UKI with the sizes and hashes ukify reports", async () => {
+  test("describes a multi-profile UKI with its sections and profiles", async () => {
     const path = await buildUki({
       osRelease: 'ID=acme\nPRETTY_NAME="Acme OS"\n',
       cmdline: "quiet",
@@ -90,11 +90,9 @@ describe("inspectPeFile()", () => {
     });
     const r = await inspectPeFile(new NodeFs(), path, { arch: "x64" });
     expect(r).toMatchObject({ kind: "uki", machine: "0x8664", arch: "x64", native: true, subsystem: 10, signed: false });
-    const ref = await ukifyInspect(path);
-    for (const name of [".osrel", ".linux", ".sbat", ".uname"]) {
-      const s = r.sections.find((x) => x.name === name)!;
-      expect([name, s.virtualSize, s.sha256]).toEqual([name, ref[name]!.size, ref[name]!.sha256]);
-    }
+    const osrel = r.sections.find((x) => x.name === ".osrel")!;
+    const text = 'ID=acme\nPRETTY_NAME="Acme OS"\n';
+    expect([osrel.virtualSize, osrel.sha256]).toEqual([text.length, new Bun.CryptoHasher("sha256").update(text).digest("hex")]);
     expect(r.profiles!.map((p) => [p.profile, p.id, p.title, p.cmdline, p.name])).toEqual([
       [0, "main", undefined, "quiet", "Acme OS"],
       [1, "reset", "Reset", "reset", "Acme OS"],

@@ -1,7 +1,7 @@
 /**
  * The cap's bytes (src/tpm/pcr-cap.ts, docs/measurements.md §6), field by field as TPM 2.0 Part 3 §22.2 lays
  * out TPM2_PCR_Extend. That the shim sends these bytes, and that they do on swtpm what tpm2_pcrextend does,
- * is test/unit/hooks/pcr-cap.test.ts's part.
+ * is test/integration/hooks/pcr-cap.test.ts's part.
  */
 import { expect, test } from "bun:test";
 import { createHash } from "node:crypto";

@@ -15,7 +15,7 @@ import { parseSbatLevel, parseSbatSection } from "../../../src/trust/sbat.ts";
 import { buildTrustStore } from "../../../src/trust/trust-store.ts";
 import { verifyAuthenticodeImage } from "../../../src/trust/verify-authenticode.ts";
 import { decideUki } from "../../../src/trust/verify-policy.ts";
-import { trustFixtures, type TrustFixtures } from "./fixtures.ts";
+import { trustFixtures, type TrustFixtures } from "../../support/trust-fixtures.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x7a57);
 const CASES = Number(process.env.FUZZ_CASES ?? 400);
