@@ -5,7 +5,8 @@
  * - no two files import each other, directly or through others (no cycles);
  * - only the composition root (src/main.ts) imports the Linux implementation (src/linux/);
  * - only src/linux/libc.ts imports bun:ffi, and only src/linux/ and src/main.ts import effect modules;
- * - ui/ imports only ui/, the ports (src/ports/) and the error types (src/errors.ts);
+ * - ui/ imports only ui/, the ports (src/ports/) and the error types (src/errors.ts), and its folders form
+ *   layers too;
  * - src/ never imports build/ or test/.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -26,6 +27,19 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["flow"],
   ["cli"],
   ["main.ts"],
+];
+
+/**
+ * The layers of ui/, lowest first: theme, clock, text and key handling; the menu's rows; the lines of its
+ * views; the state and its reducer; the Ink components; and the files that run the menu.
+ */
+export const UI_LAYERS: readonly (readonly string[])[] = [
+  ["theme.ts", "clock.ts", "text", "input"],
+  ["model"],
+  ["views"],
+  ["state"],
+  ["components"],
+  ["run-menu.tsx", "run-progress.tsx", "hidden-key.ts", "terminal-chooser.ts", "terminal-output.ts", "deferred-progress.ts", "line-progress.ts"],
 ];
 
 const EFFECTS = /^(bun:ffi|node:fs|node:fs\/promises|node:child_process|node:net|node:tty|fs|child_process|tty)$/;
@@ -64,13 +78,28 @@ export function readSourceTree(root: string): SourceTree {
 }
 
 /** The layer unit of a src/ file: its top folder, or the file itself at the top of src/. */
-function unitOf(file: string): string | undefined {
-  if (!file.startsWith("src/")) return undefined;
-  return file.slice(4).split("/")[0];
+/** The top folder (or top-level file) of `file` under `root` ("src" or "ui"). */
+function unitOf(file: string, root: "src" | "ui"): string | undefined {
+  if (!file.startsWith(`${root}/`)) return undefined;
+  return file.slice(root.length + 1).split("/")[0];
 }
 
-function layerOf(unit: string): number {
-  return LAYERS.findIndex((l) => l.includes(unit));
+function layerOf(unit: string, layers: readonly (readonly string[])[]): number {
+  return layers.findIndex((l) => l.includes(unit));
+}
+
+/** The layer rule for a file of `root` importing `i`; undefined when it holds. */
+function layerViolation(f: string, i: string, root: "src" | "ui", layers: readonly (readonly string[])[]): string | undefined {
+  const from = unitOf(f, root);
+  const to = unitOf(i, root);
+  if (!from || !to || from === to) return undefined;
+  const a = layerOf(from, layers);
+  const b = layerOf(to, layers);
+  if (a < 0) return `${f} is in ${root}/${from}, which is in no layer of the architecture`;
+  if (b < 0) return `${f} imports ${i}, in ${root}/${to}, which is in no layer of the architecture`;
+  if (b > a) return `${f} imports ${i}: ${root}/${to} is not below ${root}/${from} in the layer order`;
+  if (b === a && root === "src") return `${f} imports ${i}: src/${to} is not below src/${from} in the layer order`;
+  return undefined;
 }
 
 /** Every cycle of imports between files, each as the files of one strongly connected component. */
@@ -122,19 +151,14 @@ export function architectureViolations(tree: SourceTree): string[] {
         if (i.startsWith("src/linux/") && !f.startsWith("src/linux/") && f !== "src/main.ts")
           out.push(`${f} imports ${i}: only the composition root (src/main.ts) imports the Linux implementation`);
         if (i.startsWith("ui/") && f !== "src/main.ts") out.push(`${f} imports ${i}: only the composition root wires in the menu`);
-        const from = unitOf(f);
-        const to = unitOf(i);
-        if (from && to && from !== to) {
-          const a = layerOf(from);
-          const b = layerOf(to);
-          if (a < 0) out.push(`${f} is in src/${from}, which is in no layer of the architecture`);
-          else if (b < 0) out.push(`${f} imports ${i}, in src/${to}, which is in no layer of the architecture`);
-          else if (b >= a) out.push(`${f} imports ${i}: src/${to} is not below src/${from} in the layer order`);
-        }
+        const layered = layerViolation(f, i, "src", LAYERS);
+        if (layered) out.push(layered);
       } else if (f.startsWith("ui/")) {
         const allowed = i.startsWith("ui/") || i.startsWith("src/ports/") || i === "src/errors.ts" || !/^(src|build|test)\//.test(i);
         if (!allowed) out.push(`${f} imports ${i}: ui/ imports only the ports (src/ports/) and the error types (src/errors.ts)`);
         if (EFFECTS.test(i)) out.push(`${f} imports ${i}: the menu only returns decisions and touches nothing`);
+        const layered = layerViolation(f, i, "ui", UI_LAYERS);
+        if (layered) out.push(layered);
       }
     }
   }

@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import type { MenuConfig, MenuDecision } from "../../src/ports/menu.ts";
-import { countdownSeconds, createMenuState, ERROR_KEY_GUARD_MS, type MenuState, menuReducer, nextWakeup } from "../../ui/state/menu-state.ts";
+import { countdownSeconds, nextWakeup } from "../../ui/state/countdown.ts";
+import { createMenuState, menuReducer } from "../../ui/state/menu-state.ts";
+import type { MenuState } from "../../ui/state/menu-types.ts";
+import { ERROR_KEY_GUARD_MS } from "../../ui/state/scroll-view.ts";
 import { ASCII_THEME, CONFIG, ENTRIES, entry, KEY, keys } from "./menu-fixtures.ts";
 
 const T0 = 1_000_000;

@@ -52,6 +52,11 @@ describe("a planted violation fails the check", () => {
     expect(v).toContain("ui/run-menu.tsx imports src/flow/run-boot.ts: ui/ imports only the ports (src/ports/) and the error types (src/errors.ts)");
   });
 
+  test("a view of the menu importing the menu's state", () => {
+    const v = plantedViolations((r) => add(r, "ui/views/help-lines.ts", 'import type { MenuState } from "../state/menu-types.ts";'));
+    expect(v).toContain("ui/views/help-lines.ts imports ui/state/menu-types.ts: ui/state is not below ui/views in the layer order");
+  });
+
   test("the pure core reading a file itself", () => {
     const v = plantedViolations((r) => add(r, "src/bls/loader-conf.ts", 'import { readFileSync } from "node:fs";'));
     expect(v).toContain("src/bls/loader-conf.ts imports node:fs: only the effect layer (src/linux/) and the composition root touch the machine");

@@ -6,10 +6,12 @@ import { Box, useStdout } from "ink";
 import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 import type { Clock } from "../clock.ts";
 import { useTerminalInput } from "../input/use-terminal-input.ts";
-import type { MenuConfig, MenuDecision, MenuEntry, MenuError, MenuProblem } from "../../src/ports/menu.ts";
+import type { MenuRequest } from "../../src/ports/chooser.ts";
+import type { MenuDecision } from "../../src/ports/menu.ts";
 import type { TerminalSize } from "../state/layout.ts";
 import { createMenuController, type MenuController } from "../state/menu-controller.ts";
-import { createMenuState, type MenuState, viewLines } from "../state/menu-state.ts";
+import { createMenuState } from "../state/menu-state.ts";
+import type { MenuState } from "../state/menu-types.ts";
 import type { Theme } from "../theme.ts";
 import { CmdlineEditor } from "./CmdlineEditor.tsx";
 import { EntryList } from "./EntryList.tsx";
@@ -20,11 +22,8 @@ import { TextView } from "./TextView.tsx";
 /** Home the cursor and clear the screen: the menu owns the whole console while it is shown. */
 export const CLEAR_SCREEN = "\x1b[H\x1b[2J";
 
-export interface BootMenuProps {
-  readonly entries: readonly MenuEntry[];
-  readonly config: MenuConfig;
-  readonly problems?: readonly MenuProblem[];
-  readonly error?: MenuError;
+/** What the menu is asked (the chooser port's request), and how it is drawn and answered. */
+export type BootMenuProps = MenuRequest & {
   readonly theme: Theme;
   readonly terminal: TerminalSize;
   readonly clock: Clock;
@@ -38,7 +37,7 @@ export interface BootMenuProps {
   readonly pendingInput?: string;
   /** Test hook: receives the controller so a test can inspect the state. */
   readonly onController?: (controller: MenuController) => void;
-}
+};
 
 export function BootMenu(props: BootMenuProps) {
   const onDecision = useRef(props.onDecision);
@@ -93,7 +92,7 @@ function Body({ state }: { state: MenuState }) {
     case "help":
     case "problems":
     case "error":
-      return <TextView state={state} lines={viewLines(state)} scroll={screen.scroll} />;
+      return <TextView state={state} lines={screen.lines} scroll={screen.scroll} />;
     default: {
       const unhandled: never = screen;
       throw new Error(`Internal error: unhandled screen ${JSON.stringify(unhandled)}`);

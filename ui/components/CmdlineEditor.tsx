@@ -4,7 +4,7 @@
  */
 import { Box, Text, useCursor } from "ink";
 import { bodyRows, contentWidth, editorFieldWidth, HEADER_ROWS } from "../state/layout.ts";
-import type { MenuState, MenuScreen } from "../state/menu-state.ts";
+import type { MenuScreen, MenuState } from "../state/menu-types.ts";
 import { displayWidth, padToWidth, sanitizeText, truncateToWidth, wrapToWidth } from "../text/terminal-text.ts";
 import { StyledLine } from "./StyledLine.tsx";
 

@@ -1,7 +1,7 @@
 /** The entry list: the visible page of items, with version and tag columns aligned over that page. */
 import { Box, Text } from "ink";
 import { bodyRows, contentWidth } from "../state/layout.ts";
-import type { MenuState } from "../state/menu-state.ts";
+import type { MenuState } from "../state/menu-types.ts";
 import { displayWidth } from "../text/terminal-text.ts";
 import { EntryRow, entryTag, entryVersion, ROW_PREFIX_WIDTH } from "./EntryRow.tsx";
 

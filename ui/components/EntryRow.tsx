@@ -2,7 +2,7 @@
  * One row of the entry list: pointer, default marker (► or =>, as systemd-boot marks the EFI-variable
  * default), title, version and state tags (bad, tries left, one-shot).
  */
-import type { MenuItem } from "../state/menu-items.ts";
+import type { MenuItem } from "../model/menu-items.ts";
 import { displayWidth, padToWidth, sanitizeText, truncateToWidth } from "../text/terminal-text.ts";
 import type { Theme } from "../theme.ts";
 import { type Segment, StyledLine } from "./StyledLine.tsx";

@@ -1,7 +1,7 @@
 /** The top two rows: the loader's name and version, a pointer to the problems panel, and a rule. */
 import { Box } from "ink";
 import { contentWidth } from "../state/layout.ts";
-import type { MenuState } from "../state/menu-state.ts";
+import type { MenuState } from "../state/menu-types.ts";
 import { displayWidth, padToWidth, sanitizeText } from "../text/terminal-text.ts";
 import { StyledLine } from "./StyledLine.tsx";
 

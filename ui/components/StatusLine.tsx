@@ -4,7 +4,8 @@
  */
 import { Box } from "ink";
 import { bodyRows, contentWidth } from "../state/layout.ts";
-import { countdownSeconds, type MenuState, viewLines } from "../state/menu-state.ts";
+import { countdownSeconds } from "../state/countdown.ts";
+import type { MenuState } from "../state/menu-types.ts";
 import { padToWidth, sanitizeText, truncateToWidth } from "../text/terminal-text.ts";
 import { StyledLine } from "./StyledLine.tsx";
 
@@ -36,7 +37,7 @@ export function keyHints(state: MenuState): string {
     case "help":
     case "problems":
     case "error": {
-      const total = viewLines(state).length;
+      const total = screen.lines.length;
       const rows = bodyRows(state.terminal);
       const back = screen.name === "error" ? "Enter/Esc back to the menu" : "Esc back";
       if (total <= rows) return back;

@@ -1,7 +1,7 @@
 /** A scrolling text view (details, help, problems, error): the page of lines at the scroll position. */
 import { Box, Text } from "ink";
 import { bodyRows, contentWidth } from "../state/layout.ts";
-import type { MenuState } from "../state/menu-state.ts";
+import type { MenuState } from "../state/menu-types.ts";
 import { padToWidth } from "../text/terminal-text.ts";
 import type { ViewLine } from "../views/view-line.ts";
 import { StyledLine } from "./StyledLine.tsx";

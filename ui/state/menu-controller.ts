@@ -8,7 +8,9 @@ import { createKeySplitter } from "../input/key-splitter.ts";
 import type { Key } from "../input/key.ts";
 import type { MenuDecision } from "../../src/ports/menu.ts";
 import type { TerminalSize } from "./layout.ts";
-import { type MenuAction, type MenuState, menuReducer, nextWakeup } from "./menu-state.ts";
+import { nextWakeup } from "./countdown.ts";
+import { menuReducer } from "./menu-state.ts";
+import type { MenuAction, MenuState } from "./menu-types.ts";
 
 /** How long a lone ESC waits for the rest of a sequence before it counts as the Esc key. */
 export const ESCAPE_DELAY_MS = 50;

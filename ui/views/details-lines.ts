@@ -4,7 +4,7 @@
  * the problems found with the entry.
  */
 import type { MenuEntry } from "../../src/ports/menu.ts";
-import type { MenuItem } from "../state/menu-items.ts";
+import type { MenuItem } from "../model/menu-items.ts";
 import { formatBytes } from "../text/format-bytes.ts";
 import { sanitizeText, wrapToWidth } from "../text/terminal-text.ts";
 import { line, type ViewLine, type ViewFormat } from "./view-line.ts";
