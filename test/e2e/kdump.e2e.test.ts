@@ -31,7 +31,7 @@ const CRASHKERNEL = "crashkernel=384M";
 /** The options a signed kdump add-on carries under Secure Boot, where the UKI's line cannot change. */
 const KDUMP_ADDON_CMDLINE = "reset_devices systemd.unit=kdump-tools-dump.service nr_cpus=1 irqpoll lab.kdump-addon=1";
 
-const UNITS = join(REPO_ROOT, "initrd-hooks", "systemd");
+const UNITS = join(REPO_ROOT, "build", "systemd");
 
 /**
  * The kdump initrd Debian's kdump-tools uses on a dracut system, which has no initramfs-tools to build its

@@ -195,7 +195,7 @@ openssl pkey -in "$root/etc/kernel/pcr-private.pem" -pubout -out "$root/etc/kern
 chroot "$root" systemctl enable lab-report.service lab-boot-check.service
 # No login prompts on the consoles the report writes to (agetty hangs up the line it takes).
 chroot "$root" systemctl mask serial-getty@ttyS0.service getty@tty1.service
-# kdump: ukiboot loads the crash kernel (initrd-hooks/systemd/ukiboot-kdump.service), not kdump-tools with
+# kdump: ukiboot loads the crash kernel (build/systemd/ukiboot-kdump.service), not kdump-tools with
 # kexec-tools; kdump-tools' dump service still saves the dump in the crash kernel (USE_KDUMP=1).
 chroot "$root" systemctl disable kdump-tools.service
 sed -i 's/^USE_KDUMP=.*/USE_KDUMP=1/' "$root/etc/default/kdump-tools"

@@ -1,4 +1,4 @@
-// Shared inputs for the menu tests: realistic entries as the lead's mapping would produce them.
+// Shared inputs for the menu tests: realistic entries as the boot flow's mapping (src/flow/menu-view.ts) would produce them.
 import { createKeySplitter } from "../../ui/input/key-splitter.ts";
 import type { Key } from "../../ui/input/key.ts";
 import type { MenuConfig, MenuEntry } from "../../src/ports/menu.ts";
