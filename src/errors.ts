@@ -24,7 +24,10 @@ export type FormatName =
   | "boot-index"
   | "fdt"
   | "iomem"
-  | "proc-modules";
+  | "proc-modules"
+  | "guid"
+  | "load-option"
+  | "install-record";
 
 /** A read past the end of a buffer; parsers turn it into a FormatError with context. */
 export class BoundsError extends RangeError {

@@ -232,6 +232,7 @@ if (!unitOnly) {
         mmdebstrap: "mmdebstrap",
         cryptsetup: "cryptsetup-bin",
         "mkfs.ext4": "e2fsprogs",
+        efibootmgr: "efibootmgr",
       },
     });
     const parts = await debianParts();

@@ -2,6 +2,7 @@
  * GUID Partition Table reading (UEFI spec §5.3): the header at LBA 1 and its partition entries, so ukiboot
  * can find the ESP and XBOOTLDR by type without udev or blkid in the initramfs.
  */
+import { guidToString } from "../bytes/guid.ts";
 import { ByteReader } from "../bytes/byte-reader.ts";
 import { BoundsError, FormatError } from "../errors.ts";
 
@@ -28,12 +29,6 @@ export interface GptPartition {
 
 /** Upper bound on entries read, far above the usual 128, so a corrupt count cannot make us read gigabytes. */
 const MAX_ENTRIES = 1024;
-
-/** Formats a 16-byte GUID in its mixed-endian on-disk layout as lowercase text. */
-export function guidToString(b: Uint8Array): string {
-  const h = (i: number) => b[i]!.toString(16).padStart(2, "0");
-  return h(3) + h(2) + h(1) + h(0) + "-" + h(5) + h(4) + "-" + h(7) + h(6) + "-" + h(8) + h(9) + "-" + [10, 11, 12, 13, 14, 15].map(h).join("");
-}
 
 /** Parses the GPT header from the bytes of LBA 1. @throws FormatError when there is no valid GPT. */
 export function parseGptHeader(lba1: Uint8Array, source: string): GptHeader {

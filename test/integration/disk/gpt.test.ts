@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeGptDiskImage } from "../../lab/disk-image.ts";
-import { ESP_TYPE_GUID, guidToString, parseGptEntries, parseGptHeader, XBOOTLDR_TYPE_GUID } from "../../../src/disk/gpt.ts";
+import { guidToString } from "../../../src/bytes/guid.ts";
+import { ESP_TYPE_GUID, parseGptEntries, parseGptHeader, XBOOTLDR_TYPE_GUID } from "../../../src/disk/gpt.ts";
 import { FormatError } from "../../../src/errors.ts";
 
 describe("GPT parsing on a disk image written by sfdisk", () => {
