@@ -1,5 +1,5 @@
 /**
- * Mutation fuzzing over real fixtures: PE parsing, UKI profile handling and whole-ESP discovery must
+ * Mutation fuzzing over the fixture UKIs and add-ons (laid out as ukify lays them out): PE parsing, UKI profile handling and whole-ESP discovery must
  * return a result or throw a FormatError (parsers) / report problems (discovery), never anything else,
  * and never hang. Seeded, so a failure is reproducible from its seed and case number.
  */
@@ -86,7 +86,7 @@ function acceptOnlyFormatError(fn: () => unknown, label: string): void {
   }
 }
 
-describe("fuzzing with mutated real fixtures", () => {
+describe("fuzzing with mutated fixtures", () => {
   test(`parsePe() and the UKI model accept or throw FormatError (${CASES} cases, seed ${SEED})`, async () => {
     const seeds = [
       fixtureBytes(await buildUki({ osRelease: ACME_OSREL("1.0"), cmdline: "quiet", profile: "ID=a", profiles: [{ profile: "ID=b", cmdline: "x" }] })),

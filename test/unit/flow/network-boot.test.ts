@@ -1,7 +1,7 @@
 /**
  * Network entries through the one boot flow (docs/network.md): ukiboot.url= naming a UKI or an index, Type #1
  * `uki-url` entries on the ESP, retries, fallback to local entries, and the same verification as a local UKI.
- * The UKIs are real (ukify and systemd-stub around a stand-in kernel); the fake network serves them by URL.
+ * The UKIs are the flow ESP's (test/support/flow-esp.ts); the fake network serves them by URL.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -50,7 +50,7 @@ beforeAll(async () => {
     [`${SERVER}/EFI/Linux/flow-1.efi`]: join(ESP, "EFI/Linux/flow-1.efi"),
     [`${SERVER}/not-pe.efi`]: join(dir, "not-pe.efi"),
     [`${SERVER}/loader/credentials/site.cred`]: join(dir, "site.cred"),
-    // An add-on made by ukify (its .cmdline is "extra=1").
+    // An add-on (its .cmdline is "extra=1").
     [`${SERVER}/EFI/Linux/flow-2.efi.extra.d/extra.addon.efi`]: join(ESP, "EFI/Linux/not-a-uki.efi"),
     [`${SERVER}/truncated.efi`]: join(ESP, "EFI/Linux/truncated.efi"),
   };

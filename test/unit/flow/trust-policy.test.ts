@@ -157,7 +157,7 @@ describe("anchors installed with the image", () => {
 describe("SBAT (docs/trust.md §3)", () => {
   const SHIM = "605dab50-e046-4300-abb6-3dd810dd8b23";
   const level = (text: string) => ({ [`SbatLevelRT-${SHIM}`]: Uint8Array.from([6, 0, 0, 0, ...new TextEncoder().encode(text)]) });
-  /** An ESP with the UKI that ukify built with Debian's systemd-stub 257, signed by the test db key. */
+  /** An ESP with the fixture UKI, signed by the test db key. */
   function signedUkiEsp(): string {
     const esp = mkdtempSync(join(tmpdir(), "sbat-esp-"));
     mkdirSync(join(esp, "EFI/Linux"), { recursive: true });

@@ -50,7 +50,7 @@ describe("UKI section order", () => {
   });
 });
 
-describe("profiles of a UKI built with ukify --profile/--join-profile", () => {
+describe("profiles of a UKI laid out as ukify --profile/--join-profile lays it out", () => {
   test("has three profiles; the base range ends at the first .profile", () => {
     expect(profileCount(multi)).toBe(3);
     const r = profileRanges(multi);
