@@ -22,7 +22,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["pe"],
   ["model"],
   ["bls"],
-  ["plan", "kdump"],
+  ["plan", "kdump", "install"],
   ["report"],
   ["flow"],
   ["cli"],
