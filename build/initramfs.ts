@@ -9,7 +9,7 @@ import { parseModulesAlias } from "../src/kernel-modules/module-alias.ts";
 import { moduleName, parseModulesDep, resolveModuleOrder } from "../src/kernel-modules/module-deps.ts";
 import { REPO_ROOT } from "./debian.ts";
 import { resolveLibraryClosure } from "./lib/elf-deps.ts";
-import { InitramfsTree } from "./lib/initramfs-tree.ts";
+import { InitramfsTree } from "../src/initrd/initramfs-tree.ts";
 import { plainModuleBytes, plainModulePath } from "./lib/plain-module.ts";
 import { run } from "./lib/run-command.ts";
 

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { join } from "node:path";
 import { ensureBuilt } from "../../build/build.ts";
 import { CACHE_DIR, debianParts, REPO_ROOT } from "../../build/debian.ts";
-import { InitramfsTree } from "../../build/lib/initramfs-tree.ts";
+import { InitramfsTree } from "../../src/initrd/initramfs-tree.ts";
 import { run } from "../../build/lib/run-command.ts";
 import { buildAddon, buildUki, standInKernel } from "../lab/target-system.ts";
 

@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { debianParts, type DebianParts } from "../../build/debian.ts";
 import { buildOnce } from "./build-once.ts";
 import { makeGptDiskImage } from "./disk-image.ts";
-import { InitramfsTree } from "../../build/lib/initramfs-tree.ts";
+import { InitramfsTree } from "../../src/initrd/initramfs-tree.ts";
 import { buildSystemdTargetInitrd } from "./systemd-target/initrd.ts";
 import { SYSTEMD_TARGET_CMDLINE } from "./systemd-target/cmdline.ts";
 import { buildAddon, buildTargetUki, buildUki, type TargetUkiSpec } from "./target-system.ts";

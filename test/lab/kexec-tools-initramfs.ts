@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { debianParts, fetchDebianPackages } from "../../build/debian.ts";
 import { DEFAULT_LIBRARY_PATH, resolveLibraryClosure } from "../../build/lib/elf-deps.ts";
-import { InitramfsTree } from "../../build/lib/initramfs-tree.ts";
+import { InitramfsTree } from "../../src/initrd/initramfs-tree.ts";
 import { run } from "../../build/lib/run-command.ts";
 import { plainModuleBytes } from "../../build/lib/plain-module.ts";
 import { moduleName, parseModulesDep, resolveModuleOrder } from "../../src/kernel-modules/module-deps.ts";

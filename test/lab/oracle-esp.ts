@@ -15,7 +15,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { debianParts, systemd262Parts, type DebianParts } from "../../build/debian.ts";
-import { InitramfsTree } from "../../build/lib/initramfs-tree.ts";
+import { InitramfsTree } from "../../src/initrd/initramfs-tree.ts";
 import { run } from "../../build/lib/run-command.ts";
 import { buildOnce } from "./build-once.ts";
 import { DEBIAN_CMDLINE, type DebianSystem } from "./debian-system.ts";

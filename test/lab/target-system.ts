@@ -7,7 +7,7 @@ import { standInKernel } from "../support/stand-in-kernel.ts";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { DebianParts } from "../../build/debian.ts";
-import { InitramfsTree } from "../../build/lib/initramfs-tree.ts";
+import { InitramfsTree } from "../../src/initrd/initramfs-tree.ts";
 import { run } from "../../build/lib/run-command.ts";
 
 export { standInKernel };

@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { debianParts } from "../../build/debian.ts";
-import { InitramfsTree } from "../../build/lib/initramfs-tree.ts";
+import { InitramfsTree } from "../../src/initrd/initramfs-tree.ts";
 import { run } from "../../build/lib/run-command.ts";
 import { buildOnce } from "./build-once.ts";
 import { makeGptDiskImage } from "./disk-image.ts";

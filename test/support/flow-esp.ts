@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InitramfsTree } from "../../build/lib/initramfs-tree.ts";
+import { InitramfsTree } from "../../src/initrd/initramfs-tree.ts";
 import { standInKernel } from "./stand-in-kernel.ts";
 import { writeAddon, writeUki } from "./uki-writer.ts";
 

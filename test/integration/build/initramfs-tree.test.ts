@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InitramfsTree } from "../../../build/lib/initramfs-tree.ts";
+import { InitramfsTree } from "../../../src/initrd/initramfs-tree.ts";
 import { run } from "../../../build/lib/run-command.ts";
 
 function sample(): Uint8Array {

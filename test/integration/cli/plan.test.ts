@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { debianParts } from "../../../build/debian.ts";
-import { InitramfsTree } from "../../../build/lib/initramfs-tree.ts";
+import { InitramfsTree } from "../../../src/initrd/initramfs-tree.ts";
 import { run } from "../../../build/lib/run-command.ts";
 import { buildUki, standInKernel } from "../../lab/target-system.ts";
 import { main } from "../../../src/main.ts";

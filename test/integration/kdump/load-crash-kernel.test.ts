@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { debianParts } from "../../../build/debian.ts";
-import { InitramfsTree } from "../../../build/lib/initramfs-tree.ts";
+import { InitramfsTree } from "../../../src/initrd/initramfs-tree.ts";
 import { run } from "../../../build/lib/run-command.ts";
 import { buildUki } from "../../lab/target-system.ts";
 import { BootError } from "../../../src/errors.ts";

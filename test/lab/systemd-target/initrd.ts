@@ -27,7 +27,7 @@ import { lstatSync, readFileSync, readlinkSync, realpathSync, writeFileSync } fr
 import { basename, join, posix } from "node:path";
 import { fetchDebianPackages, TARGET_RELEASE } from "../../../build/debian.ts";
 import { buildOnce } from "../build-once.ts";
-import { InitramfsTree } from "../../../build/lib/initramfs-tree.ts";
+import { InitramfsTree } from "../../../src/initrd/initramfs-tree.ts";
 import { run } from "../../../build/lib/run-command.ts";
 import { addFile, libraryClosure, locate, type PackageFile } from "./library-closure.ts";
 import { REPORT_SCRIPT_PATH, REPORT_UNITS, systemdTargetReportScript, systemdTargetReportUnit, type SystemdTargetStage } from "./report.ts";

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join, posix } from "node:path";
 import { readElfInfo } from "../../../build/lib/elf-deps.ts";
-import type { InitramfsTree } from "../../../build/lib/initramfs-tree.ts";
+import type { InitramfsTree } from "../../../src/initrd/initramfs-tree.ts";
 
 /** A file of one unpacked package tree, by its path inside the tree. */
 export interface PackageFile {
