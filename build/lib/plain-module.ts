@@ -7,11 +7,6 @@ import { readFileSync } from "node:fs";
 
 const DECOMPRESSORS: Record<string, string[]> = { xz: ["xz", "-dc"], zst: ["zstd", "-dcq"], gz: ["gzip", "-dc"] };
 
-/** `kernel/fs/fat/vfat.ko.xz` → `kernel/fs/fat/vfat.ko`; a plain `.ko` is unchanged. */
-export function plainModulePath(rel: string): string {
-  return rel.replace(/\.ko\.(xz|zst|gz)$/, ".ko");
-}
-
 /** The module file's bytes, decompressed with the matching tool if it is compressed. */
 export function plainModuleBytes(file: string): Uint8Array {
   const m = /\.ko\.(xz|zst|gz)$/.exec(file);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # ukiboot shim: the one place that starts `ukiboot init` in an initramfs (initrd-hooks/README.md).
-#   init-shim.sh                   PID 1 of ukiboot's own initramfs (build/initramfs.ts installs it as /init)
+#   init-shim.sh                   PID 1 of ukiboot's own initramfs (src/install/boot-initramfs.ts installs it as /init)
 #   init-shim.sh --hook GENERATOR  once, from the runtime hook of dracut, mkinitcpio or initramfs-tools
 # POSIX sh: it runs under busybox ash, dash and klibc sh.
 

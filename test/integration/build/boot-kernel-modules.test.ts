@@ -7,7 +7,7 @@ import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { debianParts } from "../../../build/debian.ts";
-import { ESP_MODULES, NET_MODULES } from "../../../build/initramfs.ts";
+import { ESP_MODULES, NET_MODULES } from "../../../src/install/boot-initramfs.ts";
 import { modulesForDevices, parseModulesAlias } from "../../../src/kernel-modules/module-alias.ts";
 import { moduleName, parseModulesDep, resolveModuleOrder } from "../../../src/kernel-modules/module-deps.ts";
 

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { ESP_MODULES } from "../../../build/initramfs.ts";
+import { ESP_MODULES } from "../../../src/install/boot-initramfs.ts";
 import { HOOKS_DIR, readFilesList } from "../../support/sh-harness.ts";
 
 const entries = readFilesList();
@@ -41,7 +41,7 @@ describe("files.list", () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  test("the modules are build/initramfs.ts ESP_MODULES, so both kinds of image can read an ESP", () => {
+  test("the modules are src/install/boot-initramfs.ts ESP_MODULES, so both kinds of image can read an ESP", () => {
     const names = entries.filter((e) => e.kind === "driver" || e.kind === "module").map((e) => e.name);
     expect([...names].sort()).toEqual([...ESP_MODULES].sort());
   });
