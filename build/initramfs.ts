@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { type BootInitramfsModules, bootInitramfsTree } from "../src/install/boot-initramfs.ts";
+import { INIT_SHIM, UDHCPC_LEASE_SCRIPT } from "../src/install/hook-scripts.ts";
 import { parseModulesDep } from "../src/kernel-modules/module-deps.ts";
 import { REPO_ROOT } from "./debian.ts";
 import { resolveLibraryClosure } from "./lib/elf-deps.ts";
@@ -49,9 +50,9 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<InitramfsR
   const modulesDir = opts.modulesDir;
   const file = (path: string) => ({ name: basename(path), bytes: new Uint8Array(readFileSync(path)) });
   const optional = (path: string) => (existsSync(path) ? readFileSync(path) : undefined);
-  const { tree, modules } = bootInitramfsTree({
-    shim: readFileSync(join(REPO_ROOT, "initrd-hooks/common/init-shim.sh")),
-    udhcpcScript: readFileSync(join(REPO_ROOT, "initrd-hooks/common/udhcpc-lease.sh")),
+  const { tree, modules } = await bootInitramfsTree({
+    shim: INIT_SHIM,
+    udhcpcScript: UDHCPC_LEASE_SCRIPT,
     binary: readFileSync(opts.binary),
     libraries: libs.map((l) => ({ targetPath: l.targetPath, file: l.hostPath, read: () => readFileSync(l.hostPath) })),
     busybox: readFileSync(opts.busybox),

@@ -9,6 +9,7 @@ import { BootError, formatError } from "./errors.ts";
 import { type Command, type CommandIo, UsageError } from "./cli/command.ts";
 import { commands } from "./cli/commands/index.ts";
 import { parseKernelOptions } from "./cmdline/kernel-options.ts";
+import { createLinuxInstallHost } from "./linux/install-host.ts";
 import { createLinuxSys } from "./linux/linux-sys.ts";
 import type { Platform } from "./ports/platform.ts";
 import { terminalChooser } from "../ui/terminal-chooser.ts";
@@ -50,6 +51,7 @@ export function linuxPlatform(io: CommandIo): Platform {
         ...(req.efivarfs ? { efivarfs: req.efivarfs } : {}),
       }),
     chooser: terminalChooser,
+    installHost: createLinuxInstallHost,
   };
 }
 

@@ -70,7 +70,7 @@ export interface BootInitramfsParts {
     /** modules.builtin, when the tree has one. */
     readonly builtin?: Uint8Array;
     /** A module's bytes, uncompressed, by its path in modules.dep. */
-    readonly read: (rel: string) => Uint8Array;
+    readonly read: (rel: string) => Uint8Array | Promise<Uint8Array>;
   };
   readonly anchors?: readonly NamedBytes[];
   readonly tlsCas?: readonly NamedBytes[];
@@ -93,7 +93,7 @@ export function plainModulePath(rel: string): string {
 /**
  * The image's tree. @throws Error naming a TLS CA that is not a PEM certificate
  */
-export function bootInitramfsTree(p: BootInitramfsParts): { tree: InitramfsTree; modules: BootInitramfsModules | null } {
+export async function bootInitramfsTree(p: BootInitramfsParts): Promise<{ tree: InitramfsTree; modules: BootInitramfsModules | null }> {
   const tree = new InitramfsTree();
   for (const d of ["proc", "sys", "dev", "run", "tmp", "mnt", "usr/bin", "usr/sbin", "bin", "sbin", "etc"]) tree.add({ type: "dir", path: d });
   // The kernel opens /dev/console for PID 1 before anything is mounted, so the node must be in the archive.
@@ -133,17 +133,17 @@ export function bootInitramfsTree(p: BootInitramfsParts): { tree: InitramfsTree;
   tree.add({ type: "file", path: "bin/busybox", data: p.busybox, mode: 0o755 });
   for (const a of p.applets) if (!tree.has(a)) tree.add({ type: "symlink", path: a, target: "/bin/busybox" });
 
-  return { tree, modules: p.modules ? addModules(tree, p.modules) : null };
+  return { tree, modules: p.modules ? await addModules(tree, p.modules) : null };
 }
 
-function addModules(tree: InitramfsTree, m: NonNullable<BootInitramfsParts["modules"]>): BootInitramfsModules {
+async function addModules(tree: InitramfsTree, m: NonNullable<BootInitramfsParts["modules"]>): Promise<BootInitramfsModules> {
   const { order, missing } = resolveModuleOrder(m.deps, ESP_MODULES);
   const base = `lib/modules/${m.version}`;
-  const addModule = (rel: string) => {
+  const addModule = async (rel: string) => {
     const path = `${base}/${plainModulePath(rel)}`;
-    if (!tree.has(path)) tree.add({ type: "file", path, data: m.read(rel) });
+    if (!tree.has(path)) tree.add({ type: "file", path, data: await m.read(rel) });
   };
-  for (const rel of order) addModule(rel);
+  for (const rel of order) await addModule(rel);
   // A modules.dep with only what is shipped: ukiboot init loads exactly these, dependencies first.
   const depText = (list: string[]) =>
     `${list.map((p) => `${plainModulePath(p)}: ${(m.deps.get(p) ?? []).map(plainModulePath).join(" ")}`.trimEnd()).join("\n")}\n`;
@@ -151,7 +151,7 @@ function addModules(tree: InitramfsTree, m: NonNullable<BootInitramfsParts["modu
   tree.add({ type: "file", path: `${base}/modules.dep`, data: encode(depText(order)) });
   // The network drivers apart: loaded only when a network boot needs them.
   const net = resolveModuleOrder(m.deps, NET_MODULES);
-  for (const rel of net.order) addModule(rel);
+  for (const rel of net.order) await addModule(rel);
   tree.add({ type: "file", path: `${base}/modules.net.dep`, data: encode(depText(net.order)) });
   // The aliases of what is shipped: ukiboot loads a driver only when a present device matches one.
   const shipped = new Set([...order, ...net.order].map(moduleName));

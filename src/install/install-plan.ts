@@ -78,7 +78,8 @@ export function planInstall(f: InstallFacts): InstallPlan {
       "Sign it with a key the firmware trusts: --sign-key KEY --sign-cert CERT with your own db key, or with a Machine Owner Key enrolled for shim (mokutil --import CERT)",
     );
   }
-  const writeFallback = !f.fallbackExists || f.forceFallback;
+  // The kernel's EFI stub takes its initramfs from the boot entry's options, which the fallback path has none of.
+  const writeFallback = f.layout === "uki" && (!f.fallbackExists || f.forceFallback);
   const files: InstallPlan["files"][number][] = [{ path: bootImagePath(f.arch), role: "image" }];
   if (f.layout === "linux-efi-stub") files.push({ path: "EFI/ukiboot/initramfs.img", role: "initramfs" });
   if (writeFallback) files.push({ path: fallbackPath(f.arch), role: "fallback" });

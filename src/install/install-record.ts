@@ -31,14 +31,16 @@ export interface InstalledBootEntry {
 
 export interface InstallRecord {
   readonly format: number;
-  /** The ukiboot version that installed. */
-  readonly version: string;
+  /** The ukiboot that is in the boot image: its version and the binary's digest. */
+  readonly ukiboot: { readonly version: string; readonly sha256: string };
   readonly installedAt: string;
   readonly layout: BootImageLayout;
+  /** The boot kernel's command line. */
+  readonly cmdline: string;
   readonly kernel: { readonly path: string; readonly release: string; readonly sha256: string };
   readonly initramfs: { readonly builder: InitramfsBuilder; readonly sha256: string };
-  /** The signer's subject, when the boot image was signed. */
-  readonly signer: string | null;
+  /** The key and certificate files the image was signed with (an update signs again with them), and the signer. */
+  readonly signing: { readonly key: string; readonly cert: string; readonly subject: string } | null;
   readonly files: readonly InstalledFile[];
   readonly bootEntry: InstalledBootEntry | null;
 }
@@ -73,18 +75,25 @@ export function parseInstallRecord(text: string, source: string): InstallRecord 
   if (!Array.isArray(o.files)) fail('its "files" is not a list');
   const files = (o.files as unknown[]).map((f, i) => installedFile(f, `files[${i}]`, fail));
   const entry = o.bootEntry === null ? null : object(o.bootEntry, "bootEntry", fail);
+  const ukiboot = object(o.ukiboot, "ukiboot", fail);
+  const signing = o.signing === null ? null : object(o.signing, "signing", fail);
   return {
     format,
-    version: string(o.version, "version", fail),
+    ukiboot: { version: string(ukiboot.version, "ukiboot.version", fail), sha256: digest(ukiboot.sha256, "ukiboot.sha256", fail) },
     installedAt: string(o.installedAt, "installedAt", fail),
     layout,
+    cmdline: string(o.cmdline, "cmdline", fail),
     kernel: {
       path: string(kernel.path, "kernel.path", fail),
       release: string(kernel.release, "kernel.release", fail),
       sha256: digest(kernel.sha256, "kernel.sha256", fail),
     },
     initramfs: { builder, sha256: digest(initramfs.sha256, "initramfs.sha256", fail) },
-    signer: o.signer === null ? null : string(o.signer, "signer", fail),
+    signing: signing && {
+      key: string(signing.key, "signing.key", fail),
+      cert: string(signing.cert, "signing.cert", fail),
+      subject: string(signing.subject, "signing.subject", fail),
+    },
     files,
     bootEntry: entry && {
       number: bootNumber(entry.number, fail),

@@ -3,7 +3,7 @@
  * (--efivarfs DIR). efivarfs marks most variables immutable (FS_IMMUTABLE_FL); the flag is cleared before a
  * write or delete, as systemd and u-root do. Writes are one write(2) of attributes + data.
  */
-import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { buildEfivarfsFile, type EfiVariable, parseEfivarfsFile } from "../efi/efivar-codec.ts";
 import { efivarfsName, type VariableId } from "../efi/loader-vars.ts";
@@ -80,6 +80,14 @@ export class Efivarfs implements EfiVars {
       throw e;
     }
     return parseEfivarfsFile(bytes, this.path(v));
+  }
+
+  names(guid: string): string[] {
+    if (!this.available) return [];
+    const suffix = `-${guid.toLowerCase()}`;
+    return readdirSync(this.location)
+      .filter((n) => n.toLowerCase().endsWith(suffix))
+      .map((n) => n.slice(0, -suffix.length));
   }
 
   write(v: VariableId, value: EfiVariable): void {

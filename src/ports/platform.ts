@@ -3,6 +3,7 @@
  * for a terminal. src/main.ts wires in the Linux implementation and the Ink menu; tests wire in fakes.
  */
 import type { ChooserFactory } from "./chooser.ts";
+import type { InstallHost } from "./install-host.ts";
 import type { Sys } from "./sys.ts";
 
 export interface SysRequest {
@@ -17,4 +18,6 @@ export interface SysRequest {
 export interface Platform {
   sys(request: SysRequest): Sys;
   chooser: ChooserFactory;
+  /** The installer's view of a running system (`ukiboot install` and its siblings). */
+  installHost(): InstallHost;
 }

@@ -70,6 +70,8 @@ export interface EfiVars {
   /** Where the variables are read from, for messages. */
   readonly location: string;
   read(v: VariableId): EfiVariable | null;
+  /** The names of the variables of vendor `guid` (Boot0000, BootOrder, …); none without efivarfs. */
+  names(guid: string): string[];
   /** Creates or replaces a variable with one write of attributes + data. @throws SysCallError-like errors */
   write(v: VariableId, value: EfiVariable): void;
   /** Deletes a variable; a missing one is not an error. */

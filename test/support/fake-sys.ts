@@ -4,6 +4,7 @@
  * scripted to fail with an errno), disks that appear when the test says, a clock that only moves when the
  * flow sleeps, and a log that keeps its lines. Fakes stand only at the syscall boundary.
  */
+import type { MountInfo } from "../../src/disk/mountinfo.ts";
 import type { EsrtEntry } from "../../src/efi/sysfail.ts";
 import { existsSync, readFileSync, renameSync, statSync } from "node:fs";
 import { DownloadError } from "../../src/net/receive-body.ts";
@@ -175,6 +176,8 @@ export interface FakeSysOptions {
   bootParams?: Uint8Array;
   /** A directory laid out like /sys/firmware/efi/mok-variables (shim's MOK configuration table); none by default. */
   mokTable?: string;
+  /** What /proc/self/mountinfo lists on a running system; nothing by default. */
+  systemMounts?: MountInfo[];
 }
 
 export type FakeSys = Sys & {
@@ -247,7 +250,7 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
         return [];
       },
       sync: () => events.push("sync"),
-      systemMounts: () => [],
+      systemMounts: () => opts.systemMounts ?? [],
     },
     modules: {
       loadAll: () => {

@@ -19,7 +19,13 @@ async function run(argv: string[], cmdline: string, efivarfs: string): Promise<{
     stdin: process.stdin,
     env: {},
   };
-  const code = await main(argv, io, () => ({ sys: () => fakeSys({ cmdline, efivarfs }), chooser: async () => Promise.reject(new Error("no menu here")) }));
+  const code = await main(argv, io, () => ({
+    sys: () => fakeSys({ cmdline, efivarfs }),
+    chooser: async () => Promise.reject(new Error("no menu here")),
+    installHost: () => {
+      throw new Error("no installer here");
+    },
+  }));
   return { code, out: out.join(""), err: err.join("") };
 }
 

@@ -55,6 +55,8 @@ describe("planInstall()", () => {
   test("--no-boot-entry writes no variable; the linux-efi-stub layout puts the initramfs beside the kernel", () => {
     expect(planInstall({ ...FACTS, bootEntry: false }).bootEntry).toBeNull();
     expect(planInstall({ ...FACTS, layout: "linux-efi-stub" }).files.map((f) => f.role)).toEqual(["image", "initramfs"]);
+    // Started as the fallback loader, the kernel would get no initramfs: that layout never writes one.
+    expect(planInstall({ ...FACTS, layout: "linux-efi-stub", fallbackExists: false }).files.map((f) => f.role)).toEqual(["image", "initramfs"]);
   });
   test("refusals, each with its reason and next step", () => {
     const cases: [Partial<InstallFacts>, string, string][] = [

@@ -8,7 +8,7 @@ describe("the install record", () => {
     expect(parseInstallRecord(serializeInstallRecord(RECORD), "install.json")).toEqual(RECORD);
   });
   test("a record without a boot entry or signer", () => {
-    const r = { ...RECORD, bootEntry: null, signer: null };
+    const r = { ...RECORD, bootEntry: null, signing: null };
     expect(parseInstallRecord(serializeInstallRecord(r), "install.json")).toEqual(r);
   });
   const broken: [string, (r: Record<string, unknown>) => unknown, RegExp][] = [

@@ -5,12 +5,13 @@ export const D = (c: string) => c.repeat(64);
 
 export const RECORD: InstallRecord = {
   format: 1,
-  version: "0.1.0",
+  ukiboot: { version: "0.1.0", sha256: D("f") },
   installedAt: "2026-12-06T17:00:00.000Z",
   layout: "uki",
+  cmdline: "console=tty0 console=ttyS0,115200",
   kernel: { path: "/boot/vmlinuz-6.12.57+deb13-amd64", release: "6.12.57+deb13-amd64", sha256: D("a") },
   initramfs: { builder: "ukiboot", sha256: D("b") },
-  signer: "/CN=ukiboot test db",
+  signing: { key: "/etc/ukiboot/db.key", cert: "/etc/ukiboot/db.crt", subject: "/CN=ukiboot test db" },
   files: [
     { path: "EFI/ukiboot/ukibootx64.efi", sha256: D("c") },
     { path: "EFI/BOOT/BOOTX64.EFI", sha256: D("c"), replaced: { backup: "loader/ukiboot/backup/EFI/BOOT/BOOTX64.EFI", sha256: D("d") } },

@@ -1,0 +1,98 @@
+/** The installer's port over this machine: node:fs for files, statfs(2) for free space, Bun.spawn for programs. */
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statfsSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import type { InstallHost, ProgramResult } from "../ports/install-host.ts";
+
+function readIfExists(path: string): Uint8Array | null {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw e;
+  }
+}
+
+function writeWhole(path: string, data: Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temp = join(dirname(path), `.${path.split("/").at(-1)}.ukiboot-new`);
+  const fd = openSync(temp, "w", 0o644);
+  try {
+    for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+  // The rename itself reaches the disk with the directory.
+  const dir = openSync(dirname(path), "r");
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+}
+
+export function createLinuxInstallHost(): InstallHost {
+  return {
+    readFile: readIfExists,
+    exists: (p) => existsSync(p),
+    realpath: (p) => realpathSync(p),
+    freeBytes: (p) => {
+      const s = statfsSync(p);
+      return s.bavail * s.bsize;
+    },
+    writeFile: writeWhole,
+    rename: (from, to) => {
+      mkdirSync(dirname(to), { recursive: true });
+      renameSync(from, to);
+    },
+    remove: (p) => {
+      try {
+        unlinkSync(p);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      }
+    },
+    removeEmptyDir: (p) => {
+      try {
+        rmdirSync(p);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    scratchDir: () => mkdtempSync(join(tmpdir(), "ukiboot-install-")),
+    dropScratch: (d) => rmSync(d, { recursive: true, force: true }),
+    selfPath: () => realpathSync("/proc/self/exe"),
+    kernelRelease: () => readFileSync("/proc/sys/kernel/osrelease", "utf8").trim(),
+    which: (...names) => {
+      for (const n of names) {
+        const found = n.startsWith("/") ? (existsSync(n) ? n : null) : Bun.which(n);
+        if (found) return found;
+      }
+      return null;
+    },
+    run: async (argv, opts = {}): Promise<ProgramResult> => {
+      const p = Bun.spawn([...argv], { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...opts.env } });
+      const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+      return { code, stdout, stderr };
+    },
+    now: () => new Date(),
+  };
+}
