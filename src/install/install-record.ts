@@ -42,6 +42,8 @@ export interface InstallRecord {
   /** The key and certificate files the image was signed with (an update signs again with them), and the signer. */
   readonly signing: { readonly key: string; readonly cert: string; readonly subject: string } | null;
   readonly files: readonly InstalledFile[];
+  /** ESP-relative directories the install made, removed by `remove` when they are empty again. */
+  readonly directories: readonly string[];
   readonly bootEntry: InstalledBootEntry | null;
 }
 
@@ -95,6 +97,7 @@ export function parseInstallRecord(text: string, source: string): InstallRecord 
       subject: string(signing.subject, "signing.subject", fail),
     },
     files,
+    directories: list(o.directories, "directories", fail).map((d, i) => espPath(d, `directories[${i}]`, fail)),
     bootEntry: entry && {
       number: bootNumber(entry.number, fail),
       description: string(entry.description, "bootEntry.description", fail),

@@ -79,7 +79,8 @@ export function createLinuxInstallHost(): InstallHost {
     },
     scratchDir: () => mkdtempSync(join(tmpdir(), "ukiboot-install-")),
     dropScratch: (d) => rmSync(d, { recursive: true, force: true }),
-    selfPath: () => realpathSync("/proc/self/exe"),
+    // A compiled binary's modules live under /$bunfs; from the sources, /proc/self/exe is bun itself.
+    selfPath: () => (import.meta.path.startsWith("/$bunfs/") ? realpathSync("/proc/self/exe") : null),
     kernelRelease: () => readFileSync("/proc/sys/kernel/osrelease", "utf8").trim(),
     which: (...names) => {
       for (const n of names) {
@@ -90,8 +91,8 @@ export function createLinuxInstallHost(): InstallHost {
     },
     run: async (argv, opts = {}): Promise<ProgramResult> => {
       const p = Bun.spawn([...argv], { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...opts.env } });
-      const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-      return { code, stdout, stderr };
+      const [out, stderr, code] = await Promise.all([new Response(p.stdout).bytes(), new Response(p.stderr).text(), p.exited]);
+      return { code, stdout: new TextDecoder().decode(out), stdoutBytes: out, stderr };
     },
     now: () => new Date(),
   };

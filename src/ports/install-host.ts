@@ -6,7 +6,9 @@
 
 export interface ProgramResult {
   readonly code: number;
+  /** Standard output as text, and as the bytes it was (a decompressor's output). */
   readonly stdout: string;
+  readonly stdoutBytes: Uint8Array;
   readonly stderr: string;
 }
 
@@ -29,8 +31,8 @@ export interface InstallHost {
   /** A new private scratch directory, which `dropScratch` removes. */
   scratchDir(): string;
   dropScratch(dir: string): void;
-  /** The path of the running ukiboot binary. */
-  selfPath(): string;
+  /** The path of the running ukiboot binary; null when ukiboot runs from its sources under bun. */
+  selfPath(): string | null;
   /** `uname -r`. */
   kernelRelease(): string;
   /** The first of `names` found on PATH or as an absolute path, or null. */

@@ -2,6 +2,7 @@
 import type { Command } from "../command.ts";
 import { bootCommand } from "./boot.ts";
 import { initCommand } from "./init.ts";
+import { installCommand, removeCommand, statusCommand, updateCommand } from "./install.ts";
 import { kdumpCommand } from "./kdump.ts";
 import { inspectCommand } from "./inspect.ts";
 import { listCommand } from "./list.ts";
@@ -26,4 +27,8 @@ export const commands: Command[] = [
   setOneshotCommand,
   setTimeoutCommand,
   setTimeoutOneshotCommand,
+  installCommand,
+  updateCommand,
+  removeCommand,
+  statusCommand,
 ];

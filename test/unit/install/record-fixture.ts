@@ -16,5 +16,6 @@ export const RECORD: InstallRecord = {
     { path: "EFI/ukiboot/ukibootx64.efi", sha256: D("c") },
     { path: "EFI/BOOT/BOOTX64.EFI", sha256: D("c"), replaced: { backup: "loader/ukiboot/backup/EFI/BOOT/BOOTX64.EFI", sha256: D("d") } },
   ],
+  directories: ["EFI/ukiboot", "loader/ukiboot", "loader/ukiboot/backup", "loader/ukiboot/backup/EFI", "loader/ukiboot/backup/EFI/BOOT"],
   bootEntry: { number: 3, description: "ukiboot", bootOrderBefore: [1, 0] },
 };
