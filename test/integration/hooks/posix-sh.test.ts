@@ -20,6 +20,7 @@ const SCRIPTS: Record<string, { sourced: boolean; api: string[]; subshellOnly?: 
   "mkinitcpio/hooks/ukiboot": { sourced: true, api: ["run_hook"] },
   "initramfs-tools/hooks/ukiboot": { sourced: false, api: [] },
   "initramfs-tools/scripts/init-premount/ukiboot": { sourced: false, api: [] },
+  "kernel-install/90-ukiboot.install": { sourced: false, api: [] },
 };
 const files = Object.keys(SCRIPTS);
 
