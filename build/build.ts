@@ -1,7 +1,7 @@
 /**
- * `bun run build [-- --modules DIR] [--trust CERT…] [--allow-rescue-shell] [--no-initramfs]`: compiles
+ * `bun run build [-- --modules DIR] [--trust CERT…] [--allow-rescue-shell] [--no-initramfs] [--deb]`: compiles
  * dist/ukiboot and packs dist/initramfs.cpio.zst (binary, libraries, busybox shim, and with --modules the
- * ESP drivers). --trust embeds certificates as trust anchors, the only ones a boot without UEFI (a
+ * ESP drivers); --deb also writes the Debian package (build/deb.ts). --trust embeds certificates as trust anchors, the only ones a boot without UEFI (a
  * LinuxBoot payload) has; --allow-rescue-shell keeps the rescue shell under enforce, for lab images.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -12,6 +12,7 @@ import { buildIsCurrent, buildKeys, clearBuildStamp, type StampOptions, writeBui
 import { compileUkiboot, hostArch } from "./compile.ts";
 import { debianArm64Parts, debianParts, ensureHostTools, REPO_ROOT } from "./debian.ts";
 import { ARM64_LIBRARY_PATH } from "./lib/elf-deps.ts";
+import { buildDeb } from "./deb.ts";
 import { buildInitramfs, type InitramfsReport } from "./initramfs.ts";
 
 export interface BuildOptions {
@@ -128,6 +129,7 @@ if (import.meta.main) {
       "allow-rescue-shell": { type: "boolean" },
       "no-initramfs": { type: "boolean" },
       "zstd-level": { type: "string" },
+      deb: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -143,6 +145,7 @@ if (import.meta.main) {
         "  --trust-tls CERT      pin this PEM CA for HTTPS downloads (only pinned CAs are then trusted); repeatable",
         "  --allow-rescue-shell  keep the rescue shell while signatures are enforced (lab images only)",
         "  --no-initramfs        only compile dist/ukiboot",
+        "  --deb                 also write dist/ukiboot_<version>_<arch>.deb (dpkg-deb)",
       ].join("\n"),
     );
     process.exit(0);
@@ -163,4 +166,9 @@ if (import.meta.main) {
   });
   console.log(`${r.binary}: ${Bun.file(r.binary).size} bytes`);
   if (r.initramfs) console.log(`${r.initramfs.output}: ${r.initramfs.compressedBytes} bytes (${r.initramfs.rawBytes} uncompressed)`);
+  if (values.deb) {
+    const arch = (values.arch as "x64" | "arm64" | undefined) ?? hostArch();
+    const deb = await buildDeb({ binary: r.binary, arch, outDir: distDir(arch) });
+    console.log(`${deb}: ${Bun.file(deb).size} bytes`);
+  }
 }

@@ -233,6 +233,7 @@ if (!unitOnly) {
         cryptsetup: "cryptsetup-bin",
         "mkfs.ext4": "e2fsprogs",
         efibootmgr: "efibootmgr",
+        lintian: "lintian",
       },
     });
     const parts = await debianParts();
