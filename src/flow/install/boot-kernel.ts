@@ -26,7 +26,9 @@ function releaseOf(path: string): string | undefined {
 }
 
 export async function findBootKernel(host: InstallHost, opts: { kernel?: string; machine: string }): Promise<BootKernel> {
-  const path = opts.kernel ?? `/boot/vmlinuz-${host.kernelRelease()}`;
+  const given = opts.kernel ?? `/boot/vmlinuz-${host.kernelRelease()}`;
+  // Recorded for update and status, so absolute: a relative path would mean another file from elsewhere.
+  const path = host.exists(given) ? host.realpath(given) : given;
   const release = releaseOf(path) ?? (opts.kernel ? undefined : host.kernelRelease());
   if (!release) {
     throw new BootError(
