@@ -8,6 +8,7 @@
  *
  * Input is the variable's data, without the 4-byte attribute word efivarfs puts in front.
  */
+import { concatBytes } from "../bytes/concat-bytes.ts";
 import { FormatError, hex } from "../errors.ts";
 import { ByteReader, checkedAdd } from "../bytes/byte-reader.ts";
 
@@ -131,13 +132,7 @@ export function writeSignatureLists(entries: SignatureEntryInput[]): Uint8Array 
     });
     parts.push(list);
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** EFI_GUID bytes (u32 LE, u16 LE, u16 LE, 8 bytes in order) as the usual lowercase text form. */

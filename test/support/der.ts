@@ -4,6 +4,8 @@
  * with nothing but Bun; test/integration/ checks what they make against sbverify and openssl.
  */
 
+import { concatBytes } from "../../src/bytes/concat-bytes.ts";
+
 export type Der = Uint8Array;
 
 function length(n: number): number[] {
@@ -19,15 +21,7 @@ export function tlv(tag: number, ...contents: Der[]): Der {
   return concat([new Uint8Array([tag, ...length(body.length)]), body]);
 }
 
-export function concat(parts: Der[]): Der {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export const concat = concatBytes;
 
 export const sequence = (...items: Der[]): Der => tlv(0x30, ...items);
 

@@ -39,6 +39,17 @@ function espOf(platform: Platform, io: CommandIo, values: { esp?: string; efivar
   return { sys, esp: resolvePartitions(sys, values).esp };
 }
 
+/** The ESP; with --graceful, no ESP is said on stdout and is null, for the caller to succeed without acting. */
+function gracefulEsp(platform: Platform, io: CommandIo, values: { esp?: string; efivarfs?: string; graceful?: boolean }, saying: string) {
+  try {
+    return espOf(platform, io, values);
+  } catch (e) {
+    if (!values.graceful || !(e instanceof BootError)) throw e;
+    io.stdout.write(`${saying}: ${e.message}\n`);
+    return null;
+  }
+}
+
 export const installCommand: Command = {
   name: "install",
   summary: "build the boot image from this machine's kernel, put it on the ESP and make it the first firmware boot entry",
@@ -85,17 +96,9 @@ ${COMMON_HELP}
     if (layout !== "uki" && layout !== "linux-efi-stub") throw new UsageError(`--layout ${layout}: expected uki or linux-efi-stub`);
     if (Boolean(values["sign-key"]) !== Boolean(values["sign-cert"])) throw new UsageError("--sign-key and --sign-cert go together");
     const host = platform.installHost();
-    let sys: ReturnType<typeof commandSys>;
-    let esp: string;
-    try {
-      ({ sys, esp } = espOf(platform, io, values));
-    } catch (e) {
-      if (values.graceful && e instanceof BootError) {
-        io.stdout.write(`ukiboot install: nothing installed: ${e.message}\n`);
-        return 0;
-      }
-      throw e;
-    }
+    const found = gracefulEsp(platform, io, values, "ukiboot install: nothing installed");
+    if (!found) return 0;
+    const { sys, esp } = found;
     const bootEntry = !values["no-boot-entry"] && !(values.graceful && !sys.efivars.available);
     if (values.graceful && !sys.efivars.available && !values["no-boot-entry"])
       io.stdout.write("ukiboot install: no EFI variables here, so no firmware boot entry is made.\n");
@@ -132,16 +135,8 @@ ${COMMON_HELP}
   async run(args, io, platform) {
     const { values } = parseArgs({ args, options: { ...COMMON, graceful: { type: "boolean" } }, strict: true });
     const host = platform.installHost();
-    let found: ReturnType<typeof espOf>;
-    try {
-      found = espOf(platform, io, values);
-    } catch (e) {
-      if (values.graceful && e instanceof BootError) {
-        io.stdout.write(`ukiboot update: nothing to do: ${e.message}\n`);
-        return 0;
-      }
-      throw e;
-    }
+    const found = gracefulEsp(platform, io, values, "ukiboot update: nothing to do");
+    if (!found) return 0;
     const { sys, esp } = found;
     const binary = binaryOf(host, values.binary);
     const status = installStatus(sys, host, { esp, binary });

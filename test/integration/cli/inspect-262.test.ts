@@ -1,21 +1,7 @@
 /** `ukiboot inspect` on a UKI built by systemd 262's ukify, which knows the newest sections. */
 import { expect, test } from "bun:test";
 import { main } from "../../../src/main.ts";
-
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: {
-      stdout: { write: (s: string) => out.push(s) } as unknown as NodeJS.WriteStream,
-      stderr: { write: (s: string) => err.push(s) } as unknown as NodeJS.WriteStream,
-      stdin: process.stdin,
-      env: {},
-    },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
-}
+import { io } from "../../support/command-io.ts";
 
 test("inspect shows the sections of the current UKI specification, .hwids and a repeated .efifw, in canonical order (ukify 262)", async () => {
   const { buildUki } = await import("../support/ukify-fixtures.ts");

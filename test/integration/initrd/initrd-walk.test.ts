@@ -2,19 +2,12 @@ import { describe, expect, test } from "bun:test";
 import { bytesSource, createSourceReader } from "../../../src/bytes/byte-source.ts";
 import { writeNewcArchive } from "../../../src/initrd/cpio-newc.ts";
 import { walkInitrdMember, type MemberSegment } from "../../../src/initrd/initrd-walk.ts";
+import { concatBytes } from "../../../src/bytes/concat-bytes.ts";
 import { compress, gnuCpioArchive, payloadArchive } from "../support/real-members.ts";
 
 const enc = new TextEncoder();
 const walk = (bytes: Uint8Array, baseOffset = 0) => walkInitrdMember(createSourceReader(bytesSource(bytes)), bytes.length, { baseOffset });
-const cat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const cat = (...parts: Uint8Array[]) => concatBytes(parts);
 const shape = (segs: MemberSegment[]) =>
   segs.map((s) =>
     s.type === "stream" ? `stream:${s.detection.format}` : s.type === "newc" ? `newc:${s.entries.length}${s.trailer ? "" : ":open"}` : `zeros:${s.size}`,

@@ -13,38 +13,18 @@ import { join } from "node:path";
 import { debianParts, type DebianParts, fetchDebianPackages } from "../../../build/debian.ts";
 import { buildOnce } from "../../lab/build-once.ts";
 import { hasProgram, run } from "../../../build/lib/run-command.ts";
+import type { KeyPair, TrustFixtures as WrittenTrustFixtures } from "../../support/trust-fixtures.ts";
 
-export interface KeyPair {
-  key: string;
-  crt: string;
-}
+export type { KeyPair };
 
 /** One PCR 11 prediction as systemd-measure prints it: {"sha256":[{"phase","pcr","hash"}…],…}. */
 export type MeasureOutput = Record<string, { phase: string; pcr: number; hash: string }[]>;
 
-export interface TrustFixtures {
-  dir: string;
-  /**
-   * leaf: v1 certificate issued by ca. inter: v3 CA:TRUE issued by ca; leaf2: v3 CA:FALSE issued by inter;
-   * rogue: issued by leaf2, which may not issue certificates.
-   */
-  keys: { db: KeyPair; other: KeyPair; ca: KeyPair; leaf: KeyPair; ec: KeyPair; inter: KeyPair; leaf2: KeyPair; rogue: KeyPair };
-  /** Inputs given to ukify. */
-  inputs: { linux: string; initrd: string; cmdline: string; osrel: string };
-  uki: {
-    unsigned: string;
-    db: string;
-    other: string;
-    chain: string;
-    ec: string;
-    /** Signed twice: by "other", then by db (sbattach appends a second WIN_CERTIFICATE). */
-    twoSignatures: string;
-    /** Signed by leaf2 with the intermediate included (sbsign --addcert). */
-    intermediate: string;
-    /** Signed by rogue with leaf2 included: the chain passes through a certificate that is not a CA. */
-    rogue: string;
-  };
-  addon: { unsigned: string; db: string };
+/**
+ * The cases of the unit fixtures (test/support/trust-fixtures.ts), made by openssl, ukify and sbsign, with
+ * systemd-measure's predictions, a UKI around the real Debian kernel, and that kernel signed again.
+ */
+export interface TrustFixtures extends Omit<WrittenTrustFixtures, "certificates" | "multiProfile" | "kernel"> {
   /** Three profiles (@0 base, @1 cmdline override, @2 osrel + cmdline override). */
   multiProfile: { path: string; measure: MeasureOutput[] };
   single: { path: string; measure: MeasureOutput };

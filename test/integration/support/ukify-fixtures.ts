@@ -8,52 +8,17 @@ import { join } from "node:path";
 import { debianParts, systemd262Parts } from "../../../build/debian.ts";
 import { buildOnce } from "../../lab/build-once.ts";
 import { run } from "../../../build/lib/run-command.ts";
+import { type AddonSpec, fakeKernel, type ProfileSpec, type UkiSpec as WrittenUkiSpec } from "../../support/uki-fixtures.ts";
 
-/** A profile joined into a multi-profile UKI (`ukify build --join-profile`). */
-export interface ProfileSpec {
-  /** `.profile` text, e.g. "ID=reset\nTITLE=Factory reset". */
-  profile: string;
-  cmdline?: string;
-  osRelease?: string;
-  uname?: string;
-  initrd?: string;
-}
+export type { AddonSpec, ProfileSpec };
+export { fakeKernel };
 
-export interface UkiSpec {
+/** The unit fixtures' spec (test/support/uki-fixtures.ts), plus what only the real ukify can build. */
+export interface UkiSpec extends Omit<WrittenUkiSpec, "linux"> {
   /** Size of the fake kernel in bytes (default 4096), or the real Debian trixie vmlinuz. */
   linux?: number | "debian";
-  osRelease?: string;
-  cmdline?: string;
-  /** `.uname`; required by ukify for a fake kernel, so it defaults to "6.12.0-fake" there. */
-  uname?: string;
-  /** `.initrd` contents. */
-  initrd?: string;
-  /** `.ucode` contents. */
-  ucode?: string;
-  /** The base `.profile` (profile 0) of a multi-profile UKI. */
-  profile?: string;
-  /** Further profiles, joined in order as profiles 1, 2, … */
-  profiles?: ProfileSpec[];
-  /** Extra sections, `--section NAME:TEXT`; as pairs, a name may repeat. */
-  sections?: Record<string, string> | [string, string][];
   /** Build with systemd 262's ukify and stubs (Debian forky) instead of 257's. */
   systemd?: 262;
-}
-
-export interface AddonSpec {
-  cmdline?: string;
-  uname?: string;
-  initrd?: string;
-  ucode?: string;
-  sections?: Record<string, string>;
-}
-
-/** Deterministic bytes that are not a kernel; ukify then needs --uname. */
-export function fakeKernel(size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  const text = new TextEncoder().encode("ukiboot fake kernel for listing tests\n");
-  for (let i = 0; i < size; i++) out[i] = text[i % text.length]!;
-  return out;
 }
 
 /** The ukify and stubs of the chosen systemd: trixie's 257, or forky's 262. */

@@ -2,21 +2,7 @@
 import { expect, test } from "bun:test";
 import { commands } from "../../../src/cli/commands/index.ts";
 import { main } from "../../../src/main.ts";
-
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: {
-      stdout: { write: (s: string) => out.push(s) } as unknown as NodeJS.WriteStream,
-      stderr: { write: (s: string) => err.push(s) } as unknown as NodeJS.WriteStream,
-      stdin: process.stdin,
-      env: {},
-    },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
-}
+import { io } from "../../support/command-io.ts";
 
 test("ukiboot --help lists every command with its summary", async () => {
   const t = io();
