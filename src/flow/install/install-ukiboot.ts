@@ -85,6 +85,8 @@ export async function installUkiboot(sys: Sys, host: InstallHost, opts: InstallO
   const machine = sys.kernel.machine();
   const arch = ARCH_OF_MACHINE[machine];
   if (!arch) throw new BootError(`Cannot install ukiboot on a ${machine} machine: ukiboot runs on x86_64 and aarch64`, "Install it on one of those");
+  if (!host.exists(opts.esp))
+    throw new BootError(`Cannot install ukiboot on "${opts.esp}": it does not exist`, "Pass --esp with the mounted ESP (bootctl --print-esp-path shows it)");
   const esp = espTarget(sys, opts.esp);
   if (opts.bootEntry && !esp.partition) {
     throw new BootError(

@@ -191,7 +191,9 @@ describe("ukiboot install", () => {
     const full = machine();
     full.host.free = 1000;
     expect((await refusal(full)).message).toMatch(/^Cannot install ukiboot: the ESP at "\/efi" has 0\.0 MiB free, and the boot image needs \d+\.\d MiB$/);
+    expect((await refusal(machine(), { esp: "/srv/nothing" })).message).toBe('Cannot install ukiboot on "/srv/nothing": it does not exist');
     const elsewhere = machine();
+    elsewhere.host.put("/srv/esp-copy/EFI/BOOT/BOOTX64.EFI", "a copy");
     expect((await refusal(elsewhere, { esp: "/srv/esp-copy" })).message).toBe(
       'Cannot create a firmware boot entry for "/srv/esp-copy": it is not a mounted GPT partition this kernel lists',
     );
