@@ -37,6 +37,8 @@ export interface InstallRecord {
   readonly layout: BootImageLayout;
   /** The boot kernel's command line. */
   readonly cmdline: string;
+  /** The systemd-stub given with --stub, which an update uses again; null for the system's. */
+  readonly stub: string | null;
   readonly kernel: { readonly path: string; readonly release: string; readonly sha256: string };
   readonly initramfs: { readonly builder: InitramfsBuilder; readonly sha256: string };
   /** The key and certificate files the image was signed with (an update signs again with them), and the signer. */
@@ -85,6 +87,7 @@ export function parseInstallRecord(text: string, source: string): InstallRecord 
     installedAt: string(o.installedAt, "installedAt", fail),
     layout,
     cmdline: string(o.cmdline, "cmdline", fail),
+    stub: o.stub === null || o.stub === undefined ? null : string(o.stub, "stub", fail),
     kernel: {
       path: string(kernel.path, "kernel.path", fail),
       release: string(kernel.release, "kernel.release", fail),

@@ -72,6 +72,7 @@ ${COMMON_HELP}
   --layout L       uki (default) or linux-efi-stub (keeps PCR 11 zero for the targets' signed policies,
                    but has no signature over the initramfs, so it is refused under Secure Boot)
   --cmdline LINE   the boot kernel's command line (default: ${DEFAULT_BOOT_CMDLINE})
+  --stub FILE      the systemd-stub of the UKI (default: /usr/lib/systemd/boot/efi/linux<arch>.efi.stub)
   --no-boot-entry  write no EFI variable
   --fallback       also write EFI/BOOT/BOOT<ARCH>.EFI when one exists
   --graceful       without an ESP or EFI variables, say so and succeed (for package scripts)
@@ -86,6 +87,7 @@ ${COMMON_HELP}
         "sign-cert": { type: "string" },
         layout: { type: "string" },
         cmdline: { type: "string" },
+        stub: { type: "string" },
         "no-boot-entry": { type: "boolean" },
         fallback: { type: "boolean" },
         graceful: { type: "boolean" },
@@ -110,6 +112,7 @@ ${COMMON_HELP}
       cmdline: values.cmdline ?? DEFAULT_BOOT_CMDLINE,
       binary: binaryOf(host, values.binary),
       ...(values.kernel ? { kernel: values.kernel } : {}),
+      ...(values.stub ? { stub: values.stub } : {}),
       ...(values["sign-key"] && values["sign-cert"] ? { signing: { key: values["sign-key"], cert: values["sign-cert"] } } : {}),
     };
     const report = await installUkiboot(sys, host, opts);
@@ -157,6 +160,7 @@ ${COMMON_HELP}
       // A fallback loader ukiboot wrote is rewritten, one it left alone is left again.
       forceFallback: false,
       cmdline: r.cmdline,
+      ...(r.stub ? { stub: r.stub } : {}),
       binary,
       ...(host.exists(r.kernel.path) ? { kernel: r.kernel.path } : {}),
       ...(r.signing ? { signing: { key: r.signing.key, cert: r.signing.cert } } : {}),

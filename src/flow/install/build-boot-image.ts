@@ -23,6 +23,8 @@ export interface BootImageRequest {
   /** The ukiboot binary that goes into the initramfs. */
   readonly binary: string;
   readonly cmdline: string;
+  /** The systemd-stub to build the UKI around; by default the system's. */
+  readonly stub?: string;
   readonly signing?: { readonly key: string; readonly cert: string };
   /** Where the pieces are built; the caller removes it. */
   readonly workDir: string;
@@ -158,7 +160,9 @@ export async function buildBootImage(host: InstallHost, req: BootImageRequest): 
 
 async function ukifyBuild(host: InstallHost, req: BootImageRequest, initramfsPath: string): Promise<Uint8Array> {
   const stubName = STUBS[req.arch];
-  const stub = stubName ? host.which(`/usr/lib/systemd/boot/efi/${stubName}`) : null;
+  const stub = req.stub ? host.which(req.stub) : stubName ? host.which(`/usr/lib/systemd/boot/efi/${stubName}`) : null;
+  if (req.stub && !stub)
+    throw new BootError(`Cannot build the boot image as a UKI: the stub "${req.stub}" does not exist`, "Pass --stub with a systemd-stub file");
   if (!stub) {
     throw new BootError(
       `Cannot build the boot image as a UKI: systemd-stub for ${req.arch} is not installed (/usr/lib/systemd/boot/efi/${stubName ?? "linux<arch>.efi.stub"})`,

@@ -36,6 +36,8 @@ export interface InstallOptions {
   readonly bootEntry: boolean;
   readonly forceFallback: boolean;
   readonly cmdline: string;
+  /** The systemd-stub of the UKI layout; by default the system's. */
+  readonly stub?: string;
   /** The ukiboot binary that goes into the boot image. */
   readonly binary: string;
 }
@@ -129,6 +131,7 @@ export async function installUkiboot(sys: Sys, host: InstallHost, opts: InstallO
       kernel,
       binary: opts.binary,
       cmdline: opts.cmdline,
+      ...(opts.stub ? { stub: opts.stub } : {}),
       ...(opts.signing ? { signing: opts.signing } : {}),
       workDir: work,
     });
@@ -168,6 +171,7 @@ export async function installUkiboot(sys: Sys, host: InstallHost, opts: InstallO
       installedAt: host.now().toISOString(),
       layout: opts.layout,
       cmdline: opts.cmdline,
+      stub: opts.stub ?? null,
       kernel: { path: kernel.path, release: kernel.release, sha256: sha256(kernel.bytes) },
       initramfs: { builder: "ukiboot", sha256: built.initramfsSha256 },
       signing: opts.signing && built.signer ? { ...opts.signing, subject: built.signer } : null,

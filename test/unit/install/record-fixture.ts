@@ -9,6 +9,7 @@ export const RECORD: InstallRecord = {
   installedAt: "2026-12-06T17:00:00.000Z",
   layout: "uki",
   cmdline: "console=tty0 console=ttyS0,115200",
+  stub: null,
   kernel: { path: "/boot/vmlinuz-6.12.57+deb13-amd64", release: "6.12.57+deb13-amd64", sha256: D("a") },
   initramfs: { builder: "ukiboot", sha256: D("b") },
   signing: { key: "/etc/ukiboot/db.key", cert: "/etc/ukiboot/db.crt", subject: "/CN=ukiboot test db" },
