@@ -31,6 +31,22 @@ export function staticElf(): Uint8Array {
   return b;
 }
 
+/** An ELF header with one PT_INTERP program header: a dynamically linked program, whose closure is its loader. */
+export function dynamicElf(interpreter: string): Uint8Array {
+  const path = new TextEncoder().encode(`${interpreter}\0`);
+  const b = new Uint8Array(0x78 + path.length);
+  const v = new DataView(b.buffer);
+  b.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1], 0);
+  v.setBigUint64(0x20, 0x40n, true); // e_phoff
+  v.setUint16(0x36, 56, true); // e_phentsize
+  v.setUint16(0x38, 1, true); // e_phnum
+  v.setUint32(0x40, 3, true); // PT_INTERP
+  v.setBigUint64(0x48, 0x78n, true); // p_offset
+  v.setBigUint64(0x60, BigInt(path.length), true); // p_filesz
+  b.set(path, 0x78);
+  return b;
+}
+
 export function fakeInstallHost(opts: { release?: string; programs?: string[] } = {}): FakeInstallHost {
   const root = mkdtempSync(join(tmpdir(), "install-root-"));
   const at = (p: string) => join(root, p);

@@ -92,10 +92,12 @@ export async function buildBootImage(host: InstallHost, req: BootImageRequest): 
   const applets = await host.run([busyboxPath, "--list-full"]);
   if (applets.code !== 0)
     throw new BootError(`Cannot list the applets of "${busyboxPath}": ${applets.stderr.trim()}`, "Install a complete busybox (apt install busybox)");
-  const libs = resolveLibraryClosure(
-    req.binary,
-    { exists: host.exists, realpath: host.realpath, read: (p) => host.readFile(p) ?? new Uint8Array(), describe: (p) => p },
-    req.arch === "aa64" ? ARM64_LIBRARY_PATH : DEFAULT_LIBRARY_PATH,
+  const files = { exists: host.exists, realpath: host.realpath, read: (p: string) => host.readFile(p) ?? new Uint8Array(), describe: (p: string) => p };
+  const searchPath = req.arch === "aa64" ? ARM64_LIBRARY_PATH : DEFAULT_LIBRARY_PATH;
+  // busybox too: Debian's busybox package is linked dynamically (busybox-static is not), and without its
+  // libraries the shim's /bin/sh cannot start, so PID 1 would die before ukiboot runs.
+  const libs = [...resolveLibraryClosure(req.binary, files, searchPath), ...resolveLibraryClosure(busyboxPath, files, searchPath)].filter(
+    (l, i, all) => all.findIndex((o) => o.targetPath === l.targetPath) === i,
   );
   const dir = req.kernel.modulesDir;
   const text = (p: string) => {

@@ -9,10 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeUtf16 } from "../../../src/efi/efivar-codec.ts";
 import { decodeLoadOption } from "../../../src/efi/load-option.ts";
+import { listNewcArchive } from "../../../src/initrd/list-archive.ts";
 import { ESP_TYPE_GUID } from "../../../src/disk/gpt.ts";
 import { main } from "../../../src/main.ts";
 import { io } from "../../support/command-io.ts";
-import { fakeInstallHost, type FakeInstallHost, staticElf } from "../../support/fake-install-host.ts";
+import { dynamicElf, fakeInstallHost, type FakeInstallHost, staticElf } from "../../support/fake-install-host.ts";
 import { type FakeSys, fakeSys } from "../../support/fake-sys.ts";
 import { standInEfiKernel } from "../../support/stand-in-kernel.ts";
 
@@ -34,7 +35,7 @@ function machine(opts: { mounted?: boolean; programs?: string[] } = {}): { host:
   host.put(`/boot/vmlinuz-${RELEASE}`, standInEfiKernel());
   host.put(`/boot/config-${RELEASE}`, "CONFIG_KEXEC_FILE=y\n");
   host.put("/usr/bin/ukiboot", staticElf());
-  host.put("/usr/bin/busybox", "busybox");
+  host.put("/usr/bin/busybox", staticElf());
   host.put("/usr/lib/systemd/boot/efi/linuxx64.efi.stub", "stub");
   host.put("/efi/EFI/BOOT/BOOTX64.EFI", "systemd-boot");
   const efivars = mkdtempSync(join(tmpdir(), "commands-efivars-"));
@@ -61,6 +62,15 @@ describe("ukiboot install, status, update and remove", () => {
     expect(decodeUtf16(option.optionalData)).toBe("initrd=\\EFI\\ukiboot\\initramfs.img console=ttyS0");
     // No ukify: this layout needs none.
     expect(m.host.runs.some((a) => a[0]!.endsWith("ukify"))).toBe(false);
+  });
+
+  test("a dynamically linked busybox (Debian's busybox package) brings its libraries into the initramfs", async () => {
+    const m = machine();
+    m.host.put("/usr/bin/busybox", dynamicElf("/lib64/ld-linux-x86-64.so.2"));
+    m.host.put("/lib64/ld-linux-x86-64.so.2", staticElf());
+    expect(await ukiboot(m, "install", "--layout", "linux-efi-stub")).toMatchObject({ code: 0, err: "" });
+    const listing = await listNewcArchive(Bun.zstdDecompressSync(m.host.readFile("/efi/EFI/ukiboot/initramfs.img")!));
+    expect(listing.entries.map((e) => e.name)).toEqual(expect.arrayContaining(["lib64/ld-linux-x86-64.so.2", "bin/busybox"]));
   });
 
   test("status says current; update does nothing; after a kernel change status says due and update rebuilds", async () => {

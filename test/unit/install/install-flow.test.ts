@@ -65,7 +65,7 @@ function machine(opts: { secureBoot?: boolean; config?: string } = {}): Machine 
   host.put(`/lib/modules/${RELEASE}/kernel/fs/fat/vfat.ko`, "vfat module");
   host.put(`/lib/modules/${RELEASE}/kernel/fs/fat/fat.ko`, "fat module");
   host.put("/usr/bin/ukiboot", staticElf());
-  host.put("/usr/bin/busybox", "busybox");
+  host.put("/usr/bin/busybox", staticElf());
   host.put("/usr/lib/systemd/boot/efi/linuxx64.efi.stub", "stub");
   host.put(`${ESP}/EFI/systemd/systemd-bootx64.efi`, "systemd-boot");
   host.put(`${ESP}/EFI/BOOT/BOOTX64.EFI`, "systemd-boot");
