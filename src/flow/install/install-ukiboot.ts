@@ -101,9 +101,14 @@ export async function installUkiboot(sys: Sys, host: InstallHost, opts: InstallO
   const image = bootImagePath(arch);
   const vars = bootVariables(sys, image);
   const onEsp = (p: string) => `${opts.esp}/${p}`;
-  const ours = (p: string) => previous?.files.find((f) => f.path === p && host.exists(onEsp(p)) && sha256(host.readFile(onEsp(p))!) === f.sha256);
+  // Each file a previous install wrote and that is still as it wrote it, with its size: read once.
+  const stillOurs = new Map<string, number>();
+  for (const f of previous?.files ?? []) {
+    const bytes = host.readFile(onEsp(f.path));
+    if (bytes && sha256(bytes) === f.sha256) stillOurs.set(f.path, bytes.length);
+  }
   // What a previous install wrote is replaced, so its room counts as free.
-  const reclaimable = (previous?.files ?? []).filter((f) => ours(f.path)).reduce((n, f) => n + (host.readFile(onEsp(f.path))?.length ?? 0), 0);
+  const reclaimable = [...stillOurs.values()].reduce((n, size) => n + size, 0);
   const fallback = fallbackPath(arch);
   const facts: InstallFacts = {
     arch,
@@ -111,7 +116,7 @@ export async function installUkiboot(sys: Sys, host: InstallHost, opts: InstallO
     freeBytes: host.freeBytes(opts.esp) + reclaimable,
     layout: opts.layout,
     imageBytes: 0,
-    fallbackExists: host.exists(onEsp(fallback)) && !ours(fallback),
+    fallbackExists: host.exists(onEsp(fallback)) && !stillOurs.has(fallback),
     forceFallback: opts.forceFallback,
     bootEntry: opts.bootEntry,
     secureBoot: readSecureBoot(sys).secureBoot,
