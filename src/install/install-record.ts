@@ -39,7 +39,11 @@ export interface InstallRecord {
   readonly cmdline: string;
   /** The systemd-stub given with --stub, which an update uses again; null for the system's. */
   readonly stub: string | null;
-  readonly kernel: { readonly path: string; readonly release: string; readonly sha256: string };
+  /**
+   * The boot kernel. `given`: named with --kernel, and kept by updates; otherwise the running kernel at the
+   * install, and an update follows the newest installed kernel (src/flow/install/boot-kernel.ts).
+   */
+  readonly kernel: { readonly path: string; readonly release: string; readonly sha256: string; readonly given: boolean };
   readonly initramfs: { readonly builder: InitramfsBuilder; readonly sha256: string };
   /** The key and certificate files the image was signed with (an update signs again with them), and the signer. */
   readonly signing: { readonly key: string; readonly cert: string; readonly subject: string } | null;
@@ -92,6 +96,7 @@ export function parseInstallRecord(text: string, source: string): InstallRecord 
       path: string(kernel.path, "kernel.path", fail),
       release: string(kernel.release, "kernel.release", fail),
       sha256: digest(kernel.sha256, "kernel.sha256", fail),
+      given: kernel.given === undefined ? false : boolean(kernel.given, "kernel.given", fail),
     },
     initramfs: { builder, sha256: digest(initramfs.sha256, "initramfs.sha256", fail) },
     signing: signing && {
@@ -119,6 +124,11 @@ function object(v: unknown, field: string, fail: Fail): Record<string, unknown> 
 function string(v: unknown, field: string, fail: Fail): string {
   if (typeof v !== "string") fail(`"${field}" is not a string`);
   return v as string;
+}
+
+function boolean(v: unknown, field: string, fail: Fail): boolean {
+  if (typeof v !== "boolean") fail(`"${field}" is not true or false`);
+  return v as boolean;
 }
 
 function number(v: unknown, field: string, fail: Fail): number {

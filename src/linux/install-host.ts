@@ -6,6 +6,7 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   renameSync,
@@ -52,6 +53,7 @@ export function createLinuxInstallHost(): InstallHost {
   return {
     readFile: readIfExists,
     exists: (p) => existsSync(p),
+    listDir: (p) => (existsSync(p) ? readdirSync(p) : []),
     realpath: (p) => realpathSync(p),
     freeBytes: (p) => {
       const s = statfsSync(p);

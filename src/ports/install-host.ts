@@ -16,6 +16,8 @@ export interface InstallHost {
   /** A file of this system, whole, or null when it does not exist. */
   readFile(path: string): Uint8Array | null;
   exists(path: string): boolean;
+  /** The names in a directory, or none when it does not exist. */
+  listDir(path: string): string[];
   /** The file `path` leads to, symlinks resolved. @throws Error when it does not exist */
   realpath(path: string): string;
   /** Free bytes for an unprivileged writer on the filesystem that holds `path`. */

@@ -4,7 +4,7 @@
  * sections it is given, sbsign signs with test/support/authenticode-signer.ts using the certificate the test
  * registered for the key's path, and xz/zstd/gzip are not needed because the modules are plain.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { InstallHost, ProgramResult } from "../../src/ports/install-host.ts";
@@ -70,6 +70,7 @@ export function fakeInstallHost(opts: { release?: string; programs?: string[] } 
     },
     readFile: read,
     exists: (p) => existsSync(at(p)),
+    listDir: (p) => (existsSync(at(p)) ? readdirSync(at(p)) : []),
     realpath: (p) => realpathSync(at(p)).slice(root.length),
     freeBytes: () => host.free,
     writeFile: (p, d) => host.put(p, d),

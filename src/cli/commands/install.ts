@@ -4,9 +4,11 @@
  */
 import { parseArgs } from "node:util";
 import { BootError } from "../../errors.ts";
+import { newestKernel } from "../../flow/install/boot-kernel.ts";
 import { DEFAULT_BOOT_CMDLINE, type InstallOptions, installUkiboot } from "../../flow/install/install-ukiboot.ts";
 import { formatInstallStatus, installStatus } from "../../flow/install/install-status.ts";
 import { removeUkiboot } from "../../flow/install/remove-ukiboot.ts";
+import type { InstallRecord } from "../../install/install-record.ts";
 import type { InstallHost } from "../../ports/install-host.ts";
 import type { Platform } from "../../ports/platform.ts";
 import { type Command, type CommandIo, UsageError } from "../command.ts";
@@ -127,9 +129,10 @@ export const updateCommand: Command = {
   help: `Usage: ukiboot update [--esp DIR] [--efivarfs DIR] [--graceful]
 
 Rebuilds the boot image with the settings it was installed with, when ukiboot status says an update is
-due: its kernel changed or is gone (then the running kernel's is used), this ukiboot differs from the one in
-the image, or a file ukiboot wrote changed. Does nothing when the image is current, or when ukiboot is not
-installed.
+due: its kernel changed or is gone, a newer kernel is installed (unless the kernel was given with
+--kernel), this ukiboot differs from the one in the image, or a file ukiboot wrote changed. The image is
+built from the newest kernel in /boot, or from the one given to install while it exists. Does nothing when
+the image is current, or when ukiboot is not installed.
 
 Options:
 ${COMMON_HELP}
@@ -162,13 +165,23 @@ ${COMMON_HELP}
       cmdline: r.cmdline,
       ...(r.stub ? { stub: r.stub } : {}),
       binary,
-      ...(host.exists(r.kernel.path) ? { kernel: r.kernel.path } : {}),
+      ...kernelForUpdate(host, r),
       ...(r.signing ? { signing: { key: r.signing.key, cert: r.signing.cert } } : {}),
     });
     for (const l of report.lines) io.stdout.write(`${l}\n`);
     return 0;
   },
 };
+
+/**
+ * The kernel an update builds from: one given with --kernel while it exists; otherwise the newest installed,
+ * as the target's own boot would take it (and the running one when /boot holds none).
+ */
+function kernelForUpdate(host: InstallHost, r: InstallRecord): { kernel?: string; kernelGiven: boolean } {
+  if (r.kernel.given && host.exists(r.kernel.path)) return { kernel: r.kernel.path, kernelGiven: true };
+  const newest = newestKernel(host);
+  return { ...(newest ? { kernel: newest } : {}), kernelGiven: false };
+}
 
 export const removeCommand: Command = {
   name: "remove",

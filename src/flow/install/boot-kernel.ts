@@ -6,6 +6,7 @@
 import { BootError } from "../../errors.ts";
 import { isBuiltIn, parseKernelConfig } from "../../initrd/kernel-config.ts";
 import { readEmbeddedConfig } from "../../kernel-image/ikconfig.ts";
+import { compareVersions } from "../../bls/version-compare.ts";
 import type { InstallHost } from "../../ports/install-host.ts";
 
 export interface BootKernel {
@@ -23,6 +24,23 @@ export interface BootKernel {
 /** `vmlinuz-6.12.57+deb13-amd64` → `6.12.57+deb13-amd64`. */
 function releaseOf(path: string): string | undefined {
   return /(?:^|\/)(?:vmlinuz|vmlinux|Image|bzImage)-([^/]+)$/.exec(path)?.[1];
+}
+
+/** A package manager's half-written or set-aside copy, never a kernel to build from. */
+const LEFTOVER = /\.(dpkg-[a-z]+|old|bak|rpmnew|rpmsave)$/;
+
+/**
+ * The newest kernel in /boot by the UAPI version order, as kernel-install and systemd-boot sort versions:
+ * what an update of an image that follows the installed kernels is built from. Null when there is none.
+ */
+export function newestKernel(host: InstallHost): string | null {
+  const releases = host
+    .listDir("/boot")
+    .map((n) => /^vmlinuz-(.+)$/.exec(n)?.[1])
+    .filter((r): r is string => r !== undefined && !LEFTOVER.test(r));
+  if (releases.length === 0) return null;
+  const newest = releases.reduce((a, b) => (compareVersions(b, a) > 0 ? b : a));
+  return `/boot/vmlinuz-${newest}`;
 }
 
 export async function findBootKernel(host: InstallHost, opts: { kernel?: string; machine: string }): Promise<BootKernel> {

@@ -6,11 +6,13 @@
 import { decodeBootOrder, bootVariableName } from "../../efi/boot-order.ts";
 import { decodeLoadOption } from "../../efi/load-option.ts";
 import { EFI_GLOBAL_GUID } from "../../efi/loader-vars.ts";
+import { compareVersions } from "../../bls/version-compare.ts";
 import { digest, toHex } from "../../bytes/digest.ts";
 import type { InstallRecord } from "../../install/install-record.ts";
 import type { InstallHost } from "../../ports/install-host.ts";
 import type { Sys } from "../../ports/sys.ts";
 import { VERSION } from "../../version.ts";
+import { newestKernel } from "./boot-kernel.ts";
 import { readInstallRecord } from "./install-ukiboot.ts";
 
 export interface InstallStatus {
@@ -43,6 +45,11 @@ export function installStatus(sys: Sys, host: InstallHost, opts: { esp: string; 
   const kernel = host.readFile(record.kernel.path);
   if (!kernel) due.push(`its kernel ${record.kernel.path} is gone`);
   else if (sha256(kernel) !== record.kernel.sha256) due.push(`its kernel ${record.kernel.path} changed`);
+  if (!record.kernel.given) {
+    const newest = newestKernel(host);
+    const release = newest?.slice("/boot/vmlinuz-".length);
+    if (newest && release && compareVersions(release, record.kernel.release) > 0) due.push(`a newer kernel ${newest} is installed`);
+  }
   const binary = host.readFile(opts.binary);
   if (binary && sha256(binary) !== record.ukiboot.sha256) due.push(`this ukiboot (${VERSION}) is not the one in the boot image (${record.ukiboot.version})`);
   for (const f of files) if (f.state !== "as installed") due.push(`${f.path} is ${f.state}`);
@@ -74,7 +81,7 @@ export function formatInstallStatus(s: InstallStatus): string {
     `ESP: ${s.esp}`,
     `Installed: ukiboot ${r.ukiboot.version}, ${r.installedAt}, layout ${r.layout}`,
     `Boot image: ${r.files[0]?.path ?? "(none)"} (${s.files[0]?.state ?? "missing"}), ${r.signing ? `signed by ${r.signing.subject}` : "unsigned"}`,
-    `Kernel: ${r.kernel.path} (${r.kernel.release}), initramfs by ${r.initramfs.builder}`,
+    `Kernel: ${r.kernel.path} (${r.kernel.release}), ${r.kernel.given ? "given with --kernel" : "following the newest installed"}; initramfs by ${r.initramfs.builder}`,
     `Command line: ${r.cmdline}`,
   ];
   for (const f of s.files.slice(1)) lines.push(`File: ${f.path} (${f.state})`);

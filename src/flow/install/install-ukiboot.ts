@@ -31,6 +31,8 @@ import { espTarget } from "./esp-target.ts";
 export interface InstallOptions {
   readonly esp: string;
   readonly kernel?: string;
+  /** Whether `kernel` was named by the person (--kernel), so that updates keep it; by default, when it is given. */
+  readonly kernelGiven?: boolean;
   readonly signing?: { readonly key: string; readonly cert: string };
   readonly layout: BootImageLayout;
   readonly bootEntry: boolean;
@@ -177,7 +179,7 @@ export async function installUkiboot(sys: Sys, host: InstallHost, opts: InstallO
       layout: opts.layout,
       cmdline: opts.cmdline,
       stub: opts.stub ?? null,
-      kernel: { path: kernel.path, release: kernel.release, sha256: sha256(kernel.bytes) },
+      kernel: { path: kernel.path, release: kernel.release, sha256: sha256(kernel.bytes), given: opts.kernelGiven ?? opts.kernel !== undefined },
       initramfs: { builder: "ukiboot", sha256: built.initramfsSha256 },
       signing: opts.signing && built.signer ? { ...opts.signing, subject: built.signer } : null,
       files,

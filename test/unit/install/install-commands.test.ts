@@ -87,6 +87,22 @@ describe("ukiboot install, status, update and remove", () => {
     expect((await ukiboot(m, "status", "--json")).out).toContain('"updateDue": []');
   });
 
+  test("a kernel update: status says a newer kernel is due, update builds from it and keeps following; its removal goes back to the newest left", async () => {
+    const m = machine();
+    expect(await ukiboot(m, "install")).toMatchObject({ code: 0, err: "" });
+    m.host.put("/boot/vmlinuz-6.12.1-test", new Uint8Array([...standInEfiKernel(), 2]));
+    expect((await ukiboot(m, "status")).out).toContain("Update due: yes: a newer kernel /boot/vmlinuz-6.12.1-test is installed\n");
+    const u = await ukiboot(m, "update");
+    expect(u.out).toStartWith("Updating the boot image: a newer kernel /boot/vmlinuz-6.12.1-test is installed.\nInstalled ukiboot ");
+    expect(u.out).toContain("built from /boot/vmlinuz-6.12.1-test");
+    const status = (await ukiboot(m, "status")).out;
+    expect(status).toContain("Kernel: /boot/vmlinuz-6.12.1-test (6.12.1-test), following the newest installed");
+    expect(status).toContain("Update due: no\n");
+    m.host.remove("/boot/vmlinuz-6.12.1-test");
+    expect((await ukiboot(m, "update")).out).toContain(`built from /boot/vmlinuz-${RELEASE}`);
+    expect((await ukiboot(m, "status")).out).toContain("Update due: no\n");
+  });
+
   test("remove says what it did; a second remove says nothing is installed", async () => {
     const m = machine();
     await ukiboot(m, "install");

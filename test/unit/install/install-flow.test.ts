@@ -12,6 +12,7 @@ import { decodeBootOrder } from "../../../src/efi/boot-order.ts";
 import { parseEfivarfsFile } from "../../../src/efi/efivar-codec.ts";
 import { decodeLoadOption, encodeLoadOption } from "../../../src/efi/load-option.ts";
 import { BootError } from "../../../src/errors.ts";
+import { newestKernel } from "../../../src/flow/install/boot-kernel.ts";
 import { installStatus } from "../../../src/flow/install/install-status.ts";
 import { installUkiboot, type InstallOptions } from "../../../src/flow/install/install-ukiboot.ts";
 import { removeUkiboot } from "../../../src/flow/install/remove-ukiboot.ts";
@@ -240,5 +241,23 @@ describe("ukiboot status", () => {
     expect(installStatus(m.sys, m.host, { esp: ESP, binary: "/usr/bin/ukiboot" }).updateDue).toEqual([`its kernel /boot/vmlinuz-${RELEASE} changed`]);
     await installUkiboot(m.sys, m.host, OPTIONS);
     expect(installStatus(m.sys, m.host, { esp: ESP, binary: "/usr/bin/ukiboot" }).updateDue).toEqual([]);
+  });
+
+  test("the running kernel's image follows a newer installed kernel; an older one, a .dpkg leftover or a kernel given with --kernel does not", async () => {
+    const m = machine();
+    await installUkiboot(m.sys, m.host, OPTIONS);
+    const due = () => installStatus(m.sys, m.host, { esp: ESP, binary: "/usr/bin/ukiboot" }).updateDue;
+    m.host.put("/boot/vmlinuz-6.11.9-old", standInEfiKernel());
+    m.host.put("/boot/vmlinuz-6.13.0-test.dpkg-tmp", standInEfiKernel());
+    m.host.put("/boot/config-6.14.0-test", new Uint8Array(1));
+    expect(due()).toEqual([]);
+    m.host.put("/boot/vmlinuz-6.12.1-test", standInEfiKernel());
+    expect(due()).toEqual(["a newer kernel /boot/vmlinuz-6.12.1-test is installed"]);
+    expect(newestKernel(m.host)).toBe("/boot/vmlinuz-6.12.1-test");
+
+    const given = machine();
+    given.host.put("/boot/vmlinuz-6.11.9-old", standInEfiKernel());
+    await installUkiboot(given.sys, given.host, { ...OPTIONS, kernel: "/boot/vmlinuz-6.11.9-old" });
+    expect(installStatus(given.sys, given.host, { esp: ESP, binary: "/usr/bin/ukiboot" }).updateDue).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ export const RECORD: InstallRecord = {
   layout: "uki",
   cmdline: "console=tty0 console=ttyS0,115200",
   stub: null,
-  kernel: { path: "/boot/vmlinuz-6.12.57+deb13-amd64", release: "6.12.57+deb13-amd64", sha256: D("a") },
+  kernel: { path: "/boot/vmlinuz-6.12.57+deb13-amd64", release: "6.12.57+deb13-amd64", sha256: D("a"), given: false },
   initramfs: { builder: "ukiboot", sha256: D("b") },
   signing: { key: "/etc/ukiboot/db.key", cert: "/etc/ukiboot/db.crt", subject: "/CN=ukiboot test db" },
   files: [
