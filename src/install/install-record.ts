@@ -51,6 +51,21 @@ export interface InstallRecord {
   /** ESP-relative directories the install made, removed by `remove` when they are empty again. */
   readonly directories: readonly string[];
   readonly bootEntry: InstalledBootEntry | null;
+  /**
+   * The systemd-pcrlock file written for the boot image (docs/install.md §2), on the root file system; null
+   * when none was written.
+   */
+  readonly pcrlock: { readonly path: string; readonly sha256: string } | null;
+}
+
+/**
+ * Where a pcrlock file may be: NAME.pcrlock in a directory systemd-pcrlock reads (a pcrlock.d directory, or a
+ * component's NAME.pcrlock.d in one), by an absolute path without "..".
+ */
+const PCRLOCK_PATH = /^\/(?:[^/]+\/)*(?:pcrlock\.d|[^/]+\.pcrlock\.d)\/[^/]+\.pcrlock$/;
+
+export function isPcrlockPath(path: string): boolean {
+  return PCRLOCK_PATH.test(path) && !path.split("/").includes("..");
 }
 
 export function serializeInstallRecord(r: InstallRecord): string {
@@ -83,6 +98,9 @@ export function parseInstallRecord(text: string, source: string): InstallRecord 
   if (!Array.isArray(o.files)) fail('its "files" is not a list');
   const files = (o.files as unknown[]).map((f, i) => installedFile(f, `files[${i}]`, fail));
   const entry = o.bootEntry === null ? null : object(o.bootEntry, "bootEntry", fail);
+  const pcrlock = o.pcrlock === null || o.pcrlock === undefined ? null : object(o.pcrlock, "pcrlock", fail);
+  if (pcrlock && !isPcrlockPath(string(pcrlock.path, "pcrlock.path", fail)))
+    fail(`its "pcrlock.path" "${String(pcrlock.path)}" is not a .pcrlock file in a pcrlock.d directory`);
   const ukiboot = object(o.ukiboot, "ukiboot", fail);
   const signing = o.signing === null ? null : object(o.signing, "signing", fail);
   return {
@@ -111,6 +129,7 @@ export function parseInstallRecord(text: string, source: string): InstallRecord 
       description: string(entry.description, "bootEntry.description", fail),
       bootOrderBefore: list(entry.bootOrderBefore, "bootEntry.bootOrderBefore", fail).map((n) => bootNumber(n, fail)),
     },
+    pcrlock: pcrlock && { path: pcrlock.path as string, sha256: digest(pcrlock.sha256, "pcrlock.sha256", fail) },
   };
 }
 

@@ -13,6 +13,8 @@ export interface CurrentState {
   /** The `Boot####` of the record's number as it is now, when it exists. */
   readonly bootEntry?: LoadOption;
   readonly bootOrder?: readonly number[];
+  /** SHA-256 of the recorded pcrlock file as it is now; absent when it is missing. */
+  readonly pcrlockDigest?: string;
 }
 
 export interface RemovalPlan {
@@ -24,6 +26,8 @@ export interface RemovalPlan {
   readonly deleteBootEntry: number | null;
   /** The new `BootOrder`, when it changes. */
   readonly bootOrder: readonly number[] | null;
+  /** The pcrlock file to delete: still as written. */
+  readonly deletePcrlock: string | null;
 }
 
 const toEspPath = (file: string) => file.replace(/^\\/, "").replaceAll("\\", "/");
@@ -56,5 +60,10 @@ export function planRemoval(record: InstallRecord, now: CurrentState): RemovalPl
       kept.push(`the firmware boot entry ${n.toString(16).toUpperCase().padStart(4, "0")} ("${e.description}") no longer starts ukiboot, so it stays`);
     if (now.bootOrder?.includes(n) && (startsOurImage || !e)) bootOrder = without(now.bootOrder, n);
   }
-  return { deletes, restores, kept, deleteBootEntry, bootOrder };
+  let deletePcrlock: string | null = null;
+  if (record.pcrlock && now.pcrlockDigest !== undefined) {
+    if (now.pcrlockDigest === record.pcrlock.sha256) deletePcrlock = record.pcrlock.path;
+    else kept.push(`"${record.pcrlock.path}" changed since ukiboot wrote it, so it stays`);
+  }
+  return { deletes, restores, kept, deleteBootEntry, bootOrder, deletePcrlock };
 }

@@ -67,8 +67,8 @@ for s in pe.sections:
 print(json.dumps(sections))
 `;
 
-/** systemd-measure 257 from trixie, through trixie's ld.so: the argv to append its arguments to. */
-async function systemdMeasure257(): Promise<string[]> {
+/** A program of trixie's systemd 257 package (systemd-measure, systemd-pcrlock), through trixie's ld.so: the argv to append its arguments to. */
+export async function systemdProgram257(name: "systemd-measure" | "systemd-pcrlock"): Promise<string[]> {
   const sd = await fetchDebianPackages(TARGET_RELEASE, ["systemd", "libsystemd-shared", "libc6", "libssl3t64"]);
   const libc = join(sd["libc6"]!, "usr/lib/x86_64-linux-gnu");
   const libs = [
@@ -78,7 +78,7 @@ async function systemdMeasure257(): Promise<string[]> {
     "/lib/x86_64-linux-gnu",
     "/usr/lib/x86_64-linux-gnu",
   ];
-  return [join(libc, "ld-linux-x86-64.so.2"), "--library-path", libs.join(":"), join(sd["systemd"]!, "usr/lib/systemd/systemd-measure")];
+  return [join(libc, "ld-linux-x86-64.so.2"), "--library-path", libs.join(":"), join(sd["systemd"]!, "usr/lib/systemd", name)];
 }
 
 /**
@@ -92,7 +92,7 @@ async function systemdMeasure257(): Promise<string[]> {
  */
 export async function systemdMeasureUki(ukiPath: string, phases?: readonly string[]): Promise<MeasuredPhase[]> {
   const parts = await debianParts();
-  const measure = await systemdMeasure257();
+  const measure = await systemdProgram257("systemd-measure");
   const dir = mkdtempSync(join(tmpdir(), "ukiboot-systemd-measure-"));
   try {
     let sections: { name: string; virtualSize: number; sizeOfRawData: number }[];

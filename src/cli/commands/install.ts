@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { BootError } from "../../errors.ts";
 import { newestKernel } from "../../flow/install/boot-kernel.ts";
-import { DEFAULT_BOOT_CMDLINE, type InstallOptions, installUkiboot } from "../../flow/install/install-ukiboot.ts";
+import { DEFAULT_BOOT_CMDLINE, DEFAULT_PCRLOCK_PATH, type InstallOptions, installUkiboot } from "../../flow/install/install-ukiboot.ts";
 import { formatInstallStatus, installStatus } from "../../flow/install/install-status.ts";
 import { removeUkiboot } from "../../flow/install/remove-ukiboot.ts";
 import type { InstallRecord } from "../../install/install-record.ts";
@@ -56,14 +56,17 @@ export const installCommand: Command = {
   name: "install",
   summary: "build the boot image from this machine's kernel, put it on the ESP and make it the first firmware boot entry",
   help: `Usage: ukiboot install [--esp DIR] [--kernel VMLINUZ] [--sign-key KEY --sign-cert CERT]
-                       [--layout uki|linux-efi-stub] [--no-boot-entry] [--fallback] [--graceful]
+                       [--layout uki|linux-efi-stub] [--no-boot-entry] [--fallback]
+                       [--pcrlock FILE | --no-pcrlock] [--graceful]
 
 Builds ukiboot's boot image on this machine: ukiboot's initramfs (this binary, the libraries it needs,
 busybox and the kernel's ESP drivers) around a kernel, as a UKI made by this system's ukify and systemd-stub
 (--layout uki, the default), or as the kernel itself with the initramfs beside it (--layout linux-efi-stub).
 Writes it to EFI/ukiboot/ukiboot<arch>.efi, creates a firmware boot entry (Boot####) first in BootOrder,
 writes EFI/BOOT/BOOT<ARCH>.EFI only when there is none (or with --fallback, keeping the old one aside), and
-records all of it in loader/ukiboot/install.json, which ukiboot remove undoes. Refuses, changing nothing,
+records all of it in loader/ukiboot/install.json, which ukiboot remove undoes. Where systemd-pcrlock is
+installed, also writes what the firmware and the stub measure for the boot image as a pcrlock file, so that
+systemd-pcrlock make-policy covers a boot through ukiboot. Refuses, changing nothing,
 when the kernel cannot kexec, when the ESP has no room, or when Secure Boot is on and no key is given.
 
 Options:
@@ -77,6 +80,9 @@ ${COMMON_HELP}
   --stub FILE      the systemd-stub of the UKI (default: /usr/lib/systemd/boot/efi/linux<arch>.efi.stub)
   --no-boot-entry  write no EFI variable
   --fallback       also write EFI/BOOT/BOOT<ARCH>.EFI when one exists
+  --pcrlock FILE   where the pcrlock file goes (default, where systemd-pcrlock is installed:
+                   ${DEFAULT_PCRLOCK_PATH})
+  --no-pcrlock     write no pcrlock file
   --graceful       without an ESP or EFI variables, say so and succeed (for package scripts)
   -h, --help       show this help`,
   async run(args, io, platform) {
@@ -92,6 +98,8 @@ ${COMMON_HELP}
         stub: { type: "string" },
         "no-boot-entry": { type: "boolean" },
         fallback: { type: "boolean" },
+        pcrlock: { type: "string" },
+        "no-pcrlock": { type: "boolean" },
         graceful: { type: "boolean" },
       },
       strict: true,
@@ -99,6 +107,7 @@ ${COMMON_HELP}
     const layout = values.layout ?? "uki";
     if (layout !== "uki" && layout !== "linux-efi-stub") throw new UsageError(`--layout ${layout}: expected uki or linux-efi-stub`);
     if (Boolean(values["sign-key"]) !== Boolean(values["sign-cert"])) throw new UsageError("--sign-key and --sign-cert go together");
+    if (values.pcrlock && values["no-pcrlock"]) throw new UsageError("--pcrlock and --no-pcrlock contradict each other");
     const host = platform.installHost();
     const found = gracefulEsp(platform, io, values, "ukiboot install: nothing installed");
     if (!found) return 0;
@@ -115,6 +124,7 @@ ${COMMON_HELP}
       binary: binaryOf(host, values.binary),
       ...(values.kernel ? { kernel: values.kernel } : {}),
       ...(values.stub ? { stub: values.stub } : {}),
+      ...(values["no-pcrlock"] ? { pcrlock: null } : values.pcrlock ? { pcrlock: values.pcrlock } : {}),
       ...(values["sign-key"] && values["sign-cert"] ? { signing: { key: values["sign-key"], cert: values["sign-cert"] } } : {}),
     };
     const report = await installUkiboot(sys, host, opts);
@@ -166,6 +176,7 @@ ${COMMON_HELP}
       ...(r.stub ? { stub: r.stub } : {}),
       binary,
       ...kernelForUpdate(host, r),
+      pcrlock: r.pcrlock?.path ?? null,
       ...(r.signing ? { signing: { key: r.signing.key, cert: r.signing.cert } } : {}),
     });
     for (const l of report.lines) io.stdout.write(`${l}\n`);

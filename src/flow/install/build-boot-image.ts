@@ -186,6 +186,9 @@ async function ukifyBuild(host: InstallHost, req: BootImageRequest, initramfsPat
     [
       ukify,
       "build",
+      // Not /etc/kernel/uki.conf: it describes the system's own UKIs (their PCR signing keys, their signer),
+      // and the boot image takes only what install is given.
+      "--config=/dev/null",
       `--linux=${kernel}`,
       `--initrd=${initramfsPath}`,
       `--cmdline=${req.cmdline}`,

@@ -28,6 +28,8 @@ export interface InstallStatus {
     readonly position: number | null;
     readonly orderLength: number;
   };
+  /** The boot image's systemd-pcrlock file, when one was written. */
+  readonly pcrlock?: { readonly path: string; readonly state: "as installed" | "changed" | "missing" };
   /** Why an update is due; empty when the boot image is current. */
   readonly updateDue: readonly string[];
 }
@@ -53,6 +55,12 @@ export function installStatus(sys: Sys, host: InstallHost, opts: { esp: string; 
   const binary = host.readFile(opts.binary);
   if (binary && sha256(binary) !== record.ukiboot.sha256) due.push(`this ukiboot (${VERSION}) is not the one in the boot image (${record.ukiboot.version})`);
   for (const f of files) if (f.state !== "as installed") due.push(`${f.path} is ${f.state}`);
+  let pcrlock: InstallStatus["pcrlock"];
+  if (record.pcrlock) {
+    const bytes = host.readFile(record.pcrlock.path);
+    pcrlock = { path: record.pcrlock.path, state: !bytes ? "missing" : sha256(bytes) === record.pcrlock.sha256 ? "as installed" : "changed" };
+    if (pcrlock.state !== "as installed") due.push(`${pcrlock.path} is ${pcrlock.state}`);
+  }
   let bootEntry: InstallStatus["bootEntry"];
   if (record.bootEntry && sys.efivars.available) {
     const name = bootVariableName(record.bootEntry.number);
@@ -70,7 +78,7 @@ export function installStatus(sys: Sys, host: InstallHost, opts: { esp: string; 
     }
     bootEntry = { name, present: v !== null, active, position: at >= 0 ? at + 1 : null, orderLength: list.length };
   }
-  return { esp: opts.esp, installed: true, record, files, ...(bootEntry ? { bootEntry } : {}), updateDue: due };
+  return { esp: opts.esp, installed: true, record, files, ...(bootEntry ? { bootEntry } : {}), ...(pcrlock ? { pcrlock } : {}), updateDue: due };
 }
 
 /** The text `ukiboot status` prints. */
@@ -95,6 +103,7 @@ export function formatInstallStatus(s: InstallStatus): string {
           : `Boot entry: ${e.name} "${r.bootEntry.description}", ${e.active ? "active" : "inactive"}, ${e.position ? `${e.position} of ${e.orderLength} in BootOrder` : "not in BootOrder"}`,
     );
   } else lines.push("Boot entry: none (installed with --no-boot-entry)");
+  lines.push(s.pcrlock ? `pcrlock file: ${s.pcrlock.path} (${s.pcrlock.state})` : "pcrlock file: none");
   lines.push(s.updateDue.length ? `Update due: yes: ${s.updateDue.join("; ")}` : "Update due: no");
   return `${lines.join("\n")}\n`;
 }

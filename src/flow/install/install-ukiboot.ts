@@ -15,6 +15,7 @@ import {
   INSTALL_RECORD_FORMAT,
   INSTALL_RECORD_PATH,
   type InstallRecord,
+  isPcrlockPath,
   type InstalledFile,
   parseInstallRecord,
   serializeInstallRecord,
@@ -23,6 +24,7 @@ import type { EfiArch } from "../../pe/efi-arch.ts";
 import type { InstallHost } from "../../ports/install-host.ts";
 import type { Sys } from "../../ports/sys.ts";
 import { VERSION } from "../../version.ts";
+import { formatPcrlockFile, imagePcrlockRecords } from "../../install/pcrlock-file.ts";
 import { readSecureBoot } from "../secure-boot.ts";
 import { findBootKernel } from "./boot-kernel.ts";
 import { buildBootImage } from "./build-boot-image.ts";
@@ -42,7 +44,19 @@ export interface InstallOptions {
   readonly stub?: string;
   /** The ukiboot binary that goes into the boot image. */
   readonly binary: string;
+  /**
+   * Where to write the boot image's systemd-pcrlock file; null for none. By default DEFAULT_PCRLOCK_PATH,
+   * when systemd-pcrlock is installed.
+   */
+  readonly pcrlock?: string | null;
 }
+
+/**
+ * The boot image's pcrlock file: a component of its own, ordered after the firmware's (500-separator) and
+ * before the target UKIs' (650-kernel.pcrlock.d/), which is the order their events reach PCR 4 and 11.
+ */
+export const DEFAULT_PCRLOCK_PATH = "/var/lib/pcrlock.d/640-ukiboot-boot-image.pcrlock";
+const SYSTEMD_PCRLOCK = "/usr/lib/systemd/systemd-pcrlock";
 
 export interface InstallReport {
   readonly record: InstallRecord;
@@ -96,6 +110,12 @@ export async function installUkiboot(sys: Sys, host: InstallHost, opts: InstallO
     throw new BootError(
       `Cannot create a firmware boot entry for "${opts.esp}": it is not a mounted GPT partition this kernel lists`,
       "Pass --esp with the mounted ESP, or --no-boot-entry to only write the files",
+    );
+  }
+  if (opts.pcrlock && !isPcrlockPath(opts.pcrlock)) {
+    throw new BootError(
+      `Cannot write the pcrlock file "${opts.pcrlock}": systemd-pcrlock reads only NAME.pcrlock files in a pcrlock.d directory`,
+      `Pass --pcrlock ${DEFAULT_PCRLOCK_PATH}, or another .pcrlock file in /etc/pcrlock.d or /var/lib/pcrlock.d`,
     );
   }
   const kernel = await findBootKernel(host, { ...(opts.kernel ? { kernel: opts.kernel } : {}), machine });
@@ -171,6 +191,20 @@ export async function installUkiboot(sys: Sys, host: InstallHost, opts: InstallO
       files.push({ path: f.path, sha256: sha256(bytes), ...(r ? { replaced: r } : {}) });
     }
     if (!plan.files.some((f) => f.role === "fallback")) lines.push(`Left ${fallback} as it was${facts.fallbackExists ? "" : " (none)"}.`);
+    const pcrlockPath = opts.pcrlock === undefined ? (host.exists(SYSTEMD_PCRLOCK) ? DEFAULT_PCRLOCK_PATH : null) : opts.pcrlock;
+    let pcrlock: InstallRecord["pcrlock"] = null;
+    if (pcrlockPath) {
+      const text = new TextEncoder().encode(formatPcrlockFile(imagePcrlockRecords(built.image, image)));
+      host.writeFile(pcrlockPath, text);
+      pcrlock = { path: pcrlockPath, sha256: sha256(text) };
+      lines.push(`Wrote ${pcrlockPath}: the boot image's measurements for systemd-pcrlock make-policy.`);
+    }
+    // One written elsewhere before, and still as written, would describe an image that is gone.
+    const old = previous?.pcrlock;
+    if (old && old.path !== pcrlockPath) {
+      const bytes = host.readFile(old.path);
+      if (bytes && sha256(bytes) === old.sha256) host.remove(old.path);
+    }
     track(INSTALL_RECORD_PATH);
     const record: InstallRecord = {
       format: INSTALL_RECORD_FORMAT,
@@ -185,6 +219,7 @@ export async function installUkiboot(sys: Sys, host: InstallHost, opts: InstallO
       files,
       directories: [...directories].sort(),
       bootEntry: null,
+      pcrlock,
     };
     host.writeFile(onEsp(INSTALL_RECORD_PATH), new TextEncoder().encode(serializeInstallRecord(record)));
     lines.unshift(

@@ -47,7 +47,13 @@ export function removeUkiboot(sys: Sys, host: InstallHost, esp: string): RemoveR
     const order = sys.efivars.read({ name: "BootOrder", guid: EFI_GLOBAL_GUID });
     if (order) bootOrder = decodeBootOrder(order.data);
   }
-  const plan = planRemoval(record, { digests, ...(bootEntry ? { bootEntry } : {}), ...(bootOrder ? { bootOrder } : {}) });
+  const pcrlock = record.pcrlock ? host.readFile(record.pcrlock.path) : null;
+  const plan = planRemoval(record, {
+    digests,
+    ...(bootEntry ? { bootEntry } : {}),
+    ...(bootOrder ? { bootOrder } : {}),
+    ...(pcrlock ? { pcrlockDigest: toHex(digest("sha256", pcrlock)) } : {}),
+  });
   const lines: string[] = [];
   for (const p of plan.deletes) {
     host.remove(onEsp(p));
@@ -64,6 +70,10 @@ export function removeUkiboot(sys: Sys, host: InstallHost, esp: string): RemoveR
   if (plan.bootOrder) {
     sys.efivars.write({ name: "BootOrder", guid: EFI_GLOBAL_GUID }, { attributes: ATTRS_PERSISTENT, data: encodeBootOrder(plan.bootOrder) });
     lines.push(`BootOrder is ${plan.bootOrder.map((n) => n.toString(16).toUpperCase().padStart(4, "0")).join(",") || "empty"} again.`);
+  }
+  if (plan.deletePcrlock) {
+    host.remove(plan.deletePcrlock);
+    lines.push(`Removed ${plan.deletePcrlock}.`);
   }
   for (const k of plan.kept) lines.push(`Left in place: ${k}.`);
   host.remove(onEsp(INSTALL_RECORD_PATH));

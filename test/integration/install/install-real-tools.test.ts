@@ -5,11 +5,12 @@
  * ESP directory as it was.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { debianParts, REPO_ROOT } from "../../../build/debian.ts";
 import { run } from "../../../build/lib/run-command.ts";
+import { systemdProgram257 } from "../../lab/systemd-measure.ts";
 import { trustFixtures, type TrustFixtures } from "../support/real-trust-fixtures.ts";
 
 const BINARY = join(REPO_ROOT, "dist/ukiboot");
@@ -40,6 +41,7 @@ function files(dir: string, rel = ""): string[] {
 describe("ukiboot install with ukify 257, systemd-stub 257 and sbsign", () => {
   test("a signed UKI of the cloud kernel and ukiboot's initramfs; status reads it; remove leaves the ESP as it was", async () => {
     const esp = mkdtempSync(join(tmpdir(), "real-esp-"));
+    const pcrlock = join(mkdtempSync(join(tmpdir(), "real-pcrlock-")), "pcrlock.d", "640-ukiboot-boot-image.pcrlock");
     mkdirSync(join(esp, "EFI/BOOT"), { recursive: true });
     writeFileSync(join(esp, "EFI/BOOT/BOOTX64.EFI"), "another loader");
     const before = files(esp);
@@ -57,6 +59,8 @@ describe("ukiboot install with ukify 257, systemd-stub 257 and sbsign", () => {
       keys.db.key,
       "--sign-cert",
       keys.db.crt,
+      "--pcrlock",
+      pcrlock,
     );
     expect(installed.stdout).toContain(", signed by /CN=ukiboot test db), built from");
     const image = join(esp, "EFI/ukiboot/ukibootx64.efi");
@@ -69,7 +73,13 @@ describe("ukiboot install with ukify 257, systemd-stub 257 and sbsign", () => {
     const status = await ukiboot("status", "--esp", esp);
     expect(status.stdout).toContain("Boot image: EFI/ukiboot/ukibootx64.efi (as installed), signed by /CN=ukiboot test db\n");
     expect(status.stdout).toContain("Update due: no\n");
+    // The pcrlock file is what systemd-pcrlock 257 itself writes for the image.
+    const reference = join(tmpdir(), `lock-uki-${process.pid}.pcrlock`);
+    await run([...(await systemdProgram257("systemd-pcrlock")), "lock-uki", image, `--pcrlock=${reference}`]);
+    expect(readFileSync(pcrlock, "utf8")).toBe(readFileSync(reference, "utf8"));
+    expect(status.stdout).toContain(`pcrlock file: ${pcrlock} (as installed)\n`);
     await ukiboot("remove", "--esp", esp);
     expect(files(esp)).toEqual(before);
+    expect(existsSync(pcrlock)).toBe(false);
   }, 300_000);
 });

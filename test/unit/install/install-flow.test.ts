@@ -17,6 +17,7 @@ import { installStatus } from "../../../src/flow/install/install-status.ts";
 import { installUkiboot, type InstallOptions } from "../../../src/flow/install/install-ukiboot.ts";
 import { removeUkiboot } from "../../../src/flow/install/remove-ukiboot.ts";
 import { parseInstallRecord } from "../../../src/install/install-record.ts";
+import { formatPcrlockFile, imagePcrlockRecords } from "../../../src/install/pcrlock-file.ts";
 import { buildTrustStore } from "../../../src/trust/trust-store.ts";
 import { verifyAuthenticodeImage } from "../../../src/trust/verify-authenticode.ts";
 import { ESP_TYPE_GUID } from "../../../src/disk/gpt.ts";
@@ -147,7 +148,36 @@ describe("ukiboot install", () => {
     // ukify was given the kernel, ukiboot's initramfs, the line and the stub.
     const ukify = m.host.runs.find((a) => a[0]!.endsWith("ukify"))!;
     expect(ukify).toContain("--cmdline=console=ttyS0");
+    expect(ukify).toContain("--config=/dev/null");
     expect(ukify).toContain("--stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub");
+  });
+
+  test("where systemd-pcrlock is installed, the boot image's pcrlock file is written and recorded; remove takes it away", async () => {
+    const m = machine();
+    m.host.put("/usr/lib/systemd/systemd-pcrlock", staticElf());
+    const r = await installUkiboot(m.sys, m.host, OPTIONS);
+    const path = "/var/lib/pcrlock.d/640-ukiboot-boot-image.pcrlock";
+    const text = new TextDecoder().decode(m.host.readFile(path)!);
+    const image = m.host.readFile(`${ESP}/EFI/ukiboot/ukibootx64.efi`)!;
+    expect(text).toBe(formatPcrlockFile(imagePcrlockRecords(image, "ukibootx64.efi")));
+    // PCR 4 once, then two PCR 11 events per section.
+    const pcrs = JSON.parse(text).records.map((x: { pcr: number }) => x.pcr);
+    expect(pcrs[0]).toBe(4);
+    expect(pcrs.slice(1).every((p: number) => p === 11) && pcrs.length % 2 === 1 && pcrs.length >= 7).toBe(true);
+    expect(r.record.pcrlock).toEqual({ path, sha256: createHash("sha256").update(text).digest("hex") });
+    expect(r.lines).toContain(`Wrote ${path}: the boot image's measurements for systemd-pcrlock make-policy.`);
+    expect(removeUkiboot(m.sys, m.host, ESP).lines).toContain(`Removed ${path}.`);
+    expect(m.host.exists(path)).toBe(false);
+  });
+
+  test("no pcrlock file without systemd-pcrlock or with pcrlock: null; one systemd-pcrlock would not read is refused", async () => {
+    const m = machine();
+    expect((await installUkiboot(m.sys, m.host, OPTIONS)).record.pcrlock).toBeNull();
+    m.host.put("/usr/lib/systemd/systemd-pcrlock", staticElf());
+    expect((await installUkiboot(m.sys, m.host, { ...OPTIONS, pcrlock: null })).record.pcrlock).toBeNull();
+    expect(m.host.exists("/var/lib/pcrlock.d")).toBe(false);
+    const e = await refusal(machine(), { pcrlock: "/etc/ukiboot.json" });
+    expect(e.message).toBe('Cannot write the pcrlock file "/etc/ukiboot.json": systemd-pcrlock reads only NAME.pcrlock files in a pcrlock.d directory');
   });
 
   test("a second install reuses its Boot#### and BootOrder place: no second entry", async () => {

@@ -7,8 +7,8 @@ describe("the install record", () => {
   test("reads back what it wrote", () => {
     expect(parseInstallRecord(serializeInstallRecord(RECORD), "install.json")).toEqual(RECORD);
   });
-  test("a record without a boot entry or signer", () => {
-    const r = { ...RECORD, bootEntry: null, signing: null };
+  test("a record without a boot entry, signer or pcrlock file", () => {
+    const r = { ...RECORD, bootEntry: null, signing: null, pcrlock: null };
     expect(parseInstallRecord(serializeInstallRecord(r), "install.json")).toEqual(r);
   });
   const broken: [string, (r: Record<string, unknown>) => unknown, RegExp][] = [
@@ -23,6 +23,17 @@ describe("the install record", () => {
       (r) => ({ ...r, files: [{ path: "EFI/BOOT/BOOTX64.EFI", sha256: D("c"), replaced: { backup: "../x", sha256: D("d") } }] }),
       /"files\[0\].replaced.backup" "..\/x" is not a path inside the ESP/,
     ],
+    [
+      "a pcrlock file elsewhere",
+      (r) => ({ ...r, pcrlock: { path: "/etc/shadow", sha256: D("e") } }),
+      /"pcrlock.path" "\/etc\/shadow" is not a .pcrlock file in a pcrlock.d directory/,
+    ],
+    [
+      "a pcrlock file out of its directory",
+      (r) => ({ ...r, pcrlock: { path: "/var/lib/pcrlock.d/../../../etc/x.pcrlock", sha256: D("e") } }),
+      /is not a .pcrlock file in a pcrlock.d directory/,
+    ],
+    ["a kernel.given that is not true or false", (r) => ({ ...r, kernel: { ...(r.kernel as object), given: "yes" } }), /"kernel.given" is not true or false/],
     ["a boot number past 0xFFFF", (r) => ({ ...r, bootEntry: { number: 70000, description: "x", bootOrderBefore: [] } }), /70000 is not a Boot#### number/],
   ];
   test.each(broken)("%s is a FormatError naming the file and the field", (_, change, pattern) => {

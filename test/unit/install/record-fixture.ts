@@ -19,4 +19,5 @@ export const RECORD: InstallRecord = {
   ],
   directories: ["EFI/ukiboot", "loader/ukiboot", "loader/ukiboot/backup", "loader/ukiboot/backup/EFI", "loader/ukiboot/backup/EFI/BOOT"],
   bootEntry: { number: 3, description: "ukiboot", bootOrderBefore: [1, 0] },
+  pcrlock: { path: "/var/lib/pcrlock.d/640-ukiboot-boot-image.pcrlock", sha256: D("e") },
 };

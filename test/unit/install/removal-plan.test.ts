@@ -17,12 +17,13 @@ const AS_INSTALLED = new Map([
 
 describe("planRemoval()", () => {
   test("undoes an untouched install: files deleted, the replaced fallback put back, the entry deleted, BootOrder as before", () => {
-    expect(planRemoval(RECORD, { digests: AS_INSTALLED, bootEntry: OURS, bootOrder: [3, 1, 0] })).toEqual({
+    expect(planRemoval(RECORD, { digests: AS_INSTALLED, bootEntry: OURS, bootOrder: [3, 1, 0], pcrlockDigest: D("e") })).toEqual({
       deletes: ["EFI/ukiboot/ukibootx64.efi", "EFI/BOOT/BOOTX64.EFI"],
       restores: [{ backup: "loader/ukiboot/backup/EFI/BOOT/BOOTX64.EFI", path: "EFI/BOOT/BOOTX64.EFI" }],
       kept: [],
       deleteBootEntry: 3,
       bootOrder: [1, 0],
+      deletePcrlock: "/var/lib/pcrlock.d/640-ukiboot-boot-image.pcrlock",
     });
   });
   test("a file changed since the install stays, and so does the original kept for it", () => {
@@ -42,6 +43,18 @@ describe("planRemoval()", () => {
   });
   test("an entry already gone leaves only its number to take out of BootOrder; files already gone are not an error", () => {
     const p = planRemoval(RECORD, { digests: new Map(), bootOrder: [1, 3, 0] });
-    expect(p).toEqual({ deletes: [], restores: [], kept: [expect.stringContaining("no longer at")], deleteBootEntry: null, bootOrder: [1, 0] });
+    expect(p).toEqual({
+      deletes: [],
+      restores: [],
+      kept: [expect.stringContaining("no longer at")],
+      deleteBootEntry: null,
+      bootOrder: [1, 0],
+      deletePcrlock: null,
+    });
+  });
+  test("a pcrlock file changed since stays, and is named", () => {
+    const p = planRemoval(RECORD, { digests: AS_INSTALLED, bootEntry: OURS, bootOrder: [3], pcrlockDigest: D("f") });
+    expect(p.deletePcrlock).toBeNull();
+    expect(p.kept).toEqual(['"/var/lib/pcrlock.d/640-ukiboot-boot-image.pcrlock" changed since ukiboot wrote it, so it stays']);
   });
 });
