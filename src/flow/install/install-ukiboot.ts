@@ -242,7 +242,8 @@ export async function installUkiboot(sys: Sys, host: InstallHost, opts: InstallO
     const done: InstallRecord = { ...record, bootEntry: { number: plan.bootEntry.number, description: BOOT_ENTRY_DESCRIPTION, bootOrderBefore: before } };
     host.writeFile(onEsp(INSTALL_RECORD_PATH), new TextEncoder().encode(serializeInstallRecord(done)));
     const hex = (n: number) => n.toString(16).toUpperCase().padStart(4, "0");
-    lines.push(`Created ${name} "${BOOT_ENTRY_DESCRIPTION}" and put it first in BootOrder: ${plan.bootEntry.order.map(hex).join(",")}.`);
+    const verb = facts.existingEntry === plan.bootEntry.number ? "Wrote" : "Created";
+    lines.push(`${verb} ${name} "${BOOT_ENTRY_DESCRIPTION}" and put it first in BootOrder: ${plan.bootEntry.order.map(hex).join(",")}.`);
     return { record: done, lines };
   } finally {
     host.dropScratch(work);
