@@ -45,6 +45,12 @@ const PACKAGES = [
   "kdump-tools",
   "makedumpfile",
   "kexec-tools",
+  // ukiboot install (test/e2e/install.e2e.test.ts): busybox for its initramfs, xz for the modules, sbsign
+  // for the boot image under Secure Boot, and the firmware's boot entries read back with efibootmgr.
+  "busybox",
+  "xz-utils",
+  "sbsigntool",
+  "efibootmgr",
 ];
 
 /** The kernel command line kernel-install puts into every UKI's .cmdline. */
