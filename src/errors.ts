@@ -5,6 +5,7 @@
 
 /** Which byte or text format a FormatError is about. */
 export type FormatName =
+  | "bmp"
   | "pe"
   | "uki"
   | "addon"
