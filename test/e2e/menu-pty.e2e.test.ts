@@ -15,6 +15,13 @@ import { BINARY, e2eReady } from "../support/e2e.ts";
 let ROOT = "";
 let ESP = "";
 const SESSION = `ukiboot-pty-${process.pid}`;
+/**
+ * Each test's own tmux server (-L): a server whose last session was killed exits a moment later, and a
+ * new session started on the same socket meanwhile fails with "server exited unexpectedly".
+ */
+let server = "";
+let servers = 0;
+const tmux = (...args: string[]) => ["tmux", "-L", server, ...args];
 
 beforeAll(async () => {
   await e2eReady();
@@ -37,11 +44,12 @@ beforeAll(async () => {
 }, 600_000);
 
 afterEach(async () => {
-  await run(["tmux", "kill-session", "-t", SESSION], { okCodes: [0, 1] });
+  if (server) await run(tmux("kill-server"), { okCodes: [0, 1] });
+  server = "";
 });
 
 async function capture(): Promise<string> {
-  return (await run(["tmux", "capture-pane", "-p", "-t", SESSION, "-S", "-100"])).stdout;
+  return (await run(tmux("capture-pane", "-p", "-t", SESSION, "-S", "-100"))).stdout;
 }
 
 async function waitFor(re: RegExp, ms: number): Promise<string> {
@@ -58,13 +66,14 @@ async function waitFor(re: RegExp, ms: number): Promise<string> {
 async function startMenu(): Promise<void> {
   // CI=1 as well: Ink stops drawing under CI unless build/ink-ignores-ci.ts is bundled in.
   const cmd = `env -u TERM CI=1 ${BINARY} menu --esp ${ESP} --dry-run; echo "EXIT=$?"; sleep 60`;
-  await run(["tmux", "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", cmd]);
+  server = `${SESSION}-${servers++}`;
+  await run(tmux("new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", cmd));
   await waitFor(/Boot in \d+ s\./, 20_000);
 }
 
 /** Sends bytes as one write to the pane's terminal. */
 async function burst(hex: string[]): Promise<void> {
-  await run(["tmux", "send-keys", "-t", SESSION, "-H", ...hex]);
+  await run(tmux("send-keys", "-t", SESSION, "-H", ...hex));
 }
 
 describe("dist/ukiboot menu under a pseudo-terminal", () => {
@@ -92,7 +101,7 @@ describe("dist/ukiboot menu under a pseudo-terminal", () => {
     await burst(["0d"]);
     await waitFor(/EXIT=0/, 20_000);
     // The pane's shell keeps running `sleep`; stty on the same tty reports its mode.
-    const tty = (await run(["tmux", "display-message", "-p", "-t", SESSION, "#{pane_tty}"])).stdout.trim();
+    const tty = (await run(tmux("display-message", "-p", "-t", SESSION, "#{pane_tty}"))).stdout.trim();
     const mode = (await run(["stty", "-F", tty, "-a"])).stdout;
     expect(mode).toMatch(/(^|\s)icanon(\s|$)/);
     expect(mode).toMatch(/(^|\s)echo(\s|$)/);
