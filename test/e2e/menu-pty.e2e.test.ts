@@ -14,10 +14,10 @@ import { BINARY, e2eReady } from "../support/e2e.ts";
 
 let ROOT = "";
 let ESP = "";
-const SESSION = `ukiboot-pty-${process.pid}`;
+const PANE = `ukiboot-pty-${process.pid}`;
 /**
- * Each test's own tmux server (-L): a server whose last session was killed exits a moment later, and a
- * new session started on the same socket meanwhile fails with "server exited unexpectedly".
+ * Each test gets its own tmux server (-L), because tmux stops a server a moment after its last pane closes,
+ * and a new pane started on that socket meanwhile fails with "server exited unexpectedly".
  */
 let server = "";
 let servers = 0;
@@ -49,7 +49,7 @@ afterEach(async () => {
 });
 
 async function capture(): Promise<string> {
-  return (await run(tmux("capture-pane", "-p", "-t", SESSION, "-S", "-100"))).stdout;
+  return (await run(tmux("capture-pane", "-p", "-t", PANE, "-S", "-100"))).stdout;
 }
 
 async function waitFor(re: RegExp, ms: number): Promise<string> {
@@ -66,14 +66,14 @@ async function waitFor(re: RegExp, ms: number): Promise<string> {
 async function startMenu(): Promise<void> {
   // CI=1 as well: Ink stops drawing under CI unless build/ink-ignores-ci.ts is bundled in.
   const cmd = `env -u TERM CI=1 ${BINARY} menu --esp ${ESP} --dry-run; echo "EXIT=$?"; sleep 60`;
-  server = `${SESSION}-${servers++}`;
-  await run(tmux("new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", cmd));
+  server = `${PANE}-${servers++}`;
+  await run(tmux("new-session", "-d", "-s", PANE, "-x", "80", "-y", "24", cmd));
   await waitFor(/Boot in \d+ s\./, 20_000);
 }
 
 /** Sends bytes as one write to the pane's terminal. */
 async function burst(hex: string[]): Promise<void> {
-  await run(tmux("send-keys", "-t", SESSION, "-H", ...hex));
+  await run(tmux("send-keys", "-t", PANE, "-H", ...hex));
 }
 
 describe("dist/ukiboot menu under a pseudo-terminal", () => {
@@ -101,7 +101,7 @@ describe("dist/ukiboot menu under a pseudo-terminal", () => {
     await burst(["0d"]);
     await waitFor(/EXIT=0/, 20_000);
     // The pane's shell keeps running `sleep`; stty on the same tty reports its mode.
-    const tty = (await run(tmux("display-message", "-p", "-t", SESSION, "#{pane_tty}"))).stdout.trim();
+    const tty = (await run(tmux("display-message", "-p", "-t", PANE, "#{pane_tty}"))).stdout.trim();
     const mode = (await run(["stty", "-F", tty, "-a"])).stdout;
     expect(mode).toMatch(/(^|\s)icanon(\s|$)/);
     expect(mode).toMatch(/(^|\s)echo(\s|$)/);

@@ -191,7 +191,7 @@ ${COMMON_HELP}
 function kernelForUpdate(host: InstallHost, r: InstallRecord): { kernel?: string; kernelGiven: boolean } {
   if (r.kernel.given && host.exists(r.kernel.path)) return { kernel: r.kernel.path, kernelGiven: true };
   const newest = newestKernel(host);
-  return { ...(newest ? { kernel: newest } : {}), kernelGiven: false };
+  return { ...(newest ? { kernel: newest.path } : {}), kernelGiven: false };
 }
 
 export const removeCommand: Command = {

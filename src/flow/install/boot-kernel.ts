@@ -33,14 +33,14 @@ const LEFTOVER = /\.(dpkg-[a-z]+|old|bak|rpmnew|rpmsave)$/;
  * The newest kernel in /boot by the UAPI version order, as kernel-install and systemd-boot sort versions:
  * what an update of an image that follows the installed kernels is built from. Null when there is none.
  */
-export function newestKernel(host: InstallHost): string | null {
+export function newestKernel(host: InstallHost): { readonly path: string; readonly release: string } | null {
   const releases = host
     .listDir("/boot")
     .map((n) => /^vmlinuz-(.+)$/.exec(n)?.[1])
     .filter((r): r is string => r !== undefined && !LEFTOVER.test(r));
   if (releases.length === 0) return null;
   const newest = releases.reduce((a, b) => (compareVersions(b, a) > 0 ? b : a));
-  return `/boot/vmlinuz-${newest}`;
+  return { path: `/boot/vmlinuz-${newest}`, release: newest };
 }
 
 export async function findBootKernel(host: InstallHost, opts: { kernel?: string; machine: string }): Promise<BootKernel> {

@@ -49,8 +49,7 @@ export function installStatus(sys: Sys, host: InstallHost, opts: { esp: string; 
   else if (sha256(kernel) !== record.kernel.sha256) due.push(`its kernel ${record.kernel.path} changed`);
   if (!record.kernel.given) {
     const newest = newestKernel(host);
-    const release = newest?.slice("/boot/vmlinuz-".length);
-    if (newest && release && compareVersions(release, record.kernel.release) > 0) due.push(`a newer kernel ${newest} is installed`);
+    if (newest && compareVersions(newest.release, record.kernel.release) > 0) due.push(`a newer kernel ${newest.path} is installed`);
   }
   const binary = host.readFile(opts.binary);
   if (binary && sha256(binary) !== record.ukiboot.sha256) due.push(`this ukiboot (${VERSION}) is not the one in the boot image (${record.ukiboot.version})`);

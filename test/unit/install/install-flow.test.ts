@@ -283,7 +283,7 @@ describe("ukiboot status", () => {
     expect(due()).toEqual([]);
     m.host.put("/boot/vmlinuz-6.12.1-test", standInEfiKernel());
     expect(due()).toEqual(["a newer kernel /boot/vmlinuz-6.12.1-test is installed"]);
-    expect(newestKernel(m.host)).toBe("/boot/vmlinuz-6.12.1-test");
+    expect(newestKernel(m.host)).toEqual({ path: "/boot/vmlinuz-6.12.1-test", release: "6.12.1-test" });
 
     const given = machine();
     given.host.put("/boot/vmlinuz-6.11.9-old", standInEfiKernel());
