@@ -222,6 +222,33 @@ async function loadParts(): Promise<DebianParts> {
   };
 }
 
+/**
+ * Debian trixie's generic kernel (linux-image-amd64), the kernel of a PC: USB and laptop keyboards, the
+ * firmware's framebuffer (simpledrm) and the VT are all there, where the cloud kernel has none of them.
+ * The demo's `--pc` and the screen scenario boot it; everything else uses the cloud kernel.
+ */
+export type PcKernelParts = Pick<DebianParts, "kernelVersion" | "vmlinuz" | "kernelConfig" | "modulesDir">;
+
+let pcKernelPromise: Promise<PcKernelParts> | undefined;
+
+/** Fetches (once) and returns trixie's generic amd64 kernel. */
+export function debianPcKernel(): Promise<PcKernelParts> {
+  pcKernelPromise ??= (async () => {
+    const kernelPkg = await cachedResolve("linux-image-amd64", "linux-image-");
+    const dirs = await fetchDebianPackages(TARGET_RELEASE, [kernelPkg]);
+    const kdir = dirs[kernelPkg]!;
+    const kernelVersion = kernelPkg.replace(/^linux-image-/, "");
+    await ensureModulesDep(kdir, kernelVersion);
+    return {
+      kernelVersion,
+      vmlinuz: join(kdir, "boot", `vmlinuz-${kernelVersion}`),
+      kernelConfig: join(kdir, "boot", `config-${kernelVersion}`),
+      modulesDir: join(kdir, "usr/lib/modules", kernelVersion),
+    };
+  })();
+  return pcKernelPromise;
+}
+
 /** systemd 262 from Debian forky, the second parity oracle: its stubs, systemd-boot, ukify and systemd-measure. */
 export interface Systemd262Parts {
   version: 262;
@@ -323,5 +350,5 @@ export function debianArm64Parts(): Promise<DebianArm64Parts> {
 
 if (import.meta.main) {
   await ensureHostTools();
-  console.log(JSON.stringify(await debianParts(), null, 2));
+  console.log(JSON.stringify(process.argv.includes("--pc") ? await debianPcKernel() : await debianParts(), null, 2));
 }

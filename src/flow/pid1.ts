@@ -270,9 +270,18 @@ export async function runInit(sys: Sys, env: InitEnvironment, menuFor: ChooserFa
   // Decided at once from what can be read before efivarfs is mounted (on an EFI boot without an answer, no
   // shell), and again once the variables can answer: a failure in between must not open a shell.
   let shellAllowed = rescueShellAllowed(sys, opts);
+  let watch: { stop(): void } | null = null;
   try {
     if (env.noModules) sys.log.info("not loading modules (UKIBOOT_NO_MODULES=1): the initramfs generator loads them");
-    else loadModules(sys);
+    else {
+      loadModules(sys);
+      // A keyboard behind a controller whose driver just loaded appears later: its drivers load as it does.
+      // Debug lines only: a line in the middle of the menu would tear its frame.
+      watch = sys.modules.watchNewDevices((r) => {
+        if (r.loaded.length) sys.log.debug(`loaded modules for new devices: ${r.loaded.join(" ")}`);
+        for (const f of r.failed) sys.log.debug(formatError(f.error));
+      });
+    }
     mountEfivarfs(sys);
     shellAllowed = rescueShellAllowed(sys, opts);
     const code = await bootFromEsp(sys, opts, menuFor, out, { at: startedAt, loadModules: !env.noModules });
@@ -288,6 +297,7 @@ export async function runInit(sys: Sys, env: InitEnvironment, menuFor: ChooserFa
     await sys.clock.sleep(RESCUE_COUNTDOWN_SECONDS * 1000);
     return INIT_EXIT.failed;
   } finally {
+    watch?.stop();
     for (const f of sys.mounts.releaseAll()) sys.log.warn(`could not unmount ${f.target}: ${f.error.message}`);
     // Returning means no kernel started: what follows (the shim's shell, a dry run's shell, a power-off that
     // may fail) is off the boot path, so no signed PCR 11 value may stay reachable. A distribution's boot

@@ -1,7 +1,7 @@
 /**
  * ukiboot's own initramfs, from its parts: the PID-1 shim as /init, the ukiboot binary and the libraries its
- * runtime needs, busybox for the shim and the rescue shell, and the kernel modules that read an ESP (and,
- * apart, those of the common network cards). One assembly for `bun run build` and for `ukiboot install`,
+ * runtime needs, busybox for the shim and the rescue shell, and the kernel modules that read an ESP and a
+ * keyboard (and, apart, those of the common network cards). One assembly for `bun run build` and for `ukiboot install`,
  * which read the parts from different places.
  */
 import { InitramfsTree } from "../initrd/initramfs-tree.ts";
@@ -32,6 +32,34 @@ export const ESP_MODULES = [
   "tpm_tis",
   "tpm_crb",
 ];
+
+/**
+ * What a person's keyboard needs, loaded like the disk drivers when a present device matches (docs/menu.md
+ * §4): the USB host controllers, USB HID with its generic and two common vendor drivers, the laptop's
+ * I2C-HID keyboard with the Intel LPSS and DesignWare I2C controllers it sits behind, and the PC keyboard
+ * port where a kernel builds it as a module. Debian's generic kernel has all of them as modules but i8042
+ * and atkbd (built in); its cloud kernel has no USB HID at all, so there they are missing and skipped.
+ */
+export const KEYBOARD_MODULES = [
+  "xhci_pci",
+  "ehci_pci",
+  "ohci_pci",
+  "uhci_hcd",
+  "usbhid",
+  "hid_generic",
+  "hid_apple",
+  "hid_logitech_dj",
+  "i2c_hid_acpi",
+  "intel_lpss_pci",
+  "intel_lpss_acpi",
+  "i2c_designware_pci",
+  "i2c_designware_platform",
+  "i8042",
+  "atkbd",
+];
+
+/** What a local boot loads: the ESP's and the keyboard's modules. */
+export const LOCAL_BOOT_MODULES = [...new Set([...ESP_MODULES, ...KEYBOARD_MODULES])];
 
 /**
  * Drivers of common network cards, loaded only for a network boot (docs/network.md §4): listed in their own
@@ -137,7 +165,7 @@ export async function bootInitramfsTree(p: BootInitramfsParts): Promise<{ tree: 
 }
 
 async function addModules(tree: InitramfsTree, m: NonNullable<BootInitramfsParts["modules"]>): Promise<BootInitramfsModules> {
-  const { order, missing } = resolveModuleOrder(m.deps, ESP_MODULES);
+  const { order, missing } = resolveModuleOrder(m.deps, LOCAL_BOOT_MODULES);
   const base = `lib/modules/${m.version}`;
   const addModule = async (rel: string) => {
     const path = `${base}/${plainModulePath(rel)}`;

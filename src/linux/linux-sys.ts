@@ -34,6 +34,12 @@ export interface LinuxSysOptions {
 
 const EFIVARS_DIR = "/sys/firmware/efi/efivars";
 
+/**
+ * How often the watch for new devices looks: a USB keyboard's HID device appears a few hundred milliseconds
+ * after its controller's driver loads, and a key pressed before its driver loads is lost anyway.
+ */
+const DEVICE_WATCH_INTERVAL_MS = 250;
+
 function readText(path: string): string | null {
   try {
     return readFileSync(path, "utf8");
@@ -82,6 +88,15 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
     modules: {
       loadAll: () => loadAllModules(undefined, undefined, attemptedModules, { asyncProbe: true }),
       listLoaded: () => listLoadedModules(),
+      watchNewDevices(onLoaded) {
+        const timer = setInterval(() => {
+          const r = loadAllModules(undefined, undefined, attemptedModules, { asyncProbe: true });
+          if (r.loaded.length || r.failed.length) onLoaded(r);
+        }, DEVICE_WATCH_INTERVAL_MS);
+        // The watch never keeps ukiboot running by itself.
+        timer.unref();
+        return { stop: () => clearInterval(timer) };
+      },
     },
     kernel: {
       cmdline: () => readText("/proc/cmdline") ?? "",

@@ -123,6 +123,12 @@ export interface KernelModules {
    * @throws FormatError when it is not in the kernel's format
    */
   listLoaded(): string[] | null;
+  /**
+   * Keeps loading, in the background, what devices that appear later need, until stopped: a USB keyboard is
+   * there only once its host controller's driver has found it, and its HID device once usbhid has, which is
+   * after the ESP was found (docs/menu.md §4). Each load that loaded something is reported to `onLoaded`.
+   */
+  watchNewDevices(onLoaded: (report: { loaded: string[]; failed: { error: unknown }[] }) => void): { stop(): void };
 }
 
 /** Facts about the running kernel. */

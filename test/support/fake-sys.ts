@@ -191,7 +191,15 @@ export type FakeSys = Sys & {
   events: string[];
   /** What was appended to the measurement log kept in /run (tpm.appendLog), call by call. */
   measureLog: string[];
+  /** modules.watchNewDevices(): how often it was started and stopped, and its callback while it runs. */
+  deviceWatch: DeviceWatch;
 };
+
+export interface DeviceWatch {
+  started: number;
+  stopped: number;
+  onLoaded: ((report: { loaded: string[]; failed: { error: unknown }[] }) => void) | undefined;
+}
 
 /**
  * A Sys over real files with a recording kexec. EFI variables come from `efivarfs`, a directory laid out
@@ -203,6 +211,7 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
   const mounted = new Map<string, string>();
   const events: string[] = [];
   const measureLog: string[] = [];
+  const deviceWatch: DeviceWatch = { started: 0, stopped: 0, onLoaded: undefined };
   const fs = new MountedFs(views);
   const partitions = opts.partitions ?? [];
   const kexec = new FakeKexec();
@@ -221,6 +230,7 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
     mounted,
     events,
     measureLog,
+    deviceWatch,
     disks: { scan: () => ({ partitions: typeof partitions === "function" ? partitions(clock.ms) : partitions, skipped: [] }) },
     mounts: {
       mountReadOnly(device, target) {
@@ -260,6 +270,16 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
         return { loaded, failed: [] };
       },
       listLoaded: () => (opts.procModules ? opts.procModules() : [...inKernel]),
+      watchNewDevices(onLoaded) {
+        deviceWatch.started++;
+        deviceWatch.onLoaded = onLoaded;
+        return {
+          stop: () => {
+            deviceWatch.stopped++;
+            deviceWatch.onLoaded = undefined;
+          },
+        };
+      },
     },
     kernel: {
       cmdline: () => opts.cmdline ?? "",

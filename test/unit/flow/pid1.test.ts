@@ -17,7 +17,8 @@ import {
   runInit,
 } from "../../../src/flow/pid1.ts";
 import { parseProcModules } from "../../../src/kernel-modules/proc-modules.ts";
-import { fakeSys } from "../../support/fake-sys.ts";
+import type { ChooserFactory } from "../../../src/ports/chooser.ts";
+import { type FakeSys, fakeSys } from "../../support/fake-sys.ts";
 
 import { DISK, TERMINAL, boot, efivars, espCopy, init, noMenu, scriptedChooser, variable } from "../../support/pid1-harness.ts";
 
@@ -41,6 +42,34 @@ describe("finding the ESP", () => {
     const r = await init({ env: { noModules: true }, modulesLoaded: () => ["sd_mod"], partitions: (ms) => (ms >= 500 ? [DISK] : []) });
     expect(r.sys.events.filter((e) => e.startsWith("load modules"))).toEqual([]);
     expect(r.sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-2.efi"]);
+  });
+
+  test("a keyboard that appears while the menu is up gets its drivers: the watch runs from the first load to the end, and says so only in debug lines", async () => {
+    let during: { started: number; stopped: number } | undefined;
+    let watchOf: (() => FakeSys["deviceWatch"]) | undefined;
+    const chooser: ChooserFactory = async () => ({
+      async choose() {
+        const w = watchOf!();
+        during = { started: w.started, stopped: w.stopped };
+        // The USB keyboard's HID device appeared after usbhid loaded: the watch loads hid_generic for it.
+        w.onLoaded?.({ loaded: ["hid_generic"], failed: [] });
+        return boot("flow-1.efi");
+      },
+      progress: () => ({ update() {}, close: async () => {} }),
+    });
+    const esp = espCopy();
+    const sys = fakeSys({ partitions: [DISK], devices: { "/dev/vda1": esp }, console: TERMINAL });
+    watchOf = () => sys.deviceWatch;
+    await runInit(sys, {}, chooser, { write: () => true });
+    expect(during).toEqual({ started: 1, stopped: 0 });
+    expect(sys.deviceWatch).toMatchObject({ started: 1, stopped: 1 });
+    expect(sys.log.text()).toContain("debug: loaded modules for new devices: hid_generic");
+    expect(sys.log.text()).not.toContain("info: loaded modules for new devices");
+  });
+
+  test("UKIBOOT_NO_MODULES=1: nothing watches for new devices either", async () => {
+    const r = await init({ env: { noModules: true } });
+    expect(r.sys.deviceWatch.started).toBe(0);
   });
 
   test("an ESP that appears late is found within ukiboot.wait, with a countdown once a second", async () => {

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { ESP_MODULES } from "../../../src/install/boot-initramfs.ts";
+import { LOCAL_BOOT_MODULES } from "../../../src/install/boot-initramfs.ts";
 import { HOOKS_DIR, readFilesList } from "../../support/sh-harness.ts";
 
 const entries = readFilesList();
@@ -41,9 +41,9 @@ describe("files.list", () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  test("the modules are src/install/boot-initramfs.ts ESP_MODULES, so both kinds of image can read an ESP", () => {
+  test("the modules are src/install/boot-initramfs.ts LOCAL_BOOT_MODULES, so both kinds of image can read an ESP and a keyboard", () => {
     const names = entries.filter((e) => e.kind === "driver" || e.kind === "module").map((e) => e.name);
-    expect([...names].sort()).toEqual([...ESP_MODULES].sort());
+    expect([...names].sort()).toEqual([...LOCAL_BOOT_MODULES].sort());
   });
 
   test("file systems, code pages and efivarfs are `module` (loaded by the shim), disk and TPM drivers `driver` (loaded by udev)", () => {
