@@ -6,6 +6,7 @@
 /** Which byte or text format a FormatError is about. */
 export type FormatName =
   | "bmp"
+  | "proc-consoles"
   | "pe"
   | "uki"
   | "addon"

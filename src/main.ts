@@ -47,6 +47,7 @@ export function linuxPlatform(io: CommandIo): Platform {
       createLinuxSys({
         stdio: io,
         ...(req.kernelLog ? { kmsg: true } : {}),
+        ...(req.allConsoles ? { logToAllConsoles: true } : {}),
         debug: req.debug ?? (req.kernelLog === true && kernelAsksForDebug()),
         ...(req.efivarfs ? { efivarfs: req.efivarfs } : {}),
       }),

@@ -13,26 +13,37 @@ import { startsHidden, createMenuState } from "./state/menu-state.ts";
 import { chooseTheme } from "./theme.ts";
 
 /**
- * The first read from the terminal within `ms`, or null. Raw mode for the wait: a key typed before it (still
- * in the line discipline's buffer) is read at once, and nothing is echoed. The mode is restored afterwards.
+ * The first read within `ms` from any of the terminals, or null. Raw
+ * mode for the wait: a key typed before it (still in the line discipline's buffer) is read at once, and
+ * nothing is echoed. The modes are restored afterwards.
  */
-export function waitForKey(input: InputStream, ms: number, clock: Clock): Promise<string | null> {
+export function waitForKey(inputs: InputStream | readonly InputStream[], ms: number, clock: Clock): Promise<string | null> {
+  const list = Array.isArray(inputs) ? (inputs as readonly InputStream[]) : [inputs as InputStream];
   return new Promise((resolve) => {
-    const wasRaw = input.isRaw === true;
-    if (input.isTTY && input.setRawMode) input.setRawMode(true);
-    const decoder = new TextDecoder("utf-8");
     let cancel = () => {};
+    const undo: (() => void)[] = [];
+    let done = false;
     const finish = (text: string | null) => {
+      if (done) return;
+      done = true;
       cancel();
-      input.removeListener("data", onData);
-      if (input.isTTY && input.setRawMode) input.setRawMode(wasRaw);
-      input.pause?.();
+      for (const u of undo) u();
       resolve(text);
     };
-    const onData = (chunk: string | Uint8Array) => finish(typeof chunk === "string" ? chunk : decoder.decode(chunk));
-    input.on("data", onData);
+    for (const input of list) {
+      const wasRaw = input.isRaw === true;
+      if (input.isTTY && input.setRawMode) input.setRawMode(true);
+      const decoder = new TextDecoder("utf-8");
+      const onData = (chunk: string | Uint8Array) => finish(typeof chunk === "string" ? chunk : decoder.decode(chunk));
+      input.on("data", onData);
+      undo.push(() => {
+        input.removeListener("data", onData);
+        if (input.isTTY && input.setRawMode) input.setRawMode(wasRaw);
+        input.pause?.();
+      });
+    }
     cancel = clock.setTimer(() => finish(null), ms);
-    input.resume?.();
+    for (const input of list) input.resume?.();
   });
 }
 

@@ -10,6 +10,7 @@ import type { MenuRequest } from "../src/ports/chooser.ts";
 import type { MenuDecision } from "../src/ports/menu.ts";
 import type { Terminal } from "../src/ports/terminal.ts";
 import { resolveTerminalSize, type TerminalSize } from "./state/layout.ts";
+import { createMenuController } from "./state/menu-controller.ts";
 import { createMenuState } from "./state/menu-state.ts";
 import { TerminalOutput } from "./terminal-output.ts";
 import { chooseTheme, type Theme, type ThemeOptions } from "./theme.ts";
@@ -29,6 +30,8 @@ export interface MenuIo extends Terminal {
 
 export interface RunMenuOptions extends MenuRequest {
   readonly io: MenuIo;
+  /** More consoles that show the same menu, each laid out for its own size, and whose keys drive it too (docs/menu.md §4). */
+  readonly others?: readonly MenuIo[];
   /** Input read before the menu loaded (the hidden menu's key): handled first, as if typed in the menu. */
   readonly pendingInput?: string;
 }
@@ -41,9 +44,10 @@ export function terminalSetup(io: Pick<MenuIo, "stdout" | "columns" | "rows" | "
 }
 
 export async function runMenu(opts: RunMenuOptions): Promise<MenuDecision> {
-  const { io } = opts;
-  const clock = io.clock ?? systemClock;
-  const { theme, size } = terminalSetup(io);
+  const consoles = [opts.io, ...(opts.others ?? [])];
+  const clock = opts.io.clock ?? systemClock;
+  const setups = consoles.map((io) => terminalSetup(io));
+  const first = setups[0]!;
 
   // With the menu disabled the default boots at once: the terminal is not touched at all.
   const initial = createMenuState({
@@ -52,56 +56,67 @@ export async function runMenu(opts: RunMenuOptions): Promise<MenuDecision> {
     ...(opts.problems ? { problems: opts.problems } : {}),
     ...(opts.error ? { error: opts.error } : {}),
     now: clock.now(),
-    terminal: size(),
-    theme,
+    terminal: first.size(),
+    theme: first.theme,
   });
   if (initial.phase === "done" && initial.decision) return initial.decision;
 
-  const output = new TerminalOutput(io.stdout, size);
-  // The menu owns the console while it is shown; a hidden menu clears only if it opens.
-  if (output.isTTY && initial.phase === "menu") io.stdout.write(CLEAR_SCREEN);
   let settle: { resolve: (d: MenuDecision) => void; reject: (e: unknown) => void } | undefined;
   const decided = new Promise<MenuDecision>((resolve, reject) => {
     settle = { resolve, reject };
   });
-  const props = (terminal: TerminalSize): BootMenuProps => ({
-    entries: opts.entries,
-    config: opts.config,
-    ...(opts.problems ? { problems: opts.problems } : {}),
-    ...(opts.error ? { error: opts.error } : {}),
-    theme,
-    terminal,
-    clock,
-    clearScreen: output.isTTY,
-    ...(opts.pendingInput ? { pendingInput: opts.pendingInput } : {}),
-    onDecision: (d) => settle?.resolve(d),
+  // One state for every console: the first console's size sets the pages, the others mirror it.
+  const controller = createMenuController({ state: initial, clock, onDecision: (d) => settle?.resolve(d) });
+  const drawn = consoles.map((io, i) => {
+    const { theme, size } = setups[i]!;
+    const output = new TerminalOutput(io.stdout, size);
+    // The menu owns the console while it is shown; a hidden menu clears only if it opens.
+    if (output.isTTY && initial.phase === "menu") io.stdout.write(CLEAR_SCREEN);
+    const props = (terminal: TerminalSize): BootMenuProps => ({
+      entries: opts.entries,
+      config: opts.config,
+      ...(opts.problems ? { problems: opts.problems } : {}),
+      ...(opts.error ? { error: opts.error } : {}),
+      theme,
+      terminal,
+      clock,
+      clearScreen: output.isTTY,
+      // The controller reports the decision; each console only draws it and feeds it keys.
+      onDecision: () => {},
+      shared: { controller, mirror: i > 0, inputSource: String(i) },
+    });
+    const instance = render(<BootMenu {...props(size())} />, {
+      stdout: output as unknown as NodeJS.WriteStream,
+      stdin: io.stdin,
+      exitOnCtrlC: false,
+      patchConsole: false,
+      // Not incrementalRendering: Ink 6.8's incremental writer moves the cursor up one line too few when the
+      // frame ends in a newline, which leaves stale rows on a real terminal (test/ui/run-menu.test.tsx replays it).
+    });
+    const onResize = () => {
+      output.emit("resize");
+      instance.rerender(<BootMenu {...props(size())} />);
+    };
+    io.stdout.on?.("resize", onResize);
+    instance.waitUntilExit().then(
+      () => settle?.reject(new Error("Internal error: the menu exited without a decision")),
+      (err: unknown) => settle?.reject(err),
+    );
+    return { io, output, instance, onResize };
   });
-
-  const instance = render(<BootMenu {...props(size())} />, {
-    stdout: output as unknown as NodeJS.WriteStream,
-    stdin: io.stdin,
-    exitOnCtrlC: false,
-    patchConsole: false,
-    // Not incrementalRendering: Ink 6.8's incremental writer moves the cursor up one line too few when the
-    // frame ends in a newline, which leaves stale rows on a real terminal (test/ui/run-menu.test.tsx replays it).
-  });
-  const onResize = () => {
-    output.emit("resize");
-    instance.rerender(<BootMenu {...props(size())} />);
-  };
-  io.stdout.on?.("resize", onResize);
-  instance.waitUntilExit().then(
-    () => settle?.reject(new Error("Internal error: the menu exited without a decision")),
-    (err: unknown) => settle?.reject(err),
-  );
+  controller.start();
+  if (opts.pendingInput) controller.feed(opts.pendingInput);
 
   try {
     return await decided;
   } finally {
-    io.stdout.off?.("resize", onResize);
-    // The decided menu draws nothing, so unmounting leaves the screen empty; unmount also ends raw mode.
-    instance.unmount();
-    instance.cleanup();
-    if (output.isTTY) io.stdout.write(SHOW_CURSOR);
+    controller.dispose();
+    for (const d of drawn) {
+      d.io.stdout.off?.("resize", d.onResize);
+      // The decided menu draws nothing, so unmounting leaves the screen empty; unmount also ends raw mode.
+      d.instance.unmount();
+      d.instance.cleanup();
+      if (d.output.isTTY) d.io.stdout.write(SHOW_CURSOR);
+    }
   }
 }

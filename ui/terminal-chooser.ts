@@ -3,7 +3,7 @@
  * only when something is drawn: list, plan and load start faster without them, and an unattended boot with a
  * hidden menu (`timeout 0`) never loads them unless a key arrives (docs/boot-time.md §4).
  */
-import type { ChooserFactory } from "../src/ports/chooser.ts";
+import type { ChooserFactory, ProgressView } from "../src/ports/chooser.ts";
 import { systemClock } from "./clock.ts";
 import { deferredProgress } from "./deferred-progress.ts";
 import { decisionWithoutKey, waitForKey } from "./hidden-key.ts";
@@ -12,7 +12,9 @@ import { lineProgress } from "./line-progress.ts";
 /** How long a load runs before its progress is drawn, unless the menu is already on the screen. */
 export const PROGRESS_DELAY_MS = 1000;
 
-export const terminalChooser: ChooserFactory = async (terminal) => {
+export const terminalChooser: ChooserFactory = async (terminals) => {
+  const [terminal, ...others] = terminals;
+  if (!terminal) throw new Error("Internal error: a chooser was asked for with no terminal");
   const progressCode = () => import("./run-progress.tsx");
   // Set once the menu has been drawn: from then on progress is drawn at once, as the person is watching.
   let drawnProgress: Awaited<ReturnType<typeof progressCode>> | undefined;
@@ -21,18 +23,38 @@ export const terminalChooser: ChooserFactory = async (terminal) => {
       const unattended = decisionWithoutKey(request, terminal.env ?? process.env);
       let pendingInput: string | null = null;
       if (unattended) {
-        pendingInput = await waitForKey(terminal.stdin, request.config.hiddenKeyWindowMs, systemClock);
+        pendingInput = await waitForKey(
+          terminals.map((t) => t.stdin),
+          request.config.hiddenKeyWindowMs,
+          systemClock,
+        );
         if (pendingInput === null) return unattended;
       }
       const [{ runMenu }, progress] = await Promise.all([import("./run-menu.tsx"), progressCode()]);
       drawnProgress = progress;
-      return runMenu({ ...request, io: terminal, ...(pendingInput !== null ? { pendingInput } : {}) });
+      return runMenu({ ...request, io: terminal, others, ...(pendingInput !== null ? { pendingInput } : {}) });
     },
     progress(title) {
-      if (drawnProgress) return drawnProgress.showProgress({ io: terminal, title });
-      const show =
-        process.arch === "arm64" ? async () => lineProgress(terminal.stdout, title) : async () => (await progressCode()).showProgress({ io: terminal, title });
-      return deferredProgress(show, PROGRESS_DELAY_MS, systemClock);
+      // Every console shows the load, as every console showed the menu.
+      const views = terminals.map((t) => {
+        const progress = drawnProgress;
+        if (progress) return progress.showProgress({ io: t, title });
+        const show = process.arch === "arm64" ? async () => lineProgress(t.stdout, title) : async () => (await progressCode()).showProgress({ io: t, title });
+        return deferredProgress(show, PROGRESS_DELAY_MS, systemClock);
+      });
+      return views.length === 1 ? views[0]! : allOf(views);
     },
   };
 };
+
+/** One progress view over several consoles. */
+function allOf(views: readonly ProgressView[]): ProgressView {
+  return {
+    update: (u) => {
+      for (const v of views) v.update(u);
+    },
+    close: async () => {
+      await Promise.all(views.map((v) => v.close()));
+    },
+  };
+}

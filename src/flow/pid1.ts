@@ -143,16 +143,20 @@ function sessionOptions(sys: Sys, opts: KernelOptions): SessionOptions {
   };
 }
 
-/** The console that gets the menu: ukiboot.console=NAME, else the shim's console; null when it cannot take input. */
-function openConsole(sys: Sys, name: string | undefined): Terminal | null {
+/**
+ * The consoles that get the menu: ukiboot.console=NAME alone, else every console (docs/menu.md §4); none
+ * when none can take input.
+ */
+function openConsoles(sys: Sys, name: string | undefined): Terminal[] {
   if (name) {
     try {
-      return sys.consoles.open(name);
+      const one = sys.consoles.open(name);
+      return one ? [one] : [];
     } catch (e) {
-      sys.log.warn(`cannot use ukiboot.console=${name}: ${(e as Error).message}; using the default console`);
+      sys.log.warn(`cannot use ukiboot.console=${name}: ${(e as Error).message}; using every console`);
     }
   }
-  return sys.consoles.open();
+  return sys.consoles.openAll();
 }
 
 /** Finds, mounts and boots; returns the exit code for the shim. Unmounts what it mounted on every path. */
@@ -201,9 +205,9 @@ async function bootFromEsp(
   }
   const chosen = defaultEntry(session);
   if (chosen) sys.log.info(`default entry: "${chosen.showTitle}" (${chosen.id}), chosen by ${session.state.choice.reason}`);
-  const terminal = openConsole(sys, opts.console);
+  const terminals = openConsoles(sys, opts.console);
   // The menu's code loads only when a menu is shown (Ink costs tens of milliseconds to load).
-  const chooser = terminal ? () => menuFor(terminal) : null;
+  const chooser = terminals.length > 0 ? () => menuFor(terminals) : null;
   const outcome = await runBoot(sys, session, {
     chooser,
     // With a console the menu comes first (a hidden one still boots the default after its short key window);

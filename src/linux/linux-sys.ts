@@ -1,6 +1,5 @@
 /** The Linux implementation of every port of src/ports/sys.ts; only the composition root (src/main.ts) builds it. */
-import { existsSync, openSync, readdirSync, readFileSync } from "node:fs";
-import tty from "node:tty";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { machine } from "node:os";
 import { basename, dirname } from "node:path";
 import { parseMountInfo } from "../disk/mountinfo.ts";
@@ -9,6 +8,8 @@ import type { Terminal } from "../ports/terminal.ts";
 import { scanPartitions } from "./block-devices.ts";
 import { renameOnReadOnlyMount } from "./esp-rename.ts";
 import { ConsoleLog } from "./console-log.ts";
+import { ConsoleFanout, menuConsoleNames, openConsole } from "./console-devices.ts";
+import { formatError } from "../errors.ts";
 import { Efivarfs } from "./efivarfs.ts";
 import { rebootSystem } from "./kexec.ts";
 import { LinuxKexecLoader } from "./kexec-loader.ts";
@@ -27,6 +28,8 @@ export interface LinuxSysOptions {
   stdio: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: { write(s: string): unknown }; env: Record<string, string | undefined> };
   /** Also write log lines to the kernel log (/dev/kmsg), as PID 1 does. */
   kmsg?: boolean;
+  /** Write log lines to every console the menu is drawn on instead of stderr, as PID 1 does (docs/menu.md §4). */
+  logToAllConsoles?: boolean;
   debug?: boolean;
   /** Read and write EFI variables in this directory instead of /sys/firmware/efi/efivars. */
   efivarfs?: string;
@@ -54,7 +57,13 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
   const resolve = (path: string) => snapshots.resolve(path);
   // Modules tried at start are not tried again when the wait for the ESP looks for new devices.
   const attemptedModules = new Set<string>();
-  const log = new ConsoleLog(opts.stdio.stderr, { ...(opts.kmsg ? { kmsg: true } : {}), ...(opts.debug ? { debug: true } : {}) });
+  const out = opts.logToAllConsoles
+    ? new ConsoleFanout(
+        menuConsoleNames(() => {}),
+        opts.stdio.stderr,
+      )
+    : opts.stdio.stderr;
+  const log = new ConsoleLog(out, { ...(opts.kmsg ? { kmsg: true } : {}), ...(opts.debug ? { debug: true } : {}) });
   return {
     fs: new NodeFs(resolve),
     kexec: new LinuxKexecLoader(resolve),
@@ -146,11 +155,21 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
     consoles: {
       open(name): Terminal | null {
         const { stdin, stdout, env } = opts.stdio;
-        if (name) {
-          const fd = openSync(`/dev/${name.replace(/^\/dev\//, "")}`, "r+");
-          return { stdin: new tty.ReadStream(fd), stdout: new tty.WriteStream(fd), env };
-        }
+        if (name) return openConsole(name, env);
         return stdin.isTTY ? { stdin, stdout, env } : null;
+      },
+      openAll() {
+        const terminals: Terminal[] = [];
+        for (const name of menuConsoleNames((m) => log.warn(m))) {
+          try {
+            terminals.push(openConsole(name, opts.stdio.env));
+          } catch (e) {
+            log.warn(`cannot draw the menu on /dev/${name}: ${formatError(e)}`);
+          }
+        }
+        if (terminals.length > 0) return terminals;
+        const started = this.open();
+        return started ? [started] : [];
       },
     },
     clock: { now: () => performance.now(), sleep: (ms) => Bun.sleep(ms) },

@@ -33,5 +33,9 @@ export interface Chooser {
   progress(title: string): ProgressView;
 }
 
-/** Makes the chooser for a terminal; the composition root provides it. Async: the menu's code loads only when a menu is shown. */
-export type ChooserFactory = (terminal: Terminal) => Promise<Chooser>;
+/**
+ * Makes the chooser for one or more terminals, the first the one whose size sets the menu's pages; each shows
+ * the same menu and a key from any drives it (docs/menu.md §4). The composition root provides it. Async: the
+ * menu's code loads only when a menu is shown.
+ */
+export type ChooserFactory = (terminals: readonly Terminal[]) => Promise<Chooser>;

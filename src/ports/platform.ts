@@ -13,6 +13,8 @@ export interface SysRequest {
   debug?: boolean;
   /** Also write log lines to the kernel log, as PID 1 does. */
   kernelLog?: boolean;
+  /** Write log lines to every console the menu is drawn on, as PID 1 does (docs/menu.md §4). */
+  allConsoles?: boolean;
 }
 
 export interface Platform {

@@ -182,6 +182,12 @@ export interface Consoles {
    * @throws Error when /dev/NAME cannot be opened
    */
   open(name?: string): Terminal | null;
+  /**
+   * Every console the menu is drawn on (docs/menu.md §4): those the kernel writes its messages to, and the
+   * VT a framebuffer console shows; /dev/console's first. The console ukiboot was started on, when that is
+   * all there is; none when it is not a terminal either.
+   */
+  openAll(): Terminal[];
 }
 
 export interface Clock {

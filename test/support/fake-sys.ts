@@ -159,6 +159,8 @@ export interface FakeSysOptions {
   /** The console: a terminal, or none (not a TTY). `ukiboot.console=NAME` opens `consoles[NAME]`. */
   console?: Terminal | null;
   consoles?: Record<string, Terminal>;
+  /** What consoles.openAll() returns: every console the menu is drawn on; by default `console` alone. */
+  allConsoles?: Terminal[];
   /** Every rename on the ESP fails with this errno (EROFS: a read-only ESP, ENOSPC: a full one). */
   renameFails?: string;
   /**
@@ -303,6 +305,7 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
         if (!t) throw new Error(`Cannot open "/dev/${name}": no such device`);
         return t;
       },
+      openAll: () => opts.allConsoles ?? (opts.console ? [opts.console] : []),
     },
     tpm: { open: () => opts.tpm ?? null, appendLog: (records) => void measureLog.push(records) },
     // The flow's part is asked here: which files it seals before verifying (the sealing itself is the

@@ -36,6 +36,23 @@ describe("waitForKey: the hidden menu's window without Ink", () => {
     expect(clock.pending()).toBe(0);
   });
 
+  test("several consoles: a key on any of them is returned, and every one is given back its mode (docs/menu.md §4)", async () => {
+    const screen = new FakeTtyIn();
+    const serial = new FakeTtyIn();
+    const clock = new FakeClock();
+    const key = waitForKey([screen, serial], 100, clock);
+    await turns();
+    expect([screen.isRaw, serial.isRaw]).toEqual([true, true]);
+    serial.send("2");
+    expect(await key).toBe("2");
+    for (const c of [screen, serial]) {
+      expect(c.rawModeCalls).toEqual([true, false]);
+      expect(c.isPaused()).toBe(true);
+      expect(c.listenerCount("data")).toBe(0);
+    }
+    expect(clock.pending()).toBe(0);
+  });
+
   test("a stdin that is not a terminal is read without touching raw mode", async () => {
     const stdin = new FakeTtyIn({ isTTY: false });
     const clock = new FakeClock();

@@ -3,12 +3,13 @@
  * what the terminal sends, and draws the state; it reports one MenuDecision through `onDecision`.
  */
 import { Box, useStdout } from "ink";
-import { useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import type { Clock } from "../clock.ts";
 import { useTerminalInput } from "../input/use-terminal-input.ts";
 import type { MenuRequest } from "../../src/ports/chooser.ts";
 import type { MenuDecision } from "../../src/ports/menu.ts";
 import type { TerminalSize } from "../state/layout.ts";
+import { stateForConsole } from "../state/console-view.ts";
 import { createMenuController, type MenuController } from "../state/menu-controller.ts";
 import { createMenuState } from "../state/menu-state.ts";
 import type { MenuState } from "../state/menu-types.ts";
@@ -37,38 +38,55 @@ export type BootMenuProps = MenuRequest & {
   readonly pendingInput?: string;
   /** Test hook: receives the controller so a test can inspect the state. */
   readonly onController?: (controller: MenuController) => void;
+  /**
+   * The one menu shown on several consoles (docs/menu.md §4): its controller, which the caller starts and
+   * disposes, and whether this console only mirrors it (laid out for its own size; the first console's size
+   * sets the pages). Keys typed here are fed to it under `inputSource`.
+   */
+  readonly shared?: { readonly controller: MenuController; readonly mirror: boolean; readonly inputSource: string };
 };
 
 export function BootMenu(props: BootMenuProps) {
   const onDecision = useRef(props.onDecision);
   onDecision.current = props.onDecision;
-  const [controller] = useState(() =>
-    createMenuController({
-      state: createMenuState({
-        entries: props.entries,
-        config: props.config,
-        ...(props.problems ? { problems: props.problems } : {}),
-        ...(props.error ? { error: props.error } : {}),
-        now: props.clock.now(),
-        terminal: props.terminal,
-        theme: props.theme,
+  const [controller] = useState(
+    () =>
+      props.shared?.controller ??
+      createMenuController({
+        state: createMenuState({
+          entries: props.entries,
+          config: props.config,
+          ...(props.problems ? { problems: props.problems } : {}),
+          ...(props.error ? { error: props.error } : {}),
+          now: props.clock.now(),
+          terminal: props.terminal,
+          theme: props.theme,
+        }),
+        clock: props.clock,
+        onDecision: (d) => onDecision.current(d),
       }),
-      clock: props.clock,
-      onDecision: (d) => onDecision.current(d),
-    }),
   );
-  const state = useSyncExternalStore(controller.subscribe, controller.getState);
+  const shared = props.shared;
+  const sharedState = useSyncExternalStore(controller.subscribe, controller.getState);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the layout follows the terminal's size, not the identity of its object
+  const state = useMemo(
+    () => (shared?.mirror ? stateForConsole(sharedState, props.terminal, props.theme) : sharedState),
+    [sharedState, shared?.mirror, props.terminal.columns, props.terminal.rows, props.theme],
+  );
 
-  useTerminalInput((text) => controller.feed(text));
+  useTerminalInput((text) => controller.feed(text, shared?.inputSource));
   // biome-ignore lint/correctness/useExhaustiveDependencies: the controller starts once per mount; the props it reads here are the mount's
   useEffect(() => {
     props.onController?.(controller);
+    if (shared) return;
     controller.start();
     if (props.pendingInput) controller.feed(props.pendingInput);
     return () => controller.dispose();
   }, [controller]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: a resize follows the terminal's size, not the identity of its object
-  useEffect(() => controller.resize(props.terminal), [controller, props.terminal.columns, props.terminal.rows]);
+  useEffect(() => {
+    if (!shared?.mirror) controller.resize(props.terminal);
+  }, [controller, shared?.mirror, props.terminal.columns, props.terminal.rows]);
   useScreenClearing(state, props.clearScreen ?? false);
 
   if (state.phase !== "menu") return null;

@@ -18,8 +18,11 @@ export const ESCAPE_DELAY_MS = 50;
 export interface MenuController {
   getState(): MenuState;
   subscribe(listener: () => void): () => void;
-  /** Text read from the terminal, in any chunking. */
-  feed(text: string): void;
+  /**
+   * Text read from a terminal, in any chunking. `source` names the terminal when there are several: each has
+   * its own half-read escape sequence, so keys typed on two consoles at once never run into one another.
+   */
+  feed(text: string, source?: string): void;
   /** Keys that were split elsewhere (tests, or another input source). */
   pressKeys(keys: readonly Key[]): void;
   resize(terminal: TerminalSize): void;
@@ -37,11 +40,10 @@ export function createMenuController(opts: {
 }): MenuController {
   const { clock } = opts;
   const escapeDelay = opts.escapeDelayMs ?? ESCAPE_DELAY_MS;
-  const splitter = createKeySplitter();
+  const sources = new Map<string, { splitter: ReturnType<typeof createKeySplitter>; cancelFlush?: (() => void) | undefined }>();
   const listeners = new Set<() => void>();
   let state = opts.state;
   let cancelTick: (() => void) | undefined;
-  let cancelFlush: (() => void) | undefined;
   let reported = false;
   let running = false;
 
@@ -81,8 +83,11 @@ export function createMenuController(opts: {
 
   function stopTimers(): void {
     cancelTick?.();
-    cancelFlush?.();
-    cancelTick = cancelFlush = undefined;
+    cancelTick = undefined;
+    for (const s of sources.values()) {
+      s.cancelFlush?.();
+      s.cancelFlush = undefined;
+    }
   }
 
   function pressKeys(keys: readonly Key[]): void {
@@ -95,14 +100,17 @@ export function createMenuController(opts: {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    feed(text) {
-      cancelFlush?.();
-      cancelFlush = undefined;
-      pressKeys(splitter.push(text));
-      if (splitter.hasPending() && running) {
-        cancelFlush = clock.setTimer(() => {
-          cancelFlush = undefined;
-          pressKeys(splitter.flush());
+    feed(text, source = "") {
+      let s = sources.get(source);
+      if (!s) sources.set(source, (s = { splitter: createKeySplitter() }));
+      const own = s;
+      own.cancelFlush?.();
+      own.cancelFlush = undefined;
+      pressKeys(own.splitter.push(text));
+      if (own.splitter.hasPending() && running) {
+        own.cancelFlush = clock.setTimer(() => {
+          own.cancelFlush = undefined;
+          pressKeys(own.splitter.flush());
         }, escapeDelay);
       }
     },

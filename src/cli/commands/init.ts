@@ -22,7 +22,8 @@ Kernel command line options (of the boot kernel):
   ukiboot.timeout=SECS   menu timeout, overriding loader.conf and LoaderConfigTimeout
   ukiboot.esp=SELECTOR   PARTUUID=…, PARTLABEL=…, LABEL=… or a device path
   ukiboot.dry-run        show what would be booted, then return to the shell
-  ukiboot.console=NAME   the console that gets the menu (e.g. ttyS1, tty1); default /dev/console
+  ukiboot.console=NAME   the one console that gets the menu (e.g. ttyS1, tty1); default every console
+                         the kernel writes to, and the screen when a framebuffer console shows it
   ukiboot.verify=MODE    off, warn, enforce or strict for UKI, add-on and kernel signatures (default:
                          enforce under Secure Boot or lockdown, else warn; under enforce and strict no
                          rescue shell is offered)
@@ -35,7 +36,8 @@ Exit codes: 0 the dry run finished, 1 nothing could be booted, 2 bad usage, 3 th
 chosen in the menu, 4 nothing could be booted while signatures are enforced (the shim powers off).`,
   async run(args, io, platform) {
     parseArgs({ args, options: {}, strict: true });
-    const sys = platform.sys({ kernelLog: true });
+    // Inside a distribution's initramfs its generator decides where stderr shows; as PID 1 every console gets the lines.
+    const sys = platform.sys({ kernelLog: true, ...(io.env.UKIBOOT_HOOK ? {} : { allConsoles: true }) });
     return runInit(
       sys,
       {

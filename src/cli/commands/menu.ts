@@ -23,7 +23,7 @@ ${PARTITION_HELP}
     const { values } = parseArgs({ args, options: { ...PARTITION_OPTIONS, "dry-run": { type: "boolean" }, json: { type: "boolean" } }, strict: true });
     const { sys, session } = await openCommandSession(platform, io, values);
     const dryRun = values["dry-run"] ? { out: io.stdout, json: Boolean(values.json) } : undefined;
-    const chooser = () => platform.chooser({ stdin: io.stdin, stdout: io.stdout, env: io.env });
+    const chooser = () => platform.chooser([{ stdin: io.stdin, stdout: io.stdout, env: io.env }]);
     // On a running system the shell item leaves the menu, back to the shell it was started from.
     const outcome = await runBoot(sys, session, { chooser, menuFirst: true, shell: "leave", ...(dryRun ? { dryRun } : {}) });
     switch (outcome.kind) {

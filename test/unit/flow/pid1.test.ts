@@ -18,9 +18,26 @@ import {
 } from "../../../src/flow/pid1.ts";
 import { parseProcModules } from "../../../src/kernel-modules/proc-modules.ts";
 import type { ChooserFactory } from "../../../src/ports/chooser.ts";
+import type { Terminal } from "../../../src/ports/terminal.ts";
 import { type FakeSys, fakeSys } from "../../support/fake-sys.ts";
 
 import { DISK, TERMINAL, boot, efivars, espCopy, init, noMenu, scriptedChooser, variable } from "../../support/pid1-harness.ts";
+
+const SCREEN: Terminal = { stdin: {} as NodeJS.ReadStream, stdout: { write: () => true } };
+const SERIAL: Terminal = { stdin: {} as NodeJS.ReadStream, stdout: { write: () => true } };
+
+/** A chooser that boots flow-1.efi and records the terminals it was made for. */
+function recordingChooser(): { factory: ChooserFactory; given: (readonly Terminal[])[] } {
+  const given: (readonly Terminal[])[] = [];
+  const inner = scriptedChooser(boot("flow-1.efi"));
+  return {
+    given,
+    factory: async (terminals) => {
+      given.push(terminals);
+      return inner.factory(terminals);
+    },
+  };
+}
 
 describe("finding the ESP", () => {
   test("while it waits for the ESP, drivers are loaded for devices that appeared; the disk behind one is then found", async () => {
@@ -208,11 +225,26 @@ describe("booting", () => {
     expect(r.sys.kexec.execs).toBe(1);
   });
 
-  test("ukiboot.console= naming a console that cannot be opened falls back to the default console", async () => {
-    const menu = scriptedChooser(boot("flow-1.efi"));
-    const r = await init({ cmdline: "ukiboot.console=ttyS7", console: TERMINAL, chooser: menu.factory });
-    expect(r.log).toContain('warn: cannot use ukiboot.console=ttyS7: Cannot open "/dev/ttyS7": no such device; using the default console');
+  test("ukiboot.console= naming a console that cannot be opened falls back to every console", async () => {
+    const { factory, given } = recordingChooser();
+    const r = await init({ cmdline: "ukiboot.console=ttyS7", allConsoles: [SCREEN, SERIAL], chooser: factory });
+    expect(r.log).toContain('warn: cannot use ukiboot.console=ttyS7: Cannot open "/dev/ttyS7": no such device; using every console');
+    expect(given).toEqual([[SCREEN, SERIAL]]);
     expect(r.sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-1.efi"]);
+  });
+
+  test("the menu goes to every console the kernel has (docs/menu.md §4), and ukiboot.console= narrows it to one", async () => {
+    const all = recordingChooser();
+    await init({ allConsoles: [SCREEN, SERIAL], chooser: all.factory });
+    expect(all.given).toEqual([[SCREEN, SERIAL]]);
+    const one = recordingChooser();
+    await init({ cmdline: "ukiboot.console=ttyS1", allConsoles: [SCREEN, SERIAL], consoles: { ttyS1: SERIAL }, chooser: one.factory });
+    expect(one.given).toEqual([[SERIAL]]);
+  });
+
+  test("no console that can take input: the default boots unattended, with no menu", async () => {
+    const r = await init({ allConsoles: [] });
+    expect(r.sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-2.efi"]);
   });
 });
 
