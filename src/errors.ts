@@ -7,6 +7,7 @@
 export type FormatName =
   | "bmp"
   | "proc-consoles"
+  | "fb-screeninfo"
   | "pe"
   | "uki"
   | "addon"

@@ -15,7 +15,8 @@ import { ukiOf } from "../model/entry-rules.ts";
 import { mayChangeCmdline } from "../model/command-line-rule.ts";
 import { appendCmdline } from "../cmdline/compose.ts";
 import type { LoadPlan } from "../plan/load-plan.ts";
-import { buildPlan } from "../plan/build-plan.ts";
+import { buildPlan, sectionContents } from "../plan/build-plan.ts";
+import { createSourceReader, sourceSize } from "../bytes/byte-source.ts";
 import type { Sys } from "../ports/sys.ts";
 import { type BootSession, trustStateOf } from "./boot-session.ts";
 import { verifyEntry } from "./judge-entry.ts";
@@ -103,8 +104,18 @@ export async function loadEntry(sys: Sys, session: BootSession, entry: BootEntry
 async function checkLoadMeasure(sys: Sys, session: BootSession, entry: BootEntry, opts: LoadOptions): Promise<LoadPlan> {
   const planned = await planAndCheck(sys, session, entry, opts);
   try {
-    return await loadAndMeasure(sys, session, entry, opts, planned);
+    const plan = await loadAndMeasure(sys, session, entry, opts, planned);
+    return opts.readSplash ? await withSplash(sys, plan) : plan;
   } finally {
     planned.release();
   }
+}
+
+/** The plan with its UKI's `.splash` (its VirtualSize bytes, as the stub reads it), read from the same sealed copy that was verified and measured. */
+async function withSplash(sys: Sys, plan: LoadPlan): Promise<LoadPlan> {
+  const section = plan.uki?.image.sections[".splash"];
+  if (!plan.uki || !section) return plan;
+  const source = sectionContents(plan.uki.image, section);
+  const splash = await createSourceReader(source, (p, o, l) => sys.fs.readRange(p, o, l))(0, sourceSize(source));
+  return { ...plan, splash };
 }

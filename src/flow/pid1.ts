@@ -214,8 +214,10 @@ async function bootFromEsp(
     // without one, or with menu-disabled, the default boots at once and the menu is offered only on failure.
     menuFirst: chooser !== null && session.state.timeout.timeout !== "menu-disabled",
     hiddenKeyWindowMs: hiddenKeyWindowLeft(sys.clock.now() - started.at),
-    // ukiboot is the machine's boot loader here, so loader.conf's reboot-on-error is its to honour.
+    // ukiboot is the machine's boot loader here, so loader.conf's reboot-on-error is its to honour, and the
+    // screen is its to draw the UKI's splash on.
     rebootOnError: true,
+    splash: true,
   });
   switch (outcome.kind) {
     case "reboot":

@@ -16,6 +16,7 @@ import { announceCountedBoot, removeStaleBootCountPath, spendOneTry } from "./bo
 import { type BootSession, consumeOneShots, saveLastBooted } from "./boot-session.ts";
 import { loadEntry, planAndCheck } from "./load-entry.ts";
 import { applyVariableChanges, menuErrorFrom, menuView } from "./menu-view.ts";
+import { showSplash } from "./show-splash.ts";
 
 /** How a boot session ended when no kernel started. */
 export type BootOutcome =
@@ -44,6 +45,11 @@ export interface RunOptions {
    * loader (PID 1). A command on a running system never reboots it.
    */
   rebootOnError?: boolean;
+  /**
+   * Draw the UKI's `.splash` before its kernel starts (docs/splash.md §3): when ukiboot is the boot loader.
+   * A command on a running system leaves the screen to that system.
+   */
+  splash?: boolean;
   /** Print the chosen entry's plan instead of booting it; nothing is changed. */
   dryRun?: { out: { write(s: string): unknown }; json?: boolean };
 }
@@ -79,6 +85,8 @@ interface Attempt {
   reason?: string;
   /** Whether loader.conf's reboot-on-error applies (RunOptions.rebootOnError). */
   rebootOnError?: boolean;
+  /** RunOptions.splash. */
+  splash?: boolean;
 }
 
 type AttemptResult = { plan: LoadPlan } | { failures: { id: string; error: unknown }[]; reboot?: boolean };
@@ -101,6 +109,7 @@ async function bootFirstThatLoads(sys: Sys, session: BootSession, candidates: Bo
     try {
       plan = await loadEntry(sys, session, entry, {
         ...(i === 0 && opts.editedCmdline !== undefined ? { editedCmdline: opts.editedCmdline } : {}),
+        ...(opts.splash ? { readSplash: true } : {}),
         ...(progress ? { onProgress: (p) => (view ??= progress(`Loading ${entry.showTitle}`)).update({ label: p.phase, done: p.done, total: p.total }) } : {}),
       });
     } catch (e) {
@@ -122,7 +131,13 @@ async function bootFirstThatLoads(sys: Sys, session: BootSession, candidates: Bo
     saveLastBooted(sys, session, entry);
     sys.log.info(`starting the kernel of ${plan.entryId} with: ${plan.cmdline}`);
     for (const f of sys.mounts.releaseAll()) sys.log.warn(`could not unmount ${f.target}: ${f.error.message}`);
-    await sys.kexec.exec();
+    const splashShown = opts.splash === true && showSplash(sys, plan);
+    try {
+      await sys.kexec.exec();
+    } catch (e) {
+      if (splashShown) sys.screen.restoreText();
+      throw e;
+    }
     return { plan };
   }
   return { failures };
@@ -178,6 +193,7 @@ export async function runBoot(sys: Sys, session: BootSession, opts: RunOptions):
       const r = await bootFirstThatLoads(sys, session, bootOrder(entries, first), {
         reason: session.state.choice.reason ?? "",
         rebootOnError: opts.rebootOnError ?? false,
+        splash: opts.splash ?? false,
       });
       if ("plan" in r) return { kind: "started", plan: r.plan };
       if (r.reboot) return { kind: "reboot" };
@@ -210,6 +226,7 @@ async function menuLoop(sys: Sys, session: BootSession, chooser: Chooser, opts: 
     const r = await bootFirstThatLoads(sys, session, candidates, {
       progress: (title) => chooser.progress(title),
       rebootOnError: opts.rebootOnError ?? false,
+      splash: opts.splash ?? false,
       ...(d.cmdline !== undefined ? { editedCmdline: d.cmdline } : {}),
     });
     if ("plan" in r) return { kind: "started", plan: r.plan };

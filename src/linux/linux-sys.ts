@@ -8,6 +8,7 @@ import type { Terminal } from "../ports/terminal.ts";
 import { scanPartitions } from "./block-devices.ts";
 import { renameOnReadOnlyMount } from "./esp-rename.ts";
 import { ConsoleLog } from "./console-log.ts";
+import { LinuxScreen } from "./framebuffer.ts";
 import { ConsoleFanout, menuConsoleNames, openConsole } from "./console-devices.ts";
 import { formatError } from "../errors.ts";
 import { Efivarfs } from "./efivarfs.ts";
@@ -172,6 +173,7 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
         return started ? [started] : [];
       },
     },
+    screen: new LinuxScreen(),
     clock: { now: () => performance.now(), sleep: (ms) => Bun.sleep(ms) },
     tpm: { open: () => openTpmDevice(), appendLog: (records) => appendMeasureLog(records) },
     snapshots: { take: (paths) => snapshots.take(paths), release: () => snapshots.release() },

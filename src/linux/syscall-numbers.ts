@@ -102,3 +102,11 @@ export const RENAME_NOREPLACE = 0x1;
 export const FS_IOC_GETFLAGS = 0x80086601;
 export const FS_IOC_SETFLAGS = 0x40086602;
 export const FS_IMMUTABLE_FL = 0x10;
+
+/** Framebuffer ioctls (include/uapi/linux/fb.h): fill fb_var_screeninfo and fb_fix_screeninfo. */
+export const FBIOGET_VSCREENINFO = 0x4600;
+export const FBIOGET_FSCREENINFO = 0x4602;
+/** VT ioctl (include/uapi/linux/kd.h): KD_TEXT or KD_GRAPHICS; in graphics mode the console draws no text. */
+export const KDSETMODE = 0x4b3a;
+export const KD_TEXT = 0;
+export const KD_GRAPHICS = 1;

@@ -29,4 +29,6 @@ export interface LoadPlan {
    * `kernel` may be narrowed to a compressed payload on arm64). Measured into PCR 4 (docs/measurements.md §2).
    */
   bootImage: { path: string; loaderPath: string; size: number };
+  /** The UKI's `.splash`, read from the verified copy when the boot asked for it (LoadOptions.readSplash; docs/splash.md §3). */
+  splash?: Uint8Array;
 }

@@ -12,6 +12,7 @@ import type { InitrdLayout } from "../initrd/initrd-layout.ts";
 import type { TpmTransport } from "../tpm/tpm2-client.ts";
 import type { ReadOnlyFs } from "./fs.ts";
 import type { Terminal } from "./terminal.ts";
+import type { FramebufferFormat } from "../splash/splash-frame.ts";
 import type { EsrtEntry } from "../efi/sysfail.ts";
 import type { IpSetup } from "../net/ip-option.ts";
 import type { DownloadLimits, DownloadProgress } from "../net/receive-body.ts";
@@ -175,6 +176,19 @@ export interface Power {
   powerOff(): void;
 }
 
+/** The screen a splash is drawn on (docs/splash.md §3). */
+export interface Screen {
+  /** The framebuffer's format; null when the machine has none (serial only). @throws Error when /dev/fb0 cannot be read */
+  framebuffer(): FramebufferFormat | null;
+  /**
+   * Stops the VT drawing text over the framebuffer (graphics mode) and writes a whole frame, `lineLength ×
+   * height` bytes, onto the visible screen. @throws SysCallError
+   */
+  showFrame(frame: Uint8Array): void;
+  /** The VT draws text again: the kernel that was to start did not. */
+  restoreText(): void;
+}
+
 export interface Consoles {
   /**
    * The terminal that gets the menu: /dev/NAME when a name is given, else the console ukiboot was started
@@ -255,6 +269,7 @@ export interface Sys {
   kernel: KernelFacts;
   power: Power;
   consoles: Consoles;
+  screen: Screen;
   clock: Clock;
   tpm: Tpm;
   snapshots: Snapshots;

@@ -5,6 +5,7 @@
  * flow sleeps, and a log that keeps its lines. Fakes stand only at the syscall boundary.
  */
 import type { MountInfo } from "../../src/disk/mountinfo.ts";
+import type { FramebufferFormat } from "../../src/splash/splash-frame.ts";
 import type { EsrtEntry } from "../../src/efi/sysfail.ts";
 import { existsSync, readFileSync, renameSync, statSync } from "node:fs";
 import { DownloadError } from "../../src/net/receive-body.ts";
@@ -69,7 +70,10 @@ export class FakeKexec implements KexecLoader {
   async exec(): Promise<void> {
     this.execs++;
     this.onExec?.();
+    if (this.failExec) throw this.failExec;
   }
+  /** reboot(LINUX_REBOOT_CMD_KEXEC) fails with this, as when the kernel refuses to start the loaded image. */
+  failExec: Error | undefined;
   /** Called on exec, so a test can see it in order with the other events. */
   onExec: (() => void) | undefined;
   isLoaded(): boolean {
@@ -159,6 +163,8 @@ export interface FakeSysOptions {
   /** The console: a terminal, or none (not a TTY). `ukiboot.console=NAME` opens `consoles[NAME]`. */
   console?: Terminal | null;
   consoles?: Record<string, Terminal>;
+  /** The screen's framebuffer; none (a serial-only machine) by default. */
+  framebuffer?: FramebufferFormat;
   /** What consoles.openAll() returns: every console the menu is drawn on; by default `console` alone. */
   allConsoles?: Terminal[];
   /** Every rename on the ESP fails with this errno (EROFS: a read-only ESP, ENOSPC: a full one). */
@@ -174,6 +180,8 @@ export interface FakeSysOptions {
   networkFails?: Error;
   /** Runs when the flow seals files, standing for a writer on the ESP at that moment. */
   onSnapshot?: (paths: readonly string[]) => void;
+  /** Runs when the flow drops its sealed copies: a file changed now must not change what was already read. */
+  onSnapshotRelease?: () => void;
   /** The raw struct boot_params (/sys/kernel/boot_params/data); none by default, as on arm64. */
   bootParams?: Uint8Array;
   /** A directory laid out like /sys/firmware/efi/mok-variables (shim's MOK configuration table); none by default. */
@@ -193,6 +201,8 @@ export type FakeSys = Sys & {
   events: string[];
   /** What was appended to the measurement log kept in /run (tpm.appendLog), call by call. */
   measureLog: string[];
+  /** Every frame screen.showFrame() was given. */
+  frames: Uint8Array[];
   /** modules.watchNewDevices(): how often it was started and stopped, and its callback while it runs. */
   deviceWatch: DeviceWatch;
 };
@@ -214,6 +224,7 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
   const events: string[] = [];
   const measureLog: string[] = [];
   const deviceWatch: DeviceWatch = { started: 0, stopped: 0, onLoaded: undefined };
+  const frames: Uint8Array[] = [];
   const fs = new MountedFs(views);
   const partitions = opts.partitions ?? [];
   const kexec = new FakeKexec();
@@ -233,6 +244,7 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
     events,
     measureLog,
     deviceWatch,
+    frames,
     disks: { scan: () => ({ partitions: typeof partitions === "function" ? partitions(clock.ms) : partitions, skipped: [] }) },
     mounts: {
       mountReadOnly(device, target) {
@@ -307,6 +319,14 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
       },
       openAll: () => opts.allConsoles ?? (opts.console ? [opts.console] : []),
     },
+    screen: {
+      framebuffer: () => opts.framebuffer ?? null,
+      showFrame(frame) {
+        frames.push(frame);
+        events.push("show splash");
+      },
+      restoreText: () => void events.push("restore text"),
+    },
     tpm: { open: () => opts.tpm ?? null, appendLog: (records) => void measureLog.push(records) },
     // The flow's part is asked here: which files it seals before verifying (the sealing itself is the
     // Linux layer's, tested in test/unit/linux/snapshots.test.ts).
@@ -321,6 +341,7 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
       },
       release: () => {
         sealed.clear();
+        opts.onSnapshotRelease?.();
         events.push("release snapshots");
       },
     },

@@ -41,6 +41,8 @@ export interface LoadOptions {
    */
   measure?: boolean;
   onProgress?: (p: Progress) => void;
+  /** Read the UKI's `.splash` while its verified copy is sealed, to draw it before the jump (docs/splash.md §3). */
+  readSplash?: boolean;
 }
 
 export interface CheckedPlan {
