@@ -145,18 +145,23 @@ function sessionOptions(sys: Sys, opts: KernelOptions): SessionOptions {
 
 /**
  * The consoles that get the menu: ukiboot.console=NAME alone, else every console (docs/menu.md §4); none
- * when none can take input.
+ * when none can take input. Inside a distribution's initramfs (`hook`) its own services own the consoles:
+ * only the one ukiboot was started on, as the generator gave it (initrd-hooks/README.md).
  */
-function openConsoles(sys: Sys, name: string | undefined): Terminal[] {
+function openConsoles(sys: Sys, name: string | undefined, hook: boolean): Terminal[] {
+  const startedOn = () => {
+    const t = sys.consoles.open();
+    return t ? [t] : [];
+  };
   if (name) {
     try {
       const one = sys.consoles.open(name);
       return one ? [one] : [];
     } catch (e) {
-      sys.log.warn(`cannot use ukiboot.console=${name}: ${(e as Error).message}; using every console`);
+      sys.log.warn(`cannot use ukiboot.console=${name}: ${(e as Error).message}; using ${hook ? "the console ukiboot was started on" : "every console"}`);
     }
   }
-  return sys.consoles.openAll();
+  return hook ? startedOn() : sys.consoles.openAll();
 }
 
 /** Finds, mounts and boots; returns the exit code for the shim. Unmounts what it mounted on every path. */
@@ -165,7 +170,7 @@ async function bootFromEsp(
   opts: KernelOptions,
   menuFor: ChooserFactory,
   out: { write(s: string): unknown },
-  started: { at: number; loadModules: boolean },
+  started: { at: number; loadModules: boolean; hook: boolean },
 ): Promise<number> {
   // The partition the firmware started the boot kernel from, when it was started by UEFI (docs/entries.md §1).
   const loaderPartUuid = readLoaderVars(sys.efivars).loaderDevicePartUuid;
@@ -205,7 +210,7 @@ async function bootFromEsp(
   }
   const chosen = defaultEntry(session);
   if (chosen) sys.log.info(`default entry: "${chosen.showTitle}" (${chosen.id}), chosen by ${session.state.choice.reason}`);
-  const terminals = openConsoles(sys, opts.console);
+  const terminals = openConsoles(sys, opts.console, started.hook);
   // The menu's code loads only when a menu is shown (Ink costs tens of milliseconds to load).
   const chooser = terminals.length > 0 ? () => menuFor(terminals) : null;
   const outcome = await runBoot(sys, session, {
@@ -290,7 +295,7 @@ export async function runInit(sys: Sys, env: InitEnvironment, menuFor: ChooserFa
     }
     mountEfivarfs(sys);
     shellAllowed = rescueShellAllowed(sys, opts);
-    const code = await bootFromEsp(sys, opts, menuFor, out, { at: startedAt, loadModules: !env.noModules });
+    const code = await bootFromEsp(sys, opts, menuFor, out, { at: startedAt, loadModules: !env.noModules, hook: env.hook !== undefined });
     return code === INIT_EXIT.failed && !shellAllowed && !env.hook ? await powerOffWithoutShell(sys) : code;
   } catch (e) {
     sys.log.error(formatError(e));

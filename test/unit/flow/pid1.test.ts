@@ -242,6 +242,12 @@ describe("booting", () => {
     expect(one.given).toEqual([[SERIAL]]);
   });
 
+  test("inside a distribution's initramfs the menu stays on the console the hook was started on", async () => {
+    const { factory, given } = recordingChooser();
+    await init({ env: { hook: "dracut" }, console: SERIAL, allConsoles: [SCREEN, SERIAL], chooser: factory });
+    expect(given).toEqual([[SERIAL]]);
+  });
+
   test("no console that can take input: the default boots unattended, with no menu", async () => {
     const r = await init({ allConsoles: [] });
     expect(r.sys.kexec.loaded.map((p) => p.entryId)).toEqual(["flow-2.efi"]);
