@@ -6,6 +6,8 @@
  * machine's 127.0.0.1 (docs/network.md), and the boot kernel gets ukiboot.url= naming their index.
  * `npm start -- --arch arm64` boots the demo on qemu-system-aarch64 with AAVMF: ukiboot built for arm64,
  * target UKIs made with Debian's arm64 stub and kernel, the default one's kernel wrapped as EFI zboot.
+ * `npm start -- --pc` boots a PC: Debian's generic kernel with QEMU's VGA screen and a USB keyboard as the
+ * only keyboard, the menu on the screen (VNC on 127.0.0.1:5900) and on this terminal at once.
  * Quit QEMU with Ctrl-A then X.
  */
 import { parseArgs } from "node:util";
@@ -14,11 +16,12 @@ import { debianParts, ensureHostTools } from "../../build/debian.ts";
 import { BOOT_KERNEL_CMDLINE, buildEspScenario, DEMO_ESP } from "./esp-scenarios.ts";
 import { HTTPS_BASE, netInitramfs, servedTrees, startBootServer, USER_NETWORK } from "./net-lab.ts";
 import { startVm } from "./qemu.ts";
+import { PC_CMDLINE, PC_ESP, pcInitramfs, pcVmOptions } from "./pc-lab.ts";
 import { ARM64_HOST_TOOLS, arm64Esp } from "./arm64-lab.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
-  options: { linuxboot: { type: "boolean" }, net: { type: "boolean" }, arch: { type: "string" }, append: { type: "string" } },
+  options: { linuxboot: { type: "boolean" }, net: { type: "boolean" }, pc: { type: "boolean" }, arch: { type: "string" }, append: { type: "string" } },
 });
 
 if (values.arch !== undefined && values.arch !== "x64" && values.arch !== "arm64") {
@@ -38,6 +41,19 @@ if (values.arch === "arm64") {
   const esp = await arm64Esp({ menuTimeout: 10 });
   console.log(`ukiboot demo: booting ${esp.image} in qemu-system-aarch64 (AAVMF firmware, TCG: slow); quit with Ctrl-A then X`);
   const vm = startVm({ arch: "arm64", interactive: true, firmware: "ovmf", disks: [{ path: esp.image, iface: "virtio" }] });
+  process.exitCode = await vm.exited;
+} else if (values.pc) {
+  console.log("ukiboot demo: building ukiboot's image for Debian's generic kernel, and the PC's ESP (two UKIs, one with a splash)");
+  const pc = await pcInitramfs();
+  const esp = await buildEspScenario(PC_ESP);
+  console.log(
+    "ukiboot demo: booting a PC in QEMU (OVMF, VGA, a USB keyboard). The menu is on this terminal and on the screen:\n" +
+      "  see the screen with a VNC viewer on 127.0.0.1:5900 (vncviewer 127.0.0.1:0), whose keys are the USB keyboard's,\n" +
+      "  or save it with Ctrl-A then C, `screendump /tmp/screen.ppm`, and Ctrl-A then C again to come back.\n" +
+      "  The second entry shows its splash before it starts. Quit with Ctrl-A then X.",
+  );
+  const opts = pcVmOptions({ kernel: pc.kernel.vmlinuz, initrd: pc.image, esp: esp.image, append: `${PC_CMDLINE}${append}` });
+  const vm = startVm({ ...opts, interactive: true, extraArgs: [...(opts.extraArgs ?? []), "-vnc", "127.0.0.1:0"] });
   process.exitCode = await vm.exited;
 } else if (values.net) {
   console.log("ukiboot demo: building the served UKIs and a boot initramfs that pins the demo server's CA");

@@ -153,8 +153,9 @@ export class Vm {
    * gaveUpGraceMs after the shim gave up on booting (its rescue shell or power-off, GAVE_UP) during the
    * wait, since nothing that follows comes by itself: a failed boot then fails in seconds, not at the deadline.
    */
-  async expect(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-    const now = this.output.match(re);
+  async expect(re: RegExp, timeoutMs: number, from = 0): Promise<RegExpMatchArray> {
+    // `from`: only what the console printed from that offset on counts (a line drawn again after a key).
+    const now = this.output.slice(from).match(re);
     if (now) return now;
     const since = this.output.length;
     const gaveUp = new RegExp(GAVE_UP.source, "m");
@@ -162,7 +163,7 @@ export class Vm {
     let graceTimer: Timer | undefined;
     let stallTimer: Timer | undefined;
     let rejectGaveUp: (e: Error) => void = () => {};
-    const found = { find: (output: string) => output.match(re), resolve: (_m: RegExpMatchArray) => {} };
+    const found = { find: (output: string) => output.slice(from).match(re), resolve: (_m: RegExpMatchArray) => {} };
     const stopped = {
       find: (output: string) => output.slice(since).match(gaveUp),
       resolve: (m: RegExpMatchArray) => {
@@ -200,7 +201,7 @@ export class Vm {
         }),
         this.exited.then(async () => {
           await Bun.sleep(50);
-          const m = this.output.match(re);
+          const m = this.output.slice(from).match(re);
           if (m) return m;
           throw new VmTimeout(re, 0, this, "QEMU exited");
         }),
@@ -250,6 +251,43 @@ export class Vm {
     await Bun.sleep(500);
     sock.end();
     return reply;
+  }
+
+  /**
+   * A monitor command answered as soon as the monitor has carried it out (its next prompt), for commands
+   * whose moment matters: a screendump just before the jump, keys in the order they are sent.
+   */
+  async monitorNow(command: string, timeoutMs = 30_000): Promise<string> {
+    let reply = "";
+    let wake = () => {};
+    const sock = await Bun.connect({
+      unix: this.monitorPath,
+      socket: {
+        data(_s, d) {
+          reply += new TextDecoder().decode(d);
+          wake();
+        },
+      },
+    });
+    const prompts = () => reply.split("(qemu) ").length - 1;
+    const until = async (n: number) => {
+      const deadline = Date.now() + timeoutMs;
+      while (prompts() < n) {
+        if (Date.now() > deadline) throw new Error(`The QEMU monitor did not answer "${command}" within ${timeoutMs} ms; it said: ${JSON.stringify(reply)}`);
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 50);
+        });
+      }
+    };
+    try {
+      await until(1);
+      sock.write(`${command}\n`);
+      await until(2);
+    } finally {
+      sock.end();
+    }
+    return reply.slice(reply.indexOf("(qemu) ") + 7).replace(/\(qemu\) $/, "");
   }
 
   /** Hot-plugs the `index`-th disk, which was declared `deferred`, into its PCIe root port. */

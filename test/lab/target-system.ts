@@ -7,6 +7,7 @@ import { standInKernel } from "../support/stand-in-kernel.ts";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { DebianParts } from "../../build/debian.ts";
+import { splashPattern } from "../support/bmp-writer.ts";
 import { InitramfsTree } from "../../src/initrd/initramfs-tree.ts";
 import { run } from "../../build/lib/run-command.ts";
 
@@ -134,6 +135,8 @@ export interface TargetUkiSpec {
   ucode?: Record<string, string>;
   /** The kernel to pack (default: the Debian kernel as Debian signed it). */
   linux?: string;
+  /** A `.splash`: the lab's test pattern (test/support/bmp-writer.ts) of this size, a 24-bit BMP. */
+  splash?: { width: number; height: number };
 }
 
 /** The base command line of every target: the serial console, quiet, and no reboot loop on panic. */
@@ -153,6 +156,11 @@ export async function buildTargetUki(parts: DebianParts, workDir: string, spec: 
     const ucode = join(workDir, `${spec.name}.ucode.cpio`);
     writeFileSync(ucode, tree.toCpio());
     extra.push(`--microcode=${ucode}`);
+  }
+  if (spec.splash) {
+    const bmp = join(workDir, `${spec.name}.splash.bmp`);
+    writeFileSync(bmp, splashPattern(spec.splash.width, spec.splash.height));
+    extra.push(`--splash=${bmp}`);
   }
   return buildUki(parts, {
     output: spec.output,

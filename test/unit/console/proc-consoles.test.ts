@@ -3,10 +3,10 @@ import { FormatError } from "../../../src/errors.ts";
 import { menuConsoles } from "../../../src/console/menu-consoles.ts";
 import { parseProcConsoles } from "../../../src/console/proc-consoles.ts";
 
-// Read from a q35 guest booted with console=ttyS0 console=tty0 (Debian's generic kernel, efifb): the serial
-// console was registered first, the VT last, so /dev/console is the VT.
+// As fs/proc/consoles.c of Linux 6.12 prints them for console=ttyS0 console=tty0 (seven flags, E C B N p b a;
+// the VT console is tty0 and its device the VT in front, tty1): the VT was named last, so it is /dev/console.
 const BOTH = "ttyS0                -W- (E   p a)    4:64\ntty0                 -WU (EC  p  )    4:1\n";
-// This machine's own, with console=ttyS0 only.
+// A bookworm machine's own, booted with console=ttyS0 only.
 const SERIAL = "ttyS0                -W- (EC  p a)    4:64\n";
 
 const DEVICES: Record<string, string> = { "4:64": "ttyS0", "4:1": "tty1", "4:65": "ttyS1" };
