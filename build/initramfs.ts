@@ -33,6 +33,8 @@ export interface InitramfsOptions {
    * the applets (the same release's busybox-static has the same ones on every architecture).
    */
   foreign?: { sysroot: string; libraryPath: string[]; appletLister: string };
+  /** The modules a local boot loads, instead of src/install/boot-initramfs.ts LOCAL_BOOT_MODULES (a benchmark's reference). */
+  localModules?: readonly string[];
 }
 
 export interface InitramfsReport {
@@ -65,6 +67,7 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<InitramfsR
             alias: optional(join(modulesDir, "modules.alias"))?.toString("utf8"),
             builtin: optional(join(modulesDir, "modules.builtin")),
             read: (rel: string) => plainModuleBytes(join(modulesDir, rel)),
+            ...(opts.localModules ? { local: opts.localModules } : {}),
           },
         }
       : {}),

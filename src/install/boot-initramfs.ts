@@ -99,6 +99,8 @@ export interface BootInitramfsParts {
     readonly builtin?: Uint8Array;
     /** A module's bytes, uncompressed, by its path in modules.dep. */
     readonly read: (rel: string) => Uint8Array | Promise<Uint8Array>;
+    /** What a local boot loads instead of LOCAL_BOOT_MODULES: the keyboard benchmark's reference image without the keyboard drivers. */
+    readonly local?: readonly string[];
   };
   readonly anchors?: readonly NamedBytes[];
   readonly tlsCas?: readonly NamedBytes[];
@@ -165,7 +167,7 @@ export async function bootInitramfsTree(p: BootInitramfsParts): Promise<{ tree: 
 }
 
 async function addModules(tree: InitramfsTree, m: NonNullable<BootInitramfsParts["modules"]>): Promise<BootInitramfsModules> {
-  const { order, missing } = resolveModuleOrder(m.deps, LOCAL_BOOT_MODULES);
+  const { order, missing } = resolveModuleOrder(m.deps, [...(m.local ?? LOCAL_BOOT_MODULES)]);
   const base = `lib/modules/${m.version}`;
   const addModule = async (rel: string) => {
     const path = `${base}/${plainModulePath(rel)}`;

@@ -64,19 +64,19 @@ export function openConsole(name: string, env: Record<string, string | undefined
 }
 
 /**
- * Writes each line to every console of `names`, as systemd-boot's output goes to every ConOut; falls back to
- * `fallback` (the console ukiboot was started on) when none could be opened.
+ * Writes each line to every console of `paths` (`/dev/ttyS0`, `/dev/tty1`), as systemd-boot's output goes to
+ * every ConOut; falls back to `fallback` (the console ukiboot was started on) when none could be opened.
  */
 export class ConsoleFanout {
   private readonly fds: number[] = [];
 
   constructor(
-    names: readonly string[],
+    paths: readonly string[],
     private readonly fallback: { write(s: string): unknown },
   ) {
-    for (const n of names) {
+    for (const p of paths) {
       try {
-        this.fds.push(openSync(`/dev/${n}`, constants.O_WRONLY | constants.O_NOCTTY));
+        this.fds.push(openSync(p, constants.O_WRONLY | constants.O_NOCTTY));
       } catch {
         // A console that cannot be opened still has the kernel log's copy of each line.
       }
