@@ -234,6 +234,9 @@ if (!unitOnly) {
         "mkfs.ext4": "e2fsprogs",
         efibootmgr: "efibootmgr",
         lintian: "lintian",
+        // The screen scenario's readers: OCR, and ImageMagick by its own name (another `convert` may come first).
+        tesseract: "tesseract-ocr",
+        "convert-im6.q16": "imagemagick",
       },
     });
     const parts = await debianParts();
