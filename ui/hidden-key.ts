@@ -13,9 +13,9 @@ import { startsHidden, createMenuState } from "./state/menu-state.ts";
 import { chooseTheme } from "./theme.ts";
 
 /**
- * The first read within `ms` from any of the terminals, or null. Raw
- * mode for the wait: a key typed before it (still in the line discipline's buffer) is read at once, and
- * nothing is echoed. The modes are restored afterwards.
+ * The first read within `ms` from any of the terminals, or null. Raw mode for the wait: a key typed before
+ * it (still in the line discipline's buffer) is read at once, and nothing is echoed. The modes are restored
+ * afterwards.
  */
 export function waitForKey(inputs: InputStream | readonly InputStream[], ms: number, clock: Clock): Promise<string | null> {
   const list = Array.isArray(inputs) ? (inputs as readonly InputStream[]) : [inputs as InputStream];

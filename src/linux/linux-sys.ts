@@ -58,13 +58,10 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
   const resolve = (path: string) => snapshots.resolve(path);
   // Modules tried at start are not tried again when the wait for the ESP looks for new devices.
   const attemptedModules = new Set<string>();
-  const out = opts.logToAllConsoles
-    ? new ConsoleFanout(
-        menuConsoleNames(() => {}),
-        opts.stdio.stderr,
-      )
-    : opts.stdio.stderr;
+  const linePaths = opts.logToAllConsoles ? menuConsoleNames(() => {}).map((n) => `/dev/${n}`) : [];
+  const out = opts.logToAllConsoles ? new ConsoleFanout(linePaths, opts.stdio.stderr) : opts.stdio.stderr;
   const log = new ConsoleLog(out, { ...(opts.kmsg ? { kmsg: true } : {}), ...(opts.debug ? { debug: true } : {}) });
+  if (linePaths.length > 0) log.debug(`status lines go to ${linePaths.join(" ")}`);
   return {
     fs: new NodeFs(resolve),
     kexec: new LinuxKexecLoader(resolve),
@@ -161,14 +158,19 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
       },
       openAll() {
         const terminals: Terminal[] = [];
+        const names: string[] = [];
         for (const name of menuConsoleNames((m) => log.warn(m))) {
           try {
             terminals.push(openConsole(name, opts.stdio.env));
+            names.push(name);
           } catch (e) {
             log.warn(`cannot draw the menu on /dev/${name}: ${formatError(e)}`);
           }
         }
-        if (terminals.length > 0) return terminals;
+        if (terminals.length > 0) {
+          log.debug(`the menu is drawn on ${names.map((n) => `/dev/${n}`).join(" ")}`);
+          return terminals;
+        }
         const started = this.open();
         return started ? [started] : [];
       },

@@ -65,6 +65,9 @@ test(
       () => pcVmOptions({ kernel: pc.kernel.vmlinuz, initrd: pc.image, esp: esp.image, append: `${PC_CMDLINE} ukiboot.debug` }),
       async (vm) => {
         await vm.expect(/> +Target OS pc-2\.0/, 300_000);
+        // Both consoles, as the boot kernel's /proc/consoles names them: the VT (/dev/console) first.
+        expect(vm.output).toContain("ukiboot: status lines go to /dev/tty1 /dev/ttyS0");
+        expect(vm.output).toContain("ukiboot: the menu is drawn on /dev/tty1 /dev/ttyS0");
         // 2. What the screen shows: tesseract finds every entry's title.
         const lines = await screenUntil(
           vm,
