@@ -2,7 +2,8 @@
  * The boot kernel's consoles as terminals (docs/menu.md §4): which ones src/console/menu-consoles.ts picks
  * from /proc/consoles and /sys, opened for the menu, and a writer that puts a log line on all of them.
  */
-import { closeSync, constants, openSync, readdirSync, readFileSync, writeSync } from "node:fs";
+import { EventEmitter } from "node:events";
+import { closeSync, constants, openSync, readdirSync, readFileSync, readSync, writeSync } from "node:fs";
 import tty from "node:tty";
 import { formatError } from "../errors.ts";
 import { menuConsoles } from "../console/menu-consoles.ts";
@@ -60,7 +61,69 @@ export function openConsole(name: string, env: Record<string, string | undefined
     closeSync(fd);
     throw new Error(`${path} is not a terminal`);
   }
-  return { stdin: new tty.ReadStream(fd), stdout: new tty.WriteStream(fd), env };
+  const reader = openSync(path, constants.O_RDONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
+  return { stdin: new PolledConsoleInput(new tty.ReadStream(fd), reader) as unknown as NodeJS.ReadStream, stdout: new tty.WriteStream(fd), env };
+}
+
+/** How often a console opened by ukiboot is read while the menu listens to it. */
+const POLL_MS = 20;
+
+/**
+ * A console's keys, read by polling a non-blocking descriptor. Bun reads a tty.ReadStream that is not stdin
+ * with a blocking read on a worker thread: two consoles that nobody types on held two workers forever, which
+ * was all a one-CPU guest had, so the UKI's file reads never ran and the boot hung; a paused stream kept
+ * ukiboot from exiting, too. Raw mode still goes through the tty.ReadStream, which is never read from.
+ * Paused, nothing keeps ukiboot running.
+ */
+export class PolledConsoleInput extends EventEmitter {
+  readonly isTTY = true;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly buffer = new Uint8Array(256);
+
+  constructor(
+    private readonly modes: Pick<tty.ReadStream, "isRaw" | "setRawMode">,
+    private readonly fd: number,
+  ) {
+    super();
+  }
+
+  get isRaw(): boolean {
+    return this.modes.isRaw;
+  }
+
+  setRawMode(raw: boolean): this {
+    this.modes.setRawMode(raw);
+    return this;
+  }
+
+  resume(): this {
+    this.timer ??= setInterval(() => this.poll(), POLL_MS);
+    return this;
+  }
+
+  pause(): this {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    return this;
+  }
+
+  isPaused(): boolean {
+    return this.timer === undefined;
+  }
+
+  private poll(): void {
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(this.fd, this.buffer, 0, this.buffer.length, null);
+      } catch {
+        // EAGAIN: nothing typed. Any other error: the console is gone, and the others still work.
+        return;
+      }
+      if (n <= 0) return;
+      this.emit("data", Buffer.from(this.buffer.subarray(0, n)));
+    }
+  }
 }
 
 /**
