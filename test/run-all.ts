@@ -96,9 +96,11 @@ async function runCommand(
   return { code, text, seconds: (performance.now() - t0) / 1000 };
 }
 
-async function step(name: string, cmd: string[], opts: { counts: "bun-test" | "exit-code"; env?: Record<string, string> }): Promise<void> {
-  console.log(`\n=== ${name}: ${cmd.join(" ")}`);
-  const { code, text, seconds } = await runCommand(cmd, { env: opts.env });
+async function step(name: string, cmd: string[], opts: { counts: "bun-test" | "exit-code"; env?: Record<string, string>; buffered?: boolean }): Promise<void> {
+  if (!opts.buffered) console.log(`\n=== ${name}: ${cmd.join(" ")}`);
+  const { code, text, seconds } = await runCommand(cmd, { ...(opts.env ? { env: opts.env } : {}), ...(opts.buffered ? { buffered: true } : {}) });
+  // A step run beside another prints its output whole when it ends, so the two never interleave.
+  if (opts.buffered) console.log(`\n=== ${name}: ${cmd.join(" ")} (${seconds.toFixed(1)} s)\n${text}`);
   if (opts.counts === "exit-code") {
     tallies.push({ name, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, skipped: 0, seconds });
     return;
@@ -250,13 +252,17 @@ if (!unitOnly) {
     tallies.push({ name: "build", passed: 0, failed: 1, skipped: 0, seconds: 0 });
   }
 }
-if (!unitOnly && !e2eOnly) {
-  // Against the real tools (ukify, systemd-measure, bootctl, sbsign, swtpm, GNU cpio, busybox, the Debian kernels):
-  // a generous deadline, because on a fresh clone the first tests build their fixtures with them.
-  await step("integration tests", [bun, "test", "--timeout", "300000", ALL_PATHS, "./test/integration"], { counts: "bun-test" });
-}
 if (!unitOnly) {
-  await step("shared fixtures", [bun, "test/lab/prepare-shared.ts"], { counts: "exit-code" });
+  // The integration tests, against the real tools (ukify, systemd-measure, bootctl, sbsign, swtpm, GNU cpio,
+  // busybox, the Debian kernels), with a generous deadline, because on a fresh clone the first tests build
+  // their fixtures with them. They run beside the shared fixtures' build, one per core: neither waits for
+  // the other, and a fixture both need is built once under its lock (test/lab/build-once.ts).
+  await Promise.all([
+    e2eOnly
+      ? undefined
+      : step("integration tests", [bun, "test", "--timeout", "300000", ALL_PATHS, "./test/integration"], { counts: "bun-test", buffered: true }),
+    step("shared fixtures", [bun, "test/lab/prepare-shared.ts"], { counts: "exit-code", buffered: true }),
+  ]);
   try {
     await runScenarios();
   } catch (e) {
