@@ -409,6 +409,8 @@ export function infrastructureFault(vm: Vm): string | null {
   const fault = vm.infraFault();
   if (fault) return `an emulator fault on the boot kernel's console ("${fault}")`;
   if (firmwareStalled(vm.output)) return "the firmware stopped after its banner and started nothing";
+  const tpm = tpmTimedOut(vm.output);
+  if (tpm) return `the software TPM did not answer in time ("${tpm}")`;
   const signal = vm.proc.signalCode;
   if (signal && !vm.killed) return `QEMU was killed by ${signal}`;
   for (const re of QEMU_FAULTS) {
@@ -416,6 +418,18 @@ export function infrastructureFault(vm: Vm): string | null {
     if (crash) return `QEMU crashed ("${crash[0].trim()}")`;
   }
   return null;
+}
+
+/**
+ * A TPM command that timed out in the guest's kernel (ETIME, errno 62): swtpm, a host process behind QEMU's
+ * tpm-tis, was not scheduled in time while two TCG guests kept both cores busy. It was seen once in
+ * systemd's own sysinit phase under systemd-boot, with no ukiboot in the boot at all. Anywhere in the console:
+ * no software under test can make a TPM answer late. The signature, or null.
+ */
+export function tpmTimedOut(console: string): string | null {
+  return (
+    console.match(/tcti_device_receive\(\) Failed to get response size fd \d+, got errno 62: Timer expired|tpm_try_transmit: send\(\): error -62/)?.[0] ?? null
+  );
 }
 
 /**

@@ -55,6 +55,19 @@ describe("infrastructureFault()", () => {
     expect(infrastructureFault(vmWith(`${BOOT_KERNEL}[    1.3] Kernel panic - not syncing: Fatal exception\n`))).toStartWith("an emulator fault");
   });
 
+  test("a TPM command that timed out in the guest (swtpm not scheduled in time) is the machine's, wherever it comes", () => {
+    const journal =
+      "LAB-JOURNAL systemd-pcrphase-sysinit.service ERROR:tcti:src/tss2-tcti/tcti-device.c:198:tcti_device_receive() Failed to get response size fd 4, got errno 62: Timer expired\n";
+    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}${UKIBOOT}${TARGET}${journal}`))).toBe(
+      'the software TPM did not answer in time ("tcti_device_receive() Failed to get response size fd 4, got errno 62: Timer expired")',
+    );
+    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}[   61.2] tpm tpm0: tpm_try_transmit: send(): error -62\n`))).toStartWith(
+      "the software TPM did not answer",
+    );
+    // Any other TPM error stays the scenario's.
+    expect(infrastructureFault(vmWith(`${BOOT_KERNEL}${UKIBOOT}${TARGET}Failed to create TPM2 context: State not recoverable\n`))).toBeNull();
+  });
+
   test("QEMU killed by a signal, or QEMU asserting, is the emulator's", () => {
     expect(infrastructureFault(vmWith(BOOT_KERNEL, { signalCode: "SIGSEGV" }))).toBe("QEMU was killed by SIGSEGV");
     expect(
