@@ -16,7 +16,7 @@ import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { ensureBuilt } from "../build/build.ts";
 import { debianParts, ensureHostTools, REPO_ROOT } from "../build/debian.ts";
-import { bunTestCounts, type Lane, parseFileTimes, planLanes } from "./support/lanes.ts";
+import { bunTestCounts, bunTestFailures, type Lane, parseFileTimes, planLanes } from "./support/lanes.ts";
 
 const { values: args, positionals } = parseArgs({
   args: Bun.argv.slice(2),
@@ -39,6 +39,8 @@ interface Tally {
 }
 
 const tallies: Tally[] = [];
+/** Every failure by name, repeated in the summary: a run's last lines may be all a reader gets to see. */
+const failures: string[] = [];
 const unitOnly = Boolean(args.unit);
 const e2eOnly = Boolean(args.lane || args.e2e);
 
@@ -103,9 +105,11 @@ async function step(name: string, cmd: string[], opts: { counts: "bun-test" | "e
   if (opts.buffered) console.log(`\n=== ${name}: ${cmd.join(" ")} (${seconds.toFixed(1)} s)\n${text}`);
   if (opts.counts === "exit-code") {
     tallies.push({ name, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, skipped: 0, seconds });
+    if (code !== 0) failures.push(`${name}: exit code ${code}`);
     return;
   }
   const c = bunTestCounts(text);
+  if (code !== 0) for (const f of bunTestFailures(text).concat(c.failed === 0 ? [`exit code ${code}`] : [])) failures.push(`${name}: ${f}`);
   // A crash before the summary (or an error outside any test) must not count as a pass.
   tallies.push({ name, passed: c.passed, failed: code !== 0 && c.failed === 0 ? 1 : c.failed, skipped: c.skipped, seconds });
 }
@@ -140,6 +144,7 @@ async function runLane(lane: Lane): Promise<LaneResult> {
     tally.failed += failed;
     tally.skipped += c.skipped;
     fileSeconds[file] = Number(seconds.toFixed(1));
+    if (failed > 0) for (const f of bunTestFailures(text).concat(c.failed === 0 ? [`exit code ${code}`] : [])) failures.push(`${file}: ${f}`);
     console.log(`\n=== [lane ${lane.name}] ${file}: ${c.passed} passed, ${failed} failed (${seconds.toFixed(1)} s)\n${text}`);
   }
   tally.seconds = (performance.now() - t0) / 1000;
@@ -290,6 +295,7 @@ if (!unitOnly) {
   console.log(`retried: ${retries.length}`);
   retries.forEach((r, k) => console.log(`retried: ${k + 1}: ${r.name} (${r.signature})`));
 }
+for (const f of failures) console.log(`failed: ${f}`);
 const tooManyRetries = retries.length > MAX_RETRIES;
 if (tooManyRetries)
   console.log(`${retries.length} retried boots are more than the ${MAX_RETRIES} a run may have: the run fails, since faults this frequent can hide real ones`);

@@ -5,6 +5,11 @@
  *
  * Started synchronously, so a VmOptions factory (runScenario's retry makes a new VM, and needs a new TPM)
  * can start one; stopped through the returned handle.
+ *
+ * The guest's TPM driver gives a command 200 ms (TIS timeout C) before it fails with ETIME, and while two
+ * TCG guests keep both cores busy and the other lane copies a 2 GiB disk, swtpm has missed that. So its
+ * state lives in memory (/dev/shm: no write of the state file waits on the disk), and it runs at a higher
+ * priority than the guests (nice -10, as root; otherwise nice warns and runs it as it is).
  */
 import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,10 +27,10 @@ export interface QemuSwtpm {
  * copy of this state directory (a TPM that already holds a sealed key) instead of a new TPM.
  */
 export function startQemuSwtpm(timeoutMs = 5000, opts: { stateFrom?: string } = {}): QemuSwtpm {
-  const dir = mkdtempSync(join(tmpdir(), "ukiboot-swtpm-qemu-"));
+  const dir = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "ukiboot-swtpm-qemu-"));
   if (opts.stateFrom) cpSync(opts.stateFrom, dir, { recursive: true });
   const socket = join(dir, "swtpm-sock");
-  const proc: Subprocess = Bun.spawn(["swtpm", "socket", "--tpm2", "--tpmstate", `dir=${dir}`, "--ctrl", `type=unixio,path=${socket}`], {
+  const proc: Subprocess = Bun.spawn(["nice", "-n", "-10", "swtpm", "socket", "--tpm2", "--tpmstate", `dir=${dir}`, "--ctrl", `type=unixio,path=${socket}`], {
     stdout: "ignore",
     stderr: "ignore",
   });

@@ -59,3 +59,23 @@ export function bunTestCounts(output: string): { passed: number; failed: number;
   const skipped = num(/^\s*(\d+) skip$/m);
   return { passed: Number(passed ?? 0), failed: Number(failed ?? 0), skipped: Number(skipped ?? 0), complete: passed !== undefined || failed !== undefined };
 }
+
+/**
+ * Each failed test in bun test's output, with the error printed before it (bun prints a test's error, then
+ * its "(fail)" line). The summary lists them at the end, where a run's last lines are all a reader may see.
+ */
+export function bunTestFailures(output: string): string[] {
+  const failures: string[] = [];
+  let error: string | null = null;
+  for (const raw of output.split("\n")) {
+    const line = raw.trimEnd();
+    if (/^\((pass|skip|todo)\) /.test(line)) error = null;
+    else if (/^\(fail\) /.test(line)) {
+      failures.push(error ? `${line}: ${error.length > 300 ? `${error.slice(0, 300)}…` : error}` : line);
+      error = null;
+    } else if (error === null && /^(error|\w*Error):? /.test(line.trimStart())) error = line.trim();
+  }
+  // An error outside any test (a crash before the counts) still names what happened.
+  if (failures.length === 0 && error !== null && bunTestCounts(output).failed === 0 && !bunTestCounts(output).complete) failures.push(error);
+  return failures;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { bunTestCounts, parseFileTimes, planLanes } from "../../support/lanes.ts";
+import { bunTestCounts, bunTestFailures, parseFileTimes, planLanes } from "../../support/lanes.ts";
 
 describe("planLanes()", () => {
   test("without recorded times, files take turns in file order", () => {
@@ -51,5 +51,30 @@ describe("bunTestCounts()", () => {
   });
   test("a run that crashed before its counts is not complete", () => {
     expect(bunTestCounts("error: Cannot find module\n")).toEqual({ passed: 0, failed: 0, skipped: 0, complete: false });
+  });
+});
+
+describe("bunTestFailures()", () => {
+  test("each (fail) line with the first error printed before it, not an error of a test that passed", () => {
+    const out = [
+      "test/e2e/x.e2e.test.ts:",
+      "error: a passing test's logged error",
+      "(pass) a > first [1.00ms]",
+      "error: expect(received).toBe(expected)",
+      "Expected: 1",
+      "Error: a second error line",
+      "      at <anonymous> (x.ts:3:5)",
+      "(fail) a > second [2.00ms]",
+      "(fail) a > third [3.00ms]",
+      " 1 pass",
+      " 2 fail",
+    ].join("\n");
+    expect(bunTestFailures(out)).toEqual(["(fail) a > second [2.00ms]: error: expect(received).toBe(expected)", "(fail) a > third [3.00ms]"]);
+  });
+  test("a crash before the counts names its error", () => {
+    expect(bunTestFailures("error: Cannot find module 'x'\n")).toEqual(["error: Cannot find module 'x'"]);
+  });
+  test("a run that passed lists nothing", () => {
+    expect(bunTestFailures("(pass) a [1ms]\n 1 pass\n 0 fail\n")).toEqual([]);
   });
 });
