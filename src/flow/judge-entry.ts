@@ -9,6 +9,7 @@ import type { BootAddon, BootEntry } from "../model/boot-entry.ts";
 import { addonsOf, kindAllowed, plainKernelOf, ukiOf } from "../model/entry-rules.ts";
 import type { Sys } from "../ports/sys.ts";
 import { fromHex } from "../bytes/digest.ts";
+import type { StreamedDigest } from "../trust/authenticode-stream.ts";
 import type { SignatureReport } from "../trust/verify-authenticode.ts";
 import { decideAddon, decideUki, isEnforcing } from "../trust/verify-policy.ts";
 import { BootError } from "../errors.ts";
@@ -51,12 +52,15 @@ export interface JudgeOptions {
   verifyWhenOff?: boolean;
   /** Reports already made, by path: profiles of one UKI share one verification. */
   reports?: Map<string, SignatureReport>;
+  /** Authenticode digests taken while the files were sealed, by path (load/seal.ts). */
+  streamed?: ReadonlyMap<string, StreamedDigest>;
 }
 
-async function report(sys: Sys, trust: TrustContext, path: string, cache: Map<string, SignatureReport> | undefined): Promise<SignatureReport> {
+async function report(sys: Sys, trust: TrustContext, path: string, opts: JudgeOptions): Promise<SignatureReport> {
+  const cache = opts.reports;
   const known = cache?.get(path);
   if (known) return known;
-  const r = await verifyPeFile(sys.fs, path, trust.store).catch(
+  const r = await verifyPeFile(sys.fs, path, trust.store, opts.streamed?.get(path)).catch(
     (e: Error): SignatureReport => ({ verdict: { status: "bad", reason: e.message } }) as SignatureReport,
   );
   cache?.set(path, r);
@@ -80,7 +84,7 @@ export async function judgeEntry(sys: Sys, trust: TrustContext, entry: BootEntry
   const signed = image ?? plainKernelOf(entry);
   const allowed = kindAllowed(entry, mode);
   // The image is verified when the policy asks (any mode but off, for a kind it allows) or the caller does (list --signatures).
-  const checked = signed && ((allowed === true && mode !== "off") || opts.verifyWhenOff) ? await report(sys, trust, signed.path, opts.reports) : undefined;
+  const checked = signed && ((allowed === true && mode !== "off") || opts.verifyWhenOff) ? await report(sys, trust, signed.path, opts) : undefined;
   // SBAT, for a UKI and a plain kernel alike, against the same level.
   const revoked = signed && checked ? (image ? await sbatRevocation(sys.fs, trust, image) : await kernelSbatRevocation(sys.fs, trust, signed)) : undefined;
   const signature: SignatureLine = !signed
@@ -119,7 +123,7 @@ export async function judgeEntry(sys: Sys, trust: TrustContext, entry: BootEntry
 
   const addons: BootAddon[] = [];
   for (const a of addonsOf(entry)) {
-    const ar = await report(sys, trust, a.path, opts.reports);
+    const ar = await report(sys, trust, a.path, opts);
     if (ar.imageSha256 !== undefined) digests.set(a.path, fromHex(ar.imageSha256)!);
     const d = decideAddon(ar.verdict, mode, a.fileName);
     if (d.problem) warnings.push(d.problem);
@@ -144,11 +148,11 @@ export interface VerifiedEntry {
 
 /**
  * The loader's question of the one verdict (judgeEntry), add-ons included: the entry
- * as it may boot, or the refusal as an error.
+ * as it may boot, or the refusal as an error. `streamed` holds the digests taken as the files were sealed.
  * @throws BootError with the reason when the entry may not boot
  */
-export async function verifyEntry(sys: Sys, trust: TrustContext, entry: BootEntry): Promise<VerifiedEntry> {
-  const j = await judgeEntry(sys, trust, entry, { addons: true });
+export async function verifyEntry(sys: Sys, trust: TrustContext, entry: BootEntry, streamed?: ReadonlyMap<string, StreamedDigest>): Promise<VerifiedEntry> {
+  const j = await judgeEntry(sys, trust, entry, { addons: true, ...(streamed ? { streamed } : {}) });
   if (j.refusal) throw new BootError(j.refusal.message, j.refusal.hint);
   return { entry: j.entry, warnings: j.warnings, digests: j.digests };
 }

@@ -73,11 +73,9 @@ async function checkedPlan(sys: Sys, session: BootSession, entry: BootEntry, opt
   // it between the check and the load (docs/trust.md §4).
   const target = opts.transform ? opts.transform.entry(entry) : entry;
   // A fetched UKI is in a memory file sealed against writes: it is its own snapshot.
-  if (session.trust.policy.mode !== "off" && !sealed) {
-    await sealSignedFiles(sys, entry, target);
-  }
+  const streamed = session.trust.policy.mode !== "off" && !sealed ? await sealSignedFiles(sys, entry, target) : undefined;
   // Signatures first: under enforce an unverified UKI is refused and unverified add-ons are left out.
-  const verified = await verifyEntry(sys, session.trust, target);
+  const verified = await verifyEntry(sys, session.trust, target, streamed);
   opts.transform?.verified(verified.entry, verified.warnings);
   const planned = async () => {
     const built = await buildPlan(sys.fs, verified.entry, { ...(edited !== undefined ? { editedCmdline: edited } : {}), trust });

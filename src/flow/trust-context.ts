@@ -12,6 +12,7 @@ import { BootError } from "../errors.ts";
 import type { ReadOnlyFs } from "../ports/fs.ts";
 import type { Sys } from "../ports/sys.ts";
 import { AUTHENTICODE_HEAD_SIZE } from "../trust/authenticode-hash.ts";
+import type { StreamedDigest } from "../trust/authenticode-stream.ts";
 import { builtInAnchors } from "../trust/builtin-anchors.ts";
 import type { SecureBootState } from "../trust/secure-boot-state.ts";
 import { buildTrustStore, type TrustStore } from "../trust/trust-store.ts";
@@ -164,8 +165,11 @@ export async function loadTrustContext(sys: Sys, secureBoot: SecureBootState | b
   };
 }
 
-/** Verifies the Authenticode signature of one PE file against the anchors, reading it by range. */
-export async function verifyPeFile(fs: ReadOnlyFs, path: string, store: TrustStore): Promise<SignatureReport> {
+/**
+ * Verifies the Authenticode signature of one PE file against the anchors, reading it by range; `streamed` is
+ * its digest taken as its sealed copy was made (authenticode-stream.ts), which spares reading it whole again.
+ */
+export async function verifyPeFile(fs: ReadOnlyFs, path: string, store: TrustStore, streamed?: StreamedDigest): Promise<SignatureReport> {
   const st = await fs.stat(path);
   if (st?.kind !== "file") throw new BootError(`Cannot verify "${path}": it is not a readable file`, "Check the ESP");
   const head = await fs.readRange(path, 0, Math.min(AUTHENTICODE_HEAD_SIZE, st.size));
@@ -179,6 +183,7 @@ export async function verifyPeFile(fs: ReadOnlyFs, path: string, store: TrustSto
   return verifyAuthenticodeFile(head, st.size, (offset, length) => fs.readRange(path, offset, length), store, {
     source: path,
     ...(hashRead ? { hashRead } : {}),
+    ...(streamed ? { streamed } : {}),
   });
 }
 

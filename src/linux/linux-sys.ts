@@ -178,7 +178,7 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
     screen: new LinuxScreen(),
     clock: { now: () => performance.now(), sleep: (ms) => Bun.sleep(ms) },
     tpm: { open: () => openTpmDevice(), appendLog: (records) => appendMeasureLog(records) },
-    snapshots: { take: (paths) => snapshots.take(paths), release: () => snapshots.release() },
+    snapshots: { take: (paths, observe) => snapshots.take(paths, observe), release: () => snapshots.release() },
     net: new LinuxNetwork(log),
   };
 }

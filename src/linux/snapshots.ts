@@ -7,7 +7,8 @@
  */
 import { closeSync, fstatSync, openSync } from "node:fs";
 import { basename } from "node:path";
-import { closeFd, copyRangeAsync, memfdCreate, sealMemfd } from "./memfd.ts";
+import type { ByteSink } from "../ports/sys.ts";
+import { closeFd, copyObserved, copyRangeAsync, memfdCreate, sealMemfd } from "./memfd.ts";
 
 export class SnapshotTable {
   private readonly copies = new Map<string, number>();
@@ -18,10 +19,10 @@ export class SnapshotTable {
     return fd === undefined ? path : `/proc/self/fd/${fd}`;
   }
 
-  async take(paths: readonly string[]): Promise<void> {
+  async take(paths: readonly string[], observe?: (path: string, size: number) => ByteSink | undefined): Promise<void> {
     for (const path of paths) {
       if (this.copies.has(path)) continue;
-      this.copies.set(path, await sealedCopy(path));
+      this.copies.set(path, await sealedCopy(path, observe));
     }
   }
 
@@ -31,13 +32,21 @@ export class SnapshotTable {
   }
 }
 
-async function sealedCopy(path: string): Promise<number> {
+/**
+ * A sealed memfd holding `path` as it was read. With a sink from `observe`, the bytes go through ukiboot's own
+ * buffers so the sink gets the very bytes written into the copy, in the same pass (a hash of the copy, not of
+ * a second read of the file); without one, the kernel copies them.
+ */
+async function sealedCopy(path: string, observe?: (path: string, size: number) => ByteSink | undefined): Promise<number> {
   const name = `ukiboot-snapshot-${basename(path)}`;
   const fd = memfdCreate(name, { sealable: true });
   try {
     const inFd = openSync(path, "r");
     try {
-      await copyRangeAsync(inFd, 0, fstatSync(inFd).size, fd);
+      const size = fstatSync(inFd).size;
+      const sink = observe?.(path, size);
+      if (sink) await copyObserved(inFd, size, fd, sink);
+      else await copyRangeAsync(inFd, 0, size, fd);
     } finally {
       closeSync(inFd);
     }

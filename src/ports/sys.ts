@@ -210,12 +210,22 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
+/** What takes a file's bytes chunk by chunk, in order; a chunk's buffer may be reused once `update` returns. */
+export interface ByteSink {
+  update(chunk: Uint8Array): void;
+}
+
 /**
  * Sealed copies of files (docs/trust.md §4): after `take`, every read of those paths through `fs` and the
  * kexec loader reads the copy made then, so what was verified is what loads.
  */
 export interface Snapshots {
-  take(paths: readonly string[]): Promise<void>;
+  /**
+   * Seals a copy of each path not sealed yet. `observe` may give, per file and its size, a sink that is handed
+   * the bytes of the copy as they are written into it, each once and in file order, so the copy can be hashed
+   * in the same pass (docs/trust.md §4).
+   */
+  take(paths: readonly string[], observe?: (path: string, size: number) => ByteSink | undefined): Promise<void>;
   /** Drops the copies, once the kernel holds its own. */
   release(): void;
 }

@@ -8,10 +8,12 @@
  *   layout = planAuthenticodeHash(head, size)  →  table = read(layout.certificateTable)
  *   parsed = readSignatures(table)  →  digests = digestRanges(layout.ranges, read, digestAlgorithmsFor(parsed))
  *   report = await verifySignatures(parsed, digests, trust)
- * verifyAuthenticodeFile() does exactly that given a RangeReader.
+ * verifyAuthenticodeFile() does exactly that given a RangeReader, taking the digests streamed while the file
+ * was sealed (authenticode-stream.ts) instead of reading the ranges again when they cover the same ranges.
  */
 import { FormatError, hex } from "../errors.ts";
-import { digestRanges, digestRangesInMemory, planAuthenticodeHash, type AuthenticodeLayout, type RangeReader } from "./authenticode-hash.ts";
+import { digestRanges, digestRangesInMemory, planAuthenticodeHash, type AuthenticodeLayout, type ByteRange, type RangeReader } from "./authenticode-hash.ts";
+import type { StreamedDigest } from "./authenticode-stream.ts";
 import { findChain } from "./certificate-chain.ts";
 import { describeCertificate, tbsDigest, type CertificateInfo } from "./certificate.ts";
 import { bytesEqual, toHex, type DigestAlgorithm, type Digests } from "../bytes/digest.ts";
@@ -220,7 +222,7 @@ export async function verifyAuthenticodeFile(
   fileSize: number,
   read: RangeReader,
   trust: TrustStore,
-  opts: { source: string; hashRead?: { read: RangeReader; chunkSize: number } },
+  opts: { source: string; hashRead?: { read: RangeReader; chunkSize: number }; streamed?: StreamedDigest },
 ): Promise<SignatureReport> {
   let layout: AuthenticodeLayout;
   try {
@@ -232,11 +234,24 @@ export async function verifyAuthenticodeFile(
   const t = layout.certificateTable;
   const table = t ? await read(t.offset, t.length) : undefined;
   const parsed = readSignatures(table, { source: opts.source, fileOffset: t?.offset ?? 0 });
+  const algorithms = digestAlgorithmsFor(parsed);
+  // A digest streamed while the same bytes were sealed counts only for the very ranges planned here.
+  const streamed: Digests = opts.streamed && sameRanges(opts.streamed.ranges, layout.ranges) ? opts.streamed.digests : {};
+  const missing = algorithms.filter((a) => !streamed[a]);
   // hashRead may hand out the same buffer each time: the hash consumes each chunk before the next read.
-  const digests = opts.hashRead
-    ? await digestRanges(layout.ranges, opts.hashRead.read, digestAlgorithmsFor(parsed), { chunkSize: opts.hashRead.chunkSize })
-    : await digestRanges(layout.ranges, read, digestAlgorithmsFor(parsed));
+  const computed: Digests =
+    missing.length === 0
+      ? {}
+      : opts.hashRead
+        ? await digestRanges(layout.ranges, opts.hashRead.read, missing, { chunkSize: opts.hashRead.chunkSize })
+        : await digestRanges(layout.ranges, read, missing);
+  const digests: Digests = {};
+  for (const a of algorithms) digests[a] = computed[a] ?? streamed[a];
   return verifySignatures(parsed, digests, trust);
+}
+
+function sameRanges(a: readonly ByteRange[], b: readonly ByteRange[]): boolean {
+  return a.length === b.length && a.every((r, i) => r.offset === b[i]!.offset && r.length === b[i]!.length);
 }
 
 /** verifyAuthenticodeFile() for an image held in memory (add-ons, tests). */

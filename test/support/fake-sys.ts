@@ -332,11 +332,17 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
     // Linux layer's, tested in test/unit/linux/snapshots.test.ts).
     snapshots: {
       // As the Linux layer's table does, a path already sealed is not sealed again.
-      take: async (paths) => {
+      take: async (paths, observe) => {
         const fresh = paths.filter((p) => !sealed.has(p));
         if (fresh.length === 0) return;
         for (const p of fresh) sealed.add(p);
         opts.onSnapshot?.(fresh.map((p) => fs.real(p)));
+        // As the Linux layer does, a sink is handed what the copy holds: here the file as it is once sealed.
+        for (const p of observe ? fresh : []) {
+          if ((await fs.stat(p))?.kind !== "file") continue;
+          const bytes = await fs.readFile(p);
+          observe?.(p, bytes.byteLength)?.update(bytes);
+        }
         events.push(`snapshot ${fresh.join(" ")}`);
       },
       release: () => {

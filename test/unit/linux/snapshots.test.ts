@@ -68,3 +68,28 @@ test("the sealed copy cannot be written through its descriptor either", async ()
   expect(code).toBe("EPERM");
   sys.snapshots.release();
 });
+
+test("a sink is handed the bytes of the copy once, in order, as they are written, and the copy holds them all", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "snapshot-"));
+  const uki = join(dir, "big.efi");
+  // Larger than one step of the copy, and not a multiple of it.
+  const original = new Uint8Array((3 << 20) + 12345).map((_, i) => (i * 31) % 253);
+  writeFileSync(uki, original);
+  const sys = linuxSys();
+  const seen: Uint8Array[] = [];
+  const sizes: number[] = [];
+  await sys.snapshots.take([uki], (path, size) => {
+    expect(path).toBe(uki);
+    sizes.push(size);
+    return { update: (chunk) => void seen.push(chunk.slice()) };
+  });
+  writeFileSync(uki, "swapped");
+  expect(sizes).toEqual([original.byteLength]);
+  expect(Buffer.concat(seen).equals(Buffer.from(original))).toBe(true);
+  expect(Buffer.from(await sys.fs.readFile(uki)).equals(Buffer.from(original))).toBe(true);
+  // A path already sealed is neither copied nor handed to a sink again.
+  await sys.snapshots.take([uki], () => {
+    throw new Error("not sealed twice");
+  });
+  sys.snapshots.release();
+});
