@@ -1,7 +1,8 @@
 /**
  * Benchmark: process start to the first complete menu frame ("Boot in N s." drawn) of the compiled
- * dist/ukiboot on a 20-entry ESP, under a pseudo-terminal. Reference in the same run: the same binary's
- * `--version` (the runtime's own start-up cost). Goal: 150 ms or less.
+ * dist/ukiboot on a 5-entry and a 20-entry ESP, under a pseudo-terminal. Reference in the same run: the same
+ * binary's `--version` (the runtime's own start-up cost). Goals: 150 ms or less, and with 5 entries at most
+ * 1.5 times the reference.
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,8 +13,10 @@ import { buildUki, standInKernel } from "../lab/target-system.ts";
 
 const BINARY = join(REPO_ROOT, "dist", "ukiboot");
 await ensureBuilt({ initramfs: false });
-const ESP = join(CACHE_DIR, "bench", "menu-20", "esp");
-if (!existsSync(join(ESP, "done"))) {
+/** An ESP with `n` UKIs and `timeout 10`, built once. */
+async function menuEsp(n: number): Promise<string> {
+  const ESP = join(CACHE_DIR, "bench", `menu-${n}`, "esp");
+  if (existsSync(join(ESP, "done"))) return ESP;
   const parts = await debianParts();
   mkdirSync(join(ESP, "EFI/Linux"), { recursive: true });
   mkdirSync(join(ESP, "loader"), { recursive: true });
@@ -21,13 +24,16 @@ if (!existsSync(join(ESP, "done"))) {
   const kernel = join(ESP, "..", "kernel");
   const k = standInKernel();
   writeFileSync(kernel, k);
-  for (let i = 1; i <= 20; i++) {
+  for (let i = 1; i <= n; i++) {
     const osrel = join(ESP, "..", `os-release-${i}`);
     writeFileSync(osrel, `ID=bench\nPRETTY_NAME="Bench OS ${i}"\nVERSION_ID=${i}\n`);
     await buildUki(parts, { output: join(ESP, `EFI/Linux/bench-${i}.efi`), linux: kernel, cmdline: `v=${i}`, osRelease: `@${osrel}`, uname: "6.1.0-bench" });
   }
   writeFileSync(join(ESP, "done"), "");
+  return ESP;
 }
+const ESP5 = await menuEsp(5);
+const ESP20 = await menuEsp(20);
 
 /** Runs a command on a fresh pty and returns milliseconds from spawn until `marker` appears in its output. */
 const PTY_TIMER = `
@@ -57,16 +63,19 @@ async function timeTo(marker: string, argv: string[]): Promise<number> {
 
 const RUNS = 15;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const menu: number[] = [];
+const menu5: number[] = [];
+const menu20: number[] = [];
 const version: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   version.push(await timeTo("ukiboot 0.", [BINARY, "--version"]));
-  menu.push(await timeTo("Boot in", [BINARY, "menu", "--esp", ESP, "--dry-run"]));
+  menu5.push(await timeTo("Boot in", [BINARY, "menu", "--esp", ESP5, "--dry-run"]));
+  menu20.push(await timeTo("Boot in", [BINARY, "menu", "--esp", ESP20, "--dry-run"]));
 }
-const m = median(menu);
+const m5 = median(menu5);
+const m20 = median(menu20);
 const v = median(version);
-console.log("| measurement (median of 15, pty) | time |\n| --- | --- |");
-console.log(`| dist/ukiboot menu: process start → first complete frame, 20 UKIs | ${m.toFixed(0)} ms |`);
-console.log(`| reference: dist/ukiboot --version (runtime start-up) | ${v.toFixed(0)} ms |`);
-console.log(`| menu / reference | ${(m / v).toFixed(1)}x |`);
-console.log(`\nGoal: 150 ms or less → ${m <= 150 ? "met" : "NOT met"}`);
+console.log("| measurement (median of 15, pty) | time | against the reference |\n| --- | --- | --- |");
+console.log(`| dist/ukiboot menu: process start → first complete frame, 5 UKIs | ${m5.toFixed(0)} ms | ${(m5 / v).toFixed(2)}x (goal ≤ 1.5x) |`);
+console.log(`| dist/ukiboot menu: process start → first complete frame, 20 UKIs | ${m20.toFixed(0)} ms | ${(m20 / v).toFixed(2)}x |`);
+console.log(`| reference: dist/ukiboot --version (runtime start-up) | ${v.toFixed(0)} ms | 1x |`);
+console.log(`\nGoal: 150 ms or less with 20 UKIs → ${m20 <= 150 ? "met" : "NOT met"}; 1.5x the reference with 5 → ${m5 / v <= 1.5 ? "met" : "NOT met"}`);

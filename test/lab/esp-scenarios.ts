@@ -2,7 +2,7 @@
  * ESP trees and disk images for the demo and the QEMU scenarios, built from real parts (Debian kernel,
  * systemd-stub, ukify) once per description and code (test/lab/build-once.ts).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { debianParts, type DebianParts } from "../../build/debian.ts";
 import { buildOnce } from "./build-once.ts";
@@ -24,6 +24,8 @@ export type EspFile =
   | { kind: "text"; path: string; text: string }
   | { kind: "bytes-of"; path: string; from: "vmlinuz-truncated" }
   | { kind: "boot-uki"; path: string; cmdline: string; secureBoot?: boolean }
+  /** The real systemd-boot of the Debian parts (257), as a user who picks it instead of ukiboot installs it. */
+  | { kind: "systemd-boot"; path: string }
   /** The Debian kernel as Debian signed it: a key neither db nor the boot kernel's keyrings trust. */
   | { kind: "debian-kernel"; path: string }
   /** An add-on made by ukify with the real addonx64.efi.stub; `initrdFiles` become a newc archive in its .initrd. */
@@ -125,6 +127,10 @@ async function placeFile(parts: DebianParts, tree: string, work: string, f: EspF
       });
       return;
     }
+    case "systemd-boot": {
+      copyFileSync(parts.systemdBoot, dest);
+      return;
+    }
     case "boot-uki": {
       if (!initramfs || !existsSync(initramfs)) throw new Error(`Cannot build the boot UKI: "${initramfs}" is missing; run bun run build first`);
       const out = f.secureBoot ? join(work, "boot.unsigned.efi") : dest;
@@ -182,6 +188,33 @@ export const BENCH_ESP: EspScenario = {
     { kind: "text", path: "loader/loader.conf", text: "timeout 0\n" },
   ],
 };
+
+/** Five UKIs and `timeout 10`: `bun run bench boot` times the menu's first frame on the serial console. */
+export const MENU_BENCH_ESP: EspScenario = {
+  name: "bench-menu-5",
+  files: [
+    ...[1, 2, 3, 4, 5].map((i): EspFile => ({ kind: "target-uki", path: `EFI/Linux/bench-${i}.0.efi`, spec: { name: `bench-${i}.0`, version: `${i}.0` } })),
+    { kind: "text", path: "loader/loader.conf", text: "timeout 10\n" },
+  ],
+};
+
+/**
+ * The firmware comparison of `bun run bench boot`: one UKI and `timeout 0`, with `loader` at
+ * EFI/BOOT/BOOTX64.EFI: the real systemd-boot, or a boot UKI (ukiboot's, or the kexec-tools baseline's,
+ * whichever initramfs buildEspScenario is given). Everything else on the three ESPs is the same.
+ */
+export function firmwareBenchEsp(loader: "systemd-boot" | "ukiboot" | "baseline"): EspScenario {
+  return {
+    name: `bench-firmware-${loader}`,
+    files: [
+      { kind: "target-uki", path: "EFI/Linux/bench-1.0.efi", spec: { name: "bench-1.0", version: "1.0" } },
+      { kind: "text", path: "loader/loader.conf", text: "timeout 0\n" },
+      loader === "systemd-boot"
+        ? { kind: "systemd-boot", path: "EFI/BOOT/BOOTX64.EFI" }
+        : { kind: "boot-uki", path: "EFI/BOOT/BOOTX64.EFI", cmdline: BOOT_KERNEL_CMDLINE },
+    ],
+  };
+}
 
 /** The newest UKI carries a truncated kernel; the one before it is good. */
 export const BROKEN_DEFAULT_ESP: EspScenario = {
