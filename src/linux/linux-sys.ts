@@ -14,7 +14,7 @@ import { formatError } from "../errors.ts";
 import { Efivarfs } from "./efivarfs.ts";
 import { rebootSystem } from "./kexec.ts";
 import { LinuxKexecLoader } from "./kexec-loader.ts";
-import { listLoadedModules, loadAllModules } from "./modules.ts";
+import { deviceListing, listLoadedModules, loadAllModules } from "./modules.ts";
 import { LinuxNetwork } from "./linux-network.ts";
 import { openMokTable } from "./mok-table.ts";
 import { mount, MountTable, sync } from "./mounts.ts";
@@ -96,7 +96,13 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
       loadAll: () => loadAllModules(undefined, undefined, attemptedModules, { asyncProbe: true }),
       listLoaded: () => listLoadedModules(),
       watchNewDevices(onLoaded) {
+        // Drivers are matched again only when the devices changed (and once at the first tick, for one that
+        // appeared since the first load): the listing costs little, matching every alias does not.
+        let devices = "";
         const timer = setInterval(() => {
+          const now = deviceListing();
+          if (now === devices) return;
+          devices = now;
           const r = loadAllModules(undefined, undefined, attemptedModules, { asyncProbe: true });
           if (r.loaded.length || r.failed.length) onLoaded(r);
         }, DEVICE_WATCH_INTERVAL_MS);

@@ -63,6 +63,29 @@ export interface ModuleLoadReport {
 }
 
 /** Every device's modalias (/sys/bus/<bus>/devices/<device>/modalias), as udev sees them at coldplug. */
+/**
+ * The devices on every bus, as one string of `bus/device` names: what changes when a device appears or goes.
+ * Cheaper than presentModaliases (directory listings only), so a watch can ask it often and match aliases
+ * only when it changed (docs/boot-time.md §4).
+ */
+export function deviceListing(sysBus = "/sys/bus"): string {
+  let buses: string[] = [];
+  try {
+    buses = readdirSync(sysBus);
+  } catch {
+    return "";
+  }
+  const names: string[] = [];
+  for (const bus of buses) {
+    try {
+      for (const d of readdirSync(join(sysBus, bus, "devices"))) names.push(`${bus}/${d}`);
+    } catch {
+      // A bus without devices.
+    }
+  }
+  return names.join("\n");
+}
+
 export function presentModaliases(sysBus = "/sys/bus"): string[] {
   const out: string[] = [];
   let buses: string[] = [];
