@@ -52,6 +52,12 @@ export interface JudgeOptions {
   verifyWhenOff?: boolean;
   /** Reports already made, by path: profiles of one UKI share one verification. */
   reports?: Map<string, SignatureReport>;
+  /**
+   * Only the refusal is wanted (the menu's marker): under a mode that does not enforce no signature verdict
+   * refuses (decideUki), so the image is not hashed, which before a hidden menu cost the unattended boot a
+   * whole SHA-256 of every UKI (docs/boot-time.md §4).
+   */
+  refusalOnly?: boolean;
   /** Authenticode digests taken while the files were sealed, by path (load/seal.ts). */
   streamed?: ReadonlyMap<string, StreamedDigest>;
 }
@@ -84,7 +90,8 @@ export async function judgeEntry(sys: Sys, trust: TrustContext, entry: BootEntry
   const signed = image ?? plainKernelOf(entry);
   const allowed = kindAllowed(entry, mode);
   // The image is verified when the policy asks (any mode but off, for a kind it allows) or the caller does (list --signatures).
-  const checked = signed && ((allowed === true && mode !== "off") || opts.verifyWhenOff) ? await report(sys, trust, signed.path, opts) : undefined;
+  const wanted = mode !== "off" && !(opts.refusalOnly && !isEnforcing(mode));
+  const checked = signed && ((allowed === true && wanted) || opts.verifyWhenOff) ? await report(sys, trust, signed.path, opts) : undefined;
   // SBAT, for a UKI and a plain kernel alike, against the same level.
   const revoked = signed && checked ? (image ? await sbatRevocation(sys.fs, trust, image) : await kernelSbatRevocation(sys.fs, trust, signed)) : undefined;
   const signature: SignatureLine = !signed
@@ -162,5 +169,5 @@ export async function verifyEntry(sys: Sys, trust: TrustContext, entry: BootEntr
  * undefined when it may boot. One verification per file (profiles of one UKI share it) through `reports`.
  */
 export async function refusalOf(sys: Sys, trust: TrustContext, entry: BootEntry, reports: Map<string, SignatureReport>): Promise<string | undefined> {
-  return (await judgeEntry(sys, trust, entry, { reports })).refusal?.reason;
+  return (await judgeEntry(sys, trust, entry, { reports, refusalOnly: true })).refusal?.reason;
 }

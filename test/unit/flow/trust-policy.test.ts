@@ -247,6 +247,25 @@ describe("SBAT for a plain kernel (docs/trust.md §3, §4)", () => {
     }
   });
 
+  test("the menu's marker under warn hashes no image (no verdict can refuse there); under enforce it reads the whole image", async () => {
+    const esp = await sbatKernelEsp();
+    const bytesRead = async (verifyFlag: "warn" | "enforce") => {
+      const { sys, session: s } = await session(esp, { verifyFlag, trustFiles: [f.keys.db.crt] });
+      let n = 0;
+      const readRange = sys.fs.readRange.bind(sys.fs);
+      sys.fs.readRange = async (path, offset, length) => {
+        const bytes = await readRange(path, offset, length);
+        if (path.endsWith("kernel.efi")) n += bytes.byteLength;
+        return bytes;
+      };
+      expect(await refusalOf(sys, s.trust, byId(s, "linux.conf"), new Map())).toBeUndefined();
+      return n;
+    };
+    const size = Bun.file(join(esp, "kernel.efi")).size;
+    expect(await bytesRead("warn")).toBe(0);
+    expect(await bytesRead("enforce")).toBeGreaterThanOrEqual(size - 4096);
+  });
+
   test("one verdict: the loader, the menu's marker and list --signatures agree on every entry, under every mode", async () => {
     const esp = await sbatKernelEsp();
     writeFileSync(join(esp, "loader/entries/unsigned.conf"), "title Unsigned\nlinux /kernel.unsigned\noptions console=ttyS0\n");
