@@ -30,9 +30,10 @@ export const terminalChooser: ChooserFactory = async (terminals) => {
         );
         if (pendingInput === null) return unattended;
       }
-      const [{ runMenu }, progress] = await Promise.all([import("./run-menu.tsx"), progressCode()]);
+      // The details only now: a hidden menu that decided without a key never asked for them.
+      const [{ runMenu }, progress, entries] = await Promise.all([import("./run-menu.tsx"), progressCode(), request.details?.() ?? request.entries]);
       drawnProgress = progress;
-      return runMenu({ ...request, io: terminal, others, ...(pendingInput !== null ? { pendingInput } : {}) });
+      return runMenu({ ...request, entries, io: terminal, others, ...(pendingInput !== null ? { pendingInput } : {}) });
     },
     progress(title) {
       // Every console shows the load, as every console showed the menu.

@@ -137,15 +137,23 @@ function toMenuConfig(sys: Sys, session: BootSession, hiddenKeyWindowMs: number,
   };
 }
 
-/** The menu as the chooser gets it: entries with their details, the configuration and the discovery problems. */
+/**
+ * The menu as the chooser gets it: the entries, their details when it draws them (worked out once), the
+ * configuration and the discovery problems.
+ */
 export async function menuView(
   sys: Sys,
   session: BootSession,
   hiddenKeyWindowMs: number,
   shell: "rescue" | "leave" = "rescue",
-): Promise<{ entries: MenuEntry[]; config: MenuConfig; problems: MenuProblem[] }> {
+): Promise<{ entries: MenuEntry[]; details: () => Promise<MenuEntry[]>; config: MenuConfig; problems: MenuProblem[] }> {
+  let detailed: Promise<MenuEntry[]> | undefined;
   return {
-    entries: toMenuEntries(session, await entryExtras(sys, session)),
+    entries: toMenuEntries(session),
+    details: () => {
+      detailed ??= entryExtras(sys, session).then((extras) => toMenuEntries(session, extras));
+      return detailed;
+    },
     config: toMenuConfig(sys, session, hiddenKeyWindowMs, shell),
     problems: session.discovery.problems.map((p) => ({ file: p.file, ...(p.line !== undefined ? { line: p.line } : {}), message: p.message })),
   };

@@ -7,7 +7,14 @@ import type { MenuConfig, MenuDecision, MenuEntry, MenuError, MenuProblem } from
 import type { Terminal } from "./terminal.ts";
 
 export interface MenuRequest {
+  /** The entries as listed, without the details below. */
   readonly entries: readonly MenuEntry[];
+  /**
+   * The same entries with their details (the initrd members, the refused marker): they cost a plan of each
+   * entry and, under an enforcing mode, a digest of each UKI, so a chooser asks for them only when it draws
+   * the menu, and a hidden menu that decides without a key never pays for them (docs/boot-time.md §4).
+   */
+  readonly details?: () => Promise<readonly MenuEntry[]>;
   readonly config: MenuConfig;
   readonly problems?: readonly MenuProblem[];
   /** Show this error first (loading the chosen entry failed); the menu then has no countdown. */

@@ -47,7 +47,8 @@ export function scriptedChooser(...decisions: MenuDecision[]): { factory: Choose
     requests,
     factory: async () => ({
       async choose(r) {
-        requests.push(r);
+        // As the terminal's chooser does when it draws the menu.
+        requests.push(r.details ? { ...r, entries: await r.details() } : r);
         const d = decisions.shift();
         if (!d) throw new Error("Internal error: the menu was shown once more than the test scripted");
         return d;

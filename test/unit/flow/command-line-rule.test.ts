@@ -156,7 +156,7 @@ function setting(mode: Mode, secureBoot: boolean, lockdown?: string): Promise<Se
     s = (async () => {
       const sys = fakeSys({ efivarfs: efivars(secureBoot), served, ...(lockdown !== undefined ? { lockdown } : {}) });
       const session = await openSession(sys, { esp }, { verifyFlag: mode, trustFiles: [f.keys.db.crt], network: { mode: "dhcp" } });
-      return { sys, session, menu: (await menuView(sys, session, 100)).entries };
+      return { sys, session, menu: await (await menuView(sys, session, 100)).details() };
     })();
     settings.set(key, s);
   }

@@ -245,8 +245,8 @@ describe("Type #1 uki-url entries on the ESP", () => {
     const esp = espWith({ "net.conf": `title Network Flow\nsort-key 0\nuki-url ${SERVER}/EFI/Linux/flow-1.efi\n` });
     const sys = netSys();
     const session = await openSession(sys, { esp }, { network: { mode: "dhcp" }, verifyFlag: "enforce" });
-    const view = await menuView(sys, session, 100);
-    const e = view.entries.find((x) => x.id === "net.conf")!;
+    const entries = await (await menuView(sys, session, 100)).details();
+    const e = entries.find((x) => x.id === "net.conf")!;
     expect(e.tags).toEqual(["network"]);
     expect(e.details.url).toBe(`${SERVER}/EFI/Linux/flow-1.efi`);
     expect(e.editable).toEqual({ reason: "Entry not editable in SecureBoot mode." });
