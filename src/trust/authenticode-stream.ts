@@ -8,6 +8,7 @@
  * every image a linker or ukify writes; for one whose sections overlap or are listed out of file order the
  * stream gives no result, and the verifier reads the ranges itself as before.
  */
+import { concatBytes } from "../bytes/concat-bytes.ts";
 import { FormatError } from "../errors.ts";
 import { type DigestAlgorithm, type Digests, MultiHasher } from "../bytes/digest.ts";
 import { AUTHENTICODE_HEAD_SIZE, type ByteRange, planAuthenticodeHash } from "./authenticode-hash.ts";
@@ -59,7 +60,7 @@ export class AuthenticodeStream {
       if (this.earlyBytes < needed) return;
       const early = this.early;
       this.early = [];
-      this.ranges = this.plan(concat(early, this.earlyBytes));
+      this.ranges = this.plan(concatBytes(early));
       if (this.ranges) for (const c of early) this.hash(c);
       return;
     }
@@ -109,14 +110,4 @@ export class AuthenticodeStream {
     }
     this.hashed = end;
   }
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
