@@ -3,7 +3,8 @@
  * would make them (docs/measurements.md §2, docs/measurements.md §4): the started UKI or kernel and the add-ons
  * into PCR 4, the chosen profile's sections into PCR 11, command lines, credentials, confexts and add-on pieces
  * into PCR 12, sysexts into PCR 13, a plain kernel's LoadOptions and initrd into PCR 9, in every active bank.
- * The log of what was extended goes to the target in the initrd at /.extra/tpm2-measure.log, and the target's
+ * The log of what was extended goes to the target in the initrd at /.extra/tpm2-measure.log, with a unit that
+ * appends it to systemd's userspace log (src/flow/measure-log-handover.ts), and the target's
  * systemd is told to do its own phase measurements, which it would otherwise skip because no stub set
  * StubPcrKernelImage.
  */
@@ -12,15 +13,14 @@ import { checkCmdlineLength } from "../cmdline/kexec-cmdline.ts";
 import { BootError, formatError } from "../errors.ts";
 import { bytesSource, concatSources, createSourceReader, sourceSize, type ByteSource } from "../bytes/byte-source.ts";
 import type { DigestAlgorithm, Digests } from "../bytes/digest.ts";
-import { writeNewcArchive } from "../initrd/cpio-newc.ts";
-import { EXTRA_DIR, EXTRA_DIR_MODE, EXTRA_FILE_MODE } from "../initrd/cpio-targets.ts";
 import { initrdChunks, layoutInitrd, type InitrdMemberKind } from "../initrd/initrd-layout.ts";
 import { ENTRY_EXTRA_ORDER, ENTRY_EXTRA_TARGETS } from "../initrd/entry-extras-archive.ts";
 import { sectionContents } from "../plan/build-plan.ts";
 import type { LoadPlan } from "../plan/load-plan.ts";
 import type { Sys } from "../ports/sys.ts";
 import { applyMeasurements, decideMeasurementOutcome, type MeasurementOutcome } from "../tpm/apply-measurements.ts";
-import { formatMeasureLog, MEASURE_LOG_INITRD_PATH } from "../tpm/event-log.ts";
+import { formatMeasureLog } from "../tpm/event-log.ts";
+import { measureLogArchive } from "./measure-log-handover.ts";
 import { type LoadedImage, type MeasuredBytes, type MeasurementInputs, planMeasurements } from "../tpm/measurements.ts";
 import { AUTHENTICODE_HEAD_SIZE, digestRanges, planAuthenticodeHash } from "../trust/authenticode-hash.ts";
 import { Tpm2Client } from "../tpm/tpm2-client.ts";
@@ -196,12 +196,7 @@ export async function measureBoot(sys: Sys, plan: LoadPlan, mode: VerifyMode, kn
 
   // The measurement log for the target, as one more /.extra archive at the end of the initrd.
   const log = formatMeasureLog(outcome.records, { bootId: sys.kernel.bootId() ?? undefined, timestamp: Math.round(performance.now() * 1000) });
-  const archive = writeNewcArchive({
-    target: EXTRA_DIR,
-    dirMode: EXTRA_DIR_MODE,
-    fileMode: EXTRA_FILE_MODE,
-    files: [{ name: MEASURE_LOG_INITRD_PATH.slice(EXTRA_DIR.length + 1), bytes: log }],
-  });
+  const archive = measureLogArchive(log);
   const members = [...plan.initrd.members.map((m) => m.member), { kind: "event-log" as const, source: bytesSource(archive) }];
   let cmdline = plan.cmdline;
   if (outcome.records.some((r) => r.pcr === 11)) {

@@ -118,14 +118,18 @@ export class NewcWriter {
     this.offset = checkedAdd(this.offset, sourceSize(p));
   }
 
-  /** The directories of `target`, like mkdir -p: leading ones 0555, the last one `dirMode`. */
-  prefix(target: string, dirMode: number): void {
+  /**
+   * The directories of `target`, like mkdir -p: leading ones `leadingMode` (0555, as systemd writes them), the
+   * last one `dirMode`. The kernel applies a directory's mode also when the directory exists already.
+   */
+  prefix(target: string, dirMode: number, leadingMode = 0o555): void {
     checkTarget(target);
     checkMode(dirMode, "directory");
+    checkMode(leadingMode, "directory");
     const components = target.split("/");
     for (let i = 0; i < components.length; i++) {
       const path = components.slice(0, i + 1).join("/");
-      const mode = i === components.length - 1 ? dirMode : 0o555;
+      const mode = i === components.length - 1 ? dirMode : leadingMode;
       this.push(bytesSource(recordHeader({ ino: this.inode.next++, mode: S_IFDIR | mode, fileSize: 0, name: path, archiveOffset: this.offset })));
     }
   }

@@ -23,7 +23,7 @@ import { buildOnce } from "../lab/build-once.ts";
 import { debianSystem, type DebianSystem } from "../lab/debian-system.ts";
 import { makeGptDiskImage } from "../lab/disk-image.ts";
 import { BOOT_KERNEL_CMDLINE } from "../lab/esp-scenarios.ts";
-import { parseLabReport, type LabReport } from "../lab/lab-report.ts";
+import { parseLabReport, pcrlockVerdicts, splitMeasurements, type LabReport } from "../lab/lab-report.ts";
 import { ORACLE_262_ENTRIES, ORACLE_UKI, oracleEsp262Tree, oracleEspTree } from "../lab/oracle-esp.ts";
 import { startQemuSwtpm, type QemuSwtpm } from "../lab/swtpm-socket.ts";
 import type { VmOptions } from "../lab/qemu.ts";
@@ -260,7 +260,8 @@ describe("the real systemd-stub as the oracle", () => {
         // logged all four.
         const uki = plan.members.find((m) => m.kind === "initrd")!.origin!;
         const sections = (await inspectTrust(new NodeFs(), uki, { store: emptyTrustStore(), lockdown: undefined })).pcr11![profile]!.sha256;
-        const phasesOf = (b: Booted) => b.report.measurements.filter((m) => m.pcr === 11);
+        const handedOver = (b: Booted) => splitMeasurements(b.report).handedOver;
+        const phasesOf = (b: Booted) => splitMeasurements(b.report).own.filter((m) => m.pcr === 11);
         const words = (b: Booted) => phasesOf(b).map((m) => m.description);
         console.log(
           `[oracle ${tag}] PCR 11 from the sections ${sections}; phases logged under systemd-stub [${words(stub).join(", ")}], under ukiboot [${words(ukiboot).join(", ")}]`,
@@ -277,6 +278,28 @@ describe("the real systemd-stub as the oracle", () => {
         expect(pcr(stub, 11)).toBe(extendSha256(sections, phasesOf(stub)));
         expect(pcr(ukiboot, 11)).toBe(extendSha256(sections, phasesOf(ukiboot)));
         if (words(stub).join() === words(ukiboot).join()) expect(pcr(ukiboot, 11)).toBe(pcr(stub, 11));
+
+        // What a verifier relies on: the real systemd-pcrlock of the target replays the firmware's log and the
+        // userspace log to what the TPM holds, after a boot through systemd-stub and after one through ukiboot.
+        expect(handedOver(stub)).toEqual([]);
+        const handed = handedOver(ukiboot);
+        expect(handed.map((m) => m.pcr)).toEqual(expect.arrayContaining([11, 12]));
+        expect(ukiboot.report.measurements.slice(0, handed.length)).toEqual(handed);
+        expect(
+          extendSha256(
+            "0".repeat(64),
+            handed.filter((m) => m.pcr === 11),
+          ),
+        ).toBe(sections);
+        for (const [who, b] of [
+          ["systemd-stub", stub],
+          ["ukiboot", ukiboot],
+        ] as const) {
+          const verdicts = pcrlockVerdicts(b.report);
+          const rows = [11, 12, 13].map((i) => `PCR ${i} ${verdicts.get(i)?.hashMatchesEventLog ? "replays" : "does NOT replay"}`);
+          console.log(`[oracle ${tag}] systemd-pcrlock log under ${who} (exit status ${b.report.pcrlock!.status}): ${rows.join(", ")}`);
+          for (const i of [11, 12, 13]) expect(`${who}: ${rows[i - 11]}`).toBe(`${who}: PCR ${i} replays`);
+        }
       },
       E2E_TIMEOUT_MS * 2,
     );

@@ -158,6 +158,14 @@ echo "LAB-CREDENTIALS $(for d in @system @encrypted; do ls /run/credentials/$d 2
 [ -r /sys/firmware/initrd ] && grep -a -o '.extra/[A-Za-z0-9_.@/-]*' /sys/firmware/initrd | sort -u | sed 's/^/LAB-EXTRA /'
 # systemd's own measurements in this boot (the phases it extended into PCR 11, …), one JSON record a line.
 [ -r /run/log/systemd/tpm2-measure.log ] && tr '\\036' '\\n' </run/log/systemd/tpm2-measure.log | grep . | sed 's/^/LAB-MEASURE /'
+# systemd-pcrlock replays the firmware's log and the userspace log (/run/log/systemd/tpm2-measure.log) and
+# says for each PCR whether they give what the TPM holds: what a verifier of this boot relies on.
+pcrlock=/usr/lib/systemd/systemd-pcrlock
+if [ -x $pcrlock ]; then { SYSTEMD_COLORS=0 $pcrlock log --json=pretty --no-pager 2>&1; echo "LAB-PCRLOCK-STATUS $?"; } | sed 's/^/LAB-PCRLOCK /'; fi
+# Where the target's own start spent its time (these boots are most of the test run).
+systemd-analyze --no-pager 2>&1 | sed 's/^/LAB-BLAME /'
+systemd-analyze blame --no-pager 2>&1 | grep -v '\\.device$' | head -n 12 | sed 's/^/LAB-BLAME /'
+systemd-analyze critical-chain --no-pager 2>&1 | head -n 25 | sed 's/^/LAB-BLAME /'
 # What the phase units said, in the initrd and after (systemd-pcrextend --graceful skips in silence otherwise).
 journalctl -b -o short-monotonic --no-pager -u systemd-pcrphase-initrd.service -u systemd-pcrphase-sysinit.service -u systemd-pcrphase.service 2>&1 | sed 's/^/LAB-PCRPHASE /'
 echo "LAB-REPORT-END"

@@ -28,8 +28,8 @@ export interface LabReport {
   /** `.extra/…` paths in the uncompressed archives of the retained initrd. */
   extras: string[];
   /**
-   * The target systemd's own measurements (/run/log/systemd/tpm2-measure.log, one record a LAB-MEASURE line):
-   * the boot phases it extended into PCR 11, among others. systemd-pcrextend --graceful logs nothing when it
+   * The userspace measurement log (/run/log/systemd/tpm2-measure.log, one record a LAB-MEASURE line): what
+   * ukiboot handed over, then the target systemd's own (see splitMeasurements()), the boot phases among them. systemd-pcrextend --graceful logs nothing when it
    * skips, so these are exactly the extends it made.
    */
   measurements: MeasureLogRecord[];
@@ -37,6 +37,50 @@ export interface LabReport {
   unreadableMeasurements: string[];
   /** The journal of the three systemd-pcrphase units in this boot, for a reader who finds a phase missing. */
   pcrphaseJournal: string[];
+  /** `systemd-pcrlock log --json=pretty`: its output and exit status, or null where the system has no pcrlock. */
+  pcrlock: { status: number; output: string; messages: string[] } | null;
+  /** `systemd-analyze blame` (the slowest units) and its summary line: where the target's start went. */
+  blame: string[];
+}
+
+/**
+ * The userspace log split by who wrote it: after a boot through ukiboot it starts with ukiboot's records,
+ * appended by the unit ukiboot ships in the initrd (src/flow/measure-log-handover.ts), under the boot ID of
+ * ukiboot's own boot; the target's systemd writes the rest under the target's boot ID.
+ */
+export function splitMeasurements(report: LabReport): { handedOver: MeasureLogRecord[]; own: MeasureLogRecord[] } {
+  const target = report.measurements.at(-1)?.bootId;
+  return {
+    handedOver: report.measurements.filter((m) => m.bootId !== target),
+    own: report.measurements.filter((m) => m.bootId === target),
+  };
+}
+
+/** One PCR as `systemd-pcrlock log --json` judges it against the logs it replayed. */
+export interface PcrlockVerdict {
+  pcr: number;
+  /** The value the TPM holds equals the replay of the firmware's and the userspace log. */
+  hashMatchesEventLog: boolean;
+}
+
+/**
+ * The PCRs of a pcrlock report, by index.
+ * @throws Error naming what is wrong when pcrlock failed or its output is not the JSON it writes
+ */
+export function pcrlockVerdicts(report: LabReport): Map<number, PcrlockVerdict & Record<string, unknown>> {
+  if (!report.pcrlock)
+    throw new Error("Cannot read systemd-pcrlock's verdict: the report has no LAB-PCRLOCK lines (is /usr/lib/systemd/systemd-pcrlock in the system?)");
+  let json: { pcrs?: (PcrlockVerdict & Record<string, unknown>)[] };
+  try {
+    json = JSON.parse(report.pcrlock.output);
+  } catch (e) {
+    throw new Error(
+      `Cannot read systemd-pcrlock's verdict: its output (exit status ${report.pcrlock.status}) is not JSON: ${(e as Error).message}\n${report.pcrlock.output.slice(0, 2000)}`,
+    );
+  }
+  if (!Array.isArray(json.pcrs))
+    throw new Error(`Cannot read systemd-pcrlock's verdict: its JSON has no "pcrs" array\n${report.pcrlock.output.slice(0, 2000)}`);
+  return new Map(json.pcrs.map((p) => [p.pcr, p]));
 }
 
 /** The last complete report in `log`, or null when there is none. */
@@ -60,7 +104,10 @@ export function parseLabReport(log: string): LabReport | null {
     measurements: [],
     unreadableMeasurements: [],
     pcrphaseJournal: [],
+    pcrlock: null,
+    blame: [],
   };
+  const pcrlockLines: string[] = [];
   for (const raw of log.slice(begin, end).split(/\r?\n/)) {
     // The console may interleave escape sequences of other writers: read from the marker on.
     const at = raw.indexOf("LAB-");
@@ -83,7 +130,19 @@ export function parseLabReport(log: string): LabReport | null {
     else if (tag === "LAB-CREDENTIALS") r.credentials = value.trim().split(/\s+/).filter(Boolean);
     else if (tag === "LAB-EXTRA" && value.trim()) r.extras.push(value.trim());
     else if (tag === "LAB-PCRPHASE") r.pcrphaseJournal.push(value);
-    else if (tag === "LAB-MEASURE") {
+    else if (tag === "LAB-BLAME") r.blame.push(value.trim());
+    else if (tag === "LAB-PCRLOCK") {
+      const status = /^LAB-PCRLOCK-STATUS (\d+)/.exec(value);
+      // Its messages (components it does not know) come on stderr, before the JSON; they are kept apart.
+      const json = pcrlockLines.indexOf("{");
+      if (status)
+        r.pcrlock = {
+          status: Number(status[1]),
+          output: json < 0 ? pcrlockLines.join("\n") : pcrlockLines.slice(json).join("\n"),
+          messages: pcrlockLines.slice(0, Math.max(0, json)),
+        };
+      else pcrlockLines.push(value);
+    } else if (tag === "LAB-MEASURE") {
       // Back to the log's own form, one record after an RFC 7464 record separator.
       try {
         r.measurements.push(...parseMeasureLog(`\x1e${value}\n`, { source: "a LAB-MEASURE line" }));

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { parseLabReport } from "../../lab/lab-report.ts";
+import { parseLabReport, pcrlockVerdicts } from "../../lab/lab-report.ts";
 
 /** A report as the Debian target prints it, with console noise in front of some lines. */
 const REPORT = [
@@ -58,4 +58,28 @@ test("parseLabReport() takes the last complete report, and none without one", ()
   const two = `${REPORT.replace("running", "degraded")}\n${REPORT}`;
   expect(parseLabReport(two)!.state).toBe("running");
   expect(parseLabReport("LAB-REPORT-BEGIN\nLAB-STATE running\n")).toBeNull();
+});
+
+test("parseLabReport() keeps systemd-pcrlock's JSON whole and its exit status; pcrlockVerdicts() reads it by PCR", () => {
+  const lines = [
+    "LAB-REPORT-BEGIN",
+    'LAB-PCRLOCK Event log record 0 (PCR 0, "Raw") not matching any component.',
+    "LAB-PCRLOCK {",
+    'LAB-PCRLOCK         "log" : [],',
+    'LAB-PCRLOCK         "pcrs" : [ { "pcr" : 11, "hashMatchesEventLog" : true }, { "pcr" : 12, "hashMatchesEventLog" : false } ]',
+    "LAB-PCRLOCK }",
+    "LAB-PCRLOCK LAB-PCRLOCK-STATUS 0",
+    "LAB-BLAME 12.5s systemd-udev-settle.service",
+    "LAB-REPORT-END",
+  ].join("\n");
+  const r = parseLabReport(lines)!;
+  expect(r.pcrlock?.status).toBe(0);
+  expect(r.pcrlock?.messages).toEqual(['Event log record 0 (PCR 0, "Raw") not matching any component.']);
+  const v = pcrlockVerdicts(r);
+  expect(v.get(11)?.hashMatchesEventLog).toBe(true);
+  expect(v.get(12)?.hashMatchesEventLog).toBe(false);
+  expect(r.blame).toEqual(["12.5s systemd-udev-settle.service"]);
+  expect(() => pcrlockVerdicts(parseLabReport(REPORT)!)).toThrow("no LAB-PCRLOCK lines");
+  expect(() => pcrlockVerdicts(parseLabReport(lines.replace('"pcrs"', '"other"'))!)).toThrow('no "pcrs" array');
+  expect(() => pcrlockVerdicts(parseLabReport(lines.replace("LAB-PCRLOCK }", "LAB-PCRLOCK Failed to open TPM"))!)).toThrow("is not JSON");
 });
