@@ -30,7 +30,8 @@ export type FormatName =
   | "proc-modules"
   | "guid"
   | "load-option"
-  | "install-record";
+  | "install-record"
+  | "sealed-secret";
 
 /** A read past the end of a buffer; parsers turn it into a FormatError with context. */
 export class BoundsError extends RangeError {

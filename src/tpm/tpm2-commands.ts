@@ -20,7 +20,7 @@ export const TPM_CC_GetCapability = 0x0000017a;
 export const TPM_RS_PW = 0x40000009;
 export const TPM_CAP_PCRS = 0x00000005;
 /** PCR_Read and PCR allocations use 3 select bytes for the 24 PC-client PCRs. */
-const PCR_SELECT_SIZE = 3;
+export const PCR_SELECT_SIZE = 3;
 export const PCR_COUNT = 24;
 
 /** TPM_ALG_ID of each bank ukiboot can hash. */
@@ -38,7 +38,7 @@ export interface BankDigest {
 }
 
 /** Big-endian writer for command buffers. */
-class CommandWriter {
+export class CommandWriter {
   private parts: number[] = [];
   u8(v: number): this {
     this.parts.push(v & 0xff);
@@ -144,7 +144,8 @@ export function decodeResponseHeader(bytes: Uint8Array, command: string): { head
   return { header, reader: r };
 }
 
-function decodeWith<T>(bytes: Uint8Array, command: string, body: (r: ByteReader, at: number, tag: number) => T): T {
+/** Checks the header, then runs `body` at the first byte after it; reads past the end become a FormatError. */
+export function decodeWith<T>(bytes: Uint8Array, command: string, body: (r: ByteReader, at: number, tag: number) => T): T {
   const { header, reader } = decodeResponseHeader(bytes, command);
   try {
     return body(reader, 10, header.tag);
