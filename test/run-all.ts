@@ -244,6 +244,9 @@ if (!unitOnly) {
         // The screen scenario's readers: OCR, and ImageMagick by its own name (another `convert` may come first).
         tesseract: "tesseract-ocr",
         "convert-im6.q16": "imagemagick",
+        // The oracles of the menu's TOTP code: a QR reader and RFC 6238's codes.
+        zbarimg: "zbar-tools",
+        oathtool: "oathtool",
       },
     });
     const parts = await debianParts();

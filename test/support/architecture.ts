@@ -16,7 +16,7 @@ import { dirname, join, relative, resolve } from "node:path";
 export const LAYERS: readonly (readonly string[])[] = [
   ["errors.ts", "version.ts", "build-flags.ts"],
   ["bytes"],
-  ["cmdline", "efi", "kernel-image", "kexec-segments", "kernel-modules", "disk", "initrd", "trust", "tpm", "net", "splash", "console"],
+  ["cmdline", "efi", "kernel-image", "kexec-segments", "kernel-modules", "disk", "initrd", "trust", "tpm", "totp", "net", "splash", "console"],
   ["ports"],
   ["linux"],
   ["pe"],
