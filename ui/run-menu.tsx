@@ -55,6 +55,8 @@ export async function runMenu(opts: RunMenuOptions): Promise<MenuDecision> {
     config: opts.config,
     ...(opts.problems ? { problems: opts.problems } : {}),
     ...(opts.error ? { error: opts.error } : {}),
+    ...(opts.notice ? { notice: opts.notice } : {}),
+    ...(opts.totp ? { totp: opts.totp } : {}),
     now: clock.now(),
     terminal: first.size(),
     theme: first.theme,

@@ -223,6 +223,7 @@ async function bootFromEsp(
     // screen is its to draw the UKI's splash on.
     rebootOnError: true,
     splash: true,
+    totp: true,
   });
   switch (outcome.kind) {
     case "reboot":

@@ -10,13 +10,14 @@ import { rebootsAfterFailedStart } from "../model/entry-rules.ts";
 import type { LoadPlan } from "../plan/load-plan.ts";
 import { formatPlanText, planToJson } from "../report/format-plan.ts";
 import type { Chooser, ProgressView } from "../ports/chooser.ts";
-import type { MenuError } from "../ports/menu.ts";
+import type { MenuError, MenuNotice } from "../ports/menu.ts";
 import type { Sys } from "../ports/sys.ts";
 import { announceCountedBoot, removeStaleBootCountPath, spendOneTry } from "./boot-assessment.ts";
 import { type BootSession, consumeOneShots, saveLastBooted } from "./boot-session.ts";
 import { loadEntry, planAndCheck } from "./load-entry.ts";
 import { applyVariableChanges, menuErrorFrom, menuView } from "./menu-view.ts";
 import { showSplash } from "./show-splash.ts";
+import { TotpLine } from "./totp-secret.ts";
 
 /** How a boot session ended when no kernel started. */
 export type BootOutcome =
@@ -50,6 +51,11 @@ export interface RunOptions {
    * A command on a running system leaves the screen to that system.
    */
   splash?: boolean;
+  /**
+   * Offer the TOTP code in the menu's header and the action that seals its secret (docs/trust.md §8): when
+   * ukiboot is the boot loader, so that PCR 11 still holds what describes the boot image alone.
+   */
+  totp?: boolean;
   /** Print the chosen entry's plan instead of booting it; nothing is changed. */
   dryRun?: { out: { write(s: string): unknown }; json?: boolean };
 }
@@ -209,11 +215,27 @@ export async function runBoot(sys: Sys, session: BootSession, opts: RunOptions):
 /** The menu until an entry starts or the person picks something else; a failed load shows the error screen. */
 async function menuLoop(sys: Sys, session: BootSession, chooser: Chooser, opts: RunOptions, firstError: MenuError | undefined): Promise<BootOutcome> {
   let error = firstError;
-  const view = await menuView(sys, session, opts.hiddenKeyWindowMs ?? 100, opts.shell ?? "rescue");
+  let notice: MenuNotice | undefined;
+  const menu = await menuView(sys, session, opts.hiddenKeyWindowMs ?? 100, opts.shell ?? "rescue");
+  const totp = opts.totp && session.partitions && !opts.dryRun ? new TotpLine(sys, session.partitions.esp) : undefined;
+  // The action only where a TPM can seal; the header says why there is no code either way.
+  const sealable = totp !== undefined && sys.tpm.open() !== null;
+  const view = totp ? { ...menu, config: { ...menu.config, actions: { ...menu.config.actions, sealTotp: sealable } }, totp: totp.header } : menu;
   for (;;) {
-    const d = await chooser.choose({ ...view, ...(error ? { error } : {}) });
+    const d = await chooser.choose({ ...view, ...(error ? { error } : {}), ...(notice ? { notice } : {}) });
     error = undefined;
+    notice = undefined;
     applyVariableChanges(sys, session, d);
+    if (d.kind === "seal-totp") {
+      // The menu offers the action only with a TotpLine.
+      try {
+        notice = await totp!.seal();
+      } catch (e) {
+        sys.log.error(formatError(e));
+        error = { ...menuErrorFrom(e), title: "The TOTP secret could not be sealed" };
+      }
+      continue;
+    }
     if (d.kind !== "boot") return { kind: d.kind };
     const all = session.discovery.entries;
     const index = all.findIndex((e) => e.id === d.entryId);

@@ -7,6 +7,7 @@ import type { Sys } from "../ports/sys.ts";
 import type { Terminal } from "../ports/terminal.ts";
 import { scanPartitions } from "./block-devices.ts";
 import { renameOnReadOnlyMount } from "./esp-rename.ts";
+import { writeOnReadOnlyMount } from "./esp-write.ts";
 import { ConsoleLog } from "./console-log.ts";
 import { LinuxScreen } from "./framebuffer.ts";
 import { ConsoleFanout, menuConsoleNames, openConsole } from "./console-devices.ts";
@@ -21,7 +22,7 @@ import { mount, MountTable, sync } from "./mounts.ts";
 import { NodeFs } from "./node-fs.ts";
 import { SnapshotTable } from "./snapshots.ts";
 import { LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_CMD_RESTART, MS_NODEV, MS_NOEXEC, MS_NOSUID } from "./syscall-numbers.ts";
-import { openTpmDevice } from "./tpm-device.ts";
+import { connectTpmDevice, openTpmDevice } from "./tpm-device.ts";
 import { appendMeasureLog } from "./measure-log-file.ts";
 
 export interface LinuxSysOptions {
@@ -83,6 +84,13 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
           .filter((m) => path.startsWith(`${m}/`))
           .sort((a, b) => b.length - a.length)[0];
         renameOnReadOnlyMount(mountPoint ? table : null, mountPoint ?? "", dirname(path), basename(path), newName);
+      },
+      writeFileOnEsp(path, bytes) {
+        const mountPoint = table
+          .list()
+          .filter((m) => path.startsWith(`${m}/`))
+          .sort((a, b) => b.length - a.length)[0];
+        writeOnReadOnlyMount(mountPoint ? table : null, mountPoint ?? "", path, bytes);
       },
       releaseAll() {
         const failed = table.unmountAll().flatMap((r) => (r.error ? [{ target: r.target, error: r.error }] : []));
@@ -182,8 +190,13 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
       },
     },
     screen: new LinuxScreen(),
-    clock: { now: () => performance.now(), sleep: (ms) => Bun.sleep(ms) },
-    tpm: { open: () => openTpmDevice(), appendLog: (records) => appendMeasureLog(records) },
+    clock: {
+      now: () => performance.now(),
+      epochSeconds: () => Date.now() / 1000,
+      randomBytes: (count) => crypto.getRandomValues(new Uint8Array(count)),
+      sleep: (ms) => Bun.sleep(ms),
+    },
+    tpm: { open: () => openTpmDevice(), connect: () => connectTpmDevice(), appendLog: (records) => appendMeasureLog(records) },
     snapshots: { take: (paths, observe) => snapshots.take(paths, observe), release: () => snapshots.release() },
     net: new LinuxNetwork(log),
   };

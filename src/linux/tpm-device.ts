@@ -23,3 +23,27 @@ export function openTpmDevice(path = TPM_DEVICE): TpmTransport | null {
     }
   };
 }
+
+/**
+ * One connection to the resource manager for a sequence of commands whose handles must live from one command
+ * to the next (a sealed object, a policy session): /dev/tpmrm0 flushes a connection's handles when it closes.
+ */
+export function connectTpmDevice(path = TPM_DEVICE): { transport: TpmTransport; close(): void } | null {
+  if (!existsSync(path)) return null;
+  const fd = openSync(path, "r+");
+  let open = true;
+  return {
+    async transport(command) {
+      if (!open) throw new Error(`Cannot send a TPM command to ${path}: the connection was closed`);
+      const n = writeSync(fd, command);
+      if (n !== command.byteLength) throw new Error(`Cannot send a TPM command to ${path}: wrote ${n} of ${command.byteLength} bytes`);
+      const buf = new Uint8Array(RESPONSE_MAX);
+      const got = readSync(fd, buf, 0, RESPONSE_MAX, null);
+      return buf.subarray(0, got);
+    },
+    close() {
+      if (open) closeSync(fd);
+      open = false;
+    },
+  };
+}

@@ -3,7 +3,7 @@
  * ui/ implements it with the Ink menu, and the composition root (src/main.ts) wires it to a terminal.
  * A chooser never loads, writes variables or starts a kernel.
  */
-import type { MenuConfig, MenuDecision, MenuEntry, MenuError, MenuProblem } from "./menu.ts";
+import type { MenuConfig, MenuDecision, MenuEntry, MenuError, MenuNotice, MenuProblem, TotpHeader } from "./menu.ts";
 import type { Terminal } from "./terminal.ts";
 
 export interface MenuRequest {
@@ -19,6 +19,13 @@ export interface MenuRequest {
   readonly problems?: readonly MenuProblem[];
   /** Show this error first (loading the chosen entry failed); the menu then has no countdown. */
   readonly error?: MenuError;
+  /** Show this first (a TOTP secret was just sealed); the menu then has no countdown. */
+  readonly notice?: MenuNotice;
+  /**
+   * The header's TOTP line, asked for at each frame while the menu is drawn and redrawn every second;
+   * undefined while the secret is still being unsealed, or when no TOTP secret is in use.
+   */
+  readonly totp?: () => TotpHeader | undefined;
 }
 
 export interface ProgressUpdate {

@@ -112,7 +112,34 @@ export interface MenuConfig {
     readonly reboot?: boolean;
     readonly poweroff?: boolean;
     readonly firmwareSetup?: boolean;
+    /** "Seal a TOTP Secret" (docs/trust.md §8): only where a TPM can seal one; off by default. */
+    readonly sealTotp?: boolean;
   };
+}
+
+/**
+ * The TOTP line of the menu's header (docs/trust.md §8), as the boot flow sees it at the moment it is asked:
+ * the current code, or one sentence saying why there is none.
+ */
+export type TotpHeader =
+  | {
+      readonly kind: "code";
+      /** Six digits. */
+      readonly code: string;
+      readonly secondsLeft: number;
+      /** Set when the clock reads a time before ukiboot was built: the code is then surely wrong. */
+      readonly clockWarning?: string;
+    }
+  | { readonly kind: "unavailable"; readonly sentence: string };
+
+/** A screen of information the flow shows once, first, before the list (the sealed TOTP secret's URI). */
+export interface MenuNotice {
+  readonly title: string;
+  readonly message: string;
+  /** Drawn as it is, line by line, on a UTF-8 terminal only: a QR code of Unicode half blocks. */
+  readonly picture?: readonly string[];
+  /** Lines shown as they are, never wrapped: a URI a person types or copies. */
+  readonly verbatim?: readonly string[];
 }
 
 /** The variable writes the menu asks for, applied once when the menu is left (docs/menu.md §1). Absent = leave alone. */
@@ -135,12 +162,16 @@ export type MenuChoice =
   | { readonly kind: "shell" }
   | { readonly kind: "reboot" }
   | { readonly kind: "poweroff" }
-  | { readonly kind: "firmware-setup" };
+  | { readonly kind: "firmware-setup" }
+  /** Make a new TOTP secret and seal it to this firmware and boot image (confirmed by the person). */
+  | { readonly kind: "seal-totp" };
 
 export type MenuDecision = MenuChoice & { readonly variables: MenuVariableChanges };
 
 /** A failed load shown on the error screen; the person goes back to the list from there. */
 export interface MenuError {
+  /** The heading; "The entry could not be started" when absent. */
+  readonly title?: string;
   readonly message: string;
   readonly hint?: string;
 }

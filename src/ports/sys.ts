@@ -104,6 +104,12 @@ export interface Mounts {
    * write ukiboot makes to the ESP, for boot counting. A read-only mount of ukiboot's is made writable for it.
    */
   renameOnEsp(path: string, newName: string): void;
+  /**
+   * Writes a whole file on the ESP, replacing it at once (written aside, flushed, renamed over): only what a
+   * person asked for at the menu, the sealed TOTP secret. A read-only mount of ukiboot's is made writable for it.
+   * @throws Error naming the file and what to check
+   */
+  writeFileOnEsp(path: string, bytes: Uint8Array): void;
   /** Unmounts what ukiboot mounted, newest first, and syncs; returns what could not be unmounted. */
   releaseAll(): { target: string; error: Error }[];
   /** sync(2). */
@@ -207,6 +213,10 @@ export interface Consoles {
 export interface Clock {
   /** Milliseconds, monotonic. */
   now(): number;
+  /** Seconds since the epoch, as the real-time clock gives them (the firmware's RTC at boot): a TOTP code's time. */
+  epochSeconds(): number;
+  /** Bytes from the kernel's random number generator. */
+  randomBytes(count: number): Uint8Array;
   sleep(ms: number): Promise<void>;
 }
 
@@ -233,6 +243,11 @@ export interface Snapshots {
 export interface Tpm {
   /** A transport to the TPM 2.0 resource manager (/dev/tpmrm0), or null when there is none. */
   open(): TpmTransport | null;
+  /**
+   * One connection for commands whose handles must outlive a command (sealing, unsealing): the resource
+   * manager flushes them when the connection closes. null when there is no TPM.
+   */
+  connect(): { transport: TpmTransport; close(): void } | null;
   /**
    * Appends records to the measurement log this boot keeps in /run (systemd's path and JSON-SEQ form), where
    * the rescue shell and the shim find what was extended (docs/measurements.md §6). @throws Error when it cannot be written

@@ -190,6 +190,20 @@ export const BENCH_ESP: EspScenario = {
 };
 
 /** Five UKIs and `timeout 10`: `bun run bench boot` times the menu's first frame on the serial console. */
+/**
+ * The menu's TOTP code: OVMF starts the boot UKI, whose stub measures it into PCRs 4 and 11, and the menu
+ * waits long enough to be driven over the serial console.
+ */
+export const TOTP_ESP: EspScenario = {
+  name: "totp",
+  files: [
+    { kind: "target-uki", path: "EFI/Linux/target-1.0.efi", spec: { name: "totp-1.0", version: "1.0" } },
+    { kind: "target-uki", path: "EFI/Linux/target-2.0.efi", spec: { name: "totp-2.0", version: "2.0" } },
+    { kind: "text", path: "loader/loader.conf", text: "timeout 15\n" },
+    { kind: "boot-uki", path: "EFI/BOOT/BOOTX64.EFI", cmdline: BOOT_KERNEL_CMDLINE },
+  ],
+};
+
 export const MENU_BENCH_ESP: EspScenario = {
   name: "bench-menu-5",
   files: [

@@ -20,6 +20,8 @@ export interface QemuSwtpm {
   /** The control socket, for VmOptions.tpmSocket. */
   socket: string;
   stop(): Promise<void>;
+  /** Stops the TPM and keeps its state in `to` (replacing what is there), for a later start with `stateFrom`: the machine's next boot. */
+  saveState(to: string): Promise<void>;
 }
 
 /**
@@ -49,5 +51,12 @@ export function startQemuSwtpm(timeoutMs = 5000, opts: { stateFrom?: string } = 
     }
     Bun.sleepSync(20);
   }
-  return { socket, stop };
+  const saveState = async (to: string) => {
+    proc.kill();
+    await proc.exited;
+    rmSync(to, { recursive: true, force: true });
+    cpSync(dir, to, { recursive: true, filter: (f) => f !== socket });
+    await stop();
+  };
+  return { socket, stop, saveState };
 }

@@ -7,7 +7,7 @@
 import type { MountInfo } from "../../src/disk/mountinfo.ts";
 import type { FramebufferFormat } from "../../src/splash/splash-frame.ts";
 import type { EsrtEntry } from "../../src/efi/sysfail.ts";
-import { existsSync, readFileSync, renameSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { DownloadError } from "../../src/net/receive-body.ts";
 import { basename, dirname, join } from "node:path";
 import { BootError, errnoByName, SysCallError } from "../../src/errors.ts";
@@ -111,8 +111,18 @@ export class MemoryLog implements Log {
 export class FakeClock implements Clock {
   ms = 0;
   slept: number[] = [];
+  /** The real-time clock at monotonic 0, in seconds since the epoch. */
+  epoch = 1_796_000_000;
+  /** What randomBytes() hands out next, byte after byte (then 0x5a). */
+  random: number[] = [];
   now(): number {
     return this.ms;
+  }
+  epochSeconds(): number {
+    return this.epoch + this.ms / 1000;
+  }
+  randomBytes(count: number): Uint8Array {
+    return Uint8Array.from({ length: count }, () => this.random.shift() ?? 0x5a);
   }
   async sleep(ms: number): Promise<void> {
     this.slept.push(ms);
@@ -268,6 +278,12 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
         renameSync(real, to);
         events.push(`rename ${path} ${newName}`);
       },
+      writeFileOnEsp(path, bytes) {
+        const real = fs.real(path);
+        mkdirSync(dirname(real), { recursive: true });
+        writeFileSync(real, bytes);
+        events.push(`write ${path}`);
+      },
       releaseAll() {
         events.push(`release ${[...mounted.keys()].join(" ")}`.trimEnd());
         mounted.clear();
@@ -327,7 +343,11 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
       },
       restoreText: () => void events.push("restore text"),
     },
-    tpm: { open: () => opts.tpm ?? null, appendLog: (records) => void measureLog.push(records) },
+    tpm: {
+      open: () => opts.tpm ?? null,
+      connect: () => (opts.tpm ? { transport: opts.tpm, close: () => void events.push("tpm close") } : null),
+      appendLog: (records) => void measureLog.push(records),
+    },
     // The flow's part is asked here: which files it seals before verifying (the sealing itself is the
     // Linux layer's, tested in test/unit/linux/snapshots.test.ts).
     snapshots: {

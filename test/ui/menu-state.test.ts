@@ -499,3 +499,56 @@ describe("menuReducer() list scrolling", () => {
     expect(s.selected).toBeLessThan(s.scrollTop + 6);
   });
 });
+
+describe("the TOTP secret: its action, its notice and the header's line", () => {
+  test("the action is listed after the shell only when the flow offers it", () => {
+    expect(start().items.map((i) => i.id)).not.toContain("ukiboot-seal-totp");
+    expect(start({ actions: { sealTotp: true } }).items.map((i) => i.title)).toContain("Seal a TOTP Secret");
+    const ids = start({ actions: { sealTotp: true } }).items.map((i) => i.id);
+    expect(ids.indexOf("ukiboot-seal-totp")).toBe(ids.indexOf("ukiboot-shell") + 1);
+  });
+
+  test("Enter on it asks first; Enter again seals, another key cancels and is swallowed", () => {
+    const s0 = start({ actions: { sealTotp: true } });
+    const at = s0.items.findIndex((i) => i.id === "ukiboot-seal-totp");
+    let s = type(s0, `${"j".repeat(at)}\r`);
+    expect(s.phase).toBe("menu");
+    expect(s.status).toBe("Press Enter to seal a new TOTP secret; codes of the one sealed before stop working.");
+    expect(decision(type(s, "\r")).kind).toBe("seal-totp");
+    s = type(s, "k");
+    expect(s.phase).toBe("menu");
+    expect(s.selected).toBe(at);
+    expect(s.status).toBeUndefined();
+  });
+
+  test("a notice is shown first, without a countdown, and Enter goes back to the list once it could be read", () => {
+    const s = createMenuState({
+      entries: ENTRIES,
+      config: { ...CONFIG, timeout: 5 },
+      notice: { title: "A TOTP secret is sealed", message: "Scan it.", picture: ["▀▄"], verbatim: ["otpauth://totp/ukiboot:boot?secret=ABC"] },
+      now: T0,
+      terminal: TERM,
+      theme: ASCII_THEME,
+    });
+    expect(s.screen.name).toBe("notice");
+    expect(countdownSeconds(s)).toBeUndefined();
+    const text = "lines" in s.screen ? s.screen.lines.map((l) => l.text) : [];
+    expect(text).toContain("  (The QR code needs a UTF-8 terminal: use the text below.)");
+    expect(text).toContain("  otpauth://totp/ukiboot:boot?secret=ABC");
+    expect(type(s, "\r").screen.name).toBe("notice");
+    expect(type(s, "\r", T0 + ERROR_KEY_GUARD_MS + 1).screen.name).toBe("list");
+  });
+
+  test("with a TOTP line the menu wakes at every whole second, also without a countdown", () => {
+    const s = createMenuState({
+      entries: ENTRIES,
+      config: { ...CONFIG, timeout: "menu-force" },
+      totp: () => ({ kind: "code", code: "123456", secondsLeft: 7 }),
+      now: T0 + 250,
+      terminal: TERM,
+      theme: ASCII_THEME,
+    });
+    expect(nextWakeup(s)).toBe(T0 + 1000);
+    expect(nextWakeup({ ...s, totp: undefined })).toBeUndefined();
+  });
+});

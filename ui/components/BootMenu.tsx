@@ -58,6 +58,8 @@ export function BootMenu(props: BootMenuProps) {
           config: props.config,
           ...(props.problems ? { problems: props.problems } : {}),
           ...(props.error ? { error: props.error } : {}),
+          ...(props.notice ? { notice: props.notice } : {}),
+          ...(props.totp ? { totp: props.totp } : {}),
           now: props.clock.now(),
           terminal: props.terminal,
           theme: props.theme,
@@ -110,6 +112,7 @@ function Body({ state }: { state: MenuState }) {
     case "help":
     case "problems":
     case "error":
+    case "notice":
       return <TextView state={state} lines={screen.lines} scroll={screen.scroll} />;
     default: {
       const unhandled: never = screen;

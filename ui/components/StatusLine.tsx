@@ -36,10 +36,11 @@ export function keyHints(state: MenuState): string {
     case "details":
     case "help":
     case "problems":
-    case "error": {
+    case "error":
+    case "notice": {
       const total = screen.lines.length;
       const rows = bodyRows(state.terminal);
-      const back = screen.name === "error" ? "Enter/Esc back to the menu" : "Esc back";
+      const back = screen.name === "error" || screen.name === "notice" ? "Enter/Esc back to the menu" : "Esc back";
       if (total <= rows) return back;
       const last = Math.min(total, screen.scroll + rows);
       return `${g.up}/${g.down} PgUp/PgDn scroll  ${back}  (lines ${screen.scroll + 1}-${last} of ${total})`;

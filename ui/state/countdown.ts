@@ -8,10 +8,15 @@ export function countdownSeconds(state: MenuState): number | undefined {
   return Math.max(0, Math.ceil((state.countdownDeadline - state.now) / 1000));
 }
 
-/** When the state next needs a `tick`: the next change of the countdown's seconds, or the end of the key window. */
+/**
+ * When the state next needs a `tick`: the next change of the countdown's seconds, the end of the key window,
+ * or, with a TOTP line in the header, the next whole second, so that its code and seconds stay current.
+ */
 export function nextWakeup(state: MenuState): number | undefined {
   if (state.phase === "hidden") return state.hiddenDeadline;
-  if (state.phase !== "menu" || state.countdownDeadline === undefined) return undefined;
+  if (state.phase !== "menu") return undefined;
+  const totpTick = state.totp ? state.now + 1000 - (state.now % 1000) : undefined;
+  if (state.countdownDeadline === undefined) return totpTick;
   const left = state.countdownDeadline - state.now;
   if (left <= 0) return state.now;
   return state.now + (left % 1000 === 0 ? 1000 : left % 1000);

@@ -14,6 +14,10 @@ export function onListKey(state: MenuState, key: Key): MenuState {
     const s = { ...state, confirmFirmware: false, status: undefined };
     return key.name === "enter" ? decide(s, { kind: "firmware-setup" }) : s;
   }
+  if (state.confirmSeal) {
+    const s = { ...state, confirmSeal: false, status: undefined };
+    return key.name === "enter" ? decide(s, { kind: "seal-totp" }) : s;
+  }
   const s: MenuState = { ...state, status: undefined };
   const last = s.items.length - 1;
   const page = bodyRows(s.terminal);
@@ -31,8 +35,13 @@ export function onListKey(state: MenuState, key: Key): MenuState {
       return select(s, s.selected - page);
     case "page-down":
       return select(s, s.selected + page);
-    case "boot":
+    case "boot": {
+      const item = s.items[s.selected];
+      // A new secret replaces the one sealed before, and the codes a person's phone shows with it.
+      if (item?.type === "action" && item.action === "seal-totp")
+        return { ...s, confirmSeal: true, status: "Press Enter to seal a new TOTP secret; codes of the one sealed before stop working." };
       return chooseSelected(s);
+    }
     case "help":
     case "details":
     case "problems":

@@ -10,13 +10,20 @@ import { onTick } from "./countdown.ts";
 import { centeredScrollTop, clampList, hiddenMenuTarget, onListKey } from "./entry-list.ts";
 import { decide, itemChoice, unattended } from "./menu-decision.ts";
 import type { MenuAction, MenuState, MenuStateOptions } from "./menu-types.ts";
-import { errorScreen, onErrorKey, onViewKey, reflowView } from "./scroll-view.ts";
+import { errorScreen, noticeScreen, onErrorKey, onViewKey, reflowView } from "./scroll-view.ts";
 import { normalizeTimeout, type TimeoutValue } from "./timeout-steps.ts";
 
 /** Whether the menu starts hidden, waiting briefly for a key: `menu-hidden` with entries, no error and no forced menu. */
-export function startsHidden(opts: Pick<MenuStateOptions, "entries" | "config" | "error">): boolean {
+export function startsHidden(opts: Pick<MenuStateOptions, "entries" | "config" | "error" | "notice">): boolean {
   const { config } = opts;
-  return !opts.error && opts.entries.length > 0 && !config.forceMenu && normalizeTimeout(config.timeout) === "menu-hidden" && config.hiddenKeyWindowMs > 0;
+  return (
+    !opts.error &&
+    !opts.notice &&
+    opts.entries.length > 0 &&
+    !config.forceMenu &&
+    normalizeTimeout(config.timeout) === "menu-hidden" &&
+    config.hiddenKeyWindowMs > 0
+  );
 }
 
 /** The state at start: menu with countdown, hidden menu waiting for a key, or already decided (menu disabled). */
@@ -50,11 +57,15 @@ export function createMenuState(opts: MenuStateOptions): MenuState {
     problems: opts.problems ?? [],
     redraws: 0,
     ...(config.version === undefined ? {} : { version: config.version }),
+    ...(opts.totp ? { totp: opts.totp } : {}),
   };
   const start = { ...base, scrollTop: centeredScrollTop(base, defaultIndex) };
 
   if (opts.error) {
     return { ...start, screen: errorScreen(start, opts.error, now) };
+  }
+  if (opts.notice) {
+    return { ...start, screen: noticeScreen(start, opts.notice, now) };
   }
   if (entries.length === 0) {
     return { ...start, status: "No boot entries found." };
@@ -121,6 +132,7 @@ function onKey(state: MenuState, key: Key): MenuState {
     case "problems":
       return onViewKey(s, s.screen, key);
     case "error":
+    case "notice":
       return onErrorKey(s, s.screen, key);
     default: {
       const unhandled: never = s.screen;

@@ -1,7 +1,7 @@
 /** The menu's state, its screens and the actions that change it; the reducer is ui/state/menu-state.ts. */
 import type { MenuRequest } from "../../src/ports/chooser.ts";
 import type { Key } from "../input/key.ts";
-import type { MenuDecision, MenuError, MenuProblem } from "../../src/ports/menu.ts";
+import type { MenuDecision, MenuError, MenuNotice, MenuProblem, TotpHeader } from "../../src/ports/menu.ts";
 import type { MenuItem } from "../model/menu-items.ts";
 import type { Theme } from "../theme.ts";
 import type { ViewLine } from "../views/view-line.ts";
@@ -16,7 +16,8 @@ export type MenuScreen =
   | { readonly name: "list" }
   | { readonly name: ScrollView; readonly scroll: number; readonly lines: readonly ViewLine[] }
   | { readonly name: "editor"; readonly entryId: string; readonly line: LineState; readonly viewStart: number; readonly maxLength: number }
-  | { readonly name: "error"; readonly error: MenuError; readonly shownAt: number; readonly scroll: number; readonly lines: readonly ViewLine[] };
+  | { readonly name: "error"; readonly error: MenuError; readonly shownAt: number; readonly scroll: number; readonly lines: readonly ViewLine[] }
+  | { readonly name: "notice"; readonly notice: MenuNotice; readonly shownAt: number; readonly scroll: number; readonly lines: readonly ViewLine[] };
 
 export type ScrollScreen = Extract<MenuScreen, { scroll: number }>;
 export type EditorScreen = Extract<MenuScreen, { name: "editor" }>;
@@ -43,6 +44,10 @@ export interface MenuState {
   readonly status?: string;
   /** `f` was pressed: the next key confirms with Enter or cancels. */
   readonly confirmFirmware: boolean;
+  /** "Seal a TOTP Secret" was chosen: the next key confirms with Enter or cancels. */
+  readonly confirmSeal?: boolean;
+  /** The header's TOTP line (MenuRequest.totp), asked for at each frame. */
+  readonly totp?: () => TotpHeader | undefined;
   /** The EFI-variable default as changed by `d`, and as it was at the start. */
   readonly defaultId: string | null;
   readonly initialDefaultId: string | null;

@@ -2,12 +2,13 @@
  * The screens that scroll (details, help, problems and the error): their lines, made once when the screen
  * opens and again only when the terminal's size changes, and the keys that move through them.
  */
-import type { MenuError } from "../../src/ports/menu.ts";
+import type { MenuError, MenuNotice } from "../../src/ports/menu.ts";
 import { menuCommandFor, viewCommandFor } from "../input/key-bindings.ts";
 import type { Key } from "../input/key.ts";
 import { detailsLines } from "../views/details-lines.ts";
 import { errorLines } from "../views/error-lines.ts";
 import { helpLines } from "../views/help-lines.ts";
+import { noticeLines } from "../views/notice-lines.ts";
 import { problemLines } from "../views/problem-lines.ts";
 import type { ViewFormat, ViewLine } from "../views/view-line.ts";
 import { bodyRows, contentWidth } from "./layout.ts";
@@ -48,8 +49,17 @@ export function errorScreen(state: Pick<MenuState, "terminal" | "theme">, error:
 }
 
 /** The screen's lines made again for the state's width (after a resize), its scroll position kept in range. */
+export function noticeScreen(state: Pick<MenuState, "terminal" | "theme">, notice: MenuNotice, now: number): ScrollScreen {
+  return { name: "notice", notice, shownAt: now, scroll: 0, lines: noticeLines(notice, format(state)) };
+}
+
 export function reflowView(state: MenuState, screen: ScrollScreen): MenuState {
-  const lines = screen.name === "error" ? errorLines(screen.error, format(state)) : linesOf(state, screen.name);
+  const lines =
+    screen.name === "error"
+      ? errorLines(screen.error, format(state))
+      : screen.name === "notice"
+        ? noticeLines(screen.notice, format(state))
+        : linesOf(state, screen.name);
   return clampView({ ...state, screen: { ...screen, lines } }, { ...screen, lines });
 }
 
@@ -61,7 +71,7 @@ export function onViewKey(s: MenuState, screen: Extract<ScrollScreen, { name: Sc
   return scrollView(s, screen, key);
 }
 
-export function onErrorKey(s: MenuState, screen: Extract<ScrollScreen, { name: "error" }>, key: Key): MenuState {
+export function onErrorKey(s: MenuState, screen: Extract<ScrollScreen, { name: "error" | "notice" }>, key: Key): MenuState {
   if (s.now < screen.shownAt + ERROR_KEY_GUARD_MS) return s;
   return scrollView(s, screen, key);
 }

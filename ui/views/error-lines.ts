@@ -5,7 +5,7 @@ import { line, type ViewLine, type ViewFormat } from "./view-line.ts";
 
 export function errorLines(error: MenuError, fmt: ViewFormat): ViewLine[] {
   const text = (s: string) => sanitizeText(s, { unicode: fmt.unicode });
-  const out: ViewLine[] = [line("The entry could not be started", "heading"), line("")];
+  const out: ViewLine[] = [line(text(error.title ?? "The entry could not be started"), "heading"), line("")];
   for (const l of wrapToWidth(text(error.message), fmt.width - 2)) out.push(line(`  ${l}`, "error"));
   if (error.hint) {
     out.push(line(""));

@@ -14,7 +14,7 @@ import { extendPcr, predictPcr11 } from "../../../src/tpm/pcr-predict.ts";
 import { Tpm2Client } from "../../../src/tpm/tpm2-client.ts";
 import { startSwTpm, type SwTpm } from "../../lab/swtpm.ts";
 import { profileSections } from "../../support/uki-profiles.ts";
-import { DISK, TERMINAL, espCopy, init, noMenu, scriptedChooser } from "../../support/pid1-harness.ts";
+import { boot, DISK, TERMINAL, espCopy, init, noMenu, scriptedChooser } from "../../support/pid1-harness.ts";
 
 describe("leaving the boot path caps PCR 11 and 12 (docs/measurements.md §6)", () => {
   const BANKS = ["sha1", "sha256", "sha384", "sha512"] as const;
@@ -122,5 +122,46 @@ describe("leaving the boot path caps PCR 11 and 12 (docs/measurements.md §6)", 
       "warn: Cannot cap PCR 11 and 12 before leaving the boot path: Cannot send a TPM command to /dev/tpmrm0: write failed with EIO; a secret sealed to this boot's PCR 11 could still be unsealed from a shell. The shim tries once more before its shell; check the TPM with dmesg | grep -i tpm",
     );
     expect(r.sys.measureLog).toEqual([]);
+  });
+});
+
+describe("the menu's TOTP secret as PID 1 (docs/trust.md §8)", () => {
+  let tpm: SwTpm;
+  beforeEach(async () => {
+    tpm = await startSwTpm();
+  });
+  afterEach(async () => {
+    await tpm?.stop();
+  });
+
+  test("seal, then the menu again with the notice and the code; the next boot unseals it; after the measured boot it cannot", async () => {
+    const esp = espCopy();
+    const first = scriptedChooser({ kind: "seal-totp", variables: {} }, boot("flow-1.efi"));
+    const r = await init({ esp, console: TERMINAL, tpm: tpm.transport, chooser: first.factory });
+    expect(r.sys.kexec.execs).toBe(1);
+    expect(first.requests[0]!.config.actions?.sealTotp).toBe(true);
+    expect(first.requests[1]!.notice?.title).toBe("A TOTP secret is sealed");
+    expect(first.requests[1]!.notice?.verbatim?.[0]).toMatch(/^otpauth:\/\/totp\/ukiboot:boot\?secret=[A-Z2-7]{32}&/);
+    expect(first.requests[1]!.totp?.()).toMatchObject({ kind: "code" });
+    expect(r.sys.events.some((e) => e.endsWith("/loader/ukiboot/totp-secret.json"))).toBe(true);
+    expect(JSON.parse(readFileSync(join(esp, "loader/ukiboot/totp-secret.json"), "utf8")).pcrs).toEqual([0, 2, 4, 7, 11]);
+
+    // That boot measured flow-1.efi into PCR 11: from here on (the target system) the secret stays sealed.
+    const after = scriptedChooser(boot("flow-1.efi"));
+    await init({ esp, console: TERMINAL, tpm: tpm.transport, chooser: after.factory });
+    const header = after.requests[0]!.totp!;
+    header();
+    await Bun.sleep(300);
+    expect(header()).toEqual({ kind: "unavailable", sentence: "the firmware or the boot image changed since the TOTP secret was sealed" });
+  });
+
+  test("without a TPM the action is not offered and the header says why", async () => {
+    const menu = scriptedChooser(boot("flow-1.efi"));
+    await init({ esp: espCopy(), console: TERMINAL, chooser: menu.factory });
+    expect(menu.requests[0]!.config.actions?.sealTotp).toBe(false);
+    const header = menu.requests[0]!.totp!;
+    header();
+    await Bun.sleep(100);
+    expect(header()).toEqual({ kind: "unavailable", sentence: 'no TOTP secret is sealed yet: choose "Seal a TOTP Secret"' });
   });
 });
