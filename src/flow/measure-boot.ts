@@ -21,6 +21,7 @@ import type { Sys } from "../ports/sys.ts";
 import { applyMeasurements, decideMeasurementOutcome, type MeasurementOutcome } from "../tpm/apply-measurements.ts";
 import { formatMeasureLog } from "../tpm/event-log.ts";
 import { measureLogArchive } from "./measure-log-handover.ts";
+import { totpCloseEvents } from "./totp-secret.ts";
 import { type LoadedImage, type MeasuredBytes, type MeasurementInputs, planMeasurements } from "../tpm/measurements.ts";
 import { AUTHENTICODE_HEAD_SIZE, digestRanges, planAuthenticodeHash } from "../trust/authenticode-hash.ts";
 import { Tpm2Client } from "../tpm/tpm2-client.ts";
@@ -162,7 +163,13 @@ export interface MeasureResult {
  * (and, after PCR 11 measurements, the words that make the target's systemd measure its phases).
  * @throws BootError when measuring failed and the mode is enforce
  */
-export async function measureBoot(sys: Sys, plan: LoadPlan, mode: VerifyMode, known?: VerifiedDigests): Promise<MeasureResult> {
+export async function measureBoot(
+  sys: Sys,
+  plan: LoadPlan,
+  mode: VerifyMode,
+  known?: VerifiedDigests,
+  opts: { closeTotp?: boolean } = {},
+): Promise<MeasureResult> {
   const transport = sys.tpm.open();
   let outcome: MeasurementOutcome;
   let signatureNote: string | null = null;
@@ -171,7 +178,8 @@ export async function measureBoot(sys: Sys, plan: LoadPlan, mode: VerifyMode, kn
     try {
       const client = new Tpm2Client(transport);
       const { banks } = await client.activeBanks();
-      const events = planMeasurements(await measurementInputs(sys, plan, known));
+      const stub = planMeasurements(await measurementInputs(sys, plan, known));
+      const events = opts.closeTotp ? [...stub, ...totpCloseEvents(stub)] : stub;
       outcome = { kind: "measured", records: await applyMeasurements(events, client, { banks }) };
       // Advice only: whatever goes wrong here must not turn a measured boot into a failed one.
       if (banks.includes("sha256"))

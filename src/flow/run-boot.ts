@@ -17,7 +17,7 @@ import { type BootSession, consumeOneShots, saveLastBooted } from "./boot-sessio
 import { loadEntry, planAndCheck } from "./load-entry.ts";
 import { applyVariableChanges, menuErrorFrom, menuView } from "./menu-view.ts";
 import { showSplash } from "./show-splash.ts";
-import { TotpLine } from "./totp-secret.ts";
+import { TotpLine, totpSealed } from "./totp-secret.ts";
 
 /** How a boot session ended when no kernel started. */
 export type BootOutcome =
@@ -93,6 +93,8 @@ interface Attempt {
   rebootOnError?: boolean;
   /** RunOptions.splash. */
   splash?: boolean;
+  /** A TOTP secret is sealed on the ESP: the boot must move PCR 11 on (LoadOptions.closeTotp). */
+  closeTotp?: boolean;
 }
 
 type AttemptResult = { plan: LoadPlan } | { failures: { id: string; error: unknown }[]; reboot?: boolean };
@@ -116,6 +118,7 @@ async function bootFirstThatLoads(sys: Sys, session: BootSession, candidates: Bo
       plan = await loadEntry(sys, session, entry, {
         ...(i === 0 && opts.editedCmdline !== undefined ? { editedCmdline: opts.editedCmdline } : {}),
         ...(opts.splash ? { readSplash: true } : {}),
+        ...(opts.closeTotp ? { closeTotp: true } : {}),
         ...(progress ? { onProgress: (p) => (view ??= progress(`Loading ${entry.showTitle}`)).update({ label: p.phase, done: p.done, total: p.total }) } : {}),
       });
     } catch (e) {
@@ -200,6 +203,7 @@ export async function runBoot(sys: Sys, session: BootSession, opts: RunOptions):
         reason: session.state.choice.reason ?? "",
         rebootOnError: opts.rebootOnError ?? false,
         splash: opts.splash ?? false,
+        closeTotp: await totpInUse(sys, session, opts),
       });
       if ("plan" in r) return { kind: "started", plan: r.plan };
       if (r.reboot) return { kind: "reboot" };
@@ -210,6 +214,11 @@ export async function runBoot(sys: Sys, session: BootSession, opts: RunOptions):
     }
   }
   return menuLoop(sys, session, await opts.chooser(), opts, error);
+}
+
+/** Whether a TOTP secret is sealed on this boot's ESP (asked again after the menu may have sealed one). */
+async function totpInUse(sys: Sys, session: BootSession, opts: RunOptions): Promise<boolean> {
+  return opts.totp === true && session.partitions !== null && (await totpSealed(sys, session.partitions.esp));
 }
 
 /** The menu until an entry starts or the person picks something else; a failed load shows the error screen. */
@@ -249,6 +258,7 @@ async function menuLoop(sys: Sys, session: BootSession, chooser: Chooser, opts: 
       progress: (title) => chooser.progress(title),
       rebootOnError: opts.rebootOnError ?? false,
       splash: opts.splash ?? false,
+      closeTotp: await totpInUse(sys, session, opts),
       ...(d.cmdline !== undefined ? { editedCmdline: d.cmdline } : {}),
     });
     if ("plan" in r) return { kind: "started", plan: r.plan };

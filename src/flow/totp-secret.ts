@@ -10,6 +10,7 @@ import { join } from "node:path/posix";
 import { BootError, FormatError, formatError } from "../errors.ts";
 import type { MenuNotice, TotpHeader } from "../ports/menu.ts";
 import type { Sys } from "../ports/sys.ts";
+import type { MeasurementEvent } from "../tpm/measurements.ts";
 import { decodeSealedSecret, encodeSealedSecret, SealedSecretPcrMismatchError, sealSecret, unsealSecret } from "../tpm/sealed-secret.ts";
 import { TpmResponseError } from "../tpm/tpm2-response-code.ts";
 import { base32Encode } from "../totp/base32.ts";
@@ -27,6 +28,23 @@ export const TOTP_SEALED_FILE = "loader/ukiboot/totp-secret.json";
 const SECRET_BYTES = 20;
 /** The account the authenticator app lists the code under. */
 const ACCOUNT = "boot";
+
+/**
+ * What moves PCR 11 on before a kernel that systemd-stub would not measure into it (a plain kernel of a
+ * Type #1 entry), when a TOTP secret is sealed: without it that kernel's system would find PCR 11 as the menu
+ * left it and could unseal the secret. Logged with the other records, so the log still replays.
+ */
+export const TOTP_CLOSE_TEXT = "ukiboot: the menu's TOTP secret stays sealed";
+
+export function totpCloseEvents(events: readonly MeasurementEvent[]): MeasurementEvent[] {
+  if (events.some((e) => e.pcr === 11)) return [];
+  return [{ pcr: 11, data: new TextEncoder().encode(TOTP_CLOSE_TEXT), eventType: "EV_SEPARATOR", description: TOTP_CLOSE_TEXT }];
+}
+
+/** Whether a TOTP secret is sealed on the ESP mounted at `espRoot`. */
+export async function totpSealed(sys: Sys, espRoot: string): Promise<boolean> {
+  return (await sys.fs.stat(join(espRoot, TOTP_SEALED_FILE)).catch(() => null)) !== null;
+}
 
 /** The sentence for each reason the header has no code. */
 export const TOTP_SENTENCES = {

@@ -52,7 +52,7 @@ export async function loadAndMeasure(sys: Sys, session: BootSession, entry: Boot
   }
   if (asCrash || opts.measure === false) return checked.plan;
   try {
-    const measured = await measureBoot(sys, checked.plan, session.trust.policy.mode, planned.digests);
+    const measured = await measureBoot(sys, checked.plan, session.trust.policy.mode, planned.digests, { closeTotp: opts.closeTotp === true });
     for (const n of measured.notes) sys.log.info(n);
     // Loaded again with the measurement log in the initrd (and the phase words): the same kernel, from the page cache.
     if (measured.plan !== checked.plan) await sys.kexec.load(measured.plan, crash);

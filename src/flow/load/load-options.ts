@@ -43,6 +43,11 @@ export interface LoadOptions {
   onProgress?: (p: Progress) => void;
   /** Read the UKI's `.splash` while its verified copy is sealed, to draw it before the jump (docs/splash.md §3). */
   readSplash?: boolean;
+  /**
+   * A TOTP secret is sealed to this boot's PCR 11 (docs/trust.md §8): the measurement must move PCR 11 on
+   * even for a kernel systemd-stub would not measure into it, or the started system could unseal the secret.
+   */
+  closeTotp?: boolean;
 }
 
 export interface CheckedPlan {

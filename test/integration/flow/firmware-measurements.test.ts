@@ -13,6 +13,7 @@ import { digest, toHex, type DigestAlgorithm } from "../../../src/bytes/digest.t
 import { openSession } from "../../../src/flow/boot-session.ts";
 import { loadEntry, planAndCheck } from "../../../src/flow/load-entry.ts";
 import { measureBoot } from "../../../src/flow/measure-boot.ts";
+import { TOTP_CLOSE_TEXT } from "../../../src/flow/totp-secret.ts";
 import type { LoadPlan } from "../../../src/plan/load-plan.ts";
 import { parseMeasureLog, type MeasureLogRecord } from "../../../src/tpm/event-log.ts";
 import { utf16WithNul } from "../../../src/tpm/measurements.ts";
@@ -108,6 +109,30 @@ describe.skipIf(!hasProgram("swtpm"))("measured as a firmware and the Linux EFI 
     const log = logOf(plan);
     expect(log[0]).toMatchObject({ pcr: 4, description: "\\EFI\\Linux\\flow-2.efi" });
     expect(log.filter((r) => r.pcr === 4)).toHaveLength(1);
+  });
+
+  test("with a TOTP secret sealed, a plain kernel moves PCR 11 on with one logged record; a UKI's own sections do already", async () => {
+    const esp = type1Esp();
+    const sys = fakeSys({ tpm: tpm.transport });
+    const session = await openSession(sys, { esp }, { verifyFlag: "enforce", trustFiles: [f.keys.db.crt] });
+    const before = await pcrs(11);
+    const plan = await loadEntry(sys, session, session.discovery.entries[0]!, { closeTotp: true });
+    const after = await pcrs(11);
+    expect(toHex(after[11]!)).toBe(toHex(extend(before[11]!, digest("sha256", new TextEncoder().encode(TOTP_CLOSE_TEXT)))));
+    expect(
+      logOf(plan)
+        .filter((r) => r.pcr === 11)
+        .map((r) => r.description),
+    ).toEqual([TOTP_CLOSE_TEXT]);
+    // Without a sealed secret the plain kernel leaves PCR 11 alone, as systemd-boot does.
+    await loadEntry(sys, session, session.discovery.entries[0]!);
+    expect(toHex((await pcrs(11))[11]!)).toBe(toHex(after[11]!));
+
+    const ukiSys = fakeSys({ tpm: tpm.transport });
+    const ukiSession = await openSession(ukiSys, { esp: flow }, { verifyFlag: "off" });
+    const uki = await loadEntry(ukiSys, ukiSession, ukiSession.discovery.entries[0]!, { closeTotp: true });
+    expect(logOf(uki).some((r) => r.description === TOTP_CLOSE_TEXT)).toBe(false);
+    expect(logOf(uki).some((r) => r.pcr === 11)).toBe(true);
   });
 
   test("the SHA-256 bank takes the digest verification computed of the same sealed file, instead of hashing it again", async () => {
