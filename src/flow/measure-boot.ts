@@ -173,12 +173,15 @@ export async function measureBoot(
   const transport = sys.tpm.open();
   let outcome: MeasurementOutcome;
   let signatureNote: string | null = null;
+  // Whether the stub's own measurements reach PCR 11 (a UKI's sections), not only the TOTP secret's close.
+  let stubPcr11 = false;
   if (!transport) outcome = { kind: "no-tpm" };
   else {
     try {
       const client = new Tpm2Client(transport);
       const { banks } = await client.activeBanks();
       const stub = planMeasurements(await measurementInputs(sys, plan, known));
+      stubPcr11 = stub.some((e) => e.pcr === 11);
       const events = opts.closeTotp ? [...stub, ...totpCloseEvents(stub)] : stub;
       outcome = { kind: "measured", records: await applyMeasurements(events, client, { banks }) };
       // Advice only: whatever goes wrong here must not turn a measured boot into a failed one.
@@ -207,7 +210,7 @@ export async function measureBoot(
   const archive = measureLogArchive(log);
   const members = [...plan.initrd.members.map((m) => m.member), { kind: "event-log" as const, source: bytesSource(archive) }];
   let cmdline = plan.cmdline;
-  if (outcome.records.some((r) => r.pcr === 11)) {
+  if (stubPcr11) {
     // Without StubPcrKernelImage the target's systemd skips its PCR 11 phase measurements; these words
     // turn them back on (proven in test/e2e/systemd-phases.e2e.test.ts), with or without EFI.
     const words = (sys.kernel.isEfiBoot() ? PHASE_MEASURE_WORDS_EFI : pcrphaseWithoutEfiWords()).join(" ");

@@ -14,19 +14,19 @@ import { run } from "../../build/lib/run-command.ts";
 import { TOTP_SENTENCES } from "../../src/flow/totp-secret.ts";
 import { buildEspScenario, TOTP_ESP, type BuiltEsp } from "../lab/esp-scenarios.ts";
 import type { Vm } from "../lab/qemu.ts";
-import { startQemuSwtpm, type QemuSwtpm } from "../lab/swtpm-socket.ts";
+import { KeptTpm } from "../lab/swtpm-socket.ts";
 import { parseTargetReport } from "../lab/target-system.ts";
 import { E2E_TIMEOUT_MS, e2eReady, INITRAMFS, runScenario } from "../support/e2e.ts";
 
 let esp: BuiltEsp;
 /** The machine: its disk and its TPM's state, both kept from one boot to the next. */
-let machine: { dir: string; disk: string; tpmState?: string };
+let machine: { dir: string; disk: string; tpm: KeptTpm };
 
 beforeAll(async () => {
   await e2eReady();
   esp = await buildEspScenario(TOTP_ESP, { initramfs: INITRAMFS });
   const dir = mkdtempSync(join(tmpdir(), "ukiboot-totp-machine-"));
-  machine = { dir, disk: join(dir, "disk.img") };
+  machine = { dir, disk: join(dir, "disk.img"), tpm: new KeptTpm(dir) };
   copyFileSync(esp.image, machine.disk);
 }, 600_000);
 
@@ -34,25 +34,14 @@ afterAll(() => {
   if (machine) rmSync(machine.dir, { recursive: true, force: true });
 });
 
-/** One boot of the machine: the same disk, and its TPM as the last boot left it (a retried start gets a fresh copy). */
+/** One boot of the machine: the same disk, and its TPM as the last boot left it. */
 async function boot<T>(name: string, drive: (vm: Vm) => Promise<T>): Promise<T> {
-  const tpms: QemuSwtpm[] = [];
   try {
-    const result = await runScenario<T>(
-      name,
-      () => {
-        const tpm = startQemuSwtpm(5000, machine.tpmState ? { stateFrom: machine.tpmState } : {});
-        tpms.push(tpm);
-        return { firmware: "ovmf", disks: [{ path: machine.disk, iface: "nvme" }], tpmSocket: tpm.socket };
-      },
-      drive,
-    );
-    const last = tpms.pop()!;
-    machine.tpmState = join(machine.dir, "tpm");
-    await last.saveState(machine.tpmState);
+    const result = await runScenario<T>(name, () => ({ firmware: "ovmf", disks: [{ path: machine.disk, iface: "nvme" }], tpmSocket: machine.tpm.start() }), drive);
+    await machine.tpm.keep();
     return result;
   } finally {
-    for (const t of tpms) await t.stop();
+    await machine.tpm.discard();
   }
 }
 

@@ -60,3 +60,37 @@ export function startQemuSwtpm(timeoutMs = 5000, opts: { stateFrom?: string } = 
   };
   return { socket, stop, saveState };
 }
+
+/**
+ * A machine's TPM across its boots: each start begins from the state the last kept boot left (a retried start
+ * gets its own fresh copy of it), and keep() saves the state of the TPM the last start used.
+ */
+export class KeptTpm {
+  private state: string | undefined;
+  private readonly started: QemuSwtpm[] = [];
+
+  /** `dir`: where the kept state lives between boots. */
+  constructor(private readonly dir: string) {}
+
+  /** For a VmOptions factory: a TPM for this start, and its control socket. */
+  start(): string {
+    const tpm = startQemuSwtpm(5000, this.state ? { stateFrom: this.state } : {});
+    this.started.push(tpm);
+    return tpm.socket;
+  }
+
+  /** After a boot that counts: its TPM's state is the machine's from now on. */
+  async keep(): Promise<void> {
+    const last = this.started.pop();
+    if (last) {
+      this.state = join(this.dir, "tpm-state");
+      await last.saveState(this.state);
+    }
+    await this.discard();
+  }
+
+  /** Stops the TPMs of starts that do not count (a failed boot, a retried start). */
+  async discard(): Promise<void> {
+    for (const t of this.started.splice(0)) await t.stop();
+  }
+}
