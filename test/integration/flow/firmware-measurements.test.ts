@@ -124,6 +124,8 @@ describe.skipIf(!hasProgram("swtpm"))("measured as a firmware and the Linux EFI 
         .filter((r) => r.pcr === 11)
         .map((r) => r.description),
     ).toEqual([TOTP_CLOSE_TEXT]);
+    // Only a UKI's own sections ask the target's systemd for its phase measurements.
+    expect(plan.cmdline).not.toContain("SYSTEMD_FORCE_MEASURE");
     // Without a sealed secret the plain kernel leaves PCR 11 alone, as systemd-boot does.
     await loadEntry(sys, session, session.discovery.entries[0]!);
     expect(toHex((await pcrs(11))[11]!)).toBe(toHex(after[11]!));
