@@ -11,6 +11,7 @@
 import { FormatError, hex } from "../errors.ts";
 import type { ByteReader } from "../bytes/byte-reader.ts";
 import { DIGEST_SIZE, digest, type DigestAlgorithm } from "../bytes/digest.ts";
+import { concatBytes } from "../bytes/concat-bytes.ts";
 import { CommandWriter, decodeWith, PCR_COUNT, PCR_SELECT_SIZE, TPM_ALG, TPM_RS_PW, TPM_ST_NO_SESSIONS, TPM_ST_SESSIONS } from "./tpm2-commands.ts";
 
 /** TPM_CC values (Part 2 §6.5.2). */
@@ -76,13 +77,7 @@ function u32(v: number): Uint8Array {
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** A TPM2B: u16 size, then the bytes. */
