@@ -19,7 +19,8 @@ import { sectionContents } from "../plan/build-plan.ts";
 import type { LoadPlan } from "../plan/load-plan.ts";
 import type { Sys } from "../ports/sys.ts";
 import { applyMeasurements, decideMeasurementOutcome, type MeasurementOutcome } from "../tpm/apply-measurements.ts";
-import { formatMeasureLog } from "../tpm/event-log.ts";
+import { formatMeasureLog, formatMeasureLogRecord, type MeasureLogRecord } from "../tpm/event-log.ts";
+import { capPcrs } from "./cap-pcrs.ts";
 import { measureLogArchive } from "./measure-log-handover.ts";
 import { totpCloseEvents } from "./totp-secret.ts";
 import { type LoadedImage, type MeasuredBytes, type MeasurementInputs, planMeasurements } from "../tpm/measurements.ts";
@@ -183,7 +184,17 @@ export async function measureBoot(
       const stub = planMeasurements(await measurementInputs(sys, plan, known));
       stubPcr11 = stub.some((e) => e.pcr === 11);
       const events = opts.closeTotp ? [...stub, ...totpCloseEvents(stub)] : stub;
-      outcome = { kind: "measured", records: await applyMeasurements(events, client, { banks }) };
+      // Each record into this boot's own log as soon as its extend succeeded (docs/measurements.md §6): it says
+      // that PCR 11 moved on, which the menu's TOTP secret asks (src/flow/totp-secret.ts).
+      const context = { bootId: sys.kernel.bootId() ?? undefined, timestamp: Math.round(sys.clock.now() * 1000) };
+      const onRecord = (record: MeasureLogRecord) => {
+        try {
+          sys.tpm.appendLog(formatMeasureLogRecord(record, context));
+        } catch (e) {
+          sys.log.warn(`${formatError(e)}; the TPM was extended all the same`);
+        }
+      };
+      outcome = { kind: "measured", records: await applyMeasurements(events, client, { banks, onRecord }) };
       // Advice only: whatever goes wrong here must not turn a measured boot into a failed one.
       if (banks.includes("sha256"))
         signatureNote = await checkPcrSignature(sys, plan, client).catch((e: unknown) => `could not check the UKI's .pcrsig: ${formatError(e)}`);
@@ -191,6 +202,9 @@ export async function measureBoot(
       outcome = { kind: "failed", error: e };
     }
   }
+  // A TOTP secret sealed to the menu's PCR 11 must not reach the system this starts: when measuring failed
+  // and this boot goes on anyway (warn, off), PCR 11 is capped instead (docs/trust.md §8).
+  if (opts.closeTotp && outcome.kind === "failed" && decideMeasurementOutcome(outcome, mode).proceed) await capPcrs(sys);
   const decision = decideMeasurementOutcome(outcome, mode);
   if (!decision.proceed) {
     throw new BootError(

@@ -33,6 +33,7 @@ Before=sysinit.target systemd-pcrphase-initrd.service systemd-tpm2-setup-early.s
 
 [Service]
 Type=oneshot
+RemainAfterExit=yes
 ExecStart=/bin/sh -c 'mkdir -p ${dirname(MEASURE_LOG_RUN_PATH)} && umask 077 && cat /${MEASURE_LOG_INITRD_PATH} >>${MEASURE_LOG_RUN_PATH}'
 `;
 

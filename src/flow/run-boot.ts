@@ -17,7 +17,7 @@ import { type BootSession, consumeOneShots, saveLastBooted } from "./boot-sessio
 import { loadEntry, planAndCheck } from "./load-entry.ts";
 import { applyVariableChanges, menuErrorFrom, menuView } from "./menu-view.ts";
 import { showSplash } from "./show-splash.ts";
-import { TotpLine, totpSealed } from "./totp-secret.ts";
+import { TotpLine } from "./totp-secret.ts";
 
 /** How a boot session ended when no kernel started. */
 export type BootOutcome =
@@ -52,8 +52,9 @@ export interface RunOptions {
    */
   splash?: boolean;
   /**
-   * Offer the TOTP code in the menu's header and the action that seals its secret (docs/trust.md §8): when
-   * ukiboot is the boot loader, so that PCR 11 still holds what describes the boot image alone.
+   * Offer the TOTP code in the menu's header and the action that seals its secret, and move PCR 11 on before
+   * every kernel (docs/trust.md §8): when ukiboot is the machine's boot loader, not inside a distribution's
+   * initramfs, whose own boot goes on from the PCRs its loader left.
    */
   totp?: boolean;
   /** Print the chosen entry's plan instead of booting it; nothing is changed. */
@@ -93,7 +94,7 @@ interface Attempt {
   rebootOnError?: boolean;
   /** RunOptions.splash. */
   splash?: boolean;
-  /** A TOTP secret is sealed on the ESP: the boot must move PCR 11 on (LoadOptions.closeTotp). */
+  /** ukiboot is the boot loader, where a TOTP secret may be sealed: the boot must move PCR 11 on (LoadOptions.closeTotp). */
   closeTotp?: boolean;
 }
 
@@ -203,7 +204,7 @@ export async function runBoot(sys: Sys, session: BootSession, opts: RunOptions):
         reason: session.state.choice.reason ?? "",
         rebootOnError: opts.rebootOnError ?? false,
         splash: opts.splash ?? false,
-        closeTotp: await totpInUse(sys, session, opts),
+        closeTotp: opts.totp === true,
       });
       if ("plan" in r) return { kind: "started", plan: r.plan };
       if (r.reboot) return { kind: "reboot" };
@@ -214,11 +215,6 @@ export async function runBoot(sys: Sys, session: BootSession, opts: RunOptions):
     }
   }
   return menuLoop(sys, session, await opts.chooser(), opts, error);
-}
-
-/** Whether a TOTP secret is sealed on this boot's ESP (asked again after the menu may have sealed one). */
-async function totpInUse(sys: Sys, session: BootSession, opts: RunOptions): Promise<boolean> {
-  return opts.totp === true && session.partitions !== null && (await totpSealed(sys, session.partitions.esp));
 }
 
 /** The menu until an entry starts or the person picks something else; a failed load shows the error screen. */
@@ -258,7 +254,7 @@ async function menuLoop(sys: Sys, session: BootSession, chooser: Chooser, opts: 
       progress: (title) => chooser.progress(title),
       rebootOnError: opts.rebootOnError ?? false,
       splash: opts.splash ?? false,
-      closeTotp: await totpInUse(sys, session, opts),
+      closeTotp: opts.totp === true,
       ...(d.cmdline !== undefined ? { editedCmdline: d.cmdline } : {}),
     });
     if ("plan" in r) return { kind: "started", plan: r.plan };

@@ -1,6 +1,7 @@
 /**
  * The TOTP code in the menu's header (docs/trust.md §8): a secret sealed in the TPM to the PCRs that describe
- * the firmware and the boot image as ukiboot sees them while its menu runs, 0, 2, 4, 7 and 11. A person whose
+ * the firmware and the boot image as ukiboot sees them while its menu runs: 0, 2, 4 and 7, 9 (the initramfs and
+ * command line the boot kernel's EFI stub measured), 11 and 12 (what a systemd-stub measured of it). A person whose
  * authenticator app shows the same code knows that the firmware, its settings, Secure Boot and the boot image
  * are the ones they sealed the secret with. PCR 11 is what keeps the secret from everything after the menu:
  * ukiboot's measurement of the UKI it starts, or the cap before a shell, extends it, so neither the target nor
@@ -11,6 +12,7 @@ import { BootError, FormatError, formatError } from "../errors.ts";
 import type { MenuNotice, TotpHeader } from "../ports/menu.ts";
 import type { Sys } from "../ports/sys.ts";
 import type { MeasurementEvent } from "../tpm/measurements.ts";
+import { MEASURE_LOG_RUN_PATH, parseMeasureLog } from "../tpm/event-log.ts";
 import { decodeSealedSecret, encodeSealedSecret, SealedSecretPcrMismatchError, sealSecret, unsealSecret } from "../tpm/sealed-secret.ts";
 import { TpmResponseError } from "../tpm/tpm2-response-code.ts";
 import { base32Encode } from "../totp/base32.ts";
@@ -21,7 +23,7 @@ import { qrTextLines } from "../totp/qr-text.ts";
 import { VERSION_DATE } from "../version.ts";
 
 /** The PCRs the secret is sealed to. */
-export const TOTP_PCRS: readonly number[] = [0, 2, 4, 7, 11];
+export const TOTP_PCRS: readonly number[] = [0, 2, 4, 7, 9, 11, 12];
 /** Where the sealed secret lives, relative to the ESP's root. */
 export const TOTP_SEALED_FILE = "loader/ukiboot/totp-secret.json";
 /** RFC 4226 recommends 160 bits for HMAC-SHA-1. */
@@ -31,8 +33,9 @@ const ACCOUNT = "boot";
 
 /**
  * What moves PCR 11 on before a kernel that systemd-stub would not measure into it (a plain kernel of a
- * Type #1 entry), when a TOTP secret is sealed: without it that kernel's system would find PCR 11 as the menu
- * left it and could unseal the secret. Logged with the other records, so the log still replays.
+ * Type #1 entry), whenever ukiboot is the boot loader: without it that kernel's system would find PCR 11 as
+ * the menu left it and could unseal a TOTP secret, one taken off the ESP included. Logged with the other
+ * records, so the log still replays.
  */
 export const TOTP_CLOSE_TEXT = "ukiboot: the menu's TOTP secret stays sealed";
 
@@ -41,14 +44,26 @@ export function totpCloseEvents(events: readonly MeasurementEvent[]): Measuremen
   return [{ pcr: 11, data: new TextEncoder().encode(TOTP_CLOSE_TEXT), eventType: "EV_SEPARATOR", description: TOTP_CLOSE_TEXT }];
 }
 
-/** Whether a TOTP secret is sealed on the ESP mounted at `espRoot`. */
-export async function totpSealed(sys: Sys, espRoot: string): Promise<boolean> {
-  return (await sys.fs.stat(join(espRoot, TOTP_SEALED_FILE)).catch(() => null)) !== null;
+/**
+ * Whether a PCR the secret is sealed to moved on in this boot already (an entry was measured and did not
+ * start, the PCRs were capped, ukiboot runs a second time after a crash): the log this boot keeps in /run
+ * has a record of it. Sealing then would bind the secret to what the systems started later see.
+ */
+export function movedThisBoot(sys: Sys): boolean {
+  const text = sys.tpm.readLog();
+  if (text === "") return false;
+  try {
+    return parseMeasureLog(text, { source: MEASURE_LOG_RUN_PATH }).some((r) => TOTP_PCRS.includes(r.pcr));
+  } catch {
+    // A log that cannot be read says nothing reliable: as if the PCRs had moved.
+    return true;
+  }
 }
 
 /** The sentence for each reason the header has no code. */
 export const TOTP_SENTENCES = {
   changed: "the firmware or the boot image changed since the TOTP secret was sealed",
+  moved: "PCR 11 moved on in this boot: the TOTP code shows again after a reboot",
   noTpm: "there is no TPM, so there is no TOTP code",
   noSecret: 'no TOTP secret is sealed yet: choose "Seal a TOTP Secret"',
 } as const;
@@ -113,10 +128,14 @@ export class TotpLine {
     } catch {
       return { kind: "unavailable", sentence: TOTP_SENTENCES.noSecret };
     }
+    if (movedThisBoot(this.sys)) return { kind: "unavailable", sentence: TOTP_SENTENCES.moved };
     const tpm = this.sys.tpm.connect();
     if (!tpm) return { kind: "unavailable", sentence: TOTP_SENTENCES.noTpm };
     try {
       const sealed = decodeSealedSecret(text, path);
+      // The PCRs come from a file anyone with root on a system can write: only ukiboot's own list counts.
+      if (sealed.pcrs.join() !== TOTP_PCRS.join())
+        return { kind: "unavailable", sentence: `the TOTP secret on the ESP is sealed to PCRs ${sealed.pcrs.join(", ")}: seal it again` };
       const secret = await unsealSecret(tpm.transport, sealed, { random: (n) => this.sys.clock.randomBytes(n), sleep: (ms) => this.sys.clock.sleep(ms) });
       return { kind: "ready", secret };
     } catch (e) {
@@ -133,6 +152,11 @@ export class TotpLine {
    * @throws BootError when there is no TPM or the TPM refuses, Error when the ESP cannot be written
    */
   async seal(): Promise<MenuNotice> {
+    if (movedThisBoot(this.sys))
+      throw new BootError(
+        "Cannot seal a TOTP secret: PCR 11 moved on in this boot already (an entry was measured, or the PCRs were capped)",
+        "Reboot, and seal the secret from the menu before booting an entry",
+      );
     const tpm = this.sys.tpm.connect();
     if (!tpm) throw new BootError("Cannot seal a TOTP secret: there is no TPM (/dev/tpmrm0)", "Enable the TPM in the firmware setup, or load its driver");
     const secret = this.sys.clock.randomBytes(SECRET_BYTES);

@@ -13,16 +13,17 @@ function writeReplacing(path: string, bytes: Uint8Array): void {
   const dir = dirname(path);
   const temporary = join(dir, `.${basename(path)}.new`);
   mkdirSync(dir, { recursive: true });
-  const fd = openSync(temporary, "w", 0o600);
   try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
+    const fd = openSync(temporary, "w", 0o600);
+    try {
+      for (let at = 0; at < bytes.byteLength; ) at += writeSync(fd, bytes, at, bytes.byteLength - at);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temporary, path);
   } catch (e) {
+    // Nothing half-written stays behind.
     rmSync(temporary, { force: true });
     throw e;
   }

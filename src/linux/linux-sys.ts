@@ -23,7 +23,7 @@ import { NodeFs } from "./node-fs.ts";
 import { SnapshotTable } from "./snapshots.ts";
 import { LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_CMD_RESTART, MS_NODEV, MS_NOEXEC, MS_NOSUID } from "./syscall-numbers.ts";
 import { connectTpmDevice, openTpmDevice } from "./tpm-device.ts";
-import { appendMeasureLog } from "./measure-log-file.ts";
+import { appendMeasureLog, readMeasureLog } from "./measure-log-file.ts";
 
 export interface LinuxSysOptions {
   /** The console ukiboot was started on: the default terminal for the menu, and where log lines go. */
@@ -196,7 +196,7 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
       randomBytes: (count) => crypto.getRandomValues(new Uint8Array(count)),
       sleep: (ms) => Bun.sleep(ms),
     },
-    tpm: { open: () => openTpmDevice(), connect: () => connectTpmDevice(), appendLog: (records) => appendMeasureLog(records) },
+    tpm: { open: () => openTpmDevice(), connect: () => connectTpmDevice(), appendLog: (records) => appendMeasureLog(records), readLog: () => readMeasureLog() },
     snapshots: { take: (paths, observe) => snapshots.take(paths, observe), release: () => snapshots.release() },
     net: new LinuxNetwork(log),
   };

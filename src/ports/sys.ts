@@ -253,6 +253,8 @@ export interface Tpm {
    * the rescue shell and the shim find what was extended (docs/measurements.md §6). @throws Error when it cannot be written
    */
   appendLog(records: string): void;
+  /** The measurement log this boot keeps in /run, as written so far; "" when there is none yet. */
+  readLog(): string;
 }
 
 /** A downloaded file in a sealed memory file: read at `path` (/proc/self/fd/N) until `close`, and never changed. */

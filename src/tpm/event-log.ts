@@ -21,8 +21,8 @@ export const MEASURE_LOG_INITRD_PATH = ".extra/tpm2-measure.log";
 
 /**
  * Where the running system keeps its log: systemd's own path, so that its tools and a person in ukiboot's
- * rescue shell read the same file. In ukiboot's initramfs it holds the cap (docs/measurements.md §6), by
- * ukiboot and by the shim.
+ * rescue shell read the same file. In ukiboot's initramfs it holds what ukiboot measured and the cap
+ * (docs/measurements.md §6), by ukiboot and by the shim.
  */
 export const MEASURE_LOG_RUN_PATH = "/run/log/systemd/tpm2-measure.log";
 

@@ -49,9 +49,9 @@ else
 fi
 blob=/efi/loader/ukiboot/totp-secret.json
 if [ -r "$blob" ]; then
-  python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); open("/run/totp.pub", "wb").write(bytes.fromhex(d["public"])); open("/run/totp.priv", "wb").write(bytes.fromhex(d["private"]))' "$blob"
+  python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); open("/run/totp.pub", "wb").write(bytes.fromhex(d["public"])); open("/run/totp.priv", "wb").write(bytes.fromhex(d["private"])); open("/run/totp.pcrs", "w").write(",".join(map(str, d["pcrs"])))' "$blob"
   if tpm2_createprimary -Q -C o -G ecc -c /run/totp-primary.ctx && tpm2_load -Q -C /run/totp-primary.ctx -u /run/totp.pub -r /run/totp.priv -c /run/totp.ctx; then
-    out=$(tpm2_unseal -c /run/totp.ctx -p pcr:sha256:0,2,4,7,11 2>&1 >/dev/null)
+    out=$(tpm2_unseal -c /run/totp.ctx -p "pcr:sha256:$(cat /run/totp.pcrs)" 2>&1 >/dev/null)
     echo "LAB-TOTP-UNSEAL status $? $(echo "$out" | tr '\\n' ' ' | cut -c1-300)"
   else
     echo "LAB-TOTP-UNSEAL the blob did not load"

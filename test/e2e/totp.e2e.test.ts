@@ -79,7 +79,7 @@ describe("a TOTP code sealed to the firmware and the boot image", () => {
       secret = sealed;
       expect(log).toContain("A TOTP secret is sealed");
       expect(log).toMatch(/otpauth:\/\/totp\/ukiboot:boot\?secret=/);
-      expect(log).toContain("ukiboot: TOTP: a new secret is sealed to PCRs 0, 2, 4, 7, 11");
+      expect(log).toContain("ukiboot: TOTP: a new secret is sealed to PCRs 0, 2, 4, 7, 9, 11, 12");
       expect(report?.name).toBe("totp-2.0");
     },
     E2E_TIMEOUT_MS,

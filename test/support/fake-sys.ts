@@ -347,6 +347,7 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
       open: () => opts.tpm ?? null,
       connect: () => (opts.tpm ? { transport: opts.tpm, close: () => void events.push("tpm close") } : null),
       appendLog: (records) => void measureLog.push(records),
+      readLog: () => measureLog.join(""),
     },
     // The flow's part is asked here: which files it seals before verifying (the sealing itself is the
     // Linux layer's, tested in test/unit/linux/snapshots.test.ts).

@@ -44,8 +44,9 @@ export interface LoadOptions {
   /** Read the UKI's `.splash` while its verified copy is sealed, to draw it before the jump (docs/splash.md §3). */
   readSplash?: boolean;
   /**
-   * A TOTP secret is sealed to this boot's PCR 11 (docs/trust.md §8): the measurement must move PCR 11 on
-   * even for a kernel systemd-stub would not measure into it, or the started system could unseal the secret.
+   * ukiboot is the boot loader, where a TOTP secret may be sealed to the menu's PCR 11 (docs/trust.md §8): the
+   * measurement must move PCR 11 on even for a kernel systemd-stub would not measure into it, or the started
+   * system could unseal the secret.
    */
   closeTotp?: boolean;
 }

@@ -14,6 +14,8 @@ import { openSession } from "../../../src/flow/boot-session.ts";
 import { loadEntry, planAndCheck } from "../../../src/flow/load-entry.ts";
 import { measureBoot } from "../../../src/flow/measure-boot.ts";
 import { TOTP_CLOSE_TEXT } from "../../../src/flow/totp-secret.ts";
+import { PCR_CAP_TEXT } from "../../../src/tpm/pcr-cap.ts";
+import type { TpmTransport } from "../../../src/tpm/tpm2-client.ts";
 import type { LoadPlan } from "../../../src/plan/load-plan.ts";
 import { parseMeasureLog, type MeasureLogRecord } from "../../../src/tpm/event-log.ts";
 import { utf16WithNul } from "../../../src/tpm/measurements.ts";
@@ -135,6 +137,29 @@ describe.skipIf(!hasProgram("swtpm"))("measured as a firmware and the Linux EFI 
     const uki = await loadEntry(ukiSys, ukiSession, ukiSession.discovery.entries[0]!, { closeTotp: true });
     expect(logOf(uki).some((r) => r.description === TOTP_CLOSE_TEXT)).toBe(false);
     expect(logOf(uki).some((r) => r.pcr === 11)).toBe(true);
+  });
+
+  test("when measuring fails and warn lets the boot go on, the TOTP close caps PCR 11 and 12 instead", async () => {
+    const esp = type1Esp();
+    // A TPM that refuses the extend of PCR 4, the first of the plain kernel's measurements (TPM_RC_FAILURE).
+    const refusing: TpmTransport = async (command) => {
+      const view = new DataView(command.buffer, command.byteOffset, command.byteLength);
+      if (view.getUint32(6) === 0x182 && view.getUint32(10) === 4) return Uint8Array.from([0x80, 0x01, 0, 0, 0, 10, 0, 0, 0x01, 0x01]);
+      return tpm.transport(command);
+    };
+    const sys = fakeSys({ tpm: refusing });
+    const session = await openSession(sys, { esp }, { verifyFlag: "warn", trustFiles: [f.keys.db.crt] });
+    const checked = await planAndCheck(sys, session, session.discovery.entries[0]!);
+    const before = await pcrs(11, 12);
+    const result = await measureBoot(sys, checked.plan, "warn", checked.digests, { closeTotp: true });
+    expect(result.plan).toBe(checked.plan);
+    const cap = digest("sha256", new TextEncoder().encode(PCR_CAP_TEXT));
+    const after = await pcrs(11, 12);
+    expect(toHex(after[11]!)).toBe(toHex(extend(before[11]!, cap)));
+    expect(toHex(after[12]!)).toBe(toHex(extend(before[12]!, cap)));
+    // Without a TOTP close nothing is capped: the boot goes on as warn says.
+    await measureBoot(sys, checked.plan, "warn", checked.digests);
+    expect(toHex((await pcrs(11))[11]!)).toBe(toHex(after[11]!));
   });
 
   test("the SHA-256 bank takes the digest verification computed of the same sealed file, instead of hashing it again", async () => {

@@ -8,6 +8,7 @@ import { clockWarning, TOTP_PCRS, TOTP_SEALED_FILE, TOTP_SENTENCES, TotpLine } f
 import type { TotpHeader } from "../../../src/ports/menu.ts";
 import { Tpm2Client } from "../../../src/tpm/tpm2-client.ts";
 import { base32Decode } from "../../../src/totp/base32.ts";
+import { encodeSealedSecret, sealSecret } from "../../../src/tpm/sealed-secret.ts";
 import { VERSION_DATE } from "../../../src/version.ts";
 import { startSwTpm, type SwTpm } from "../../lab/swtpm.ts";
 import { fakeSys } from "../../support/fake-sys.ts";
@@ -84,6 +85,25 @@ describe.skipIf(!haveTools)("the menu's TOTP line with swtpm", () => {
     await line.seal();
     expect(line.header()?.kind).toBe("code");
     expect((await settled(new TotpLine(sys, esp)))?.kind).toBe("code");
+  });
+
+  test("once a PCR of the secret moved on in this boot (this boot's /run log says so), sealing is refused and the header says why", async () => {
+    const sys = fakeSys({ tpm: tpm.transport });
+    sys.tpm.appendLog(
+      '\x1e{"pcr":11,"digests":[{"hashAlg":"sha256","digest":"' + "11".repeat(32) + '"}],"content_type":"systemd","content":{"string":".linux"}}\n',
+    );
+    expect(new TotpLine(sys, esp).seal()).rejects.toThrow("Cannot seal a TOTP secret: PCR 11 moved on in this boot already");
+    expect(await settled(new TotpLine(sys, esp))).toEqual({ kind: "unavailable", sentence: TOTP_SENTENCES.moved });
+  });
+
+  test("a blob that names other PCRs than ukiboot's is not unsealed, though the TPM would release it", async () => {
+    const other = mkdtempSync(join(tmpdir(), "ukiboot-totp-"));
+    const sealed = await sealSecret(tpm.transport, new Uint8Array(20).fill(1), [0]);
+    await Bun.write(join(other, TOTP_SEALED_FILE), encodeSealedSecret(sealed));
+    expect(await settled(new TotpLine(fakeSys({ tpm: tpm.transport }), other))).toEqual({
+      kind: "unavailable",
+      sentence: "the TOTP secret on the ESP is sealed to PCRs 0: seal it again",
+    });
   });
 
   test("a clock before this version was made is called wrong in the header", () => {

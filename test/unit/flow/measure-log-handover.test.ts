@@ -42,6 +42,7 @@ Before=sysinit.target systemd-pcrphase-initrd.service systemd-tpm2-setup-early.s
 
 [Service]
 Type=oneshot
+RemainAfterExit=yes
 ExecStart=/bin/sh -c 'mkdir -p /run/log/systemd && umask 077 && cat /.extra/tpm2-measure.log >>/run/log/systemd/tpm2-measure.log'
 `);
     expect(HANDOVER_DROPIN_TEXT).toBe("[Unit]\nWants=ukiboot-measure-log.service\n");
