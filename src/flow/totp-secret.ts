@@ -78,14 +78,15 @@ export function clockWarning(epochSeconds: number): string | undefined {
 
 /** What the header shows, from the state of the secret and the clock. */
 export function totpHeader(state: TotpState, epochSeconds: number): TotpHeader | undefined {
-  if (state.kind === "pending") return undefined;
+  if (state.kind === "pending" || state.kind === "none") return undefined;
   if (state.kind === "unavailable") return { kind: "unavailable", sentence: state.sentence };
   const now = totp(state.secret, epochSeconds);
   const warning = clockWarning(epochSeconds);
   return { kind: "code", code: now.code, secondsLeft: now.secondsLeft, ...(warning ? { clockWarning: warning } : {}) };
 }
 
-export type TotpState = { kind: "pending" } | { kind: "unavailable"; sentence: string } | { kind: "ready"; secret: Uint8Array };
+/** `none`: no TPM and no secret, so there is nothing to say. */
+export type TotpState = { kind: "pending" } | { kind: "none" } | { kind: "unavailable"; sentence: string } | { kind: "ready"; secret: Uint8Array };
 
 /** The sentence for a failed unseal: the PCRs moved, or what else went wrong, in one line. */
 function unsealFailure(e: unknown): string {
@@ -126,7 +127,8 @@ export class TotpLine {
     try {
       text = new TextDecoder().decode(await this.sys.fs.readFile(path));
     } catch {
-      return { kind: "unavailable", sentence: TOTP_SENTENCES.noSecret };
+      // A machine without a TPM has no use for the line; one with a TPM is told how to start.
+      return this.sys.tpm.open() === null ? { kind: "none" } : { kind: "unavailable", sentence: TOTP_SENTENCES.noSecret };
     }
     if (movedThisBoot(this.sys)) return { kind: "unavailable", sentence: TOTP_SENTENCES.moved };
     const tpm = this.sys.tpm.connect();
