@@ -2,7 +2,7 @@
  * The TOTP code in the menu's header (docs/trust.md §8): a secret sealed in the TPM to the PCRs that describe
  * the firmware and the boot image as ukiboot sees them while its menu runs: 0, 2, 4 and 7, 9 (the initramfs and
  * command line the boot kernel's EFI stub measured), 11 and 12 (what a systemd-stub measured of it). A person whose
- * authenticator app shows the same code knows that the firmware, its settings, Secure Boot and the boot image
+ * authenticator app shows the same code knows that the firmware, its Secure Boot keys and the boot image
  * are the ones they sealed the secret with. PCR 11 is what keeps the secret from everything after the menu:
  * ukiboot's measurement of the UKI it starts, or the cap before a shell, extends it, so neither the target nor
  * a shell can unseal it. PCRs 0–7 are never extended for this: a target's own secrets are bound to them.
@@ -184,7 +184,7 @@ export class TotpLine {
       title: "A TOTP secret is sealed",
       message:
         `Scan the code, or type the URI below, into an authenticator app. From now on the menu's header shows the current code. ` +
-        `It equals the app's only while the firmware, its settings, Secure Boot and this boot image are the ones measured now (PCRs ${TOTP_PCRS.join(", ")}).`,
+        `It equals the app's only while the firmware, its Secure Boot keys and this boot image are the ones measured now (PCRs ${TOTP_PCRS.join(", ")}).`,
       picture: qrTextLines(encodeQr(uri)),
       verbatim: [uri, `Secret: ${base32Encode(secret)}`],
     };
