@@ -202,10 +202,10 @@ export async function measureBoot(
       outcome = { kind: "failed", error: e };
     }
   }
+  const decision = decideMeasurementOutcome(outcome, mode);
   // A TOTP secret sealed to the menu's PCR 11 must not reach the system this starts: when measuring failed
   // and this boot goes on anyway (warn, off), PCR 11 is capped instead (docs/trust.md §8).
-  if (opts.closeTotp && outcome.kind === "failed" && decideMeasurementOutcome(outcome, mode).proceed) await capPcrs(sys);
-  const decision = decideMeasurementOutcome(outcome, mode);
+  if (opts.closeTotp && outcome.kind === "failed" && decision.proceed) await capPcrs(sys);
   if (!decision.proceed) {
     throw new BootError(
       decision.message ?? "Cannot boot: the TPM measurement failed",

@@ -1,38 +1,22 @@
 /**
  * The write to the ESP a person asks for at the menu: the sealed TOTP secret (docs/trust.md §8). Like the
- * boot counter's rename (esp-rename.ts), the partition is remounted read-write for just this write. The
- * file is written under a temporary name, flushed and renamed over the old one, so that a power cut leaves
- * either the old secret or the new one, never half of one.
+ * boot counter's rename (esp-rename.ts), the partition is remounted read-write for just this write, and the
+ * file replaced whole (write-replacing.ts), so that a power cut leaves the old secret or the new one.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { closeSync, openSync } from "node:fs";
+import { dirname } from "node:path";
 import { sysCall } from "./libc.ts";
 import type { MountTable } from "./mounts.ts";
+import { writeFileReplacing } from "./write-replacing.ts";
 
+/** The file, then the whole ESP flushed: the FAT and its directory entries with it. */
 function writeReplacing(path: string, bytes: Uint8Array): void {
-  const dir = dirname(path);
-  const temporary = join(dir, `.${basename(path)}.new`);
-  mkdirSync(dir, { recursive: true });
+  writeFileReplacing(path, bytes, 0o600);
+  const fd = openSync(dirname(path), "r");
   try {
-    const fd = openSync(temporary, "w", 0o600);
-    try {
-      for (let at = 0; at < bytes.byteLength; ) at += writeSync(fd, bytes, at, bytes.byteLength - at);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, path);
-  } catch (e) {
-    // Nothing half-written stays behind.
-    rmSync(temporary, { force: true });
-    throw e;
-  }
-  const dfd = openSync(dir, "r");
-  try {
-    fsyncSync(dfd);
-    sysCall("syncfs", [dfd], { args: `"${dir}"`, action: "flush the ESP" });
+    sysCall("syncfs", [fd], { args: `"${dirname(path)}"`, action: "flush the ESP" });
   } finally {
-    closeSync(dfd);
+    closeSync(fd);
   }
 }
 

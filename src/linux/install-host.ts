@@ -1,24 +1,9 @@
 /** The installer's port over this machine: node:fs for files, statfs(2) for free space, Bun.spawn for programs. */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  rmdirSync,
-  rmSync,
-  statfsSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statfsSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { InstallHost, ProgramResult } from "../ports/install-host.ts";
+import { writeFileReplacing } from "./write-replacing.ts";
 
 function readIfExists(path: string): Uint8Array | null {
   try {
@@ -26,26 +11,6 @@ function readIfExists(path: string): Uint8Array | null {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw e;
-  }
-}
-
-function writeWhole(path: string, data: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = join(dirname(path), `.${path.split("/").at(-1)}.ukiboot-new`);
-  const fd = openSync(temp, "w", 0o644);
-  try {
-    for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
-  // The rename itself reaches the disk with the directory.
-  const dir = openSync(dirname(path), "r");
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
   }
 }
 
@@ -59,7 +24,7 @@ export function createLinuxInstallHost(): InstallHost {
       const s = statfsSync(p);
       return s.bavail * s.bsize;
     },
-    writeFile: writeWhole,
+    writeFile: (path, data) => writeFileReplacing(path, data, 0o644),
     rename: (from, to) => {
       mkdirSync(dirname(to), { recursive: true });
       renameSync(from, to);

@@ -55,6 +55,12 @@ function readText(path: string): string | null {
 
 export function createLinuxSys(opts: LinuxSysOptions): Sys {
   const table = new MountTable();
+  /** The deepest mount ukiboot made that holds `path`: the one to make writable for a write to the ESP. */
+  const ownMountOf = (path: string): string | undefined =>
+    table
+      .list()
+      .filter((m) => path.startsWith(`${m}/`))
+      .sort((a, b) => b.length - a.length)[0];
   const snapshots = new SnapshotTable();
   const resolve = (path: string) => snapshots.resolve(path);
   // Modules tried at start are not tried again when the wait for the ESP looks for new devices.
@@ -79,17 +85,11 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
         return EFIVARS_DIR;
       },
       renameOnEsp(path, newName) {
-        const mountPoint = table
-          .list()
-          .filter((m) => path.startsWith(`${m}/`))
-          .sort((a, b) => b.length - a.length)[0];
+        const mountPoint = ownMountOf(path);
         renameOnReadOnlyMount(mountPoint ? table : null, mountPoint ?? "", dirname(path), basename(path), newName);
       },
       writeFileOnEsp(path, bytes) {
-        const mountPoint = table
-          .list()
-          .filter((m) => path.startsWith(`${m}/`))
-          .sort((a, b) => b.length - a.length)[0];
+        const mountPoint = ownMountOf(path);
         writeOnReadOnlyMount(mountPoint ? table : null, mountPoint ?? "", path, bytes);
       },
       releaseAll() {
