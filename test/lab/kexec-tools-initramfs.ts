@@ -9,6 +9,7 @@
 import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { debianParts, fetchDebianPackages } from "../../build/debian.ts";
+import { DEFAULT_ZSTD_LEVEL } from "../../build/initramfs.ts";
 import { DEFAULT_LIBRARY_PATH, resolveLibraryClosure } from "../../build/lib/elf-deps.ts";
 import { InitramfsTree } from "../../src/initrd/initramfs-tree.ts";
 import { run } from "../../build/lib/run-command.ts";
@@ -74,14 +75,14 @@ export interface BaselineInitramfs {
   compressedBytes: number;
 }
 
-/** The baseline initramfs, zstd -15 like ukiboot's, built once per kernel and kexec-tools version. */
+/** The baseline initramfs, compressed at ukiboot's zstd level, built once per kernel and kexec-tools version. */
 export async function kexecToolsInitramfs(): Promise<BaselineInitramfs> {
   const parts = await debianParts();
   const pkgs = await fetchDebianPackages("forky", KEXEC_PACKAGES);
   const kexecVersion = readFileSync(join(pkgs["kexec-tools"]!, ".unpacked"), "utf8").trim();
   const dir = await buildOnce(
     "kexec-tools-initramfs",
-    { inputs: { kernel: parts.kernelVersion, kexecVersion, INIT, FAT_MODULES }, code: import.meta.path, single: true },
+    { inputs: { kernel: parts.kernelVersion, kexecVersion, INIT, FAT_MODULES, zstdLevel: DEFAULT_ZSTD_LEVEL }, code: import.meta.path, single: true },
     async (out) => {
       // One merged root of the forky packages, where the library closure is resolved as on a forky system.
       const sysroot = join(out, "sysroot");
@@ -111,7 +112,7 @@ export async function kexecToolsInitramfs(): Promise<BaselineInitramfs> {
       tree.add({ type: "file", path: "etc/modules.order", data: new TextEncoder().encode(`${names.join("\n")}\n`) });
       const raw = join(out, "initramfs.cpio");
       await Bun.write(raw, tree.toCpio());
-      await run(["zstd", "-q", "-f", "-15", "-T0", raw, "-o", join(out, "initramfs.cpio.zst")]);
+      await run(["zstd", "-q", "-f", `-${DEFAULT_ZSTD_LEVEL}`, "-T0", raw, "-o", join(out, "initramfs.cpio.zst")]);
     },
   );
   return { path: join(dir, "initramfs.cpio.zst"), compressedBytes: statSync(join(dir, "initramfs.cpio.zst")).size };
