@@ -4,29 +4,18 @@
  * shown) before it resolves, so the caller can load, kexec or exit right after. It never loads or boots.
  */
 import { render } from "ink";
-import { BootMenu, type BootMenuProps, CLEAR_SCREEN } from "./components/BootMenu.tsx";
-import { type Clock, systemClock } from "./clock.ts";
+import { BootMenu, type BootMenuProps } from "./components/BootMenu.tsx";
+import { CLEAR_SCREEN, CURSOR_HOME, SHOW_CURSOR } from "./frame/screen-control.ts";
+import { systemClock } from "./clock.ts";
 import type { MenuRequest } from "../src/ports/chooser.ts";
 import type { MenuDecision } from "../src/ports/menu.ts";
-import type { Terminal } from "../src/ports/terminal.ts";
-import { resolveTerminalSize, type TerminalSize } from "./state/layout.ts";
+import type { TerminalSize } from "./state/layout.ts";
 import { createMenuController } from "./state/menu-controller.ts";
-import { createMenuState } from "./state/menu-state.ts";
+import { createMenuState, menuReducer } from "./state/menu-state.ts";
 import { TerminalOutput } from "./terminal-output.ts";
-import { chooseTheme, type Theme, type ThemeOptions } from "./theme.ts";
+import { type MenuIo, terminalSetup } from "./terminal-setup.ts";
 
-/** Show the cursor (DECTCEM); written on leaving in case anything hid it. */
-const SHOW_CURSOR = "\x1b[?25h";
-
-/** A terminal, with what tests and the kernel command line may set on top. */
-export interface MenuIo extends Terminal {
-  /** Size overrides (e.g. from the kernel command line); otherwise the terminal's, else 80x24. */
-  readonly columns?: number;
-  readonly rows?: number;
-  readonly themeOptions?: ThemeOptions;
-  /** Defaults to the system clock; tests pass a fake one. */
-  readonly clock?: Clock;
-}
+export type { MenuIo };
 
 export interface RunMenuOptions extends MenuRequest {
   readonly io: MenuIo;
@@ -34,13 +23,11 @@ export interface RunMenuOptions extends MenuRequest {
   readonly others?: readonly MenuIo[];
   /** Input read before the menu loaded (the hidden menu's key): handled first, as if typed in the menu. */
   readonly pendingInput?: string;
-}
-
-/** The theme and size runMenu and showProgress use for a terminal. */
-export function terminalSetup(io: Pick<MenuIo, "stdout" | "columns" | "rows" | "env" | "themeOptions">): { theme: Theme; size: () => TerminalSize } {
-  const theme = chooseTheme(io.env ?? process.env, io.themeOptions);
-  const size = () => resolveTerminalSize({ columns: io.columns ?? io.stdout.columns, rows: io.rows ?? io.stdout.rows });
-  return { theme, size };
+  /**
+   * When the first frame was drawn before Ink loaded (ui/first-frame.ts): the countdown runs from then, and
+   * Ink draws over that frame instead of clearing the screen first.
+   */
+  readonly drawnAt?: number;
 }
 
 export async function runMenu(opts: RunMenuOptions): Promise<MenuDecision> {
@@ -50,17 +37,20 @@ export async function runMenu(opts: RunMenuOptions): Promise<MenuDecision> {
   const first = setups[0]!;
 
   // With the menu disabled the default boots at once: the terminal is not touched at all.
-  const initial = createMenuState({
+  const created = createMenuState({
     entries: opts.entries,
     config: opts.config,
     ...(opts.problems ? { problems: opts.problems } : {}),
     ...(opts.error ? { error: opts.error } : {}),
     ...(opts.notice ? { notice: opts.notice } : {}),
     ...(opts.totp ? { totp: opts.totp } : {}),
-    now: clock.now(),
+    now: opts.drawnAt ?? clock.now(),
     terminal: first.size(),
     theme: first.theme,
   });
+  // The countdown started with the first frame; the time Ink took to load has passed on it (and may have
+  // ended it: then the default boots, as it would have with nobody there).
+  const initial = opts.drawnAt === undefined ? created : menuReducer(created, { type: "tick", now: clock.now() });
   if (initial.phase === "done" && initial.decision) return initial.decision;
 
   let settle: { resolve: (d: MenuDecision) => void; reject: (e: unknown) => void } | undefined;
@@ -71,9 +61,10 @@ export async function runMenu(opts: RunMenuOptions): Promise<MenuDecision> {
   const controller = createMenuController({ state: initial, clock, onDecision: (d) => settle?.resolve(d) });
   const drawn = consoles.map((io, i) => {
     const { theme, size } = setups[i]!;
-    const output = new TerminalOutput(io.stdout, size);
+    const overFrame = opts.drawnAt !== undefined;
+    const output = new TerminalOutput(io.stdout, size, { overFrame });
     // The menu owns the console while it is shown; a hidden menu clears only if it opens.
-    if (output.isTTY && initial.phase === "menu") io.stdout.write(CLEAR_SCREEN);
+    if (output.isTTY && initial.phase === "menu") io.stdout.write(overFrame ? CURSOR_HOME : CLEAR_SCREEN);
     const props = (terminal: TerminalSize): BootMenuProps => ({
       entries: opts.entries,
       config: opts.config,

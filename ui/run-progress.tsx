@@ -6,10 +6,10 @@ import { render } from "ink";
 import { type Clock, systemClock } from "./clock.ts";
 import { Progress, type ProgressUpdate, progressPercent } from "./components/Progress.tsx";
 import type { ProgressView } from "../src/ports/chooser.ts";
-import type { MenuIo } from "./run-menu.tsx";
-import { terminalSetup } from "./run-menu.tsx";
+import { type MenuIo, terminalSetup } from "./terminal-setup.ts";
 import { contentWidth } from "./state/layout.ts";
 import { TerminalOutput } from "./terminal-output.ts";
+import { SHOW_CURSOR } from "./frame/screen-control.ts";
 
 /** At most this often a new frame is made, unless the step or the whole percent changes. */
 const MIN_UPDATE_INTERVAL_MS = 100;
@@ -55,7 +55,7 @@ export function showProgress(opts: {
       instance.unmount();
       await exited;
       instance.cleanup();
-      if (output.isTTY) io.stdout.write("\x1b[?25h");
+      if (output.isTTY) io.stdout.write(SHOW_CURSOR);
     },
   };
 }

@@ -31,15 +31,27 @@ export const LAYERS: readonly (readonly string[])[] = [
 
 /**
  * The layers of ui/, lowest first: theme, clock, text and key handling; the menu's rows; the lines of its
- * views; the state and its reducer; the Ink components; and the files that run the menu.
+ * views; the state and its reducer; the frame's lines and their plain painter; the Ink components; and the
+ * files that run the menu.
  */
 export const UI_LAYERS: readonly (readonly string[])[] = [
   ["theme.ts", "clock.ts", "text", "input"],
   ["model"],
   ["views"],
   ["state"],
+  ["frame"],
   ["components"],
-  ["run-menu.tsx", "run-progress.tsx", "hidden-key.ts", "terminal-chooser.ts", "terminal-output.ts", "deferred-progress.ts", "line-progress.ts"],
+  [
+    "run-menu.tsx",
+    "run-progress.tsx",
+    "hidden-key.ts",
+    "terminal-chooser.ts",
+    "terminal-output.ts",
+    "terminal-setup.ts",
+    "first-frame.ts",
+    "deferred-progress.ts",
+    "line-progress.ts",
+  ],
 ];
 
 const EFFECTS = /^(bun:ffi|node:fs|node:fs\/promises|node:child_process|node:net|node:tty|fs|child_process|tty)$/;

@@ -78,23 +78,50 @@ export function screenAfter(output: string, columns = 80, rows = 24): string[] {
   return replayTerminal(output, columns, rows).screen;
 }
 
-/** The screen and the cursor position (0-based) after the output, on a VT100-like model. */
-export function replayTerminal(output: string, columns = 80, rows = 24): { screen: string[]; cursor: { x: number; y: number } } {
-  const screen = Array.from({ length: rows }, () => " ".repeat(columns).split(""));
+/**
+ * The screen and the cursor position (0-based) after the output, on a VT100-like model; `cells` gives each
+ * row's cells with their attributes (SGR bold, dim, inverse and the foreground colour) as `{attrs}c`, so that
+ * two outputs can be compared as a person would see them.
+ */
+export function replayTerminal(output: string, columns = 80, rows = 24): { screen: string[]; cursor: { x: number; y: number }; cells: string[][] } {
+  const blankRow = () => " ".repeat(columns).split("");
+  const screen = Array.from({ length: rows }, blankRow);
+  const attrs = Array.from({ length: rows }, () => Array<string>(columns).fill(""));
   let x = 0;
   let y = 0;
+  const sgr = { bold: false, dim: false, inverse: false, fg: 0 };
+  const attrText = () => `${sgr.bold ? "b" : ""}${sgr.dim ? "d" : ""}${sgr.inverse ? "i" : ""}${sgr.fg ? `f${sgr.fg}` : ""}`;
+  const scroll = () => {
+    screen.shift();
+    screen.push(blankRow());
+    attrs.shift();
+    attrs.push(Array<string>(columns).fill(""));
+  };
   const put = (c: string) => {
     if (x >= columns) {
       x = 0;
       y++;
     }
     if (y >= rows) {
-      screen.shift();
-      screen.push(" ".repeat(columns).split(""));
+      scroll();
       y = rows - 1;
     }
     screen[y]![x] = c;
+    attrs[y]![x] = attrText();
     x++;
+  };
+  const applySgr = (codes: (number | undefined)[]) => {
+    for (const c of codes.length === 0 ? [0] : codes) {
+      const code = c ?? 0;
+      if (code === 0) Object.assign(sgr, { bold: false, dim: false, inverse: false, fg: 0 });
+      else if (code === 1) sgr.bold = true;
+      else if (code === 2) sgr.dim = true;
+      else if (code === 22) Object.assign(sgr, { bold: false, dim: false });
+      else if (code === 7) sgr.inverse = true;
+      else if (code === 27) sgr.inverse = false;
+      else if ((code >= 30 && code <= 37) || (code >= 90 && code <= 97)) sgr.fg = code;
+      else if (code === 39) sgr.fg = 0;
+    }
   };
   // Control characters are the point here.
   const re = /\x1b\[([0-9;?]*)([A-Za-z])|\x1b[^[]|\r|\n|[^\x1b\r\n]/gu;
@@ -107,6 +134,9 @@ export function replayTerminal(output: string, columns = 80, rows = 24): { scree
         .map((n) => (n === "" ? undefined : Number(n)));
       const n = args[0] ?? 1;
       switch (m[2]) {
+        case "m":
+          applySgr(args);
+          break;
         case "A":
           y = Math.max(0, y - n);
           break;
@@ -130,14 +160,28 @@ export function replayTerminal(output: string, columns = 80, rows = 24): { scree
           y = (args[0] ?? 1) - 1;
           x = (args[1] ?? 1) - 1;
           break;
-        case "J":
-          if ((args[0] ?? 0) === 2) for (const r of screen) r.fill(" ");
+        case "J": {
+          const mode = args[0] ?? 0;
+          const erase = (r: number, from: number) => {
+            for (let i = from; i < columns; i++) {
+              screen[r]![i] = " ";
+              attrs[r]![i] = "";
+            }
+          };
+          if (mode === 2) for (let r = 0; r < rows; r++) erase(r, 0);
+          else if (mode === 0) {
+            erase(y, Math.min(x, columns));
+            for (let r = y + 1; r < rows; r++) erase(r, 0);
+          }
           break;
+        }
         case "K": {
           const mode = args[0] ?? 0;
-          const row = screen[y]!;
-          if (mode === 2) row.fill(" ");
-          else if (mode === 0) for (let i = x; i < columns; i++) row[i] = " ";
+          const from = mode === 2 ? 0 : mode === 0 ? x : columns;
+          for (let i = Math.min(from, columns); i < columns; i++) {
+            screen[y]![i] = " ";
+            attrs[y]![i] = "";
+          }
           break;
         }
         default:
@@ -148,11 +192,14 @@ export function replayTerminal(output: string, columns = 80, rows = 24): { scree
       x = 0;
       y++;
       if (y >= rows) {
-        screen.shift();
-        screen.push(" ".repeat(columns).split(""));
+        scroll();
         y = rows - 1;
       }
     } else if (!s.startsWith("\x1b")) put(s);
   }
-  return { screen: screen.map((r) => r.join("").trimEnd()), cursor: { x, y } };
+  return {
+    screen: screen.map((r) => r.join("").trimEnd()),
+    cursor: { x, y },
+    cells: screen.map((r, i) => r.map((c, j) => `{${attrs[i]![j]}}${c}`)),
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { trimInvisibleEnd } from "../../ui/components/StyledLine.tsx";
+import { trimInvisibleEnd } from "../../ui/frame/frame-line.ts";
 import { formatBytes } from "../../ui/text/format-bytes.ts";
 import { displayWidth, padToWidth, sanitizeText, truncateToWidth, wrapToWidth } from "../../ui/text/terminal-text.ts";
 

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { TOTP_SENTENCES } from "../../src/flow/totp-secret.ts";
-import { totpText } from "../../ui/components/Header.tsx";
+import { totpText } from "../../ui/frame/header-lines.ts";
 
 test("the header's TOTP text: the code in two groups and its seconds, a warning for a wrong clock, or the sentence", () => {
   expect(totpText(undefined)).toBeUndefined();

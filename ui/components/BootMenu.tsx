@@ -14,14 +14,14 @@ import { createMenuController, type MenuController } from "../state/menu-control
 import { createMenuState } from "../state/menu-state.ts";
 import type { MenuState } from "../state/menu-types.ts";
 import type { Theme } from "../theme.ts";
+import { CLEAR_SCREEN } from "../frame/screen-control.ts";
 import { CmdlineEditor } from "./CmdlineEditor.tsx";
 import { EntryList } from "./EntryList.tsx";
 import { Header } from "./Header.tsx";
 import { StatusLine } from "./StatusLine.tsx";
 import { TextView } from "./TextView.tsx";
 
-/** Home the cursor and clear the screen: the menu owns the whole console while it is shown. */
-export const CLEAR_SCREEN = "\x1b[H\x1b[2J";
+export { CLEAR_SCREEN };
 
 /** What the menu is asked (the chooser port's request), and how it is drawn and answered. */
 export type BootMenuProps = MenuRequest & {

@@ -1,35 +1,12 @@
 /**
- * One line of the frame as styled segments; the caller has already cut and padded it to the width.
- * Trailing spaces are dropped unless they are shown inverse: Ink erases each line before drawing it, so
- * they are invisible, and a serial console at 115200 baud draws a full 80x23 frame in about 0.2 s.
+ * Ink's painter of the frame's lines (ui/frame/frame-line.ts). Trailing spaces are dropped unless they are
+ * shown inverse: Ink erases each line before drawing it, so they are invisible.
  */
-import { Text } from "ink";
+import { Box, Text } from "ink";
+import { type FrameLine, type Segment, trimInvisibleEnd } from "../frame/frame-line.ts";
 import { type TextStyle, type Theme, textStyleProps } from "../theme.ts";
 
-export interface Segment {
-  readonly text: string;
-  readonly style?: TextStyle;
-}
-
-/** Removes trailing spaces of segments that would not show them (everything but the inverse highlight). */
-export function trimInvisibleEnd(segments: readonly Segment[], lineStyle?: TextStyle): Segment[] {
-  if (lineStyle === "selected") return [...segments];
-  const out = [...segments];
-  while (out.length > 0) {
-    const last = out[out.length - 1]!;
-    if (last.style === "selected") break;
-    const trimmed = last.text.replace(/ +$/, "");
-    if (trimmed === "") {
-      out.pop();
-      continue;
-    }
-    out[out.length - 1] = { ...last, text: trimmed };
-    break;
-  }
-  return out;
-}
-
-export function StyledLine({ segments, theme, lineStyle }: { segments: readonly Segment[]; theme: Theme; lineStyle?: TextStyle }) {
+export function StyledLine({ segments, theme, lineStyle }: { segments: readonly Segment[]; theme: Theme; lineStyle?: TextStyle | undefined }) {
   const outer = lineStyle ? textStyleProps(lineStyle, theme) : {};
   const shown = trimInvisibleEnd(segments, theme.attributes ? lineStyle : undefined);
   // An empty <Text> has no height in Ink; a single space keeps the row.
@@ -42,5 +19,16 @@ export function StyledLine({ segments, theme, lineStyle }: { segments: readonly 
         </Text>
       ))}
     </Text>
+  );
+}
+
+/** Rows of the frame, one under the other. */
+export function Lines({ lines, theme }: { lines: readonly FrameLine[]; theme: Theme }) {
+  return (
+    <Box flexDirection="column">
+      {lines.map((l, i) => (
+        <StyledLine key={i} theme={theme} segments={l.segments} lineStyle={l.lineStyle} />
+      ))}
+    </Box>
   );
 }

@@ -1,0 +1,167 @@
+/**
+ * The menu's first frame, drawn before Ink loads (ui/first-frame.ts), is the frame Ink draws: the same
+ * characters with the same attributes in every cell; Ink then draws over it in place.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import chalk from "chalk";
+import type { MenuRequest } from "../../src/ports/chooser.ts";
+import type { MenuEntry } from "../../src/ports/menu.ts";
+import { drawFirstFrame } from "../../ui/first-frame.ts";
+import { runMenu } from "../../ui/run-menu.tsx";
+import { terminalChooser } from "../../ui/terminal-chooser.ts";
+import { FakeClock } from "./fake-clock.ts";
+import { FakeTtyIn, FakeTtyOut, replayTerminal, waitForOutput } from "./fake-tty.ts";
+import { CONFIG, ENTRIES, entry } from "./menu-fixtures.ts";
+
+// Ink styles through chalk, whose level follows the test runner's own stdout (not a terminal here): the
+// level a console's TERM gives it is set for these tests, as it is when ukiboot draws on a console.
+let level: typeof chalk.level;
+beforeAll(() => {
+  level = chalk.level;
+  chalk.level = 1;
+});
+afterAll(() => {
+  chalk.level = level;
+});
+
+const MANY: MenuEntry[] = Array.from({ length: 30 }, (_, i) =>
+  entry(`os-${i}.efi`, { title: `Operating system number ${i} with a long name that needs cutting`, version: `6.${i}.0-amd64` }),
+);
+
+const CASES: { name: string; env: Record<string, string>; columns?: number; rows?: number; request: MenuRequest }[] = [
+  { name: "a vt100 serial console: ASCII, no attributes", env: { TERM: "vt100" }, request: { entries: ENTRIES, config: CONFIG, problems: [] } },
+  {
+    name: "the Linux console: colours, ASCII",
+    env: { TERM: "linux" },
+    request: { entries: ENTRIES, config: CONFIG, problems: [{ file: "\\loader\\entries\\old.conf", message: "no linux line" }] },
+  },
+  { name: "xterm, UTF-8: colours and Unicode", env: { TERM: "xterm-256color", LANG: "C.UTF-8" }, request: { entries: ENTRIES, config: CONFIG, problems: [] } },
+  {
+    name: "NO_COLOR: attributes without colours, a TOTP code in the rule",
+    env: { TERM: "xterm", NO_COLOR: "1" },
+    request: { entries: ENTRIES, config: CONFIG, problems: [], totp: () => ({ kind: "code", code: "042517", secondsLeft: 19 }) },
+  },
+  {
+    name: "40x12, thirty entries, the default far down the list",
+    env: { TERM: "linux", LANG: "C.UTF-8" },
+    columns: 40,
+    rows: 12,
+    request: { entries: MANY, config: { ...CONFIG, defaultEntryId: "os-21.efi" }, problems: [] },
+  },
+];
+
+function streams(c: { columns?: number; rows?: number }) {
+  const stdin = new FakeTtyIn();
+  const stdout = new FakeTtyOut({ ...(c.columns ? { columns: c.columns } : {}), ...(c.rows ? { rows: c.rows } : {}) });
+  return { stdin, stdout };
+}
+
+describe("the first frame is Ink's frame, cell by cell", () => {
+  for (const c of CASES) {
+    test(c.name, async () => {
+      const clock = new FakeClock();
+      const plain = streams(c);
+      const drawnAt = drawFirstFrame(c.request, [{ stdin: plain.stdin as unknown as NodeJS.ReadStream, stdout: plain.stdout, env: c.env, clock }], clock);
+      expect(drawnAt).toBe(clock.now());
+
+      const ink = streams(c);
+      const decision = runMenu({ ...c.request, io: { stdin: ink.stdin as unknown as NodeJS.ReadStream, stdout: ink.stdout, env: c.env, clock } });
+      await waitForOutput(ink.stdout, (o) => o.text.includes("Boot in"), "Ink's first frame");
+      const columns = c.columns ?? 80;
+      const rows = c.rows ?? 24;
+      const inkCells = replayTerminal(ink.stdout.text, columns, rows).cells;
+      const plainCells = replayTerminal(plain.stdout.text, columns, rows).cells;
+      if (c.env.TERM !== "vt100") expect(inkCells.flat().some((cell) => !cell.startsWith("{}"))).toBe(true);
+      expect(plainCells).toEqual(inkCells);
+      ink.stdin.send("B");
+      expect((await decision).kind).toBe("reboot");
+    });
+  }
+});
+
+describe("Ink draws over the first frame", () => {
+  test("in place, with nothing of the first frame left where Ink's rows are shorter", async () => {
+    const clock = new FakeClock();
+    const env = { TERM: "linux" };
+    const { stdin, stdout } = streams({});
+    const io = { stdin: stdin as unknown as NodeJS.ReadStream, stdout, env, clock };
+    const long = [entry("long.efi", { title: "A title long enough to reach the version column of the row", version: "6.12.48+deb13-amd64" }), ...ENTRIES];
+    const drawnAt = drawFirstFrame({ entries: long, config: { ...CONFIG, timeout: 10 }, problems: [] }, [io], clock);
+    expect(drawnAt).toBeDefined();
+    const firstFrameEnd = stdout.text.length;
+    // Meanwhile a second passed, and the details replaced the first entry by a shorter one.
+    clock.advance(1000);
+    const details = [entry("long.efi", { title: "Short" }), ...ENTRIES];
+    const decision = runMenu({ entries: details, config: { ...CONFIG, timeout: 10 }, problems: [], io, drawnAt: drawnAt! });
+    await waitForOutput(stdout, (o) => o.text.slice(firstFrameEnd).includes("Boot in"), "Ink's frame");
+    expect(stdout.text.slice(firstFrameEnd)).not.toContain("\x1b[2J");
+
+    const fresh = streams({});
+    const reference = runMenu({
+      entries: details,
+      config: { ...CONFIG, timeout: 10 },
+      problems: [],
+      io: { stdin: fresh.stdin as unknown as NodeJS.ReadStream, stdout: fresh.stdout, env, clock: new FakeClock(drawnAt! + 1000) },
+    });
+    await waitForOutput(fresh.stdout, (o) => o.text.includes("Boot in"), "the reference frame");
+    const over = replayTerminal(stdout.text).cells;
+    expect(replayTerminal(stdout.text).screen[21]).toBe(" Boot in 9 s.");
+    expect(over).toEqual(replayTerminal(fresh.stdout.text).cells.map((row, i) => (i === 21 ? over[21]! : row)));
+    stdin.send("B");
+    fresh.stdin.send("B");
+    expect((await decision).kind).toBe("reboot");
+    expect((await reference).kind).toBe("reboot");
+  });
+
+  test("the countdown runs from the first frame, not from when Ink drew", async () => {
+    const clock = new FakeClock();
+    const { stdin, stdout } = streams({});
+    const io = { stdin: stdin as unknown as NodeJS.ReadStream, stdout, env: { TERM: "vt100" }, clock };
+    const request = { entries: ENTRIES, config: CONFIG, problems: [] };
+    const drawnAt = drawFirstFrame(request, [io], clock);
+    expect(replayTerminal(stdout.text).screen[21]).toBe(" Boot in 5 s.");
+    clock.advance(2000);
+    const decision = runMenu({ ...request, io, drawnAt: drawnAt! });
+    await waitForOutput(stdout, (o) => replayTerminal(o.text).screen[21] === " Boot in 3 s.", "3 s left");
+    clock.advance(3000);
+    expect(await decision).toMatchObject({ kind: "boot", entryId: "debian-6.12.48.efi" });
+  });
+
+  test("nothing is drawn early for an error screen, a disabled menu or a console that is not a terminal", () => {
+    const clock = new FakeClock();
+    const draw = (request: MenuRequest, isTTY = true) => {
+      const stdout = new FakeTtyOut({ isTTY });
+      const at = drawFirstFrame(request, [{ stdin: new FakeTtyIn() as unknown as NodeJS.ReadStream, stdout, env: { TERM: "vt100" } }], clock);
+      return { at, text: stdout.text };
+    };
+    expect(draw({ entries: ENTRIES, config: CONFIG, error: { title: "Cannot boot", message: "x" } })).toEqual({ at: undefined, text: "" });
+    expect(draw({ entries: ENTRIES, config: { ...CONFIG, timeout: "menu-disabled" } })).toEqual({ at: undefined, text: "" });
+    expect(draw({ entries: ENTRIES, config: CONFIG }, false)).toEqual({ at: undefined, text: "" });
+  });
+});
+
+describe("terminalChooser", () => {
+  test("draws the menu before it asks for the details, and Ink's frame then shows them", async () => {
+    const stdin = new FakeTtyIn();
+    const stdout = new FakeTtyOut();
+    let textWhenAsked: string | undefined;
+    const request: MenuRequest = {
+      entries: ENTRIES,
+      details: async () => {
+        textWhenAsked = stdout.text;
+        return ENTRIES.map((e, i) => (i === 0 ? { ...e, tags: ["refused"] } : e));
+      },
+      config: CONFIG,
+      problems: [],
+    };
+    const chooser = await terminalChooser([
+      { stdin: stdin as unknown as NodeJS.ReadStream, stdout: stdout as unknown as NodeJS.WriteStream, env: { TERM: "vt100" } },
+    ]);
+    const d = chooser.choose(request);
+    await waitForOutput(stdout, (o) => o.text.includes("refused"), "the details' tag");
+    expect(replayTerminal(textWhenAsked ?? "").screen[2]).toMatch(/^ > => Debian GNU\/Linux 13 \(trixie\) +6\.12\.48\+deb13-amd64$/);
+    expect(replayTerminal(stdout.text).screen[2]).toMatch(/^ > => Debian GNU\/Linux 13 \(trixie\) .*refused/);
+    stdin.send("B");
+    expect((await d).kind).toBe("reboot");
+  });
+});

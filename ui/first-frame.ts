@@ -1,0 +1,49 @@
+/**
+ * The menu's first frame, drawn before Ink and React have loaded: loading them and their first render was
+ * two thirds of the time from ukiboot's start to the menu (docs/boot-time.md §9). The frame is the list
+ * screen's lines (ui/frame/list-frame.ts) painted as plain text (ui/frame/paint-lines.ts); Ink then draws its
+ * own frame over it (runMenu's `drawnAt`), which is the same unless something changed meanwhile. Keys typed
+ * meanwhile wait in the terminal's input, as they do while Ink loads.
+ */
+import type { MenuRequest } from "../src/ports/chooser.ts";
+import type { Clock } from "./clock.ts";
+import { listFrameLines } from "./frame/list-frame.ts";
+import { paintLines } from "./frame/paint-lines.ts";
+import { CLEAR_SCREEN, HIDE_CURSOR } from "./frame/screen-control.ts";
+import { stateForConsole } from "./state/console-view.ts";
+import { createMenuState } from "./state/menu-state.ts";
+import { type MenuIo, terminalSetup } from "./terminal-setup.ts";
+
+/**
+ * Draws the list screen of `request` on every console that is a terminal and returns when it did (the clock's
+ * time the countdown runs from), or undefined when the menu's first screen is not the list (an error or a
+ * notice is shown first, or the menu is disabled) or no console is a terminal: Ink alone draws those.
+ */
+export function drawFirstFrame(request: MenuRequest, consoles: readonly MenuIo[], clock: Clock): number | undefined {
+  const setups = consoles.map((io) => terminalSetup(io));
+  const now = clock.now();
+  const first = setups[0];
+  if (!first) return undefined;
+  const state = createMenuState({
+    entries: request.entries,
+    config: request.config,
+    ...(request.problems ? { problems: request.problems } : {}),
+    ...(request.error ? { error: request.error } : {}),
+    ...(request.notice ? { notice: request.notice } : {}),
+    ...(request.totp ? { totp: request.totp } : {}),
+    now,
+    terminal: first.size(),
+    theme: first.theme,
+  });
+  if (state.phase !== "menu" || state.screen.name !== "list") return undefined;
+  let drawn = false;
+  for (const [i, io] of consoles.entries()) {
+    if (io.stdout.isTTY !== true) continue;
+    const { theme, size } = setups[i]!;
+    // The other consoles mirror the first, laid out for their own size, as BootMenu lays them out.
+    const shown = i === 0 ? state : stateForConsole(state, size(), theme);
+    io.stdout.write(`${CLEAR_SCREEN}${HIDE_CURSOR}${paintLines(listFrameLines(shown), theme)}`);
+    drawn = true;
+  }
+  return drawn ? now : undefined;
+}
