@@ -117,7 +117,7 @@ const sa = statSync(INITRAMFS).size;
 console.log(`\n${ROUNDS} boots each, TCG, medians of the time from QEMU's start until the line that ends each phase\n`);
 console.log("| phase ends | ukiboot (a) | kexec-tools baseline (b) |\n| --- | --- | --- |\n" + rows.join("\n"));
 console.log(`\n| measure | ukiboot (a) | baseline (b) | (a)/(b) |\n| --- | --- | --- | --- |`);
-console.log(`| QEMU start → target's first line | ${ta.toFixed(2)} s | ${tb.toFixed(2)} s | ${(ta / tb).toFixed(2)}x (goal ≤ 1.3x) |`);
+console.log(`| QEMU start → target's first line | ${ta.toFixed(2)} s | ${tb.toFixed(2)} s | ${(ta / tb).toFixed(2)}x (goal ≤ 1.2x) |`);
 console.log(
   `| compressed initramfs | ${sa.toLocaleString("en-US")} bytes | ${baseline.compressedBytes.toLocaleString("en-US")} bytes | ${(sa / baseline.compressedBytes).toFixed(1)}x |`,
 );
