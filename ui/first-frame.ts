@@ -3,7 +3,8 @@
  * two thirds of the time from ukiboot's start to the menu (docs/boot-time.md §9). The frame is the list
  * screen's lines (ui/frame/list-frame.ts) painted as plain text (ui/frame/paint-lines.ts); Ink then draws its
  * own frame over it (runMenu's `drawnAt`), which is the same unless something changed meanwhile. Keys typed
- * meanwhile wait in the terminal's input, as they do while Ink loads.
+ * meanwhile wait in the terminal's input, read raw (holdRawMode) so that they are neither echoed over the frame
+ * nor taken as line editing or a signal.
  */
 import type { MenuRequest } from "../src/ports/chooser.ts";
 import type { Clock } from "./clock.ts";
@@ -46,4 +47,22 @@ export function drawFirstFrame(request: MenuRequest, consoles: readonly MenuIo[]
     drawn = true;
   }
   return drawn ? now : undefined;
+}
+
+/**
+ * Puts every console that is a terminal in raw mode from the first frame on, as Ink does when it mounts; the
+ * returned function puts each back as it was, after the menu.
+ */
+export function holdRawMode(consoles: readonly Pick<MenuIo, "stdin">[]): () => void {
+  const undo: (() => void)[] = [];
+  for (const { stdin } of consoles) {
+    const input = stdin as { isTTY?: boolean; isRaw?: boolean; setRawMode?: (raw: boolean) => unknown };
+    if (!input.isTTY || !input.setRawMode) continue;
+    const wasRaw = input.isRaw === true;
+    input.setRawMode(true);
+    undo.push(() => input.setRawMode?.(wasRaw));
+  }
+  return () => {
+    for (const u of undo) u();
+  };
 }

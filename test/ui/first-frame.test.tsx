@@ -145,10 +145,12 @@ describe("terminalChooser", () => {
     const stdin = new FakeTtyIn();
     const stdout = new FakeTtyOut();
     let textWhenAsked: string | undefined;
+    let rawWhenAsked: boolean | undefined;
     const request: MenuRequest = {
       entries: ENTRIES,
       details: async () => {
         textWhenAsked = stdout.text;
+        rawWhenAsked = stdin.isRaw;
         return ENTRIES.map((e, i) => (i === 0 ? { ...e, tags: ["refused"] } : e));
       },
       config: CONFIG,
@@ -161,7 +163,12 @@ describe("terminalChooser", () => {
     await waitForOutput(stdout, (o) => o.text.includes("refused"), "the details' tag");
     expect(replayTerminal(textWhenAsked ?? "").screen[2]).toMatch(/^ > => Debian GNU\/Linux 13 \(trixie\) +6\.12\.48\+deb13-amd64$/);
     expect(replayTerminal(stdout.text).screen[2]).toMatch(/^ > => Debian GNU\/Linux 13 \(trixie\) .*refused/);
+    // Keys typed while the first frame is up are read raw, and the terminal's mode is restored after the menu.
+    expect(rawWhenAsked).toBe(true);
     stdin.send("B");
     expect((await d).kind).toBe("reboot");
+    expect(stdin.isRaw).toBe(false);
+    expect(stdin.rawModeCalls.at(0)).toBe(true);
+    expect(stdin.rawModeCalls.at(-1)).toBe(false);
   });
 });
