@@ -45,7 +45,9 @@ export async function compileUkiboot(opts: CompileOptions = {}): Promise<string>
   const outfile = opts.outfile ?? join(REPO_ROOT, "dist", "ukiboot");
   mkdirSync(join(outfile, ".."), { recursive: true });
   const result = await Bun.build({
-    entrypoints: [join(REPO_ROOT, "src", "main.ts")],
+    // The second thread that hashes a sealed copy (src/linux/digest-thread.ts) is an entry point of its own:
+    // Bun keeps it in the binary as linux/authenticode-worker.js, by its path under src/.
+    entrypoints: [join(REPO_ROOT, "src", "main.ts"), join(REPO_ROOT, "src", "linux", "authenticode-worker.ts")],
     compile: {
       target: rt.target as never,
       executablePath,

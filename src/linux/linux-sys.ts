@@ -61,14 +61,14 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
       .list()
       .filter((m) => path.startsWith(`${m}/`))
       .sort((a, b) => b.length - a.length)[0];
-  const snapshots = new SnapshotTable();
-  const resolve = (path: string) => snapshots.resolve(path);
   // Modules tried at start are not tried again when the wait for the ESP looks for new devices.
   const attemptedModules = new Set<string>();
   const linePaths = opts.logToAllConsoles ? menuConsoleNames(() => {}).map((n) => `/dev/${n}`) : [];
   const out = opts.logToAllConsoles ? new ConsoleFanout(linePaths, opts.stdio.stderr) : opts.stdio.stderr;
   const log = new ConsoleLog(out, { ...(opts.kmsg ? { kmsg: true } : {}), ...(opts.debug ? { debug: true } : {}) });
   if (linePaths.length > 0) log.debug(`status lines go to ${linePaths.join(" ")}`);
+  const snapshots = new SnapshotTable({ debug: (m) => log.debug(m) });
+  const resolve = (path: string) => snapshots.resolve(path);
   return {
     fs: new NodeFs(resolve),
     kexec: new LinuxKexecLoader(resolve),
@@ -197,7 +197,7 @@ export function createLinuxSys(opts: LinuxSysOptions): Sys {
       sleep: (ms) => Bun.sleep(ms),
     },
     tpm: { open: () => openTpmDevice(), connect: () => connectTpmDevice(), appendLog: (records) => appendMeasureLog(records), readLog: () => readMeasureLog() },
-    snapshots: { take: (paths, observe) => snapshots.take(paths, observe), release: () => snapshots.release() },
+    snapshots: { take: (paths, authenticode) => snapshots.take(paths, authenticode), release: () => snapshots.release() },
     net: new LinuxNetwork(log),
   };
 }

@@ -3,7 +3,6 @@
  * wrote to does not trigger ETXTBSY in kexec_file_load (docs/kexec.md §2).
  */
 import { closeSync, fstatSync, readSync, writeSync } from "node:fs";
-import type { ByteSink } from "../ports/sys.ts";
 import { SysCallError } from "../errors.ts";
 import { cString, sysCall } from "./libc.ts";
 import {
@@ -31,6 +30,11 @@ export function memfdCreate(name: string, opts: { sealable?: boolean } = {}): nu
 export function writeAll(fd: number, bytes: Uint8Array): void {
   let done = 0;
   while (done < bytes.byteLength) done += writeSync(fd, bytes, done, bytes.byteLength - done);
+}
+
+/** What takes a file's bytes chunk by chunk, in order; a chunk's buffer may be reused once `update` returns. */
+export interface ByteSink {
+  update(chunk: Uint8Array): void;
 }
 
 /** How copyRange moved the bytes, reported by benchmarks and debug logs. */
@@ -124,7 +128,7 @@ export async function copyObserved(inFd: number, length: number, outFd: number, 
 }
 
 /** Fills `into` from `offset` of `fd`. @throws Error when the file ends first (`length` is the whole copy's). */
-function readFully(fd: number, into: Uint8Array, offset: number, length: number): void {
+export function readFully(fd: number, into: Uint8Array, offset: number, length: number): void {
   for (let got = 0; got < into.byteLength; ) {
     const n = readSync(fd, into, got, into.byteLength - got, offset + got);
     if (n === 0) throw new Error(`Cannot copy ${length} bytes: the file ended after ${offset + got} bytes`);

@@ -8,6 +8,8 @@ import type { VariableId } from "../efi/loader-vars.ts";
 import type { GptPartition } from "../disk/gpt.ts";
 import type { MountInfo } from "../disk/mountinfo.ts";
 import type { ByteSource } from "../bytes/byte-source.ts";
+import type { DigestAlgorithm } from "../bytes/digest.ts";
+import type { StreamedDigest } from "../trust/authenticode-stream.ts";
 import type { InitrdLayout } from "../initrd/initrd-layout.ts";
 import type { TpmTransport } from "../tpm/tpm2-client.ts";
 import type { ReadOnlyFs } from "./fs.ts";
@@ -220,22 +222,18 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
-/** What takes a file's bytes chunk by chunk, in order; a chunk's buffer may be reused once `update` returns. */
-export interface ByteSink {
-  update(chunk: Uint8Array): void;
-}
-
 /**
  * Sealed copies of files (docs/trust.md §4): after `take`, every read of those paths through `fs` and the
  * kexec loader reads the copy made then, so what was verified is what loads.
  */
 export interface Snapshots {
   /**
-   * Seals a copy of each path not sealed yet. `observe` may give, per file and its size, a sink that is handed
-   * the bytes of the copy as they are written into it, each once and in file order, so the copy can be hashed
-   * in the same pass (docs/trust.md §4).
+   * Seals a copy of each path not sealed yet. For each path `authenticode` gives algorithms for, the image's
+   * Authenticode digest is taken from the very bytes written into its copy, in the same pass, and returned by
+   * path when its layout allows one pass (src/trust/authenticode-stream.ts); the verifier reads the ranges of
+   * the copy itself for any other (docs/trust.md §4).
    */
-  take(paths: readonly string[], observe?: (path: string, size: number) => ByteSink | undefined): Promise<void>;
+  take(paths: readonly string[], authenticode?: (path: string) => readonly DigestAlgorithm[] | undefined): Promise<ReadonlyMap<string, StreamedDigest>>;
   /** Drops the copies, once the kernel holds its own. */
   release(): void;
 }

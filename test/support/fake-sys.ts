@@ -18,6 +18,7 @@ import type { DirEntry, FileStat, ReadOnlyFs } from "../../src/ports/fs.ts";
 import type { Clock, KexecCall, KexecImage, KexecLoader, Log, Partition, Sys } from "../../src/ports/sys.ts";
 import type { Terminal } from "../../src/ports/terminal.ts";
 import type { TpmTransport } from "../../src/tpm/tpm2-client.ts";
+import { AuthenticodeStream, type StreamedDigest } from "../../src/trust/authenticode-stream.ts";
 import { Efivarfs } from "../../src/linux/efivarfs.ts";
 import { openMokTable } from "../../src/linux/mok-table.ts";
 import { NodeFs } from "../../src/linux/node-fs.ts";
@@ -353,18 +354,24 @@ export function fakeSys(opts: FakeSysOptions = {}): FakeSys {
     // Linux layer's, tested in test/unit/linux/snapshots.test.ts).
     snapshots: {
       // As the Linux layer's table does, a path already sealed is not sealed again.
-      take: async (paths, observe) => {
+      take: async (paths, authenticode) => {
+        const digests = new Map<string, StreamedDigest>();
         const fresh = paths.filter((p) => !sealed.has(p));
-        if (fresh.length === 0) return;
+        if (fresh.length === 0) return digests;
         for (const p of fresh) sealed.add(p);
         opts.onSnapshot?.(fresh.map((p) => fs.real(p)));
-        // As the Linux layer does, a sink is handed what the copy holds: here the file as it is once sealed.
-        for (const p of observe ? fresh : []) {
-          if ((await fs.stat(p))?.kind !== "file") continue;
+        // As the Linux layer does, the digest is of what the copy holds: here the file as it is once sealed.
+        for (const p of fresh) {
+          const algorithms = authenticode?.(p);
+          if (!algorithms || (await fs.stat(p))?.kind !== "file") continue;
           const bytes = await fs.readFile(p);
-          observe?.(p, bytes.byteLength)?.update(bytes);
+          const stream = new AuthenticodeStream(bytes.byteLength, algorithms, { source: p });
+          stream.update(bytes);
+          const digest = stream.result();
+          if (digest) digests.set(p, digest);
         }
         events.push(`snapshot ${fresh.join(" ")}`);
+        return digests;
       },
       release: () => {
         sealed.clear();

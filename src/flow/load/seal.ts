@@ -9,26 +9,16 @@ import type { LoadPlan } from "../../plan/load-plan.ts";
 import { fileAt, filesOfPlan, firstDifference } from "../../plan/plan-files.ts";
 import { rediscoverEntry } from "../../bls/discover-entries.ts";
 import type { Sys } from "../../ports/sys.ts";
-import { AuthenticodeStream, type StreamedDigest } from "../../trust/authenticode-stream.ts";
+import type { StreamedDigest } from "../../trust/authenticode-stream.ts";
 
 /**
  * Seals the files whose signatures a boot of `target` checks, then reads `listed` again from its sealed file.
  * Each copy's Authenticode SHA-256 is taken from the very bytes written into it, in the same pass, so
  * verifying it does not read it again: by path, for those whose layout allows one pass.
  */
-export async function sealSignedFiles(sys: Sys, listed: BootEntry, target: BootEntry): Promise<Map<string, StreamedDigest>> {
-  const streams = new Map<string, AuthenticodeStream>();
-  await sys.snapshots.take(signedFilesOf(target), (path, size) => {
-    const stream = new AuthenticodeStream(size, ["sha256"], { source: path });
-    streams.set(path, stream);
-    return stream;
-  });
+export async function sealSignedFiles(sys: Sys, listed: BootEntry, target: BootEntry): Promise<ReadonlyMap<string, StreamedDigest>> {
+  const digests = await sys.snapshots.take(signedFilesOf(target), () => ["sha256"]);
   await confirmUnchanged(sys, listed);
-  const digests = new Map<string, StreamedDigest>();
-  for (const [path, stream] of streams) {
-    const streamed = stream.result();
-    if (streamed) digests.set(path, streamed);
-  }
   return digests;
 }
 

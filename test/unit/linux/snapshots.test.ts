@@ -7,7 +7,12 @@ import { mkdtempSync, openSync, readFileSync, writeFileSync, writeSync, closeSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { layoutInitrd } from "../../../src/initrd/initrd-layout.ts";
+import { toHex } from "../../../src/bytes/digest.ts";
+import { DigestThread } from "../../../src/linux/digest-thread.ts";
 import { createLinuxSys } from "../../../src/linux/linux-sys.ts";
+import { SnapshotTable } from "../../../src/linux/snapshots.ts";
+import { AUTHENTICODE_HEAD_SIZE, digestRangesInMemory, planAuthenticodeHash } from "../../../src/trust/authenticode-hash.ts";
+import { writeUki } from "../../support/uki-writer.ts";
 
 function linuxSys() {
   return createLinuxSys({ stdio: { stdin: process.stdin, stdout: process.stdout, stderr: { write: () => true }, env: {} } });
@@ -69,27 +74,76 @@ test("the sealed copy cannot be written through its descriptor either", async ()
   sys.snapshots.release();
 });
 
-test("a sink is handed the bytes of the copy once, in order, as they are written, and the copy holds them all", async () => {
+/** A UKI of `initrdBytes` of .initrd (a pattern, so a swapped or skipped chunk changes the digest). */
+function bigUki(initrdBytes: number): Uint8Array {
+  const initrd = new Uint8Array(initrdBytes).map((_, i) => (i * 31 + (i >> 20)) % 253);
+  return writeUki({ linux: new Uint8Array(70_000).fill(7), initrd, cmdline: "quiet", osRelease: 'ID=test\nPRETTY_NAME="Test"\n' });
+}
+
+/** The digest the verifier takes when it reads the ranges itself. */
+function verifierDigest(image: Uint8Array): string {
+  const { ranges } = planAuthenticodeHash(image.subarray(0, AUTHENTICODE_HEAD_SIZE), image.byteLength, { source: "test" });
+  return toHex(digestRangesInMemory(image, ranges, ["sha256"]).sha256!);
+}
+
+const CASES = [
+  { name: "in this thread", table: () => new SnapshotTable({ useThread: false }), bytes: (3 << 20) + 12345 },
+  { name: "on a second thread", table: () => new SnapshotTable({ useThread: true }), bytes: (12 << 20) + 12345 },
+];
+
+for (const c of CASES) {
+  test(`an image's Authenticode digest is taken ${c.name} from the bytes written into its copy, and is the verifier's`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "snapshot-"));
+    const uki = join(dir, "big.efi");
+    const image = bigUki(c.bytes);
+    writeFileSync(uki, image);
+    const table = c.table();
+    const asked: string[] = [];
+    const digests = await table.take([uki], (path) => {
+      asked.push(path);
+      return ["sha256"];
+    });
+    writeFileSync(uki, "swapped");
+    expect(asked).toEqual([uki]);
+    expect(toHex(digests.get(uki)!.digests.sha256!)).toBe(verifierDigest(image));
+    expect(table.threadFailure).toBeUndefined();
+    expect(Buffer.from(readFileSync(table.resolve(uki))).equals(Buffer.from(image))).toBe(true);
+    // A path already sealed is neither copied nor hashed again.
+    const again = await table.take([uki], () => {
+      throw new Error("not sealed twice");
+    });
+    expect(again.size).toBe(0);
+    table.release();
+  });
+}
+
+test("a second thread that fails leaves the copy whole and gives no digest: the verifier reads the ranges itself", async () => {
   const dir = mkdtempSync(join(tmpdir(), "snapshot-"));
   const uki = join(dir, "big.efi");
-  // Larger than one step of the copy, and not a multiple of it.
-  const original = new Uint8Array((3 << 20) + 12345).map((_, i) => (i * 31) % 253);
-  writeFileSync(uki, original);
-  const sys = linuxSys();
-  const seen: Uint8Array[] = [];
-  const sizes: number[] = [];
-  await sys.snapshots.take([uki], (path, size) => {
-    expect(path).toBe(uki);
-    sizes.push(size);
-    return { update: (chunk) => void seen.push(chunk.slice()) };
-  });
-  writeFileSync(uki, "swapped");
-  expect(sizes).toEqual([original.byteLength]);
-  expect(Buffer.concat(seen).equals(Buffer.from(original))).toBe(true);
-  expect(Buffer.from(await sys.fs.readFile(uki)).equals(Buffer.from(original))).toBe(true);
-  // A path already sealed is neither copied nor handed to a sink again.
-  await sys.snapshots.take([uki], () => {
-    throw new Error("not sealed twice");
-  });
-  sys.snapshots.release();
+  const image = bigUki(12 << 20);
+  writeFileSync(uki, image);
+  // A thread that dies on the first buffer it is handed.
+  const failing = join(dir, "failing-worker.ts");
+  writeFileSync(failing, 'self.onmessage = (e) => { if (e.data.kind === "chunk") throw new Error("the hashing thread broke"); };\n');
+  const table = new SnapshotTable({ useThread: true, thread: new DigestThread(failing) });
+  const digests = await table.take([uki], () => ["sha256"]);
+  expect(digests.size).toBe(0);
+  expect(table.threadFailure).toContain("the hashing thread broke");
+  expect(Buffer.from(readFileSync(table.resolve(uki))).equals(Buffer.from(image))).toBe(true);
+  table.release();
+});
+
+test("a second thread that stops answering is given up after its time, and the copy is still made whole", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "snapshot-"));
+  const uki = join(dir, "big.efi");
+  const image = bigUki(12 << 20);
+  writeFileSync(uki, image);
+  const silent = join(dir, "silent-worker.ts");
+  writeFileSync(silent, "self.onmessage = () => {};\n");
+  const table = new SnapshotTable({ useThread: true, thread: new DigestThread(silent, 200) });
+  const digests = await table.take([uki], () => ["sha256"]);
+  expect(digests.size).toBe(0);
+  expect(table.threadFailure).toBe("it handed no buffer back for 0.2 s");
+  expect(Buffer.from(readFileSync(table.resolve(uki))).equals(Buffer.from(image))).toBe(true);
+  table.release();
 });
