@@ -11,7 +11,7 @@ import type { MenuRequest } from "../src/ports/chooser.ts";
 import type { MenuDecision } from "../src/ports/menu.ts";
 import type { TerminalSize } from "./state/layout.ts";
 import { createMenuController } from "./state/menu-controller.ts";
-import { createMenuState, menuReducer } from "./state/menu-state.ts";
+import { createMenuState } from "./state/menu-state.ts";
 import { TerminalOutput } from "./terminal-output.ts";
 import { type MenuIo, terminalSetup } from "./terminal-setup.ts";
 
@@ -24,10 +24,11 @@ export interface RunMenuOptions extends MenuRequest {
   /** Input read before the menu loaded (the hidden menu's key): handled first, as if typed in the menu. */
   readonly pendingInput?: string;
   /**
-   * When the first frame was drawn before Ink loaded (ui/first-frame.ts): the countdown runs from then, and
-   * Ink draws over that frame instead of clearing the screen first.
+   * The first frame was drawn before Ink loaded (ui/first-frame.ts): Ink draws over it instead of clearing
+   * the screen first. The countdown starts now, when keys can be read: one typed at the first frame waited in
+   * the input and stops it, as any key does.
    */
-  readonly drawnAt?: number;
+  readonly overFirstFrame?: boolean;
 }
 
 export async function runMenu(opts: RunMenuOptions): Promise<MenuDecision> {
@@ -37,20 +38,17 @@ export async function runMenu(opts: RunMenuOptions): Promise<MenuDecision> {
   const first = setups[0]!;
 
   // With the menu disabled the default boots at once: the terminal is not touched at all.
-  const created = createMenuState({
+  const initial = createMenuState({
     entries: opts.entries,
     config: opts.config,
     ...(opts.problems ? { problems: opts.problems } : {}),
     ...(opts.error ? { error: opts.error } : {}),
     ...(opts.notice ? { notice: opts.notice } : {}),
     ...(opts.totp ? { totp: opts.totp } : {}),
-    now: opts.drawnAt ?? clock.now(),
+    now: clock.now(),
     terminal: first.size(),
     theme: first.theme,
   });
-  // The countdown started with the first frame; the time Ink took to load has passed on it (and may have
-  // ended it: then the default boots, as it would have with nobody there).
-  const initial = opts.drawnAt === undefined ? created : menuReducer(created, { type: "tick", now: clock.now() });
   if (initial.phase === "done" && initial.decision) return initial.decision;
 
   let settle: { resolve: (d: MenuDecision) => void; reject: (e: unknown) => void } | undefined;
@@ -61,7 +59,7 @@ export async function runMenu(opts: RunMenuOptions): Promise<MenuDecision> {
   const controller = createMenuController({ state: initial, clock, onDecision: (d) => settle?.resolve(d) });
   const drawn = consoles.map((io, i) => {
     const { theme, size } = setups[i]!;
-    const overFrame = opts.drawnAt !== undefined;
+    const overFrame = opts.overFirstFrame === true && io.stdout.isTTY === true;
     const output = new TerminalOutput(io.stdout, size, { overFrame });
     // The menu owns the console while it is shown; a hidden menu clears only if it opens.
     if (output.isTTY && initial.phase === "menu") io.stdout.write(overFrame ? CURSOR_HOME : CLEAR_SCREEN);

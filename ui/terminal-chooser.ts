@@ -6,7 +6,7 @@
 import type { ChooserFactory, ProgressView } from "../src/ports/chooser.ts";
 import { systemClock } from "./clock.ts";
 import { deferredProgress } from "./deferred-progress.ts";
-import { drawFirstFrame, holdRawMode } from "./first-frame.ts";
+import { drawFirstFrame, eraseFirstFrame, holdRawMode } from "./first-frame.ts";
 import { decisionWithoutKey, waitForKey } from "./hidden-key.ts";
 import { lineProgress } from "./line-progress.ts";
 
@@ -33,20 +33,27 @@ export const terminalChooser: ChooserFactory = async (terminals) => {
       }
       // A menu shown from the start is drawn at once, before Ink loads and before the details are worked
       // out; a key that opened a hidden menu may decide at once, so that menu waits for Ink.
-      const restoreModes = pendingInput === null ? holdRawMode(terminals) : () => {};
+      const drawn = pendingInput === null && drawFirstFrame(request, terminals, systemClock);
+      // Raw from then on, so that keys typed before Ink reads them are neither echoed nor line-edited.
+      const restoreModes = drawn || pendingInput !== null ? holdRawMode(terminals) : () => {};
+      let handedOver = false;
       try {
-        const drawnAt = pendingInput === null ? drawFirstFrame(request, terminals, systemClock) : undefined;
         // The details only now: a hidden menu that decided without a key never asked for them.
         const [{ runMenu }, progress, entries] = await Promise.all([import("./run-menu.tsx"), progressCode(), request.details?.() ?? request.entries]);
         drawnProgress = progress;
+        handedOver = true;
         return await runMenu({
           ...request,
           entries,
           io: terminal,
           others,
           ...(pendingInput !== null ? { pendingInput } : {}),
-          ...(drawnAt !== undefined ? { drawnAt } : {}),
+          ...(drawn ? { overFirstFrame: true } : {}),
         });
+      } catch (e) {
+        // The error is told on a clean console, not under a menu nobody can use.
+        if (drawn && !handedOver) eraseFirstFrame(terminals);
+        throw e;
       } finally {
         restoreModes();
       }

@@ -17,6 +17,8 @@ const BUFFERS = 4;
 const BUFFER_SIZE = 1 << 20;
 /** Hashing 4 MiB takes milliseconds; a thread silent for this long has stopped. */
 const STALL_MS = 10_000;
+/** How often a copy without the thread yields to the event loop (as copyObserved does). */
+const YIELD_BYTES = 8 << 20;
 
 /**
  * Where the worker's code is: beside this file when run from source; in a compiled binary Bun keeps each entry
@@ -31,6 +33,8 @@ type Reply = { kind: "free"; buffer: ArrayBuffer } | { kind: "result"; result: S
 export class DigestThread {
   private worker: Worker | undefined;
   private failure: string | undefined;
+  /** Whether a copy is waiting on the thread: one at a time, as SnapshotTable.take copies files in turn. */
+  private copying = false;
   private onReply: ((r: Reply) => void) | undefined;
   private onFailure: (() => void) | undefined;
 
@@ -60,13 +64,16 @@ export class DigestThread {
     outFd: number,
     spec: { algorithms: readonly DigestAlgorithm[]; source: string },
   ): Promise<StreamedDigest | undefined> {
+    if (this.copying) throw new Error("Internal error: two copies at once on the digest thread");
     const worker = this.start();
     // While a copy waits for the thread, the thread must keep the process alive: with nothing else to wait for,
     // the event loop would end and ukiboot would exit in the middle of the copy.
     worker?.ref();
+    this.copying = true;
     try {
       return await this.copyThrough(inFd, length, outFd, spec);
     } finally {
+      this.copying = false;
       this.worker?.unref();
     }
   }
@@ -107,6 +114,8 @@ export class DigestThread {
       writeAll(outFd, chunk);
       done += chunk.byteLength;
       if (!this.failure) this.post({ kind: "chunk", buffer, length: chunk.byteLength }, [buffer]);
+      // Without the thread nothing waits: a turn of the event loop now and then, so a progress view can redraw.
+      else if (done % YIELD_BYTES === 0) await new Promise<void>((r) => setImmediate(r));
     }
     if (this.failure) return undefined;
     this.post({ kind: "end" });
@@ -118,10 +127,15 @@ export class DigestThread {
     }
   }
 
-  /** Ends the thread; a later copy starts another. */
+  /** Ends the thread; a later copy starts another. A copy waiting on it goes on without it. */
   stop(): void {
-    this.worker?.terminate();
+    if (this.copying) {
+      this.fail("it was stopped during a copy");
+      return;
+    }
+    const worker = this.worker;
     this.worker = undefined;
+    worker?.terminate();
   }
 
   private start(): Worker | undefined {
@@ -133,6 +147,11 @@ export class DigestThread {
       worker.unref();
       worker.onmessage = (e: MessageEvent<Reply>) => this.onReply?.(e.data);
       worker.onerror = (e: ErrorEvent) => this.fail(e.message || "it stopped with an error");
+      worker.onmessageerror = () => this.fail("a message to it could not be read");
+      // A thread that ended by itself hands nothing back; one this class ended is no longer this.worker.
+      worker.addEventListener("close", () => {
+        if (this.worker === worker) this.fail("it ended");
+      });
       this.worker = worker;
       return worker;
     } catch (e) {
@@ -151,7 +170,9 @@ export class DigestThread {
 
   private fail(why: string): void {
     this.failure ??= why;
-    this.stop();
+    const worker = this.worker;
+    this.worker = undefined;
+    worker?.terminate();
     this.onFailure?.();
   }
 }

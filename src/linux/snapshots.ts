@@ -77,11 +77,9 @@ export class SnapshotTable {
         else if (this.useThread && size >= THREAD_MIN_BYTES && !this.thread.failed) {
           digest = await this.thread.copy(inFd, size, fd, { algorithms, source: path });
           const failed = this.thread.failed;
-          this.debug(
-            failed === undefined
-              ? `"${path}" was hashed on a second thread while it was sealed`
-              : `the thread that hashes sealed copies failed (${failed}): "${path}" is hashed again from its copy`,
-          );
+          if (digest) this.debug(`"${path}" was hashed on a second thread while it was sealed`);
+          else if (failed) this.debug(`the thread that hashes sealed copies failed (${failed}): "${path}" is hashed again from its copy`);
+          else this.debug(`"${path}" cannot be hashed in one pass (its ranges are out of order): it is hashed again from its copy`);
         } else {
           const stream = new AuthenticodeStream(size, algorithms, { source: path });
           await copyObserved(inFd, size, fd, stream);

@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import chalk from "chalk";
 import type { MenuRequest } from "../../src/ports/chooser.ts";
 import type { MenuEntry } from "../../src/ports/menu.ts";
-import { drawFirstFrame } from "../../ui/first-frame.ts";
+import { drawFirstFrame, holdRawMode } from "../../ui/first-frame.ts";
 import { runMenu } from "../../ui/run-menu.tsx";
 import { terminalChooser } from "../../ui/terminal-chooser.ts";
 import { FakeClock } from "./fake-clock.ts";
 import { FakeTtyIn, FakeTtyOut, replayTerminal, waitForOutput } from "./fake-tty.ts";
-import { CONFIG, ENTRIES, entry } from "./menu-fixtures.ts";
+import { CONFIG, ENTRIES, entry, KEY } from "./menu-fixtures.ts";
 
 // Ink styles through chalk, whose level follows the test runner's own stdout (not a terminal here): the
 // level a console's TERM gives it is set for these tests, as it is when ukiboot draws on a console.
@@ -61,8 +61,7 @@ describe("the first frame is Ink's frame, cell by cell", () => {
     test(c.name, async () => {
       const clock = new FakeClock();
       const plain = streams(c);
-      const drawnAt = drawFirstFrame(c.request, [{ stdin: plain.stdin as unknown as NodeJS.ReadStream, stdout: plain.stdout, env: c.env, clock }], clock);
-      expect(drawnAt).toBe(clock.now());
+      expect(drawFirstFrame(c.request, [{ stdin: plain.stdin as unknown as NodeJS.ReadStream, stdout: plain.stdout, env: c.env, clock }], clock)).toBe(true);
 
       const ink = streams(c);
       const decision = runMenu({ ...c.request, io: { stdin: ink.stdin as unknown as NodeJS.ReadStream, stdout: ink.stdout, env: c.env, clock } });
@@ -86,13 +85,11 @@ describe("Ink draws over the first frame", () => {
     const { stdin, stdout } = streams({});
     const io = { stdin: stdin as unknown as NodeJS.ReadStream, stdout, env, clock };
     const long = [entry("long.efi", { title: "A title long enough to reach the version column of the row", version: "6.12.48+deb13-amd64" }), ...ENTRIES];
-    const drawnAt = drawFirstFrame({ entries: long, config: { ...CONFIG, timeout: 10 }, problems: [] }, [io], clock);
-    expect(drawnAt).toBeDefined();
+    expect(drawFirstFrame({ entries: long, config: { ...CONFIG, timeout: 10 }, problems: [] }, [io], clock)).toBe(true);
     const firstFrameEnd = stdout.text.length;
-    // Meanwhile a second passed, and the details replaced the first entry by a shorter one.
-    clock.advance(1000);
+    // Meanwhile the details replaced the first entry by a shorter one.
     const details = [entry("long.efi", { title: "Short" }), ...ENTRIES];
-    const decision = runMenu({ entries: details, config: { ...CONFIG, timeout: 10 }, problems: [], io, drawnAt: drawnAt! });
+    const decision = runMenu({ entries: details, config: { ...CONFIG, timeout: 10 }, problems: [], io, overFirstFrame: true });
     await waitForOutput(stdout, (o) => o.text.slice(firstFrameEnd).includes("Boot in"), "Ink's frame");
     expect(stdout.text.slice(firstFrameEnd)).not.toContain("\x1b[2J");
 
@@ -101,42 +98,44 @@ describe("Ink draws over the first frame", () => {
       entries: details,
       config: { ...CONFIG, timeout: 10 },
       problems: [],
-      io: { stdin: fresh.stdin as unknown as NodeJS.ReadStream, stdout: fresh.stdout, env, clock: new FakeClock(drawnAt! + 1000) },
+      io: { stdin: fresh.stdin as unknown as NodeJS.ReadStream, stdout: fresh.stdout, env, clock: new FakeClock() },
     });
     await waitForOutput(fresh.stdout, (o) => o.text.includes("Boot in"), "the reference frame");
-    const over = replayTerminal(stdout.text).cells;
-    expect(replayTerminal(stdout.text).screen[21]).toBe(" Boot in 9 s.");
-    expect(over).toEqual(replayTerminal(fresh.stdout.text).cells.map((row, i) => (i === 21 ? over[21]! : row)));
+    expect(replayTerminal(stdout.text).cells).toEqual(replayTerminal(fresh.stdout.text).cells);
     stdin.send("B");
     fresh.stdin.send("B");
     expect((await decision).kind).toBe("reboot");
     expect((await reference).kind).toBe("reboot");
   });
 
-  test("the countdown runs from the first frame, not from when Ink drew", async () => {
+  test("the countdown starts when Ink reads keys, and a key typed at the first frame stops it", async () => {
     const clock = new FakeClock();
     const { stdin, stdout } = streams({});
     const io = { stdin: stdin as unknown as NodeJS.ReadStream, stdout, env: { TERM: "vt100" }, clock };
     const request = { entries: ENTRIES, config: CONFIG, problems: [] };
-    const drawnAt = drawFirstFrame(request, [io], clock);
+    expect(drawFirstFrame(request, [io], clock)).toBe(true);
     expect(replayTerminal(stdout.text).screen[21]).toBe(" Boot in 5 s.");
-    clock.advance(2000);
-    const decision = runMenu({ ...request, io, drawnAt: drawnAt! });
-    await waitForOutput(stdout, (o) => replayTerminal(o.text).screen[21] === " Boot in 3 s.", "3 s left");
-    clock.advance(3000);
-    expect(await decision).toMatchObject({ kind: "boot", entryId: "debian-6.12.48.efi" });
+    // Ink and the details took longer than the whole timeout, and a key was typed meanwhile.
+    clock.advance(6000);
+    stdin.send(KEY.down);
+    const decision = runMenu({ ...request, io, overFirstFrame: true });
+    await waitForOutput(stdout, (o) => replayTerminal(o.text).screen[3]?.startsWith(" > ") === true, "the key read: entry 2 selected");
+    clock.advance(10_000);
+    expect(replayTerminal(stdout.text).screen[21]).toBe("");
+    stdin.send(KEY.enter);
+    expect(await decision).toMatchObject({ kind: "boot", entryId: "debian-6.12.38.efi" });
   });
 
   test("nothing is drawn early for an error screen, a disabled menu or a console that is not a terminal", () => {
     const clock = new FakeClock();
     const draw = (request: MenuRequest, isTTY = true) => {
       const stdout = new FakeTtyOut({ isTTY });
-      const at = drawFirstFrame(request, [{ stdin: new FakeTtyIn() as unknown as NodeJS.ReadStream, stdout, env: { TERM: "vt100" } }], clock);
-      return { at, text: stdout.text };
+      const drawn = drawFirstFrame(request, [{ stdin: new FakeTtyIn() as unknown as NodeJS.ReadStream, stdout, env: { TERM: "vt100" } }], clock);
+      return { drawn, text: stdout.text };
     };
-    expect(draw({ entries: ENTRIES, config: CONFIG, error: { title: "Cannot boot", message: "x" } })).toEqual({ at: undefined, text: "" });
-    expect(draw({ entries: ENTRIES, config: { ...CONFIG, timeout: "menu-disabled" } })).toEqual({ at: undefined, text: "" });
-    expect(draw({ entries: ENTRIES, config: CONFIG }, false)).toEqual({ at: undefined, text: "" });
+    expect(draw({ entries: ENTRIES, config: CONFIG, error: { title: "Cannot boot", message: "x" } })).toEqual({ drawn: false, text: "" });
+    expect(draw({ entries: ENTRIES, config: { ...CONFIG, timeout: "menu-disabled" } })).toEqual({ drawn: false, text: "" });
+    expect(draw({ entries: ENTRIES, config: CONFIG }, false)).toEqual({ drawn: false, text: "" });
   });
 });
 
@@ -170,5 +169,38 @@ describe("terminalChooser", () => {
     expect(stdin.isRaw).toBe(false);
     expect(stdin.rawModeCalls.at(0)).toBe(true);
     expect(stdin.rawModeCalls.at(-1)).toBe(false);
+  });
+
+  test("when the details fail, the first frame is cleared, the cursor shown and the terminal's mode restored", async () => {
+    const stdin = new FakeTtyIn();
+    const stdout = new FakeTtyOut();
+    const request: MenuRequest = {
+      entries: ENTRIES,
+      details: async () => {
+        throw new Error('Cannot read "/efi/EFI/Linux/a.efi": EIO');
+      },
+      config: CONFIG,
+      problems: [],
+    };
+    const chooser = await terminalChooser([
+      { stdin: stdin as unknown as NodeJS.ReadStream, stdout: stdout as unknown as NodeJS.WriteStream, env: { TERM: "vt100" } },
+    ]);
+    await expect(chooser.choose(request)).rejects.toThrow("EIO");
+    expect(replayTerminal(stdout.text).screen.join("")).toBe("");
+    expect(stdout.text.endsWith("\x1b[?25h")).toBe(true);
+    expect(stdin.isRaw).toBe(false);
+  });
+});
+
+describe("holdRawMode", () => {
+  test("a console that refuses raw mode leaves none of the others raw", () => {
+    const good = new FakeTtyIn();
+    const bad = new FakeTtyIn();
+    bad.setRawMode = () => {
+      throw new Error("EIO: the serial line hung up");
+    };
+    expect(() => holdRawMode([{ stdin: good as unknown as NodeJS.ReadStream }, { stdin: bad as unknown as NodeJS.ReadStream }])).toThrow("hung up");
+    expect(good.isRaw).toBe(false);
+    expect(good.rawModeCalls).toEqual([true, false]);
   });
 });

@@ -147,3 +147,41 @@ test("a second thread that stops answering is given up after its time, and the c
   expect(Buffer.from(readFileSync(table.resolve(uki))).equals(Buffer.from(image))).toBe(true);
   table.release();
 });
+
+test("a second thread that ends by itself is noticed at once, not after its time", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "snapshot-"));
+  const uki = join(dir, "big.efi");
+  const image = bigUki(12 << 20);
+  writeFileSync(uki, image);
+  const exiting = join(dir, "exiting-worker.ts");
+  writeFileSync(exiting, 'self.onmessage = (e) => { if (e.data.kind === "chunk") process.exit(0); };\n');
+  // A stall time no test would wait for: only the thread's end can end the wait.
+  const table = new SnapshotTable({ useThread: true, thread: new DigestThread(exiting, 600_000) });
+  const digests = await table.take([uki], () => ["sha256"]);
+  expect(digests.size).toBe(0);
+  expect(table.threadFailure).toBe("it ended");
+  expect(Buffer.from(readFileSync(table.resolve(uki))).equals(Buffer.from(image))).toBe(true);
+  table.release();
+});
+
+test("after a copy that failed half-way, the thread still hashes the next one right", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "snapshot-"));
+  const thread = new DigestThread();
+  const image = bigUki(12 << 20);
+  const a = join(dir, "a.efi");
+  writeFileSync(a, image);
+  const inFd = openSync(a, "r");
+  const outFd = openSync(join(dir, "a.copy"), "w");
+  // The file is shorter than the copy asks for: the copy throws after some buffers went to the thread.
+  await expect(thread.copy(inFd, image.byteLength + (4 << 20), outFd, { algorithms: ["sha256"], source: a })).rejects.toThrow("ended after");
+  closeSync(inFd);
+  closeSync(outFd);
+  const table = new SnapshotTable({ useThread: true, thread });
+  const b = join(dir, "b.efi");
+  const other = bigUki(10 << 20);
+  writeFileSync(b, other);
+  const digests = await table.take([b], () => ["sha256"]);
+  expect(table.threadFailure).toBeUndefined();
+  expect(toHex(digests.get(b)!.digests.sha256!)).toBe(verifierDigest(other));
+  table.release();
+});
