@@ -25,17 +25,7 @@ export function drawFirstFrame(request: MenuRequest, consoles: readonly MenuIo[]
   const now = clock.now();
   const first = setups[0];
   if (!first) return false;
-  const state = createMenuState({
-    entries: request.entries,
-    config: request.config,
-    ...(request.problems ? { problems: request.problems } : {}),
-    ...(request.error ? { error: request.error } : {}),
-    ...(request.notice ? { notice: request.notice } : {}),
-    ...(request.totp ? { totp: request.totp } : {}),
-    now,
-    terminal: first.size(),
-    theme: first.theme,
-  });
+  const state = createMenuState({ ...request, now, terminal: first.size(), theme: first.theme });
   if (state.phase !== "menu" || state.screen.name !== "list") return false;
   let drawn = false;
   for (const [i, io] of consoles.entries()) {

@@ -38,17 +38,7 @@ export async function runMenu(opts: RunMenuOptions): Promise<MenuDecision> {
   const first = setups[0]!;
 
   // With the menu disabled the default boots at once: the terminal is not touched at all.
-  const initial = createMenuState({
-    entries: opts.entries,
-    config: opts.config,
-    ...(opts.problems ? { problems: opts.problems } : {}),
-    ...(opts.error ? { error: opts.error } : {}),
-    ...(opts.notice ? { notice: opts.notice } : {}),
-    ...(opts.totp ? { totp: opts.totp } : {}),
-    now: clock.now(),
-    terminal: first.size(),
-    theme: first.theme,
-  });
+  const initial = createMenuState({ ...opts, now: clock.now(), terminal: first.size(), theme: first.theme });
   if (initial.phase === "done" && initial.decision) return initial.decision;
 
   let settle: { resolve: (d: MenuDecision) => void; reject: (e: unknown) => void } | undefined;

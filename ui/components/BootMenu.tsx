@@ -53,17 +53,7 @@ export function BootMenu(props: BootMenuProps) {
     () =>
       props.shared?.controller ??
       createMenuController({
-        state: createMenuState({
-          entries: props.entries,
-          config: props.config,
-          ...(props.problems ? { problems: props.problems } : {}),
-          ...(props.error ? { error: props.error } : {}),
-          ...(props.notice ? { notice: props.notice } : {}),
-          ...(props.totp ? { totp: props.totp } : {}),
-          now: props.clock.now(),
-          terminal: props.terminal,
-          theme: props.theme,
-        }),
+        state: createMenuState({ ...props, now: props.clock.now() }),
         clock: props.clock,
         onDecision: (d) => onDecision.current(d),
       }),
