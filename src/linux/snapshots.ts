@@ -15,7 +15,8 @@ import { closeFd, copyObserved, copyRangeAsync, memfdCreate, sealMemfd } from ".
 
 /**
  * From this size on an image is hashed on a second thread while it is copied, when there is a second CPU: below
- * it, handing buffers over costs about what it saves.
+ * it, the thread's start (about 6 ms, docs/boot-time.md §8) costs more than the overlap can save (hashing 8 MiB
+ * takes about 4 ms).
  */
 const THREAD_MIN_BYTES = 8 << 20;
 

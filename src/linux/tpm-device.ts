@@ -8,16 +8,21 @@ import type { TpmTransport } from "../tpm/tpm2-client.ts";
 export const TPM_DEVICE = "/dev/tpmrm0";
 const RESPONSE_MAX = 4096;
 
+/** One command written to `fd` and its response read. */
+function exchange(fd: number, path: string, command: Uint8Array): Uint8Array {
+  const n = writeSync(fd, command);
+  if (n !== command.byteLength) throw new Error(`Cannot send a TPM command to ${path}: wrote ${n} of ${command.byteLength} bytes`);
+  const buf = new Uint8Array(RESPONSE_MAX);
+  const got = readSync(fd, buf, 0, RESPONSE_MAX, null);
+  return buf.subarray(0, got);
+}
+
 export function openTpmDevice(path = TPM_DEVICE): TpmTransport | null {
   if (!existsSync(path)) return null;
   return async (command) => {
     const fd = openSync(path, "r+");
     try {
-      const n = writeSync(fd, command);
-      if (n !== command.byteLength) throw new Error(`Cannot send a TPM command to ${path}: wrote ${n} of ${command.byteLength} bytes`);
-      const buf = new Uint8Array(RESPONSE_MAX);
-      const got = readSync(fd, buf, 0, RESPONSE_MAX, null);
-      return buf.subarray(0, got);
+      return exchange(fd, path, command);
     } finally {
       closeSync(fd);
     }
@@ -35,11 +40,7 @@ export function connectTpmDevice(path = TPM_DEVICE): { transport: TpmTransport; 
   return {
     async transport(command) {
       if (!open) throw new Error(`Cannot send a TPM command to ${path}: the connection was closed`);
-      const n = writeSync(fd, command);
-      if (n !== command.byteLength) throw new Error(`Cannot send a TPM command to ${path}: wrote ${n} of ${command.byteLength} bytes`);
-      const buf = new Uint8Array(RESPONSE_MAX);
-      const got = readSync(fd, buf, 0, RESPONSE_MAX, null);
-      return buf.subarray(0, got);
+      return exchange(fd, path, command);
     },
     close() {
       if (open) closeSync(fd);

@@ -3,7 +3,7 @@
  * (test/ui/first-frame.test.tsx compares the two cell by cell). It draws the menu's first frame while Ink and
  * React are still loading (ui/first-frame.ts).
  */
-import { type TextStyle, type TextStyleProps, type Theme, textStyleProps } from "../theme.ts";
+import { type TextStyleProps, type Theme, textStyleProps } from "../theme.ts";
 import { type FrameLine, trimInvisibleEnd } from "./frame-line.ts";
 
 /** The foreground colours textStyleProps uses, as SGR codes. */
@@ -28,7 +28,7 @@ function paintLine(line: FrameLine, theme: Theme): string {
   return shown
     .map((s) => {
       // A segment's own style adds to the row's, as a nested <Text> does in Ink.
-      const on = sgr({ ...outer, ...(s.style ? textStyleProps(s.style as TextStyle, theme) : {}) });
+      const on = sgr({ ...outer, ...(s.style ? textStyleProps(s.style, theme) : {}) });
       return on === "" ? s.text : `${on}${s.text}\x1b[0m`;
     })
     .join("");

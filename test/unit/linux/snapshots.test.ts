@@ -117,51 +117,40 @@ for (const c of CASES) {
   });
 }
 
-test("a second thread that fails leaves the copy whole and gives no digest: the verifier reads the ranges itself", async () => {
+/**
+ * A 12 MiB UKI sealed through a thread running `workerSource` instead of the real one: the copy must be whole
+ * and carry no digest, whatever the thread did. Returns why the table gave the thread up.
+ */
+async function sealThroughBrokenThread(workerSource: string, stallMs?: number): Promise<string | undefined> {
   const dir = mkdtempSync(join(tmpdir(), "snapshot-"));
   const uki = join(dir, "big.efi");
   const image = bigUki(12 << 20);
   writeFileSync(uki, image);
-  // A thread that dies on the first buffer it is handed.
-  const failing = join(dir, "failing-worker.ts");
-  writeFileSync(failing, 'self.onmessage = (e) => { if (e.data.kind === "chunk") throw new Error("the hashing thread broke"); };\n');
-  const table = new SnapshotTable({ useThread: true, thread: new DigestThread(failing) });
+  const worker = join(dir, "broken-worker.ts");
+  writeFileSync(worker, workerSource);
+  const table = new SnapshotTable({ useThread: true, thread: new DigestThread(worker, stallMs) });
   const digests = await table.take([uki], () => ["sha256"]);
   expect(digests.size).toBe(0);
-  expect(table.threadFailure).toContain("the hashing thread broke");
   expect(Buffer.from(readFileSync(table.resolve(uki))).equals(Buffer.from(image))).toBe(true);
+  const failure = table.threadFailure;
   table.release();
+  return failure;
+}
+
+test("a second thread that fails leaves the copy whole and gives no digest: the verifier reads the ranges itself", async () => {
+  // A thread that dies on the first buffer it is handed.
+  const failure = await sealThroughBrokenThread('self.onmessage = (e) => { if (e.data.kind === "chunk") throw new Error("the hashing thread broke"); };\n');
+  expect(failure).toContain("the hashing thread broke");
 });
 
 test("a second thread that stops answering is given up after its time, and the copy is still made whole", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "snapshot-"));
-  const uki = join(dir, "big.efi");
-  const image = bigUki(12 << 20);
-  writeFileSync(uki, image);
-  const silent = join(dir, "silent-worker.ts");
-  writeFileSync(silent, "self.onmessage = () => {};\n");
-  const table = new SnapshotTable({ useThread: true, thread: new DigestThread(silent, 200) });
-  const digests = await table.take([uki], () => ["sha256"]);
-  expect(digests.size).toBe(0);
-  expect(table.threadFailure).toBe("it handed no buffer back for 0.2 s");
-  expect(Buffer.from(readFileSync(table.resolve(uki))).equals(Buffer.from(image))).toBe(true);
-  table.release();
+  expect(await sealThroughBrokenThread("self.onmessage = () => {};\n", 200)).toBe("it handed no buffer back for 0.2 s");
 });
 
 test("a second thread that ends by itself is noticed at once, not after its time", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "snapshot-"));
-  const uki = join(dir, "big.efi");
-  const image = bigUki(12 << 20);
-  writeFileSync(uki, image);
-  const exiting = join(dir, "exiting-worker.ts");
-  writeFileSync(exiting, 'self.onmessage = (e) => { if (e.data.kind === "chunk") process.exit(0); };\n');
   // A stall time no test would wait for: only the thread's end can end the wait.
-  const table = new SnapshotTable({ useThread: true, thread: new DigestThread(exiting, 600_000) });
-  const digests = await table.take([uki], () => ["sha256"]);
-  expect(digests.size).toBe(0);
-  expect(table.threadFailure).toBe("it ended");
-  expect(Buffer.from(readFileSync(table.resolve(uki))).equals(Buffer.from(image))).toBe(true);
-  table.release();
+  const failure = await sealThroughBrokenThread('self.onmessage = (e) => { if (e.data.kind === "chunk") process.exit(0); };\n', 600_000);
+  expect(failure).toBe("it ended");
 });
 
 test("after a copy that failed half-way, the thread still hashes the next one right", async () => {
